@@ -1,0 +1,37 @@
+//! `dice eval FILE|-`: one JSON object in, one JSON object out (see the README).
+
+use std::io::Read;
+use std::process::ExitCode;
+
+fn usage() -> ExitCode {
+    eprintln!("usage: dice eval FILE   (FILE may be - for standard input)");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [cmd, path] = args.as_slice() else { return usage() };
+    if cmd != "eval" {
+        return usage();
+    }
+    let mut text = String::new();
+    let read = if path == "-" {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::read_to_string(path).map(|t| text = t)
+    };
+    if let Err(e) = read {
+        eprintln!("cannot read {path}: {e}");
+        return ExitCode::from(2);
+    }
+    match dice_playground::cli::eval_str(&text) {
+        Ok(out) => {
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        }
+    }
+}

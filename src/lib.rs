@@ -1,0 +1,17 @@
+//! Dice Loss Playground.
+//!
+//! The numeric core (`phi`, `activation`, `loss`, `presets`) knows nothing of the browser;
+//! `cli` is its JSON front end. The browser app lives in `web` and is only compiled for
+//! wasm32.
+
+pub mod activation;
+pub mod cli;
+pub mod error;
+pub mod loss;
+pub mod phi;
+pub mod presets;
+
+pub use activation::Activation;
+pub use error::DiceError;
+pub use loss::{evaluate, evaluate_probs, DiceSettings, Evaluation, SetReport, Undefined};
+pub use phi::Phi;

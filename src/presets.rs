@@ -1,0 +1,199 @@
+//! Settings that reproduce what popular libraries compute (PAPER.md §5), and the reverse:
+//! the MONAI call that computes the current settings, when one exists.
+
+use crate::activation::Activation;
+use crate::loss::DiceSettings;
+use crate::phi::Phi;
+
+/// A named library configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameworkPreset {
+    /// Name used in JSON (`"preset"`) and URLs (`#framework=`).
+    pub name: &'static str,
+    pub label: &'static str,
+    /// The code it stands for.
+    pub code: &'static str,
+    /// What differs from the plain formula, in a sentence.
+    pub note: &'static str,
+    pub settings: DiceSettings,
+}
+
+const fn base() -> DiceSettings {
+    DiceSettings {
+        phi: Phi::I,
+        eps_nr: 1e-5,
+        eps_dr: 1e-5,
+        squared: false,
+        jaccard: false,
+        include_background: true,
+        activation: Activation::None,
+        denominator_floor: 0.0,
+        zero_empty_sets: false,
+    }
+}
+
+/// Every preset, in the order the app lists them.
+pub const FRAMEWORK_PRESETS: [FrameworkPreset; 6] = [
+    FrameworkPreset {
+        name: "monai",
+        label: "MONAI DiceLoss()",
+        code: "monai.losses.DiceLoss()",
+        note: "Image-wise sets (batch=False), smooth_nr = smooth_dr = 1e-5, background included, no activation.",
+        settings: base(),
+    },
+    FrameworkPreset {
+        name: "monai_batch",
+        label: "MONAI DiceLoss(batch=True)",
+        code: "monai.losses.DiceLoss(batch=True)",
+        note: "Batch-wise sets: each class is summed over the whole batch before dividing.",
+        settings: DiceSettings { phi: Phi::BI, ..base() },
+    },
+    FrameworkPreset {
+        name: "nnunet",
+        label: "nnU-Net v2 soft Dice",
+        code: "MemoryEfficientSoftDiceLoss(apply_nonlin=softmax_helper_dim1,\n    batch_dice=False, do_bg=False, smooth=1e-5)",
+        note: "Softmax over all classes, then the background is dropped; denominator clipped at 1e-8. nnU-Net reports −mean(sDSC), i.e. this loss minus 1 (same gradient).",
+        settings: DiceSettings {
+            include_background: false,
+            activation: Activation::Softmax,
+            denominator_floor: 1e-8,
+            ..base()
+        },
+    },
+    FrameworkPreset {
+        name: "nnunet_batch",
+        label: "nnU-Net v2 soft Dice, batch_dice",
+        code: "MemoryEfficientSoftDiceLoss(apply_nonlin=softmax_helper_dim1,\n    batch_dice=True, do_bg=False, smooth=1e-5)",
+        note: "As nnU-Net's default but with batch-wise sets (batch_dice=True in the plans). Reports −mean(sDSC), i.e. this loss minus 1.",
+        settings: DiceSettings {
+            phi: Phi::BI,
+            include_background: false,
+            activation: Activation::Softmax,
+            denominator_floor: 1e-8,
+            ..base()
+        },
+    },
+    FrameworkPreset {
+        name: "smp",
+        label: "segmentation_models_pytorch DiceLoss",
+        code: "segmentation_models_pytorch.losses.DiceLoss(mode=\"multiclass\")",
+        note: "Sums over batch and pixels (dims 0 and 2), smooth = 0, denominator clamped to ≥ 1e-7; a class without foreground in the batch gets loss 0 and no gradient but still counts in the mean. from_logits=True applies a softmax.",
+        settings: DiceSettings {
+            phi: Phi::BI,
+            eps_nr: 0.0,
+            eps_dr: 0.0,
+            activation: Activation::Softmax,
+            denominator_floor: 1e-7,
+            zero_empty_sets: true,
+            ..base()
+        },
+    },
+    FrameworkPreset {
+        name: "keras",
+        label: "Keras Dice",
+        code: "keras.losses.Dice()  # axis=None",
+        note: "One set over the flattened tensor; no numerator smoothing, 1e-7 (backend.epsilon()) in the denominator.",
+        settings: DiceSettings {
+            phi: Phi::BCI,
+            eps_nr: 0.0,
+            eps_dr: 1e-7,
+            ..base()
+        },
+    },
+];
+
+pub fn framework_preset(name: &str) -> Option<&'static FrameworkPreset> {
+    FRAMEWORK_PRESETS.iter().find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+}
+
+/// The MONAI `DiceLoss(...)` call that computes exactly these settings, or `None` when
+/// MONAI has no such option (class-wise or all-wise sets, a floor, zeroed empty sets).
+pub fn monai_equivalent(s: &DiceSettings) -> Option<String> {
+    let batch = match s.phi {
+        Phi::I => false,
+        Phi::BI => true,
+        Phi::CI | Phi::BCI => return None,
+    };
+    if s.denominator_floor != 0.0 || s.zero_empty_sets {
+        return None;
+    }
+    let mut args = Vec::new();
+    if !s.include_background {
+        args.push("include_background=False".to_string());
+    }
+    match s.activation {
+        Activation::None => {}
+        Activation::Sigmoid => args.push("sigmoid=True".into()),
+        Activation::Softmax => args.push("softmax=True".into()),
+    }
+    if s.squared {
+        args.push("squared_pred=True".into());
+    }
+    if s.jaccard {
+        args.push("jaccard=True".into());
+    }
+    if s.eps_nr != 1e-5 {
+        args.push(format!("smooth_nr={}", fmt_float(s.eps_nr)));
+    }
+    if s.eps_dr != 1e-5 {
+        args.push(format!("smooth_dr={}", fmt_float(s.eps_dr)));
+    }
+    if batch {
+        args.push("batch=True".into());
+    }
+    Some(format!("monai.losses.DiceLoss({})", args.join(", ")))
+}
+
+/// Python-style float literal: shortest round-trip form.
+fn fmt_float(v: f64) -> String {
+    let s = format!("{v:e}");
+    let plain = format!("{v}");
+    if plain.len() <= s.len() {
+        if plain.contains('.') {
+            plain
+        } else {
+            format!("{plain}.0")
+        }
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monai_presets_map_back_to_their_own_call() {
+        for name in ["monai", "monai_batch"] {
+            let p = framework_preset(name).unwrap();
+            assert_eq!(monai_equivalent(&p.settings).as_deref(), Some(p.code));
+        }
+    }
+
+    #[test]
+    fn no_monai_call_for_class_wise_or_floors() {
+        let s = DiceSettings { phi: Phi::CI, ..Default::default() };
+        assert_eq!(monai_equivalent(&s), None);
+        assert_eq!(monai_equivalent(&framework_preset("smp").unwrap().settings), None);
+        assert_eq!(monai_equivalent(&framework_preset("keras").unwrap().settings), None);
+    }
+
+    #[test]
+    fn monai_call_spells_out_non_default_options() {
+        let s = DiceSettings {
+            phi: Phi::BI,
+            eps_nr: 1e-7,
+            eps_dr: 1e-7,
+            include_background: false,
+            activation: Activation::Softmax,
+            ..Default::default()
+        };
+        assert_eq!(
+            monai_equivalent(&s).unwrap(),
+            "monai.losses.DiceLoss(include_background=False, softmax=True, smooth_nr=1e-7, smooth_dr=1e-7, batch=True)"
+        );
+        let s = DiceSettings { eps_nr: 100.0, eps_dr: 0.0, ..Default::default() };
+        assert_eq!(monai_equivalent(&s).unwrap(), "monai.losses.DiceLoss(smooth_nr=100.0, smooth_dr=0.0)");
+    }
+}
