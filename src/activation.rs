@@ -27,7 +27,9 @@ impl Activation {
     }
 
     pub fn parse(s: &str) -> Option<Activation> {
-        Activation::ALL.into_iter().find(|a| a.code().eq_ignore_ascii_case(s.trim()))
+        Activation::ALL
+            .into_iter()
+            .find(|a| a.code().eq_ignore_ascii_case(s.trim()))
     }
 
     /// Probabilities from `pred` (a copy when there is no activation).
@@ -41,7 +43,9 @@ impl Activation {
                     // Subtract the per-pixel maximum so exp never overflows.
                     let max = image.fold_axis(Axis(0), f64::NEG_INFINITY, |&m, &z| m.max(z));
                     for mut class in image.axis_iter_mut(Axis(0)) {
-                        Zip::from(&mut class).and(&max).for_each(|z, &m| *z = (*z - m).exp());
+                        Zip::from(&mut class)
+                            .and(&max)
+                            .for_each(|z, &m| *z = (*z - m).exp());
                     }
                     let total = image.sum_axis(Axis(0));
                     for mut class in image.axis_iter_mut(Axis(0)) {
@@ -59,7 +63,9 @@ impl Activation {
             Activation::None => grad_prob.to_owned(),
             Activation::Sigmoid => {
                 let mut out = grad_prob.to_owned();
-                Zip::from(&mut out).and(&prob).for_each(|g, &p| *g *= p * (1.0 - p));
+                Zip::from(&mut out)
+                    .and(&prob)
+                    .for_each(|g, &p| *g *= p * (1.0 - p));
                 out
             }
             Activation::Softmax => {
@@ -69,10 +75,18 @@ impl Activation {
                     let (_, h, w) = out_b.dim();
                     let mut dot = ndarray::Array2::<f64>::zeros((h, w));
                     for (g_c, p_c) in out_b.axis_iter(Axis(0)).zip(prob_b.axis_iter(Axis(0))) {
-                        Zip::from(&mut dot).and(&g_c).and(&p_c).for_each(|d, &g, &p| *d += g * p);
+                        Zip::from(&mut dot)
+                            .and(&g_c)
+                            .and(&p_c)
+                            .for_each(|d, &g, &p| *d += g * p);
                     }
-                    for (mut g_c, p_c) in out_b.axis_iter_mut(Axis(0)).zip(prob_b.axis_iter(Axis(0))) {
-                        Zip::from(&mut g_c).and(&p_c).and(&dot).for_each(|g, &p, &d| *g = p * (*g - d));
+                    for (mut g_c, p_c) in
+                        out_b.axis_iter_mut(Axis(0)).zip(prob_b.axis_iter(Axis(0)))
+                    {
+                        Zip::from(&mut g_c)
+                            .and(&p_c)
+                            .and(&dot)
+                            .for_each(|g, &p, &d| *g = p * (*g - d));
                     }
                 }
                 out
@@ -98,7 +112,8 @@ mod tests {
 
     #[test]
     fn softmax_sums_to_one_and_survives_huge_logits() {
-        let z = Array4::from_shape_vec((1, 3, 1, 2), vec![1000.0, 0.0, -1000.0, 1.0, 2.0, 3.0]).unwrap();
+        let z = Array4::from_shape_vec((1, 3, 1, 2), vec![1000.0, 0.0, -1000.0, 1.0, 2.0, 3.0])
+            .unwrap();
         let p = Activation::Softmax.apply(z.view());
         for i in 0..2 {
             let s: f64 = (0..3).map(|c| p[[0, c, 0, i]]).sum();

@@ -34,16 +34,21 @@ impl Input {
     fn settings(&self) -> Result<DiceSettings, String> {
         let mut s = match &self.preset {
             None => DiceSettings::default(),
-            Some(name) => framework_preset(name)
-                .ok_or_else(|| format!("unknown preset {name:?}; known: {}", preset_names()))?
-                .settings,
+            Some(name) => {
+                framework_preset(name)
+                    .ok_or_else(|| format!("unknown preset {name:?}; known: {}", preset_names()))?
+                    .settings
+            }
         };
         if let Some(p) = &self.phi {
-            s.phi = Phi::parse(p).ok_or_else(|| format!("unknown phi {p:?}; use \"I\", \"CI\", \"BI\" or \"BCI\""))?;
+            s.phi = Phi::parse(p).ok_or_else(|| {
+                format!("unknown phi {p:?}; use \"I\", \"CI\", \"BI\" or \"BCI\"")
+            })?;
         }
         if let Some(a) = &self.activation {
-            s.activation = Activation::parse(a)
-                .ok_or_else(|| format!("unknown activation {a:?}; use \"none\", \"sigmoid\" or \"softmax\""))?;
+            s.activation = Activation::parse(a).ok_or_else(|| {
+                format!("unknown activation {a:?}; use \"none\", \"sigmoid\" or \"softmax\"")
+            })?;
         }
         s.eps_nr = self.eps_nr.unwrap_or(s.eps_nr);
         s.eps_dr = self.eps_dr.unwrap_or(s.eps_dr);
@@ -57,11 +62,19 @@ impl Input {
 }
 
 fn preset_names() -> String {
-    crate::presets::FRAMEWORK_PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+    crate::presets::FRAMEWORK_PRESETS
+        .iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Builds a B×C×H×W tensor from a flat row-major vector, checking the length.
-pub fn tensor(name: &'static str, shape: &[usize], data: Vec<f64>) -> Result<Array4<f64>, DiceError> {
+pub fn tensor(
+    name: &'static str,
+    shape: &[usize],
+    data: Vec<f64>,
+) -> Result<Array4<f64>, DiceError> {
     let &[b, c, h, w] = shape else {
         return Err(DiceError::ShapeRank(shape.len()));
     };
@@ -74,7 +87,12 @@ pub fn tensor(name: &'static str, shape: &[usize], data: Vec<f64>) -> Result<Arr
         .and_then(|n| n.checked_mul(w))
         .ok_or_else(|| DiceError::ShapeTooLarge(shape.to_vec()))?;
     if data.len() != want {
-        return Err(DiceError::Length { name, got: data.len(), want, shape: shape.to_vec() });
+        return Err(DiceError::Length {
+            name,
+            got: data.len(),
+            want,
+            shape: shape.to_vec(),
+        });
     }
     Array4::from_shape_vec((b, c, h, w), data).map_err(|_| DiceError::ShapeTooLarge(shape.to_vec()))
 }
@@ -128,7 +146,8 @@ pub fn to_json(e: &Evaluation) -> Value {
 
 /// Evaluates one JSON input document; the error is a one-line message.
 pub fn eval_str(input: &str) -> Result<Value, String> {
-    let input: Input = serde_json::from_str(input).map_err(|e| format!("invalid input JSON: {e}"))?;
+    let input: Input =
+        serde_json::from_str(input).map_err(|e| format!("invalid input JSON: {e}"))?;
     let settings = input.settings()?;
     let y = tensor("y", &input.shape, input.y).map_err(|e| e.to_string())?;
     let pred = tensor("pred", &input.shape, input.pred).map_err(|e| e.to_string())?;
@@ -154,17 +173,47 @@ mod tests {
     #[test]
     fn bad_inputs_are_one_line_errors() {
         for (doc, needle) in [
-            (r#"{"shape":[1,1,2],"y":[1,0],"pred":[0,0]}"#, "4 dimensions"),
-            (r#"{"shape":[1,1,1,2],"y":[1],"pred":[0,0]}"#, "`y` has 1 values"),
-            (r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,2]}"#, "must lie in [0, 1]"),
-            (r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"eps_nr":-1}"#, "eps_nr"),
-            (r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"activation":"softmax"}"#, "at least 2 classes"),
-            (r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"include_background":false}"#, "no class is left"),
-            (r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"phi":"XY"}"#, "unknown phi"),
-            (r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"preset":"nope"}"#, "unknown preset"),
-            (r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"ph":"I"}"#, "unknown field"),
+            (
+                r#"{"shape":[1,1,2],"y":[1,0],"pred":[0,0]}"#,
+                "4 dimensions",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1],"pred":[0,0]}"#,
+                "`y` has 1 values",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,2]}"#,
+                "must lie in [0, 1]",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"eps_nr":-1}"#,
+                "eps_nr",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"activation":"softmax"}"#,
+                "at least 2 classes",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"include_background":false}"#,
+                "no class is left",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"phi":"XY"}"#,
+                "unknown phi",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"preset":"nope"}"#,
+                "unknown preset",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"ph":"I"}"#,
+                "unknown field",
+            ),
             (r#"{"shape":[0,1,1,2],"y":[],"pred":[]}"#, "at least 1"),
-            (r#"{"shape":[99999999999,99999999999,99999999999,2],"y":[],"pred":[]}"#, "too large"),
+            (
+                r#"{"shape":[99999999999,99999999999,99999999999,2],"y":[],"pred":[]}"#,
+                "too large",
+            ),
             ("not json", "invalid input JSON"),
         ] {
             let err = eval_str(doc).unwrap_err();
@@ -175,7 +224,9 @@ mod tests {
 
     #[test]
     fn undefined_set_gives_null_loss_and_null_gradients() {
-        let out = eval_str(r#"{"shape":[2,1,1,2],"y":[1,0,0,0],"pred":[1,0,0,0],"eps_nr":0,"eps_dr":0}"#).unwrap();
+        let out =
+            eval_str(r#"{"shape":[2,1,1,2],"y":[1,0,0,0],"pred":[1,0,0,0],"eps_nr":0,"eps_dr":0}"#)
+                .unwrap();
         assert!(out["loss"].is_null());
         // Set 0: V = Ṽ = X = 1, |Φ| = 2: foreground −(1/2)(2/2 − 2/4), background +(1/2)(2/4).
         assert_eq!(out["grad"], json!([-0.25, 0.25, null, null]));

@@ -10,6 +10,7 @@ pub mod error;
 pub mod loss;
 pub mod phi;
 pub mod presets;
+pub mod state;
 
 pub use activation::Activation;
 pub use error::DiceError;

@@ -97,7 +97,9 @@ impl Undefined {
             Undefined::DivisionByZero => {
                 "ε_nr/0: no foreground, no prediction and ε_dr = 0, so the denominator is 0"
             }
-            Undefined::Overflow => "the value is too large for a 64-bit float (ε_dr is tiny compared with ε_nr)",
+            Undefined::Overflow => {
+                "the value is too large for a 64-bit float (ε_dr is tiny compared with ε_nr)"
+            }
         }
     }
 }
@@ -145,7 +147,14 @@ pub fn cell_sums(y: ArrayView2<f64>, p: ArrayView2<f64>, squared: bool) -> CellS
             )
         },
     );
-    CellSums { v, v_pred: vp, x, fg, has_fg: ones > 0, has_bg: zeros > 0 }
+    CellSums {
+        v,
+        v_pred: vp,
+        x,
+        fg,
+        has_fg: ones > 0,
+        has_bg: zeros > 0,
+    }
 }
 
 /// Everything the engine knows about one reduction set φ.
@@ -209,7 +218,11 @@ impl Evaluation {
             .enumerate()
             .filter_map(|(i, s)| {
                 s.undefined.map(|u| {
-                    let cells: Vec<String> = s.cells.iter().map(|(b, c)| format!("(b={b}, c={c})")).collect();
+                    let cells: Vec<String> = s
+                        .cells
+                        .iter()
+                        .map(|(b, c)| format!("(b={b}, c={c})"))
+                        .collect();
                     format!("set {i} {}: {}", cells.join(" "), u.explain())
                 })
             })
@@ -218,24 +231,44 @@ impl Evaluation {
 
     /// The set that holds cell (b, c), if that class takes part.
     pub fn set_of_cell(&self, b: usize, c: usize) -> Option<&SetReport> {
-        self.cell_set.get((b, c)).copied().flatten().map(|i| &self.sets[i])
+        self.cell_set
+            .get((b, c))
+            .copied()
+            .flatten()
+            .map(|i| &self.sets[i])
     }
 }
 
 /// Checks shapes and value ranges of `y` against `pred`.
-fn validate_inputs(y: ArrayView4<f64>, pred: ArrayView4<f64>, s: &DiceSettings, pred_are_probs: bool) -> Result<(), DiceError> {
+fn validate_inputs(
+    y: ArrayView4<f64>,
+    pred: ArrayView4<f64>,
+    s: &DiceSettings,
+    pred_are_probs: bool,
+) -> Result<(), DiceError> {
     if y.shape() != pred.shape() {
-        return Err(DiceError::ShapeMismatch(y.shape().to_vec(), pred.shape().to_vec()));
+        return Err(DiceError::ShapeMismatch(
+            y.shape().to_vec(),
+            pred.shape().to_vec(),
+        ));
     }
     if y.shape().contains(&0) {
         return Err(DiceError::EmptyDimension(y.shape().to_vec()));
     }
     s.validate(y.shape()[1])?;
-    if let Some((index, &value)) = y.iter().enumerate().find(|(_, v)| !(0.0..=1.0).contains(*v)) {
+    if let Some((index, &value)) = y
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(0.0..=1.0).contains(*v))
+    {
         return Err(DiceError::LabelOutOfRange { index, value });
     }
     if pred_are_probs {
-        if let Some((index, &value)) = pred.iter().enumerate().find(|(_, v)| !(0.0..=1.0).contains(*v)) {
+        if let Some((index, &value)) = pred
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(0.0..=1.0).contains(*v))
+        {
             return Err(DiceError::ProbabilityOutOfRange { index, value });
         }
     } else if let Some((index, _)) = pred.iter().enumerate().find(|(_, v)| !v.is_finite()) {
@@ -246,7 +279,11 @@ fn validate_inputs(y: ArrayView4<f64>, pred: ArrayView4<f64>, s: &DiceSettings, 
 
 /// Loss and gradients for labels `y` and network output `pred` (probabilities, or logits
 /// when `settings.activation` is not `None`), both B×C×H×W.
-pub fn evaluate(y: ArrayView4<f64>, pred: ArrayView4<f64>, settings: &DiceSettings) -> Result<Evaluation, DiceError> {
+pub fn evaluate(
+    y: ArrayView4<f64>,
+    pred: ArrayView4<f64>,
+    settings: &DiceSettings,
+) -> Result<Evaluation, DiceError> {
     let probs_in = settings.activation == Activation::None;
     validate_inputs(y, pred, settings, probs_in)?;
     let prob = settings.activation.apply(pred);
@@ -256,7 +293,11 @@ pub fn evaluate(y: ArrayView4<f64>, pred: ArrayView4<f64>, settings: &DiceSettin
 /// Like [`evaluate`] but starting from the probabilities ỹ even when an activation is
 /// on: the activation then only enters through the chain rule. This is what the
 /// playground does, since people paint probabilities, not logits.
-pub fn evaluate_probs(y: ArrayView4<f64>, prob: Array4<f64>, settings: &DiceSettings) -> Result<Evaluation, DiceError> {
+pub fn evaluate_probs(
+    y: ArrayView4<f64>,
+    prob: Array4<f64>,
+    settings: &DiceSettings,
+) -> Result<Evaluation, DiceError> {
     validate_inputs(y, prob.view(), settings, true)?;
     if settings.activation == Activation::Softmax {
         let (bn, cn, h, w) = prob.dim();
@@ -276,7 +317,11 @@ pub fn evaluate_probs(y: ArrayView4<f64>, prob: Array4<f64>, settings: &DiceSett
 pub fn all_cell_sums(y: ArrayView4<f64>, prob: ArrayView4<f64>, squared: bool) -> Array2<CellSums> {
     let (bn, cn, _, _) = y.dim();
     Array2::from_shape_fn((bn, cn), |(b, c)| {
-        cell_sums(y.slice(s![b, c, .., ..]), prob.slice(s![b, c, .., ..]), squared)
+        cell_sums(
+            y.slice(s![b, c, .., ..]),
+            prob.slice(s![b, c, .., ..]),
+            squared,
+        )
     })
 }
 
@@ -324,7 +369,10 @@ struct GradFactors {
 }
 
 /// Sets from cell sums: the part of the computation that does not touch pixels.
-pub fn reduce_sets(sums: &Array2<CellSums>, settings: &DiceSettings) -> (Vec<SetReport>, Array2<Option<usize>>) {
+pub fn reduce_sets(
+    sums: &Array2<CellSums>,
+    settings: &DiceSettings,
+) -> (Vec<SetReport>, Array2<Option<usize>>) {
     let (bn, cn) = sums.dim();
     let classes = settings.classes(cn);
     let cells_per_set = settings.phi.sets(bn, &classes);
@@ -345,23 +393,48 @@ pub fn reduce_sets(sums: &Array2<CellSums>, settings: &DiceSettings) -> (Vec<Set
     (reports, cell_set)
 }
 
-fn set_report(cells: Vec<(usize, usize)>, t: CellSums, n_sets: f64, st: &DiceSettings) -> SetReport {
-    let den = if st.jaccard { 2.0 * (t.v + t.v_pred - t.x) } else { t.v + t.v_pred };
+fn set_report(
+    cells: Vec<(usize, usize)>,
+    t: CellSums,
+    n_sets: f64,
+    st: &DiceSettings,
+) -> SetReport {
+    let den = if st.jaccard {
+        2.0 * (t.v + t.v_pred - t.x)
+    } else {
+        t.v + t.v_pred
+    };
     // Rounding can leave a hair below zero in the Jaccard form; it is ≥ 0 mathematically.
     let den_raw = den.max(0.0) + st.eps_dr;
     let floored = den_raw < st.denominator_floor;
-    let d = if floored { st.denominator_floor } else { den_raw };
+    let d = if floored {
+        st.denominator_floor
+    } else {
+        den_raw
+    };
     let n = 2.0 * t.x + st.eps_nr;
     let zeroed = st.zero_empty_sets && t.fg <= 0.0;
     let mut undefined = None;
     if d == 0.0 {
-        undefined = Some(if n == 0.0 { Undefined::ZeroOverZero } else { Undefined::DivisionByZero });
+        undefined = Some(if n == 0.0 {
+            Undefined::ZeroOverZero
+        } else {
+            Undefined::DivisionByZero
+        });
     }
     let sdsc = n / d;
     let w = if zeroed { 0.0 } else { 1.0 / n_sets };
     let r = if floored { 0.0 } else { sdsc / d };
-    let f = GradFactors { two_w_over_d: 2.0 * w / d, w_r: w * r };
-    if undefined.is_none() && !(sdsc.is_finite() && f.two_w_over_d.is_finite() && f.w_r.is_finite() && f.w_r.abs() < 1e300) {
+    let f = GradFactors {
+        two_w_over_d: 2.0 * w / d,
+        w_r: w * r,
+    };
+    if undefined.is_none()
+        && !(sdsc.is_finite()
+            && f.two_w_over_d.is_finite()
+            && f.w_r.is_finite()
+            && f.w_r.abs() < 1e300)
+    {
         undefined = Some(Undefined::Overflow);
     }
     let defined = undefined.is_none();
@@ -390,11 +463,22 @@ fn set_report(cells: Vec<(usize, usize)>, t: CellSums, n_sets: f64, st: &DiceSet
 /// The factors a set's pixels use; recomputed from the report so the two never disagree.
 fn factors(r: &SetReport, n_sets: f64) -> GradFactors {
     let w = if r.zeroed { 0.0 } else { 1.0 / n_sets };
-    let rr = if r.floored { 0.0 } else { r.numerator / r.denominator / r.denominator };
-    GradFactors { two_w_over_d: 2.0 * w / r.denominator, w_r: w * rr }
+    let rr = if r.floored {
+        0.0
+    } else {
+        r.numerator / r.denominator / r.denominator
+    };
+    GradFactors {
+        two_w_over_d: 2.0 * w / r.denominator,
+        w_r: w * rr,
+    }
 }
 
-fn evaluate_unchecked(y: ArrayView4<f64>, prob: Array4<f64>, settings: &DiceSettings) -> Evaluation {
+fn evaluate_unchecked(
+    y: ArrayView4<f64>,
+    prob: Array4<f64>,
+    settings: &DiceSettings,
+) -> Evaluation {
     let sums = all_cell_sums(y, prob.view(), settings.squared);
     let (sets, cell_set) = reduce_sets(&sums, settings);
     let (bn, cn, _, _) = y.dim();

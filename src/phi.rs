@@ -40,7 +40,9 @@ impl Phi {
     }
 
     pub fn parse(s: &str) -> Option<Phi> {
-        Phi::ALL.into_iter().find(|p| p.code().eq_ignore_ascii_case(s.trim()))
+        Phi::ALL
+            .into_iter()
+            .find(|p| p.code().eq_ignore_ascii_case(s.trim()))
     }
 
     /// Number of sets for `b` images and `nc` included classes.
@@ -94,8 +96,14 @@ mod tests {
 
     #[test]
     fn batch_wise_groups_a_class_across_images() {
-        assert_eq!(Phi::BI.sets(2, &[0, 1]), vec![vec![(0, 0), (1, 0)], vec![(0, 1), (1, 1)]]);
-        assert_eq!(Phi::CI.sets(2, &[0, 1]), vec![vec![(0, 0), (0, 1)], vec![(1, 0), (1, 1)]]);
+        assert_eq!(
+            Phi::BI.sets(2, &[0, 1]),
+            vec![vec![(0, 0), (1, 0)], vec![(0, 1), (1, 1)]]
+        );
+        assert_eq!(
+            Phi::CI.sets(2, &[0, 1]),
+            vec![vec![(0, 0), (0, 1)], vec![(1, 0), (1, 1)]]
+        );
     }
 
     #[test]

@@ -103,7 +103,9 @@ pub const FRAMEWORK_PRESETS: [FrameworkPreset; 6] = [
 ];
 
 pub fn framework_preset(name: &str) -> Option<&'static FrameworkPreset> {
-    FRAMEWORK_PRESETS.iter().find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+    FRAMEWORK_PRESETS
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
 }
 
 /// The MONAI `DiceLoss(...)` call that computes exactly these settings, or `None` when
@@ -173,10 +175,19 @@ mod tests {
 
     #[test]
     fn no_monai_call_for_class_wise_or_floors() {
-        let s = DiceSettings { phi: Phi::CI, ..Default::default() };
+        let s = DiceSettings {
+            phi: Phi::CI,
+            ..Default::default()
+        };
         assert_eq!(monai_equivalent(&s), None);
-        assert_eq!(monai_equivalent(&framework_preset("smp").unwrap().settings), None);
-        assert_eq!(monai_equivalent(&framework_preset("keras").unwrap().settings), None);
+        assert_eq!(
+            monai_equivalent(&framework_preset("smp").unwrap().settings),
+            None
+        );
+        assert_eq!(
+            monai_equivalent(&framework_preset("keras").unwrap().settings),
+            None
+        );
     }
 
     #[test]
@@ -193,7 +204,14 @@ mod tests {
             monai_equivalent(&s).unwrap(),
             "monai.losses.DiceLoss(include_background=False, softmax=True, smooth_nr=1e-7, smooth_dr=1e-7, batch=True)"
         );
-        let s = DiceSettings { eps_nr: 100.0, eps_dr: 0.0, ..Default::default() };
-        assert_eq!(monai_equivalent(&s).unwrap(), "monai.losses.DiceLoss(smooth_nr=100.0, smooth_dr=0.0)");
+        let s = DiceSettings {
+            eps_nr: 100.0,
+            eps_dr: 0.0,
+            ..Default::default()
+        };
+        assert_eq!(
+            monai_equivalent(&s).unwrap(),
+            "monai.losses.DiceLoss(smooth_nr=100.0, smooth_dr=0.0)"
+        );
     }
 }

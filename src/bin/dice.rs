@@ -10,7 +10,9 @@ fn usage() -> ExitCode {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [cmd, path] = args.as_slice() else { return usage() };
+    let [cmd, path] = args.as_slice() else {
+        return usage();
+    };
     if cmd != "eval" {
         return usage();
     }
