@@ -215,13 +215,22 @@ impl AppState {
         s
     }
 
-    /// The labels the loss sees: the painted ones where annotated, zero elsewhere.
+    /// The labels the loss sees: the painted ones where annotated, zero for a missing or
+    /// empty cell. With exclusive classes an unannotated structure's pixels count as
+    /// background, as they would in a real annotation that left the structure out.
     pub fn loss_labels(&self) -> Array4<f64> {
         let mut y = self.labels.clone();
         for ((b, c), st) in self.status.indexed_iter() {
-            if *st != LabelStatus::Annotated {
-                y.slice_mut(ndarray::s![b, c, .., ..]).fill(0.0);
+            if *st == LabelStatus::Annotated {
+                continue;
             }
+            if self.exclusive && c > 0 {
+                let hidden = self.labels.slice(ndarray::s![b, c, .., ..]).to_owned();
+                Zip::from(y.slice_mut(ndarray::s![b, 0, .., ..]))
+                    .and(&hidden)
+                    .for_each(|bg, &h| *bg = bg.max(h));
+            }
+            y.slice_mut(ndarray::s![b, c, .., ..]).fill(0.0);
         }
         y
     }
@@ -406,6 +415,18 @@ mod tests {
         let e = crate::loss::evaluate(s.loss_labels().view(), s.pred.view(), &s.settings).unwrap();
         let loss = e.loss.unwrap();
         assert!(loss > 0.05 && loss < 0.5, "loss {loss}");
+    }
+
+    #[test]
+    fn a_missing_structure_is_background_to_the_loss() {
+        let mut s = AppState::default_scene();
+        s.status[(0, 1)] = LabelStatus::Missing;
+        let y = s.loss_labels();
+        assert!(y.slice(ndarray::s![0, 1, .., ..]).iter().all(|&v| v == 0.0));
+        assert!(y.slice(ndarray::s![0, 0, .., ..]).iter().all(|&v| v == 1.0));
+        // The painted (hidden) truth itself is kept.
+        assert!(s.labels.slice(ndarray::s![0, 1, .., ..]).iter().any(|&v| v == 1.0));
+        assert_eq!(y.slice(ndarray::s![1, .., .., ..]), s.labels.slice(ndarray::s![1, .., .., ..]));
     }
 
     #[test]
