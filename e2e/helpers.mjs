@@ -1,0 +1,190 @@
+// Shared helpers of the end-to-end tests: browser launch, the app's test hooks, real
+// pointer strokes, and the native `dice eval -` for comparison.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where the built app is served (scripts/test sets it). */
+export const BASE_URL = process.env.E2E_URL ?? 'http://127.0.0.1:8080/';
+/** The native CLI the page's numbers are compared with. */
+export const DICE_BIN = process.env.DICE_BIN ?? path.join(ROOT, 'target', 'release', 'dice');
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * Starts headless Chromium with a fresh profile. Returns { context, close }.
+ * Debian's Chromium is used as is: `npx playwright install` cannot download here.
+ */
+export async function launch() {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'dice-e2e-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: { width: 1400, height: 1000 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Opens a page of the app and records every console error and uncaught page error.
+ * `problems` is checked by `assertNoProblems`.
+ */
+export async function openApp(context, url = BASE_URL) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console.error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  await page.goto(url);
+  await waitReady(page);
+  return { page, problems };
+}
+
+export async function waitReady(page) {
+  await page.waitForFunction(() => document.body?.dataset.ready === 'true', null, {
+    timeout: 30_000,
+  });
+}
+
+export function assertNoProblems(problems) {
+  assert.deepEqual(problems, [], 'the page logged errors');
+}
+
+/** The loss the page shows: a number, or null when it reads "undefined". */
+export async function shownLoss(page) {
+  const raw = await page.getAttribute('#loss-value', 'data-value');
+  assert.ok(raw !== null, '#loss-value has no data-value');
+  if (raw === 'undefined') return null;
+  const v = Number(raw);
+  assert.ok(Number.isFinite(v), `#loss-value data-value is ${JSON.stringify(raw)}`);
+  return v;
+}
+
+/** Waits until the shown loss differs from `previous` and returns it. */
+export async function waitLossChange(page, previous, what = 'the action') {
+  const prevRaw = previous === null ? 'undefined' : String(previous);
+  try {
+    await page.waitForFunction(
+      (prev) => document.querySelector('#loss-value')?.dataset.value !== prev,
+      prevRaw,
+      { timeout: 5_000 },
+    );
+  } catch {
+    assert.fail(`the loss (${prevRaw}) did not change after ${what}`);
+  }
+  return shownLoss(page);
+}
+
+/** Lets the app handle pending events and draw (two animation frames). */
+export async function settle(page) {
+  await page.evaluate(
+    () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))),
+  );
+}
+
+/** `window.diceDebug.cliInput()` as an object. */
+export async function cliInput(page) {
+  const v = await page.evaluate(() => window.diceDebug.cliInput());
+  return typeof v === 'string' ? JSON.parse(v) : v;
+}
+
+/** Runs the native `dice eval -` on an input object and returns its output object. */
+export function nativeEval(input) {
+  const r = spawnSync(DICE_BIN, ['eval', '-'], {
+    input: JSON.stringify(input),
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.error) throw new Error(`cannot run ${DICE_BIN}: ${r.error.message}`);
+  assert.equal(r.status, 0, `dice eval - failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Asserts |a − b| ≤ rel·max(|a|, |b|) (or both null: an undefined loss). */
+export function assertClose(actual, expected, rel, what) {
+  if (expected === null || actual === null) {
+    assert.equal(actual, expected, `${what}: ${actual} vs native ${expected}`);
+    return;
+  }
+  const scale = Math.max(Math.abs(actual), Math.abs(expected));
+  assert.ok(
+    Math.abs(actual - expected) <= rel * scale,
+    `${what}: page ${actual} vs native ${expected} (relative tolerance ${rel})`,
+  );
+}
+
+/** Checks that the shown loss equals the native engine's loss for cliInput(). */
+export async function assertLossMatchesNative(page, what) {
+  await settle(page);
+  const input = await cliInput(page);
+  const native = nativeEval(input);
+  const shown = await shownLoss(page);
+  assertClose(shown, native.loss, 1e-12, what);
+  return { input, native, shown };
+}
+
+/** Flat index of pixel (b, c, i, j) in a B×C×H×W row-major tensor. */
+export function flatIndex(shape, b, c, i, j) {
+  const [, C, H, W] = shape;
+  return ((b * C + c) * H + i) * W + j;
+}
+
+/** The canvas of a view and its size in tensor pixels (canvas width/height attributes). */
+export async function viewGeometry(page, testid) {
+  const loc = page.locator(`[data-testid="${testid}"]`);
+  await loc.scrollIntoViewIfNeeded();
+  const box = await loc.boundingBox();
+  assert.ok(box && box.width > 0 && box.height > 0, `${testid} is not visible`);
+  const { w, h } = await loc.evaluate((el) => ({ w: el.width, h: el.height }));
+  return { loc, box, w, h };
+}
+
+/** Page coordinates of the centre of pixel (i, j) of a view. */
+export function pixelCentre(geom, i, j) {
+  return {
+    x: geom.box.x + ((j + 0.5) * geom.box.width) / geom.w,
+    y: geom.box.y + ((i + 0.5) * geom.box.height) / geom.h,
+  };
+}
+
+/**
+ * Paints a stroke with real pointer events through the pixel centres `pixels`
+ * ([i, j] pairs), moving in several intermediate steps between them.
+ */
+export async function stroke(page, testid, pixels, { steps = 4 } = {}) {
+  const geom = await viewGeometry(page, testid);
+  const pts = pixels.map(([i, j]) => pixelCentre(geom, i, j));
+  await page.mouse.move(pts[0].x, pts[0].y);
+  await page.mouse.down();
+  for (const p of pts.slice(1)) {
+    await page.mouse.move(p.x, p.y, { steps });
+  }
+  await page.mouse.up();
+  await settle(page);
+  return geom;
+}
