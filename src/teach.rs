@@ -1,0 +1,351 @@
+//! The paper's lesson (PAPER.md §3–§4): label status verdicts and one-click scenarios.
+//!
+//! A verdict says which way gradient descent moves a cell's prediction and whether that
+//! is right for what the cell's label means. Everything here is computed from the
+//! engine's gradient; nothing is hard-wired per scenario.
+
+use ndarray::{s, Array2, Array4, Zip};
+
+use crate::loss::{DiceSettings, Evaluation};
+use crate::phi::Phi;
+use crate::state::{quantize, AppState, LabelStatus};
+
+/// Below this fraction of the reference push, a push counts as "almost none".
+pub const NO_PUSH_FRACTION: f64 = 0.01;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Gradient descent lowers the prediction (∂DL/∂ỹ > 0).
+    Down,
+    /// Almost no push.
+    None,
+    /// Gradient descent raises the prediction (∂DL/∂ỹ < 0).
+    Up,
+}
+
+impl Verdict {
+    pub fn code(self) -> &'static str {
+        match self {
+            Verdict::Down => "down",
+            Verdict::None => "none",
+            Verdict::Up => "up",
+        }
+    }
+    pub fn words(self) -> &'static str {
+        match self {
+            Verdict::Down => "pushes the prediction down",
+            Verdict::None => "almost no push",
+            Verdict::Up => "pushes the prediction up",
+        }
+    }
+}
+
+/// The verdict of one (b, c) cell.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CellVerdict {
+    pub verdict: Verdict,
+    pub correct: bool,
+    /// The gradient has no value here (0/0); `verdict` is then `None`.
+    pub undefined: bool,
+    /// The judged gradient: the mean ∂DL/∂ỹ over the cell's foreground pixels when the
+    /// loss sees foreground there, else over its background pixels.
+    pub push: f64,
+    /// |push| relative to the reference push of the batch.
+    pub ratio: f64,
+    /// What the verdict should be for this status.
+    pub wanted: Verdict,
+}
+
+impl CellVerdict {
+    pub fn sentence(&self, status: LabelStatus) -> String {
+        if self.undefined {
+            return "undefined gradient (0/0): training would get NaN here".into();
+        }
+        let right = if self.correct { "right" } else { "wrong" };
+        let why = match status {
+            LabelStatus::Missing => "a missing label should get no push",
+            LabelStatus::Empty => "a prediction in an empty image should be pushed down",
+            LabelStatus::Annotated if self.wanted == Verdict::Up => "the labelled structure should be pushed up",
+            LabelStatus::Annotated => "an image with no labelled structure should have its prediction pushed down",
+        };
+        format!("{}: {right}, {why}", self.verdict.words())
+    }
+}
+
+fn mean_where(g: ndarray::ArrayView2<f64>, y: ndarray::ArrayView2<f64>, want: f64) -> Option<f64> {
+    let (sum, n) = Zip::from(&g).and(&y).fold((0.0, 0usize), |(s, n), &g, &y| if y == want { (s + g, n + 1) } else { (s, n) });
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// The push a typical labelled image's background gets: the median over cells whose loss
+/// labels have foreground of their mean background gradient's size. With no such cell,
+/// the push a background pixel gets in a set whose denominator is one image's pixel
+/// count, 1/(|Φ|·H·W).
+pub fn reference_push(y_loss: &Array4<f64>, e: &Evaluation) -> f64 {
+    let (bn, cn, h, w) = y_loss.dim();
+    let mut pushes: Vec<f64> = Vec::new();
+    for b in 0..bn {
+        for c in 0..cn {
+            if e.cell_set[(b, c)].is_none() || e.grad_prob_undefined[(b, c)] {
+                continue;
+            }
+            let y = y_loss.slice(s![b, c, .., ..]);
+            if y.iter().any(|&v| v == 1.0) {
+                if let Some(g) = mean_where(e.grad_prob.slice(s![b, c, .., ..]), y, 0.0) {
+                    pushes.push(g.abs());
+                }
+            }
+        }
+    }
+    pushes.sort_by(f64::total_cmp);
+    match pushes.len() {
+        0 => 1.0 / (e.sets.len().max(1) as f64 * (h * w) as f64),
+        n if n % 2 == 1 => pushes[n / 2],
+        n => 0.5 * (pushes[n / 2 - 1] + pushes[n / 2]),
+    }
+}
+
+/// Verdicts for every cell; `None` where the class does not take part in the loss.
+pub fn verdicts(state: &AppState, y_loss: &Array4<f64>, e: &Evaluation) -> Array2<Option<CellVerdict>> {
+    let reference = reference_push(y_loss, e);
+    let threshold = NO_PUSH_FRACTION * reference;
+    Array2::from_shape_fn(state.status.dim(), |(b, c)| {
+        e.cell_set[(b, c)]?;
+        let status = state.status[(b, c)];
+        let y = y_loss.slice(s![b, c, .., ..]);
+        let has_fg = y.iter().any(|&v| v == 1.0);
+        let wanted = match status {
+            LabelStatus::Missing => Verdict::None,
+            LabelStatus::Empty => Verdict::Down,
+            LabelStatus::Annotated if has_fg => Verdict::Up,
+            LabelStatus::Annotated => Verdict::Down,
+        };
+        if e.grad_prob_undefined[(b, c)] {
+            return Some(CellVerdict { verdict: Verdict::None, correct: false, undefined: true, push: 0.0, ratio: 0.0, wanted });
+        }
+        let g = e.grad_prob.slice(s![b, c, .., ..]);
+        let push = mean_where(g, y, if has_fg { 1.0 } else { 0.0 }).unwrap_or(0.0);
+        let verdict = if push.abs() <= threshold {
+            Verdict::None
+        } else if push > 0.0 {
+            Verdict::Down
+        } else {
+            Verdict::Up
+        };
+        let ratio = if reference > 0.0 { push.abs() / reference } else { 0.0 };
+        Some(CellVerdict { verdict, correct: verdict == wanted, undefined: false, push, ratio, wanted })
+    })
+}
+
+/// A one-click scene from the paper's table.
+pub struct Scenario {
+    /// URL name: `#preset=NAME`.
+    pub name: &'static str,
+    pub title: &'static str,
+    /// What to look at, in plain words.
+    pub text: &'static str,
+    build: fn() -> AppState,
+    /// The verdicts PAPER.md §4 predicts: (b, c, verdict, correct).
+    pub expected: &'static [(usize, usize, Verdict, bool)],
+    /// The scene has an undefined (0/0) set.
+    pub expect_undefined: bool,
+}
+
+impl Scenario {
+    pub fn state(&self) -> AppState {
+        (self.build)()
+    }
+}
+
+/// Paints a disk of label and a soft-edged prediction disk into class 1 of image b, keeping
+/// class 0 the complement (exclusive classes).
+fn blob(s: &mut AppState, b: usize, label: Option<((f64, f64), f64)>, pred: Option<((f64, f64), f64, f64)>) {
+    let n = s.size();
+    for i in 0..n {
+        for j in 0..n {
+            let (y, x) = (i as f64 + 0.5, j as f64 + 0.5);
+            let inside = label.is_some_and(|((cy, cx), r)| (y - cy).hypot(x - cx) <= r);
+            let p = pred.map_or(0.0, |((cy, cx), r, conf)| {
+                quantize(conf * ((r + 1.0 - (y - cy).hypot(x - cx)) / 2.0).clamp(0.0, 1.0))
+            });
+            s.labels[[b, 1, i, j]] = f64::from(u8::from(inside));
+            s.labels[[b, 0, i, j]] = f64::from(u8::from(!inside));
+            s.pred[[b, 1, i, j]] = p;
+            s.pred[[b, 0, i, j]] = quantize(1.0 - p);
+        }
+    }
+}
+
+/// Two images, background + one structure, background left out of the loss (as nnU-Net
+/// does) so the structure's own sets tell the story. Image 0 is a normal labelled image.
+fn two_images(phi: Phi, eps: f64, second: LabelStatus) -> AppState {
+    let mut s = AppState::blank(2, 2, 32).expect("scenario size is valid");
+    s.settings = DiceSettings { phi, eps_nr: eps, eps_dr: eps, include_background: false, ..DiceSettings::default() };
+    blob(&mut s, 0, Some(((14.0, 13.0), 7.0)), Some(((15.0, 14.0), 6.5, 0.9)));
+    match second {
+        // The structure is there and the network finds it, but nobody labelled it.
+        LabelStatus::Missing => blob(&mut s, 1, Some(((18.0, 19.0), 6.0)), Some(((18.0, 19.0), 6.0, 0.9))),
+        // Nothing is there, yet the network predicts a small false positive.
+        LabelStatus::Empty => blob(&mut s, 1, None, Some(((10.0, 20.0), 3.5, 0.8))),
+        LabelStatus::Annotated => {}
+    }
+    s.status[(1, 1)] = second;
+    s
+}
+
+fn heuristic() -> AppState {
+    let mut s = AppState::blank(3, 2, 32).expect("scenario size is valid");
+    blob(&mut s, 0, Some(((14.0, 13.0), 7.0)), Some(((15.0, 14.0), 6.5, 0.9)));
+    blob(&mut s, 1, Some(((18.0, 19.0), 6.0)), Some(((18.0, 19.0), 6.0, 0.9)));
+    blob(&mut s, 2, None, Some(((10.0, 20.0), 3.5, 0.8)));
+    s.status[(1, 1)] = LabelStatus::Missing;
+    s.status[(2, 1)] = LabelStatus::Empty;
+    let eps = heuristic_eps(&s, 1);
+    s.settings = DiceSettings { phi: Phi::I, eps_nr: eps, eps_dr: eps, include_background: false, ..DiceSettings::default() };
+    s
+}
+
+/// The paper's heuristic ε for class c: the mean true volume per image, over the images
+/// whose label the loss sees (an empty image counts with volume 0).
+pub fn heuristic_eps(s: &AppState, c: usize) -> f64 {
+    let y = s.loss_labels();
+    let bn = s.batch();
+    let seen: Vec<f64> = (0..bn)
+        .filter(|&b| s.status[(b, c)] != LabelStatus::Missing)
+        .map(|b| y.slice(s![b, c, .., ..]).sum())
+        .collect();
+    if seen.is_empty() {
+        0.0
+    } else {
+        seen.iter().sum::<f64>() / seen.len() as f64
+    }
+}
+
+fn zero_over_zero() -> AppState {
+    let mut s = two_images(Phi::I, 0.0, LabelStatus::Empty);
+    blob(&mut s, 1, None, None);
+    s
+}
+
+pub static SCENARIOS: [Scenario; 6] = [
+    Scenario {
+        name: "missing-I",
+        title: "Missing label, image-wise Φ, ε = 1e-7",
+        text: "Image 1 contains the structure and the network finds it, but its label is missing, so the loss sees only zeros there. With image-wise sets and a tiny ε that image forms a set of its own with no foreground, and its gradient all but vanishes: the real structure is left alone. This is what we want for a missing label.",
+        build: || two_images(Phi::I, 1e-7, LabelStatus::Missing),
+        expected: &[(0, 1, Verdict::Up, true), (1, 1, Verdict::None, true)],
+        expect_undefined: false,
+    },
+    Scenario {
+        name: "missing-BI",
+        title: "Missing label, batch-wise Φ, ε = 1e-7",
+        text: "The same images, but now the structure's class is summed over the whole batch. The unlabelled image shares a set with the labelled one and inherits its background push: gradient descent erases a structure that is really there. Batch-wise sets fail on missing labels.",
+        build: || two_images(Phi::BI, 1e-7, LabelStatus::Missing),
+        expected: &[(0, 1, Verdict::Up, true), (1, 1, Verdict::Down, false)],
+        expect_undefined: false,
+    },
+    Scenario {
+        name: "empty-I",
+        title: "Empty label, image-wise Φ, ε = 1e-7",
+        text: "Image 1 truly has no structure, yet the network predicts a small blob there. Its set has no foreground, so with a tiny ε the push is about ε/Ṽ² — practically zero. The loss term is near 1, but nothing in the gradient removes the false positive.",
+        build: || two_images(Phi::I, 1e-7, LabelStatus::Empty),
+        expected: &[(0, 1, Verdict::Up, true), (1, 1, Verdict::None, false)],
+        expect_undefined: false,
+    },
+    Scenario {
+        name: "empty-BI",
+        title: "Empty label, batch-wise Φ, ε = 1e-7",
+        text: "The same false positive, now with batch-wise sets. The empty image shares the set of the labelled one and gets the set's background push, so the false positive is pushed down even with a tiny ε. Batch-wise sets handle empty labels.",
+        build: || two_images(Phi::BI, 1e-7, LabelStatus::Empty),
+        expected: &[(0, 1, Verdict::Up, true), (1, 1, Verdict::Down, true)],
+        expect_undefined: false,
+    },
+    Scenario {
+        name: "heuristic-eps",
+        title: "Image-wise Φ with ε = mean foreground volume",
+        text: "Three images: labelled, missing and empty. ε is set to the mean true volume per image, as the paper suggests. Now an empty image gets a push comparable to a labelled one, so the false positive goes down — but the unlabelled real structure is pushed down too. One setting cannot serve both cases.",
+        build: heuristic,
+        expected: &[(0, 1, Verdict::Up, true), (1, 1, Verdict::Down, false), (2, 1, Verdict::Down, true)],
+        expect_undefined: false,
+    },
+    Scenario {
+        name: "zero-over-zero",
+        title: "ε = 0 with an empty image and no prediction",
+        text: "Image 1 is empty and the network predicts nothing there. With ε = 0 its Dice is 0/0: undefined, and so are the loss and that image's gradient — a training run would get NaN. Any ε > 0 makes it a perfect score of 1 instead.",
+        build: zero_over_zero,
+        expected: &[(0, 1, Verdict::Up, true)],
+        expect_undefined: true,
+    },
+];
+
+pub fn scenario(name: &str) -> Option<&'static Scenario> {
+    SCENARIOS.iter().find(|s| s.name.eq_ignore_ascii_case(name.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loss::evaluate_probs;
+
+    fn run(s: &AppState) -> (Array4<f64>, Evaluation) {
+        let y = s.loss_labels();
+        let e = evaluate_probs(y.view(), s.pred.clone(), &s.settings).unwrap();
+        (y, e)
+    }
+
+    #[test]
+    fn every_scenario_shows_what_the_paper_predicts() {
+        for sc in &SCENARIOS {
+            let s = sc.state();
+            let (y, e) = run(&s);
+            let v = verdicts(&s, &y, &e);
+            for &(b, c, want, correct) in sc.expected {
+                let got = v[(b, c)].unwrap_or_else(|| panic!("{}: cell ({b},{c}) not in the loss", sc.name));
+                assert_eq!((got.verdict, got.correct), (want, correct), "{}: cell ({b},{c}) {got:?}", sc.name);
+            }
+            assert_eq!(e.loss.is_none(), sc.expect_undefined, "{}", sc.name);
+            assert_eq!(v[(0, 0)], None, "{}: background is excluded", sc.name);
+        }
+    }
+
+    #[test]
+    fn undefined_cell_is_reported_as_such() {
+        let s = scenario("zero-over-zero").unwrap().state();
+        let (y, e) = run(&s);
+        let v = verdicts(&s, &y, &e)[(1, 1)].unwrap();
+        assert!(v.undefined && !v.correct && v.verdict == Verdict::None);
+    }
+
+    #[test]
+    fn no_push_threshold_is_relative_to_the_labelled_images() {
+        // Under image-wise Φ with ε = 1e-7 the empty image's push is ε/(|Φ|·Ṽ²) while the
+        // labelled image's background push is sDSC/(|Φ|·U): many decades apart.
+        let s = scenario("empty-I").unwrap().state();
+        let (y, e) = run(&s);
+        let v = verdicts(&s, &y, &e)[(1, 1)].unwrap();
+        let v_pred = e.sets[1].v_pred;
+        assert!((v.push - 1e-7 / (2.0 * (v_pred + 1e-7).powi(2))).abs() < 1e-20);
+        assert!(v.ratio < 1e-6, "ratio {}", v.ratio);
+        let reference = reference_push(&y, &e);
+        let bg = e.sets[0].grad_bg.unwrap();
+        assert!((reference - bg).abs() <= 1e-12 * bg, "{reference} vs {bg}");
+    }
+
+    #[test]
+    fn heuristic_eps_is_the_mean_seen_volume() {
+        let s = scenario("heuristic-eps").unwrap().state();
+        let y = s.loss_labels();
+        let v0 = y.slice(s![0, 1, .., ..]).sum();
+        assert!(v0 > 100.0);
+        // Image 0 labelled (V = v0), image 1 missing (not seen), image 2 empty (V = 0).
+        assert_eq!(s.settings.eps_nr, v0 / 2.0);
+    }
+
+    #[test]
+    fn names_are_unique_and_findable() {
+        for sc in &SCENARIOS {
+            assert!(std::ptr::eq(scenario(sc.name).unwrap(), sc));
+            assert!(sc.text.split(". ").count() >= 2);
+        }
+    }
+}
