@@ -460,6 +460,18 @@ fn set_report(
     }
 }
 
+impl SetReport {
+    /// ∂DL/∂ỹ of a pixel of this set with label `y` and prediction `p`, where the loss has
+    /// `n_sets` sets; `None` when the set is undefined.
+    pub fn grad_at(&self, settings: &DiceSettings, n_sets: usize, y: f64, p: f64) -> Option<f64> {
+        if self.undefined.is_some() {
+            return None;
+        }
+        let f = factors(self, n_sets as f64);
+        Some(-(f.two_w_over_d * y - f.w_r * DenShape::of(settings).d(y, p)))
+    }
+}
+
 /// The factors a set's pixels use; recomputed from the report so the two never disagree.
 fn factors(r: &SetReport, n_sets: f64) -> GradFactors {
     let w = if r.zeroed { 0.0 } else { 1.0 / n_sets };

@@ -65,15 +65,25 @@ impl CellVerdict {
         let why = match status {
             LabelStatus::Missing => "a missing label should get no push",
             LabelStatus::Empty => "a prediction in an empty image should be pushed down",
-            LabelStatus::Annotated if self.wanted == Verdict::Up => "the labelled structure should be pushed up",
-            LabelStatus::Annotated => "an image with no labelled structure should have its prediction pushed down",
+            LabelStatus::Annotated if self.wanted == Verdict::Up => {
+                "the labelled structure should be pushed up"
+            }
+            LabelStatus::Annotated => {
+                "an image with no labelled structure should have its prediction pushed down"
+            }
         };
         format!("{}: {right}, {why}", self.verdict.words())
     }
 }
 
 fn mean_where(g: ndarray::ArrayView2<f64>, y: ndarray::ArrayView2<f64>, want: f64) -> Option<f64> {
-    let (sum, n) = Zip::from(&g).and(&y).fold((0.0, 0usize), |(s, n), &g, &y| if y == want { (s + g, n + 1) } else { (s, n) });
+    let (sum, n) = Zip::from(&g).and(&y).fold((0.0, 0usize), |(s, n), &g, &y| {
+        if y == want {
+            (s + g, n + 1)
+        } else {
+            (s, n)
+        }
+    });
     (n > 0).then(|| sum / n as f64)
 }
 
@@ -106,7 +116,11 @@ pub fn reference_push(y_loss: &Array4<f64>, e: &Evaluation) -> f64 {
 }
 
 /// Verdicts for every cell; `None` where the class does not take part in the loss.
-pub fn verdicts(state: &AppState, y_loss: &Array4<f64>, e: &Evaluation) -> Array2<Option<CellVerdict>> {
+pub fn verdicts(
+    state: &AppState,
+    y_loss: &Array4<f64>,
+    e: &Evaluation,
+) -> Array2<Option<CellVerdict>> {
     let reference = reference_push(y_loss, e);
     let threshold = NO_PUSH_FRACTION * reference;
     Array2::from_shape_fn(state.status.dim(), |(b, c)| {
@@ -121,7 +135,14 @@ pub fn verdicts(state: &AppState, y_loss: &Array4<f64>, e: &Evaluation) -> Array
             LabelStatus::Annotated => Verdict::Down,
         };
         if e.grad_prob_undefined[(b, c)] {
-            return Some(CellVerdict { verdict: Verdict::None, correct: false, undefined: true, push: 0.0, ratio: 0.0, wanted });
+            return Some(CellVerdict {
+                verdict: Verdict::None,
+                correct: false,
+                undefined: true,
+                push: 0.0,
+                ratio: 0.0,
+                wanted,
+            });
         }
         let g = e.grad_prob.slice(s![b, c, .., ..]);
         let push = mean_where(g, y, if has_fg { 1.0 } else { 0.0 }).unwrap_or(0.0);
@@ -132,8 +153,19 @@ pub fn verdicts(state: &AppState, y_loss: &Array4<f64>, e: &Evaluation) -> Array
         } else {
             Verdict::Up
         };
-        let ratio = if reference > 0.0 { push.abs() / reference } else { 0.0 };
-        Some(CellVerdict { verdict, correct: verdict == wanted, undefined: false, push, ratio, wanted })
+        let ratio = if reference > 0.0 {
+            push.abs() / reference
+        } else {
+            0.0
+        };
+        Some(CellVerdict {
+            verdict,
+            correct: verdict == wanted,
+            undefined: false,
+            push,
+            ratio,
+            wanted,
+        })
     })
 }
 
@@ -159,7 +191,12 @@ impl Scenario {
 
 /// Paints a disk of label and a soft-edged prediction disk into class 1 of image b, keeping
 /// class 0 the complement (exclusive classes).
-fn blob(s: &mut AppState, b: usize, label: Option<((f64, f64), f64)>, pred: Option<((f64, f64), f64, f64)>) {
+fn blob(
+    s: &mut AppState,
+    b: usize,
+    label: Option<((f64, f64), f64)>,
+    pred: Option<((f64, f64), f64, f64)>,
+) {
     let n = s.size();
     for i in 0..n {
         for j in 0..n {
@@ -180,11 +217,27 @@ fn blob(s: &mut AppState, b: usize, label: Option<((f64, f64), f64)>, pred: Opti
 /// does) so the structure's own sets tell the story. Image 0 is a normal labelled image.
 fn two_images(phi: Phi, eps: f64, second: LabelStatus) -> AppState {
     let mut s = AppState::blank(2, 2, 32).expect("scenario size is valid");
-    s.settings = DiceSettings { phi, eps_nr: eps, eps_dr: eps, include_background: false, ..DiceSettings::default() };
-    blob(&mut s, 0, Some(((14.0, 13.0), 7.0)), Some(((15.0, 14.0), 6.5, 0.9)));
+    s.settings = DiceSettings {
+        phi,
+        eps_nr: eps,
+        eps_dr: eps,
+        include_background: false,
+        ..DiceSettings::default()
+    };
+    blob(
+        &mut s,
+        0,
+        Some(((14.0, 13.0), 7.0)),
+        Some(((15.0, 14.0), 6.5, 0.9)),
+    );
     match second {
         // The structure is there and the network finds it, but nobody labelled it.
-        LabelStatus::Missing => blob(&mut s, 1, Some(((18.0, 19.0), 6.0)), Some(((18.0, 19.0), 6.0, 0.9))),
+        LabelStatus::Missing => blob(
+            &mut s,
+            1,
+            Some(((18.0, 19.0), 6.0)),
+            Some(((18.0, 19.0), 6.0, 0.9)),
+        ),
         // Nothing is there, yet the network predicts a small false positive.
         LabelStatus::Empty => blob(&mut s, 1, None, Some(((10.0, 20.0), 3.5, 0.8))),
         LabelStatus::Annotated => {}
@@ -195,13 +248,29 @@ fn two_images(phi: Phi, eps: f64, second: LabelStatus) -> AppState {
 
 fn heuristic() -> AppState {
     let mut s = AppState::blank(3, 2, 32).expect("scenario size is valid");
-    blob(&mut s, 0, Some(((14.0, 13.0), 7.0)), Some(((15.0, 14.0), 6.5, 0.9)));
-    blob(&mut s, 1, Some(((18.0, 19.0), 6.0)), Some(((18.0, 19.0), 6.0, 0.9)));
+    blob(
+        &mut s,
+        0,
+        Some(((14.0, 13.0), 7.0)),
+        Some(((15.0, 14.0), 6.5, 0.9)),
+    );
+    blob(
+        &mut s,
+        1,
+        Some(((18.0, 19.0), 6.0)),
+        Some(((18.0, 19.0), 6.0, 0.9)),
+    );
     blob(&mut s, 2, None, Some(((10.0, 20.0), 3.5, 0.8)));
     s.status[(1, 1)] = LabelStatus::Missing;
     s.status[(2, 1)] = LabelStatus::Empty;
     let eps = heuristic_eps(&s, 1);
-    s.settings = DiceSettings { phi: Phi::I, eps_nr: eps, eps_dr: eps, include_background: false, ..DiceSettings::default() };
+    s.settings = DiceSettings {
+        phi: Phi::I,
+        eps_nr: eps,
+        eps_dr: eps,
+        include_background: false,
+        ..DiceSettings::default()
+    };
     s
 }
 
@@ -279,7 +348,9 @@ pub static SCENARIOS: [Scenario; 6] = [
 ];
 
 pub fn scenario(name: &str) -> Option<&'static Scenario> {
-    SCENARIOS.iter().find(|s| s.name.eq_ignore_ascii_case(name.trim()))
+    SCENARIOS
+        .iter()
+        .find(|s| s.name.eq_ignore_ascii_case(name.trim()))
 }
 
 #[cfg(test)]
@@ -300,8 +371,14 @@ mod tests {
             let (y, e) = run(&s);
             let v = verdicts(&s, &y, &e);
             for &(b, c, want, correct) in sc.expected {
-                let got = v[(b, c)].unwrap_or_else(|| panic!("{}: cell ({b},{c}) not in the loss", sc.name));
-                assert_eq!((got.verdict, got.correct), (want, correct), "{}: cell ({b},{c}) {got:?}", sc.name);
+                let got = v[(b, c)]
+                    .unwrap_or_else(|| panic!("{}: cell ({b},{c}) not in the loss", sc.name));
+                assert_eq!(
+                    (got.verdict, got.correct),
+                    (want, correct),
+                    "{}: cell ({b},{c}) {got:?}",
+                    sc.name
+                );
             }
             assert_eq!(e.loss.is_none(), sc.expect_undefined, "{}", sc.name);
             assert_eq!(v[(0, 0)], None, "{}: background is excluded", sc.name);
