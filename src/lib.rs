@@ -6,11 +6,18 @@
 
 pub mod activation;
 pub mod cli;
+pub mod curves;
+pub mod colormap;
 pub mod error;
 pub mod loss;
 pub mod phi;
 pub mod presets;
+pub mod route;
 pub mod state;
+pub mod teach;
+pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use activation::Activation;
 pub use error::DiceError;

@@ -425,8 +425,15 @@ mod tests {
         assert!(y.slice(ndarray::s![0, 1, .., ..]).iter().all(|&v| v == 0.0));
         assert!(y.slice(ndarray::s![0, 0, .., ..]).iter().all(|&v| v == 1.0));
         // The painted (hidden) truth itself is kept.
-        assert!(s.labels.slice(ndarray::s![0, 1, .., ..]).iter().any(|&v| v == 1.0));
-        assert_eq!(y.slice(ndarray::s![1, .., .., ..]), s.labels.slice(ndarray::s![1, .., .., ..]));
+        assert!(s
+            .labels
+            .slice(ndarray::s![0, 1, .., ..])
+            .iter()
+            .any(|&v| v == 1.0));
+        assert_eq!(
+            y.slice(ndarray::s![1, .., .., ..]),
+            s.labels.slice(ndarray::s![1, .., .., ..])
+        );
     }
 
     #[test]
