@@ -43,10 +43,6 @@ pub fn mn(v: f64) -> String {
     }
 }
 
-fn mi(s: &str) -> String {
-    format!("<mi>{s}</mi>")
-}
-
 fn sub(base: &str, s: &str) -> String {
     format!("<msub>{base}<mi>{s}</mi></msub>")
 }
