@@ -12,8 +12,25 @@ use crate::loss::{evaluate, DiceSettings, Evaluation};
 use crate::phi::Phi;
 use crate::presets::framework_preset;
 
+/// The fields `Input` reads; others are ignored with a warning (scripts often carry
+/// their own metadata along).
+pub const FIELDS: [&str; 13] = [
+    "shape",
+    "y",
+    "pred",
+    "phi",
+    "eps_nr",
+    "eps_dr",
+    "squared",
+    "jaccard",
+    "include_background",
+    "activation",
+    "preset",
+    "denominator_floor",
+    "zero_empty_sets",
+];
+
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Input {
     shape: Vec<usize>,
     y: Vec<f64>,
@@ -144,6 +161,18 @@ pub fn to_json(e: &Evaluation) -> Value {
     })
 }
 
+/// Top-level fields of `input` that the engine does not read (empty if it is not an object).
+pub fn unknown_fields(input: &str) -> Vec<String> {
+    match serde_json::from_str::<Value>(input) {
+        Ok(Value::Object(map)) => map
+            .keys()
+            .filter(|k| !FIELDS.contains(&k.as_str()))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Evaluates one JSON input document; the error is a one-line message.
 pub fn eval_str(input: &str) -> Result<Value, String> {
     let input: Input =
@@ -205,10 +234,6 @@ mod tests {
                 r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"preset":"nope"}"#,
                 "unknown preset",
             ),
-            (
-                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"ph":"I"}"#,
-                "unknown field",
-            ),
             (r#"{"shape":[0,1,1,2],"y":[],"pred":[]}"#, "at least 1"),
             (
                 r#"{"shape":[99999999999,99999999999,99999999999,2],"y":[],"pred":[]}"#,
@@ -220,6 +245,17 @@ mod tests {
             assert!(err.contains(needle), "{doc}: {err}");
             assert!(!err.contains('\n'));
         }
+    }
+
+    #[test]
+    fn unknown_fields_are_reported_not_fatal() {
+        let doc = r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"ph":"BI","name":"x"}"#;
+        assert_eq!(
+            unknown_fields(doc),
+            vec!["name".to_string(), "ph".to_string()]
+        );
+        assert!(eval_str(doc).is_ok());
+        assert!(unknown_fields(r#"{"shape":[1]}"#).is_empty());
     }
 
     #[test]

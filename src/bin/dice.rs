@@ -26,6 +26,9 @@ fn main() -> ExitCode {
         eprintln!("cannot read {path}: {e}");
         return ExitCode::from(2);
     }
+    for field in dice_playground::cli::unknown_fields(&text) {
+        eprintln!("warning: ignoring unknown field {field:?}");
+    }
     match dice_playground::cli::eval_str(&text) {
         Ok(out) => {
             println!("{out}");
