@@ -7,8 +7,10 @@
 pub mod activation;
 pub mod cli;
 pub mod curves;
+pub mod diagram;
 pub mod colormap;
 pub mod error;
+pub mod formula;
 pub mod history;
 pub mod loss;
 pub mod paint;

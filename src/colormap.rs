@@ -1,0 +1,391 @@
+//! Colours of the views and the gradient legend. Pure: no browser, unit-tested natively.
+//!
+//! The gradient map is diverging and colour-blind safe (blue–white–orange, after
+//! ColorBrewer's PuOr/RdBu ends): blue where ∂L/∂ỹ < 0 (gradient descent raises the
+//! prediction), orange where ∂L/∂ỹ > 0 (it lowers it), a neutral light grey at exactly
+//! zero. The scale is symmetric around zero, linear or symmetric-log.
+
+/// RGBA, 8 bits per channel.
+pub type Rgba = [u8; 4];
+
+/// Exactly zero gradient.
+pub const NEUTRAL: Rgba = [245, 245, 245, 255];
+/// Background (y = 0, ỹ = 0) of the label and prediction views.
+pub const EMPTY: Rgba = [255, 255, 255, 255];
+/// Foreground (y = 1, ỹ = 1) of the label and prediction views.
+pub const FULL: Rgba = [24, 28, 64, 255];
+/// Undefined gradient: hatch stripes over a light background.
+pub const HATCH_LIGHT: Rgba = [236, 236, 236, 255];
+pub const HATCH_DARK: Rgba = [120, 120, 120, 255];
+/// A label the loss does not see (missing or empty structure): the hidden truth.
+pub const HIDDEN: Rgba = [176, 170, 214, 255];
+
+/// How many decades below the maximum the symmetric-log scale still shows.
+pub const SYMLOG_DECADES: f64 = 8.0;
+
+/// Anchors of the diverging ramp at t = 0, 0.15, 0.5, 1 for each sign.
+const BLUE: [(f64, [f64; 3]); 4] = [
+    (0.0, [245.0, 245.0, 245.0]),
+    (0.15, [209.0, 229.0, 240.0]),
+    (0.5, [103.0, 169.0, 207.0]),
+    (1.0, [33.0, 102.0, 172.0]),
+];
+const ORANGE: [(f64, [f64; 3]); 4] = [
+    (0.0, [245.0, 245.0, 245.0]),
+    (0.15, [254.0, 224.0, 182.0]),
+    (0.5, [253.0, 174.0, 97.0]),
+    (1.0, [179.0, 88.0, 6.0]),
+];
+
+fn ramp(anchors: &[(f64, [f64; 3]); 4], t: f64) -> Rgba {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let mut k = 0;
+    while k + 2 < anchors.len() && t > anchors[k + 1].0 {
+        k += 1;
+    }
+    let (t0, c0) = anchors[k];
+    let (t1, c1) = anchors[k + 1];
+    let f = ((t - t0) / (t1 - t0)).clamp(0.0, 1.0);
+    let mix = |i: usize| (c0[i] + (c1[i] - c0[i]) * f).round().clamp(0.0, 255.0) as u8;
+    [mix(0), mix(1), mix(2), 255]
+}
+
+/// Colour of a position on the diverging scale, `t` in [−1, 1] (clamped; non-finite → 0).
+pub fn diverging(t: f64) -> Rgba {
+    if !t.is_finite() || t == 0.0 {
+        NEUTRAL
+    } else if t < 0.0 {
+        ramp(&BLUE, -t)
+    } else {
+        ramp(&ORANGE, t)
+    }
+}
+
+/// Colour of a label or probability in [0, 1]: white → dark navy.
+pub fn sequential(v: f64) -> Rgba {
+    let v = if v.is_finite() {
+        v.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let mix = |i: usize| {
+        (f64::from(EMPTY[i]) + (f64::from(FULL[i]) - f64::from(EMPTY[i])) * v)
+            .round()
+            .clamp(0.0, 255.0) as u8
+    };
+    [mix(0), mix(1), mix(2), 255]
+}
+
+/// The mapping from gradient values to positions on the diverging ramp.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scale {
+    /// The magnitude drawn at full colour (> 0; 0 means "everything is zero").
+    pub max: f64,
+    pub symlog: bool,
+}
+
+impl Scale {
+    /// A scale reaching the largest finite magnitude in `values`.
+    pub fn fit(values: impl IntoIterator<Item = f64>, symlog: bool) -> Scale {
+        let max = values
+            .into_iter()
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        Scale { max, symlog }
+    }
+
+    /// The larger of two scales (for a scale shared across cells).
+    pub fn union(self, other: Scale) -> Scale {
+        Scale {
+            max: self.max.max(other.max),
+            symlog: self.symlog,
+        }
+    }
+
+    /// Whether the scale has a positive finite maximum (else everything is neutral).
+    fn drawable(&self) -> bool {
+        self.max.is_finite() && self.max > 0.0
+    }
+
+    /// Position of `v` in [−1, 1]; 0 for zero and non-finite values.
+    pub fn position(&self, v: f64) -> f64 {
+        if !v.is_finite() || v == 0.0 || !self.drawable() {
+            return 0.0;
+        }
+        let r = (v.abs() / self.max).min(1.0);
+        let t = if self.symlog {
+            // Decades below the maximum fade linearly to neutral over SYMLOG_DECADES.
+            ((r.log10() + SYMLOG_DECADES) / SYMLOG_DECADES).clamp(0.0, 1.0)
+        } else {
+            r
+        };
+        t.copysign(v)
+    }
+
+    /// The value drawn at position `t` in [−1, 1] (inverse of [`Scale::position`] for
+    /// values inside the range).
+    pub fn value_at(&self, t: f64) -> f64 {
+        let t = if t.is_finite() {
+            t.clamp(-1.0, 1.0)
+        } else {
+            0.0
+        };
+        if t == 0.0 || !self.drawable() {
+            return 0.0;
+        }
+        let a = if self.symlog {
+            self.max * 10f64.powf((t.abs() - 1.0) * SYMLOG_DECADES)
+        } else {
+            self.max * t.abs()
+        };
+        a.copysign(t)
+    }
+
+    pub fn colour(&self, v: f64) -> Rgba {
+        diverging(self.position(v))
+    }
+
+    /// Legend ticks: (position in [−1, 1], label). Linear: ±max, ±max/2, 0. Symmetric-log:
+    /// ±max and powers of ten below it, every other decade, down to the faded end.
+    pub fn ticks(&self) -> Vec<(f64, String)> {
+        if !self.drawable() {
+            return vec![(0.0, "0".to_string())];
+        }
+        let mut pos: Vec<(f64, String)> = Vec::new();
+        if self.symlog {
+            let top = self.max.log10().floor();
+            // Powers of ten inside the shown span, at most five, including the maximum.
+            let mut k = top;
+            let lowest = self.max.log10() - SYMLOG_DECADES;
+            let mut powers = Vec::new();
+            while k > lowest && powers.len() < 8 {
+                powers.push(k);
+                k -= 2.0;
+            }
+            let top_t = self.position(self.max);
+            pos.push((top_t, format_tick(self.max)));
+            for p in powers {
+                let v = 10f64.powf(p);
+                let t = self.position(v);
+                // Skip powers too close to the maximum's own tick.
+                if (top_t - t).abs() < 0.16 || t < 0.18 {
+                    continue;
+                }
+                pos.push((t, power_of_ten(p as i32)));
+            }
+        } else {
+            pos.push((1.0, format_tick(self.max)));
+            pos.push((0.5, format_tick(self.max / 2.0)));
+        }
+        pos.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut out: Vec<(f64, String)> = pos
+            .iter()
+            .rev()
+            .map(|(t, s)| (-t, format!("−{s}")))
+            .collect();
+        out.push((0.0, "0".to_string()));
+        out.extend(pos);
+        out
+    }
+}
+
+/// "10⁻³" for −3.
+pub fn power_of_ten(k: i32) -> String {
+    const SUP: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let mut s = String::from("10");
+    if k < 0 {
+        s.push('⁻');
+    }
+    for ch in k.unsigned_abs().to_string().chars() {
+        if let Some(d) = ch.to_digit(10) {
+            s.push(SUP[d as usize]);
+        }
+    }
+    s
+}
+
+/// A short label for a legend tick (always finite text).
+pub fn format_tick(v: f64) -> String {
+    format_number(v, 2)
+}
+
+/// A number with `sig` significant digits for people: plain for 1e-3 ≤ |v| < 1e5,
+/// scientific (`1.2e-7`) otherwise, a real minus sign, never NaN or inf.
+pub fn format_number(v: f64, sig: usize) -> String {
+    if !v.is_finite() {
+        return "undefined".to_string();
+    }
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let sig = sig.clamp(1, 15);
+    let a = v.abs();
+    let body = if (1e-3..1e5).contains(&a) {
+        let digits = (sig as i32 - 1 - a.log10().floor() as i32).max(0) as usize;
+        let s = format!("{a:.digits$}");
+        trim_zeros(&s)
+    } else {
+        let s = format!("{a:.prec$e}", prec = sig - 1);
+        match s.split_once('e') {
+            Some((m, e)) => format!("{}e{}", trim_zeros(m), e),
+            None => s,
+        }
+    };
+    if v < 0.0 {
+        format!("−{body}")
+    } else {
+        body
+    }
+}
+
+fn trim_zeros(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lum(c: Rgba) -> f64 {
+        0.2126 * f64::from(c[0]) + 0.7152 * f64::from(c[1]) + 0.0722 * f64::from(c[2])
+    }
+
+    #[test]
+    fn zero_is_neutral_and_signs_are_blue_and_orange() {
+        let s = Scale {
+            max: 1.0,
+            symlog: false,
+        };
+        assert_eq!(s.colour(0.0), NEUTRAL);
+        let neg = s.colour(-1.0);
+        let pos = s.colour(1.0);
+        assert!(neg[2] > neg[0], "negative is blue: {neg:?}");
+        assert!(pos[0] > pos[2], "positive is orange: {pos:?}");
+        // Non-finite input never produces garbage.
+        assert_eq!(s.colour(f64::NAN), NEUTRAL);
+        assert_eq!(s.colour(f64::INFINITY), NEUTRAL);
+    }
+
+    #[test]
+    fn scale_is_symmetric_and_monotone() {
+        for symlog in [false, true] {
+            let s = Scale { max: 0.02, symlog };
+            let mut last = 0.0;
+            for k in 1..=100 {
+                let v = 0.02 * f64::from(k) / 100.0;
+                let t = s.position(v);
+                assert_eq!(s.position(-v), -t);
+                assert!(t >= last, "monotone");
+                last = t;
+            }
+            assert_eq!(s.position(0.02), 1.0);
+            assert_eq!(s.position(5.0), 1.0, "clamped");
+            // Colour darkens with magnitude on both sides.
+            assert!(lum(s.colour(0.02)) < lum(s.colour(0.002)));
+            assert!(lum(s.colour(-0.02)) < lum(s.colour(-0.002)));
+        }
+    }
+
+    #[test]
+    fn symlog_separates_tiny_from_large() {
+        let s = Scale {
+            max: 1e-2,
+            symlog: true,
+        };
+        let tiny = s.colour(1e-9);
+        let big = s.colour(1e-2);
+        assert_ne!(tiny, NEUTRAL, "1e-9 is still visible");
+        let d: i32 = (0..3)
+            .map(|i| (i32::from(tiny[i]) - i32::from(big[i])).abs())
+            .sum();
+        assert!(
+            d > 150,
+            "1e-9 and 1e-2 look clearly different: {tiny:?} {big:?}"
+        );
+        // Below the shown span it fades to neutral.
+        assert_eq!(s.colour(1e-12), NEUTRAL);
+        // Inverse.
+        for t in [-1.0, -0.3, 0.25, 0.9] {
+            assert!((s.position(s.value_at(t)) - t).abs() < 1e-12);
+        }
+        // Linear: 1e-9 is invisible next to 1e-2.
+        let lin = Scale {
+            max: 1e-2,
+            symlog: false,
+        };
+        assert_eq!(lin.colour(1e-9), NEUTRAL);
+    }
+
+    #[test]
+    fn fit_ignores_non_finite_and_handles_all_zero() {
+        let s = Scale::fit([0.0, -3.0, f64::NAN, f64::INFINITY, 2.0], false);
+        assert_eq!(s.max, 3.0);
+        let z = Scale::fit([0.0, 0.0], true);
+        assert_eq!(z.max, 0.0);
+        assert_eq!(z.colour(0.0), NEUTRAL);
+        assert_eq!(z.position(1.0), 0.0);
+        assert_eq!(z.ticks(), vec![(0.0, "0".to_string())]);
+        assert_eq!(s.union(Scale::fit([7.0], false)).max, 7.0);
+    }
+
+    #[test]
+    fn ticks_are_ordered_symmetric_and_readable() {
+        for symlog in [false, true] {
+            let s = Scale {
+                max: 3.2e-3,
+                symlog,
+            };
+            let t = s.ticks();
+            assert!(t.len() >= 5);
+            for w in t.windows(2) {
+                assert!(w[0].0 < w[1].0, "{t:?}");
+            }
+            let n = t.len();
+            for k in 0..n {
+                assert_eq!(t[k].0, -t[n - 1 - k].0);
+            }
+            assert!(t
+                .iter()
+                .all(|(_, l)| !l.contains("NaN") && !l.contains("inf")));
+        }
+        let s = Scale {
+            max: 3.2e-3,
+            symlog: true,
+        };
+        let labels: Vec<String> = s.ticks().into_iter().map(|(_, l)| l).collect();
+        assert!(labels.contains(&"10⁻⁵".to_string()), "{labels:?}");
+        assert!(labels.contains(&"−10⁻⁵".to_string()), "{labels:?}");
+    }
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(format_number(0.123456, 4), "0.1235");
+        assert_eq!(format_number(-0.5, 4), "−0.5");
+        assert_eq!(format_number(1e-7, 3), "1e-7");
+        assert_eq!(format_number(-2.5e-9, 2), "−2.5e-9");
+        assert_eq!(format_number(1234.0, 4), "1234");
+        assert_eq!(format_number(1e4, 3), "10000");
+        assert_eq!(format_number(2e6, 3), "2e6");
+        assert_eq!(format_number(0.0, 3), "0");
+        assert_eq!(format_number(f64::NAN, 3), "undefined");
+        assert_eq!(format_number(f64::NEG_INFINITY, 3), "undefined");
+        assert_eq!(power_of_ten(-12), "10⁻¹²");
+        assert_eq!(power_of_ten(3), "10³");
+    }
+
+    #[test]
+    fn sequential_runs_white_to_dark() {
+        assert_eq!(sequential(0.0), EMPTY);
+        assert_eq!(sequential(1.0), FULL);
+        assert!(lum(sequential(0.3)) > lum(sequential(0.7)));
+        assert_eq!(sequential(f64::NAN), EMPTY);
+    }
+}

@@ -1,0 +1,228 @@
+//! What the URL hash asks for. Pure, unit-tested natively.
+//!
+//! - empty: the default scene;
+//! - `#<payload>` or `#s=<payload>`: a saved page ([`AppState::encode`]);
+//! - `#preset=NAME` (or `#framework=NAME`): the default scene with a named preset. For now
+//!   the names are the framework presets of [`crate::presets`]; scenario presets can be
+//!   added to [`preset_state`] later;
+//! - `&embed` (or `embed=1`) after any of these hides the control panels.
+
+use crate::presets::{framework_preset, FRAMEWORK_PRESETS};
+use crate::state::{AppState, StateError};
+
+/// A hash the page cannot use, in words.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RouteError {
+    #[error("{0}")]
+    State(#[from] StateError),
+    #[error("unknown preset “{name}”; known presets: {known}")]
+    UnknownPreset { name: String, known: String },
+    #[error("unknown link parameter “{0}”")]
+    UnknownKey(String),
+    #[error("the preset “{name}” cannot be shown: {reason}")]
+    Preset { name: String, reason: String },
+    #[error("the link asks for more than one page (“{0}”)")]
+    Conflict(String),
+}
+
+/// Where a page came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    Default,
+    Saved,
+    Preset(String),
+}
+
+/// A parsed hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    pub state: AppState,
+    pub source: Source,
+}
+
+/// The names `#preset=` accepts.
+pub fn preset_names() -> Vec<&'static str> {
+    FRAMEWORK_PRESETS.iter().map(|p| p.name).collect()
+}
+
+/// The page for a preset name.
+pub fn preset_state(name: &str) -> Result<AppState, RouteError> {
+    let p = framework_preset(name).ok_or_else(|| RouteError::UnknownPreset {
+        name: name.to_string(),
+        known: preset_names().join(", "),
+    })?;
+    let mut s = AppState::default_scene();
+    crate::ui::apply_preset(&mut s, p).map_err(|reason| RouteError::Preset {
+        name: name.to_string(),
+        reason,
+    })?;
+    Ok(s)
+}
+
+/// Decodes `%XX` escapes (invalid ones are kept as they are).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Parses a hash (with or without the leading `#`).
+pub fn parse(hash: &str) -> Result<Route, RouteError> {
+    let body = hash.trim().trim_start_matches('#').trim();
+    if body.is_empty() {
+        return Ok(Route {
+            state: AppState::default_scene(),
+            source: Source::Default,
+        });
+    }
+    let mut page: Option<Route> = None;
+    let mut embed = None;
+    for part in body.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = match part.split_once('=') {
+            Some((k, v)) => (k.trim().to_ascii_lowercase(), percent_decode(v.trim())),
+            // A bare word is the payload, or a flag.
+            None if part.eq_ignore_ascii_case("embed") => ("embed".to_string(), "1".to_string()),
+            None => ("s".to_string(), part.trim().to_string()),
+        };
+        let next = match key.as_str() {
+            "s" | "state" => Route {
+                state: AppState::decode(&value)?,
+                source: Source::Saved,
+            },
+            "preset" | "framework" => Route {
+                state: preset_state(&value)?,
+                source: Source::Preset(value.clone()),
+            },
+            "embed" => {
+                embed = Some(!matches!(value.as_str(), "0" | "false" | "no"));
+                continue;
+            }
+            _ => return Err(RouteError::UnknownKey(key)),
+        };
+        if page.is_some() {
+            return Err(RouteError::Conflict(part.chars().take(40).collect()));
+        }
+        page = Some(next);
+    }
+    let mut route = page.unwrap_or(Route {
+        state: AppState::default_scene(),
+        source: Source::Default,
+    });
+    if let Some(e) = embed {
+        route.state.view.embed = e;
+    }
+    Ok(route)
+}
+
+/// What the page starts with: the parsed hash, or the default scene and a message saying
+/// why the link could not be used.
+pub fn resolve(hash: &str) -> (Route, Option<String>) {
+    match parse(hash) {
+        Ok(r) => (r, None),
+        Err(e) => (
+            Route {
+                state: AppState::default_scene(),
+                source: Source::Default,
+            },
+            Some(format!(
+                "This link could not be opened ({e}). Showing the default example instead."
+            )),
+        ),
+    }
+}
+
+/// The hash that reproduces `state` (with the leading `#`).
+pub fn hash_of(state: &AppState) -> String {
+    format!("#{}", state.encode())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::Activation;
+    use crate::phi::Phi;
+
+    #[test]
+    fn empty_hash_is_the_default_scene() {
+        for h in ["", "#", "  # "] {
+            let r = parse(h).unwrap();
+            assert_eq!(r.source, Source::Default);
+            assert_eq!(r.state, AppState::default_scene());
+        }
+    }
+
+    #[test]
+    fn saved_pages_round_trip_with_or_without_key() {
+        let mut s = AppState::default_scene();
+        s.settings.phi = Phi::BCI;
+        s.settings.eps_nr = 0.0;
+        let h = hash_of(&s);
+        assert_eq!(parse(&h).unwrap().state, s);
+        let keyed = format!("#s={}", s.encode());
+        assert_eq!(parse(&keyed).unwrap().state, s);
+        let embedded = format!("{h}&embed");
+        let r = parse(&embedded).unwrap();
+        assert!(r.state.view.embed);
+        assert_eq!(r.source, Source::Saved);
+    }
+
+    #[test]
+    fn presets_apply_to_the_default_scene() {
+        let r = parse("#preset=nnunet").unwrap();
+        assert_eq!(r.source, Source::Preset("nnunet".into()));
+        assert_eq!(r.state.settings.activation, Activation::Softmax);
+        assert!(!r.state.settings.include_background);
+        assert_eq!(r.state.labels, AppState::default_scene().labels);
+        let r = parse("framework=KERAS&embed=1").unwrap();
+        assert_eq!(r.state.settings.phi, Phi::BCI);
+        assert!(r.state.view.embed);
+        for name in preset_names() {
+            assert!(parse(&format!("#preset={name}")).is_ok());
+        }
+    }
+
+    #[test]
+    fn bad_hashes_say_why_and_fall_back() {
+        for (h, needle) in [
+            ("#preset=nope", "unknown preset"),
+            ("#colour=red", "unknown link parameter"),
+            ("#!!!", "base64"),
+            ("#AAAA", "compressed"),
+            ("#preset=monai&preset=keras", "more than one"),
+            ("#%", "base64"),
+            ("#%zz", "base64"),
+            ("#s=%E2%82", "base64"),
+        ] {
+            let err = parse(h).unwrap_err().to_string();
+            assert!(err.contains(needle), "{h}: {err}");
+            let (r, msg) = resolve(h);
+            assert_eq!(r.state, AppState::default_scene());
+            assert!(msg.unwrap().contains("default example"));
+        }
+        // Arbitrary bytes never panic.
+        for h in ["#=", "#&&&", "#s=", "#preset=", "#é%", "#%4"] {
+            let _ = resolve(h);
+        }
+    }
+
+    #[test]
+    fn percent_escapes_decode() {
+        assert_eq!(percent_decode("monai%5Fbatch"), "monai_batch");
+        assert_eq!(percent_decode("a%"), "a%");
+        assert_eq!(percent_decode("a%4"), "a%4");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}

@@ -1,0 +1,344 @@
+//! The playground's control logic that does not need a browser: the ε slider's stops,
+//! parsing typed ε values, settings changes that must keep the state consistent (softmax
+//! needs exclusive classes, C = 1 has no background to exclude), and the `dice eval`
+//! input for the current page. Unit-tested natively; `web` only wires it to the DOM.
+
+use serde_json::{json, Value};
+
+use crate::activation::Activation;
+use crate::presets::FrameworkPreset;
+use crate::state::AppState;
+
+/// Smallest and largest non-zero ε on the slider, as powers of ten.
+pub const EPS_MIN_EXP: i32 = -8;
+pub const EPS_MAX_EXP: i32 = 4;
+/// Stops inside each decade.
+const MANTISSAS: [f64; 3] = [1.0, 2.0, 5.0];
+
+/// Number of slider positions: 0, then 1-2-5 steps from 1e-8 up to 1e4.
+pub fn eps_stop_count() -> u32 {
+    1 + (EPS_MAX_EXP - EPS_MIN_EXP) as u32 * MANTISSAS.len() as u32 + 1
+}
+
+/// The ε at a slider position (0 → exactly 0; clamped beyond the ends).
+pub fn eps_at(pos: u32) -> f64 {
+    if pos == 0 {
+        return 0.0;
+    }
+    let k = (pos - 1).min(eps_stop_count() - 2);
+    let decade = EPS_MIN_EXP + (k / MANTISSAS.len() as u32) as i32;
+    let m = MANTISSAS[(k % MANTISSAS.len() as u32) as usize];
+    // Parse the decimal text so stops are the exact doubles people type ("2e-5").
+    format!("{m}e{decade}").parse().unwrap_or(0.0)
+}
+
+/// The slider position closest to `eps` on a log scale (0 only for ε = 0).
+pub fn eps_position(eps: f64) -> u32 {
+    if eps.is_nan() || eps <= 0.0 || !eps.is_finite() {
+        return 0;
+    }
+    let target = eps.log10();
+    (1..eps_stop_count())
+        .min_by(|&a, &b| {
+            let da = (eps_at(a).log10() - target).abs();
+            let db = (eps_at(b).log10() - target).abs();
+            da.total_cmp(&db)
+        })
+        .unwrap_or(1)
+}
+
+/// Largest ε accepted from the text field.
+pub const EPS_MAX: f64 = 1e12;
+
+/// Parses a typed ε: decimal or scientific (`1e-7`, `0.5`, `1E4`, `2·10^-5`); it must be a
+/// finite number ≥ 0. The error is a sentence for the inline message.
+pub fn parse_eps(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("type a number ≥ 0, e.g. 1e-7".into());
+    }
+    let normalised = normalise_number_text(t);
+    let v: f64 = normalised
+        .parse()
+        .map_err(|_| format!("“{t}” is not a number; type e.g. 1e-5, 0.001 or 0"))?;
+    if !v.is_finite() {
+        return Err("ε must be a finite number".into());
+    }
+    if v < 0.0 {
+        return Err("ε cannot be negative".into());
+    }
+    if v > EPS_MAX {
+        return Err(format!("ε above {EPS_MAX:e} is not useful here"));
+    }
+    Ok(v)
+}
+
+/// Accepts the ways people write powers of ten: `2·10^-5`, `2x10^-5`, `10^-5`, a real
+/// minus sign, a decimal comma.
+fn normalise_number_text(t: &str) -> String {
+    let t: String = t
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '−' | '–' => '-',
+            ',' => '.',
+            other => other,
+        })
+        .collect();
+    let lower = t.to_lowercase();
+    for sep in ["·10^", "*10^", "x10^", "×10^"] {
+        if let Some((m, e)) = lower.split_once(sep) {
+            return format!("{m}e{e}");
+        }
+    }
+    if let Some(e) = lower.strip_prefix("10^") {
+        return format!("1e{e}");
+    }
+    // Reject words like "inf" and "nan" that Rust's parser would accept.
+    if lower.contains("inf") || lower.contains("nan") {
+        return String::from("x");
+    }
+    lower
+}
+
+/// Sets the activation, keeping the state consistent. Returns a sentence when something
+/// else had to change too, or an error (state unchanged) when impossible.
+pub fn set_activation(s: &mut AppState, a: Activation) -> Result<Option<String>, String> {
+    if a == Activation::Softmax && s.classes() < 2 {
+        return Err(SOFTMAX_ONE_CLASS.into());
+    }
+    s.settings.activation = a;
+    if a == Activation::Softmax && !s.exclusive {
+        make_exclusive(s);
+        return Ok(Some(
+            "Softmax makes the class probabilities of a pixel sum to 1, so the classes were \
+             switched to exclusive and the predictions normalised."
+                .into(),
+        ));
+    }
+    Ok(None)
+}
+
+pub const SOFTMAX_ONE_CLASS: &str =
+    "Softmax needs at least 2 classes (it normalises over the class axis); with C = 1 use sigmoid.";
+pub const NO_BACKGROUND_ONE_CLASS: &str =
+    "With C = 1 the only class is class 0: excluding it would leave nothing to compute.";
+
+/// Exclusive (one label per pixel, predictions sum to 1) or independent classes.
+pub fn set_exclusive(s: &mut AppState, exclusive: bool) -> Result<Option<String>, String> {
+    if exclusive && s.classes() < 2 {
+        return Err("Exclusive classes need at least 2 classes.".into());
+    }
+    if exclusive == s.exclusive {
+        return Ok(None);
+    }
+    if exclusive {
+        make_exclusive(s);
+        return Ok(None);
+    }
+    crate::paint::set_exclusive(s, false);
+    if s.settings.activation == Activation::Softmax {
+        s.settings.activation = Activation::Sigmoid;
+        return Ok(Some(
+            "Independent classes cannot use softmax (it ties the classes together): the \
+             activation was switched to sigmoid."
+                .into(),
+        ));
+    }
+    Ok(None)
+}
+
+/// Makes labels one-hot (the highest painted class wins, else background) and normalises
+/// the predictions (see [`crate::paint::set_exclusive`]).
+pub fn make_exclusive(s: &mut AppState) {
+    crate::paint::set_exclusive(s, true);
+}
+
+/// Include or exclude class 0.
+pub fn set_include_background(s: &mut AppState, include: bool) -> Result<(), String> {
+    if !include && s.classes() < 2 {
+        return Err(NO_BACKGROUND_ONE_CLASS.into());
+    }
+    s.settings.include_background = include;
+    Ok(())
+}
+
+/// Applies a library's settings. Fails (state unchanged) when the page cannot express
+/// them (softmax or no background with one class); may switch to exclusive classes.
+pub fn apply_preset(s: &mut AppState, p: &FrameworkPreset) -> Result<Option<String>, String> {
+    let mut next = s.clone();
+    let keep_view = next.view;
+    next.settings = p.settings;
+    next.separate_eps = p.settings.eps_nr != p.settings.eps_dr;
+    if next.classes() < 2
+        && (p.settings.activation == Activation::Softmax || !p.settings.include_background)
+    {
+        return Err(format!(
+            "{} needs at least 2 classes (softmax over classes, background excluded); add a class first.",
+            p.label
+        ));
+    }
+    let mut note = None;
+    if p.settings.activation == Activation::Softmax && !next.exclusive {
+        make_exclusive(&mut next);
+        note = Some("switched to exclusive classes for softmax".to_string());
+    }
+    next.view = keep_view;
+    *s = next;
+    Ok(note)
+}
+
+/// The heuristic ε of the paper (§4): the mean true volume per image and class over the
+/// classes that take part; `None` if there is no foreground at all.
+pub fn mean_foreground_volume(s: &AppState) -> Option<f64> {
+    let y = s.loss_labels();
+    let classes = s.settings.classes(s.classes());
+    if classes.is_empty() {
+        return None;
+    }
+    let (bn, _, _, _) = y.dim();
+    let mut total = 0.0;
+    for b in 0..bn {
+        for &c in &classes {
+            total += y.slice(ndarray::s![b, c, .., ..]).sum();
+        }
+    }
+    let mean = total / (bn * classes.len()) as f64;
+    (mean > 0.0 && mean.is_finite()).then_some(mean)
+}
+
+/// The input document of `dice eval` that computes what the page shows: the loss's labels
+/// and the probabilities, with activation "none" (the page feeds probabilities).
+pub fn cli_input(s: &AppState) -> Value {
+    let (b, c, h, w) = s.labels.dim();
+    let y: Vec<f64> = s.loss_labels().iter().copied().collect();
+    let pred: Vec<f64> = s.pred.iter().copied().collect();
+    let st = &s.settings;
+    json!({
+        "shape": [b, c, h, w],
+        "y": y,
+        "pred": pred,
+        "phi": st.phi.code(),
+        "eps_nr": st.eps_nr,
+        "eps_dr": st.eps_dr,
+        "squared": st.squared,
+        "jaccard": st.jaccard,
+        "include_background": st.include_background,
+        "activation": "none",
+        "denominator_floor": st.denominator_floor,
+        "zero_empty_sets": st.zero_empty_sets,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::{framework_preset, FRAMEWORK_PRESETS};
+
+    #[test]
+    fn slider_has_a_zero_stop_and_reaches_1e4() {
+        assert_eq!(eps_at(0), 0.0);
+        assert_eq!(eps_at(1), 1e-8);
+        assert_eq!(eps_at(eps_stop_count() - 1), 1e4);
+        assert_eq!(eps_at(10_000), 1e4);
+        let mut last = 0.0;
+        for p in 1..eps_stop_count() {
+            let e = eps_at(p);
+            assert!(e > last);
+            last = e;
+            assert_eq!(eps_position(e), p, "{e}");
+        }
+        assert_eq!(eps_position(0.0), 0);
+        assert_eq!(eps_position(f64::NAN), 0);
+        assert_eq!(eps_at(eps_position(1e-5)), 1e-5);
+        assert_eq!(eps_at(eps_position(1e-7)), 1e-7);
+        assert_eq!(eps_at(eps_position(1.2e-5)), 1e-5);
+        assert_eq!(eps_position(1e30), eps_stop_count() - 1);
+    }
+
+    #[test]
+    fn typed_eps_is_checked() {
+        assert_eq!(parse_eps("1e-7"), Ok(1e-7));
+        assert_eq!(parse_eps(" 0 "), Ok(0.0));
+        assert_eq!(parse_eps("1E4"), Ok(1e4));
+        assert_eq!(parse_eps("2·10^-5"), Ok(2e-5));
+        assert_eq!(parse_eps("10^-3"), Ok(1e-3));
+        assert_eq!(parse_eps("0,5"), Ok(0.5));
+        for bad in [
+            "", "abc", "-1", "−1e-3", "inf", "NaN", "1e400", "1e13", "1e-7x",
+        ] {
+            assert!(parse_eps(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn softmax_forces_exclusive_and_refuses_one_class() {
+        let mut s = AppState::default_scene();
+        s.exclusive = false;
+        s.pred.fill(0.3);
+        let note = set_activation(&mut s, Activation::Softmax).unwrap();
+        assert!(note.is_some());
+        assert!(s.exclusive);
+        let sum: f64 = (0..2).map(|c| s.pred[[0, c, 0, 0]]).sum();
+        assert!((sum - 1.0).abs() < 1e-12);
+        let e = crate::loss::evaluate_probs(s.loss_labels().view(), s.pred.clone(), &s.settings);
+        assert!(e.is_ok());
+        // Back to independent: softmax goes.
+        assert!(set_exclusive(&mut s, false).unwrap().is_some());
+        assert_eq!(s.settings.activation, Activation::Sigmoid);
+
+        let mut one = AppState::blank(2, 1, 8).unwrap();
+        let before = one.clone();
+        assert!(set_activation(&mut one, Activation::Softmax).is_err());
+        assert!(set_include_background(&mut one, false).is_err());
+        assert!(apply_preset(&mut one, framework_preset("nnunet").unwrap()).is_err());
+        assert_eq!(one, before);
+    }
+
+    #[test]
+    fn every_preset_gives_a_valid_page() {
+        for p in &FRAMEWORK_PRESETS {
+            let mut s = AppState::default_scene();
+            s.exclusive = false;
+            apply_preset(&mut s, p).unwrap();
+            assert_eq!(s.settings, p.settings);
+            crate::loss::evaluate_probs(s.loss_labels().view(), s.pred.clone(), &s.settings)
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn make_exclusive_gives_one_hot_labels() {
+        let mut s = AppState::blank(1, 3, 8).unwrap();
+        s.exclusive = false;
+        s.labels.fill(0.0);
+        s.labels[[0, 1, 0, 0]] = 1.0;
+        s.labels[[0, 2, 0, 0]] = 1.0;
+        make_exclusive(&mut s);
+        assert_eq!(s.labels[[0, 2, 0, 0]], 1.0);
+        assert_eq!(s.labels[[0, 1, 0, 0]], 0.0);
+        assert_eq!(s.labels[[0, 0, 1, 1]], 1.0);
+    }
+
+    #[test]
+    fn cli_input_reproduces_the_engine() {
+        let mut s = AppState::default_scene();
+        s.settings.phi = crate::phi::Phi::BI;
+        s.settings.eps_nr = 1e-7;
+        s.settings.activation = Activation::Softmax;
+        let doc = cli_input(&s).to_string();
+        let out = crate::cli::eval_str(&doc).unwrap();
+        let e = crate::loss::evaluate_probs(s.loss_labels().view(), s.pred.clone(), &s.settings)
+            .unwrap();
+        assert_eq!(out["loss"].as_f64(), e.loss);
+    }
+
+    #[test]
+    fn heuristic_eps_is_mean_volume() {
+        let s = AppState::default_scene();
+        let v = mean_foreground_volume(&s).unwrap();
+        assert!(v > 100.0 && v < 1024.0, "{v}");
+        let empty = AppState::blank(1, 1, 8).unwrap();
+        assert_eq!(mean_foreground_volume(&empty), None);
+    }
+}

@@ -1,0 +1,840 @@
+//! The app: one `AppState`, its undo history, the tool settings, the cached evaluation and
+//! dirty flags. Data flows one way: input → state → compute → draw. Events only change
+//! the state (or queue pointer samples) and call [`schedule`]; the animation-frame
+//! callback applies queued samples, recomputes when the state changed and redraws only
+//! the views whose data changed.
+
+use std::cell::{Cell, RefCell};
+
+use ndarray::{Array2, Array4};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::colormap::Scale;
+use crate::loss::{evaluate_probs, Evaluation};
+use crate::route;
+use crate::state::AppState;
+
+use super::controls::Controls;
+use super::dom;
+use super::readout::Readout;
+use super::render::{GridView, Legend};
+use super::tools::{self, Layer, Tool};
+
+/// Which of a cell's three views.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewKind {
+    Label,
+    Pred,
+    Grad,
+}
+
+impl ViewKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ViewKind::Label => "label",
+            ViewKind::Pred => "pred",
+            ViewKind::Grad => "grad",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ViewKind> {
+        match s {
+            "label" => Some(ViewKind::Label),
+            "pred" => Some(ViewKind::Pred),
+            "grad" => Some(ViewKind::Grad),
+            _ => None,
+        }
+    }
+    pub fn layer(self) -> Option<Layer> {
+        match self {
+            ViewKind::Label => Some(Layer::Label),
+            ViewKind::Pred => Some(Layer::Pred),
+            ViewKind::Grad => None,
+        }
+    }
+}
+
+/// A pixel under the pointer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hover {
+    pub view: ViewKind,
+    pub b: usize,
+    pub c: usize,
+    /// Row and column in pixel units (fractional).
+    pub i: f64,
+    pub j: f64,
+}
+
+impl Hover {
+    pub fn pixel(&self, n: usize) -> (usize, usize) {
+        let clamp = |v: f64| (v.floor().max(0.0) as usize).min(n.saturating_sub(1));
+        (clamp(self.i), clamp(self.j))
+    }
+}
+
+/// Pointer input queued until the next frame.
+#[derive(Clone, Copy, Debug)]
+pub enum Sample {
+    Down {
+        layer: Layer,
+        b: usize,
+        c: usize,
+        i: f64,
+        j: f64,
+        erase: bool,
+    },
+    Move {
+        i: f64,
+        j: f64,
+    },
+    Up,
+}
+
+/// The stroke in progress.
+#[derive(Clone, Copy, Debug)]
+struct Stroke {
+    layer: Layer,
+    b: usize,
+    c: usize,
+    last: (f64, f64),
+    erase: bool,
+    changed: bool,
+}
+
+/// What must be redone in the next frame.
+#[derive(Default)]
+pub struct Dirty {
+    pub compute: bool,
+    /// Per cell (b·C + c).
+    pub labels: Vec<bool>,
+    pub preds: Vec<bool>,
+    /// Gradient views whose values or colour scale changed.
+    pub grad_cells: Vec<bool>,
+    /// Legend and captions.
+    pub grads: bool,
+    pub grid: bool,
+    pub controls: bool,
+    pub readout: bool,
+    pub hover: bool,
+    pub hash: bool,
+    pub layout: bool,
+}
+
+impl Dirty {
+    fn all(cells: usize) -> Dirty {
+        Dirty {
+            compute: true,
+            labels: vec![true; cells],
+            preds: vec![true; cells],
+            grad_cells: vec![true; cells],
+            grads: true,
+            grid: true,
+            controls: true,
+            readout: true,
+            hover: true,
+            hash: false,
+            layout: true,
+        }
+    }
+}
+
+/// Kinds of state change, each with its own set of consequences.
+#[derive(Clone, Debug)]
+pub enum Change {
+    /// Loss settings (Φ, ε, …): new evaluation, gradient views, readouts, controls.
+    Settings,
+    /// How gradients are drawn.
+    View,
+    /// Painted data of these cells.
+    Cells(Vec<(usize, usize)>),
+    /// Predictions of these cells only (the loss's labels stay).
+    PredCells(Vec<(usize, usize)>),
+    /// Anything, possibly the size.
+    Everything,
+}
+
+/// A message shown above the grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+/// The gradient the views show, and how it is named.
+pub struct ShownGrad<'a> {
+    pub values: &'a Array4<f64>,
+    pub undefined: &'a Array2<bool>,
+    /// ∂L/∂z rather than ∂L/∂ỹ.
+    pub logits: bool,
+}
+
+pub struct App {
+    pub state: AppState,
+    pub history: tools::History,
+    pub tool: Tool,
+    /// The view that Fill/Clear/helpers act on.
+    pub selected: (Layer, usize, usize),
+    pub eval: Result<Evaluation, String>,
+    /// Colour scale per cell (already shared when `view.shared_scale`).
+    pub scales: Vec<Scale>,
+    /// The scale over all cells (for the legend).
+    pub shared: Scale,
+    pub dirty: Dirty,
+    pub pending: Vec<Sample>,
+    stroke: Option<Stroke>,
+    pub hover: Option<Hover>,
+    pub notice: Option<Notice>,
+    pub grid: Option<GridView>,
+    pub legend: Legend,
+    pub controls: Controls,
+    pub readout: Readout,
+    pub perf: bool,
+    pub ready: bool,
+    /// Pixel buffer reused for ImageData.
+    pub buf: Vec<u8>,
+    hash_timer: Option<i32>,
+    /// The labels the loss sees, kept while only predictions change.
+    y_cache: Option<Array4<f64>>,
+}
+
+/// The animation-frame callback.
+type FrameClosure = Closure<dyn FnMut(f64)>;
+
+thread_local! {
+    static APP: RefCell<Option<App>> = const { RefCell::new(None) };
+    static FRAME_CB: RefCell<Option<FrameClosure>> = const { RefCell::new(None) };
+    static FRAME_PENDING: Cell<bool> = const { Cell::new(false) };
+    static HASH_CB: RefCell<Option<Closure<dyn FnMut()>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on the app; `None` if there is none or it is busy (re-entrant event).
+pub fn with_app<R>(f: impl FnOnce(&mut App) -> R) -> Option<R> {
+    APP.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut guard) => guard.as_mut().map(f),
+        Err(_) => {
+            dom::warn("event ignored: the app is busy");
+            None
+        }
+    })
+}
+
+pub fn install(app: App) {
+    APP.with(|cell| {
+        if let Ok(mut guard) = cell.try_borrow_mut() {
+            *guard = Some(app);
+        }
+    });
+    FRAME_CB.with(|cb| {
+        if let Ok(mut guard) = cb.try_borrow_mut() {
+            *guard = Some(Closure::<dyn FnMut(f64)>::new(|_t: f64| {
+                FRAME_PENDING.with(|p| p.set(false));
+                with_app(|a| a.frame());
+            }));
+        }
+    });
+    HASH_CB.with(|cb| {
+        if let Ok(mut guard) = cb.try_borrow_mut() {
+            *guard = Some(Closure::<dyn FnMut()>::new(|| {
+                with_app(|a| a.write_hash());
+            }));
+        }
+    });
+}
+
+/// Asks for one animation frame (several requests in one frame coalesce).
+pub fn schedule() {
+    if FRAME_PENDING.with(|p| p.get()) {
+        return;
+    }
+    let Ok(w) = dom::window() else { return };
+    FRAME_CB.with(|cb| {
+        if let Ok(guard) = cb.try_borrow() {
+            if let Some(cb) = guard.as_ref() {
+                if w.request_animation_frame(cb.as_ref().unchecked_ref())
+                    .is_ok()
+                {
+                    FRAME_PENDING.with(|p| p.set(true));
+                }
+            }
+        }
+    });
+}
+
+/// Debounce for writing the URL hash.
+const HASH_DELAY_MS: i32 = 200;
+/// Frames kept on `window.__diceFrames`.
+const FRAME_LOG: u32 = 600;
+
+impl App {
+    pub fn new(
+        state: AppState,
+        controls: Controls,
+        readout: Readout,
+        legend: Legend,
+        perf: bool,
+    ) -> App {
+        let cells = state.batch() * state.classes();
+        App {
+            selected: (Layer::Pred, 0, state.classes().saturating_sub(1)),
+            history: tools::History::default(),
+            tool: Tool::default(),
+            eval: Err("not computed yet".into()),
+            scales: Vec::new(),
+            shared: Scale {
+                max: 0.0,
+                symlog: state.view.symlog,
+            },
+            dirty: Dirty::all(cells),
+            pending: Vec::new(),
+            stroke: None,
+            hover: None,
+            notice: None,
+            grid: None,
+            legend,
+            controls,
+            readout,
+            perf,
+            ready: false,
+            buf: Vec::new(),
+            hash_timer: None,
+            y_cache: None,
+            state,
+        }
+    }
+
+    pub fn cells(&self) -> usize {
+        self.state.batch() * self.state.classes()
+    }
+
+    fn cell_index(&self, b: usize, c: usize) -> usize {
+        b * self.state.classes() + c
+    }
+
+    /// Records the consequences of a state change and asks for a frame.
+    pub fn changed(&mut self, change: Change) {
+        let cells = self.cells();
+        if self.dirty.labels.len() != cells
+            || self.dirty.preds.len() != cells
+            || self.dirty.grad_cells.len() != cells
+        {
+            self.dirty.labels = vec![true; cells];
+            self.dirty.preds = vec![true; cells];
+            self.dirty.grad_cells = vec![true; cells];
+        }
+        let labels_too = !matches!(change, Change::PredCells(_));
+        if !matches!(change, Change::PredCells(_) | Change::View) {
+            self.y_cache = None;
+        }
+        if matches!(change, Change::Settings | Change::View) {
+            self.dirty.grad_cells.iter_mut().for_each(|d| *d = true);
+        }
+        match change {
+            Change::Settings => {
+                self.dirty.compute = true;
+                self.dirty.grads = true;
+                self.dirty.readout = true;
+                self.dirty.controls = true;
+                // Labels the loss does not see depend on include_background etc.
+                self.dirty.labels.iter_mut().for_each(|d| *d = true);
+            }
+            Change::View => {
+                self.dirty.compute = true; // scales depend on view options
+                self.dirty.grads = true;
+                self.dirty.readout = true;
+                self.dirty.controls = true;
+            }
+            Change::Cells(list) | Change::PredCells(list) => {
+                self.dirty.compute = true;
+                self.dirty.grads = true;
+                self.dirty.readout = true;
+                for (b, c) in list {
+                    if b < self.state.batch() && c < self.state.classes() {
+                        let k = self.cell_index(b, c);
+                        self.dirty.labels[k] |= labels_too;
+                        self.dirty.preds[k] = true;
+                    }
+                }
+            }
+            Change::Everything => {
+                let grid_ok = self.grid.as_ref().is_some_and(|g| {
+                    g.dims() == (self.state.batch(), self.state.classes(), self.state.size())
+                });
+                self.dirty = Dirty::all(cells);
+                self.dirty.grid = !grid_ok;
+                let (layer, b, c) = self.selected;
+                if b >= self.state.batch() || c >= self.state.classes() {
+                    self.selected = (layer, 0, self.state.classes().saturating_sub(1));
+                }
+                self.hover = None;
+            }
+        }
+        self.dirty.hover = true;
+        self.dirty.hash = true;
+        schedule();
+    }
+
+    pub fn set_notice(&mut self, text: Option<String>, error: bool) {
+        self.notice = text.map(|text| Notice { text, error });
+        self.dirty.readout = true;
+        schedule();
+    }
+
+    /// Which gradient the views show.
+    pub fn shown_grad(&self) -> Option<ShownGrad<'_>> {
+        let e = self.eval.as_ref().ok()?;
+        let logits =
+            self.state.settings.activation != crate::Activation::None && self.state.view.logit_grad;
+        Some(if logits {
+            ShownGrad {
+                values: &e.grad,
+                undefined: &e.grad_undefined,
+                logits,
+            }
+        } else {
+            ShownGrad {
+                values: &e.grad_prob,
+                undefined: &e.grad_prob_undefined,
+                logits,
+            }
+        })
+    }
+
+    /// The gradient value shown at a pixel, `None` if undefined or out of range.
+    pub fn grad_at(&self, b: usize, c: usize, i: usize, j: usize) -> Option<f64> {
+        let g = self.shown_grad()?;
+        if *g.undefined.get((b, c))? {
+            return None;
+        }
+        g.values
+            .get((b, c, i, j))
+            .copied()
+            .filter(|v| v.is_finite())
+    }
+
+    fn recompute(&mut self) {
+        let y = match self.y_cache.take() {
+            Some(y) if y.dim() == self.state.labels.dim() => y,
+            _ => self.state.loss_labels(),
+        };
+        let next = evaluate_probs(y.view(), self.state.pred.clone(), &self.state.settings)
+            .map_err(|e| e.to_string());
+        self.y_cache = Some(y);
+        let old = std::mem::replace(&mut self.eval, next);
+        let symlog = self.state.view.symlog;
+        let (bn, cn) = (self.state.batch(), self.state.classes());
+        let mut scales = vec![Scale { max: 0.0, symlog }; bn * cn];
+        if let Some(g) = self.shown_grad() {
+            for b in 0..bn {
+                for c in 0..cn {
+                    if !g.undefined[(b, c)] {
+                        let cell = g.values.slice(ndarray::s![b, c, .., ..]);
+                        scales[b * cn + c] = Scale::fit(cell.iter().copied(), symlog);
+                    }
+                }
+            }
+        }
+        let shared = scales
+            .iter()
+            .fold(Scale { max: 0.0, symlog }, |a, s| a.union(*s));
+        if self.state.view.shared_scale {
+            scales.iter_mut().for_each(|s| *s = shared);
+        }
+        // Redraw only the gradient views whose values or scale changed.
+        let cells = bn * cn;
+        if self.dirty.grad_cells.len() != cells {
+            self.dirty.grad_cells = vec![true; cells];
+        }
+        let logits = self.shown_grad().is_some_and(|g| g.logits);
+        for b in 0..bn {
+            for c in 0..cn {
+                let k = b * cn + c;
+                if self.dirty.grad_cells[k] {
+                    continue;
+                }
+                let same_scale = self.scales.get(k) == Some(&scales[k]);
+                let same_values = match (&old, &self.eval) {
+                    (Ok(o), Ok(n)) if o.grad.dim() == n.grad.dim() => {
+                        let (ov, ou, nv, nu) = if logits {
+                            (&o.grad, &o.grad_undefined, &n.grad, &n.grad_undefined)
+                        } else {
+                            (
+                                &o.grad_prob,
+                                &o.grad_prob_undefined,
+                                &n.grad_prob,
+                                &n.grad_prob_undefined,
+                            )
+                        };
+                        ou.get((b, c)) == nu.get((b, c))
+                            && o.cell_set.get((b, c)) == n.cell_set.get((b, c))
+                            && ov.slice(ndarray::s![b, c, .., ..])
+                                == nv.slice(ndarray::s![b, c, .., ..])
+                    }
+                    _ => false,
+                };
+                self.dirty.grad_cells[k] = !(same_scale && same_values);
+            }
+        }
+        self.scales = scales;
+        self.shared = shared;
+    }
+
+    /// Queues a pointer sample.
+    pub fn push_sample(&mut self, s: Sample) {
+        self.pending.push(s);
+        schedule();
+    }
+
+    pub fn stroking(&self) -> bool {
+        self.stroke.is_some()
+    }
+
+    /// Applies the queued pointer samples to the state.
+    fn apply_samples(&mut self) {
+        let samples = std::mem::take(&mut self.pending);
+        for s in samples {
+            match s {
+                Sample::Down {
+                    layer,
+                    b,
+                    c,
+                    i,
+                    j,
+                    erase,
+                } => {
+                    if let Some(st) = self.stroke.take() {
+                        self.finish_stroke(st);
+                    }
+                    if b >= self.state.batch() || c >= self.state.classes() {
+                        continue;
+                    }
+                    self.selected = (layer, b, c);
+                    self.dirty.controls = true;
+                    self.history.begin(&self.state);
+                    let changed = tools::stroke(
+                        &mut self.state,
+                        &self.tool,
+                        layer,
+                        b,
+                        c,
+                        (i, j),
+                        (i, j),
+                        erase,
+                    );
+                    let any = !changed.is_empty();
+                    let change = match layer {
+                        Layer::Pred => Change::PredCells(changed),
+                        Layer::Label => Change::Cells(changed),
+                    };
+                    self.stroke = Some(Stroke {
+                        layer,
+                        b,
+                        c,
+                        last: (i, j),
+                        erase,
+                        changed: any,
+                    });
+                    if any {
+                        self.changed(change);
+                    }
+                }
+                Sample::Move { i, j } => {
+                    let Some(mut st) = self.stroke else { continue };
+                    let changed = tools::stroke(
+                        &mut self.state,
+                        &self.tool,
+                        st.layer,
+                        st.b,
+                        st.c,
+                        st.last,
+                        (i, j),
+                        st.erase,
+                    );
+                    st.last = (i, j);
+                    if !changed.is_empty() {
+                        st.changed = true;
+                        self.changed(match st.layer {
+                            Layer::Pred => Change::PredCells(changed),
+                            Layer::Label => Change::Cells(changed),
+                        });
+                    }
+                    self.stroke = Some(st);
+                }
+                Sample::Up => {
+                    if let Some(st) = self.stroke.take() {
+                        self.finish_stroke(st);
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish_stroke(&mut self, st: Stroke) {
+        self.history.commit(&self.state);
+        if st.changed {
+            self.dirty.controls = true; // undo button state
+        }
+    }
+
+    /// Runs one discrete edit (fill, helper, resize, …) as one undo step. The edit returns
+    /// what changed and maybe a sentence to show; an error leaves the state unchanged.
+    pub fn edit(
+        &mut self,
+        f: impl FnOnce(&mut AppState) -> Result<(Change, Option<String>), String>,
+    ) {
+        if let Some(st) = self.stroke.take() {
+            self.finish_stroke(st);
+        }
+        let before = self.state.clone();
+        match f(&mut self.state) {
+            Ok((change, note)) => {
+                if self.state != before {
+                    let same_shape = before.labels.dim() == self.state.labels.dim()
+                        && before.exclusive == self.state.exclusive;
+                    if same_shape {
+                        self.history.record(&before, &self.state);
+                    } else {
+                        // The history does not span a new size or class mode.
+                        self.history.clear();
+                    }
+                    self.changed(change);
+                }
+                if let Some(n) = note {
+                    self.set_notice(Some(n), false);
+                }
+            }
+            Err(msg) => {
+                self.state = before;
+                self.set_notice(Some(msg), true);
+            }
+        }
+        self.dirty.controls = true;
+        schedule();
+    }
+
+    pub fn undo(&mut self) {
+        if let Some(st) = self.stroke.take() {
+            self.finish_stroke(st);
+        }
+        if let Some(cells) = self.history.undo(&mut self.state) {
+            self.changed(Change::Cells(cells));
+        }
+        self.dirty.controls = true;
+    }
+
+    pub fn redo(&mut self) {
+        if let Some(st) = self.stroke.take() {
+            self.finish_stroke(st);
+        }
+        if let Some(cells) = self.history.redo(&mut self.state) {
+            self.changed(Change::Cells(cells));
+        }
+        self.dirty.controls = true;
+    }
+
+    /// Replaces the whole page (a new link); the history starts over.
+    pub fn load(&mut self, state: AppState) {
+        self.stroke = None;
+        self.pending.clear();
+        self.state = state;
+        self.history.clear();
+        self.changed(Change::Everything);
+    }
+
+    fn schedule_hash(&mut self) {
+        let Ok(w) = dom::window() else { return };
+        if let Some(t) = self.hash_timer.take() {
+            w.clear_timeout_with_handle(t);
+        }
+        HASH_CB.with(|cb| {
+            if let Ok(guard) = cb.try_borrow() {
+                if let Some(cb) = guard.as_ref() {
+                    self.hash_timer = w
+                        .set_timeout_with_callback_and_timeout_and_arguments_0(
+                            cb.as_ref().unchecked_ref(),
+                            HASH_DELAY_MS,
+                        )
+                        .ok();
+                }
+            }
+        });
+    }
+
+    /// Writes the state to the URL (called by the debounce timer).
+    pub fn write_hash(&mut self) {
+        self.hash_timer = None;
+        if self.stroke.is_some() {
+            // Not in the middle of a stroke: try again after it.
+            self.schedule_hash();
+            return;
+        }
+        let hash = route::hash_of(&self.state);
+        let Ok(w) = dom::window() else { return };
+        let current = w.location().hash().unwrap_or_default();
+        if current == hash {
+            return;
+        }
+        if let Ok(h) = w.history() {
+            if h.replace_state_with_url(&JsValue::NULL, "", Some(&hash))
+                .is_err()
+            {
+                dom::warn("could not write the link to the address bar");
+            }
+        }
+    }
+
+    /// One animation frame: input → state → compute → draw.
+    pub fn frame(&mut self) {
+        let t0 = dom::now();
+        if !self.pending.is_empty() {
+            self.apply_samples();
+        }
+        let computed = self.dirty.compute;
+        if self.dirty.compute {
+            self.recompute();
+            self.dirty.compute = false;
+        }
+        let t1 = dom::now();
+        let drew = self.draw();
+        let t2 = dom::now();
+        if self.dirty.hash {
+            self.dirty.hash = false;
+            self.schedule_hash();
+        }
+        if computed || drew {
+            self.log_frame(t1 - t0, t2 - t1);
+        }
+        if !self.ready {
+            self.ready = true;
+            if let Some(body) = dom::document().ok().and_then(|d| d.body()) {
+                dom::set_data(&body, "ready", "true");
+            }
+        }
+    }
+
+    /// Redraws what is dirty; returns whether anything was drawn.
+    fn draw(&mut self) -> bool {
+        let mut drew = false;
+        if self.dirty.grid || self.grid.is_none() {
+            match GridView::build(&self.state) {
+                Ok(g) => self.grid = Some(g),
+                Err(e) => dom::warn(&format!("grid: {e:?}")),
+            }
+            self.dirty.grid = false;
+            self.dirty.layout = true;
+            let cells = self.cells();
+            self.dirty.labels = vec![true; cells];
+            self.dirty.preds = vec![true; cells];
+            self.dirty.grad_cells = vec![true; cells];
+            self.dirty.grads = true;
+            self.dirty.hover = true;
+        }
+        let Some(grid) = self.grid.as_ref() else {
+            return drew;
+        };
+        if self.dirty.layout {
+            grid.layout(self.state.view.embed);
+            self.dirty.layout = false;
+            drew = true;
+        }
+        let cn = self.state.classes();
+        for k in 0..self.dirty.labels.len().min(self.cells()) {
+            let (b, c) = (k / cn, k % cn);
+            if self.dirty.labels[k] {
+                grid.draw_label(&self.state, b, c, &mut self.buf);
+                self.dirty.labels[k] = false;
+                drew = true;
+            }
+            if self.dirty.preds[k] {
+                grid.draw_pred(&self.state, b, c, &mut self.buf);
+                self.dirty.preds[k] = false;
+                drew = true;
+            }
+        }
+        if self.dirty.grads {
+            let mut buf = std::mem::take(&mut self.buf);
+            let todo = std::mem::take(&mut self.dirty.grad_cells);
+            let shown = self.shown_grad();
+            for b in 0..self.state.batch() {
+                for c in 0..cn {
+                    let k = b * cn + c;
+                    if todo.get(k).copied().unwrap_or(true) {
+                        let scale = self.scales.get(k).copied().unwrap_or(self.shared);
+                        grid.draw_grad(shown.as_ref(), b, c, scale, &mut buf);
+                    }
+                }
+            }
+            let logits = shown.as_ref().is_some_and(|g| g.logits);
+            self.dirty.grad_cells = vec![false; todo.len()];
+            self.legend
+                .draw(&self.shared, self.state.view.shared_scale, logits);
+            grid.captions(&self.state, self.eval.as_ref().ok(), &self.scales);
+            self.buf = buf;
+            self.dirty.grads = false;
+            drew = true;
+        }
+        if self.dirty.readout {
+            self.readout
+                .update(&self.state, &self.eval, self.notice.as_ref());
+            self.dirty.readout = false;
+            self.dirty.hover = true;
+            drew = true;
+        }
+        if self.dirty.controls {
+            self.controls.sync(
+                &self.state,
+                &self.tool,
+                self.selected,
+                self.history.can_undo(),
+                self.history.can_redo(),
+            );
+            self.dirty.controls = false;
+            drew = true;
+        }
+        if self.dirty.hover {
+            let hover = self.hover;
+            let grid = self.grid.as_ref();
+            if let Some(grid) = grid {
+                grid.show_hover(&self.state, self.eval.as_ref().ok(), hover, &self.tool);
+            }
+            let value = hover.and_then(|h| {
+                let (i, j) = h.pixel(self.state.size());
+                self.grad_at(h.b, h.c, i, j).map(|g| (h, g))
+            });
+            let logits = self.shown_grad().is_some_and(|g| g.logits);
+            self.readout.hover(
+                &self.state,
+                self.eval.as_ref().ok(),
+                hover,
+                value.map(|(_, g)| g),
+                logits,
+            );
+            self.dirty.hover = false;
+        }
+        drew
+    }
+
+    fn log_frame(&self, compute: f64, draw: f64) {
+        let Ok(w) = dom::window() else { return };
+        let key = JsValue::from_str("__diceFrames");
+        let list = js_sys::Reflect::get(&w, &key)
+            .ok()
+            .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
+            .unwrap_or_else(|| {
+                let a = js_sys::Array::new();
+                let _ = js_sys::Reflect::set(&w, &key, &a);
+                a
+            });
+        let entry = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&entry, &"compute".into(), &compute.into());
+        let _ = js_sys::Reflect::set(&entry, &"draw".into(), &draw.into());
+        list.push(&entry);
+        if list.length() > FRAME_LOG {
+            list.shift();
+        }
+        if self.perf {
+            if let Some(o) = dom::by_id::<web_sys::HtmlElement>("perf") {
+                dom::set_text(&o, &format!("compute {compute:.1} ms · draw {draw:.1} ms"));
+            }
+        }
+    }
+}

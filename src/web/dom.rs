@@ -1,0 +1,136 @@
+//! Small DOM helpers. Every JS failure becomes a `Result`/`Option`, never a panic.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, Event, EventTarget, HtmlElement, HtmlInputElement, Window};
+
+pub type JsResult<T> = Result<T, JsValue>;
+
+pub fn window() -> JsResult<Window> {
+    web_sys::window().ok_or_else(|| JsValue::from_str("no window"))
+}
+
+pub fn document() -> JsResult<Document> {
+    window()?
+        .document()
+        .ok_or_else(|| JsValue::from_str("no document"))
+}
+
+/// `performance.now()` in ms (0 if unavailable).
+pub fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+pub fn log(msg: &str) {
+    web_sys::console::log_1(&JsValue::from_str(msg));
+}
+
+pub fn warn(msg: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(msg));
+}
+
+/// Creates `<tag class="…">`.
+pub fn el(tag: &str, class: &str) -> JsResult<HtmlElement> {
+    let e = document()?.create_element(tag)?;
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    e.dyn_into::<HtmlElement>()
+        .map_err(|_| JsValue::from_str("not an HTML element"))
+}
+
+/// Creates an element with text.
+pub fn text_el(tag: &str, class: &str, text: &str) -> JsResult<HtmlElement> {
+    let e = el(tag, class)?;
+    e.set_text_content(Some(text));
+    Ok(e)
+}
+
+pub fn append(parent: &Element, child: &Element) -> JsResult<()> {
+    parent.append_child(child).map(|_| ())
+}
+
+pub fn by_id<T: JsCast>(id: &str) -> Option<T> {
+    document().ok()?.get_element_by_id(id)?.dyn_into::<T>().ok()
+}
+
+pub fn set_attr(e: &Element, name: &str, value: &str) {
+    let _ = e.set_attribute(name, value);
+}
+
+pub fn set_data(e: &HtmlElement, key: &str, value: &str) {
+    let _ = e.dataset().set(key, value);
+}
+
+pub fn get_data(e: &HtmlElement, key: &str) -> Option<String> {
+    e.dataset().get(key)
+}
+
+pub fn toggle_class(e: &Element, class: &str, on: bool) {
+    let _ = e.class_list().toggle_with_force(class, on);
+}
+
+pub fn set_text(e: &Element, text: &str) {
+    if e.text_content().as_deref() != Some(text) {
+        e.set_text_content(Some(text));
+    }
+}
+
+pub fn set_style(e: &HtmlElement, prop: &str, value: &str) {
+    let _ = e.style().set_property(prop, value);
+}
+
+pub fn set_hidden(e: &HtmlElement, hidden: bool) {
+    if e.hidden() != hidden {
+        e.set_hidden(hidden);
+    }
+}
+
+/// Adds a listener that lives as long as the page.
+pub fn on(target: &EventTarget, event: &str, f: impl FnMut(Event) + 'static) {
+    let cb = Closure::<dyn FnMut(Event)>::new(f);
+    if target
+        .add_event_listener_with_callback(event, cb.as_ref().unchecked_ref())
+        .is_err()
+    {
+        warn(&format!("could not listen to {event}"));
+    }
+    cb.forget();
+}
+
+/// The element an event happened on, as an HTML element.
+pub fn event_element(e: &Event) -> Option<HtmlElement> {
+    e.target()?.dyn_into::<HtmlElement>().ok()
+}
+
+/// The nearest ancestor (or self) with `data-<key>`.
+pub fn closest_with_data(e: &HtmlElement, key: &str) -> Option<HtmlElement> {
+    let selector = format!("[data-{key}]");
+    e.closest(&selector)
+        .ok()
+        .flatten()
+        .and_then(|x| x.dyn_into::<HtmlElement>().ok())
+}
+
+/// Whether keyboard focus is in a text field (where Ctrl+Z belongs to the field).
+pub fn focus_in_text_field() -> bool {
+    let Ok(doc) = document() else { return false };
+    match doc.active_element() {
+        Some(a) => match a.dyn_ref::<HtmlInputElement>() {
+            Some(input) => matches!(input.type_().as_str(), "text" | "number" | "search"),
+            None => a.tag_name().eq_ignore_ascii_case("textarea"),
+        },
+        None => false,
+    }
+}
+
+/// Whether `e` currently has focus.
+pub fn has_focus(e: &Element) -> bool {
+    document()
+        .ok()
+        .and_then(|d| d.active_element())
+        .is_some_and(|a| &a == e)
+}

@@ -1,0 +1,344 @@
+//! The readouts: the loss (large), the table of reduction sets φ, the hover line and
+//! notices. Every number goes through `colormap::format_number`, which never prints NaN
+//! or inf; missing values are said in words.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
+
+use crate::colormap::format_number;
+use crate::loss::{Evaluation, SetReport};
+use crate::presets::monai_equivalent;
+use crate::state::{AppState, LabelStatus};
+use crate::Activation;
+
+use super::app::{Hover, Notice, ViewKind};
+use super::dom::{self, JsResult};
+
+pub struct Readout {
+    loss_name: HtmlElement,
+    loss_value: HtmlElement,
+    loss_why: HtmlElement,
+    loss_sub: HtmlElement,
+    loss_code: HtmlElement,
+    notice: HtmlElement,
+    notice_text: HtmlElement,
+    hover: HtmlElement,
+    sets_title: HtmlElement,
+    sets_body: HtmlElement,
+    last_hover_set: RefCell<Option<usize>>,
+}
+
+fn need(id: &str) -> JsResult<HtmlElement> {
+    dom::by_id(id).ok_or_else(|| wasm_bindgen::JsValue::from_str(&format!("missing #{id}")))
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn num(v: f64) -> String {
+    format_number(v, 4)
+}
+
+fn opt(v: Option<f64>, missing: &str) -> String {
+    match v {
+        Some(x) if x.is_finite() => num(x),
+        _ => missing.to_string(),
+    }
+}
+
+fn cells_text(cells: &[(usize, usize)]) -> String {
+    let shown: Vec<String> = cells
+        .iter()
+        .take(4)
+        .map(|(b, c)| format!("(b{b}, c{c})"))
+        .collect();
+    let more = cells.len().saturating_sub(4);
+    if more > 0 {
+        format!("{} … +{more} more", shown.join(" "))
+    } else {
+        shown.join(" ")
+    }
+}
+
+fn set_note(r: &SetReport, st: &AppState) -> String {
+    if let Some(u) = r.undefined {
+        return format!("undefined — {}", u.explain());
+    }
+    let mut notes = Vec::new();
+    if r.zeroed {
+        notes.push("no foreground: loss 0 and no gradient, but counts in the mean".to_string());
+    } else if !r.has_fg {
+        notes.push(if r.v_pred > 0.0 {
+            "empty set (V = 0): the push on the prediction is only ε_nr/(|Φ|·(Ṽ+ε_dr)²)".to_string()
+        } else {
+            "empty set, nothing predicted".to_string()
+        });
+    }
+    if r.floored {
+        notes.push(format!(
+            "denominator floored at {} (its gradient is cut)",
+            num(st.settings.denominator_floor)
+        ));
+    }
+    notes.join("; ")
+}
+
+impl Readout {
+    /// Finds the readout elements built by `super::build_page`.
+    pub fn find() -> JsResult<Readout> {
+        Ok(Readout {
+            loss_name: need("loss-name")?,
+            loss_value: need("loss-value")?,
+            loss_why: need("loss-why")?,
+            loss_sub: need("loss-sub")?,
+            loss_code: need("loss-code")?,
+            notice: need("notice")?,
+            notice_text: need("notice-text")?,
+            hover: need("hover-info")?,
+            sets_title: need("sets-title")?,
+            sets_body: need("sets-body")?,
+            last_hover_set: RefCell::new(None),
+        })
+    }
+
+    pub fn update(
+        &self,
+        state: &AppState,
+        eval: &Result<Evaluation, String>,
+        notice: Option<&Notice>,
+    ) {
+        let st = &state.settings;
+        let kind = if st.jaccard {
+            "Jaccard loss"
+        } else {
+            "Dice loss"
+        };
+        dom::set_text(
+            &self.loss_name,
+            &format!("{kind} DL_{} ({})", st.phi.code(), st.phi.wise_name()),
+        );
+        match notice {
+            Some(n) => {
+                dom::set_text(&self.notice_text, &n.text);
+                dom::toggle_class(&self.notice, "error", n.error);
+                dom::set_hidden(&self.notice, false);
+            }
+            None => dom::set_hidden(&self.notice, true),
+        }
+        let mut sub = Vec::new();
+        if let Ok(e) = eval {
+            sub.push(format!(
+                "|Φ| = {} set{}",
+                e.sets.len(),
+                if e.sets.len() == 1 { "" } else { "s" }
+            ));
+        }
+        if st.eps_nr == st.eps_dr {
+            sub.push(format!("ε = {}", num(st.eps_nr)));
+        } else {
+            sub.push(format!(
+                "ε_nr = {}, ε_dr = {}",
+                num(st.eps_nr),
+                num(st.eps_dr)
+            ));
+        }
+        if st.squared {
+            sub.push("squared denominator".into());
+        }
+        if !st.include_background {
+            sub.push("background excluded".into());
+        }
+        if st.activation != Activation::None {
+            sub.push(st.activation.code().to_string());
+        }
+        dom::set_text(&self.loss_sub, &sub.join(" · "));
+        dom::set_text(
+            &self.loss_code,
+            &match monai_equivalent(st) {
+                Some(code) => format!("= {code}"),
+                None => "no single MONAI DiceLoss call computes this".to_string(),
+            },
+        );
+        match eval {
+            Ok(e) => match e.loss.filter(|l| l.is_finite()) {
+                Some(l) => {
+                    dom::set_text(&self.loss_value, &format_number(l, 5));
+                    dom::set_data(&self.loss_value, "value", &format!("{l}"));
+                    dom::toggle_class(&self.loss_value, "undefined", false);
+                    dom::set_text(&self.loss_why, "");
+                }
+                None => {
+                    dom::set_text(&self.loss_value, "undefined");
+                    dom::set_data(&self.loss_value, "value", "undefined");
+                    dom::toggle_class(&self.loss_value, "undefined", true);
+                    let why: Vec<String> = e
+                        .sets
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(k, r)| {
+                            r.undefined
+                                .map(|u| format!("set φ{} is undefined: {}", k + 1, u.explain()))
+                        })
+                        .take(2)
+                        .collect();
+                    dom::set_text(&self.loss_why, &why.join("; "));
+                }
+            },
+            Err(msg) => {
+                dom::set_text(&self.loss_value, "undefined");
+                dom::set_data(&self.loss_value, "value", "undefined");
+                dom::toggle_class(&self.loss_value, "undefined", true);
+                dom::set_text(&self.loss_why, &format!("cannot compute: {msg}"));
+            }
+        }
+        self.table(state, eval.as_ref().ok());
+    }
+
+    fn table(&self, state: &AppState, eval: Option<&Evaluation>) {
+        let st = &state.settings;
+        let Some(e) = eval else {
+            self.sets_body.set_inner_html("");
+            return;
+        };
+        dom::set_text(
+            &self.sets_title,
+            &format!(
+                "The {} reduction set{} φ of Φ = {} ({})",
+                e.sets.len(),
+                if e.sets.len() == 1 { "" } else { "s" },
+                st.phi.code(),
+                st.phi.wise_name()
+            ),
+        );
+        let mut html = String::new();
+        for (k, r) in e.sets.iter().enumerate() {
+            let varies = "varies per pixel (squared)";
+            let fg = if st.squared && r.has_fg && r.undefined.is_none() {
+                varies.to_string()
+            } else {
+                opt(
+                    r.grad_fg,
+                    if r.undefined.is_some() {
+                        "undefined"
+                    } else {
+                        "— (no y = 1)"
+                    },
+                )
+            };
+            let bg = if st.squared && r.has_bg && r.undefined.is_none() {
+                varies.to_string()
+            } else {
+                opt(
+                    r.grad_bg,
+                    if r.undefined.is_some() {
+                        "undefined"
+                    } else {
+                        "— (no y = 0)"
+                    },
+                )
+            };
+            let class = if r.undefined.is_some() {
+                " class=\"undef\""
+            } else {
+                ""
+            };
+            html.push_str(&format!(
+                "<tr data-set=\"{k}\"{class}><th scope=\"row\">φ{}</th><td class=\"cells\">{}</td>\
+                 <td>{}</td><td>{}</td><td>{}</td><td class=\"sdsc\">{}</td><td>{}</td>\
+                 <td class=\"gfg\">{}</td><td class=\"gbg\">{}</td><td class=\"note\">{}</td></tr>",
+                k + 1,
+                esc(&cells_text(&r.cells)),
+                num(r.v),
+                num(r.v_pred),
+                num(r.x),
+                esc(&opt(r.sdsc, "undefined")),
+                esc(&opt(r.term, "undefined")),
+                esc(&fg),
+                esc(&bg),
+                esc(&set_note(r, state)),
+            ));
+        }
+        self.sets_body.set_inner_html(&html);
+        *self.last_hover_set.borrow_mut() = None;
+    }
+
+    /// The hover line, and the hovered pixel's set row highlighted.
+    pub fn hover(
+        &self,
+        state: &AppState,
+        eval: Option<&Evaluation>,
+        hover: Option<Hover>,
+        grad: Option<f64>,
+        logits: bool,
+    ) {
+        let set =
+            hover.and_then(|h| eval.and_then(|e| e.cell_set.get((h.b, h.c)).copied().flatten()));
+        if *self.last_hover_set.borrow() != set {
+            let rows = self.sets_body.children();
+            for k in 0..rows.length() {
+                if let Some(row) = rows.item(k).and_then(|r| r.dyn_into::<HtmlElement>().ok()) {
+                    dom::toggle_class(&row, "hl", set == Some(k as usize));
+                }
+            }
+            *self.last_hover_set.borrow_mut() = set;
+        }
+        let Some(h) = hover else {
+            dom::set_text(
+                &self.hover,
+                "Point at a pixel to read y, ỹ and its gradient; the cells of its set φ light up.",
+            );
+            return;
+        };
+        let (i, j) = h.pixel(state.size());
+        let y = state.labels.get((h.b, h.c, i, j)).copied().unwrap_or(0.0);
+        let p = state.pred.get((h.b, h.c, i, j)).copied().unwrap_or(0.0);
+        let status = state.status.get((h.b, h.c)).copied().unwrap_or_default();
+        let y_text = match status {
+            LabelStatus::Annotated => num(y),
+            _ => format!(
+                "0 (painted {}, but the label is {})",
+                num(y),
+                match status {
+                    LabelStatus::Missing => "missing",
+                    _ => "empty",
+                }
+            ),
+        };
+        let d = if logits { "∂L/∂z" } else { "∂L/∂ỹ" };
+        let g_text = match (grad, set, eval) {
+            (Some(g), _, _) => num(g),
+            (None, None, Some(_)) => "none (class not in the loss)".to_string(),
+            (None, Some(k), Some(e)) => match e.sets.get(k).and_then(|r| r.undefined) {
+                Some(u) => format!("undefined ({})", u.explain()),
+                None => "undefined".to_string(),
+            },
+            _ => "undefined".to_string(),
+        };
+        let direction = match grad {
+            Some(g) if g < 0.0 => " → descent raises ỹ",
+            Some(g) if g > 0.0 => " → descent lowers ỹ",
+            _ => "",
+        };
+        let where_ = match h.view {
+            ViewKind::Label | ViewKind::Pred | ViewKind::Grad => {
+                format!("image {}, class {}, pixel ({i}, {j})", h.b, h.c)
+            }
+        };
+        let set_text = set
+            .map(|k| format!(" · set φ{}", k + 1))
+            .unwrap_or_default();
+        dom::set_text(
+            &self.hover,
+            &format!(
+                "{where_}: y = {y_text} · ỹ = {} · {d} = {g_text}{direction}{set_text}",
+                num(p)
+            ),
+        );
+    }
+}

@@ -1,0 +1,601 @@
+//! Draws the state and its evaluation: one H×W canvas per view, scaled up by CSS with
+//! `image-rendering: pixelated`. Nothing is computed here beyond mapping values to
+//! colours (see `crate::colormap`).
+
+use std::cell::RefCell;
+
+use wasm_bindgen::{Clamped, JsCast, JsValue};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement, ImageData};
+
+use crate::colormap::{self, Rgba, Scale};
+use crate::loss::Evaluation;
+use crate::state::{AppState, LabelStatus};
+
+use super::app::{Hover, ShownGrad, ViewKind};
+use super::dom::{self, JsResult};
+use super::tools::Tool;
+
+/// One square view.
+pub struct View {
+    pub fig: HtmlElement,
+    pub canvas: HtmlCanvasElement,
+    ctx: CanvasRenderingContext2d,
+    marker: HtmlElement,
+    brush: Option<HtmlElement>,
+    word: HtmlElement,
+}
+
+/// One (b, c) cell: label, prediction and gradient views and a caption.
+pub struct CellView {
+    pub el: HtmlElement,
+    pub views: [View; 3],
+    caption: HtmlElement,
+}
+
+/// What the hover highlight currently shows, to skip redundant DOM work.
+#[derive(Clone, Copy, PartialEq, Default)]
+struct Shown {
+    set: Option<usize>,
+    cell: Option<(usize, usize)>,
+    pixel: Option<(usize, usize)>,
+    view: Option<u8>,
+}
+
+pub struct GridView {
+    b: usize,
+    c: usize,
+    n: usize,
+    root: HtmlElement,
+    cells: Vec<CellView>,
+    grad_heads: Vec<HtmlElement>,
+    class_heads: Vec<HtmlElement>,
+    shown: RefCell<Shown>,
+}
+
+fn make_view(kind: ViewKind, b: usize, c: usize, n: usize) -> JsResult<View> {
+    let fig = dom::el("figure", &format!("view view-{}", kind.code()))?;
+    let canvas: HtmlCanvasElement = dom::el("canvas", "")?
+        .dyn_into()
+        .map_err(|_| JsValue::from_str("canvas"))?;
+    canvas.set_width(n as u32);
+    canvas.set_height(n as u32);
+    let name = kind.code();
+    dom::set_attr(&canvas, "data-testid", &format!("{name}-{b}-{c}"));
+    dom::set_data(&canvas, "view", name);
+    dom::set_data(&canvas, "b", &b.to_string());
+    dom::set_data(&canvas, "c", &c.to_string());
+    let label = match kind {
+        ViewKind::Label => format!("Label y of image {b}, class {c}: paint with the mouse, finger or pen (right button or eraser erases)"),
+        ViewKind::Pred => format!("Prediction ỹ of image {b}, class {c}: paint probabilities with the prediction brush"),
+        ViewKind::Grad => format!("Gradient of the loss for image {b}, class {c}: blue = descent raises ỹ, orange = lowers it"),
+    };
+    canvas.set_title(&label);
+    dom::set_attr(&canvas, "aria-label", &label);
+    let ctx = canvas
+        .get_context("2d")?
+        .ok_or_else(|| JsValue::from_str("no 2d context"))?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .map_err(|_| JsValue::from_str("2d context"))?;
+    dom::append(&fig, &canvas)?;
+    let marker = dom::el("div", "marker")?;
+    marker.set_hidden(true);
+    dom::append(&fig, &marker)?;
+    let brush = if kind == ViewKind::Grad {
+        None
+    } else {
+        let b = dom::el("div", "brush")?;
+        b.set_hidden(true);
+        dom::append(&fig, &b)?;
+        Some(b)
+    };
+    let word = dom::el("span", "view-word")?;
+    word.set_hidden(true);
+    dom::append(&fig, &word)?;
+    Ok(View {
+        fig,
+        canvas,
+        ctx,
+        marker,
+        brush,
+        word,
+    })
+}
+
+impl View {
+    fn put(&self, buf: &[u8], n: usize) {
+        match ImageData::new_with_u8_clamped_array_and_sh(Clamped(buf), n as u32, n as u32) {
+            Ok(img) => {
+                let _ = self.ctx.put_image_data(&img, 0.0, 0.0);
+            }
+            Err(_) => dom::warn("ImageData failed"),
+        }
+    }
+
+    fn word(&self, text: Option<&str>) {
+        match text {
+            Some(t) => {
+                dom::set_text(&self.word, t);
+                dom::set_hidden(&self.word, false);
+            }
+            None => dom::set_hidden(&self.word, true),
+        }
+    }
+}
+
+fn fill_buf(buf: &mut Vec<u8>, n: usize, mut colour: impl FnMut(usize, usize) -> Rgba) {
+    buf.resize(n * n * 4, 0);
+    for i in 0..n {
+        for j in 0..n {
+            let k = (i * n + j) * 4;
+            buf[k..k + 4].copy_from_slice(&colour(i, j));
+        }
+    }
+}
+
+/// Colours one cell's values (row-major) into `buf`, remembering the last value's colour:
+/// the Dice gradient is flat per region, so most pixels repeat their neighbour's value.
+fn map_cell(buf: &mut Vec<u8>, values: ndarray::ArrayView2<f64>, colour: impl Fn(f64) -> Rgba) {
+    buf.resize(values.len() * 4, 0);
+    let mut last: Option<(f64, Rgba)> = None;
+    for (px, &v) in buf.chunks_exact_mut(4).zip(values.iter()) {
+        let rgba = match last {
+            Some((lv, lc)) if lv == v => lc,
+            _ => {
+                let c = colour(v);
+                last = Some((v, c));
+                c
+            }
+        };
+        px.copy_from_slice(&rgba);
+    }
+}
+
+/// Diagonal hatch of an undefined gradient.
+fn hatch(i: usize, j: usize, n: usize) -> Rgba {
+    let period = (n / 8).max(3);
+    if (i + j).is_multiple_of(period) {
+        colormap::HATCH_DARK
+    } else {
+        colormap::HATCH_LIGHT
+    }
+}
+
+fn class_name(c: usize, state: &AppState) -> String {
+    if c == 0 && state.exclusive {
+        "class 0 (background)".to_string()
+    } else {
+        format!("class {c}")
+    }
+}
+
+impl GridView {
+    pub fn dims(&self) -> (usize, usize, usize) {
+        (self.b, self.c, self.n)
+    }
+
+    /// Builds the grid for the state's size inside `#grid`.
+    pub fn build(state: &AppState) -> JsResult<GridView> {
+        let root: HtmlElement =
+            dom::by_id("grid").ok_or_else(|| JsValue::from_str("no #grid element"))?;
+        root.set_inner_html("");
+        let (bn, cn, n) = (state.batch(), state.classes(), state.size());
+        dom::set_style(&root, "--classes", &cn.to_string());
+        dom::set_data(&root, "b", &bn.to_string());
+        dom::set_data(&root, "c", &cn.to_string());
+        dom::set_data(&root, "n", &n.to_string());
+        let corner = dom::el("div", "corner")?;
+        dom::append(&root, &corner)?;
+        let mut grad_heads = Vec::new();
+        let mut class_heads = Vec::new();
+        for c in 0..cn {
+            let head = dom::el("div", "col-head")?;
+            let title = dom::text_el("div", "class-name", &class_name(c, state))?;
+            dom::append(&head, &title)?;
+            class_heads.push(title);
+            let subs = dom::el("div", "sub-heads")?;
+            for (text, tip) in [
+                ("y", "The label y (ground truth) the loss sees"),
+                ("ỹ", "The prediction ỹ (probabilities in [0, 1])"),
+                (
+                    "∂L/∂ỹ",
+                    "The gradient of the loss with respect to each pixel",
+                ),
+            ] {
+                let s = dom::text_el("span", "sub-head", text)?;
+                s.set_title(tip);
+                dom::append(&subs, &s)?;
+                if text.starts_with('∂') {
+                    grad_heads.push(s);
+                }
+            }
+            dom::append(&head, &subs)?;
+            dom::append(&root, &head)?;
+        }
+        let mut cells = Vec::with_capacity(bn * cn);
+        for b in 0..bn {
+            let rh = dom::text_el("div", "row-head", &format!("image {b}"))?;
+            rh.set_title(&format!("Batch element b = {b}"));
+            dom::append(&root, &rh)?;
+            for c in 0..cn {
+                let el = dom::el("div", "cell")?;
+                dom::set_data(&el, "cell", &format!("{b}-{c}"));
+                let views_el = dom::el("div", "views")?;
+                let views = [
+                    make_view(ViewKind::Label, b, c, n)?,
+                    make_view(ViewKind::Pred, b, c, n)?,
+                    make_view(ViewKind::Grad, b, c, n)?,
+                ];
+                for v in &views {
+                    dom::append(&views_el, &v.fig)?;
+                }
+                dom::append(&el, &views_el)?;
+                let caption = dom::el("div", "caption")?;
+                dom::append(&el, &caption)?;
+                dom::append(&root, &el)?;
+                cells.push(CellView { el, views, caption });
+            }
+        }
+        Ok(GridView {
+            b: bn,
+            c: cn,
+            n,
+            root,
+            cells,
+            grad_heads,
+            class_heads,
+            shown: RefCell::new(Shown::default()),
+        })
+    }
+
+    fn cell(&self, b: usize, c: usize) -> Option<&CellView> {
+        if b < self.b && c < self.c {
+            self.cells.get(b * self.c + c)
+        } else {
+            None
+        }
+    }
+
+    /// Sizes the views so the grid fits the space left of the page.
+    pub fn layout(&self, embed: bool) {
+        let Ok(w) = dom::window() else { return };
+        let parent_w = self
+            .root
+            .parent_element()
+            .map(|p| p.client_width())
+            .unwrap_or(800) as f64;
+        let top = self.root.get_bounding_client_rect().top().max(0.0);
+        let scroll = w.scroll_y().unwrap_or(0.0);
+        let inner_h = w
+            .inner_height()
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(800.0);
+        let (bn, cn) = (self.b as f64, self.c as f64);
+        // Row head, cell padding and gaps in CSS px (see style/main.css).
+        let per_cell_extra = 2.0 * 6.0 + 2.0 * 4.0 + 8.0;
+        let avail_w = parent_w - 34.0 - 8.0 - cn * per_cell_extra;
+        let v_w = avail_w / (3.0 * cn);
+        let avail_h = inner_h - (top + scroll).min(inner_h * 0.6) - 16.0;
+        let per_row_extra = 22.0 + 12.0 + 8.0;
+        let v_h = (avail_h - 46.0 - bn * per_row_extra) / bn;
+        let max = if embed { 400.0 } else { 320.0 };
+        let v = v_w.min(v_h).clamp(40.0, max).floor();
+        dom::set_style(&self.root, "--view", &format!("{v}px"));
+    }
+
+    pub fn draw_label(&self, state: &AppState, b: usize, c: usize, buf: &mut Vec<u8>) {
+        let Some(cell) = self.cell(b, c) else { return };
+        let n = self.n;
+        let status = state
+            .status
+            .get((b, c))
+            .copied()
+            .unwrap_or(LabelStatus::Annotated);
+        map_cell(buf, state.labels.slice(ndarray::s![b, c, .., ..]), |y| {
+            if status == LabelStatus::Annotated {
+                colormap::sequential(y)
+            } else if y >= 0.5 {
+                colormap::HIDDEN
+            } else {
+                colormap::EMPTY
+            }
+        });
+        cell.views[0].put(buf, n);
+        cell.views[0].word(match status {
+            LabelStatus::Annotated => None,
+            LabelStatus::Missing => Some("missing: the loss sees y = 0"),
+            LabelStatus::Empty => Some("empty: the loss sees y = 0"),
+        });
+    }
+
+    pub fn draw_pred(&self, state: &AppState, b: usize, c: usize, buf: &mut Vec<u8>) {
+        let Some(cell) = self.cell(b, c) else { return };
+        let n = self.n;
+        map_cell(
+            buf,
+            state.pred.slice(ndarray::s![b, c, .., ..]),
+            colormap::sequential,
+        );
+        cell.views[1].put(buf, n);
+    }
+
+    pub fn draw_grad(
+        &self,
+        shown: Option<&ShownGrad<'_>>,
+        b: usize,
+        c: usize,
+        scale: Scale,
+        buf: &mut Vec<u8>,
+    ) {
+        let Some(cell) = self.cell(b, c) else { return };
+        let n = self.n;
+        let view = &cell.views[2];
+        match shown {
+            None => {
+                fill_buf(buf, n, |_, _| colormap::NEUTRAL);
+                view.word(Some("not computed"));
+            }
+            Some(g) if g.undefined.get((b, c)).copied().unwrap_or(false) => {
+                fill_buf(buf, n, |i, j| hatch(i, j, n));
+                view.word(Some("undefined"));
+            }
+            Some(g) => {
+                map_cell(buf, g.values.slice(ndarray::s![b, c, .., ..]), |v| {
+                    scale.colour(v)
+                });
+                view.word(None);
+            }
+        }
+        view.put(buf, n);
+    }
+
+    /// Captions (set, sDSC, per-cell maximum), headings and the excluded-class look.
+    pub fn captions(&self, state: &AppState, eval: Option<&Evaluation>, scales: &[Scale]) {
+        let logits = state.settings.activation != crate::Activation::None && state.view.logit_grad;
+        for h in &self.grad_heads {
+            dom::set_text(h, if logits { "∂L/∂z" } else { "∂L/∂ỹ" });
+        }
+        for (c, h) in self.class_heads.iter().enumerate() {
+            dom::set_text(h, &class_name(c, state));
+        }
+        for b in 0..self.b {
+            for c in 0..self.c {
+                let Some(cell) = self.cell(b, c) else {
+                    continue;
+                };
+                let set = eval.and_then(|e| e.cell_set.get((b, c)).copied().flatten());
+                dom::toggle_class(&cell.el, "excluded", eval.is_some() && set.is_none());
+                let text = match (eval, set) {
+                    (None, _) => String::new(),
+                    (Some(_), None) => "not in the loss (background excluded)".to_string(),
+                    (Some(e), Some(k)) => {
+                        let r = &e.sets[k];
+                        let mut t = format!("φ{}", k + 1);
+                        match r.sdsc {
+                            Some(s) if r.zeroed => t.push_str(&format!(
+                                " · sDSC {} (zeroed)",
+                                colormap::format_number(s, 3)
+                            )),
+                            Some(s) => {
+                                t.push_str(&format!(" · sDSC {}", colormap::format_number(s, 3)))
+                            }
+                            None => t.push_str(" · undefined"),
+                        }
+                        if !state.view.shared_scale {
+                            if let Some(s) = scales.get(b * self.c + c) {
+                                t.push_str(&format!(
+                                    " · max |g| {}",
+                                    colormap::format_number(s.max, 2)
+                                ));
+                            }
+                        }
+                        t
+                    }
+                };
+                dom::set_text(&cell.caption, &text);
+                if let Some(e) = eval {
+                    if set.is_none() {
+                        cell.views[2].word(Some("excluded"));
+                    } else if set
+                        .and_then(|k| e.sets.get(k))
+                        .is_some_and(|r| r.undefined.is_some())
+                    {
+                        cell.views[2].word(Some("undefined"));
+                    }
+                }
+            }
+        }
+        // Set membership may have changed: make the next hover update redo the outline.
+        self.shown.borrow_mut().set = Some(usize::MAX);
+    }
+
+    /// Highlights the hovered pixel in its cell's three views, every cell of its set, and
+    /// the brush outline on a paintable view.
+    pub fn show_hover(
+        &self,
+        state: &AppState,
+        eval: Option<&Evaluation>,
+        hover: Option<Hover>,
+        tool: &Tool,
+    ) {
+        let n = self.n;
+        let next = match hover {
+            Some(h) => Shown {
+                set: eval.and_then(|e| e.cell_set.get((h.b, h.c)).copied().flatten()),
+                cell: Some((h.b, h.c)),
+                pixel: Some(h.pixel(n)),
+                view: Some(h.view as u8),
+            },
+            None => Shown::default(),
+        };
+        let prev = *self.shown.borrow();
+        if prev.set != next.set || prev.cell != next.cell {
+            for (k, cell) in self.cells.iter().enumerate() {
+                let (b, c) = (k / self.c, k % self.c);
+                let in_set = next.set.is_some()
+                    && eval.and_then(|e| e.cell_set.get((b, c)).copied().flatten()) == next.set;
+                dom::toggle_class(&cell.el, "in-set", in_set);
+                dom::toggle_class(&cell.el, "hover-cell", next.cell == Some((b, c)));
+            }
+        }
+        // Pixel markers: hide the old ones, place the new ones.
+        if let Some((b, c)) = prev.cell {
+            if prev.cell != next.cell {
+                if let Some(cell) = self.cell(b, c) {
+                    for v in &cell.views {
+                        dom::set_hidden(&v.marker, true);
+                        if let Some(br) = &v.brush {
+                            dom::set_hidden(br, true);
+                        }
+                    }
+                }
+            }
+        }
+        if let (Some(h), Some((i, j))) = (hover, next.pixel) {
+            if let Some(cell) = self.cell(h.b, h.c) {
+                let pct = 100.0 / n as f64;
+                for (k, v) in cell.views.iter().enumerate() {
+                    dom::set_style(&v.marker, "left", &format!("{}%", j as f64 * pct));
+                    dom::set_style(&v.marker, "top", &format!("{}%", i as f64 * pct));
+                    dom::set_style(&v.marker, "width", &format!("{pct}%"));
+                    dom::set_style(&v.marker, "height", &format!("{pct}%"));
+                    dom::set_hidden(&v.marker, false);
+                    if let Some(br) = &v.brush {
+                        let on_this = (k == 0 && h.view == ViewKind::Label)
+                            || (k == 1 && h.view == ViewKind::Pred);
+                        if on_this {
+                            let d = (2.0 * tool.radius + 1.0) * pct;
+                            let ci = (i as f64 + 0.5) * pct;
+                            let cj = (j as f64 + 0.5) * pct;
+                            dom::set_style(br, "left", &format!("{}%", cj - d / 2.0));
+                            dom::set_style(br, "top", &format!("{}%", ci - d / 2.0));
+                            dom::set_style(br, "width", &format!("{d}%"));
+                            dom::set_style(br, "height", &format!("{d}%"));
+                            dom::set_style(
+                                br,
+                                "border-radius",
+                                if tool.square { "0" } else { "50%" },
+                            );
+                        }
+                        dom::set_hidden(br, !on_this);
+                    }
+                }
+            }
+        }
+        let _ = state;
+        *self.shown.borrow_mut() = next;
+    }
+}
+
+/// The gradient colour legend: a bar, numeric ticks and the words.
+pub struct Legend {
+    bar: HtmlCanvasElement,
+    ctx: Option<CanvasRenderingContext2d>,
+    ticks: HtmlElement,
+    neg: HtmlElement,
+    pos: HtmlElement,
+    note: HtmlElement,
+    last: RefCell<Option<(Scale, bool, bool)>>,
+}
+
+const LEGEND_STEPS: usize = 256;
+
+impl Legend {
+    /// Builds the legend inside `#legend`.
+    pub fn build() -> JsResult<Legend> {
+        let root: HtmlElement =
+            dom::by_id("legend").ok_or_else(|| JsValue::from_str("no #legend"))?;
+        root.set_inner_html("");
+        root.set_title("Colour scale of the gradient views");
+        let bar: HtmlCanvasElement = dom::el("canvas", "legend-bar")?
+            .dyn_into()
+            .map_err(|_| JsValue::from_str("canvas"))?;
+        bar.set_width(LEGEND_STEPS as u32);
+        bar.set_height(1);
+        let ctx = bar
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
+        let bar_wrap = dom::el("div", "legend-bar-wrap")?;
+        dom::append(&bar_wrap, &bar)?;
+        let ticks = dom::el("div", "legend-ticks")?;
+        dom::append(&bar_wrap, &ticks)?;
+        dom::append(&root, &bar_wrap)?;
+        let words = dom::el("div", "legend-words")?;
+        let neg = dom::el("div", "legend-neg")?;
+        let pos = dom::el("div", "legend-pos")?;
+        dom::append(&words, &neg)?;
+        dom::append(&words, &pos)?;
+        dom::append(&root, &words)?;
+        let note = dom::el("div", "legend-note")?;
+        dom::append(&root, &note)?;
+        Ok(Legend {
+            bar,
+            ctx,
+            ticks,
+            neg,
+            pos,
+            note,
+            last: RefCell::new(None),
+        })
+    }
+
+    pub fn draw(&self, scale: &Scale, shared: bool, logits: bool) {
+        if *self.last.borrow() == Some((*scale, shared, logits)) {
+            return;
+        }
+        *self.last.borrow_mut() = Some((*scale, shared, logits));
+        if let Some(ctx) = &self.ctx {
+            let mut buf = Vec::with_capacity(LEGEND_STEPS * 4);
+            for k in 0..LEGEND_STEPS {
+                let t = -1.0 + 2.0 * (k as f64 + 0.5) / LEGEND_STEPS as f64;
+                buf.extend_from_slice(&colormap::diverging(t));
+            }
+            if let Ok(img) =
+                ImageData::new_with_u8_clamped_array_and_sh(Clamped(&buf), LEGEND_STEPS as u32, 1)
+            {
+                let _ = ctx.put_image_data(&img, 0.0, 0.0);
+            }
+        }
+        let _ = &self.bar;
+        self.ticks.set_inner_html("");
+        for (t, label) in scale.ticks() {
+            if let Ok(s) = dom::text_el("span", "tick", &label) {
+                dom::set_style(&s, "left", &format!("{}%", (t + 1.0) * 50.0));
+                let _ = self.ticks.append_child(&s);
+            }
+        }
+        let d = if logits { "∂L/∂z" } else { "∂L/∂ỹ" };
+        let what = if logits {
+            "the logit"
+        } else {
+            "the prediction"
+        };
+        dom::set_text(
+            &self.neg,
+            &format!("blue: gradient descent raises {what} here ({d} < 0)"),
+        );
+        dom::set_text(
+            &self.pos,
+            &format!("orange: gradient descent lowers it ({d} > 0)"),
+        );
+        let kind = if scale.symlog {
+            format!(
+                "symmetric-log: {} decades below the largest value fade to grey",
+                colormap::SYMLOG_DECADES
+            )
+        } else {
+            "linear".to_string()
+        };
+        let who = if shared {
+            "one scale for all cells"
+        } else {
+            "each cell scaled to its own maximum (in its caption); ticks show the largest"
+        };
+        dom::set_text(
+            &self.note,
+            &format!("{kind}; {who}; hatched = undefined (no value)"),
+        );
+    }
+}

@@ -1,0 +1,77 @@
+//! The painting tools as the app uses them: brush settings and thin wrappers over
+//! `crate::paint` (which does the editing) and `crate::history` (undo/redo).
+
+use crate::paint::{self, Brush, Cells, Shape};
+use crate::state::AppState;
+
+pub use crate::history::History;
+pub use crate::paint::{Helper, Layer, Target};
+
+/// The brush and helper settings (not part of the page state or the link).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tool {
+    /// Brush radius in pixels (0 = the pixel under the pointer only).
+    pub radius: f64,
+    pub square: bool,
+    /// The label brush erases.
+    pub label_erase: bool,
+    /// The prediction brush's value.
+    pub pred_value: f64,
+    /// The prediction brush fades to the old value at its rim.
+    pub soft: bool,
+    /// Helpers act on every cell instead of the selected one.
+    pub helper_all: bool,
+    /// Seed of the next noise helper (changes each time, so noise can be re-rolled).
+    pub noise_seed: u64,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool {
+            radius: 2.0,
+            square: false,
+            label_erase: false,
+            pred_value: 1.0,
+            soft: true,
+            helper_all: false,
+            noise_seed: 1,
+        }
+    }
+}
+
+impl Tool {
+    pub fn brush(&self, erase: bool) -> Brush {
+        Brush {
+            radius: self.radius.max(0.0),
+            shape: if self.square {
+                Shape::Square
+            } else {
+                Shape::Disk
+            },
+            erase,
+            value: self.pred_value,
+            soft: self.soft,
+        }
+    }
+}
+
+/// Paints the segment between two (row, column) points of cell (b, c).
+#[allow(clippy::too_many_arguments)]
+pub fn stroke(
+    state: &mut AppState,
+    tool: &Tool,
+    layer: Layer,
+    b: usize,
+    c: usize,
+    from: (f64, f64),
+    to: (f64, f64),
+    erase: bool,
+) -> Cells {
+    let mut brush = tool.brush(erase || (layer == Layer::Label && tool.label_erase));
+    if layer == Layer::Pred && erase {
+        // The eraser (right button, pen eraser) paints ỹ = 0.
+        brush.value = 0.0;
+    }
+    // paint works in (x, y) = (column, row).
+    paint::stroke(state, layer, b, c, (from.1, from.0), (to.1, to.0), &brush)
+}
