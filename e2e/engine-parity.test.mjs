@@ -13,6 +13,7 @@ import {
   settle,
   assertClose,
   assertLossMatchesNative,
+  typeEps,
 } from './helpers.mjs';
 
 const PHIS = ['I', 'CI', 'BI', 'BCI'];
@@ -33,13 +34,8 @@ async function choosePhi(page, phi) {
   assert.equal(input.phi ?? 'I', phi, `after clicking Φ=${phi}, cliInput has phi ${input.phi}`);
 }
 
-async function typeEps(page, text) {
-  const field = page.locator('#eps');
-  await field.click();
-  await field.fill('');
-  await field.pressSequentially(text);
-  await field.press('Enter');
-  await settle(page);
+async function setEps(page, text) {
+  await typeEps(page, text);
   const input = await cliInput(page);
   const want = Number(text);
   for (const k of ['eps_nr', 'eps_dr']) {
@@ -55,7 +51,7 @@ test('loss equals the native engine after every Φ click and ε entry', async ()
     await choosePhi(page, phi);
     await assertLossMatchesNative(page, `Φ=${phi}`);
     for (const eps of EPSILONS) {
-      await typeEps(page, eps);
+      await setEps(page, eps);
       await assertLossMatchesNative(page, `Φ=${phi}, ε=${eps}`);
     }
   }
@@ -70,7 +66,7 @@ test('loss equals the native engine after every Φ click and ε entry', async ()
 
 test('within one set, foreground and background pixels get gradients of opposite sign', async () => {
   const { page, problems } = await openApp(browser.context);
-  await typeEps(page, '1e-7');
+  await setEps(page, '1e-7');
   for (const phi of PHIS) {
     await choosePhi(page, phi);
     const input = await cliInput(page);

@@ -57,18 +57,45 @@ export async function openApp(context, url = BASE_URL) {
   const page = await context.newPage();
   const problems = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console.error: ${msg.text()}`);
+    if (msg.type() !== 'error') return;
+    const where = msg.location()?.url;
+    problems.push(`console.error: ${msg.text()}${where ? ` (${where})` : ''}`);
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   await page.goto(url);
-  await waitReady(page);
+  await waitReady(page, problems);
   return { page, problems };
 }
 
-export async function waitReady(page) {
-  await page.waitForFunction(() => document.body?.dataset.ready === 'true', null, {
-    timeout: 30_000,
-  });
+/**
+ * Waits for `body[data-ready=true]` (the first frame is drawn). Fails at once, with the
+ * page's message and errors, if the app shows its fatal banner (`body[data-error]`).
+ */
+export async function waitReady(page, problems = []) {
+  let outcome;
+  try {
+    outcome = await page.waitForFunction(
+      () =>
+        document.body?.dataset.error === 'true'
+          ? 'error'
+          : document.body?.dataset.ready === 'true'
+            ? 'ready'
+            : false,
+      null,
+      { timeout: 30_000 },
+    );
+    outcome = await outcome.jsonValue();
+  } catch (e) {
+    outcome = `not ready after 30 s (${e.message.split('\n')[0]})`;
+  }
+  if (outcome === 'ready') return;
+  const banner = await page
+    .evaluate(() => document.getElementById('fatal')?.textContent ?? '')
+    .catch(() => '');
+  assert.fail(
+    `the app did not start: ${outcome}${banner ? `\nbanner: ${banner}` : ''}` +
+      (problems.length ? `\nerrors:\n  ${problems.join('\n  ')}` : ''),
+  );
 }
 
 export function assertNoProblems(problems) {
@@ -187,4 +214,18 @@ export async function stroke(page, testid, pixels, { steps = 4 } = {}) {
   await page.mouse.up();
   await settle(page);
   return geom;
+}
+
+/**
+ * Types ε into `#eps` key by key at a person's pace and presses Enter. (At machine speed,
+ * with no delay, the app's control sync can rewrite a half-typed "1e" between keystrokes,
+ * so "1e-7" became 17; a person's pace leaves it a frame between keys.)
+ */
+export async function typeEps(page, text) {
+  const field = page.locator('#eps');
+  await field.click();
+  await field.fill('');
+  await field.pressSequentially(text, { delay: 80 });
+  await field.press('Enter');
+  await settle(page);
 }
