@@ -251,7 +251,7 @@ impl Readout {
             html.push_str(&format!(
                 "<tr data-set=\"{k}\"{class}><th scope=\"row\">φ{}</th><td class=\"cells\">{}</td>\
                  <td>{}</td><td>{}</td><td>{}</td><td class=\"sdsc\">{}</td><td>{}</td>\
-                 <td class=\"gfg\">{}</td><td class=\"gbg\">{}</td><td class=\"note\">{}</td></tr>",
+                 <td class=\"gfg\">{}</td><td class=\"gbg\">{}</td><td class=\"set-note\">{}</td></tr>",
                 k + 1,
                 esc(&cells_text(&r.cells)),
                 num(r.v),
@@ -320,10 +320,11 @@ impl Readout {
             },
             _ => "undefined".to_string(),
         };
+        let what = if logits { "z" } else { "ỹ" };
         let direction = match grad {
-            Some(g) if g < 0.0 => " → descent raises ỹ",
-            Some(g) if g > 0.0 => " → descent lowers ỹ",
-            _ => "",
+            Some(g) if g < 0.0 => format!(" → descent raises {what}"),
+            Some(g) if g > 0.0 => format!(" → descent lowers {what}"),
+            _ => String::new(),
         };
         let where_ = match h.view {
             ViewKind::Label | ViewKind::Pred | ViewKind::Grad => {

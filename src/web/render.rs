@@ -279,7 +279,8 @@ impl GridView {
         let per_row_extra = 22.0 + 12.0 + 8.0;
         let v_h = (avail_h - 46.0 - bn * per_row_extra) / bn;
         let max = if embed { 400.0 } else { 320.0 };
-        let v = v_w.min(v_h).clamp(40.0, max).floor();
+        // Fit the height when that leaves readable views; else fit the width and scroll.
+        let v = v_w.min(v_h.max(96.0)).clamp(40.0, max).floor();
         dom::set_style(&self.root, "--view", &format!("{v}px"));
     }
 
@@ -363,13 +364,15 @@ impl GridView {
                 let Some(cell) = self.cell(b, c) else {
                     continue;
                 };
-                let set = eval.and_then(|e| e.cell_set.get((b, c)).copied().flatten());
+                let set = eval
+                    .and_then(|e| e.cell_set.get((b, c)).copied().flatten())
+                    .filter(|&k| eval.is_some_and(|e| k < e.sets.len()));
                 dom::toggle_class(&cell.el, "excluded", eval.is_some() && set.is_none());
                 let text = match (eval, set) {
                     (None, _) => String::new(),
                     (Some(_), None) => "not in the loss (background excluded)".to_string(),
                     (Some(e), Some(k)) => {
-                        let r = &e.sets[k];
+                        let Some(r) = e.sets.get(k) else { continue };
                         let mut t = format!("φ{}", k + 1);
                         match r.sdsc {
                             Some(s) if r.zeroed => t.push_str(&format!(
