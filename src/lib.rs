@@ -6,9 +6,9 @@
 
 pub mod activation;
 pub mod cli;
+pub mod colormap;
 pub mod curves;
 pub mod diagram;
-pub mod colormap;
 pub mod error;
 pub mod formula;
 pub mod history;
