@@ -1,5 +1,5 @@
 //! The Φ picture (issue #4, the idea of the paper's Figure 1): a B×C block diagram with
-//! each reduction set in its own colour. Pure SVG text; the web layer inserts it and
+//! each reduction set in its own colour, numbered from 1 as in the sets table. Pure SVG text; the web layer inserts it and
 //! handles clicks on elements carrying `data-set`.
 
 use crate::phi::Phi;
@@ -59,10 +59,12 @@ pub fn phi_svg(
                     let set = phi.set_of(bi, k, classes.len());
                     let stroke = if selected == Some(set) { "stroke=\"#000\" stroke-width=\"3\"" } else { "stroke=\"#fff\" stroke-width=\"1\"" };
                     out.push_str(&format!(
-                        "<rect data-set=\"{set}\" x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\" rx=\"3\" fill=\"{}\" {stroke} style=\"cursor:pointer\"><title>image b={bi}, class c={ci}: set φ{set}</title></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" pointer-events=\"none\">φ{set}</text>",
+                        "<rect data-set=\"{set}\" x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\" rx=\"3\" fill=\"{}\" {stroke} style=\"cursor:pointer\"><title>image b={bi}, class c={ci}: set φ{}</title></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" pointer-events=\"none\">φ{}</text>",
                         set_colour(set),
+                        set + 1,
                         x + cell / 2.0,
-                        y + cell / 2.0 + 4.0
+                        y + cell / 2.0 + 4.0,
+                        set + 1
                     ));
                 }
             }
