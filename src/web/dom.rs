@@ -127,6 +127,16 @@ pub fn focus_in_text_field() -> bool {
     }
 }
 
+/// Whether keyboard focus is in any form field (text, slider, select), where plain keys
+/// belong to the field.
+pub fn focus_in_form_field() -> bool {
+    let Ok(doc) = document() else { return false };
+    doc.active_element().is_some_and(|a| {
+        let tag = a.tag_name().to_ascii_lowercase();
+        matches!(tag.as_str(), "input" | "select" | "textarea")
+    })
+}
+
 /// Whether `e` currently has focus.
 pub fn has_focus(e: &Element) -> bool {
     document()

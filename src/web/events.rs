@@ -142,7 +142,7 @@ pub fn wire() {
             }
             return;
         }
-        if k.alt_key() {
+        if k.alt_key() || dom::focus_in_form_field() {
             return;
         }
         // Keys 1–4 choose Φ (handy on a projector).

@@ -119,10 +119,15 @@ impl Readout {
         } else {
             "Dice loss"
         };
-        dom::set_text(
-            &self.loss_name,
-            &format!("{kind} DL_{} ({})", st.phi.code(), st.phi.wise_name()),
+        // Only fixed words and Φ's code go into this markup.
+        let name = format!(
+            "{kind} DL<sub>{}</sub> ({})",
+            st.phi.code(),
+            st.phi.wise_name()
         );
+        if self.loss_name.inner_html() != name {
+            self.loss_name.set_inner_html(&name);
+        }
         match notice {
             Some(n) => {
                 dom::set_text(&self.notice_text, &n.text);
