@@ -46,6 +46,13 @@ _end_step() {
     _STEP=""
 }
 
+# Ends the current step and prints the timings so far (the exit handler then prints none).
+finish_steps() {
+    _end_step
+    _print_timings
+    _TIMINGS=()
+}
+
 # Runs "$@" at exit, in reverse order of registration.
 on_exit() { _CLEANUPS+=("$*"); }
 
@@ -55,7 +62,7 @@ _print_timings() {
     log "Timings:"
     local t
     for t in "${_TIMINGS[@]}"; do log "  $t"; done
-    log "$(printf '%5ds  total' $((SECONDS - _SCRIPT_START)))"
+    log "$(printf '  %5ds  total' $((SECONDS - _SCRIPT_START)))"
 }
 
 _exit_handler() {
