@@ -154,7 +154,7 @@ pub fn to_json(e: &Evaluation) -> Value {
         .collect();
     json!({
         "loss": e.loss,
-        "grad": flat_with_nulls(e.grad.view(), &e.grad_undefined),
+        "grad": flat_with_nulls(e.grad().view(), &e.grad_undefined),
         "grad_prob": flat_with_nulls(e.grad_prob.view(), &e.grad_prob_undefined),
         "sets": sets,
         "undefined": e.undefined_reasons(),

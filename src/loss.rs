@@ -4,7 +4,7 @@
 //! that writes the gradient. The gradient of a pixel depends only on its own y and ỹ and
 //! on its set's sums, so the second pass is a fused elementwise loop per cell.
 
-use ndarray::{s, Array2, Array4, ArrayView2, ArrayView4, Zip};
+use ndarray::{s, Array2, Array4, ArrayView2, ArrayView4, CowArray, Ix4, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::activation::Activation;
@@ -98,23 +98,41 @@ impl Undefined {
                 "ε_nr/0: no foreground, no prediction and ε_dr = 0, so the denominator is 0"
             }
             Undefined::Overflow => {
-                "the value is too large for a 64-bit float (ε_dr is tiny compared with ε_nr)"
+                "overflow: the score or its gradient exceeds 1e300 (ε_nr is huge compared with the denominator)"
             }
         }
     }
 }
 
 /// Sums of one (b, c) cell; with the squared option `v` and `v_pred` are sums of squares.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CellSums {
     pub v: f64,
     pub v_pred: f64,
     pub x: f64,
     /// Σ y, needed to know whether a set has foreground even when `v` holds squares.
     pub fg: f64,
-    /// Some pixel has y = 1 / y = 0.
-    pub has_fg: bool,
-    pub has_bg: bool,
+    /// Extremes of y and ỹ: they validate the input and tell whether some pixel has
+    /// y = 1 or y = 0, all in the same pass as the sums.
+    pub y_min: f64,
+    pub y_max: f64,
+    pub p_min: f64,
+    pub p_max: f64,
+}
+
+impl Default for CellSums {
+    fn default() -> Self {
+        CellSums {
+            v: 0.0,
+            v_pred: 0.0,
+            x: 0.0,
+            fg: 0.0,
+            y_min: f64::INFINITY,
+            y_max: f64::NEG_INFINITY,
+            p_min: f64::INFINITY,
+            p_max: f64::NEG_INFINITY,
+        }
+    }
 }
 
 impl CellSums {
@@ -124,36 +142,126 @@ impl CellSums {
             v_pred: self.v_pred + o.v_pred,
             x: self.x + o.x,
             fg: self.fg + o.fg,
-            has_fg: self.has_fg || o.has_fg,
-            has_bg: self.has_bg || o.has_bg,
+            y_min: self.y_min.min(o.y_min),
+            y_max: self.y_max.max(o.y_max),
+            p_min: self.p_min.min(o.p_min),
+            p_max: self.p_max.max(o.p_max),
         }
+    }
+
+    /// Some pixel has y = 1 (valid labels lie in [0, 1]).
+    pub fn has_fg(&self) -> bool {
+        self.y_max == 1.0
+    }
+
+    /// Some pixel has y = 0.
+    pub fn has_bg(&self) -> bool {
+        self.y_min == 0.0
+    }
+
+    /// Labels and probabilities all in [0, 1]. `min`/`max` skip NaN, so the sums catch it.
+    fn in_range(&self) -> bool {
+        let finite = (self.v + self.v_pred + self.x + self.fg).is_finite();
+        finite && self.y_min >= 0.0 && self.y_max <= 1.0 && self.p_min >= 0.0 && self.p_max <= 1.0
+    }
+}
+
+/// Independent accumulators per quantity: breaks the add-latency chain and lets the
+/// compiler use SIMD, since float sums are not reassociated otherwise.
+const LANES: usize = 8;
+
+/// Per-lane partial sums and extremes.
+struct Lanes {
+    v: [f64; LANES],
+    vp: [f64; LANES],
+    x: [f64; LANES],
+    fg: [f64; LANES],
+    y_min: [f64; LANES],
+    y_max: [f64; LANES],
+    p_min: [f64; LANES],
+    p_max: [f64; LANES],
+}
+
+impl Lanes {
+    fn new() -> Lanes {
+        Lanes {
+            v: [0.0; LANES],
+            vp: [0.0; LANES],
+            x: [0.0; LANES],
+            fg: [0.0; LANES],
+            y_min: [f64::INFINITY; LANES],
+            y_max: [f64::NEG_INFINITY; LANES],
+            p_min: [f64::INFINITY; LANES],
+            p_max: [f64::NEG_INFINITY; LANES],
+        }
+    }
+
+    #[inline(always)]
+    fn push<const SQUARED: bool>(&mut self, k: usize, y: f64, p: f64) {
+        let (yy, pp) = if SQUARED { (y * y, p * p) } else { (y, p) };
+        self.v[k] += yy;
+        self.vp[k] += pp;
+        self.x[k] += y * p;
+        self.fg[k] += y;
+        // Comparisons rather than f64::min/max: they compile to plain SIMD min/max; a NaN
+        // is caught through the sums instead.
+        self.y_min[k] = if y < self.y_min[k] { y } else { self.y_min[k] };
+        self.y_max[k] = if y > self.y_max[k] { y } else { self.y_max[k] };
+        self.p_min[k] = if p < self.p_min[k] { p } else { self.p_min[k] };
+        self.p_max[k] = if p > self.p_max[k] { p } else { self.p_max[k] };
+    }
+
+    fn total(&self) -> CellSums {
+        let mut s = CellSums::default();
+        for k in 0..LANES {
+            s = s.add(CellSums {
+                v: self.v[k],
+                v_pred: self.vp[k],
+                x: self.x[k],
+                fg: self.fg[k],
+                y_min: self.y_min[k],
+                y_max: self.y_max[k],
+                p_min: self.p_min[k],
+                p_max: self.p_max[k],
+            });
+        }
+        s
+    }
+}
+
+fn slice_sums<const SQUARED: bool>(ys: &[f64], ps: &[f64]) -> CellSums {
+    let mut lanes = Lanes::new();
+    let (yc, pc) = (ys.chunks_exact(LANES), ps.chunks_exact(LANES));
+    let (y_rest, p_rest) = (yc.remainder(), pc.remainder());
+    for (yb, pb) in yc.zip(pc) {
+        for k in 0..LANES {
+            lanes.push::<SQUARED>(k, yb[k], pb[k]);
+        }
+    }
+    for (k, (&y, &p)) in y_rest.iter().zip(p_rest).enumerate() {
+        lanes.push::<SQUARED>(k, y, p);
+    }
+    lanes.total()
+}
+
+fn slice_sums_dyn(ys: &[f64], ps: &[f64], squared: bool) -> CellSums {
+    if squared {
+        slice_sums::<true>(ys, ps)
+    } else {
+        slice_sums::<false>(ys, ps)
     }
 }
 
 /// Sums of one cell's label and prediction images.
 pub fn cell_sums(y: ArrayView2<f64>, p: ArrayView2<f64>, squared: bool) -> CellSums {
-    // Counting y = 1 and y = 0 pixels costs no extra pass over memory.
-    let (v, vp, x, fg, ones, zeros) = Zip::from(&y).and(&p).fold(
-        (0.0, 0.0, 0.0, 0.0, 0usize, 0usize),
-        |(v, vp, x, fg, ones, zeros), &y, &p| {
-            let (yy, pp) = if squared { (y * y, p * p) } else { (y, p) };
-            (
-                v + yy,
-                vp + pp,
-                x + y * p,
-                fg + y,
-                ones + usize::from(y == 1.0),
-                zeros + usize::from(y == 0.0),
-            )
-        },
-    );
-    CellSums {
-        v,
-        v_pred: vp,
-        x,
-        fg,
-        has_fg: ones > 0,
-        has_bg: zeros > 0,
+    match (y.as_slice(), p.as_slice()) {
+        (Some(ys), Some(ps)) => slice_sums_dyn(ys, ps, squared),
+        // Non-contiguous views (never the app's own arrays): copy, then the same path.
+        _ => {
+            let (ys, ps): (Vec<f64>, Vec<f64>) =
+                y.iter().zip(p.iter()).map(|(&a, &b)| (a, b)).unzip();
+            slice_sums_dyn(&ys, &ps, squared)
+        }
     }
 }
 
@@ -193,15 +301,17 @@ pub struct SetReport {
 
 /// The result of one evaluation.
 #[derive(Clone, Debug)]
-pub struct Evaluation {
+pub struct Evaluation<'a> {
     pub loss: Option<f64>,
     pub sets: Vec<SetReport>,
-    /// The probabilities ỹ the Dice saw (after the activation).
-    pub prob: Array4<f64>,
+    /// The probabilities ỹ the Dice saw (after the activation); borrowed from the input
+    /// when there is no activation, so evaluating copies nothing it need not.
+    pub prob: CowArray<'a, f64, Ix4>,
     /// ∂DL/∂ỹ; 0 where undefined.
     pub grad_prob: Array4<f64>,
-    /// ∂DL/∂pred: with respect to the logits when an activation is on; 0 where undefined.
-    pub grad: Array4<f64>,
+    /// ∂DL/∂z when an activation is on (`None` without one: it equals `grad_prob`).
+    /// Read it through [`Evaluation::grad`].
+    logit_grad: Option<Array4<f64>>,
     /// Set index of each (b, c) cell; `None` for an excluded background class.
     pub cell_set: Array2<Option<usize>>,
     /// Per cell: `grad_prob` has no value there.
@@ -210,7 +320,12 @@ pub struct Evaluation {
     pub grad_undefined: Array2<bool>,
 }
 
-impl Evaluation {
+impl Evaluation<'_> {
+    /// ∂DL/∂pred: with respect to the logits when an activation is on; 0 where undefined.
+    pub fn grad(&self) -> &Array4<f64> {
+        self.logit_grad.as_ref().unwrap_or(&self.grad_prob)
+    }
+
     /// One sentence per undefined set.
     pub fn undefined_reasons(&self) -> Vec<String> {
         self.sets
@@ -239,12 +354,11 @@ impl Evaluation {
     }
 }
 
-/// Checks shapes and value ranges of `y` against `pred`.
-fn validate_inputs(
+/// Checks shapes and settings (values are checked during the first pass).
+fn validate_shapes(
     y: ArrayView4<f64>,
     pred: ArrayView4<f64>,
     s: &DiceSettings,
-    pred_are_probs: bool,
 ) -> Result<(), DiceError> {
     if y.shape() != pred.shape() {
         return Err(DiceError::ShapeMismatch(
@@ -255,39 +369,36 @@ fn validate_inputs(
     if y.shape().contains(&0) {
         return Err(DiceError::EmptyDimension(y.shape().to_vec()));
     }
-    s.validate(y.shape()[1])?;
-    if let Some((index, &value)) = y
-        .iter()
+    s.validate(y.shape()[1])
+}
+
+/// The first value outside [0, 1] (or NaN), searched only once a pass has found one.
+fn out_of_range(a: ArrayView4<f64>) -> Option<(usize, f64)> {
+    a.iter()
         .enumerate()
         .find(|(_, v)| !(0.0..=1.0).contains(*v))
-    {
-        return Err(DiceError::LabelOutOfRange { index, value });
-    }
-    if pred_are_probs {
-        if let Some((index, &value)) = pred
-            .iter()
-            .enumerate()
-            .find(|(_, v)| !(0.0..=1.0).contains(*v))
-        {
-            return Err(DiceError::ProbabilityOutOfRange { index, value });
-        }
-    } else if let Some((index, _)) = pred.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(DiceError::NonFiniteLogit { index });
-    }
-    Ok(())
+        .map(|(i, &v)| (i, v))
 }
 
 /// Loss and gradients for labels `y` and network output `pred` (probabilities, or logits
 /// when `settings.activation` is not `None`), both B×C×H×W.
-pub fn evaluate(
+pub fn evaluate<'a>(
     y: ArrayView4<f64>,
-    pred: ArrayView4<f64>,
+    pred: ArrayView4<'a, f64>,
     settings: &DiceSettings,
-) -> Result<Evaluation, DiceError> {
-    let probs_in = settings.activation == Activation::None;
-    validate_inputs(y, pred, settings, probs_in)?;
-    let prob = settings.activation.apply(pred);
-    Ok(evaluate_unchecked(y, prob, settings))
+) -> Result<Evaluation<'a>, DiceError> {
+    validate_shapes(y, pred, settings)?;
+    let prob = match settings.activation {
+        Activation::None => CowArray::from(pred),
+        act => {
+            if !pred.iter().fold(true, |ok, v| ok & v.is_finite()) {
+                let index = pred.iter().position(|v| !v.is_finite()).unwrap_or(0);
+                return Err(DiceError::NonFiniteLogit { index });
+            }
+            CowArray::from(act.apply(pred))
+        }
+    };
+    evaluate_checked(y, prob, settings)
 }
 
 /// Like [`evaluate`] but starting from the probabilities ỹ even when an activation is
@@ -297,20 +408,19 @@ pub fn evaluate_probs(
     y: ArrayView4<f64>,
     prob: Array4<f64>,
     settings: &DiceSettings,
-) -> Result<Evaluation, DiceError> {
-    validate_inputs(y, prob.view(), settings, true)?;
+) -> Result<Evaluation<'static>, DiceError> {
+    validate_shapes(y, prob.view(), settings)?;
     if settings.activation == Activation::Softmax {
-        let (bn, cn, h, w) = prob.dim();
-        for b in 0..bn {
-            for pixel in 0..h * w {
-                let sum: f64 = (0..cn).map(|c| prob[[b, c, pixel / w, pixel % w]]).sum();
-                if (sum - 1.0).abs() > 1e-9 {
-                    return Err(DiceError::SoftmaxNotNormalised { b, pixel, sum });
-                }
-            }
+        let total = prob.sum_axis(ndarray::Axis(1));
+        if let Some(((b, i, j), &sum)) = total
+            .indexed_iter()
+            .find(|(_, s)| !((**s - 1.0).abs() <= 1e-9))
+        {
+            let pixel = i * prob.dim().3 + j;
+            return Err(DiceError::SoftmaxNotNormalised { b, pixel, sum });
         }
     }
-    Ok(evaluate_unchecked(y, prob, settings))
+    evaluate_checked(y, CowArray::from(prob), settings)
 }
 
 /// All cell sums of a B×C×H×W pair.
@@ -429,12 +539,10 @@ fn set_report(
         two_w_over_d: 2.0 * w / d,
         w_r: w * r,
     };
-    if undefined.is_none()
-        && !(sdsc.is_finite()
-            && f.two_w_over_d.is_finite()
-            && f.w_r.is_finite()
-            && f.w_r.abs() < 1e300)
-    {
+    // Scores or gradients beyond 1e300 only arise from absurd ε; beyond that point sums of
+    // terms could overflow, so such a set is reported instead of returning ±inf.
+    let big = |v: f64| !(v.abs() < 1e300);
+    if undefined.is_none() && (big(sdsc) || big(f.two_w_over_d) || big(f.w_r)) {
         undefined = Some(Undefined::Overflow);
     }
     let defined = undefined.is_none();
@@ -450,13 +558,13 @@ fn set_report(
         denominator: d,
         sdsc: defined.then_some(sdsc),
         term: defined.then_some(if zeroed { 0.0 } else { 1.0 - sdsc }),
-        grad_fg: (single && t.has_fg).then(|| grad(1.0)),
-        grad_bg: (single && t.has_bg).then(|| grad(0.0)),
+        grad_fg: (single && t.has_fg()).then(|| grad(1.0)),
+        grad_bg: (single && t.has_bg()).then(|| grad(0.0)),
         undefined,
         floored,
         zeroed,
-        has_fg: t.has_fg,
-        has_bg: t.has_bg,
+        has_fg: t.has_fg(),
+        has_bg: t.has_bg(),
     }
 }
 
@@ -486,65 +594,87 @@ fn factors(r: &SetReport, n_sets: f64) -> GradFactors {
     }
 }
 
-fn evaluate_unchecked(
+fn evaluate_checked<'a>(
     y: ArrayView4<f64>,
-    prob: Array4<f64>,
+    prob: CowArray<'a, f64, Ix4>,
     settings: &DiceSettings,
-) -> Evaluation {
+) -> Result<Evaluation<'a>, DiceError> {
     let sums = all_cell_sums(y, prob.view(), settings.squared);
+    if !sums.iter().all(CellSums::in_range) {
+        if let Some((index, value)) = out_of_range(y) {
+            return Err(DiceError::LabelOutOfRange { index, value });
+        }
+        if let Some((index, value)) = out_of_range(prob.view()) {
+            return Err(DiceError::ProbabilityOutOfRange { index, value });
+        }
+    }
     let (sets, cell_set) = reduce_sets(&sums, settings);
     let (bn, cn, _, _) = y.dim();
     let n_sets = sets.len() as f64;
     let shape = DenShape::of(settings);
 
-    let mut grad_prob = Array4::<f64>::zeros(y.raw_dim());
+    // Written cell by cell in B, C order, so the buffer is filled once, never zeroed first.
+    let mut grad_prob = Vec::with_capacity(y.len());
     let mut grad_prob_undefined = Array2::from_elem((bn, cn), false);
     for b in 0..bn {
         for c in 0..cn {
-            let Some(si) = cell_set[(b, c)] else { continue };
-            let report = &sets[si];
-            if report.undefined.is_some() {
-                grad_prob_undefined[(b, c)] = true;
-                continue;
+            let (yc, pc) = (y.slice(s![b, c, .., ..]), prob.slice(s![b, c, .., ..]));
+            let report = cell_set[(b, c)].map(|si| &sets[si]);
+            match report {
+                Some(r) if r.undefined.is_none() => {
+                    let f = factors(r, n_sets);
+                    let g =
+                        |(&yv, &pv): (&f64, &f64)| -(f.two_w_over_d * yv - f.w_r * shape.d(yv, pv));
+                    match (yc.as_slice(), pc.as_slice()) {
+                        // Plain slices vectorise; the fallback serves strided views.
+                        (Some(ys), Some(ps)) => grad_prob.extend(ys.iter().zip(ps).map(g)),
+                        _ => grad_prob.extend(yc.iter().zip(pc.iter()).map(g)),
+                    }
+                }
+                other => {
+                    grad_prob_undefined[(b, c)] = other.is_some();
+                    grad_prob.extend(std::iter::repeat_n(0.0, yc.len()));
+                }
             }
-            let f = factors(report, n_sets);
-            Zip::from(grad_prob.slice_mut(s![b, c, .., ..]))
-                .and(y.slice(s![b, c, .., ..]))
-                .and(prob.slice(s![b, c, .., ..]))
-                .for_each(|g, &yv, &pv| *g = -(f.two_w_over_d * yv - f.w_r * shape.d(yv, pv)));
         }
     }
+    let grad_prob = Array4::from_shape_vec(y.raw_dim(), grad_prob).expect("one value per pixel");
 
-    let grad = settings.activation.backward(prob.view(), grad_prob.view());
     let mut grad_undefined = grad_prob_undefined.clone();
-    if settings.activation == Activation::Softmax {
-        // Softmax mixes the classes of a pixel, so one undefined class spoils them all.
-        for mut row in grad_undefined.rows_mut() {
-            if row.iter().any(|&u| u) {
-                row.fill(true);
+    let logit_grad = match settings.activation {
+        Activation::None => None,
+        act => {
+            if act == Activation::Softmax {
+                // Softmax mixes the classes of a pixel, so one undefined class spoils them all.
+                for mut row in grad_undefined.rows_mut() {
+                    if row.iter().any(|&u| u) {
+                        row.fill(true);
+                    }
+                }
             }
+            let mut g = act.backward(prob.view(), grad_prob.view());
+            for ((b, c), &u) in grad_undefined.indexed_iter() {
+                if u {
+                    g.slice_mut(s![b, c, .., ..]).fill(0.0);
+                }
+            }
+            Some(g)
         }
-    }
-    let mut grad = grad;
-    for ((b, c), &u) in grad_undefined.indexed_iter() {
-        if u {
-            grad.slice_mut(s![b, c, .., ..]).fill(0.0);
-        }
-    }
+    };
 
     let loss = sets
         .iter()
         .map(|r| r.term)
         .sum::<Option<f64>>()
         .map(|total| total / n_sets);
-    Evaluation {
+    Ok(Evaluation {
         loss,
         sets,
         prob,
         grad_prob,
-        grad,
+        logit_grad,
         cell_set,
         grad_prob_undefined,
         grad_undefined,
-    }
+    })
 }

@@ -30,7 +30,7 @@ fn settings(phi: Phi, eps_nr: f64, eps_dr: f64) -> DiceSettings {
     }
 }
 
-fn run(y: &Array4<f64>, p: &Array4<f64>, s: &DiceSettings) -> Evaluation {
+fn run<'a>(y: &Array4<f64>, p: &'a Array4<f64>, s: &DiceSettings) -> Evaluation<'a> {
     evaluate(y.view(), p.view(), s).expect("valid input")
 }
 
@@ -54,7 +54,7 @@ fn assert_cell_grad(e: &Evaluation, b: usize, c: usize, expected: f64) {
 }
 
 fn all_finite(e: &Evaluation) -> bool {
-    e.grad
+    e.grad()
         .iter()
         .chain(e.grad_prob.iter())
         .chain(e.prob.iter())
@@ -377,7 +377,7 @@ fn softmax_spreads_an_undefined_class_over_the_pixel() {
     assert!(e.grad_prob_undefined[(0, 1)]);
     assert!(e.grad_undefined[(0, 0)] && e.grad_undefined[(0, 1)]);
     assert_cell_grad(&e, 0, 0, -1.0 / 16.0);
-    assert!(e.grad.iter().all(|&g| g == 0.0));
+    assert!(e.grad().iter().all(|&g| g == 0.0));
     assert!(all_finite(&e));
 }
 
@@ -611,17 +611,12 @@ fn softmax_probabilities_must_sum_to_one() {
     );
 }
 
-// ---------------------------------------------------------------------------------------
-// Known engine issue, kept as an ignored regression test (`cargo test -- --ignored`).
-
 /// B = 1, C = 2, one pixel, y = ỹ = 0, Φ = I, ε_nr = 1e308, ε_dr = 0, floor 1: each set
-/// has D = max(0, 1) = 1 and sDSC = 1e308 (a finite float, and the floor zeroes the
-/// N/D² factor, so the per-set overflow guard does not fire), term 1 − 1e308 = −1e308.
-/// The loss (−1e308 − 1e308)/2 overflows in the sum: `Some(-inf)`, with no set
-/// undefined. Expected: `Some(−1e308)` (sum term/|Φ|) or `None` with `Undefined::Overflow`.
+/// has D = max(0, 1) = 1 and sDSC = 1e308, term 1 − 1e308; the floor zeroes the N/D²
+/// factor, so only the score itself is huge. Summing two such terms would overflow to
+/// −inf, so the engine reports these sets as overflowing instead of returning a number.
 #[test]
-#[ignore = "engine bug: the sum of the terms is not checked for overflow (src/loss.rs)"]
-fn loss_overflows_when_the_floor_hides_a_huge_sdsc() {
+fn a_huge_score_hidden_by_the_floor_is_an_overflow_not_minus_infinity() {
     let y = Array4::<f64>::zeros((1, 2, 1, 1));
     let e = run(
         &y,
@@ -631,11 +626,9 @@ fn loss_overflows_when_the_floor_hides_a_huge_sdsc() {
             ..settings(Phi::I, 1e308, 0.0)
         },
     );
-    assert_eq!(e.sets[0].sdsc, Some(1e308));
-    assert!(
-        e.loss.is_none_or(f64::is_finite),
-        "loss {:?}, undefined sets: {:?}",
-        e.loss,
-        e.undefined_reasons()
-    );
+    assert_eq!(e.sets[0].undefined, Some(Undefined::Overflow));
+    assert_eq!(e.sets[0].sdsc, None);
+    assert_eq!(e.loss, None);
+    assert!(e.undefined_reasons()[0].contains("overflow"));
+    assert!(all_finite(&e));
 }
