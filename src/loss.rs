@@ -4,7 +4,7 @@
 //! that writes the gradient. The gradient of a pixel depends only on its own y and ỹ and
 //! on its set's sums, so the second pass is a fused elementwise loop per cell.
 
-use ndarray::{s, Array2, Array4, ArrayView2, ArrayView4, CowArray, Ix4, Zip};
+use ndarray::{s, Array2, Array4, ArrayView2, ArrayView4, CowArray, Ix4};
 use serde::{Deserialize, Serialize};
 
 use crate::activation::Activation;
@@ -414,7 +414,7 @@ pub fn evaluate_probs(
         let total = prob.sum_axis(ndarray::Axis(1));
         if let Some(((b, i, j), &sum)) = total
             .indexed_iter()
-            .find(|(_, s)| !((**s - 1.0).abs() <= 1e-9))
+            .find(|(_, s)| s.is_nan() || (**s - 1.0).abs() > 1e-9)
         {
             let pixel = i * prob.dim().3 + j;
             return Err(DiceError::SoftmaxNotNormalised { b, pixel, sum });
@@ -541,7 +541,7 @@ fn set_report(
     };
     // Scores or gradients beyond 1e300 only arise from absurd ε; beyond that point sums of
     // terms could overflow, so such a set is reported instead of returning ±inf.
-    let big = |v: f64| !(v.abs() < 1e300);
+    let big = |v: f64| v.is_nan() || v.abs() >= 1e300;
     if undefined.is_none() && (big(sdsc) || big(f.two_w_over_d) || big(f.w_r)) {
         undefined = Some(Undefined::Overflow);
     }
