@@ -647,7 +647,7 @@ proptest! {
     #[test]
     fn grad_matches_central_differences(case in case_strategy(-12.0, 4.0)) {
         let base = evaluate(case.y.view(), case.pred.view(), &case.settings).unwrap();
-        let checks = fd_checks(&case, &base, &case.pred, &base.grad(), &base.grad_undefined, false, &case.settings);
+        let checks = fd_checks(&case, &base, &case.pred, base.grad(), &base.grad_undefined, false, &case.settings);
         assert_checks(&checks, &case)?;
     }
 
@@ -663,7 +663,7 @@ proptest! {
         prop_assert_eq!(&on_probs.grad_prob, &base.grad_prob);
         prop_assert_eq!(&on_probs.grad_prob_undefined, &base.grad_prob_undefined);
         if case.settings.activation == Activation::None {
-            prop_assert_eq!(&base.grad(), &base.grad_prob);
+            prop_assert_eq!(base.grad(), &base.grad_prob);
         }
         let probe = Case { pred: base.prob.to_owned(), ..case.clone() };
         let checks = fd_checks(&probe, &on_probs, &base.prob.to_owned(), &base.grad_prob, &base.grad_prob_undefined, true, &plain);
@@ -688,7 +688,7 @@ proptest! {
             }
         }
         prop_assert!(all_finite(&e.grad_prob), "grad_prob not finite");
-        prop_assert!(all_finite(&e.grad()), "grad not finite");
+        prop_assert!(all_finite(e.grad()), "grad not finite");
         prop_assert!(all_finite(&e.prob.to_owned()), "prob not finite");
         for s in &e.sets {
             prop_assert_eq!(s.sdsc.is_none(), s.undefined.is_some());
@@ -862,7 +862,7 @@ proptest! {
             None => prop_assert!(e.sets.iter().any(|s| s.undefined.is_some())),
         }
         prop_assert!(all_finite(&e.grad_prob), "grad_prob not finite: {:?}", e.grad_prob);
-        prop_assert!(all_finite(&e.grad()), "grad not finite: {:?}", e.grad());
+        prop_assert!(all_finite(e.grad()), "grad not finite: {:?}", e.grad());
         for s in &e.sets {
             for v in [s.sdsc, s.term, s.grad_fg, s.grad_bg].into_iter().flatten() {
                 prop_assert!(v.is_finite(), "{:?}", s);
