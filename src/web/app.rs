@@ -174,7 +174,7 @@ pub struct App {
     pub tool: Tool,
     /// The view that Fill/Clear/helpers act on.
     pub selected: (Layer, usize, usize),
-    pub eval: Result<Evaluation, String>,
+    pub eval: Result<Evaluation<'static>, String>,
     /// Colour scale per cell (already shared when `view.shared_scale`).
     pub scales: Vec<Scale>,
     /// The scale over all cells (for the legend).
@@ -386,7 +386,7 @@ impl App {
             self.state.settings.activation != crate::Activation::None && self.state.view.logit_grad;
         Some(if logits {
             ShownGrad {
-                values: &e.grad,
+                values: e.grad(),
                 undefined: &e.grad_undefined,
                 logits,
             }
@@ -453,9 +453,9 @@ impl App {
                 }
                 let same_scale = self.scales.get(k) == Some(&scales[k]);
                 let same_values = match (&old, &self.eval) {
-                    (Ok(o), Ok(n)) if o.grad.dim() == n.grad.dim() => {
+                    (Ok(o), Ok(n)) if o.grad().dim() == n.grad().dim() => {
                         let (ov, ou, nv, nu) = if logits {
-                            (&o.grad, &o.grad_undefined, &n.grad, &n.grad_undefined)
+                            (o.grad(), &o.grad_undefined, n.grad(), &n.grad_undefined)
                         } else {
                             (
                                 &o.grad_prob,
