@@ -19,6 +19,41 @@ pub const HATCH_LIGHT: Rgba = [236, 236, 236, 255];
 pub const HATCH_DARK: Rgba = [120, 120, 120, 255];
 /// A label the loss does not see (missing or empty structure): the hidden truth.
 pub const HIDDEN: Rgba = [176, 170, 214, 255];
+/// The dashes of a missing label's outline, and its faint inside (outlined, not filled,
+/// so it does not read as a label the loss sees).
+pub const HIDDEN_EDGE: Rgba = [88, 60, 170, 255];
+pub const HIDDEN_INSIDE: Rgba = [238, 235, 250, 255];
+
+/// Colours of a missing label's hidden truth, row-major: dashes (two on, two off) on its
+/// boundary pixels (4-neighbourhood; the image border counts as outside), a faint inside,
+/// and white elsewhere.
+pub fn hidden_outline(values: ndarray::ArrayView2<f64>) -> Vec<Rgba> {
+    let (h, w) = values.dim();
+    let on = |i: usize, j: usize| values[(i, j)] >= 0.5;
+    let mut out = Vec::with_capacity(h * w);
+    for i in 0..h {
+        for j in 0..w {
+            out.push(if !on(i, j) {
+                EMPTY
+            } else {
+                let edge = i == 0
+                    || j == 0
+                    || i + 1 == h
+                    || j + 1 == w
+                    || !on(i - 1, j)
+                    || !on(i + 1, j)
+                    || !on(i, j - 1)
+                    || !on(i, j + 1);
+                match (edge, ((i + j) / 2) % 2 == 0) {
+                    (true, true) => HIDDEN_EDGE,
+                    (true, false) => HIDDEN,
+                    (false, _) => HIDDEN_INSIDE,
+                }
+            });
+        }
+    }
+    out
+}
 
 /// How many decades below the maximum the symmetric-log scale still shows.
 pub const SYMLOG_DECADES: f64 = 8.0;
@@ -253,6 +288,27 @@ fn trim_zeros(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_truth_is_a_dashed_outline() {
+        let mut y = ndarray::Array2::<f64>::zeros((8, 8));
+        y.slice_mut(ndarray::s![2..7, 1..6]).fill(1.0);
+        let px = hidden_outline(y.view());
+        let at = |i: usize, j: usize| px[i * 8 + j];
+        assert_eq!(at(0, 0), EMPTY);
+        assert_eq!(at(4, 3), HIDDEN_INSIDE, "inside is not filled");
+        let edge: Vec<Rgba> = (1..6).map(|j| at(2, j)).collect();
+        assert!(
+            edge.contains(&HIDDEN_EDGE) && edge.contains(&HIDDEN),
+            "dashed: {edge:?}"
+        );
+        assert!(edge.iter().all(|c| *c != HIDDEN_INSIDE));
+        // A structure touching the border is outlined there too.
+        let full = ndarray::Array2::<f64>::ones((4, 4));
+        let px = hidden_outline(full.view());
+        assert_eq!(px[5], HIDDEN_INSIDE);
+        assert!([0, 1, 4, 15].iter().all(|&k| px[k] != HIDDEN_INSIDE));
+    }
 
     fn lum(c: Rgba) -> f64 {
         0.2126 * f64::from(c[0]) + 0.7152 * f64::from(c[1]) + 0.0722 * f64::from(c[2])

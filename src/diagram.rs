@@ -1,6 +1,7 @@
 //! The Φ picture (issue #4, the idea of the paper's Figure 1): a B×C block diagram with
-//! each reduction set in its own colour, numbered from 1 as in the sets table. Pure SVG text; the web layer inserts it and
-//! handles clicks on elements carrying `data-set`.
+//! each reduction set in its own colour, numbered from 1 as in the sets table. Pure SVG
+//! text; the web layer inserts it and handles clicks on elements carrying `data-set`
+//! (0-based) and `data-b`/`data-c` (the cell).
 
 use crate::phi::Phi;
 
@@ -59,7 +60,7 @@ pub fn phi_svg(
                     let set = phi.set_of(bi, k, classes.len());
                     let stroke = if selected == Some(set) { "stroke=\"#000\" stroke-width=\"3\"" } else { "stroke=\"#fff\" stroke-width=\"1\"" };
                     out.push_str(&format!(
-                        "<rect data-set=\"{set}\" x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\" rx=\"3\" fill=\"{}\" {stroke} style=\"cursor:pointer\"><title>image b={bi}, class c={ci}: set φ{}</title></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" pointer-events=\"none\">φ{}</text>",
+                        "<rect data-set=\"{set}\" data-b=\"{bi}\" data-c=\"{ci}\" x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\" rx=\"3\" fill=\"{}\" {stroke} style=\"cursor:pointer\"><title>image b={bi}, class c={ci}: set φ{}</title></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" pointer-events=\"none\">φ{}</text>",
                         set_colour(set),
                         set + 1,
                         x + cell / 2.0,
@@ -111,5 +112,7 @@ mod tests {
         assert_eq!(sets_in(&svg), vec![0, 0, 0]);
         assert_eq!(svg.matches("excluded").count(), 3);
         assert!(svg.contains("stroke-width=\"3\""));
+        // Each set rectangle says which cell it is, for clicks.
+        assert!(svg.contains("data-set=\"0\" data-b=\"2\" data-c=\"1\""));
     }
 }

@@ -6,8 +6,9 @@
 use serde_json::{json, Value};
 
 use crate::activation::Activation;
+use crate::paint::Layer;
 use crate::presets::FrameworkPreset;
-use crate::state::AppState;
+use crate::state::{AppState, LabelStatus};
 
 /// Smallest and largest non-zero ε on the slider, as powers of ten.
 pub const EPS_MIN_EXP: i32 = -8;
@@ -188,6 +189,17 @@ pub fn apply_preset(s: &mut AppState, p: &FrameworkPreset) -> Result<Option<Stri
     Ok(note)
 }
 
+/// Why a brush stroke on this view does nothing, if it does nothing: an empty label has no
+/// structure to paint (its truth is "nothing there").
+pub fn paint_refusal(s: &AppState, layer: Layer, b: usize, c: usize) -> Option<String> {
+    match (layer, s.status.get((b, c))) {
+        (Layer::Label, Some(LabelStatus::Empty)) => Some(format!(
+            "The label of image {b}, class {c} is marked empty: the structure is truly absent, so there is nothing to paint. Set it to “annotated” or “missing” to paint a structure."
+        )),
+        _ => None,
+    }
+}
+
 /// The heuristic ε of the paper (§4): the mean true volume per image and class over the
 /// classes that take part; `None` if there is no foreground at all.
 pub fn mean_foreground_volume(s: &AppState) -> Option<f64> {
@@ -234,6 +246,20 @@ pub fn cli_input(s: &AppState) -> Value {
 mod tests {
     use super::*;
     use crate::presets::{framework_preset, FRAMEWORK_PRESETS};
+
+    #[test]
+    fn only_empty_labels_refuse_the_brush() {
+        let mut s = AppState::default_scene();
+        s.status[(1, 1)] = LabelStatus::Empty;
+        s.status[(0, 1)] = LabelStatus::Missing;
+        assert!(paint_refusal(&s, Layer::Label, 1, 1)
+            .unwrap()
+            .contains("empty"));
+        assert_eq!(paint_refusal(&s, Layer::Pred, 1, 1), None);
+        assert_eq!(paint_refusal(&s, Layer::Label, 0, 1), None);
+        assert_eq!(paint_refusal(&s, Layer::Label, 0, 0), None);
+        assert_eq!(paint_refusal(&s, Layer::Label, 9, 9), None);
+    }
 
     #[test]
     fn slider_has_a_zero_stop_and_reaches_1e4() {
