@@ -146,6 +146,36 @@ pub fn monai_equivalent(s: &DiceSettings) -> Option<String> {
     Some(format!("monai.losses.DiceLoss({})", args.join(", ")))
 }
 
+/// Why no MONAI `DiceLoss(...)` call computes these settings, in words; `None` when
+/// [`monai_equivalent`] has one.
+pub fn monai_why_not(s: &DiceSettings) -> Option<String> {
+    let mut why = Vec::new();
+    match s.phi {
+        Phi::CI => why.push("MONAI has no class-wise sets: batch=False sums per image and class"),
+        Phi::BCI => why.push("MONAI has no all-wise set: batch=True still keeps one set per class"),
+        Phi::I | Phi::BI => {}
+    }
+    if s.denominator_floor != 0.0 {
+        why.push("MONAI does not clamp the denominator");
+    }
+    if s.zero_empty_sets {
+        why.push("MONAI does not zero the sets without foreground");
+    }
+    (!why.is_empty()).then(|| why.join("; "))
+}
+
+/// The sentence the page shows for the current settings: the MONAI call, or why there is
+/// none.
+pub fn monai_sentence(s: &DiceSettings) -> String {
+    match (monai_equivalent(s), monai_why_not(s)) {
+        (Some(code), _) => code,
+        (None, why) => format!(
+            "No MONAI DiceLoss call computes these settings ({}).",
+            why.unwrap_or_else(|| "no matching option".into())
+        ),
+    }
+}
+
 /// Python-style float literal: shortest round-trip form.
 fn fmt_float(v: f64) -> String {
     let s = format!("{v:e}");
@@ -188,6 +218,38 @@ mod tests {
             monai_equivalent(&framework_preset("keras").unwrap().settings),
             None
         );
+    }
+
+    #[test]
+    fn either_a_monai_call_or_a_reason() {
+        let mut all = vec![DiceSettings::default()];
+        all.extend(FRAMEWORK_PRESETS.iter().map(|p| p.settings));
+        for phi in Phi::ALL {
+            for floor in [0.0, 1e-8] {
+                all.push(DiceSettings {
+                    phi,
+                    denominator_floor: floor,
+                    ..Default::default()
+                });
+            }
+        }
+        for s in &all {
+            assert_ne!(
+                monai_equivalent(s).is_some(),
+                monai_why_not(s).is_some(),
+                "{s:?}"
+            );
+            let sentence = monai_sentence(s);
+            assert!(
+                sentence.starts_with("monai.losses.DiceLoss(")
+                    || sentence.starts_with("No MONAI DiceLoss call computes these settings ("),
+                "{sentence}"
+            );
+        }
+        let keras = monai_sentence(&framework_preset("keras").unwrap().settings);
+        assert!(keras.contains("all-wise"), "{keras}");
+        let smp = monai_sentence(&framework_preset("smp").unwrap().settings);
+        assert!(smp.contains("clamp") && smp.contains("zero"), "{smp}");
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //!
 //! - empty: the default scene;
 //! - `#<payload>` or `#s=<payload>`: a saved page ([`AppState::encode`]);
-//! - `#preset=NAME` (or `#framework=NAME`): the default scene with a named preset. For now
-//!   the names are the framework presets of [`crate::presets`]; scenario presets can be
-//!   added to [`preset_state`] later;
+//! - `#preset=NAME` (or `#framework=NAME`): a named page. Scenario names of
+//!   [`crate::teach::SCENARIOS`] are tried first (their own scene and settings), then the
+//!   framework presets of [`crate::presets`] (applied to the default scene);
 //! - `&embed` (or `embed=1`) after any of these hides the control panels.
 
 use crate::presets::{framework_preset, FRAMEWORK_PRESETS};
 use crate::state::{AppState, StateError};
+use crate::teach::{scenario, SCENARIOS};
 
 /// A hash the page cannot use, in words.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -40,13 +41,21 @@ pub struct Route {
     pub source: Source,
 }
 
-/// The names `#preset=` accepts.
+/// The names `#preset=` accepts: scenarios first, then framework presets.
 pub fn preset_names() -> Vec<&'static str> {
-    FRAMEWORK_PRESETS.iter().map(|p| p.name).collect()
+    SCENARIOS
+        .iter()
+        .map(|s| s.name)
+        .chain(FRAMEWORK_PRESETS.iter().map(|p| p.name))
+        .collect()
 }
 
-/// The page for a preset name.
+/// The page for a preset name: a scenario's own scene, or the default scene with a
+/// framework's settings.
 pub fn preset_state(name: &str) -> Result<AppState, RouteError> {
+    if let Some(sc) = scenario(name) {
+        return Ok(sc.state());
+    }
     let p = framework_preset(name).ok_or_else(|| RouteError::UnknownPreset {
         name: name.to_string(),
         known: preset_names().join(", "),
@@ -149,6 +158,27 @@ pub fn hash_of(state: &AppState) -> String {
     format!("#{}", state.encode())
 }
 
+/// The link to show for `state`: `#preset=NAME` while the page is still exactly the
+/// scenario `lesson` (so a lecturer's address bar stays readable), else [`hash_of`].
+pub fn link_of(state: &AppState, lesson: Option<&str>) -> String {
+    match lesson.and_then(scenario) {
+        Some(sc) if is_pristine(state, sc.name) => {
+            let embed = if state.view.embed { "&embed" } else { "" };
+            format!("#preset={}{embed}", sc.name)
+        }
+        _ => hash_of(state),
+    }
+}
+
+/// Whether `state` is still exactly the scenario `name`'s scene (embedding aside).
+pub fn is_pristine(state: &AppState, name: &str) -> bool {
+    scenario(name).is_some_and(|sc| {
+        let mut pristine = sc.state();
+        pristine.view.embed = state.view.embed;
+        pristine == *state
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +222,49 @@ mod tests {
         for name in preset_names() {
             assert!(parse(&format!("#preset={name}")).is_ok());
         }
+    }
+
+    #[test]
+    fn scenario_names_give_their_own_scene() {
+        for sc in &SCENARIOS {
+            let r = parse(&format!("#preset={}", sc.name)).unwrap();
+            assert_eq!(r.source, Source::Preset(sc.name.into()));
+            assert_eq!(r.state, sc.state(), "{}", sc.name);
+            let r = parse(&format!("#preset={}&embed", sc.name.to_uppercase())).unwrap();
+            assert!(r.state.view.embed);
+        }
+        // Scenario names come first in the list and in the error message.
+        assert_eq!(preset_names()[0], SCENARIOS[0].name);
+        let err = parse("#preset=nope").unwrap_err().to_string();
+        assert!(err.contains("missing-I") && err.contains("monai"), "{err}");
+    }
+
+    #[test]
+    fn every_scenario_round_trips_through_the_hash() {
+        for sc in &SCENARIOS {
+            let s = sc.state();
+            assert_eq!(AppState::decode(&s.encode()).unwrap(), s, "{}", sc.name);
+            assert_eq!(parse(&hash_of(&s)).unwrap().state, s, "{}", sc.name);
+        }
+    }
+
+    #[test]
+    fn a_pristine_lesson_keeps_its_short_link() {
+        let sc = &SCENARIOS[1];
+        let mut s = sc.state();
+        assert_eq!(link_of(&s, Some(sc.name)), format!("#preset={}", sc.name));
+        s.view.embed = true;
+        assert_eq!(
+            link_of(&s, Some(sc.name)),
+            format!("#preset={}&embed", sc.name)
+        );
+        assert_eq!(parse(&link_of(&s, Some(sc.name))).unwrap().state, s);
+        // Once changed, the link holds the whole page.
+        s.settings.eps_nr = 1.0;
+        assert_eq!(link_of(&s, Some(sc.name)), hash_of(&s));
+        assert_eq!(link_of(&s, None), hash_of(&s));
+        assert_eq!(link_of(&s, Some("nope")), hash_of(&s));
+        assert!(!is_pristine(&s, sc.name) && is_pristine(&sc.state(), sc.name));
     }
 
     #[test]
