@@ -11,12 +11,16 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::colormap::Scale;
+use crate::formula::Pixel;
 use crate::loss::{evaluate_probs, Evaluation};
-use crate::route;
-use crate::state::AppState;
+use crate::route::{self, Route, Source};
+use crate::state::{AppState, LabelStatus};
+use crate::teach::{self, CellVerdict, Scenario, SCENARIOS};
 
 use super::controls::Controls;
 use super::dom;
+use super::explain::Explain;
+use super::lessons::Lessons;
 use super::readout::Readout;
 use super::render::{GridView, Legend};
 use super::tools::{self, Layer, Tool};
@@ -118,6 +122,10 @@ pub struct Dirty {
     pub hover: bool,
     pub hash: bool,
     pub layout: bool,
+    /// Verdict badges, lesson box, Φ picture and formula.
+    pub teach: bool,
+    /// The plots may be out of date (checked against their inputs before drawing).
+    pub plots: bool,
 }
 
 impl Dirty {
@@ -134,6 +142,8 @@ impl Dirty {
             hover: true,
             hash: false,
             layout: true,
+            teach: true,
+            plots: true,
         }
     }
 }
@@ -195,7 +205,25 @@ pub struct App {
     hash_timer: Option<i32>,
     /// The labels the loss sees, kept while only predictions change.
     y_cache: Option<Array4<f64>>,
+    pub lessons: Lessons,
+    pub explain: Explain,
+    /// The scenario whose text is shown, and the tour step when touring.
+    pub lesson: Option<&'static Scenario>,
+    pub tour: Option<usize>,
+    /// The cell whose set the Φ picture, formula and plot (b) show (chosen by a click).
+    focus: Option<(usize, usize)>,
+    /// Per-cell verdicts of the current evaluation and the push they are judged against.
+    pub verdicts: Array2<Option<CellVerdict>>,
+    pub reference: f64,
+    /// Counts changes of what the plots show (data and settings, not view options).
+    data_gen: u64,
+    plot_key: Option<PlotKey>,
+    last_plot: f64,
+    plot_timer: Option<i32>,
 }
+
+/// The inputs of the plots on screen: (data_gen, focus cell, canvas width).
+type PlotKey = (u64, Option<(usize, usize)>, u32);
 
 /// The animation-frame callback.
 type FrameClosure = Closure<dyn FnMut(f64)>;
@@ -205,6 +233,7 @@ thread_local! {
     static FRAME_CB: RefCell<Option<FrameClosure>> = const { RefCell::new(None) };
     static FRAME_PENDING: Cell<bool> = const { Cell::new(false) };
     static HASH_CB: RefCell<Option<Closure<dyn FnMut()>>> = const { RefCell::new(None) };
+    static PLOT_CB: RefCell<Option<Closure<dyn FnMut()>>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` on the app; `None` if there is none or it is busy (re-entrant event).
@@ -239,6 +268,17 @@ pub fn install(app: App) {
             }));
         }
     });
+    PLOT_CB.with(|cb| {
+        if let Ok(mut guard) = cb.try_borrow_mut() {
+            *guard = Some(Closure::<dyn FnMut()>::new(|| {
+                with_app(|a| {
+                    a.plot_timer = None;
+                    a.dirty.plots = true;
+                });
+                schedule();
+            }));
+        }
+    });
 }
 
 /// Asks for one animation frame (several requests in one frame coalesce).
@@ -264,6 +304,9 @@ pub fn schedule() {
 const HASH_DELAY_MS: i32 = 200;
 /// Frames kept on `window.__diceFrames`.
 const FRAME_LOG: u32 = 600;
+/// The plots are redrawn at most this often (ms) while things change, e.g. while ε is
+/// dragged; during a brush stroke they wait for the stroke to end.
+const PLOT_INTERVAL_MS: f64 = 150.0;
 
 impl App {
     pub fn new(
@@ -271,6 +314,8 @@ impl App {
         controls: Controls,
         readout: Readout,
         legend: Legend,
+        lessons: Lessons,
+        explain: Explain,
         perf: bool,
     ) -> App {
         let cells = state.batch() * state.classes();
@@ -298,6 +343,17 @@ impl App {
             buf: Vec::new(),
             hash_timer: None,
             y_cache: None,
+            lessons,
+            explain,
+            lesson: None,
+            tour: None,
+            focus: None,
+            verdicts: Array2::from_elem(state.status.dim(), None),
+            reference: 0.0,
+            data_gen: 0,
+            plot_key: None,
+            last_plot: f64::NEG_INFINITY,
+            plot_timer: None,
             state,
         }
     }
@@ -328,6 +384,11 @@ impl App {
         if matches!(change, Change::Settings | Change::View) {
             self.dirty.grad_cells.iter_mut().for_each(|d| *d = true);
         }
+        if !matches!(change, Change::View) {
+            self.data_gen = self.data_gen.wrapping_add(1);
+            self.dirty.plots = true;
+        }
+        self.dirty.teach = true;
         match change {
             Change::Settings => {
                 self.dirty.compute = true;
@@ -371,6 +432,150 @@ impl App {
         self.dirty.hover = true;
         self.dirty.hash = true;
         schedule();
+    }
+
+    /// Shows the set of cell (b, c) in the Φ picture, the formula and plot (b).
+    pub fn focus_on(&mut self, b: usize, c: usize) {
+        if b < self.state.batch() && c < self.state.classes() {
+            self.focus = Some((b, c));
+            self.dirty.teach = true;
+            self.dirty.plots = true;
+            self.dirty.hover = true;
+            schedule();
+        }
+    }
+
+    /// The cell the explanations are about: the clicked one while it is in the loss, else
+    /// the lesson's cell (`teach::focus_cell`).
+    pub fn focus_cell(&self) -> Option<(usize, usize)> {
+        let e = self.eval.as_ref().ok()?;
+        self.focus
+            .filter(|&(b, c)| e.cell_set.get((b, c)).copied().flatten().is_some())
+            .or_else(|| teach::focus_cell(&self.state, e))
+    }
+
+    /// The selected set: the focus cell's.
+    pub fn selected_set(&self) -> Option<usize> {
+        let (b, c) = self.focus_cell()?;
+        self.eval
+            .as_ref()
+            .ok()?
+            .cell_set
+            .get((b, c))
+            .copied()
+            .flatten()
+    }
+
+    /// Changes what cell (b, c)'s label means; the loss's labels of image b change with it
+    /// (with exclusive classes an unannotated structure counts as background).
+    pub fn set_status(&mut self, b: usize, c: usize, status: LabelStatus) {
+        if self.state.status.get((b, c)) == Some(&status) {
+            return;
+        }
+        let cells: Vec<(usize, usize)> = (0..self.state.classes()).map(|k| (b, k)).collect();
+        self.edit(move |s| match s.status.get_mut((b, c)) {
+            Some(st) => {
+                *st = status;
+                Ok((Change::Cells(cells), None))
+            }
+            None => Err(format!("there is no cell image {b}, class {c}")),
+        });
+    }
+
+    /// Opens a page from a link: a scenario link also opens its lesson text.
+    pub fn load_route(&mut self, r: Route) {
+        let lesson = match &r.source {
+            Source::Preset(name) => teach::scenario(name),
+            _ => None,
+        };
+        self.load(r.state);
+        self.lesson = lesson;
+        if lesson.is_none() {
+            self.tour = None;
+        }
+        self.focus = None;
+    }
+
+    /// Loads scenario k and shows its text; `push_url` makes it a new history entry.
+    pub fn open_lesson(&mut self, k: usize, push_url: bool) {
+        let Some(sc) = SCENARIOS.get(k) else { return };
+        let mut s = sc.state();
+        s.view.embed = self.state.view.embed;
+        self.load(s);
+        self.lesson = Some(sc);
+        if self.tour.is_some() {
+            self.tour = Some(k);
+        }
+        self.focus = None;
+        self.notice = None;
+        self.dirty.teach = true;
+        if push_url {
+            self.push_link();
+        }
+    }
+
+    pub fn start_tour(&mut self) {
+        self.tour = Some(0);
+        self.open_lesson(0, true);
+    }
+
+    /// One step of the tour forward (+1) or back (−1); past the last step ends it.
+    pub fn tour_step(&mut self, delta: isize) {
+        let Some(k) = self.tour else { return };
+        match k.checked_add_signed(delta) {
+            Some(next) if next < SCENARIOS.len() => self.open_lesson(next, true),
+            Some(_) => self.exit_tour(),
+            None => {}
+        }
+    }
+
+    pub fn exit_tour(&mut self) {
+        self.tour = None;
+        self.dirty.teach = true;
+        schedule();
+    }
+
+    pub fn close_lesson(&mut self) {
+        self.lesson = None;
+        self.tour = None;
+        self.dirty.teach = true;
+        self.dirty.hash = true;
+        schedule();
+    }
+
+    /// Back to the lesson's own scene after changes.
+    pub fn restore_lesson(&mut self) {
+        if let Some(k) = self
+            .lesson
+            .and_then(|l| SCENARIOS.iter().position(|s| std::ptr::eq(s, l)))
+        {
+            self.open_lesson(k, false);
+        }
+    }
+
+    /// The link of the page as it is now.
+    pub fn link(&self) -> String {
+        route::link_of(&self.state, self.lesson.map(|l| l.name))
+    }
+
+    /// Makes the current link a new browser-history entry (so Back returns to the last
+    /// lesson).
+    fn push_link(&mut self) {
+        let Ok(w) = dom::window() else { return };
+        if let Some(t) = self.hash_timer.take() {
+            w.clear_timeout_with_handle(t);
+        }
+        let link = self.link();
+        if w.location().hash().unwrap_or_default() == link {
+            return;
+        }
+        if let Ok(h) = w.history() {
+            if h.push_state_with_url(&JsValue::NULL, "", Some(&link))
+                .is_err()
+            {
+                dom::warn("could not write the link to the address bar");
+            }
+        }
     }
 
     pub fn set_notice(&mut self, text: Option<String>, error: bool) {
@@ -418,6 +623,12 @@ impl App {
         };
         let next = evaluate_probs(y.view(), self.state.pred.clone(), &self.state.settings)
             .map_err(|e| e.to_string());
+        match &next {
+            Ok(e) => {
+                (self.verdicts, self.reference) = teach::verdicts_and_reference(&self.state, &y, e);
+            }
+            Err(_) => self.verdicts = Array2::from_elem(self.state.status.dim(), None),
+        }
         self.y_cache = Some(y);
         let old = std::mem::replace(&mut self.eval, next);
         let symlog = self.state.view.symlog;
@@ -505,6 +716,10 @@ impl App {
                         self.finish_stroke(st);
                     }
                     if b >= self.state.batch() || c >= self.state.classes() {
+                        continue;
+                    }
+                    if let Some(why) = crate::ui::paint_refusal(&self.state, layer, b, c) {
+                        self.set_notice(Some(why), false);
                         continue;
                     }
                     self.selected = (layer, b, c);
@@ -667,7 +882,7 @@ impl App {
             self.schedule_hash();
             return;
         }
-        let hash = route::hash_of(&self.state);
+        let hash = self.link();
         let Ok(w) = dom::window() else { return };
         let current = w.location().hash().unwrap_or_default();
         if current == hash {
@@ -694,7 +909,14 @@ impl App {
             self.dirty.compute = false;
         }
         let t1 = dom::now();
-        let drew = self.draw();
+        let mut drew = self.draw();
+        // The plots take ~10 ms: after a recompute they wait for the next frame, so the
+        // grid and the loss answer the input first.
+        if computed && self.dirty.plots {
+            schedule();
+        } else {
+            drew |= self.draw_plots_if_due();
+        }
         let t2 = dom::now();
         if self.dirty.hash {
             self.dirty.hash = false;
@@ -714,6 +936,15 @@ impl App {
     /// Redraws what is dirty; returns whether anything was drawn.
     fn draw(&mut self) -> bool {
         let mut drew = false;
+        if self.dirty.teach {
+            // First: the lesson box sits above the grid, so the grid's size depends on it.
+            let pristine = self
+                .lesson
+                .is_some_and(|l| route::is_pristine(&self.state, l.name));
+            if self.lessons.sync(self.lesson, self.tour, pristine) {
+                self.dirty.layout = true;
+            }
+        }
         if self.dirty.grid || self.grid.is_none() {
             match GridView::build(&self.state) {
                 Ok(g) => self.grid = Some(g),
@@ -779,6 +1010,16 @@ impl App {
             self.dirty.hover = true;
             drew = true;
         }
+        if self.dirty.teach {
+            if let Some(grid) = self.grid.as_ref() {
+                grid.verdicts(&self.state, &self.verdicts, self.reference);
+            }
+            self.explain
+                .phi(&self.state, self.eval.as_ref().ok(), self.selected_set());
+            self.dirty.teach = false;
+            self.dirty.hover = true;
+            drew = true;
+        }
         if self.dirty.controls {
             self.controls.sync(
                 &self.state,
@@ -792,10 +1033,18 @@ impl App {
         }
         if self.dirty.hover {
             let hover = self.hover;
+            let selected = self.selected_set();
             let grid = self.grid.as_ref();
             if let Some(grid) = grid {
-                grid.show_hover(&self.state, self.eval.as_ref().ok(), hover, &self.tool);
+                grid.show_hover(
+                    &self.state,
+                    self.eval.as_ref().ok(),
+                    hover,
+                    &self.tool,
+                    selected,
+                );
             }
+            self.draw_formula(selected);
             let value = hover.and_then(|h| {
                 let (i, j) = h.pixel(self.state.size());
                 self.grad_at(h.b, h.c, i, j).map(|g| (h, g))
@@ -807,10 +1056,84 @@ impl App {
                 hover,
                 value.map(|(_, g)| g),
                 logits,
+                selected,
             );
             self.dirty.hover = false;
         }
         drew
+    }
+
+    /// The formula of the hovered pixel's set with its numbers, else of the selected set.
+    fn draw_formula(&self, selected: Option<usize>) {
+        let e = self.eval.as_ref().ok();
+        let hovered = self.hover.and_then(|h| {
+            let e = e?;
+            let set = e.cell_set.get((h.b, h.c)).copied().flatten()?;
+            let (i, j) = h.pixel(self.state.size());
+            let at = (h.b, h.c, i, j);
+            let pixel = Pixel {
+                y: *self.y_cache.as_ref()?.get(at)?,
+                p: *self.state.pred.get(at)?,
+                grad: (!e.grad_prob_undefined.get((h.b, h.c))?)
+                    .then(|| e.grad_prob.get(at).copied())
+                    .flatten(),
+            };
+            Some((set, (at, pixel)))
+        });
+        match hovered {
+            Some((set, pixel)) => self.explain.formula(&self.state, e, Some(set), Some(pixel)),
+            None => self.explain.formula(&self.state, e, selected, None),
+        }
+    }
+
+    /// Redraws the plots when their inputs changed: never during a brush stroke (they
+    /// wait for its end) and at most every `PLOT_INTERVAL_MS`.
+    fn draw_plots_if_due(&mut self) -> bool {
+        if !self.dirty.plots || self.stroke.is_some() || self.state.view.embed {
+            return false;
+        }
+        let (Ok(e), Some(y)) = (&self.eval, &self.y_cache) else {
+            return false;
+        };
+        let focus = self.focus_cell();
+        let key = (self.data_gen, focus, self.explain.plot_width());
+        if self.plot_key == Some(key) {
+            self.dirty.plots = false;
+            return false;
+        }
+        let wait = PLOT_INTERVAL_MS - (dom::now() - self.last_plot);
+        if wait > 0.0 {
+            self.plots_later(wait);
+            return false;
+        }
+        let selected = self.selected_set();
+        if let Err(msg) = self.explain.draw_plots(&self.state, y, e, focus, selected) {
+            dom::warn(&format!("plots: {msg}"));
+        }
+        self.plot_key = Some(key);
+        self.last_plot = dom::now();
+        self.dirty.plots = false;
+        true
+    }
+
+    /// Comes back for the plots after `ms` (one timer at a time).
+    fn plots_later(&mut self, ms: f64) {
+        if self.plot_timer.is_some() {
+            return;
+        }
+        let Ok(w) = dom::window() else { return };
+        PLOT_CB.with(|cb| {
+            if let Ok(guard) = cb.try_borrow() {
+                if let Some(cb) = guard.as_ref() {
+                    self.plot_timer = w
+                        .set_timeout_with_callback_and_timeout_and_arguments_0(
+                            cb.as_ref().unchecked_ref(),
+                            ms.ceil() as i32,
+                        )
+                        .ok();
+                }
+            }
+        });
     }
 
     fn log_frame(&self, compute: f64, draw: f64) {

@@ -7,7 +7,7 @@ use web_sys::{Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSel
 
 use crate::activation::Activation;
 use crate::phi::Phi;
-use crate::presets::{framework_preset, FRAMEWORK_PRESETS};
+use crate::presets::{framework_preset, monai_equivalent, monai_sentence, FRAMEWORK_PRESETS};
 use crate::state::{AppState, MAX_BATCH, MAX_CLASSES};
 use crate::ui;
 
@@ -20,7 +20,9 @@ pub const SIZES: [usize; 8] = [8, 16, 24, 32, 48, 64, 96, 128];
 
 pub struct Controls {
     preset: HtmlSelectElement,
+    preset_code: HtmlElement,
     preset_note: HtmlElement,
+    monai: HtmlElement,
     phi: Vec<(Phi, HtmlButtonElement)>,
     eps_label: HtmlElement,
     eps_slider: HtmlInputElement,
@@ -306,6 +308,11 @@ impl Controls {
         title.set_title("Paint labels y and predictions ỹ, choose Φ and ε, and watch the Dice loss and its gradient (Tilborghs et al., MICCAI 2022)");
         dom::append(&root, &title)?;
 
+        // ---- Lessons (filled by `super::lessons`) --------------------------------------
+        let lessons = dom::el("section", "panel lessons")?;
+        lessons.set_id("lessons-panel");
+        dom::append(&root, &lessons)?;
+
         // ---- Loss -----------------------------------------------------------------
         let loss = section(&root, "Loss", "How the Dice loss is computed")?;
         let r = row(&loss, "")?;
@@ -316,14 +323,28 @@ impl Controls {
                 .iter()
                 .map(|p| (p.name.to_string(), p.label.to_string())),
         );
-        let (preset, _) = select(
+        let (preset, preset_opts) = select(
             &r,
             "preset",
             "Framework preset: set Φ, ε and the options to what this library computes",
             &opts,
         )?;
+        for (o, p) in preset_opts.iter().skip(1).zip(FRAMEWORK_PRESETS.iter()) {
+            o.set_title(&format!("{}\n{}", p.code, p.note));
+        }
+        // The code that computes the current settings: the preset's own, else MONAI's.
+        let preset_code = dom::el("pre", "code")?;
+        preset_code.set_id("preset-code");
+        dom::append(&loss, &preset_code)?;
         let preset_note = dom::el("div", "note")?;
+        preset_note.set_id("preset-note");
         dom::append(&loss, &preset_note)?;
+        let monai = dom::el("div", "note monai")?;
+        monai.set_id("monai-equivalent");
+        monai.set_title(
+            "The MONAI call that computes exactly the current settings, if there is one",
+        );
+        dom::append(&loss, &monai)?;
 
         let r = row(&loss, "phi-row")?;
         let phi_label = labelled(
@@ -720,6 +741,10 @@ impl Controls {
         )?;
         on_click(&fill, |a| {
             let (layer, b, c) = a.selected;
+            if let Some(why) = ui::paint_refusal(&a.state, layer, b, c) {
+                a.set_notice(Some(why), false);
+                return;
+            }
             let value = match layer {
                 Layer::Label => 1.0,
                 Layer::Pred => a.tool.pred_value,
@@ -733,6 +758,10 @@ impl Controls {
         });
         on_click(&clear, |a| {
             let (layer, b, c) = a.selected;
+            if let Some(why) = ui::paint_refusal(&a.state, layer, b, c) {
+                a.set_notice(Some(why), false);
+                return;
+            }
             a.edit(move |s| Ok((Change::Cells(crate::paint::clear(s, layer, b, c)), None)));
         });
 
@@ -885,12 +914,15 @@ impl Controls {
                 *s = AppState::default_scene();
                 Ok((Change::Everything, None))
             });
+            a.close_lesson();
             a.set_notice(None, false);
         });
 
         Ok(Controls {
             preset,
+            preset_code,
             preset_note,
+            monai,
             phi,
             eps_label,
             eps_slider,
@@ -951,12 +983,44 @@ impl Controls {
         if self.preset.value() != pv {
             self.preset.set_value(pv);
         }
-        match matching {
-            Some(p) => {
-                dom::set_text(&self.preset_note, &format!("{}\n{}", p.code, p.note));
+        let monai_call = monai_equivalent(st);
+        match (matching, &monai_call) {
+            (Some(p), _) => {
+                dom::set_text(&self.preset_code, p.code);
+                dom::set_text(&self.preset_note, p.note);
             }
-            None => dom::set_text(&self.preset_note, ""),
+            (None, Some(code)) => {
+                dom::set_text(&self.preset_code, code);
+                dom::set_text(
+                    &self.preset_note,
+                    "Custom settings: this MONAI call computes them.",
+                );
+            }
+            (None, None) => {
+                dom::set_text(&self.preset_code, "");
+                dom::set_text(&self.preset_note, "");
+            }
         }
+        dom::set_hidden(
+            &self.preset_code,
+            self.preset_code
+                .text_content()
+                .unwrap_or_default()
+                .is_empty(),
+        );
+        // Always say how MONAI relates, unless the code block above already is that call.
+        let shows_monai = monai_call.as_deref() == self.preset_code.text_content().as_deref();
+        dom::set_text(
+            &self.monai,
+            &if shows_monai {
+                String::new()
+            } else {
+                match monai_call {
+                    Some(code) => format!("MONAI equivalent: {code}"),
+                    None => monai_sentence(st),
+                }
+            },
+        );
         for (p, b) in &self.phi {
             pressed(b, *p == st.phi);
         }

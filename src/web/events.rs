@@ -123,6 +123,24 @@ pub fn wire() {
         }
     });
     dom::on(&grid, "contextmenu", |ev| ev.prevent_default());
+    // The label status selects in the cells' headers.
+    dom::on(&grid, "change", |ev| {
+        let Some(sel) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        else {
+            return;
+        };
+        let cell = |k: &str| dom::get_data(&sel, k).and_then(|v| v.parse::<usize>().ok());
+        let (Some(b), Some(c), Some(status)) = (
+            cell("b"),
+            cell("c"),
+            super::render::parse_status(&sel.value()),
+        ) else {
+            return;
+        };
+        with_app(|a| a.set_status(b, c, status));
+    });
 
     let Ok(window) = dom::window() else { return };
     dom::on(&window, "keydown", |ev| {
@@ -145,6 +163,24 @@ pub fn wire() {
         if k.alt_key() || dom::focus_in_form_field() {
             return;
         }
+        // The guided tour: arrows step, Escape ends it.
+        let touring = with_app(|a| a.tour.is_some()).unwrap_or(false);
+        if touring {
+            let step = match k.key().as_str() {
+                "ArrowRight" | "PageDown" => Some(1),
+                "ArrowLeft" | "PageUp" => Some(-1),
+                _ => None,
+            };
+            if let Some(d) = step {
+                ev.prevent_default();
+                with_app(|a| a.tour_step(d));
+                return;
+            }
+            if k.key() == "Escape" {
+                with_app(|a| a.exit_tour());
+                return;
+            }
+        }
         // Keys 1–4 choose Φ (handy on a projector).
         let phi = match key.as_str() {
             "1" => Some(Phi::I),
@@ -163,6 +199,7 @@ pub fn wire() {
     dom::on(&window, "resize", |_| {
         with_app(|a| {
             a.dirty.layout = true;
+            a.dirty.plots = true;
             schedule();
         });
     });
@@ -170,11 +207,11 @@ pub fn wire() {
         let Ok(w) = dom::window() else { return };
         let hash = w.location().hash().unwrap_or_default();
         with_app(|a| {
-            if route::hash_of(&a.state) == hash {
+            if a.link() == hash {
                 return;
             }
             let (r, msg) = route::resolve(&hash);
-            a.load(r.state);
+            a.load_route(r);
             a.set_notice(msg, true);
         });
     });

@@ -3,12 +3,17 @@
 //!
 //! Modules: `app` (state, history, cached evaluation, dirty flags, frame loop), `events`
 //! (pointer/keyboard → state), `controls` (the panel), `readout` (loss, sets, hover),
-//! `render` (canvases and legend), `tools` (brush settings over `crate::paint`), `dom`.
+//! `render` (canvases, label status, verdict badges and legend), `lessons` (scenario
+//! buttons, tour, lesson box), `explain` (Φ picture, formula, plots), `plots` (plotters
+//! drawing), `tools` (brush settings over `crate::paint`), `dom`.
 
 pub mod app;
 pub mod controls;
 pub mod dom;
 pub mod events;
+pub mod explain;
+pub mod lessons;
+pub mod plots;
 pub mod readout;
 pub mod render;
 pub mod tools;
@@ -79,6 +84,21 @@ fn build_page(perf: bool, embed: bool) -> dom::JsResult<()> {
       <div id="hover-info" class="hover-info" aria-live="polite"></div>
     </div>
   </header>
+  <section id="lesson" class="lesson" data-testid="lesson" aria-live="polite" hidden>
+    <div class="lesson-head">
+      <span id="lesson-step" class="lesson-step" data-testid="tour-step" hidden></span>
+      <h2 id="lesson-title" class="lesson-title"></h2>
+      <div class="lesson-nav">
+        <button type="button" id="tour-prev" class="btn" data-testid="tour-prev" title="Previous step (←)" hidden>◀ Previous</button>
+        <button type="button" id="tour-next" class="btn primary" data-testid="tour-next" title="Next step (→)" hidden>Next ▶</button>
+        <button type="button" id="tour-exit" class="btn" data-testid="tour-exit" title="End the tour, keep this scene (Esc)" hidden>Exit tour</button>
+        <button type="button" id="lesson-restore" class="btn" title="Load this lesson's scene again" hidden>↺ Restore scene</button>
+        <button type="button" id="lesson-close" class="btn" title="Hide this text">×</button>
+      </div>
+    </div>
+    <p id="lesson-text" class="lesson-text" data-testid="lesson-text"></p>
+    <p id="lesson-changed" class="lesson-changed" hidden>You have changed the scene since; the text describes the lesson's own scene.</p>
+  </section>
   <div id="grid-wrap"><div id="grid" class="grid"></div></div>
   <section id="sets-section" class="sets">
     <h2 id="sets-title">Reduction sets</h2>
@@ -97,6 +117,39 @@ fn build_page(perf: bool, embed: bool) -> dom::JsResult<()> {
       </tr></thead>
       <tbody id="sets-body"></tbody>
     </table></div>
+  </section>
+  <section id="explain" class="explain" aria-label="Why: the sets, the formula and ε">
+    <div class="explain-top">
+      <figure class="phi-figure">
+        <figcaption><h2>The reduction sets Φ</h2></figcaption>
+        <div id="phi-picture" class="phi-box" data-testid="phi-picture"></div>
+        <p id="phi-caption" class="explain-note"></p>
+      </figure>
+      <figure class="formula-figure">
+        <figcaption><h2>The formula, live</h2><div id="formula-title" class="explain-note"></div></figcaption>
+        <div id="formula" class="formula" data-testid="formula"></div>
+      </figure>
+    </div>
+    <div class="plots">
+      <figure class="plot">
+        <figcaption><h2>(a) The loss against ε, for every Φ</h2></figcaption>
+        <canvas id="plot-loss-eps" data-testid="plot-loss-eps" width="600" height="396" role="img" aria-label="The loss against ε for all four Φ"></canvas>
+        <div id="legend-loss" class="plot-legend"></div>
+        <p class="explain-note">Solid: the current Φ (the others faded; coinciding curves show as stripes); dots on the left: ε = 0; black line: the current ε. With ε → 0 an empty set scores about 0 (a term of 1), with a large ε about 1: the loss value moves while the gradient may not.</p>
+      </figure>
+      <figure class="plot">
+        <figcaption><h2 id="plot-push-title">(b) The push on a false positive</h2></figcaption>
+        <canvas id="plot-push-eps" data-testid="plot-push-eps" width="600" height="396" role="img" aria-label="The background push of the selected cell against ε for all four Φ"></canvas>
+        <div id="legend-push" class="plot-legend"></div>
+        <p class="explain-note">The mean ∂DL/∂ỹ on the cell's y = 0 pixels: how hard gradient descent lowers a false positive there. If the cell's own set is empty, image-wise Φ gives almost nothing at small ε; sets that span the batch keep pushing.</p>
+      </figure>
+      <figure class="plot">
+        <figcaption><h2>(c) The push on an empty set against its prediction Ṽ</h2></figcaption>
+        <canvas id="plot-empty-push" data-testid="plot-empty-push" width="600" height="396" role="img" aria-label="The push on an empty set against its predicted volume for several ε"></canvas>
+        <div id="legend-empty" class="plot-legend"></div>
+        <p class="explain-note">A set without foreground gets ε/(|Φ|·(Ṽ+ε)²) at every pixel: largest where ε = Ṽ, and vanishing as ε → 0 for any prediction Ṽ. The dot marks the selected set if it is empty.</p>
+      </figure>
+    </div>
   </section>
 </main>"#,
     );
@@ -171,7 +224,20 @@ fn start_app() -> dom::JsResult<()> {
     let controls = controls::Controls::build()?;
     let readout = readout::Readout::find()?;
     let legend = render::Legend::build()?;
-    let mut app = App::new(r.state, controls, readout, legend, perf);
+    let lessons = lessons::Lessons::build()?;
+    let explain = explain::Explain::find()?;
+    let mut app = App::new(
+        crate::state::AppState::default_scene(),
+        controls,
+        readout,
+        legend,
+        lessons,
+        explain,
+        perf,
+    );
+    app.load_route(r);
+    // The address bar already says what is shown; rewrite it only after a change.
+    app.dirty.hash = false;
     if let Some(m) = msg {
         app.notice = Some(app::Notice {
             text: m,

@@ -9,7 +9,7 @@ use web_sys::HtmlElement;
 
 use crate::colormap::format_number;
 use crate::loss::{Evaluation, SetReport};
-use crate::presets::monai_equivalent;
+use crate::presets::{monai_equivalent, monai_sentence};
 use crate::state::{AppState, LabelStatus};
 use crate::Activation;
 
@@ -166,8 +166,9 @@ impl Readout {
         dom::set_text(
             &self.loss_code,
             &match monai_equivalent(st) {
-                Some(code) => format!("= {code}"),
-                None => "no single MONAI DiceLoss call computes this".to_string(),
+                // A no-break space keeps "=" with the call when the line wraps.
+                Some(code) => format!("=\u{a0}{code}"),
+                None => monai_sentence(st),
             },
         );
         match eval {
@@ -253,8 +254,10 @@ impl Readout {
             } else {
                 ""
             };
+            // The first cell lets a click on the row select this set (see `explain`).
+            let (b0, c0) = r.cells.first().copied().unwrap_or((0, 0));
             html.push_str(&format!(
-                "<tr data-set=\"{k}\"{class}><th scope=\"row\">φ{}</th><td class=\"cells\">{}</td>\
+                "<tr data-set=\"{k}\" data-b=\"{b0}\" data-c=\"{c0}\" title=\"Click to show this set in the Φ picture, the formula and plot (b)\"{class}><th scope=\"row\">φ{}</th><td class=\"cells\">{}</td>\
                  <td>{}</td><td>{}</td><td>{}</td><td class=\"sdsc\">{}</td><td>{}</td>\
                  <td class=\"gfg\">{}</td><td class=\"gbg\">{}</td><td class=\"set-note\">{}</td></tr>",
                 k + 1,
@@ -273,7 +276,8 @@ impl Readout {
         *self.last_hover_set.borrow_mut() = None;
     }
 
-    /// The hover line, and the hovered pixel's set row highlighted.
+    /// The hover line, and the hovered pixel's set row highlighted (else the selected
+    /// set's).
     pub fn hover(
         &self,
         state: &AppState,
@@ -281,17 +285,19 @@ impl Readout {
         hover: Option<Hover>,
         grad: Option<f64>,
         logits: bool,
+        selected: Option<usize>,
     ) {
         let set =
             hover.and_then(|h| eval.and_then(|e| e.cell_set.get((h.b, h.c)).copied().flatten()));
-        if *self.last_hover_set.borrow() != set {
+        let lit = set.or(selected);
+        if *self.last_hover_set.borrow() != lit {
             let rows = self.sets_body.children();
             for k in 0..rows.length() {
                 if let Some(row) = rows.item(k).and_then(|r| r.dyn_into::<HtmlElement>().ok()) {
-                    dom::toggle_class(&row, "hl", set == Some(k as usize));
+                    dom::toggle_class(&row, "hl", lit == Some(k as usize));
                 }
             }
-            *self.last_hover_set.borrow_mut() = set;
+            *self.last_hover_set.borrow_mut() = lit;
         }
         let Some(h) = hover else {
             dom::set_text(

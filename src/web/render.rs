@@ -4,12 +4,16 @@
 
 use std::cell::RefCell;
 
+use ndarray::Array2;
 use wasm_bindgen::{Clamped, JsCast, JsValue};
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement, ImageData};
+use web_sys::{
+    CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement, HtmlSelectElement, ImageData,
+};
 
 use crate::colormap::{self, Rgba, Scale};
 use crate::loss::Evaluation;
 use crate::state::{AppState, LabelStatus};
+use crate::teach::{threshold_sentence, CellVerdict};
 
 use super::app::{Hover, ShownGrad, ViewKind};
 use super::dom::{self, JsResult};
@@ -25,16 +29,53 @@ pub struct View {
     word: HtmlElement,
 }
 
-/// One (b, c) cell: label, prediction and gradient views and a caption.
+/// One (b, c) cell: a header (label status, verdict), label, prediction and gradient
+/// views and a caption.
 pub struct CellView {
     pub el: HtmlElement,
     pub views: [View; 3],
     caption: HtmlElement,
+    status: HtmlSelectElement,
+    badge: HtmlElement,
+}
+
+/// The label status choices: (value, text, tooltip).
+const STATUSES: [(LabelStatus, &str, &str, &str); 3] = [
+    (
+        LabelStatus::Annotated,
+        "annotated",
+        "annotated",
+        "Annotated: the painted label is the ground truth the loss sees",
+    ),
+    (
+        LabelStatus::Missing,
+        "missing",
+        "missing label",
+        "Missing: the structure is there (paint it as the hidden truth) but nobody labelled it, so the loss sees y = 0. Wanted: almost no push",
+    ),
+    (
+        LabelStatus::Empty,
+        "empty",
+        "empty (absent)",
+        "Empty: the structure is truly absent, so the loss sees y = 0. Wanted: any prediction pushed down",
+    ),
+];
+
+pub fn status_code(s: LabelStatus) -> &'static str {
+    STATUSES
+        .iter()
+        .find(|t| t.0 == s)
+        .map_or("annotated", |t| t.1)
+}
+
+pub fn parse_status(v: &str) -> Option<LabelStatus> {
+    STATUSES.iter().find(|t| t.1 == v).map(|t| t.0)
 }
 
 /// What the hover highlight currently shows, to skip redundant DOM work.
 #[derive(Clone, Copy, PartialEq, Default)]
 struct Shown {
+    /// The set outlined in the grid: the hovered pixel's, else the selected one.
     set: Option<usize>,
     cell: Option<(usize, usize)>,
     pixel: Option<(usize, usize)>,
@@ -160,6 +201,35 @@ fn hatch(i: usize, j: usize, n: usize) -> Rgba {
     }
 }
 
+/// A cell's header: its label status select (`status-b-c`) and verdict badge
+/// (`verdict-b-c`).
+fn cell_head(b: usize, c: usize) -> JsResult<(HtmlElement, HtmlSelectElement, HtmlElement)> {
+    let head = dom::el("div", "cell-head")?;
+    let status: HtmlSelectElement = dom::el("select", "status")?
+        .dyn_into()
+        .map_err(|_| JsValue::from_str("select"))?;
+    dom::set_attr(&status, "data-testid", &format!("status-{b}-{c}"));
+    dom::set_attr(
+        &status,
+        "aria-label",
+        &format!("Label status of image {b}, class {c}"),
+    );
+    dom::set_data(&status, "b", &b.to_string());
+    dom::set_data(&status, "c", &c.to_string());
+    for (_, value, text, tip) in STATUSES {
+        let o = dom::text_el("option", "", text)?;
+        dom::set_attr(&o, "value", value);
+        o.set_title(tip);
+        dom::append(&status, &o)?;
+    }
+    dom::append(&head, &status)?;
+    let badge = dom::text_el("span", "verdict neutral", "")?;
+    dom::set_attr(&badge, "data-testid", &format!("verdict-{b}-{c}"));
+    dom::set_attr(&badge, "aria-live", "polite");
+    dom::append(&head, &badge)?;
+    Ok((head, status, badge))
+}
+
 fn class_name(c: usize, state: &AppState) -> String {
     if c == 0 && state.exclusive {
         "class 0 (background)".to_string()
@@ -219,6 +289,8 @@ impl GridView {
             for c in 0..cn {
                 let el = dom::el("div", "cell")?;
                 dom::set_data(&el, "cell", &format!("{b}-{c}"));
+                let (head, status, badge) = cell_head(b, c)?;
+                dom::append(&el, &head)?;
                 let views_el = dom::el("div", "views")?;
                 let views = [
                     make_view(ViewKind::Label, b, c, n)?,
@@ -232,7 +304,13 @@ impl GridView {
                 let caption = dom::el("div", "caption")?;
                 dom::append(&el, &caption)?;
                 dom::append(&root, &el)?;
-                cells.push(CellView { el, views, caption });
+                cells.push(CellView {
+                    el,
+                    views,
+                    caption,
+                    status,
+                    badge,
+                });
             }
         }
         Ok(GridView {
@@ -271,12 +349,12 @@ impl GridView {
             .and_then(|v| v.as_f64())
             .unwrap_or(800.0);
         let (bn, cn) = (self.b as f64, self.c as f64);
-        // Row head, cell padding and gaps in CSS px (see style/main.css).
+        // Row head, cell padding, header and gaps in CSS px (see style/main.css).
         let per_cell_extra = 2.0 * 6.0 + 2.0 * 4.0 + 8.0;
         let avail_w = parent_w - 34.0 - 8.0 - cn * per_cell_extra;
         let v_w = avail_w / (3.0 * cn);
         let avail_h = inner_h - (top + scroll).min(inner_h * 0.6) - 16.0;
-        let per_row_extra = 22.0 + 12.0 + 8.0;
+        let per_row_extra = 22.0 + 12.0 + 8.0 + 32.0;
         let v_h = (avail_h - 46.0 - bn * per_row_extra) / bn;
         let max = if embed { 400.0 } else { 320.0 };
         // Fit the height when that leaves readable views; else fit the width and scroll.
@@ -292,21 +370,95 @@ impl GridView {
             .get((b, c))
             .copied()
             .unwrap_or(LabelStatus::Annotated);
-        map_cell(buf, state.labels.slice(ndarray::s![b, c, .., ..]), |y| {
-            if status == LabelStatus::Annotated {
-                colormap::sequential(y)
-            } else if y >= 0.5 {
-                colormap::HIDDEN
-            } else {
-                colormap::EMPTY
+        let labels = state.labels.slice(ndarray::s![b, c, .., ..]);
+        match status {
+            LabelStatus::Annotated => map_cell(buf, labels, colormap::sequential),
+            // Outlined, not filled: the structure is there, the loss does not see it.
+            LabelStatus::Missing => {
+                buf.clear();
+                buf.extend(colormap::hidden_outline(labels).into_iter().flatten());
             }
-        });
-        cell.views[0].put(buf, n);
-        cell.views[0].word(match status {
+            // Truly absent: nothing to show, whatever was painted before.
+            LabelStatus::Empty => fill_buf(buf, n, |_, _| colormap::EMPTY),
+        }
+        let view = &cell.views[0];
+        view.put(buf, n);
+        view.word(match status {
             LabelStatus::Annotated => None,
-            LabelStatus::Missing => Some("missing: the loss sees y = 0"),
-            LabelStatus::Empty => Some("empty: the loss sees y = 0"),
+            LabelStatus::Missing => Some("missing"),
+            LabelStatus::Empty => Some("empty"),
         });
+        dom::toggle_class(&view.word, "low", status == LabelStatus::Missing);
+        let tip = match status {
+            LabelStatus::Annotated => format!("Label y of image {b}, class {c}: paint with the mouse, finger or pen (right button or eraser erases)"),
+            LabelStatus::Missing => format!("Hidden truth of image {b}, class {c}: the structure is there but the loss sees y = 0 (dashed outline). Paint to move the hidden structure"),
+            LabelStatus::Empty => format!("Empty label of image {b}, class {c}: the structure is truly absent, the loss sees y = 0, and there is nothing to paint"),
+        };
+        view.canvas.set_title(&tip);
+        dom::set_attr(&view.canvas, "aria-label", &tip);
+        let code = status_code(status);
+        if cell.status.value() != code {
+            cell.status.set_value(code);
+        }
+        let locked = status == LabelStatus::Annotated && c == 0 && state.exclusive;
+        cell.status.set_disabled(locked);
+        // Nothing to choose: keep the header's height, drop the clutter.
+        dom::set_style(
+            &cell.status,
+            "visibility",
+            if locked { "hidden" } else { "visible" },
+        );
+        cell.status.set_title(if locked {
+            "With exclusive classes, class 0 is the background left over by the others: it cannot be missing or empty"
+        } else {
+            "What this label means: annotated, missing (structure there, not labelled) or empty (structure truly absent)"
+        });
+        dom::set_data(&cell.el, "status", code);
+    }
+
+    /// The verdict badges: which way gradient descent moves each cell's prediction and
+    /// whether that is right for its label status (`crate::teach`).
+    pub fn verdicts(&self, state: &AppState, v: &Array2<Option<CellVerdict>>, reference: f64) {
+        let rule = threshold_sentence(reference);
+        for b in 0..self.b {
+            for c in 0..self.c {
+                let Some(cell) = self.cell(b, c) else {
+                    continue;
+                };
+                let badge = &cell.badge;
+                match v.get((b, c)).copied().flatten() {
+                    Some(cv) => {
+                        let status = state.status.get((b, c)).copied().unwrap_or_default();
+                        dom::set_text(badge, &cv.badge());
+                        dom::set_data(badge, "verdict", cv.verdict.code());
+                        dom::set_data(badge, "correct", if cv.correct { "true" } else { "false" });
+                        dom::set_data(
+                            badge,
+                            "undefined",
+                            if cv.undefined { "true" } else { "false" },
+                        );
+                        badge.set_class_name(&format!(
+                            "verdict {}",
+                            if cv.correct { "right" } else { "wrong" }
+                        ));
+                        badge.set_title(&format!(
+                            "{}. Mean ∂DL/∂ỹ judged here: {} ({}× the reference). {rule}",
+                            cv.sentence(status),
+                            colormap::format_number(cv.push, 3),
+                            colormap::format_number(cv.ratio, 2)
+                        ));
+                    }
+                    None => {
+                        dom::set_text(badge, "not in the loss");
+                        for key in ["verdict", "correct", "undefined"] {
+                            badge.dataset().delete(key);
+                        }
+                        badge.set_class_name("verdict neutral");
+                        badge.set_title("This class is excluded from the loss (background), so it gets no gradient and no verdict");
+                    }
+                }
+            }
+        }
     }
 
     pub fn draw_pred(&self, state: &AppState, b: usize, c: usize, buf: &mut Vec<u8>) {
@@ -412,24 +564,30 @@ impl GridView {
         self.shown.borrow_mut().set = Some(usize::MAX);
     }
 
-    /// Highlights the hovered pixel in its cell's three views, every cell of its set, and
-    /// the brush outline on a paintable view.
+    /// Highlights the hovered pixel in its cell's three views, every cell of its set (or,
+    /// with no hover, of the selected set), and the brush outline on a paintable view.
     pub fn show_hover(
         &self,
         state: &AppState,
         eval: Option<&Evaluation>,
         hover: Option<Hover>,
         tool: &Tool,
+        selected_set: Option<usize>,
     ) {
         let n = self.n;
         let next = match hover {
             Some(h) => Shown {
-                set: eval.and_then(|e| e.cell_set.get((h.b, h.c)).copied().flatten()),
+                set: eval
+                    .and_then(|e| e.cell_set.get((h.b, h.c)).copied().flatten())
+                    .or(selected_set),
                 cell: Some((h.b, h.c)),
                 pixel: Some(h.pixel(n)),
                 view: Some(h.view as u8),
             },
-            None => Shown::default(),
+            None => Shown {
+                set: selected_set,
+                ..Shown::default()
+            },
         };
         let prev = *self.shown.borrow();
         if prev.set != next.set || prev.cell != next.cell {

@@ -1,0 +1,259 @@
+//! The section below the sets table: the Φ picture, the live formula and the three plots.
+//! Everything shown comes from pure modules (`diagram`, `formula`, `curves`); this module
+//! only inserts and draws it.
+
+use std::cell::RefCell;
+
+use ndarray::Array4;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, HtmlCanvasElement, HtmlElement};
+
+use crate::colormap::format_number;
+use crate::curves::Sweep;
+use crate::diagram::phi_svg;
+use crate::formula::{formulas, Pixel};
+use crate::loss::Evaluation;
+use crate::state::AppState;
+
+use super::app::with_app;
+use super::dom::{self, JsResult};
+use super::plots;
+
+/// Plot height as a fraction of its width.
+const PLOT_ASPECT: f64 = 0.66;
+/// Plots are never drawn narrower than this (CSS px): below it the 16 px text crowds.
+const PLOT_MIN_WIDTH: u32 = 420;
+const PLOT_MAX_WIDTH: u32 = 900;
+
+pub struct Explain {
+    phi_box: HtmlElement,
+    phi_caption: HtmlElement,
+    formula_title: HtmlElement,
+    formula: HtmlElement,
+    plots: [HtmlCanvasElement; 3],
+    push_title: HtmlElement,
+    empty_legend: HtmlElement,
+    last_svg: RefCell<String>,
+    last_formula: RefCell<String>,
+}
+
+fn need<T: JsCast>(id: &str) -> JsResult<T> {
+    dom::by_id(id).ok_or_else(|| JsValue::from_str(&format!("missing #{id}")))
+}
+
+/// The (b, c) of a clicked element inside the Φ picture or the sets table, if any.
+fn clicked_cell(ev: &web_sys::Event) -> Option<(usize, usize)> {
+    let target: Element = ev.target()?.dyn_into().ok()?;
+    let el = target.closest("[data-b][data-c]").ok()??;
+    let b = el.get_attribute("data-b")?.parse().ok()?;
+    let c = el.get_attribute("data-c")?.parse().ok()?;
+    Some((b, c))
+}
+
+impl Explain {
+    /// Finds the elements built by `super::build_page` and wires clicks on the Φ picture.
+    pub fn find() -> JsResult<Explain> {
+        let phi_box: HtmlElement = need("phi-picture")?;
+        let sets_body: HtmlElement = need("sets-body")?;
+        for el in [&phi_box, &sets_body] {
+            dom::on(el, "click", |ev| {
+                if let Some((b, c)) = clicked_cell(&ev) {
+                    with_app(|a| a.focus_on(b, c));
+                }
+            });
+        }
+        // Plots (a) and (b) share one legend of the Φ colours.
+        for id in ["legend-loss", "legend-push"] {
+            let el: HtmlElement = need(id)?;
+            let mut html = String::new();
+            for p in crate::phi::Phi::ALL {
+                html.push_str(&format!(
+                    "<span class=\"key\"><span class=\"swatch\" style=\"background:{}\"></span>Φ = {} ({})</span>",
+                    plots::css(plots::phi_colour(p)),
+                    p.code(),
+                    p.wise_name()
+                ));
+            }
+            html.push_str("<span class=\"key\"><span class=\"swatch eps\"></span>current ε</span>");
+            el.set_inner_html(&html);
+        }
+        Ok(Explain {
+            phi_box,
+            phi_caption: need("phi-caption")?,
+            formula_title: need("formula-title")?,
+            formula: need("formula")?,
+            plots: [
+                need("plot-loss-eps")?,
+                need("plot-push-eps")?,
+                need("plot-empty-push")?,
+            ],
+            push_title: need("plot-push-title")?,
+            empty_legend: need("legend-empty")?,
+            last_svg: RefCell::new(String::new()),
+            last_formula: RefCell::new(String::new()),
+        })
+    }
+
+    /// The Φ picture with the selected set drawn bold, and its caption.
+    pub fn phi(&self, state: &AppState, eval: Option<&Evaluation>, selected: Option<usize>) {
+        let st = &state.settings;
+        let svg = phi_svg(
+            st.phi,
+            state.batch(),
+            state.classes(),
+            st.include_background,
+            selected,
+        );
+        if *self.last_svg.borrow() != svg {
+            self.phi_box.set_inner_html(&svg);
+            *self.last_svg.borrow_mut() = svg;
+        }
+        let n = eval.map_or(0, |e| e.sets.len());
+        let chosen = match (selected, eval) {
+            (Some(k), Some(e)) => e.sets.get(k).map(|r| {
+                let cells: Vec<String> = r
+                    .cells
+                    .iter()
+                    .map(|(b, c)| format!("image {b} class {c}"))
+                    .collect();
+                format!(
+                    " Selected: φ{} ({}), outlined in the grid.",
+                    k + 1,
+                    cells.join(", ")
+                )
+            }),
+            _ => None,
+        };
+        dom::set_text(
+            &self.phi_caption,
+            &format!(
+                "Φ = {} ({}): {n} set{}. Rows are images, columns classes; cells of one colour are summed together. Click a set to show it in the formula and in plot (b).{}",
+                st.phi.code(),
+                st.phi.wise_name(),
+                if n == 1 { "" } else { "s" },
+                chosen.unwrap_or_default()
+            ),
+        );
+    }
+
+    /// The formula of `set` with the hovered pixel's numbers, or the set's foreground and
+    /// background values when no pixel of it is hovered.
+    pub fn formula(
+        &self,
+        state: &AppState,
+        eval: Option<&Evaluation>,
+        set: Option<usize>,
+        pixel: Option<((usize, usize, usize, usize), Pixel)>,
+    ) {
+        let (title, html, sdsc) = match (eval, set.and_then(|k| eval?.sets.get(k).map(|r| (k, r))))
+        {
+            (Some(e), Some((k, r))) => {
+                let title = match pixel {
+                    Some(((b, c, i, j), _)) => format!(
+                        "Set φ{} with the pixel under the pointer (image {b}, class {c}, pixel ({i}, {j}))",
+                        k + 1
+                    ),
+                    None => format!(
+                        "Set φ{}: point at a pixel to put its own numbers in",
+                        k + 1
+                    ),
+                };
+                (
+                    title,
+                    formulas(&state.settings, r, e.sets.len(), pixel.map(|(_, p)| p)),
+                    r.sdsc,
+                )
+            }
+            _ => (
+                "No set: no class takes part in the loss".to_string(),
+                String::new(),
+                None,
+            ),
+        };
+        dom::set_text(&self.formula_title, &title);
+        if *self.last_formula.borrow() != html {
+            self.formula.set_inner_html(&html);
+            *self.last_formula.borrow_mut() = html;
+        }
+        match sdsc {
+            Some(v) => dom::set_data(&self.formula, "sdsc", &format!("{v}")),
+            None => dom::set_data(&self.formula, "sdsc", "undefined"),
+        }
+    }
+
+    /// The canvases' widths: each follows its box so 16 px text stays 16 px on screen.
+    pub fn plot_width(&self) -> u32 {
+        self.plots[0]
+            .parent_element()
+            .map_or(600, |p| p.client_width().max(0) as u32)
+            .clamp(PLOT_MIN_WIDTH, PLOT_MAX_WIDTH)
+    }
+
+    /// Draws the three plots for the current data, Φ, ε and focus cell.
+    pub fn draw_plots(
+        &self,
+        state: &AppState,
+        y_loss: &Array4<f64>,
+        eval: &Evaluation,
+        focus: Option<(usize, usize)>,
+        selected: Option<usize>,
+    ) -> Result<(), String> {
+        let width = self.plot_width();
+        let height = (f64::from(width) * PLOT_ASPECT).round() as u32;
+        for c in &self.plots {
+            if c.width() != width || c.height() != height {
+                c.set_width(width);
+                c.set_height(height);
+            }
+        }
+        let st = &state.settings;
+        let sweep = Sweep::new(y_loss, &state.pred, st);
+        let eps = st.eps_nr;
+        plots::loss_vs_eps(&self.plots[0], &sweep.loss_series(), eps, st.phi)?;
+        match focus {
+            Some((b, c)) => {
+                dom::set_text(
+                    &self.push_title,
+                    &format!("(b) The push on a false positive in image {b}, class {c}, against ε"),
+                );
+                plots::push_vs_eps(
+                    &self.plots[1],
+                    &sweep.background_push_series(b, c),
+                    eps,
+                    st.phi,
+                )?;
+            }
+            None => dom::set_text(&self.push_title, "(b) No cell takes part in the loss"),
+        }
+        let empty_v = selected
+            .and_then(|k| eval.sets.get(k))
+            .filter(|r| !r.has_fg)
+            .map(|r| r.v_pred);
+        plots::empty_push(&self.plots[2], eval.sets.len().max(1), eps, empty_v)?;
+        let mut legend = String::new();
+        for (e, colour, current) in plots::empty_push_curves(eps) {
+            legend.push_str(&format!(
+                "<span class=\"key{}\"><span class=\"swatch\" style=\"background:{}\"></span>ε = {}{}</span>",
+                if current { " current" } else { "" },
+                plots::css(colour),
+                format_number(e, 3),
+                if current { " (current)" } else { "" }
+            ));
+        }
+        if let Some(v) = empty_v {
+            legend.push_str(&format!(
+                "<span class=\"key\"><span class=\"dot\"></span>the selected set (Ṽ = {})</span>",
+                format_number(v, 3)
+            ));
+        }
+        if self.empty_legend.inner_html() != legend {
+            self.empty_legend.set_inner_html(&legend);
+        }
+        dom::set_data(
+            &self.plots[2],
+            "current",
+            &empty_v.map_or("none".into(), |v| format_number(v, 4)),
+        );
+        Ok(())
+    }
+}
