@@ -166,8 +166,9 @@ impl Readout {
         dom::set_text(
             &self.loss_code,
             &match monai_equivalent(st) {
-                // A no-break space keeps "=" with the call when the line wraps.
-                Some(code) => format!("=\u{a0}{code}"),
+                // Just the call (its tooltip says what it is): an "= " prefix wrapped onto a line
+                // of its own.
+                Some(code) => code,
                 None => monai_sentence(st),
             },
         );
