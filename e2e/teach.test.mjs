@@ -222,6 +222,15 @@ test('clicking a set in the Φ picture outlines its cells and fills the formula'
   assert.ok(Math.abs(full - Number(sdscText.replace('−', '-'))) < 1e-3, 'the same sDSC');
   assert.doesNotMatch(formula.text, /NaN|Infinity/);
 
+  // From the keyboard: Enter on a row of the sets table selects its set.
+  await page.mouse.move(2, 2);
+  await settle(page);
+  assert.deepEqual(await outlined(page), ['0-1', '1-1'], 'without hover, the selected φ2 again');
+  await page.focus('#sets-body tr[data-set="0"]');
+  await page.keyboard.press('Enter');
+  await settle(page);
+  assert.deepEqual(await outlined(page), ['0-0', '1-0'], 'Enter on row φ1 selects it');
+
   // Hovering a pixel puts its own numbers in.
   const grad = page.locator('[data-testid="grad-0-0"]');
   const box = await grad.boundingBox();

@@ -61,6 +61,19 @@ impl Explain {
                     with_app(|a| a.focus_on(b, c));
                 }
             });
+            // The sets are focusable: Enter or Space selects one from the keyboard.
+            dom::on(el, "keydown", |ev| {
+                let key = ev
+                    .dyn_ref::<web_sys::KeyboardEvent>()
+                    .map(|k| k.key())
+                    .unwrap_or_default();
+                if key == "Enter" || key == " " {
+                    if let Some((b, c)) = clicked_cell(&ev) {
+                        ev.prevent_default();
+                        with_app(|a| a.focus_on(b, c));
+                    }
+                }
+            });
         }
         // Plots (a) and (b) share one legend of the Φ colours.
         for id in ["legend-loss", "legend-push"] {

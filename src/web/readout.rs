@@ -258,7 +258,7 @@ impl Readout {
             // The first cell lets a click on the row select this set (see `explain`).
             let (b0, c0) = r.cells.first().copied().unwrap_or((0, 0));
             html.push_str(&format!(
-                "<tr data-set=\"{k}\" data-b=\"{b0}\" data-c=\"{c0}\" title=\"Click to show this set in the Φ picture, the formula and plot (b)\"{class}><th scope=\"row\">φ{}</th><td class=\"cells\">{}</td>\
+                "<tr data-set=\"{k}\" data-b=\"{b0}\" data-c=\"{c0}\" tabindex=\"0\" title=\"Click (or Enter) to show this set in the Φ picture, the formula and plot (b)\"{class}><th scope=\"row\">φ{}</th><td class=\"cells\">{}</td>\
                  <td>{}</td><td>{}</td><td>{}</td><td class=\"sdsc\">{}</td><td>{}</td>\
                  <td class=\"gfg\">{}</td><td class=\"gbg\">{}</td><td class=\"set-note\">{}</td></tr>",
                 k + 1,
