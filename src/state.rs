@@ -193,26 +193,51 @@ impl AppState {
     /// each image and a prediction that is shifted, too small and not fully confident.
     pub fn default_scene() -> AppState {
         let mut s = AppState::blank(2, 2, 32).expect("default size is within limits");
-        let blobs = [
-            ((13.0, 14.0), 7.0, (15.0, 16.0), 6.0, 0.85),
-            ((20.0, 18.0), 5.0, (18.5, 17.0), 5.5, 0.7),
-        ];
-        for (b, &(centre, r, pcentre, pr, conf)) in blobs.iter().enumerate() {
-            for i in 0..32 {
-                for j in 0..32 {
-                    let (y, x) = (i as f64 + 0.5, j as f64 + 0.5);
-                    let inside = ((y - centre.0).powi(2) + (x - centre.1).powi(2)).sqrt() <= r;
-                    let d = ((y - pcentre.0).powi(2) + (x - pcentre.1).powi(2)).sqrt();
-                    // Confident inside, fading over two pixels at the edge.
-                    let p = quantize(conf * ((pr + 1.0 - d) / 2.0).clamp(0.0, 1.0) + 0.03);
-                    s.labels[[b, 1, i, j]] = f64::from(u8::from(inside));
-                    s.labels[[b, 0, i, j]] = f64::from(u8::from(!inside));
-                    s.pred[[b, 1, i, j]] = p;
-                    s.pred[[b, 0, i, j]] = quantize(1.0 - p);
-                }
+        s.paint_blob(
+            0,
+            Some(((13.0, 14.0), 7.0)),
+            Some(((15.0, 16.0), 6.0, 0.85)),
+            0.03,
+        );
+        s.paint_blob(
+            1,
+            Some(((20.0, 18.0), 5.0)),
+            Some(((18.5, 17.0), 5.5, 0.7)),
+            0.03,
+        );
+        s
+    }
+
+    /// Paints image `b` of a built-in scene with exclusive classes: class 1 is a disk
+    /// `label` = ((row, col), radius) and the prediction a disk ((row, col), radius,
+    /// confidence) fading over two pixels at its edge, on top of `base`; class 0 is the
+    /// complement of both. `None` leaves that part empty.
+    pub fn paint_blob(
+        &mut self,
+        b: usize,
+        label: Option<((f64, f64), f64)>,
+        pred: Option<((f64, f64), f64, f64)>,
+        base: f64,
+    ) {
+        let n = self.size();
+        if b >= self.batch() || self.classes() < 2 {
+            return;
+        }
+        for i in 0..n {
+            for j in 0..n {
+                let (y, x) = (i as f64 + 0.5, j as f64 + 0.5);
+                let inside = label.is_some_and(|((cy, cx), r)| (y - cy).hypot(x - cx) <= r);
+                let p = quantize(
+                    base + pred.map_or(0.0, |((cy, cx), r, conf)| {
+                        conf * ((r + 1.0 - (y - cy).hypot(x - cx)) / 2.0).clamp(0.0, 1.0)
+                    }),
+                );
+                self.labels[[b, 1, i, j]] = f64::from(u8::from(inside));
+                self.labels[[b, 0, i, j]] = f64::from(u8::from(!inside));
+                self.pred[[b, 1, i, j]] = p;
+                self.pred[[b, 0, i, j]] = quantize(1.0 - p);
             }
         }
-        s
     }
 
     /// The labels the loss sees: the painted ones where annotated, zero for a missing or

@@ -8,7 +8,7 @@ use ndarray::{s, Array2, Array4, Zip};
 
 use crate::loss::{DiceSettings, Evaluation};
 use crate::phi::Phi;
-use crate::state::{quantize, AppState, LabelStatus};
+use crate::state::{AppState, LabelStatus};
 
 /// Below this fraction of the reference push, a push counts as "almost none".
 pub const NO_PUSH_FRACTION: f64 = 0.01;
@@ -278,30 +278,6 @@ impl Scenario {
     }
 }
 
-/// Paints a disk of label and a soft-edged prediction disk into class 1 of image b, keeping
-/// class 0 the complement (exclusive classes).
-fn blob(
-    s: &mut AppState,
-    b: usize,
-    label: Option<((f64, f64), f64)>,
-    pred: Option<((f64, f64), f64, f64)>,
-) {
-    let n = s.size();
-    for i in 0..n {
-        for j in 0..n {
-            let (y, x) = (i as f64 + 0.5, j as f64 + 0.5);
-            let inside = label.is_some_and(|((cy, cx), r)| (y - cy).hypot(x - cx) <= r);
-            let p = pred.map_or(0.0, |((cy, cx), r, conf)| {
-                quantize(conf * ((r + 1.0 - (y - cy).hypot(x - cx)) / 2.0).clamp(0.0, 1.0))
-            });
-            s.labels[[b, 1, i, j]] = f64::from(u8::from(inside));
-            s.labels[[b, 0, i, j]] = f64::from(u8::from(!inside));
-            s.pred[[b, 1, i, j]] = p;
-            s.pred[[b, 0, i, j]] = quantize(1.0 - p);
-        }
-    }
-}
-
 /// Two images, background + one structure, background left out of the loss (as nnU-Net
 /// does) so the structure's own sets tell the story. Image 0 is a normal labelled image.
 fn two_images(phi: Phi, eps: f64, second: LabelStatus) -> AppState {
@@ -313,22 +289,22 @@ fn two_images(phi: Phi, eps: f64, second: LabelStatus) -> AppState {
         include_background: false,
         ..DiceSettings::default()
     };
-    blob(
-        &mut s,
+    s.paint_blob(
         0,
         Some(((14.0, 13.0), 7.0)),
         Some(((15.0, 14.0), 6.5, 0.9)),
+        0.0,
     );
     match second {
         // The structure is there and the network finds it, but nobody labelled it.
-        LabelStatus::Missing => blob(
-            &mut s,
+        LabelStatus::Missing => s.paint_blob(
             1,
             Some(((18.0, 19.0), 6.0)),
             Some(((18.0, 19.0), 6.0, 0.9)),
+            0.0,
         ),
         // Nothing is there, yet the network predicts a small false positive.
-        LabelStatus::Empty => blob(&mut s, 1, None, Some(((10.0, 20.0), 3.5, 0.8))),
+        LabelStatus::Empty => s.paint_blob(1, None, Some(((10.0, 20.0), 3.5, 0.8)), 0.0),
         LabelStatus::Annotated => {}
     }
     s.status[(1, 1)] = second;
@@ -337,19 +313,19 @@ fn two_images(phi: Phi, eps: f64, second: LabelStatus) -> AppState {
 
 fn heuristic() -> AppState {
     let mut s = AppState::blank(3, 2, 32).expect("scenario size is valid");
-    blob(
-        &mut s,
+    s.paint_blob(
         0,
         Some(((14.0, 13.0), 7.0)),
         Some(((15.0, 14.0), 6.5, 0.9)),
+        0.0,
     );
-    blob(
-        &mut s,
+    s.paint_blob(
         1,
         Some(((18.0, 19.0), 6.0)),
         Some(((18.0, 19.0), 6.0, 0.9)),
+        0.0,
     );
-    blob(&mut s, 2, None, Some(((10.0, 20.0), 3.5, 0.8)));
+    s.paint_blob(2, None, Some(((10.0, 20.0), 3.5, 0.8)), 0.0);
     s.status[(1, 1)] = LabelStatus::Missing;
     s.status[(2, 1)] = LabelStatus::Empty;
     let eps = heuristic_eps(&s, 1);
@@ -381,7 +357,7 @@ pub fn heuristic_eps(s: &AppState, c: usize) -> f64 {
 
 fn zero_over_zero() -> AppState {
     let mut s = two_images(Phi::I, 0.0, LabelStatus::Empty);
-    blob(&mut s, 1, None, None);
+    s.paint_blob(1, None, None, 0.0);
     s
 }
 
