@@ -4,7 +4,8 @@
 
 use crate::loss::{DiceSettings, SetReport};
 
-/// A number as MathML: 4 significant digits, `a × 10^k` outside [1e-3, 1e5).
+/// A number as MathML: 4 significant digits, `a × 10^k` outside [1e-3, 1e5); non-finite
+/// values (never produced by the engine) read "undefined".
 pub fn mn(v: f64) -> String {
     if !v.is_finite() {
         return "<mtext>undefined</mtext>".into();
@@ -27,19 +28,15 @@ pub fn mn(v: f64) -> String {
         };
         return format!("{sign}<mn>{text}</mn>");
     }
-    let k = a.log10().floor() as i32;
-    let mut m = a / 10f64.powi(k);
-    let mut k = k;
-    if (m * 1000.0).round() / 1000.0 >= 10.0 {
-        m /= 10.0;
-        k += 1;
-    }
-    let mant = format!("{m:.3}");
+    // Rust's own scientific formatting rounds the mantissa and carries into the exponent
+    // correctly, subnormals included.
+    let sci = format!("{a:.3e}");
+    let (mant, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
     let mant = mant.trim_end_matches('0').trim_end_matches('.');
     if mant == "1" {
-        format!("{sign}<msup><mn>10</mn><mn>{k}</mn></msup>")
+        format!("{sign}<msup><mn>10</mn><mn>{exp}</mn></msup>")
     } else {
-        format!("{sign}<mn>{mant}</mn><mo>×</mo><msup><mn>10</mn><mn>{k}</mn></msup>")
+        format!("{sign}<mn>{mant}</mn><mo>×</mo><msup><mn>10</mn><mn>{exp}</mn></msup>")
     }
 }
 
@@ -214,7 +211,9 @@ pub fn formulas(s: &DiceSettings, r: &SetReport, n_sets: usize, pixel: Option<Pi
 
 /// A plain-text number for prose.
 pub fn plain(v: f64) -> String {
-    if v == 0.0 {
+    if !v.is_finite() {
+        "undefined".into()
+    } else if v == 0.0 {
         "0".into()
     } else if (1e-3..1e5).contains(&v.abs()) {
         let s = format!("{v:.4}");
@@ -242,6 +241,16 @@ mod tests {
         );
         assert_eq!(mn(9.9996e-7), "<msup><mn>10</mn><mn>-6</mn></msup>");
         assert_eq!(mn(f64::NAN), "<mtext>undefined</mtext>");
+        assert_eq!(
+            mn(5e-324),
+            "<mn>4.941</mn><mo>×</mo><msup><mn>10</mn><mn>-324</mn></msup>"
+        );
+        assert_eq!(
+            mn(f64::MAX),
+            "<mn>1.798</mn><mo>×</mo><msup><mn>10</mn><mn>308</mn></msup>"
+        );
+        assert_eq!(plain(f64::INFINITY), "undefined");
+        assert_eq!(plain(2.5e-9), "2.500e-9");
     }
 
     #[test]

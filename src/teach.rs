@@ -328,7 +328,7 @@ fn heuristic() -> AppState {
     s.paint_blob(2, None, Some(((10.0, 20.0), 3.5, 0.8)), 0.0);
     s.status[(1, 1)] = LabelStatus::Missing;
     s.status[(2, 1)] = LabelStatus::Empty;
-    let eps = heuristic_eps(&s, 1);
+    let eps = heuristic_eps(&s).expect("image 0 has a structure");
     s.settings = DiceSettings {
         phi: Phi::I,
         eps_nr: eps,
@@ -339,20 +339,37 @@ fn heuristic() -> AppState {
     s
 }
 
-/// The paper's heuristic ε for class c: the mean true volume per image, over the images
-/// whose label the loss sees (an empty image counts with volume 0).
-pub fn heuristic_eps(s: &AppState, c: usize) -> f64 {
+/// The mean true volume per image of class `c`, over the images whose label the loss sees
+/// (an empty image counts with volume 0; a missing one is not seen). `None` when no
+/// image of that class is seen.
+pub fn class_mean_volume(s: &AppState, c: usize) -> Option<f64> {
     let y = s.loss_labels();
-    let bn = s.batch();
-    let seen: Vec<f64> = (0..bn)
-        .filter(|&b| s.status[(b, c)] != LabelStatus::Missing)
+    let seen: Vec<f64> = (0..s.batch())
+        .filter(|&b| {
+            s.status
+                .get((b, c))
+                .is_some_and(|st| *st != LabelStatus::Missing)
+        })
         .map(|b| y.slice(s![b, c, .., ..]).sum())
         .collect();
-    if seen.is_empty() {
-        0.0
-    } else {
-        seen.iter().sum::<f64>() / seen.len() as f64
-    }
+    (!seen.is_empty()).then(|| seen.iter().sum::<f64>() / seen.len() as f64)
+}
+
+/// The paper's heuristic ε (§4): the mean true volume per image, as the authors set it
+/// per class from the training set. The engine has one ε, so this averages over the
+/// structure classes in the loss: with exclusive classes the background (class 0) is
+/// left out, being the complement of the structures. `None` if that mean is not positive.
+pub fn heuristic_eps(s: &AppState) -> Option<f64> {
+    let first = usize::from(s.exclusive && s.classes() > 1);
+    let volumes: Vec<f64> = s
+        .settings
+        .classes(s.classes())
+        .into_iter()
+        .filter(|&c| c >= first)
+        .filter_map(|c| class_mean_volume(s, c))
+        .collect();
+    let mean = volumes.iter().sum::<f64>() / volumes.len().max(1) as f64;
+    (mean > 0.0 && mean.is_finite()).then_some(mean)
 }
 
 fn zero_over_zero() -> AppState {
@@ -487,6 +504,22 @@ mod tests {
         assert!(v0 > 100.0);
         // Image 0 labelled (V = v0), image 1 missing (not seen), image 2 empty (V = 0).
         assert_eq!(s.settings.eps_nr, v0 / 2.0);
+        // The background is never a "structure" with exclusive classes, whether or not it
+        // takes part in the loss.
+        let mut with_bg = s.clone();
+        with_bg.settings.include_background = true;
+        assert_eq!(heuristic_eps(&with_bg), Some(v0 / 2.0));
+    }
+
+    #[test]
+    fn heuristic_eps_of_independent_classes_counts_every_class_in_the_loss() {
+        let mut s = AppState::blank(2, 1, 8).unwrap();
+        assert_eq!(heuristic_eps(&s), None);
+        s.labels.slice_mut(s![0, 0, 0..2, 0..3]).fill(1.0);
+        // Image 0 has 6 pixels, image 1 none: 3 per image.
+        assert_eq!(heuristic_eps(&s), Some(3.0));
+        s.status[(1, 0)] = LabelStatus::Missing;
+        assert_eq!(heuristic_eps(&s), Some(6.0));
     }
 
     /// The shortcut through the sets' shared gradients gives the pixel means.

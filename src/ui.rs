@@ -50,6 +50,9 @@ pub fn eps_position(eps: f64) -> u32 {
 
 /// Largest ε accepted from the text field.
 pub const EPS_MAX: f64 = 1e12;
+/// Smallest positive ε accepted: below it ε² underflows and the engine can only report
+/// overflowing pushes, which teaches nothing.
+pub const EPS_MIN: f64 = 1e-150;
 
 /// Parses a typed ε: decimal or scientific (`1e-7`, `0.5`, `1E4`, `2·10^-5`); it must be a
 /// finite number ≥ 0. The error is a sentence for the inline message.
@@ -70,6 +73,9 @@ pub fn parse_eps(text: &str) -> Result<f64, String> {
     }
     if v > EPS_MAX {
         return Err(format!("ε above {EPS_MAX:e} is not useful here"));
+    }
+    if v > 0.0 && v < EPS_MIN {
+        return Err(format!("ε between 0 and {EPS_MIN:e} is below what 64-bit floats square; use 0 or at least {EPS_MIN:e}"));
     }
     Ok(v)
 }
@@ -200,25 +206,6 @@ pub fn paint_refusal(s: &AppState, layer: Layer, b: usize, c: usize) -> Option<S
     }
 }
 
-/// The heuristic ε of the paper (§4): the mean true volume per image and class over the
-/// classes that take part; `None` if there is no foreground at all.
-pub fn mean_foreground_volume(s: &AppState) -> Option<f64> {
-    let y = s.loss_labels();
-    let classes = s.settings.classes(s.classes());
-    if classes.is_empty() {
-        return None;
-    }
-    let (bn, _, _, _) = y.dim();
-    let mut total = 0.0;
-    for b in 0..bn {
-        for &c in &classes {
-            total += y.slice(ndarray::s![b, c, .., ..]).sum();
-        }
-    }
-    let mean = total / (bn * classes.len()) as f64;
-    (mean > 0.0 && mean.is_finite()).then_some(mean)
-}
-
 /// The input document of `dice eval` that computes what the page shows: the loss's labels
 /// and the probabilities, with activation "none" (the page feeds probabilities).
 pub fn cli_input(s: &AppState) -> Value {
@@ -291,7 +278,7 @@ mod tests {
         assert_eq!(parse_eps("10^-3"), Ok(1e-3));
         assert_eq!(parse_eps("0,5"), Ok(0.5));
         for bad in [
-            "", "abc", "-1", "−1e-3", "inf", "NaN", "1e400", "1e13", "1e-7x",
+            "", "abc", "-1", "−1e-3", "inf", "NaN", "1e400", "1e13", "1e-7x", "5e-324", "1e-200",
         ] {
             assert!(parse_eps(bad).is_err(), "{bad}");
         }
@@ -357,14 +344,18 @@ mod tests {
         let e = crate::loss::evaluate_probs(s.loss_labels().view(), s.pred.clone(), &s.settings)
             .unwrap();
         assert_eq!(out["loss"].as_f64(), e.loss);
-    }
-
-    #[test]
-    fn heuristic_eps_is_mean_volume() {
-        let s = AppState::default_scene();
-        let v = mean_foreground_volume(&s).unwrap();
-        assert!(v > 100.0 && v < 1024.0, "{v}");
-        let empty = AppState::blank(1, 1, 8).unwrap();
-        assert_eq!(mean_foreground_volume(&empty), None);
+        // The CLI sees probabilities, so its `grad_prob` (and its `grad`) is the page's
+        // ∂DL/∂ỹ exactly; the page's ∂DL/∂z is that through the softmax.
+        let cli_grad: Vec<f64> = out["grad_prob"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(cli_grad, e.grad_prob.iter().copied().collect::<Vec<_>>());
+        assert_eq!(out["grad"], out["grad_prob"]);
+        let z = Activation::Softmax.backward(e.prob.view(), e.grad_prob.view());
+        assert_eq!(&z, e.grad());
+        assert_ne!(e.grad(), &e.grad_prob);
     }
 }

@@ -450,11 +450,10 @@ impl Controls {
             &r,
             "eps-heuristic",
             "ε = mean volume",
-            "Set ε to the mean true volume per image and class of the classes in the loss (the paper's heuristic for empty labels, §4)",
+            "Set ε to the mean true volume per image of the structure classes in the loss, over the images whose label the loss sees (the paper's heuristic for empty labels, §4)",
         )?;
-        on_click(&heur, |a| match ui::mean_foreground_volume(&a.state) {
+        on_click(&heur, |a| match crate::teach::heuristic_eps(&a.state) {
             Some(v) => {
-                let v = (v * 100.0).round() / 100.0;
                 settings(a, |s| {
                     s.settings.eps_nr = v;
                     s.settings.eps_dr = v;
