@@ -870,3 +870,36 @@ proptest! {
         }
     }
 }
+
+/// The finite-difference properties skip coordinates in undefined cells or where the
+/// regime changes within the step; this makes sure such skips stay rare, so the
+/// properties cannot pass by checking nothing.
+#[test]
+fn finite_difference_checks_mostly_run() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    let strategy = case_strategy(-12.0, 4.0);
+    let (mut picked, mut checked) = (0usize, 0usize);
+    for _ in 0..64 {
+        let case = strategy.new_tree(&mut runner).expect("a case").current();
+        let base = evaluate(case.y.view(), case.pred.view(), &case.settings).unwrap();
+        let checks = fd_checks(
+            &case,
+            &base,
+            &case.pred,
+            base.grad(),
+            &base.grad_undefined,
+            false,
+            &case.settings,
+        );
+        picked += case.picks.len();
+        checked += checks.len();
+    }
+    assert!(picked > 0);
+    assert!(
+        checked * 2 >= picked,
+        "only {checked} of {picked} picked coordinates were checked"
+    );
+}
