@@ -188,6 +188,49 @@ test('changing a label status changes the badge; an empty label cannot be painte
   await page.close();
 });
 
+test('the label views and the hover line show the labels the loss sees', async () => {
+  // missing-BI: image 1's structure (class 1) is there but unannotated, so with exclusive
+  // classes the loss sees its pixels as background (class 0, y = 1).
+  const { page, problems } = await openApp(browser.context, url('#preset=missing-BI'));
+  const input = await cliInput(page);
+  const [, , H, W] = input.shape;
+  // A pixel inside the hidden truth: the label view of (1, 1) draws it (not white).
+  const pixels = (testid) =>
+    page.locator(`[data-testid="${testid}"]`).evaluate((c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data));
+  const hidden = await pixels('label-1-1');
+  const bg = await pixels('label-1-0');
+  let inside = null;
+  for (let i = 0; i < H && !inside; i++) {
+    for (let j = 0; j < W; j++) {
+      const k = (i * W + j) * 4;
+      if (hidden[k] < 250 && i > 0 && j > 0) {
+        inside = [i, j];
+        break;
+      }
+    }
+  }
+  assert.ok(inside, 'the missing label shows its hidden truth');
+  const [i, j] = inside;
+  assert.equal(input.y[flatIndex(input.shape, 1, 0, i, j)], 1, 'the loss sees background there');
+  assert.equal(input.y[flatIndex(input.shape, 1, 1, i, j)], 0, 'and no structure');
+  const k = (i * W + j) * 4;
+  assert.ok(bg[k] < 60 && bg[k + 1] < 60 && bg[k + 2] < 100, `class 0 is drawn as y = 1 there: rgb ${bg.slice(k, k + 3)}`);
+
+  const hoverAt = async (testid) => {
+    const loc = page.locator(`[data-testid="${testid}"]`);
+    await loc.scrollIntoViewIfNeeded();
+    const box = await loc.boundingBox();
+    await page.mouse.move(box.x + ((j + 0.5) * box.width) / W, box.y + ((i + 0.5) * box.height) / H);
+    await settle(page);
+    return page.locator('#hover-info').innerText();
+  };
+  assert.match(await hoverAt('label-1-1'), /hidden truth 1, loss sees y = 0/);
+  const line = await hoverAt('label-1-0');
+  assert.match(line, /: y = 1 \(painted 0/, line);
+  assertNoProblems(problems);
+  await page.close();
+});
+
 test('clicking a set in the Φ picture outlines its cells and fills the formula', async () => {
   const { page, problems } = await openApp(browser.context);
   await page.click('[data-phi="BI"]');

@@ -971,7 +971,7 @@ impl App {
         for k in 0..self.dirty.labels.len().min(self.cells()) {
             let (b, c) = (k / cn, k % cn);
             if self.dirty.labels[k] {
-                grid.draw_label(&self.state, b, c, &mut self.buf);
+                grid.draw_label(&self.state, self.y_cache.as_ref(), b, c, &mut self.buf);
                 self.dirty.labels[k] = false;
                 drew = true;
             }
@@ -1052,6 +1052,7 @@ impl App {
             let logits = self.shown_grad().is_some_and(|g| g.logits);
             self.readout.hover(
                 &self.state,
+                self.y_cache.as_ref(),
                 self.eval.as_ref().ok(),
                 hover,
                 value.map(|(_, g)| g),

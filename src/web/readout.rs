@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 
+use ndarray::Array4;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
@@ -282,6 +283,7 @@ impl Readout {
     pub fn hover(
         &self,
         state: &AppState,
+        y_loss: Option<&Array4<f64>>,
         eval: Option<&Evaluation>,
         hover: Option<Hover>,
         grad: Option<f64>,
@@ -308,19 +310,30 @@ impl Readout {
             return;
         };
         let (i, j) = h.pixel(state.size());
-        let y = state.labels.get((h.b, h.c, i, j)).copied().unwrap_or(0.0);
-        let p = state.pred.get((h.b, h.c, i, j)).copied().unwrap_or(0.0);
+        let at = (h.b, h.c, i, j);
+        let painted = state.labels.get(at).copied().unwrap_or(0.0);
+        // What the loss sees (the formula uses the same labels).
+        let seen = y_loss
+            .filter(|y| y.dim() == state.labels.dim())
+            .and_then(|y| y.get(at).copied());
+        let p = state.pred.get(at).copied().unwrap_or(0.0);
         let status = state.status.get((h.b, h.c)).copied().unwrap_or_default();
-        let y_text = match status {
-            LabelStatus::Annotated => num(y),
-            _ => format!(
-                "0 (painted {}, but the label is {})",
+        let y_text = match (status, seen) {
+            (LabelStatus::Annotated, Some(y)) if y != painted => format!(
+                "y = {} (painted {}; an unannotated structure counts as background)",
                 num(y),
-                match status {
-                    LabelStatus::Missing => "missing",
-                    _ => "empty",
-                }
+                num(painted)
             ),
+            (LabelStatus::Annotated, Some(y)) => format!("y = {}", num(y)),
+            (LabelStatus::Annotated, None) => format!("y = {}", num(painted)),
+            (LabelStatus::Missing, _) => format!(
+                "hidden truth {}, loss sees y = {} (missing label)",
+                num(painted),
+                num(seen.unwrap_or(0.0))
+            ),
+            (LabelStatus::Empty, _) => {
+                format!("y = {} (empty label)", num(seen.unwrap_or(0.0)))
+            }
         };
         let d = if logits { "∂L/∂z" } else { "∂L/∂ỹ" };
         let g_text = match (grad, set, eval) {
@@ -349,7 +362,7 @@ impl Readout {
         dom::set_text(
             &self.hover,
             &format!(
-                "{where_}: y = {y_text} · ỹ = {} · {d} = {g_text}{direction}{set_text}",
+                "{where_}: {y_text} · ỹ = {} · {d} = {g_text}{direction}{set_text}",
                 num(p)
             ),
         );

@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use ndarray::Array2;
+use ndarray::{Array2, Array4};
 use wasm_bindgen::{Clamped, JsCast, JsValue};
 use web_sys::{
     CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement, HtmlSelectElement, ImageData,
@@ -264,7 +264,10 @@ impl GridView {
             class_heads.push(title);
             let subs = dom::el("div", "sub-heads")?;
             for (text, tip) in [
-                ("y", "The label y (ground truth) the loss sees"),
+                (
+                    "y",
+                    "The label y the loss sees (a missing label: its hidden truth, dashed)",
+                ),
                 ("ỹ", "The prediction ỹ (probabilities in [0, 1])"),
                 (
                     "∂L/∂ỹ",
@@ -362,7 +365,18 @@ impl GridView {
         dom::set_style(&self.root, "--view", &format!("{v}px"));
     }
 
-    pub fn draw_label(&self, state: &AppState, b: usize, c: usize, buf: &mut Vec<u8>) {
+    /// Draws the label view of cell (b, c). An annotated cell shows the labels the loss
+    /// sees (`y_loss`, i.e. `AppState::loss_labels`): with exclusive classes that includes
+    /// an unannotated structure counted as background in class 0. A missing cell shows its
+    /// hidden truth dashed, an empty one nothing.
+    pub fn draw_label(
+        &self,
+        state: &AppState,
+        y_loss: Option<&Array4<f64>>,
+        b: usize,
+        c: usize,
+        buf: &mut Vec<u8>,
+    ) {
         let Some(cell) = self.cell(b, c) else { return };
         let n = self.n;
         let status = state
@@ -370,13 +384,27 @@ impl GridView {
             .get((b, c))
             .copied()
             .unwrap_or(LabelStatus::Annotated);
-        let labels = state.labels.slice(ndarray::s![b, c, .., ..]);
+        let painted = state.labels.slice(ndarray::s![b, c, .., ..]);
+        // Annotated cells whose loss labels differ from the painted ones: class 0 of an
+        // image with an unannotated structure (exclusive classes).
+        let mut widened = false;
         match status {
-            LabelStatus::Annotated => map_cell(buf, labels, colormap::sequential),
+            LabelStatus::Annotated => {
+                let seen = y_loss
+                    .filter(|y| y.dim() == state.labels.dim())
+                    .map(|y| y.slice(ndarray::s![b, c, .., ..]));
+                match seen {
+                    Some(y) => {
+                        widened = y != painted;
+                        map_cell(buf, y, colormap::sequential);
+                    }
+                    None => map_cell(buf, painted, colormap::sequential),
+                }
+            }
             // Outlined, not filled: the structure is there, the loss does not see it.
             LabelStatus::Missing => {
                 buf.clear();
-                buf.extend(colormap::hidden_outline(labels).into_iter().flatten());
+                buf.extend(colormap::hidden_outline(painted).into_iter().flatten());
             }
             // Truly absent: nothing to show, whatever was painted before.
             LabelStatus::Empty => fill_buf(buf, n, |_, _| colormap::EMPTY),
@@ -390,6 +418,7 @@ impl GridView {
         });
         dom::toggle_class(&view.word, "low", status == LabelStatus::Missing);
         let tip = match status {
+            LabelStatus::Annotated if widened => format!("Label y of image {b}, class {c} as the loss sees it: the unannotated structures of this image count as background here. Paint with the mouse, finger or pen (right button or eraser erases)"),
             LabelStatus::Annotated => format!("Label y of image {b}, class {c}: paint with the mouse, finger or pen (right button or eraser erases)"),
             LabelStatus::Missing => format!("Hidden truth of image {b}, class {c}: the structure is there but the loss sees y = 0 (dashed outline). Paint to move the hidden structure"),
             LabelStatus::Empty => format!("Empty label of image {b}, class {c}: the structure is truly absent, the loss sees y = 0, and there is nothing to paint"),
