@@ -478,6 +478,25 @@ struct GradFactors {
     w_r: f64,
 }
 
+impl GradFactors {
+    /// From a set's numerator N, denominator D and flags, with |Φ| = `n_sets`.
+    fn new(n: f64, d: f64, floored: bool, zeroed: bool, n_sets: f64) -> GradFactors {
+        let w = if zeroed { 0.0 } else { 1.0 / n_sets };
+        // Dividing twice by D rather than by D² keeps N/D² finite for tiny D.
+        let r = if floored { 0.0 } else { n / d / d };
+        GradFactors {
+            two_w_over_d: 2.0 * w / d,
+            w_r: w * r,
+        }
+    }
+
+    /// ∂DL/∂ỹ of a pixel with label `y` and prediction `p`.
+    #[inline(always)]
+    fn at(self, shape: DenShape, y: f64, p: f64) -> f64 {
+        -(self.two_w_over_d * y - self.w_r * shape.d(y, p))
+    }
+}
+
 /// Sets from cell sums: the part of the computation that does not touch pixels.
 pub fn reduce_sets(
     sums: &Array2<CellSums>,
@@ -533,12 +552,7 @@ fn set_report(
         });
     }
     let sdsc = n / d;
-    let w = if zeroed { 0.0 } else { 1.0 / n_sets };
-    let r = if floored { 0.0 } else { sdsc / d };
-    let f = GradFactors {
-        two_w_over_d: 2.0 * w / d,
-        w_r: w * r,
-    };
+    let f = GradFactors::new(n, d, floored, zeroed, n_sets);
     // Scores or gradients beyond 1e300 only arise from absurd ε; beyond that point sums of
     // terms could overflow, so such a set is reported instead of returning ±inf.
     let big = |v: f64| v.is_nan() || v.abs() >= 1e300;
@@ -548,7 +562,7 @@ fn set_report(
     let defined = undefined.is_none();
     let shape = DenShape::of(st);
     let single = !st.squared && defined;
-    let grad = |y: f64| -(f.two_w_over_d * y - f.w_r * shape.d(y, 0.0));
+    let grad = |y: f64| f.at(shape, y, 0.0);
     SetReport {
         cells,
         v: t.v,
@@ -576,22 +590,13 @@ impl SetReport {
             return None;
         }
         let f = factors(self, n_sets as f64);
-        Some(-(f.two_w_over_d * y - f.w_r * DenShape::of(settings).d(y, p)))
+        Some(f.at(DenShape::of(settings), y, p))
     }
 }
 
 /// The factors a set's pixels use; recomputed from the report so the two never disagree.
 fn factors(r: &SetReport, n_sets: f64) -> GradFactors {
-    let w = if r.zeroed { 0.0 } else { 1.0 / n_sets };
-    let rr = if r.floored {
-        0.0
-    } else {
-        r.numerator / r.denominator / r.denominator
-    };
-    GradFactors {
-        two_w_over_d: 2.0 * w / r.denominator,
-        w_r: w * rr,
-    }
+    GradFactors::new(r.numerator, r.denominator, r.floored, r.zeroed, n_sets)
 }
 
 fn evaluate_checked<'a>(
@@ -623,8 +628,7 @@ fn evaluate_checked<'a>(
             match report {
                 Some(r) if r.undefined.is_none() => {
                     let f = factors(r, n_sets);
-                    let g =
-                        |(&yv, &pv): (&f64, &f64)| -(f.two_w_over_d * yv - f.w_r * shape.d(yv, pv));
+                    let g = |(&yv, &pv): (&f64, &f64)| f.at(shape, yv, pv);
                     match (yc.as_slice(), pc.as_slice()) {
                         // Plain slices vectorise; the fallback serves strided views.
                         (Some(ys), Some(ps)) => grad_prob.extend(ys.iter().zip(ps).map(g)),
