@@ -103,3 +103,55 @@ test('within one set, foreground and background pixels get gradients of opposite
   assertNoProblems(problems);
   await page.close();
 });
+
+test('ε typed at machine speed on a large page is taken as typed', async () => {
+  const { page, problems } = await openApp(browser.context);
+  // 8×4×128: every frame takes a while, so frames run between the keys.
+  await page.selectOption('#size-n', '128');
+  await page.selectOption('#size-c', '4');
+  await page.selectOption('#size-b', '8');
+  await page.waitForFunction(() => document.querySelector('#grid')?.dataset.b === '8' && document.querySelector('#grid')?.dataset.n === '128', null, {
+    timeout: 20_000,
+  });
+  await settle(page);
+  for (const [text, want] of [
+    ['1e-7', 1e-7],
+    ['2.5e-3', 2.5e-3],
+    ['1e-7', 1e-7],
+  ]) {
+    const field = page.locator('#eps');
+    await field.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(text); // no delay
+    assert.equal(await field.inputValue(), text, `the field still says what was typed (${text})`);
+    await page.keyboard.press('Enter');
+    await settle(page);
+    assert.equal(await field.inputValue(), text, `after Enter the field says ${text}`);
+    assert.equal(await page.locator('#eps').evaluate((el) => el.classList.contains('invalid')), false, `${text} is not refused`);
+    const input = await cliInput(page);
+    assert.equal(input.eps_nr, want, `ε_nr after typing ${text}`);
+    assert.equal(input.eps_dr, want, `ε_dr after typing ${text}`);
+    await assertLossMatchesNative(page, `8×4×128, ε=${text}`);
+  }
+  // Leaving the field shows the value in its usual form.
+  const field = page.locator('#eps');
+  await field.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('1E-07');
+  await page.keyboard.press('Tab');
+  await settle(page);
+  assert.equal(await field.inputValue(), '1e-7', 'after blur the field is re-synced');
+  // A refused entry keeps its text and message after blur, so it can be corrected.
+  await field.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('1e-7x');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  await settle(page);
+  assert.equal(await field.inputValue(), '1e-7x', 'the refused text stays');
+  assert.equal(await field.evaluate((el) => el.classList.contains('invalid')), true, 'marked invalid');
+  assert.match(await page.locator('#eps ~ .msg, .eps-box .msg').first().innerText(), /not a number/);
+  assert.equal((await cliInput(page)).eps_nr, 1e-7, 'ε is unchanged');
+  assertNoProblems(problems);
+  await page.close();
+});

@@ -217,15 +217,15 @@ export async function stroke(page, testid, pixels, { steps = 4 } = {}) {
 }
 
 /**
- * Types ε into `#eps` key by key at a person's pace and presses Enter. (At machine speed,
- * with no delay, the app's control sync can rewrite a half-typed "1e" between keystrokes,
- * so "1e-7" became 17; a person's pace leaves it a frame between keys.)
+ * Types ε into `#eps` key by key at machine speed (no delay between keys) and presses
+ * Enter. The app must never rewrite a field while it has focus, so a half-typed "1e" is
+ * left alone even when a frame runs between two keys.
  */
-export async function typeEps(page, text) {
-  const field = page.locator('#eps');
+export async function typeEps(page, text, selector = '#eps') {
+  const field = page.locator(selector);
   await field.click();
   await field.fill('');
-  await field.pressSequentially(text, { delay: 80 });
+  await field.pressSequentially(text);
   await field.press('Enter');
   await settle(page);
 }

@@ -2,6 +2,8 @@
 //! [`Controls::sync`] shows the state back (so undo, links and presets update it too).
 //! Every control has a `title` tooltip.
 
+use std::cell::Cell;
+
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
@@ -33,6 +35,9 @@ pub struct Controls {
     eps_dr_slider: HtmlInputElement,
     eps_dr_text: HtmlInputElement,
     eps_dr_msg: HtmlElement,
+    /// The ε values last written into the two text fields.
+    eps_shown: Cell<Option<f64>>,
+    eps_dr_shown: Cell<Option<f64>>,
     dice: HtmlButtonElement,
     jaccard: HtmlButtonElement,
     squared: HtmlInputElement,
@@ -220,15 +225,24 @@ fn eps_text(v: f64) -> String {
     }
 }
 
-/// Shows ε in its text field, unless the field is being edited and already says it.
-fn sync_eps_text(field: &HtmlInputElement, v: f64) {
-    let shows = ui::parse_eps(&field.value()).ok() == Some(v);
-    if !(shows && dom::has_focus(field)) {
-        let text = eps_text(v);
-        if field.value() != text {
-            field.set_value(&text);
-        }
+/// Shows ε in its text field. Never while the field has focus: the person may be half-way
+/// through "1e-7" (the field is re-synced on blur). A refused entry and its message stay
+/// until ε changes some other way, so the typed text can be corrected.
+fn sync_eps_text(field: &HtmlInputElement, msg: &HtmlElement, v: f64, shown: &Cell<Option<f64>>) {
+    if dom::has_focus(field) {
+        return;
     }
+    let refused = field.class_list().contains("invalid");
+    if refused && shown.get() == Some(v) {
+        return;
+    }
+    let text = eps_text(v);
+    if field.value() != text {
+        field.set_value(&text);
+    }
+    dom::set_text(msg, "");
+    dom::toggle_class(field, "invalid", false);
+    shown.set(Some(v));
 }
 
 /// Which ε a slider/field edits.
@@ -241,6 +255,16 @@ enum EpsField {
 }
 
 fn set_eps(a: &mut App, which: EpsField, v: f64) {
+    let st = &a.state.settings;
+    let unchanged = match which {
+        EpsField::First if a.state.separate_eps => st.eps_nr == v,
+        EpsField::First => st.eps_nr == v && st.eps_dr == v,
+        EpsField::Dr => st.eps_dr == v,
+    };
+    if unchanged {
+        // E.g. Enter after typing: the value was applied while typing.
+        return;
+    }
     settings(a, |s| match which {
         EpsField::First if s.separate_eps => s.settings.eps_nr = v,
         EpsField::First => {
@@ -259,10 +283,13 @@ fn wire_eps(
 ) {
     {
         let s = slider.clone();
+        let t = text.clone();
         let msg = msg.clone();
         on_input(slider, "input", move |a| {
             let pos: u32 = s.value().parse().unwrap_or(0);
+            // The slider replaces a refused entry in the text field.
             dom::set_text(&msg, "");
+            dom::toggle_class(&t, "invalid", false);
             set_eps(a, which, ui::eps_at(pos));
         });
     }
@@ -276,6 +303,14 @@ fn wire_eps(
                 dom::toggle_class(&t, "invalid", false);
                 set_eps(a, which, v);
             }
+        });
+    }
+    {
+        // Leaving the field: show the value in its usual form (the sync skips a focused
+        // field).
+        on_input(text, "blur", |a| {
+            a.dirty.controls = true;
+            super::app::schedule();
         });
     }
     {
@@ -932,6 +967,8 @@ impl Controls {
             eps_dr_slider,
             eps_dr_text,
             eps_dr_msg,
+            eps_shown: Cell::new(None),
+            eps_dr_shown: Cell::new(None),
             dice,
             jaccard,
             squared,
@@ -1033,21 +1070,19 @@ impl Controls {
             },
         );
         set_value(&self.eps_slider, &ui::eps_position(st.eps_nr).to_string());
-        sync_eps_text(&self.eps_text, st.eps_nr);
-        if !dom::has_focus(&self.eps_text) {
-            dom::set_text(&self.eps_msg, "");
-            dom::toggle_class(&self.eps_text, "invalid", false);
-        }
+        sync_eps_text(&self.eps_text, &self.eps_msg, st.eps_nr, &self.eps_shown);
         set_checked(&self.eps_sep, state.separate_eps);
         dom::set_hidden(&self.eps_dr_row, !state.separate_eps);
         set_value(
             &self.eps_dr_slider,
             &ui::eps_position(st.eps_dr).to_string(),
         );
-        sync_eps_text(&self.eps_dr_text, st.eps_dr);
-        if !dom::has_focus(&self.eps_dr_text) {
-            dom::set_text(&self.eps_dr_msg, "");
-        }
+        sync_eps_text(
+            &self.eps_dr_text,
+            &self.eps_dr_msg,
+            st.eps_dr,
+            &self.eps_dr_shown,
+        );
         pressed(&self.dice, !st.jaccard);
         pressed(&self.jaccard, st.jaccard);
         set_checked(&self.squared, st.squared);
