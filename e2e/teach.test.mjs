@@ -315,6 +315,31 @@ test('the three plots are drawn, with text', async () => {
   // Plot (c) marks the selected set, which is empty in this scene.
   assert.notEqual(await page.getAttribute('[data-testid="plot-empty-push"]', 'data-current'), 'none');
   assert.match(await page.locator('#legend-empty').innerText(), /selected set/);
+  for (const id of ['note-loss-eps', 'note-push-eps', 'note-empty-push']) {
+    assert.ok(await page.locator(`#${id}`).isHidden(), `${id}: no caveat with plain Dice and one ε`);
+  }
+  // Plot (c)'s formula is plain Dice: with a squared denominator the dot goes, and the
+  // caption says why.
+  await page.check('#squared');
+  await page.waitForFunction(() => document.querySelector('[data-testid="plot-empty-push"]')?.dataset.current === 'none', null, {
+    timeout: 5_000,
+  });
+  assert.doesNotMatch(await page.locator('#legend-empty').innerText(), /selected set/);
+  assert.match(await page.locator('#note-empty-push').innerText(), /squared denominator.*not marked/);
+  await page.uncheck('#squared');
+  await page.waitForFunction(() => document.querySelector('[data-testid="plot-empty-push"]')?.dataset.current !== 'none', null, {
+    timeout: 5_000,
+  });
+  // Separate ε: plots (a) and (b) still sweep one ε, and say so.
+  await page.check('#eps-separate');
+  await page.locator('#eps-dr').fill('0.5');
+  await page.locator('#eps-dr').press('Enter');
+  await page.locator('#note-loss-eps').waitFor({ state: 'visible', timeout: 5_000 });
+  assert.match(await page.locator('#note-loss-eps').innerText(), /ε_nr = ε_dr = ε.*ε_dr = 0\.5/);
+  assert.match(await page.locator('#note-push-eps').innerText(), /ε_nr = ε_dr = ε/);
+  await page.locator('#note-empty-push').waitFor({ state: 'visible', timeout: 5_000 });
+  assert.match(await page.locator('#note-empty-push').innerText(), /ε_nr ≠ ε_dr/);
+  assert.equal(await page.getAttribute('[data-testid="plot-empty-push"]', 'data-current'), 'none');
   assertNoProblems(problems);
   await page.close();
 });

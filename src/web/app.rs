@@ -1094,6 +1094,13 @@ impl App {
             return false;
         }
         let (Ok(e), Some(y)) = (&self.eval, &self.y_cache) else {
+            if let Err(msg) = &self.eval {
+                // Not the curves of the last state that could be evaluated.
+                self.explain.blank_plots(msg);
+                self.plot_key = None;
+                self.dirty.plots = false;
+                return true;
+            }
             return false;
         };
         let focus = self.focus_cell();

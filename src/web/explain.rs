@@ -33,12 +33,43 @@ pub struct Explain {
     plots: [HtmlCanvasElement; 3],
     push_title: HtmlElement,
     empty_legend: HtmlElement,
+    /// Caveats under plots (a), (b), (c): where the plot does not show the current settings.
+    notes: [HtmlElement; 3],
     last_svg: RefCell<String>,
     last_formula: RefCell<String>,
 }
 
 fn need<T: JsCast>(id: &str) -> JsResult<T> {
     dom::by_id(id).ok_or_else(|| JsValue::from_str(&format!("missing #{id}")))
+}
+
+/// Shows `text` in a plot's caveat line, or hides the line.
+fn show_note(el: &HtmlElement, text: Option<&str>) {
+    dom::set_text(el, text.unwrap_or(""));
+    dom::set_hidden(el, text.is_none());
+}
+
+/// How the settings differ from the plain Dice loss with ε_nr = ε_dr that plot (c)'s
+/// formula ε/(|Φ|·(Ṽ+ε)²) describes; empty when they do not.
+fn plain_dice_differences(state: &AppState) -> Vec<&'static str> {
+    let st = &state.settings;
+    let mut out = Vec::new();
+    if st.squared {
+        out.push("a squared denominator");
+    }
+    if st.jaccard {
+        out.push("the Jaccard score");
+    }
+    if st.denominator_floor > 0.0 {
+        out.push("a floor on the denominator");
+    }
+    if st.zero_empty_sets {
+        out.push("empty sets zeroed");
+    }
+    if st.eps_nr != st.eps_dr {
+        out.push("ε_nr ≠ ε_dr");
+    }
+    out
 }
 
 /// The (b, c) of a clicked element inside the Φ picture or the sets table, if any.
@@ -102,6 +133,11 @@ impl Explain {
             ],
             push_title: need("plot-push-title")?,
             empty_legend: need("legend-empty")?,
+            notes: [
+                need("note-loss-eps")?,
+                need("note-push-eps")?,
+                need("note-empty-push")?,
+            ],
             last_svg: RefCell::new(String::new()),
             last_formula: RefCell::new(String::new()),
         })
@@ -194,6 +230,19 @@ impl Explain {
         }
     }
 
+    /// Clears the plots when there is nothing to plot (the evaluation failed).
+    pub fn blank_plots(&self, why: &str) {
+        for c in &self.plots {
+            if let Err(e) = plots::blank(c) {
+                dom::warn(&format!("plots: {e}"));
+            }
+        }
+        for note in &self.notes {
+            show_note(note, Some(&format!("Nothing to plot: {why}")));
+        }
+        dom::set_data(&self.plots[2], "current", "none");
+    }
+
     /// The canvases' widths: each follows its box so 16 px text stays 16 px on screen.
     pub fn plot_width(&self) -> u32 {
         self.plots[0]
@@ -222,6 +271,21 @@ impl Explain {
         let st = &state.settings;
         let sweep = Sweep::new(y_loss, &state.pred, st);
         let eps = st.eps_nr;
+        // Plots (a) and (b) sweep one ε for numerator and denominator.
+        let sweep_note = state.separate_eps.then(|| {
+            let mut t = "Separate ε is on, but the curves use ε_nr = ε_dr = ε.".to_string();
+            if st.eps_nr != st.eps_dr {
+                t.push_str(&format!(
+                    " The black line is at ε_nr = {}; the loss above uses ε_dr = {}, so it is not the curve's value there.",
+                    format_number(st.eps_nr, 3),
+                    format_number(st.eps_dr, 3)
+                ));
+            }
+            t
+        });
+        for note in &self.notes[..2] {
+            show_note(note, sweep_note.as_deref());
+        }
         plots::loss_vs_eps(&self.plots[0], &sweep.loss_series(), eps, st.phi)?;
         match focus {
             Some((b, c)) => {
@@ -236,12 +300,34 @@ impl Explain {
                     st.phi,
                 )?;
             }
-            None => dom::set_text(&self.push_title, "(b) No cell takes part in the loss"),
+            None => {
+                dom::set_text(&self.push_title, "(b) No cell takes part in the loss");
+                // Not the last cell's curves.
+                plots::blank(&self.plots[1])?;
+            }
         }
-        let empty_v = selected
+        // Plot (c)'s formula is plain Dice with one ε: the dot would sit off the curve
+        // (or mean something else) under any other settings.
+        let off_formula = plain_dice_differences(state);
+        let empty_set = selected
             .and_then(|k| eval.sets.get(k))
-            .filter(|r| !r.has_fg)
+            .filter(|r| !r.has_fg);
+        let empty_v = empty_set
+            .filter(|_| off_formula.is_empty())
             .map(|r| r.v_pred);
+        let mut empty_note = format!(
+            "The curves are plain Dice with ε_nr = ε_dr; the current settings have {}.",
+            off_formula.join(", ")
+        );
+        if empty_set.is_some() {
+            empty_note.push_str(
+                " So the selected empty set is not marked: its push differs from these curves.",
+            );
+        }
+        show_note(
+            &self.notes[2],
+            (!off_formula.is_empty()).then_some(empty_note.as_str()),
+        );
         plots::empty_push(&self.plots[2], eval.sets.len().max(1), eps, empty_v)?;
         let mut legend = String::new();
         for (e, colour, current) in plots::empty_push_curves(eps) {

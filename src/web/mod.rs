@@ -135,18 +135,21 @@ fn build_page(perf: bool, embed: bool) -> dom::JsResult<()> {
         <figcaption><h2>(a) The loss against ε, for every Φ</h2></figcaption>
         <canvas id="plot-loss-eps" data-testid="plot-loss-eps" width="600" height="396" role="img" aria-label="The loss against ε for all four Φ"></canvas>
         <div id="legend-loss" class="plot-legend"></div>
+        <p id="note-loss-eps" class="explain-note" data-testid="note-loss-eps" hidden></p>
         <p class="explain-note">Solid: the current Φ (the others faded; coinciding curves show as stripes); dots on the left: ε = 0; black line: the current ε. With ε → 0 an empty set scores about 0 (a term of 1), with a large ε about 1: the loss value moves while the gradient may not.</p>
       </figure>
       <figure class="plot">
         <figcaption><h2 id="plot-push-title">(b) The push on a false positive</h2></figcaption>
         <canvas id="plot-push-eps" data-testid="plot-push-eps" width="600" height="396" role="img" aria-label="The background push of the selected cell against ε for all four Φ"></canvas>
         <div id="legend-push" class="plot-legend"></div>
+        <p id="note-push-eps" class="explain-note" data-testid="note-push-eps" hidden></p>
         <p class="explain-note">The mean ∂DL/∂ỹ on the cell's y = 0 pixels: how hard gradient descent lowers a false positive there. If the cell's own set is empty, image-wise Φ gives almost nothing at small ε; sets that span the batch keep pushing.</p>
       </figure>
       <figure class="plot">
         <figcaption><h2>(c) The push on an empty set against its prediction Ṽ</h2></figcaption>
         <canvas id="plot-empty-push" data-testid="plot-empty-push" width="600" height="396" role="img" aria-label="The push on an empty set against its predicted volume for several ε"></canvas>
         <div id="legend-empty" class="plot-legend"></div>
+        <p id="note-empty-push" class="explain-note" data-testid="note-empty-push" hidden></p>
         <p class="explain-note">A set without foreground gets ε/(|Φ|·(Ṽ+ε)²) at every pixel: largest where ε = Ṽ, and vanishing as ε → 0 for any prediction Ṽ. The dot marks the selected set if it is empty.</p>
       </figure>
     </div>

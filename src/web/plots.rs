@@ -72,6 +72,11 @@ fn area(canvas: &HtmlCanvasElement) -> Result<Area, String> {
     Ok(root)
 }
 
+/// Clears a plot to white (nothing to show).
+pub fn blank(canvas: &HtmlCanvasElement) -> Result<(), String> {
+    area(canvas)?.present().map_err(|e| e.to_string())
+}
+
 /// A log-axis tick: powers of ten as 10ⁿ, every `every`-th decade only (long axes crowd).
 fn log_tick(v: f64, every: i32) -> String {
     if !(v > 0.0 && v.is_finite()) {
