@@ -273,6 +273,20 @@ test('clicking a set in the Φ picture outlines its cells and fills the formula'
   await page.keyboard.press('Enter');
   await settle(page);
   assert.deepEqual(await outlined(page), ['0-0', '1-0'], 'Enter on row φ1 selects it');
+  // The table is rewritten when its numbers change; the focused row keeps focus.
+  const before = await page.locator('#sets-body tr[data-set="0"] td.sdsc').innerText();
+  await stroke(page, 'pred-0-0', [
+    [2, 2],
+    [2, 12],
+  ]);
+  await page.waitForFunction((old) => document.querySelector('#sets-body tr[data-set="0"] td.sdsc')?.textContent !== old, before, {
+    timeout: 5_000,
+  });
+  assert.equal(
+    await page.evaluate(() => document.activeElement?.closest?.('tr')?.dataset.set ?? null),
+    '0',
+    'row φ1 still has keyboard focus after the table changed',
+  );
 
   // Hovering a pixel puts its own numbers in.
   const grad = page.locator('[data-testid="grad-0-0"]');

@@ -29,6 +29,8 @@ pub struct Readout {
     sets_title: HtmlElement,
     sets_body: HtmlElement,
     last_hover_set: RefCell<Option<usize>>,
+    /// The rows' markup on screen.
+    last_rows: RefCell<String>,
 }
 
 fn need(id: &str) -> JsResult<HtmlElement> {
@@ -105,6 +107,7 @@ impl Readout {
             sets_title: need("sets-title")?,
             sets_body: need("sets-body")?,
             last_hover_set: RefCell::new(None),
+            last_rows: RefCell::new(String::new()),
         })
     }
 
@@ -211,7 +214,11 @@ impl Readout {
     fn table(&self, state: &AppState, eval: Option<&Evaluation>) {
         let st = &state.settings;
         let Some(e) = eval else {
-            self.sets_body.set_inner_html("");
+            dom::set_text(
+                &self.sets_title,
+                "Reduction sets: not computed (the loss above says why)",
+            );
+            self.set_rows(String::new());
             return;
         };
         dom::set_text(
@@ -274,8 +281,36 @@ impl Readout {
                 esc(&set_note(r, state)),
             ));
         }
+        self.set_rows(html);
+    }
+
+    /// Replaces the table's rows when they changed, keeping keyboard focus on the row of
+    /// the same set (a focused row would otherwise lose focus to the page).
+    fn set_rows(&self, html: String) {
+        if *self.last_rows.borrow() == html {
+            return;
+        }
+        let focused = dom::document()
+            .ok()
+            .and_then(|d| d.active_element())
+            .filter(|a| self.sets_body.contains(Some(a)))
+            .and_then(|a| a.closest("tr[data-set]").ok().flatten())
+            .and_then(|row| row.get_attribute("data-set"));
         self.sets_body.set_inner_html(&html);
+        *self.last_rows.borrow_mut() = html;
+        // The new rows are not lit yet: the next hover update does that.
         *self.last_hover_set.borrow_mut() = None;
+        if let Some(k) = focused {
+            let row = self
+                .sets_body
+                .query_selector(&format!("tr[data-set=\"{}\"]", esc(&k)))
+                .ok()
+                .flatten()
+                .and_then(|r| r.dyn_into::<HtmlElement>().ok());
+            if let Some(row) = row {
+                let _ = row.focus();
+            }
+        }
     }
 
     /// The hover line, and the hovered pixel's set row highlighted (else the selected
