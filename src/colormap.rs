@@ -277,6 +277,18 @@ pub fn format_number(v: f64, sig: usize) -> String {
     }
 }
 
+/// Like [`format_number`], for a value that may overflow (a ratio of two finite numbers):
+/// ±∞ become "≫ 1e300" / "≪ −1e300" rather than "undefined"; NaN stays "undefined".
+pub fn format_large(v: f64, sig: usize) -> String {
+    if v == f64::INFINITY {
+        "≫ 1e300".to_string()
+    } else if v == f64::NEG_INFINITY {
+        "≪ −1e300".to_string()
+    } else {
+        format_number(v, sig)
+    }
+}
+
 fn trim_zeros(s: &str) -> String {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -433,6 +445,15 @@ mod tests {
         assert_eq!(format_number(0.0, 3), "0");
         assert_eq!(format_number(f64::NAN, 3), "undefined");
         assert_eq!(format_number(f64::NEG_INFINITY, 3), "undefined");
+        assert_eq!(format_large(1e308 * 10.0, 2), "≫ 1e300");
+        assert_eq!(format_large(f64::NEG_INFINITY, 2), "≪ −1e300");
+        assert_eq!(format_large(f64::NAN, 2), "undefined");
+        assert_eq!(format_large(2.5e7, 2), "2.5e7");
+        for v in [f64::MAX, f64::MIN_POSITIVE, 5e-324, -f64::MAX] {
+            for t in [format_number(v, 3), format_large(v, 3)] {
+                assert!(!t.contains("inf") && !t.contains("NaN"), "{v}: {t}");
+            }
+        }
         assert_eq!(power_of_ten(-12), "10⁻¹²");
         assert_eq!(power_of_ten(3), "10³");
     }

@@ -1012,7 +1012,8 @@ impl App {
         }
         if self.dirty.teach {
             if let Some(grid) = self.grid.as_ref() {
-                grid.verdicts(&self.state, &self.verdicts, self.reference);
+                let logits = self.shown_grad().is_some_and(|g| g.logits);
+                grid.verdicts(&self.state, &self.verdicts, self.reference, logits);
             }
             self.explain
                 .phi(&self.state, self.eval.as_ref().ok(), self.selected_set());

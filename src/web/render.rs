@@ -230,6 +230,45 @@ fn cell_head(b: usize, c: usize) -> JsResult<(HtmlElement, HtmlSelectElement, Ht
     Ok((head, status, badge))
 }
 
+/// Which derivative the verdict badges judge, in words (for the badge and the legend).
+pub const BADGE_DERIVATIVE: &str = "judged on ∂DL/∂ỹ (the gradient w.r.t. the probabilities)";
+
+/// A badge's tooltip: the verdict's sentence, what it was judged on and against what.
+fn badge_tip(
+    cv: &CellVerdict,
+    status: LabelStatus,
+    reference: f64,
+    rule: &str,
+    logits: bool,
+) -> String {
+    let which = if logits {
+        format!("{BADGE_DERIVATIVE}, not the ∂L/∂z the gradient view shows")
+    } else {
+        BADGE_DERIVATIVE.to_string()
+    };
+    if cv.undefined {
+        return format!("{}. The verdict is {which}. {rule}", cv.sentence(status));
+    }
+    format!(
+        "{}. The verdict is {which}: its mean here is {} ({}). {rule}",
+        cv.sentence(status),
+        colormap::format_number(cv.push, 3),
+        ratio_text(cv.ratio, reference)
+    )
+}
+
+/// "N× the reference" for the push ratio, in words where it has no finite value (a
+/// reference push of 0, or a ratio beyond f64): never "inf" or "NaN".
+fn ratio_text(ratio: f64, reference: f64) -> String {
+    if !(reference.is_finite() && reference > 0.0) {
+        "the reference push is 0, so there is no ratio".to_string()
+    } else if ratio.is_nan() {
+        "no ratio to the reference".to_string()
+    } else {
+        format!("{}× the reference", colormap::format_large(ratio, 2))
+    }
+}
+
 fn class_name(c: usize, state: &AppState) -> String {
     if c == 0 && state.exclusive {
         "class 0 (background)".to_string()
@@ -447,7 +486,14 @@ impl GridView {
 
     /// The verdict badges: which way gradient descent moves each cell's prediction and
     /// whether that is right for its label status (`crate::teach`).
-    pub fn verdicts(&self, state: &AppState, v: &Array2<Option<CellVerdict>>, reference: f64) {
+    /// `logits`: the gradient views show ∂L/∂z (the badges still judge ∂DL/∂ỹ).
+    pub fn verdicts(
+        &self,
+        state: &AppState,
+        v: &Array2<Option<CellVerdict>>,
+        reference: f64,
+        logits: bool,
+    ) {
         let rule = threshold_sentence(reference);
         for b in 0..self.b {
             for c in 0..self.c {
@@ -470,12 +516,7 @@ impl GridView {
                             "verdict {}",
                             if cv.correct { "right" } else { "wrong" }
                         ));
-                        badge.set_title(&format!(
-                            "{}. Mean ∂DL/∂ỹ judged here: {} ({}× the reference). {rule}",
-                            cv.sentence(status),
-                            colormap::format_number(cv.push, 3),
-                            colormap::format_number(cv.ratio, 2)
-                        ));
+                        badge.set_title(&badge_tip(&cv, status, reference, &rule, logits));
                     }
                     None => {
                         dom::set_text(badge, "not in the loss");
@@ -783,9 +824,14 @@ impl Legend {
         } else {
             "each cell scaled to its own maximum (in its caption); ticks show the largest"
         };
+        let badges = if logits {
+            format!("the verdict badges are {BADGE_DERIVATIVE}, not on the ∂L/∂z shown here")
+        } else {
+            format!("the verdict badges are {BADGE_DERIVATIVE}")
+        };
         dom::set_text(
             &self.note,
-            &format!("{kind}; {who}; hatched = undefined (no value)"),
+            &format!("{kind}; {who}; hatched = undefined (no value); {badges}"),
         );
     }
 }
