@@ -216,7 +216,10 @@ fn set_value(i: &HtmlInputElement, v: &str) {
 
 fn eps_text(v: f64) -> String {
     // `{:e}` keeps full precision and reads like the values people type (1e-7).
-    if v == 0.0 {
+    if !v.is_finite() {
+        // Settings are validated finite; never show "inf" or "NaN" anyway.
+        crate::colormap::format_number(v, 3)
+    } else if v == 0.0 {
         "0".to_string()
     } else if (1e-3..1e5).contains(&v) {
         format!("{v}")

@@ -224,7 +224,7 @@ impl Explain {
             self.formula.set_inner_html(&html);
             *self.last_formula.borrow_mut() = html;
         }
-        match sdsc {
+        match sdsc.filter(|v| v.is_finite()) {
             Some(v) => dom::set_data(&self.formula, "sdsc", &format!("{v}")),
             None => dom::set_data(&self.formula, "sdsc", "undefined"),
         }
