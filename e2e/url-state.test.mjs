@@ -3,6 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
 import {
   BASE_URL,
   launch,
@@ -85,4 +86,64 @@ test('a garbage hash shows a message and a working page', async () => {
   await waitLossChange(page, loss0, 'a stroke after the broken link');
   assertNoProblems(problems);
   await page.close();
+});
+
+/** The page state inside a saved-page hash: base64url(raw deflate(JSON)). */
+function decodeHash(hash) {
+  return JSON.parse(zlib.inflateRawSync(Buffer.from(hash.replace(/^#/, ''), 'base64url')).toString('utf8'));
+}
+
+function encodeHash(wire) {
+  return `#${zlib.deflateRawSync(Buffer.from(JSON.stringify(wire))).toString('base64url')}`;
+}
+
+test('links the controls cannot make open as the nearest page they can', async () => {
+  const first = await openApp(browser.context);
+  const wire = decodeHash(await first.page.evaluate(() => window.diceDebug.hash()));
+  await first.page.close();
+
+  // Softmax with independent classes: the engine refuses it, so the link opens with
+  // exclusive classes (as choosing softmax in the controls does).
+  const softmax = { ...wire, ex: false, s: { ...wire.s, activation: 'softmax' } };
+  const a = await openApp(browser.context, new URL(encodeHash(softmax), BASE_URL).href);
+  assert.ok((await shownLoss(a.page)) !== null, 'a loss is shown');
+  assert.equal(await a.page.isChecked('#exclusive'), true, 'exclusive classes');
+  assert.equal(await a.page.inputValue('#activation'), 'softmax');
+  await assertLossMatchesNative(a.page, 'softmax link with independent classes');
+  assert.ok(await a.page.locator('#notice').isHidden(), 'no error notice');
+  assertNoProblems(a.problems);
+  await a.page.close();
+
+  // H = W = 20 is valid but not one of the offered sizes: the size select offers it.
+  const n = 20;
+  const len = 1 * 2 * n * n;
+  const bits = Buffer.alloc(Math.ceil(len / 8));
+  const levels = Buffer.alloc(2 * len);
+  for (let k = n * n; k < len; k++) {
+    // Class 1: a square in the middle; predicted 0.6 there.
+    const i = Math.floor((k - n * n) / n);
+    const j = (k - n * n) % n;
+    if (i >= 5 && i < 12 && j >= 5 && j < 12) {
+      bits[k >> 3] |= 1 << (k & 7);
+      levels.writeUInt16LE(6000, 2 * k);
+    }
+  }
+  const odd = { ...wire, b: 1, c: 2, n, st: 'aa', y: bits.toString('base64url'), p: levels.toString('base64url') };
+  const b = await openApp(browser.context, new URL(encodeHash(odd), BASE_URL).href);
+  assert.equal(await b.page.getAttribute('#grid', 'data-n'), '20');
+  assert.equal(await b.page.inputValue('#size-n'), '20', 'the size select shows the link’s size');
+  assert.equal(await b.page.locator('#size-n option:checked').innerText(), '20×20');
+  const input = await cliInput(b.page);
+  assert.deepEqual(input.shape, [1, 2, 20, 20]);
+  // Exclusive: class 0 is the rest, and predictions sum to 1.
+  assert.equal(input.y[0], 1, 'background where class 1 is not painted');
+  assert.equal(input.pred[0], 1);
+  await assertLossMatchesNative(b.page, '20×20 link');
+  // Going to an offered size and back works.
+  await b.page.selectOption('#size-n', '32');
+  await b.page.waitForFunction(() => document.querySelector('#grid')?.dataset.n === '32');
+  await b.page.selectOption('#size-n', '20');
+  await b.page.waitForFunction(() => document.querySelector('#grid')?.dataset.n === '20');
+  assertNoProblems(b.problems);
+  await b.page.close();
 });

@@ -350,10 +350,42 @@ impl AppState {
                 .map_err(|_| StateError::Length("label status"))?,
             view: w.view,
         };
-        if state.exclusive {
-            state.normalise_exclusive();
-        }
+        state.normalise_decoded();
         Ok(state)
+    }
+
+    /// Makes a decoded page one the controls could have made, since a link is outside
+    /// input: softmax ties the classes of a pixel together, so it comes with exclusive
+    /// classes (as switching it on in the controls does); exclusive classes have one-hot
+    /// labels ([`AppState::one_hot_labels`]) and predictions that sum to 1.
+    fn normalise_decoded(&mut self) {
+        if self.settings.activation == crate::Activation::Softmax && self.classes() > 1 {
+            self.exclusive = true;
+        }
+        if self.exclusive {
+            self.one_hot_labels();
+            self.normalise_exclusive();
+        }
+    }
+
+    /// One label per pixel: the highest class painted there, else class 0 (the
+    /// background). The same rule as switching to exclusive classes in the controls
+    /// (`paint::set_exclusive`), so a link cannot hold labels the page cannot paint.
+    pub fn one_hot_labels(&mut self) {
+        let (bn, cn, h, w) = self.labels.dim();
+        for b in 0..bn {
+            for i in 0..h {
+                for j in 0..w {
+                    let keep = (0..cn)
+                        .rev()
+                        .find(|&k| self.labels[[b, k, i, j]] >= 0.5)
+                        .unwrap_or(0);
+                    for k in 0..cn {
+                        self.labels[[b, k, i, j]] = f64::from(u8::from(k == keep));
+                    }
+                }
+            }
+        }
     }
 
     /// Makes every pixel's predictions sum to 1 over classes on the 1e-4 grid (largest
@@ -475,6 +507,65 @@ mod tests {
             AppState::decode(&s.encode()),
             Err(StateError::Dims { .. })
         ));
+    }
+
+    #[test]
+    fn a_link_with_softmax_and_independent_classes_opens_exclusive() {
+        let mut s = AppState::default_scene();
+        s.exclusive = false;
+        s.settings.activation = crate::Activation::Softmax;
+        // Independent classes: both structure and background painted, predictions not
+        // summing to 1.
+        s.labels[[0, 0, 14, 14]] = 1.0;
+        s.pred[[1, 0, 3, 3]] = 0.2;
+        s.pred[[1, 1, 3, 3]] = 0.2;
+        let d = AppState::decode(&s.encode()).unwrap();
+        assert!(d.exclusive, "softmax comes with exclusive classes");
+        // What the controls would have made of it.
+        let mut want = s.clone();
+        crate::ui::set_activation(&mut want, crate::Activation::Softmax).unwrap();
+        assert_eq!(d.labels, want.labels);
+        for b in 0..2 {
+            for i in 0..32 {
+                for j in 0..32 {
+                    let sum: f64 = (0..2).map(|c| d.pred[[b, c, i, j]]).sum();
+                    assert!((sum - 1.0).abs() < 1e-12);
+                }
+            }
+        }
+        assert!(d.pred_on_grid());
+        // The engine accepts it (it refused the link's state before).
+        crate::loss::evaluate_probs(d.loss_labels().view(), d.pred.clone(), &d.settings).unwrap();
+        // A valid page is unchanged by the normalisation.
+        assert_eq!(AppState::decode(&d.encode()).unwrap(), d);
+        // Sigmoid keeps independent classes as they are.
+        s.settings.activation = crate::Activation::Sigmoid;
+        assert_eq!(AppState::decode(&s.encode()).unwrap(), s);
+    }
+
+    #[test]
+    fn exclusive_links_get_one_hot_labels() {
+        let mut s = AppState::blank(1, 3, 8).unwrap();
+        // Two classes painted on one pixel, none on another.
+        s.labels[[0, 1, 0, 0]] = 1.0;
+        s.labels[[0, 2, 0, 0]] = 1.0;
+        s.labels[[0, 0, 1, 1]] = 0.0;
+        let d = AppState::decode(&s.encode()).unwrap();
+        let column =
+            |i: usize, j: usize| -> Vec<f64> { (0..3).map(|c| d.labels[[0, c, i, j]]).collect() };
+        assert_eq!(
+            column(0, 0),
+            vec![0.0, 0.0, 1.0],
+            "the highest painted class wins"
+        );
+        assert_eq!(column(1, 1), vec![1.0, 0.0, 0.0], "no class: background");
+        assert_eq!(column(5, 5), vec![1.0, 0.0, 0.0]);
+        // The same rule as switching to exclusive classes in the controls.
+        let mut want = s.clone();
+        want.exclusive = false;
+        crate::paint::set_exclusive(&mut want, true);
+        assert_eq!(d.labels, want.labels);
+        assert_eq!(d.pred, want.pred);
     }
 
     #[test]

@@ -248,6 +248,34 @@ fn sync_eps_text(field: &HtmlInputElement, msg: &HtmlElement, v: f64, shown: &Ce
     shown.set(Some(v));
 }
 
+/// Adds "n×n" to the size select, in order, unless it is there already.
+fn add_size_option(select: &HtmlSelectElement, n: usize) {
+    let value = n.to_string();
+    let options = select.children();
+    let mut before = None;
+    for k in 0..options.length() {
+        let Some(o) = options.item(k) else { continue };
+        let v = o.get_attribute("value").unwrap_or_default();
+        if v == value {
+            return;
+        }
+        if before.is_none() && v.parse::<usize>().is_ok_and(|m| m > n) {
+            before = Some(o);
+        }
+    }
+    let Ok(o) = dom::text_el("option", "", &format!("{n}×{n}")) else {
+        return;
+    };
+    dom::set_attr(&o, "value", &value);
+    o.set_title("The size of the opened link");
+    if select
+        .insert_before(&o, before.as_ref().map(|b| b.as_ref()))
+        .is_err()
+    {
+        dom::warn("could not offer the link's image size");
+    }
+}
+
 /// Which ε a slider/field edits.
 #[derive(Clone, Copy, PartialEq)]
 enum EpsField {
@@ -1175,6 +1203,10 @@ impl Controls {
         );
         self.undo.set_disabled(!can_undo);
         self.redo.set_disabled(!can_redo);
+        // A link may hold a size between the offered ones (any H = W in 8–128): offer it.
+        if !SIZES.contains(&state.size()) {
+            add_size_option(&self.size_n, state.size());
+        }
         for (s, v) in [
             (&self.size_b, state.batch()),
             (&self.size_c, state.classes()),
