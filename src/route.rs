@@ -161,10 +161,17 @@ pub fn hash_of(state: &AppState) -> String {
 /// The link to show for `state`: `#preset=NAME` while the page is still exactly the
 /// scenario `lesson` (so a lecturer's address bar stays readable), else [`hash_of`].
 pub fn link_of(state: &AppState, lesson: Option<&str>) -> String {
-    match lesson.and_then(scenario) {
-        Some(sc) if is_pristine(state, sc.name) => {
+    let scene = lesson.and_then(scenario).map(|sc| (sc.name, sc.state()));
+    link_with_scene(state, scene.as_ref().map(|(name, s)| (*name, s)))
+}
+
+/// [`link_of`] with the lesson's scene already built (`(name, scene)`), as the app keeps
+/// it while the lesson is open.
+pub fn link_with_scene(state: &AppState, lesson: Option<(&str, &AppState)>) -> String {
+    match lesson {
+        Some((name, scene)) if is_scene(state, scene) => {
             let embed = if state.view.embed { "&embed" } else { "" };
-            format!("#preset={}{embed}", sc.name)
+            format!("#preset={name}{embed}")
         }
         _ => hash_of(state),
     }
@@ -172,11 +179,32 @@ pub fn link_of(state: &AppState, lesson: Option<&str>) -> String {
 
 /// Whether `state` is still exactly the scenario `name`'s scene (embedding aside).
 pub fn is_pristine(state: &AppState, name: &str) -> bool {
-    scenario(name).is_some_and(|sc| {
-        let mut pristine = sc.state();
-        pristine.view.embed = state.view.embed;
-        pristine == *state
-    })
+    scenario(name).is_some_and(|sc| is_scene(state, &sc.state()))
+}
+
+/// Whether `state` is exactly `scene`, embedding aside. Cheap when they differ in size.
+pub fn is_scene(state: &AppState, scene: &AppState) -> bool {
+    // Every field, so a new one cannot be forgotten here.
+    let AppState {
+        settings,
+        separate_eps,
+        exclusive,
+        labels,
+        pred,
+        status,
+        view,
+    } = state;
+    labels.dim() == scene.labels.dim()
+        && *settings == scene.settings
+        && *separate_eps == scene.separate_eps
+        && *exclusive == scene.exclusive
+        && *status == scene.status
+        && crate::state::ViewOptions {
+            embed: scene.view.embed,
+            ..*view
+        } == scene.view
+        && *labels == scene.labels
+        && *pred == scene.pred
 }
 
 #[cfg(test)]
@@ -265,6 +293,35 @@ mod tests {
         assert_eq!(link_of(&s, None), hash_of(&s));
         assert_eq!(link_of(&s, Some("nope")), hash_of(&s));
         assert!(!is_pristine(&s, sc.name) && is_pristine(&sc.state(), sc.name));
+    }
+
+    #[test]
+    fn a_kept_scene_gives_the_same_links() {
+        for sc in &SCENARIOS {
+            let scene = sc.state();
+            let mut s = sc.state();
+            for embed in [false, true] {
+                s.view.embed = embed;
+                assert!(is_scene(&s, &scene), "{}: embedding aside", sc.name);
+                assert_eq!(
+                    link_with_scene(&s, Some((sc.name, &scene))),
+                    link_of(&s, Some(sc.name))
+                );
+            }
+            let mut t = s.clone();
+            t.view.symlog = !t.view.symlog;
+            assert!(
+                !is_scene(&t, &scene),
+                "other view options are part of the scene"
+            );
+            let mut t = s.clone();
+            t.pred[[0, 0, 0, 0]] = 0.5;
+            assert!(!is_scene(&t, &scene));
+            assert_eq!(link_with_scene(&t, Some((sc.name, &scene))), hash_of(&t));
+            let big = crate::paint::resize(&s, 2, 2, 64).unwrap();
+            assert!(!is_scene(&big, &scene));
+            assert_eq!(link_with_scene(&s, None), hash_of(&s));
+        }
     }
 
     #[test]

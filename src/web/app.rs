@@ -209,6 +209,9 @@ pub struct App {
     pub explain: Explain,
     /// The scenario whose text is shown, and the tour step when touring.
     pub lesson: Option<&'static Scenario>,
+    /// The open lesson's own scene, built once when it opens (to tell whether the page
+    /// is still that scene without rebuilding it every frame).
+    lesson_scene: Option<AppState>,
     pub tour: Option<usize>,
     /// The cell whose set the Φ picture, formula and plot (b) show (chosen by a click).
     focus: Option<(usize, usize)>,
@@ -346,6 +349,7 @@ impl App {
             lessons,
             explain,
             lesson: None,
+            lesson_scene: None,
             tour: None,
             focus: None,
             verdicts: Array2::from_elem(state.status.dim(), None),
@@ -488,6 +492,8 @@ impl App {
             Source::Preset(name) => teach::scenario(name),
             _ => None,
         };
+        // A lesson's link holds its own scene.
+        self.lesson_scene = lesson.map(|_| r.state.clone());
         self.load(r.state);
         self.lesson = lesson;
         if lesson.is_none() {
@@ -501,6 +507,7 @@ impl App {
         let Some(sc) = SCENARIOS.get(k) else { return };
         let mut s = sc.state();
         s.view.embed = self.state.view.embed;
+        self.lesson_scene = Some(s.clone());
         self.load(s);
         self.lesson = Some(sc);
         if self.tour.is_some() {
@@ -537,6 +544,7 @@ impl App {
 
     pub fn close_lesson(&mut self) {
         self.lesson = None;
+        self.lesson_scene = None;
         self.tour = None;
         self.dirty.teach = true;
         self.dirty.hash = true;
@@ -555,7 +563,15 @@ impl App {
 
     /// The link of the page as it is now.
     pub fn link(&self) -> String {
-        route::link_of(&self.state, self.lesson.map(|l| l.name))
+        let lesson = self.lesson.zip(self.lesson_scene.as_ref());
+        route::link_with_scene(&self.state, lesson.map(|(l, scene)| (l.name, scene)))
+    }
+
+    /// Whether the page is still the open lesson's own scene.
+    fn pristine(&self) -> bool {
+        self.lesson_scene
+            .as_ref()
+            .is_some_and(|scene| route::is_scene(&self.state, scene))
     }
 
     /// Makes the current link a new browser-history entry (so Back returns to the last
@@ -938,9 +954,7 @@ impl App {
         let mut drew = false;
         if self.dirty.teach {
             // First: the lesson box sits above the grid, so the grid's size depends on it.
-            let pristine = self
-                .lesson
-                .is_some_and(|l| route::is_pristine(&self.state, l.name));
+            let pristine = self.pristine();
             if self.lessons.sync(self.lesson, self.tour, pristine) {
                 self.dirty.layout = true;
             }
