@@ -109,6 +109,8 @@ struct Stroke {
 #[derive(Default)]
 pub struct Dirty {
     pub compute: bool,
+    /// Colour scales only (a view option changed; the evaluation stands).
+    pub rescale: bool,
     /// Per cell (b·C + c).
     pub labels: Vec<bool>,
     pub preds: Vec<bool>,
@@ -132,6 +134,7 @@ impl Dirty {
     fn all(cells: usize) -> Dirty {
         Dirty {
             compute: true,
+            rescale: false,
             labels: vec![true; cells],
             preds: vec![true; cells],
             grad_cells: vec![true; cells],
@@ -382,7 +385,12 @@ impl App {
             self.dirty.grad_cells = vec![true; cells];
         }
         let labels_too = !matches!(change, Change::PredCells(_));
-        if !matches!(change, Change::PredCells(_) | Change::View) {
+        // The loss's labels depend on the painted labels, label statuses and class mode
+        // only: settings, view options and predictions leave them.
+        if !matches!(
+            change,
+            Change::PredCells(_) | Change::View | Change::Settings
+        ) {
             self.y_cache = None;
         }
         if matches!(change, Change::Settings | Change::View) {
@@ -395,17 +403,16 @@ impl App {
         self.dirty.teach = true;
         match change {
             Change::Settings => {
+                // The label views draw the loss's labels, which settings do not change.
                 self.dirty.compute = true;
                 self.dirty.grads = true;
                 self.dirty.readout = true;
                 self.dirty.controls = true;
-                // Labels the loss does not see depend on include_background etc.
-                self.dirty.labels.iter_mut().for_each(|d| *d = true);
             }
             Change::View => {
-                self.dirty.compute = true; // scales depend on view options
+                // Same evaluation; only the colour scales (and which gradient) change.
+                self.dirty.rescale = true;
                 self.dirty.grads = true;
-                self.dirty.readout = true;
                 self.dirty.controls = true;
             }
             Change::Cells(list) | Change::PredCells(list) => {
@@ -647,6 +654,13 @@ impl App {
         }
         self.y_cache = Some(y);
         let old = std::mem::replace(&mut self.eval, next);
+        self.rescale(Some(&old));
+    }
+
+    /// Fits the colour scales to the shown gradient and marks the gradient views whose
+    /// values or scale changed since `old` (the previous evaluation; `None`: only the
+    /// scales are new, e.g. after a view option, whose change marked every view already).
+    fn rescale(&mut self, old: Option<&Result<Evaluation<'static>, String>>) {
         let symlog = self.state.view.symlog;
         let (bn, cn) = (self.state.batch(), self.state.classes());
         let mut scales = vec![Scale { max: 0.0, symlog }; bn * cn];
@@ -679,8 +693,9 @@ impl App {
                     continue;
                 }
                 let same_scale = self.scales.get(k) == Some(&scales[k]);
-                let same_values = match (&old, &self.eval) {
-                    (Ok(o), Ok(n)) if o.grad().dim() == n.grad().dim() => {
+                let same_values = match (old, &self.eval) {
+                    (None, _) => true,
+                    (Some(Ok(o)), Ok(n)) if o.grad().dim() == n.grad().dim() => {
                         let (ov, ou, nv, nu) = if logits {
                             (o.grad(), &o.grad_undefined, n.grad(), &n.grad_undefined)
                         } else {
@@ -919,11 +934,14 @@ impl App {
         if !self.pending.is_empty() {
             self.apply_samples();
         }
-        let computed = self.dirty.compute;
+        let computed = self.dirty.compute || self.dirty.rescale;
         if self.dirty.compute {
             self.recompute();
             self.dirty.compute = false;
+        } else if self.dirty.rescale {
+            self.rescale(None);
         }
+        self.dirty.rescale = false;
         let t1 = dom::now();
         let mut drew = self.draw();
         // The plots take ~10 ms: after a recompute they wait for the next frame, so the

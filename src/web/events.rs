@@ -43,9 +43,13 @@ fn pointer(e: &Event) -> Option<PointerEvent> {
     e.dyn_ref::<PointerEvent>().cloned()
 }
 
+/// Sets the hovered pixel. Compared by pixel, not by the pointer's fractional position:
+/// a move within one pixel changes nothing shown (the formula, the hover line, markers).
 fn set_hover(h: Option<Hover>) {
     with_app(|a| {
-        if a.hover != h {
+        let n = a.state.size();
+        let at = |h: Option<Hover>| h.map(|h| (h.view, h.b, h.c, h.pixel(n)));
+        if at(a.hover) != at(h) {
             a.hover = h;
             a.dirty.hover = true;
             schedule();

@@ -25,6 +25,17 @@ const PLOT_ASPECT: f64 = 0.66;
 const PLOT_MIN_WIDTH: u32 = 420;
 const PLOT_MAX_WIDTH: u32 = 900;
 
+/// What the Φ picture and its caption show.
+#[derive(Clone, Copy, PartialEq)]
+struct PhiKey {
+    phi: crate::phi::Phi,
+    batch: usize,
+    classes: usize,
+    include_background: bool,
+    selected: Option<usize>,
+    computed: bool,
+}
+
 pub struct Explain {
     phi_box: HtmlElement,
     phi_caption: HtmlElement,
@@ -36,6 +47,7 @@ pub struct Explain {
     /// Caveats under plots (a), (b), (c): where the plot does not show the current settings.
     notes: [HtmlElement; 3],
     last_svg: RefCell<String>,
+    last_phi: RefCell<Option<PhiKey>>,
     last_formula: RefCell<String>,
 }
 
@@ -139,6 +151,7 @@ impl Explain {
                 need("note-empty-push")?,
             ],
             last_svg: RefCell::new(String::new()),
+            last_phi: RefCell::new(None),
             last_formula: RefCell::new(String::new()),
         })
     }
@@ -146,6 +159,20 @@ impl Explain {
     /// The Φ picture with the selected set drawn bold, and its caption.
     pub fn phi(&self, state: &AppState, eval: Option<&Evaluation>, selected: Option<usize>) {
         let st = &state.settings;
+        // The picture and caption follow from these alone (the sets are Φ's partition of
+        // the cells in the loss).
+        let key = PhiKey {
+            phi: st.phi,
+            batch: state.batch(),
+            classes: state.classes(),
+            include_background: st.include_background,
+            selected,
+            computed: eval.is_some(),
+        };
+        if *self.last_phi.borrow() == Some(key) {
+            return;
+        }
+        *self.last_phi.borrow_mut() = Some(key);
         let svg = phi_svg(
             st.phi,
             state.batch(),

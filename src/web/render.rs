@@ -91,6 +91,18 @@ pub struct GridView {
     grad_heads: Vec<HtmlElement>,
     class_heads: Vec<HtmlElement>,
     shown: RefCell<Shown>,
+    /// What each cell's verdict badge says (b·C + c).
+    badges: RefCell<Vec<Option<BadgeKey>>>,
+}
+
+/// Everything a verdict badge shows.
+#[derive(Clone, Copy, PartialEq)]
+struct BadgeKey {
+    verdict: Option<CellVerdict>,
+    status: LabelStatus,
+    /// The reference push's bits (its sentence is in the tooltip).
+    reference: u64,
+    logits: bool,
 }
 
 fn make_view(kind: ViewKind, b: usize, c: usize, n: usize) -> JsResult<View> {
@@ -364,6 +376,7 @@ impl GridView {
             grad_heads,
             class_heads,
             shown: RefCell::new(Shown::default()),
+            badges: RefCell::new(Vec::new()),
         })
     }
 
@@ -495,15 +508,30 @@ impl GridView {
         logits: bool,
     ) {
         let rule = threshold_sentence(reference);
+        let mut shown = self.badges.borrow_mut();
+        shown.resize(self.b * self.c, None);
         for b in 0..self.b {
             for c in 0..self.c {
                 let Some(cell) = self.cell(b, c) else {
                     continue;
                 };
+                let cv = v.get((b, c)).copied().flatten();
+                let status = state.status.get((b, c)).copied().unwrap_or_default();
+                // Rewrite a badge only when what it says changed.
+                let key = BadgeKey {
+                    verdict: cv,
+                    status,
+                    reference: reference.to_bits(),
+                    logits,
+                };
+                let slot = &mut shown[b * self.c + c];
+                if *slot == Some(key) {
+                    continue;
+                }
+                *slot = Some(key);
                 let badge = &cell.badge;
-                match v.get((b, c)).copied().flatten() {
+                match cv {
                     Some(cv) => {
-                        let status = state.status.get((b, c)).copied().unwrap_or_default();
                         dom::set_text(badge, &cv.badge());
                         dom::set_data(badge, "verdict", cv.verdict.code());
                         dom::set_data(badge, "correct", if cv.correct { "true" } else { "false" });
