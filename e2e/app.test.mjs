@@ -14,6 +14,8 @@ import {
   stroke,
   settle,
   assertLossMatchesNative,
+  viewGeometry,
+  pixelCentre,
 } from './helpers.mjs';
 
 let browser;
@@ -110,6 +112,41 @@ test('Ctrl+Z undoes a stroke and Ctrl+Shift+Z redoes it', async () => {
   await page.keyboard.press('Control+Shift+z');
   assert.equal(await waitLossChange(page, loss0, 'Ctrl+Shift+Z'), loss1, 'redo restores the new loss');
   assert.deepEqual(await cliInput(page), input1, 'redo restores the stroke');
+  assertNoProblems(problems);
+  await page.close();
+});
+
+test('a cancelled stroke (pointercancel) is undone, not kept', async () => {
+  const { page, problems } = await openApp(browser.context);
+  const loss0 = await shownLoss(page);
+  const input0 = await cliInput(page);
+  await page.evaluate(() => {
+    document.addEventListener('pointerdown', (e) => (window.__pid = e.pointerId), { capture: true });
+  });
+  for (const testid of ['label-0-1', 'pred-0-1']) {
+    const geom = await viewGeometry(page, testid);
+    const pts = STROKE.map(([i, j]) => pixelCentre(geom, i, j));
+    await page.mouse.move(pts[0].x, pts[0].y);
+    await page.mouse.down();
+    for (const p of pts.slice(1)) await page.mouse.move(p.x, p.y, { steps: 4 });
+    await settle(page);
+    assert.notEqual(await shownLoss(page), loss0, `${testid}: the partial stroke shows while painting`);
+    // The system takes the pointer away (e.g. a touch turned into a scroll).
+    await geom.loc.evaluate((el) =>
+      el.dispatchEvent(new PointerEvent('pointercancel', { pointerId: window.__pid, bubbles: true })),
+    );
+    await settle(page);
+    await page.mouse.up();
+    await settle(page);
+    assert.equal(await shownLoss(page), loss0, `${testid}: the loss is back`);
+    assert.deepEqual(await cliInput(page), input0, `${testid}: the tensors are back`);
+    assert.equal(await page.isDisabled('#undo'), true, `${testid}: nothing to undo`);
+  }
+  // A normal stroke afterwards still works and is one undo step.
+  await stroke(page, 'label-0-1', STROKE);
+  const loss1 = await waitLossChange(page, loss0, 'a stroke after the cancelled ones');
+  await page.keyboard.press('Control+z');
+  assert.equal(await waitLossChange(page, loss1, 'Ctrl+Z'), loss0);
   assertNoProblems(problems);
   await page.close();
 });

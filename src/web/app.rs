@@ -6,7 +6,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use ndarray::{Array2, Array4};
+use ndarray::{s, Array2, Array3, Array4};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -92,10 +92,12 @@ pub enum Sample {
         j: f64,
     },
     Up,
+    /// The system took the pointer away (pointercancel): undo the partial stroke.
+    Cancel,
 }
 
 /// The stroke in progress.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Stroke {
     layer: Layer,
     b: usize,
@@ -103,6 +105,9 @@ struct Stroke {
     last: (f64, f64),
     erase: bool,
     changed: bool,
+    /// Image b's labels and predictions before the stroke (a stroke only touches its own
+    /// image), to restore them if the stroke is cancelled.
+    before: (Array3<f64>, Array3<f64>),
 }
 
 /// What must be redone in the next frame.
@@ -756,6 +761,10 @@ impl App {
                     self.selected = (layer, b, c);
                     self.dirty.controls = true;
                     self.history.begin(&self.state);
+                    let before = (
+                        self.state.labels.slice(s![b, .., .., ..]).to_owned(),
+                        self.state.pred.slice(s![b, .., .., ..]).to_owned(),
+                    );
                     let changed = tools::stroke(
                         &mut self.state,
                         &self.tool,
@@ -778,13 +787,16 @@ impl App {
                         last: (i, j),
                         erase,
                         changed: any,
+                        before,
                     });
                     if any {
                         self.changed(change);
                     }
                 }
                 Sample::Move { i, j } => {
-                    let Some(mut st) = self.stroke else { continue };
+                    let Some(mut st) = self.stroke.take() else {
+                        continue;
+                    };
                     let changed = tools::stroke(
                         &mut self.state,
                         &self.tool,
@@ -810,8 +822,36 @@ impl App {
                         self.finish_stroke(st);
                     }
                 }
+                Sample::Cancel => {
+                    if let Some(st) = self.stroke.take() {
+                        self.cancel_stroke(st);
+                    }
+                }
             }
         }
+    }
+
+    /// Puts image b back as it was before the stroke; the history keeps nothing of it.
+    fn cancel_stroke(&mut self, st: Stroke) {
+        self.history.cancel();
+        let b = st.b;
+        let (labels, pred) = st.before;
+        if st.changed
+            && b < self.state.batch()
+            && labels.dim() == self.state.labels.slice(s![b, .., .., ..]).dim()
+        {
+            self.state
+                .labels
+                .slice_mut(s![b, .., .., ..])
+                .assign(&labels);
+            self.state.pred.slice_mut(s![b, .., .., ..]).assign(&pred);
+            let cells = (0..self.state.classes()).map(|c| (b, c)).collect();
+            self.changed(match st.layer {
+                Layer::Pred => Change::PredCells(cells),
+                Layer::Label => Change::Cells(cells),
+            });
+        }
+        self.dirty.controls = true;
     }
 
     fn finish_stroke(&mut self, st: Stroke) {

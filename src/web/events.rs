@@ -117,7 +117,15 @@ pub fn wire() {
         }
     };
     dom::on(&grid, "pointerup", end);
-    dom::on(&grid, "pointercancel", end);
+    // The system took the pointer (a scroll gesture, a palm, the window lost it): the
+    // stroke was not meant, so it is undone rather than kept.
+    dom::on(&grid, "pointercancel", |ev| {
+        let Some(e) = pointer(&ev) else { return };
+        if ACTIVE.with(|a| a.get()) == Some(e.pointer_id()) {
+            ACTIVE.with(|a| a.set(None));
+            with_app(|a| a.push_sample(Sample::Cancel));
+        }
+    });
     dom::on(&grid, "lostpointercapture", end);
     dom::on(&grid, "pointerleave", |ev| {
         if let Some(e) = pointer(&ev) {
