@@ -731,10 +731,6 @@ impl App {
         schedule();
     }
 
-    pub fn stroking(&self) -> bool {
-        self.stroke.is_some()
-    }
-
     /// Applies the queued pointer samples to the state.
     fn apply_samples(&mut self) {
         let samples = std::mem::take(&mut self.pending);
@@ -1109,13 +1105,7 @@ impl App {
             let selected = self.selected_set();
             let grid = self.grid.as_ref();
             if let Some(grid) = grid {
-                grid.show_hover(
-                    &self.state,
-                    self.eval.as_ref().ok(),
-                    hover,
-                    &self.tool,
-                    selected,
-                );
+                grid.show_hover(self.eval.as_ref().ok(), hover, &self.tool, selected);
             }
             self.draw_formula(selected);
             let value = hover.and_then(|h| {

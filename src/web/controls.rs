@@ -356,7 +356,6 @@ fn wire_eps(
             }
             Err(e) => {
                 // Keep the typed text so it can be corrected; the state is unchanged.
-                let _ = a;
                 dom::set_text(&msg, &e);
                 dom::toggle_class(&t, "invalid", true);
             }
@@ -413,12 +412,11 @@ impl Controls {
         dom::append(&loss, &monai)?;
 
         let r = row(&loss, "phi-row")?;
-        let phi_label = labelled(
+        labelled(
             &r,
             "Reduction sets Φ",
             "Which (image, class) cells are summed together before dividing (PAPER §1)",
         )?;
-        let _ = phi_label;
         let phi_grid = dom::el("div", "phi-buttons")?;
         dom::append(&r, &phi_grid)?;
         let mut phi = Vec::new();

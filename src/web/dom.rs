@@ -24,10 +24,6 @@ pub fn now() -> f64 {
         .unwrap_or(0.0)
 }
 
-pub fn log(msg: &str) {
-    web_sys::console::log_1(&JsValue::from_str(msg));
-}
-
 pub fn warn(msg: &str) {
     web_sys::console::warn_1(&JsValue::from_str(msg));
 }

@@ -14,7 +14,7 @@ use crate::presets::{monai_equivalent, monai_sentence};
 use crate::state::{AppState, LabelStatus};
 use crate::Activation;
 
-use super::app::{Hover, Notice, ViewKind};
+use super::app::{Hover, Notice};
 use super::dom::{self, JsResult};
 
 pub struct Readout {
@@ -386,11 +386,7 @@ impl Readout {
             Some(g) if g > 0.0 => format!(" → descent lowers {what}"),
             _ => String::new(),
         };
-        let where_ = match h.view {
-            ViewKind::Label | ViewKind::Pred | ViewKind::Grad => {
-                format!("image {}, class {}, pixel ({i}, {j})", h.b, h.c)
-            }
-        };
+        let where_ = format!("image {}, class {}, pixel ({i}, {j})", h.b, h.c);
         let set_text = set
             .map(|k| format!(" · set φ{}", k + 1))
             .unwrap_or_default();

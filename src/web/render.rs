@@ -666,7 +666,6 @@ impl GridView {
     /// with no hover, of the selected set), and the brush outline on a paintable view.
     pub fn show_hover(
         &self,
-        state: &AppState,
         eval: Option<&Evaluation>,
         hover: Option<Hover>,
         tool: &Tool,
@@ -741,14 +740,12 @@ impl GridView {
                 }
             }
         }
-        let _ = state;
         *self.shown.borrow_mut() = next;
     }
 }
 
 /// The gradient colour legend: a bar, numeric ticks and the words.
 pub struct Legend {
-    bar: HtmlCanvasElement,
     ctx: Option<CanvasRenderingContext2d>,
     ticks: HtmlElement,
     neg: HtmlElement,
@@ -790,7 +787,6 @@ impl Legend {
         let note = dom::el("div", "legend-note")?;
         dom::append(&root, &note)?;
         Ok(Legend {
-            bar,
             ctx,
             ticks,
             neg,
@@ -817,7 +813,6 @@ impl Legend {
                 let _ = ctx.put_image_data(&img, 0.0, 0.0);
             }
         }
-        let _ = &self.bar;
         self.ticks.set_inner_html("");
         for (t, label) in scale.ticks() {
             if let Ok(s) = dom::text_el("span", "tick", &label) {
