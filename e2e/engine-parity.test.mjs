@@ -155,3 +155,98 @@ test('ε typed at machine speed on a large page is taken as typed', async () => 
   assertNoProblems(problems);
   await page.close();
 });
+
+/** Up to three pixels of cell (b, c): one with y = 1, one with y = 0, one with 0 < ỹ < 1. */
+function samplePixels(input, b, c) {
+  const [, , H, W] = input.shape;
+  const picks = [];
+  const want = [
+    (y) => y === 1,
+    (y) => y === 0,
+    (y, p) => p > 0.05 && p < 0.95,
+  ];
+  for (const ok of want) {
+    let found = null;
+    for (let i = 0; i < H && !found; i++) {
+      for (let j = 0; j < W; j++) {
+        const k = flatIndex(input.shape, b, c, i, j);
+        if (ok(input.y[k], input.pred[k])) {
+          found = [i, j];
+          break;
+        }
+      }
+    }
+    if (found) picks.push(found);
+  }
+  return picks;
+}
+
+const gradAt = (page, b, c, i, j) => page.evaluate(([b, c, i, j]) => window.diceDebug.gradAt(b, c, i, j), [b, c, i, j]);
+
+test('with an activation the shown gradient is ∂L/∂z by the chain rule, ∂L/∂ỹ with the logit view off', async () => {
+  const { page, problems } = await openApp(browser.context);
+  await setEps(page, '1e-7');
+  for (const act of ['sigmoid', 'softmax']) {
+    await page.selectOption('#activation', act);
+    await page.waitForFunction((a) => document.querySelector('#loss-sub')?.textContent.includes(a), act, { timeout: 5_000 });
+    await settle(page);
+    if (!(await page.isChecked('#logit-grad'))) await page.check('#logit-grad');
+    await settle(page);
+    assert.match(await page.locator('.col-head .sub-head').nth(2).innerText(), /∂L\/∂z/, `${act}: the views say ∂L/∂z`);
+    // The page feeds probabilities: the CLI gives ∂L/∂ỹ (grad_prob) for them.
+    const input = await cliInput(page);
+    assert.equal(input.activation, 'none');
+    const native = nativeEval(input);
+    const [B, C] = input.shape;
+    let checked = 0;
+    for (let b = 0; b < B; b++) {
+      for (let c = 0; c < C; c++) {
+        for (const [i, j] of samplePixels(input, b, c)) {
+          const k = flatIndex(input.shape, b, c, i, j);
+          const p = input.pred[k];
+          const g = native.grad_prob[k];
+          let want;
+          if (act === 'sigmoid') {
+            want = g * (p * (1 - p));
+          } else {
+            // ∂L/∂z_c = ỹ_c·(g_c − Σ_k ỹ_k g_k), summed in class order like the engine.
+            let dot = 0;
+            for (let kc = 0; kc < C; kc++) {
+              const kk = flatIndex(input.shape, b, kc, i, j);
+              dot += native.grad_prob[kk] * input.pred[kk];
+            }
+            want = p * (g - dot);
+          }
+          const shown = await gradAt(page, b, c, i, j);
+          assert.equal(typeof shown, 'number', `${act} (${b},${c},${i},${j}): gradAt is ${shown}`);
+          assertClose(shown, want, 1e-12, `${act}: ∂L/∂z at (${b},${c},${i},${j}), ỹ = ${p}`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked >= 8, `${act}: ${checked} pixels checked`);
+    // The verdicts judge ∂DL/∂ỹ, and the badge and legend say so.
+    const tip = await page.getAttribute('[data-testid="verdict-0-1"]', 'title');
+    assert.match(tip, /judged on ∂DL\/∂ỹ.*not the ∂L\/∂z the gradient view shows/, tip);
+    assert.match(await page.locator('.legend-note').innerText(), /judged on ∂DL\/∂ỹ.*not on the ∂L\/∂z/);
+
+    // The logit view off: the probabilities' gradient, as the engine gives it.
+    await page.uncheck('#logit-grad');
+    await settle(page);
+    assert.match(await page.locator('.col-head .sub-head').nth(2).innerText(), /∂L\/∂ỹ/);
+    for (let b = 0; b < B; b++) {
+      for (let c = 0; c < C; c++) {
+        for (const [i, j] of samplePixels(input, b, c)) {
+          const k = flatIndex(input.shape, b, c, i, j);
+          assertClose(await gradAt(page, b, c, i, j), native.grad_prob[k], 1e-12, `${act}, logit view off: ∂L/∂ỹ at (${b},${c},${i},${j})`);
+        }
+      }
+    }
+    assert.doesNotMatch(await page.getAttribute('[data-testid="verdict-0-1"]', 'title'), /∂L\/∂z/);
+    await page.check('#logit-grad');
+    await settle(page);
+    await assertLossMatchesNative(page, `activation ${act}`);
+  }
+  assertNoProblems(problems);
+  await page.close();
+});
