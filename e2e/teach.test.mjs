@@ -227,6 +227,8 @@ test('the label views and the hover line show the labels the loss sees', async (
   assert.match(await hoverAt('label-1-1'), /hidden truth 1, loss sees y = 0/);
   const line = await hoverAt('label-1-0');
   assert.match(line, /: y = 1 \(painted 0/, line);
+  // Background is excluded in this lesson: no gradient, said in words rather than "0".
+  assert.match(line, /∂L\/∂ỹ = none \(class not in the loss\)/, line);
   assertNoProblems(problems);
   await page.close();
 });

@@ -371,6 +371,9 @@ impl Readout {
             }
         };
         let d = if logits { "∂L/∂z" } else { "∂L/∂ỹ" };
+        // An excluded class's gradient is an exact 0 in the tensor: say why, not "0".
+        let excluded = set.is_none() && eval.is_some();
+        let grad = grad.filter(|_| !excluded);
         let g_text = match (grad, set, eval) {
             (Some(g), _, _) => num(g),
             (None, None, Some(_)) => "none (class not in the loss)".to_string(),
