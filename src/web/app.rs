@@ -1108,17 +1108,16 @@ impl App {
                 grid.show_hover(self.eval.as_ref().ok(), hover, &self.tool, selected);
             }
             self.draw_formula(selected);
-            let value = hover.and_then(|h| {
+            let pointed = hover.map(|h| {
                 let (i, j) = h.pixel(self.state.size());
-                self.grad_at(h.b, h.c, i, j).map(|g| (h, g))
+                (h, self.grad_at(h.b, h.c, i, j))
             });
             let logits = self.shown_grad().is_some_and(|g| g.logits);
             self.readout.hover(
                 &self.state,
                 self.y_cache.as_ref(),
                 self.eval.as_ref().ok(),
-                hover,
-                value.map(|(_, g)| g),
+                pointed,
                 logits,
                 selected,
             );

@@ -314,17 +314,19 @@ impl Readout {
     }
 
     /// The hover line, and the hovered pixel's set row highlighted (else the selected
-    /// set's).
+    /// set's). `pointed`: the hovered pixel and the gradient the views show there (`None`
+    /// where it has no value); `logits`: that gradient is ∂L/∂z.
     pub fn hover(
         &self,
         state: &AppState,
         y_loss: Option<&Array4<f64>>,
         eval: Option<&Evaluation>,
-        hover: Option<Hover>,
-        grad: Option<f64>,
+        pointed: Option<(Hover, Option<f64>)>,
         logits: bool,
         selected: Option<usize>,
     ) {
+        let hover = pointed.map(|(h, _)| h);
+        let grad = pointed.and_then(|(_, g)| g);
         let set =
             hover.and_then(|h| eval.and_then(|e| e.cell_set.get((h.b, h.c)).copied().flatten()));
         let lit = set.or(selected);
