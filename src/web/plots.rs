@@ -14,6 +14,17 @@ use crate::phi::Phi;
 
 type Area = DrawingArea<CanvasBackend, Shift>;
 
+/// The frame every main chart shares: margins and room for the axis labels.
+fn chart_frame(area: &Area) -> ChartBuilder<'_, '_, CanvasBackend> {
+    let mut b = ChartBuilder::on(area);
+    b.margin_top(12)
+        .margin_bottom(8)
+        .margin_right(16)
+        .x_label_area_size(56)
+        .y_label_area_size(72);
+    b
+}
+
 const FONT: &str = "sans-serif";
 const TICK_PX: u32 = 16;
 const DESC_PX: u32 = 18;
@@ -198,12 +209,7 @@ pub fn loss_vs_eps(
     let err = |e: DrawingAreaErrorKind<_>| e.to_string();
     let grid = eps_grid();
     let (x0, x1) = (grid[0], grid[grid.len() - 1]);
-    let mut chart = ChartBuilder::on(&right)
-        .margin_top(12)
-        .margin_bottom(8)
-        .margin_right(16)
-        .x_label_area_size(56)
-        .y_label_area_size(72)
+    let mut chart = chart_frame(&right)
         .build_cartesian_2d((x0..x1).log_scale(), y_range.0..y_range.1)
         .map_err(err)?;
     let step = decade_step(x0, x1);
@@ -275,12 +281,7 @@ pub fn push_vs_eps(
     let err = |e: DrawingAreaErrorKind<_>| e.to_string();
     let grid = eps_grid();
     let (x0, x1) = (grid[0], grid[grid.len() - 1]);
-    let mut chart = ChartBuilder::on(&right)
-        .margin_top(12)
-        .margin_bottom(8)
-        .margin_right(16)
-        .x_label_area_size(56)
-        .y_label_area_size(72)
+    let mut chart = chart_frame(&right)
         .build_cartesian_2d((x0..x1).log_scale(), (y_range.0..y_range.1).log_scale())
         .map_err(err)?;
     let (xs, ys) = (decade_step(x0, x1), decade_step(y_range.0, y_range.1));
@@ -354,12 +355,7 @@ pub fn empty_push(
         grid.iter()
             .filter_map(move |&v| empty_set_push(v, e, n_sets))
     }));
-    let mut chart = ChartBuilder::on(&root)
-        .margin_top(12)
-        .margin_bottom(8)
-        .margin_right(16)
-        .x_label_area_size(56)
-        .y_label_area_size(72)
+    let mut chart = chart_frame(&root)
         .build_cartesian_2d((x0..x1).log_scale(), (y_range.0..y_range.1).log_scale())
         .map_err(err)?;
     let ys = decade_step(y_range.0, y_range.1);
