@@ -36,12 +36,14 @@
 use ndarray::{Array2, Array4, ArrayView2};
 
 use crate::activation::Activation;
-use crate::state::{check_dims, quantize, AppState, LabelStatus, StateError, PRED_LEVELS};
+use crate::state::{
+    apportion, check_dims, normalise_levels, quantize, AppState, LabelStatus, StateError, LEVELS,
+    PRED_LEVELS,
+};
 
 /// The (b, c) cells an operation changed, sorted, without repeats.
 pub type Cells = Vec<(usize, usize)>;
 
-const LEVELS: i64 = PRED_LEVELS as i64;
 /// Finite coordinates beyond this are clamped to it (a pointer is never that far away).
 const COORD_LIMIT: f64 = 1e9;
 
@@ -177,34 +179,6 @@ fn put(arr: &mut Array4<f64>, idx: [usize; 4], v: f64, tr: &mut Tracker) {
     }
 }
 
-/// Splits `total` levels among entries in proportion to `weights` (negative weights count
-/// as 0): floors plus largest remainders, ties to the lower index. All-zero weights get 0.
-fn apportion(weights: &[i64], total: i64) -> Vec<i64> {
-    let total = total.max(0);
-    let sum: i128 = weights.iter().map(|&w| i128::from(w.max(0))).sum();
-    if sum == 0 {
-        return vec![0; weights.len()];
-    }
-    let mut out = Vec::with_capacity(weights.len());
-    let mut rems = Vec::with_capacity(weights.len());
-    for &w in weights {
-        let p = i128::from(w.max(0)) * i128::from(total);
-        out.push((p / sum) as i64);
-        rems.push(p % sum);
-    }
-    let mut short = total - out.iter().sum::<i64>();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by(|&a, &b| rems[b].cmp(&rems[a]));
-    for &k in order.iter().cycle().take(2 * weights.len()) {
-        if short <= 0 {
-            break;
-        }
-        out[k] += 1;
-        short -= 1;
-    }
-    out
-}
-
 /// Sets class `c` of a level column to `k` and rescales the others proportionally to sum
 /// to LEVELS − k (all-zero others: everything to class 0, or evenly if c = 0).
 fn set_class_level(col: &mut [i64], c: usize, k: i64) {
@@ -248,24 +222,6 @@ fn complement_background(col: &mut [i64], keep: Option<usize>) {
     for (&j, s) in idx.iter().zip(apportion(&weights, LEVELS - fixed)) {
         col[j] = s;
     }
-}
-
-/// Makes a level column sum to LEVELS: unchanged if it does, background if it is empty,
-/// proportional otherwise.
-fn normalise_levels(col: &mut [i64]) {
-    for v in col.iter_mut() {
-        *v = (*v).clamp(0, LEVELS);
-    }
-    let sum: i64 = col.iter().sum();
-    if sum == LEVELS {
-        return;
-    }
-    if sum == 0 {
-        col[0] = LEVELS;
-        return;
-    }
-    let out = apportion(col, LEVELS);
-    col.copy_from_slice(&out);
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -412,32 +412,62 @@ impl AppState {
     }
 }
 
-/// Scales `column` to sum to 1 on the 1e-4 grid; all-zero columns become (1, 0, …).
-pub fn normalised_levels(column: &[f64]) -> Vec<f64> {
-    let total: f64 = column.iter().map(|v| v.max(0.0)).sum();
-    let target = PRED_LEVELS as i64;
-    if total <= 0.0 {
-        let mut out = vec![0.0; column.len()];
-        if let Some(first) = out.first_mut() {
-            *first = 1.0;
-        }
-        return out;
+/// Integer prediction levels: value = level / PRED_LEVELS.
+pub(crate) const LEVELS: i64 = PRED_LEVELS as i64;
+
+/// Splits `total` levels among entries in proportion to `weights` (negative weights count
+/// as 0): floors plus largest remainders, ties to the lower index. All-zero weights get 0.
+pub(crate) fn apportion(weights: &[i64], total: i64) -> Vec<i64> {
+    let total = total.max(0);
+    let sum: i128 = weights.iter().map(|&w| i128::from(w.max(0))).sum();
+    if sum == 0 {
+        return vec![0; weights.len()];
     }
-    let exact: Vec<f64> = column
-        .iter()
-        .map(|v| v.max(0.0) / total * PRED_LEVELS)
-        .collect();
-    let mut levels: Vec<i64> = exact.iter().map(|e| e.floor() as i64).collect();
-    let mut short = target - levels.iter().sum::<i64>();
-    let mut order: Vec<usize> = (0..column.len()).collect();
-    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));
-    for &k in order.iter().cycle().take(column.len() * 2) {
+    let mut out = Vec::with_capacity(weights.len());
+    let mut rems = Vec::with_capacity(weights.len());
+    for &w in weights {
+        let p = i128::from(w.max(0)) * i128::from(total);
+        out.push((p / sum) as i64);
+        rems.push(p % sum);
+    }
+    let mut short = total - out.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| rems[b].cmp(&rems[a]));
+    for &k in order.iter().cycle().take(2 * weights.len()) {
         if short <= 0 {
             break;
         }
-        levels[k] += 1;
+        out[k] += 1;
         short -= 1;
     }
+    out
+}
+
+/// Makes a level column sum to LEVELS: unchanged if it does, background if it is empty,
+/// proportional otherwise.
+pub(crate) fn normalise_levels(col: &mut [i64]) {
+    for v in col.iter_mut() {
+        *v = (*v).clamp(0, LEVELS);
+    }
+    let sum: i64 = col.iter().sum();
+    if sum == LEVELS {
+        return;
+    }
+    if sum == 0 {
+        col[0] = LEVELS;
+        return;
+    }
+    let out = apportion(col, LEVELS);
+    col.copy_from_slice(&out);
+}
+
+/// Scales `column` to sum to 1 on the 1e-4 grid; all-zero columns become (1, 0, …).
+pub fn normalised_levels(column: &[f64]) -> Vec<f64> {
+    let mut levels: Vec<i64> = column
+        .iter()
+        .map(|&v| (quantize(v) * PRED_LEVELS).round() as i64)
+        .collect();
+    normalise_levels(&mut levels);
     levels.into_iter().map(|k| k as f64 / PRED_LEVELS).collect()
 }
 
