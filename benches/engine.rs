@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion, Throughput};
-use dice_playground::loss::{all_cell_sums, reduce_sets};
+use dice_playground::engine::loss::{all_cell_sums, reduce_sets};
 use dice_playground::{evaluate, Activation, DiceSettings, Phi};
 use ndarray::{s, Array4, ArrayView4, Zip};
 

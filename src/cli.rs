@@ -6,11 +6,11 @@ use ndarray::{Array4, ArrayView4};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::activation::Activation;
-use crate::error::DiceError;
-use crate::loss::{evaluate, DiceSettings, Evaluation};
-use crate::phi::Phi;
-use crate::presets::framework_preset;
+use crate::engine::activation::Activation;
+use crate::engine::error::DiceError;
+use crate::engine::loss::{evaluate, DiceSettings, Evaluation};
+use crate::engine::phi::Phi;
+use crate::engine::presets::framework_preset;
 
 /// The fields `Input` reads; others are ignored with a warning (scripts often carry
 /// their own metadata along).
@@ -79,7 +79,7 @@ impl Input {
 }
 
 fn preset_names() -> String {
-    crate::presets::FRAMEWORK_PRESETS
+    crate::engine::presets::FRAMEWORK_PRESETS
         .iter()
         .map(|p| p.name)
         .collect::<Vec<_>>()

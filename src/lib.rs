@@ -1,29 +1,28 @@
 //! Dice Loss Playground.
 //!
-//! The numeric core (`phi`, `activation`, `loss`, `presets`) knows nothing of the browser;
-//! `cli` is its JSON front end. The browser app lives in `web` and is only compiled for
-//! wasm32.
+//! The crate is layered, and each layer only uses the ones above it:
+//!
+//! - [`engine`]: the numeric core — reduction sets Φ, activations, the Dice loss and its
+//!   exact gradient, framework presets. Plain Rust on `ndarray`, no browser types.
+//! - [`cli`]: the JSON front end of the engine (the `dice` binary).
+//! - [`page`]: the page model — the state a page shows, its link codec, undo history,
+//!   painting, the lessons, and the one `update(model, msg)` that every user action goes
+//!   through. Plain Rust, tested natively.
+//! - [`present`]: how numbers and data look — number formatting, colours, the formula,
+//!   the Φ diagram, the plot curves. Plain Rust, tested natively.
+//! - `web`: the browser (wasm32 only) — DOM views that draw the model and turn events
+//!   into messages.
+//!
+//! The science the code relies on is written up in `docs/science.md`.
 
-pub mod activation;
 pub mod cli;
-pub mod colormap;
-pub mod curves;
-pub mod diagram;
-pub mod error;
-pub mod formula;
-pub mod history;
-pub mod loss;
-pub mod paint;
-pub mod phi;
-pub mod presets;
-pub mod route;
-pub mod state;
-pub mod teach;
-pub mod ui;
+pub mod engine;
+pub mod page;
+pub mod present;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-pub use activation::Activation;
-pub use error::DiceError;
-pub use loss::{evaluate, evaluate_probs, DiceSettings, Evaluation, SetReport, Undefined};
-pub use phi::Phi;
+pub use engine::activation::Activation;
+pub use engine::error::DiceError;
+pub use engine::loss::{evaluate, evaluate_probs, DiceSettings, Evaluation, SetReport, Undefined};
+pub use engine::phi::Phi;

@@ -11,7 +11,7 @@
 //! All images below are 2×2 (4 pixels) unless said otherwise; arrays are written in
 //! B, C, H, W order.
 
-use dice_playground::loss::Undefined;
+use dice_playground::engine::loss::Undefined;
 use dice_playground::{
     evaluate, evaluate_probs, Activation, DiceError, DiceSettings, Evaluation, Phi,
 };

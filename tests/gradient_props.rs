@@ -46,7 +46,7 @@
 //!
 //! `PROPTEST_CASES=5000` runs more cases; `FD_STATS=1` prints every check's terms.
 
-use dice_playground::loss::Undefined;
+use dice_playground::engine::loss::Undefined;
 use dice_playground::{evaluate, Activation, DiceSettings, Evaluation, Phi};
 use ndarray::{Array4, Axis};
 use proptest::prelude::*;

@@ -206,7 +206,7 @@ fn fixture_covers_every_combination() {
             }
         }
     }
-    for p in dice_playground::presets::FRAMEWORK_PRESETS {
+    for p in dice_playground::engine::presets::FRAMEWORK_PRESETS {
         assert!(presets.contains(p.name), "no case for preset {}", p.name);
     }
     assert!(

@@ -10,12 +10,12 @@ use ndarray::{s, Array2, Array3, Array4};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::colormap::Scale;
-use crate::formula::Pixel;
-use crate::loss::{evaluate_probs, Evaluation};
-use crate::route::{self, Route, Source};
-use crate::state::{AppState, LabelStatus};
-use crate::teach::{self, CellVerdict, Scenario, SCENARIOS};
+use crate::engine::loss::{evaluate_probs, Evaluation};
+use crate::page::route::{self, Route, Source};
+use crate::page::state::{AppState, LabelStatus};
+use crate::page::teach::{self, CellVerdict, Scenario, SCENARIOS};
+use crate::present::colormap::Scale;
+use crate::present::formula::Pixel;
 
 use super::controls::Controls;
 use super::dom;
@@ -750,7 +750,7 @@ impl App {
                     if b >= self.state.batch() || c >= self.state.classes() {
                         continue;
                     }
-                    if let Some(why) = crate::ui::paint_refusal(&self.state, layer, b, c) {
+                    if let Some(why) = crate::page::ui::paint_refusal(&self.state, layer, b, c) {
                         self.set_notice(Some(why), false);
                         continue;
                     }

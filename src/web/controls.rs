@@ -7,11 +7,13 @@ use std::cell::Cell;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
-use crate::activation::Activation;
-use crate::phi::Phi;
-use crate::presets::{framework_preset, monai_equivalent, monai_sentence, FRAMEWORK_PRESETS};
-use crate::state::{AppState, MAX_BATCH, MAX_CLASSES};
-use crate::ui;
+use crate::engine::activation::Activation;
+use crate::engine::phi::Phi;
+use crate::engine::presets::{
+    framework_preset, monai_equivalent, monai_sentence, FRAMEWORK_PRESETS,
+};
+use crate::page::state::{AppState, MAX_BATCH, MAX_CLASSES};
+use crate::page::ui;
 
 use super::app::{with_app, App, Change};
 use super::dom::{self, JsResult};
@@ -218,7 +220,7 @@ fn eps_text(v: f64) -> String {
     // `{:e}` keeps full precision and reads like the values people type (1e-7).
     if !v.is_finite() {
         // Settings are validated finite; never show "inf" or "NaN" anyway.
-        crate::colormap::format_number(v, 3)
+        crate::present::colormap::format_number(v, 3)
     } else if v == 0.0 {
         "0".to_string()
     } else if (1e-3..1e5).contains(&v) {
@@ -516,17 +518,19 @@ impl Controls {
             "ε = mean volume",
             "Set ε to the mean true volume per image of the structure classes in the loss, over the images whose label the loss sees (the paper's heuristic for empty labels, §4)",
         )?;
-        on_click(&heur, |a| match crate::teach::heuristic_eps(&a.state) {
-            Some(v) => {
-                settings(a, |s| {
-                    s.settings.eps_nr = v;
-                    s.settings.eps_dr = v;
-                });
+        on_click(&heur, |a| {
+            match crate::page::teach::heuristic_eps(&a.state) {
+                Some(v) => {
+                    settings(a, |s| {
+                        s.settings.eps_nr = v;
+                        s.settings.eps_dr = v;
+                    });
+                }
+                None => a.set_notice(
+                    Some("There is no foreground label to take a mean volume from.".into()),
+                    true,
+                ),
             }
-            None => a.set_notice(
-                Some("There is no foreground label to take a mean volume from.".into()),
-                true,
-            ),
         });
 
         let r = row(&loss, "seg")?;
@@ -814,7 +818,7 @@ impl Controls {
             };
             a.edit(move |s| {
                 Ok((
-                    Change::Cells(crate::paint::fill(s, layer, b, c, value)),
+                    Change::Cells(crate::page::paint::fill(s, layer, b, c, value)),
                     None,
                 ))
             });
@@ -825,7 +829,12 @@ impl Controls {
                 a.set_notice(Some(why), false);
                 return;
             }
-            a.edit(move |s| Ok((Change::Cells(crate::paint::clear(s, layer, b, c)), None)));
+            a.edit(move |s| {
+                Ok((
+                    Change::Cells(crate::page::paint::clear(s, layer, b, c)),
+                    None,
+                ))
+            });
         });
 
         let r = row(&pt, "buttons helpers")?;
@@ -886,7 +895,7 @@ impl Controls {
                 };
                 a.edit(move |s| {
                     Ok((
-                        Change::Cells(crate::paint::apply_helper(s, helper, target)),
+                        Change::Cells(crate::page::paint::apply_helper(s, helper, target)),
                         None,
                     ))
                 });
@@ -959,7 +968,7 @@ impl Controls {
                 let c: usize = sc.value().parse().unwrap_or(a.state.classes());
                 let n: usize = sn.value().parse().unwrap_or(a.state.size());
                 a.edit(move |s| {
-                    let next = crate::paint::resize(s, b, c, n).map_err(|e| e.to_string())?;
+                    let next = crate::page::paint::resize(s, b, c, n).map_err(|e| e.to_string())?;
                     *s = next;
                     Ok((Change::Everything, None))
                 });
@@ -1152,7 +1161,7 @@ impl Controls {
         if st.denominator_floor > 0.0 {
             extra.push(format!(
                 "denominator clamped to ≥ {}",
-                crate::colormap::format_number(st.denominator_floor, 3)
+                crate::present::colormap::format_number(st.denominator_floor, 3)
             ));
         }
         if st.zero_empty_sets {

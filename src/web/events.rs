@@ -6,8 +6,8 @@ use std::cell::Cell;
 use wasm_bindgen::JsCast;
 use web_sys::{Event, HtmlElement, KeyboardEvent, PointerEvent};
 
-use crate::phi::Phi;
-use crate::route;
+use crate::engine::phi::Phi;
+use crate::page::route;
 
 use super::app::{schedule, with_app, Change, Hover, Sample, ViewKind};
 use super::dom;

@@ -8,12 +8,12 @@ use ndarray::Array4;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlCanvasElement, HtmlElement};
 
-use crate::colormap::format_number;
-use crate::curves::Sweep;
-use crate::diagram::phi_svg;
-use crate::formula::{formulas, Pixel};
-use crate::loss::Evaluation;
-use crate::state::AppState;
+use crate::engine::loss::Evaluation;
+use crate::page::state::AppState;
+use crate::present::colormap::format_number;
+use crate::present::curves::Sweep;
+use crate::present::diagram::phi_svg;
+use crate::present::formula::{formulas, Pixel};
 
 use super::app::with_app;
 use super::dom::{self, JsResult};
@@ -28,7 +28,7 @@ const PLOT_MAX_WIDTH: u32 = 900;
 /// What the Φ picture and its caption show.
 #[derive(Clone, Copy, PartialEq)]
 struct PhiKey {
-    phi: crate::phi::Phi,
+    phi: crate::engine::phi::Phi,
     batch: usize,
     classes: usize,
     include_background: bool,
@@ -122,7 +122,7 @@ impl Explain {
         for id in ["legend-loss", "legend-push"] {
             let el: HtmlElement = need(id)?;
             let mut html = String::new();
-            for p in crate::phi::Phi::ALL {
+            for p in crate::engine::phi::Phi::ALL {
                 html.push_str(&format!(
                     "<span class=\"key\"><span class=\"swatch\" style=\"background:{}\"></span>Φ = {} ({})</span>",
                     plots::css(plots::phi_colour(p)),

@@ -1,11 +1,11 @@
-//! The lessons: a panel with one button per scenario of `crate::teach` and a guided tour,
+//! The lessons: a panel with one button per scenario of `crate::page::teach` and a guided tour,
 //! and the lesson box above the grid that says what to look at. The scenes, their texts
-//! and the expected verdicts all live in `crate::teach`.
+//! and the expected verdicts all live in `crate::page::teach`.
 
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlButtonElement, HtmlElement};
 
-use crate::teach::{Scenario, SCENARIOS};
+use crate::page::teach::{Scenario, SCENARIOS};
 
 use super::app::with_app;
 use super::dom::{self, JsResult};

@@ -5,7 +5,7 @@
 //! (pointer/keyboard → state), `controls` (the panel), `readout` (loss, sets, hover),
 //! `render` (canvases, label status, verdict badges and legend), `lessons` (scenario
 //! buttons, tour, lesson box), `explain` (Φ picture, formula, plots), `plots` (plotters
-//! drawing), `tools` (brush settings over `crate::paint`), `dom`.
+//! drawing), `tools` (brush settings over `crate::page::paint`), `dom`.
 
 pub mod app;
 pub mod controls;
@@ -22,7 +22,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
-use crate::route;
+use crate::page::route;
 
 use app::{with_app, App};
 
@@ -177,7 +177,7 @@ fn install_debug() -> dom::JsResult<()> {
     let w = dom::window()?;
     let obj = js_sys::Object::new();
     let cli = Closure::<dyn Fn() -> JsValue>::new(|| {
-        with_app(|a| JsValue::from_str(&crate::ui::cli_input(&a.state).to_string()))
+        with_app(|a| JsValue::from_str(&crate::page::ui::cli_input(&a.state).to_string()))
             .unwrap_or(JsValue::NULL)
     });
     js_sys::Reflect::set(&obj, &"cliInput".into(), cli.as_ref())?;
@@ -230,7 +230,7 @@ fn start_app() -> dom::JsResult<()> {
     let lessons = lessons::Lessons::build()?;
     let explain = explain::Explain::find()?;
     let mut app = App::new(
-        crate::state::AppState::default_scene(),
+        crate::page::state::AppState::default_scene(),
         controls,
         readout,
         legend,

@@ -8,9 +8,9 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
-use crate::colormap::{format_number, power_of_ten};
-use crate::curves::{empty_set_push, eps_grid, v_pred_grid, Series};
-use crate::phi::Phi;
+use crate::engine::phi::Phi;
+use crate::present::colormap::{format_number, power_of_ten};
+use crate::present::curves::{empty_set_push, eps_grid, v_pred_grid, Series};
 
 type Area = DrawingArea<CanvasBackend, Shift>;
 

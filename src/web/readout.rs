@@ -8,10 +8,10 @@ use ndarray::Array4;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
-use crate::colormap::format_number;
-use crate::loss::{Evaluation, SetReport};
-use crate::presets::{monai_equivalent, monai_sentence};
-use crate::state::{AppState, LabelStatus};
+use crate::engine::loss::{Evaluation, SetReport};
+use crate::engine::presets::{monai_equivalent, monai_sentence};
+use crate::page::state::{AppState, LabelStatus};
+use crate::present::colormap::format_number;
 use crate::Activation;
 
 use super::app::{Hover, Notice};

@@ -1,6 +1,6 @@
 //! Draws the state and its evaluation: one H×W canvas per view, scaled up by CSS with
 //! `image-rendering: pixelated`. Nothing is computed here beyond mapping values to
-//! colours (see `crate::colormap`).
+//! colours (see `crate::present::colormap`).
 
 use std::cell::RefCell;
 
@@ -10,10 +10,10 @@ use web_sys::{
     CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement, HtmlSelectElement, ImageData,
 };
 
-use crate::colormap::{self, Rgba, Scale};
-use crate::loss::Evaluation;
-use crate::state::{AppState, LabelStatus};
-use crate::teach::{threshold_sentence, CellVerdict};
+use crate::engine::loss::Evaluation;
+use crate::page::state::{AppState, LabelStatus};
+use crate::page::teach::{threshold_sentence, CellVerdict};
+use crate::present::colormap::{self, Rgba, Scale};
 
 use super::app::{Hover, ShownGrad, ViewKind};
 use super::dom::{self, JsResult};
@@ -498,7 +498,7 @@ impl GridView {
     }
 
     /// The verdict badges: which way gradient descent moves each cell's prediction and
-    /// whether that is right for its label status (`crate::teach`).
+    /// whether that is right for its label status (`crate::page::teach`).
     /// `logits`: the gradient views show ∂L/∂z (the badges still judge ∂DL/∂ỹ).
     pub fn verdicts(
         &self,

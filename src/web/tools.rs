@@ -1,11 +1,11 @@
 //! The painting tools as the app uses them: brush settings and thin wrappers over
-//! `crate::paint` (which does the editing) and `crate::history` (undo/redo).
+//! `crate::page::paint` (which does the editing) and `crate::page::history` (undo/redo).
 
-use crate::paint::{self, Brush, Cells, Shape};
-use crate::state::AppState;
+use crate::page::paint::{self, Brush, Cells, Shape};
+use crate::page::state::AppState;
 
-pub use crate::history::History;
-pub use crate::paint::{Helper, Layer, Target};
+pub use crate::page::history::History;
+pub use crate::page::paint::{Helper, Layer, Target};
 
 /// The brush and helper settings (not part of the page state or the link).
 #[derive(Clone, Debug, PartialEq)]

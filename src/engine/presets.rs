@@ -1,9 +1,9 @@
 //! Settings that reproduce what popular libraries compute (PAPER.md §5), and the reverse:
 //! the MONAI call that computes the current settings, when one exists.
 
-use crate::activation::Activation;
-use crate::loss::DiceSettings;
-use crate::phi::Phi;
+use crate::engine::activation::Activation;
+use crate::engine::loss::DiceSettings;
+use crate::engine::phi::Phi;
 
 /// A named library configuration.
 #[derive(Clone, Debug, PartialEq)]

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use ndarray::{Array2, Array4, Zip};
 use serde::{Deserialize, Serialize};
 
-use crate::loss::DiceSettings;
+use crate::engine::loss::DiceSettings;
 
 /// Limits of the playground's grid (issue #3).
 pub const MAX_BATCH: usize = 8;
@@ -474,7 +474,7 @@ pub fn normalised_levels(column: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::phi::Phi;
+    use crate::engine::phi::Phi;
 
     #[test]
     fn hash_round_trip_is_exact() {
@@ -499,7 +499,8 @@ mod tests {
         let mut t = s.clone();
         t.normalise_exclusive();
         assert_eq!(t, s);
-        let e = crate::loss::evaluate(s.loss_labels().view(), s.pred.view(), &s.settings).unwrap();
+        let e = crate::engine::loss::evaluate(s.loss_labels().view(), s.pred.view(), &s.settings)
+            .unwrap();
         let loss = e.loss.unwrap();
         assert!(loss > 0.05 && loss < 0.5, "loss {loss}");
     }
@@ -553,7 +554,7 @@ mod tests {
         assert!(d.exclusive, "softmax comes with exclusive classes");
         // What the controls would have made of it.
         let mut want = s.clone();
-        crate::ui::set_activation(&mut want, crate::Activation::Softmax).unwrap();
+        crate::page::ui::set_activation(&mut want, crate::Activation::Softmax).unwrap();
         assert_eq!(d.labels, want.labels);
         for b in 0..2 {
             for i in 0..32 {
@@ -565,7 +566,8 @@ mod tests {
         }
         assert!(d.pred_on_grid());
         // The engine accepts it (it refused the link's state before).
-        crate::loss::evaluate_probs(d.loss_labels().view(), d.pred.clone(), &d.settings).unwrap();
+        crate::engine::loss::evaluate_probs(d.loss_labels().view(), d.pred.clone(), &d.settings)
+            .unwrap();
         // A valid page is unchanged by the normalisation.
         assert_eq!(AppState::decode(&d.encode()).unwrap(), d);
         // Sigmoid keeps independent classes as they are.
@@ -593,7 +595,7 @@ mod tests {
         // The same rule as switching to exclusive classes in the controls.
         let mut want = s.clone();
         want.exclusive = false;
-        crate::paint::set_exclusive(&mut want, true);
+        crate::page::paint::set_exclusive(&mut want, true);
         assert_eq!(d.labels, want.labels);
         assert_eq!(d.pred, want.pred);
     }

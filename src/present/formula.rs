@@ -2,7 +2,7 @@
 //! of one set substituted. Pure string building, so it is tested natively; the browser
 //! renders MathML itself.
 
-use crate::loss::{DiceSettings, SetReport};
+use crate::engine::loss::{DiceSettings, SetReport};
 
 /// A number as MathML: 4 significant digits, `a × 10^k` outside [1e-3, 1e5); non-finite
 /// values (never produced by the engine) read "undefined".
@@ -226,7 +226,7 @@ pub fn plain(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::loss::evaluate;
+    use crate::engine::loss::evaluate;
     use ndarray::Array4;
 
     #[test]

@@ -7,9 +7,9 @@
 use ndarray::{s, Array2, Array4, ArrayView2, ArrayView4, CowArray, Ix4};
 use serde::{Deserialize, Serialize};
 
-use crate::activation::Activation;
-use crate::error::DiceError;
-use crate::phi::Phi;
+use crate::engine::activation::Activation;
+use crate::engine::error::DiceError;
+use crate::engine::phi::Phi;
 
 /// Every setting of the loss. `Default` is MONAI's `DiceLoss()`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

@@ -3,13 +3,13 @@
 //! - empty: the default scene;
 //! - `#<payload>` or `#s=<payload>`: a saved page ([`AppState::encode`]);
 //! - `#preset=NAME` (or `#framework=NAME`): a named page. Scenario names of
-//!   [`crate::teach::SCENARIOS`] are tried first (their own scene and settings), then the
-//!   framework presets of [`crate::presets`] (applied to the default scene);
+//!   [`crate::page::teach::SCENARIOS`] are tried first (their own scene and settings), then the
+//!   framework presets of [`crate::engine::presets`] (applied to the default scene);
 //! - `&embed` (or `embed=1`) after any of these hides the control panels.
 
-use crate::presets::{framework_preset, FRAMEWORK_PRESETS};
-use crate::state::{AppState, StateError};
-use crate::teach::{scenario, SCENARIOS};
+use crate::engine::presets::{framework_preset, FRAMEWORK_PRESETS};
+use crate::page::state::{AppState, StateError};
+use crate::page::teach::{scenario, SCENARIOS};
 
 /// A hash the page cannot use, in words.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -61,7 +61,7 @@ pub fn preset_state(name: &str) -> Result<AppState, RouteError> {
         known: preset_names().join(", "),
     })?;
     let mut s = AppState::default_scene();
-    crate::ui::apply_preset(&mut s, p).map_err(|reason| RouteError::Preset {
+    crate::page::ui::apply_preset(&mut s, p).map_err(|reason| RouteError::Preset {
         name: name.to_string(),
         reason,
     })?;
@@ -199,7 +199,7 @@ pub fn is_scene(state: &AppState, scene: &AppState) -> bool {
         && *separate_eps == scene.separate_eps
         && *exclusive == scene.exclusive
         && *status == scene.status
-        && crate::state::ViewOptions {
+        && crate::page::state::ViewOptions {
             embed: scene.view.embed,
             ..*view
         } == scene.view
@@ -210,8 +210,8 @@ pub fn is_scene(state: &AppState, scene: &AppState) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activation::Activation;
-    use crate::phi::Phi;
+    use crate::engine::activation::Activation;
+    use crate::engine::phi::Phi;
 
     #[test]
     fn empty_hash_is_the_default_scene() {
@@ -318,7 +318,7 @@ mod tests {
             t.pred[[0, 0, 0, 0]] = 0.5;
             assert!(!is_scene(&t, &scene));
             assert_eq!(link_with_scene(&t, Some((sc.name, &scene))), hash_of(&t));
-            let big = crate::paint::resize(&s, 2, 2, 64).unwrap();
+            let big = crate::page::paint::resize(&s, 2, 2, 64).unwrap();
             assert!(!is_scene(&big, &scene));
             assert_eq!(link_with_scene(&s, None), hash_of(&s));
         }

@@ -3,8 +3,8 @@
 
 use ndarray::{s, Array2, Array4, Zip};
 
-use crate::loss::{all_cell_sums, reduce_sets, CellSums, DiceSettings};
-use crate::phi::Phi;
+use crate::engine::loss::{all_cell_sums, reduce_sets, CellSums, DiceSettings};
+use crate::engine::phi::Phi;
 
 /// ε values of the sweeps: 1e-8 … 1e4, eight per decade. ε = 0 is evaluated separately.
 pub fn eps_grid() -> Vec<f64> {
@@ -131,8 +131,8 @@ pub fn v_pred_grid() -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::loss::evaluate_probs;
-    use crate::teach::scenario;
+    use crate::engine::loss::evaluate_probs;
+    use crate::page::teach::scenario;
 
     #[test]
     fn sweep_matches_full_evaluations() {

@@ -5,10 +5,10 @@
 
 use serde_json::{json, Value};
 
-use crate::activation::Activation;
-use crate::paint::Layer;
-use crate::presets::FrameworkPreset;
-use crate::state::{AppState, LabelStatus};
+use crate::engine::activation::Activation;
+use crate::engine::presets::FrameworkPreset;
+use crate::page::paint::Layer;
+use crate::page::state::{AppState, LabelStatus};
 
 /// Smallest and largest non-zero ε on the slider, as powers of ten.
 pub const EPS_MIN_EXP: i32 = -8;
@@ -143,7 +143,7 @@ pub fn set_exclusive(s: &mut AppState, exclusive: bool) -> Result<Option<String>
         make_exclusive(s);
         return Ok(None);
     }
-    crate::paint::set_exclusive(s, false);
+    crate::page::paint::set_exclusive(s, false);
     if s.settings.activation == Activation::Softmax {
         s.settings.activation = Activation::Sigmoid;
         return Ok(Some(
@@ -156,9 +156,9 @@ pub fn set_exclusive(s: &mut AppState, exclusive: bool) -> Result<Option<String>
 }
 
 /// Makes labels one-hot (the highest painted class wins, else background) and normalises
-/// the predictions (see [`crate::paint::set_exclusive`]).
+/// the predictions (see [`crate::page::paint::set_exclusive`]).
 pub fn make_exclusive(s: &mut AppState) {
-    crate::paint::set_exclusive(s, true);
+    crate::page::paint::set_exclusive(s, true);
 }
 
 /// Include or exclude class 0.
@@ -232,7 +232,7 @@ pub fn cli_input(s: &AppState) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::presets::{framework_preset, FRAMEWORK_PRESETS};
+    use crate::engine::presets::{framework_preset, FRAMEWORK_PRESETS};
 
     #[test]
     fn only_empty_labels_refuse_the_brush() {
@@ -294,7 +294,11 @@ mod tests {
         assert!(s.exclusive);
         let sum: f64 = (0..2).map(|c| s.pred[[0, c, 0, 0]]).sum();
         assert!((sum - 1.0).abs() < 1e-12);
-        let e = crate::loss::evaluate_probs(s.loss_labels().view(), s.pred.clone(), &s.settings);
+        let e = crate::engine::loss::evaluate_probs(
+            s.loss_labels().view(),
+            s.pred.clone(),
+            &s.settings,
+        );
         assert!(e.is_ok());
         // Back to independent: softmax goes.
         assert!(set_exclusive(&mut s, false).unwrap().is_some());
@@ -315,8 +319,12 @@ mod tests {
             s.exclusive = false;
             apply_preset(&mut s, p).unwrap();
             assert_eq!(s.settings, p.settings);
-            crate::loss::evaluate_probs(s.loss_labels().view(), s.pred.clone(), &s.settings)
-                .unwrap();
+            crate::engine::loss::evaluate_probs(
+                s.loss_labels().view(),
+                s.pred.clone(),
+                &s.settings,
+            )
+            .unwrap();
         }
     }
 
@@ -336,13 +344,17 @@ mod tests {
     #[test]
     fn cli_input_reproduces_the_engine() {
         let mut s = AppState::default_scene();
-        s.settings.phi = crate::phi::Phi::BI;
+        s.settings.phi = crate::engine::phi::Phi::BI;
         s.settings.eps_nr = 1e-7;
         s.settings.activation = Activation::Softmax;
         let doc = cli_input(&s).to_string();
         let out = crate::cli::eval_str(&doc).unwrap();
-        let e = crate::loss::evaluate_probs(s.loss_labels().view(), s.pred.clone(), &s.settings)
-            .unwrap();
+        let e = crate::engine::loss::evaluate_probs(
+            s.loss_labels().view(),
+            s.pred.clone(),
+            &s.settings,
+        )
+        .unwrap();
         assert_eq!(out["loss"].as_f64(), e.loss);
         // The CLI sees probabilities, so its `grad_prob` (and its `grad`) is the page's
         // ∂DL/∂ỹ exactly; the page's ∂DL/∂z is that through the softmax.

@@ -35,8 +35,8 @@
 
 use ndarray::{Array2, Array4, ArrayView2};
 
-use crate::activation::Activation;
-use crate::state::{
+use crate::engine::activation::Activation;
+use crate::page::state::{
     apportion, check_dims, normalise_levels, quantize, AppState, LabelStatus, StateError, LEVELS,
     PRED_LEVELS,
 };

@@ -6,9 +6,9 @@
 
 use ndarray::{s, Array2, Array4, Zip};
 
-use crate::loss::{DiceSettings, Evaluation};
-use crate::phi::Phi;
-use crate::state::{AppState, LabelStatus};
+use crate::engine::loss::{DiceSettings, Evaluation};
+use crate::engine::phi::Phi;
+use crate::page::state::{AppState, LabelStatus};
 
 /// Below this fraction of the reference push, a push counts as "almost none".
 pub const NO_PUSH_FRACTION: f64 = 0.01;
@@ -95,8 +95,8 @@ pub fn threshold_sentence(reference: f64) -> String {
     format!(
         "“Almost no push” means the cell's mean ∂DL/∂ỹ is below {}% of the reference push: the median background push of the labelled cells in the batch (now {}, so the threshold is {}).",
         NO_PUSH_FRACTION * 100.0,
-        crate::colormap::format_number(reference, 3),
-        crate::colormap::format_number(NO_PUSH_FRACTION * reference, 3)
+        crate::present::colormap::format_number(reference, 3),
+        crate::present::colormap::format_number(NO_PUSH_FRACTION * reference, 3)
     )
 }
 
@@ -444,7 +444,7 @@ pub fn scenario(name: &str) -> Option<&'static Scenario> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::loss::evaluate_probs;
+    use crate::engine::loss::evaluate_probs;
 
     fn run(s: &AppState) -> (Array4<f64>, Evaluation<'static>) {
         let y = s.loss_labels();

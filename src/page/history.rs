@@ -17,8 +17,8 @@ use std::collections::VecDeque;
 
 use ndarray::{s, Array4, ArrayView2, ArrayViewMut2};
 
-use crate::paint::Cells;
-use crate::state::{quantize, AppState, PRED_LEVELS};
+use crate::page::paint::Cells;
+use crate::page::state::{quantize, AppState, PRED_LEVELS};
 
 pub const DEFAULT_MAX_STEPS: usize = 200;
 pub const DEFAULT_MAX_BYTES: usize = 64 << 20;
@@ -343,8 +343,8 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paint::tests::{check_invariants, diff_cells, random_op};
-    use crate::paint::{apply_helper, fill, resize, stroke, Brush, Helper, Layer, Target};
+    use crate::page::paint::tests::{check_invariants, diff_cells, random_op};
+    use crate::page::paint::{apply_helper, fill, resize, stroke, Brush, Helper, Layer, Target};
 
     fn brush(value: f64) -> Brush {
         Brush {
@@ -521,7 +521,7 @@ mod tests {
         assert!(!h.commit(&big));
         // Across a mode change neither.
         let before = s.clone();
-        crate::paint::set_exclusive(&mut s, false);
+        crate::page::paint::set_exclusive(&mut s, false);
         fill(&mut s, Layer::Label, 0, 1, 0.0);
         assert!(!h.record(&before, &s));
         h.clear();
@@ -548,7 +548,7 @@ mod tests {
         let mut rng = 0xD1CE_u64;
         for excl in [true, false] {
             let mut s = AppState::blank(2, 3, 10).unwrap();
-            crate::paint::set_exclusive(&mut s, excl);
+            crate::page::paint::set_exclusive(&mut s, excl);
             let start = s.clone();
             let mut h = History::default();
             let mut states = vec![s.clone()];

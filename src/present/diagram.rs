@@ -3,7 +3,7 @@
 //! text; the web layer inserts it and handles clicks on elements carrying `data-set`
 //! (0-based) and `data-b`/`data-c` (the cell).
 
-use crate::phi::Phi;
+use crate::engine::phi::Phi;
 
 /// Okabe–Ito colours (colour-blind safe), cycled when there are more sets.
 const PALETTE: [&str; 8] = [

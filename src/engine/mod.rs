@@ -1,0 +1,9 @@
+//! The numeric core: reduction sets Φ, activations, the Dice loss with its exact
+//! gradient and per-set reports, and the settings of popular frameworks. It knows nothing
+//! of pages or browsers; the CLI and the page both call it.
+
+pub mod activation;
+pub mod error;
+pub mod loss;
+pub mod phi;
+pub mod presets;

@@ -1,0 +1,7 @@
+//! Presentation without a browser: colours, number formatting, the live formula, the Φ
+//! diagram and the plot curves.
+
+pub mod colormap;
+pub mod curves;
+pub mod diagram;
+pub mod formula;
