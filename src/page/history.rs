@@ -17,8 +17,9 @@ use std::collections::VecDeque;
 
 use ndarray::{s, Array4, ArrayView2, ArrayViewMut2};
 
+use crate::page::levels::{bit, on_grid, pack_bits, PRED_LEVELS};
 use crate::page::paint::Cells;
-use crate::page::state::{quantize, AppState, PRED_LEVELS};
+use crate::page::state::AppState;
 
 pub const DEFAULT_MAX_STEPS: usize = 200;
 pub const DEFAULT_MAX_BYTES: usize = 64 << 20;
@@ -36,14 +37,8 @@ enum Plane {
 impl Plane {
     fn capture(view: ArrayView2<f64>) -> Plane {
         if view.iter().all(|&v| v == 0.0 || v == 1.0) {
-            let mut bits = vec![0u8; view.len().div_ceil(8)];
-            for (k, &v) in view.iter().enumerate() {
-                if v == 1.0 {
-                    bits[k / 8] |= 1 << (k % 8);
-                }
-            }
-            Plane::Bits(bits)
-        } else if view.iter().all(|&v| quantize(v) == v) {
+            Plane::Bits(pack_bits(view.iter().map(|&v| v == 1.0)))
+        } else if view.iter().all(|&v| on_grid(v)) {
             Plane::Levels(
                 view.iter()
                     .map(|&v| (v * PRED_LEVELS).round() as u16)
@@ -57,7 +52,7 @@ impl Plane {
     fn restore(&self, mut view: ArrayViewMut2<f64>) {
         for (k, v) in view.iter_mut().enumerate() {
             *v = match self {
-                Plane::Bits(bits) => f64::from((bits[k / 8] >> (k % 8)) & 1),
+                Plane::Bits(bits) => f64::from(u8::from(bit(bits, k))),
                 Plane::Levels(levels) => f64::from(levels[k]) / PRED_LEVELS,
                 Plane::Raw(raw) => raw[k],
             };

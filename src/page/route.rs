@@ -1,21 +1,23 @@
 //! What the URL hash asks for. Pure, unit-tested natively.
 //!
 //! - empty: the default scene;
-//! - `#<payload>` or `#s=<payload>`: a saved page ([`AppState::encode`]);
+//! - `#<payload>` or `#s=<payload>`: a saved page ([`crate::page::codec`]);
 //! - `#preset=NAME` (or `#framework=NAME`): a named page. Scenario names of
 //!   [`crate::page::teach::SCENARIOS`] are tried first (their own scene and settings), then the
 //!   framework presets of [`crate::engine::presets`] (applied to the default scene);
 //! - `&embed` (or `embed=1`) after any of these hides the control panels.
 
 use crate::engine::presets::{framework_preset, FRAMEWORK_PRESETS};
-use crate::page::state::{AppState, StateError};
+use crate::page::codec::{self, CodecError};
+use crate::page::state::AppState;
 use crate::page::teach::{scenario, SCENARIOS};
+use crate::present::format::excerpt;
 
 /// A hash the page cannot use, in words.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RouteError {
     #[error("{0}")]
-    State(#[from] StateError),
+    Codec(#[from] CodecError),
     #[error("unknown preset “{name}”; known presets: {known}")]
     UnknownPreset { name: String, known: String },
     #[error("unknown link parameter “{0}”")]
@@ -57,12 +59,12 @@ pub fn preset_state(name: &str) -> Result<AppState, RouteError> {
         return Ok(sc.state());
     }
     let p = framework_preset(name).ok_or_else(|| RouteError::UnknownPreset {
-        name: name.to_string(),
+        name: excerpt(name),
         known: preset_names().join(", "),
     })?;
     let mut s = AppState::default_scene();
     crate::page::ui::apply_preset(&mut s, p).map_err(|reason| RouteError::Preset {
-        name: name.to_string(),
+        name: excerpt(name),
         reason,
     })?;
     Ok(s)
@@ -108,7 +110,7 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
         };
         let next = match key.as_str() {
             "s" | "state" => Route {
-                state: AppState::decode(&value)?,
+                state: codec::decode(&value)?,
                 source: Source::Saved,
             },
             "preset" | "framework" => Route {
@@ -119,10 +121,10 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
                 embed = Some(!matches!(value.as_str(), "0" | "false" | "no"));
                 continue;
             }
-            _ => return Err(RouteError::UnknownKey(key)),
+            _ => return Err(RouteError::UnknownKey(excerpt(&key))),
         };
         if page.is_some() {
-            return Err(RouteError::Conflict(part.chars().take(40).collect()));
+            return Err(RouteError::Conflict(excerpt(part)));
         }
         page = Some(next);
     }
@@ -155,7 +157,7 @@ pub fn resolve(hash: &str) -> (Route, Option<String>) {
 
 /// The hash that reproduces `state` (with the leading `#`).
 pub fn hash_of(state: &AppState) -> String {
-    format!("#{}", state.encode())
+    format!("#{}", codec::encode(state))
 }
 
 /// The link to show for `state`: `#preset=NAME` while the page is still exactly the
@@ -229,7 +231,7 @@ mod tests {
         s.settings.eps_nr = 0.0;
         let h = hash_of(&s);
         assert_eq!(parse(&h).unwrap().state, s);
-        let keyed = format!("#s={}", s.encode());
+        let keyed = format!("#s={}", codec::encode(&s));
         assert_eq!(parse(&keyed).unwrap().state, s);
         let embedded = format!("{h}&embed");
         let r = parse(&embedded).unwrap();
@@ -271,7 +273,7 @@ mod tests {
     fn every_scenario_round_trips_through_the_hash() {
         for sc in &SCENARIOS {
             let s = sc.state();
-            assert_eq!(AppState::decode(&s.encode()).unwrap(), s, "{}", sc.name);
+            assert_eq!(codec::decode(&codec::encode(&s)).unwrap(), s, "{}", sc.name);
             assert_eq!(parse(&hash_of(&s)).unwrap().state, s, "{}", sc.name);
         }
     }

@@ -95,8 +95,8 @@ pub fn threshold_sentence(reference: f64) -> String {
     format!(
         "“Almost no push” means the cell's mean ∂DL/∂ỹ is below {}% of the reference push: the median background push of the labelled cells in the batch (now {}, so the threshold is {}).",
         NO_PUSH_FRACTION * 100.0,
-        crate::present::colormap::format_number(reference, 3),
-        crate::present::colormap::format_number(NO_PUSH_FRACTION * reference, 3)
+        crate::present::format::number(reference, 3),
+        crate::present::format::number(NO_PUSH_FRACTION * reference, 3)
     )
 }
 

@@ -62,11 +62,22 @@ pub fn parse_eps(text: &str) -> Result<f64, String> {
         return Err("type a number ≥ 0, e.g. 1e-7".into());
     }
     let normalised = normalise_number_text(t);
-    let v: f64 = normalised
-        .parse()
-        .map_err(|_| format!("“{t}” is not a number; type e.g. 1e-5, 0.001 or 0"))?;
+    let v: f64 = normalised.parse().map_err(|_| {
+        format!(
+            "“{}” is not a number; type e.g. 1e-5, 0.001 or 0",
+            crate::present::format::excerpt(t)
+        )
+    })?;
     if !v.is_finite() {
         return Err("ε must be a finite number".into());
+    }
+    // "1e-1000" parses as 0: a number too small for 64 bits, not a typed zero.
+    let mantissa = normalised.split(['e', 'E']).next().unwrap_or("");
+    if v == 0.0 && mantissa.chars().any(|c| ('1'..='9').contains(&c)) {
+        return Err(format!(
+            "“{}” is too small for a 64-bit number; use 0 or at least {EPS_MIN:e}",
+            crate::present::format::excerpt(t)
+        ));
     }
     if v < 0.0 {
         return Err("ε cannot be negative".into());

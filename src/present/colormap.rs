@@ -116,7 +116,7 @@ pub fn sequential(v: f64) -> Rgba {
 }
 
 /// The mapping from gradient values to positions on the diverging ramp.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Scale {
     /// The magnitude drawn at full colour (> 0; 0 means "everything is zero").
     pub max: f64,
@@ -202,7 +202,7 @@ impl Scale {
                 k -= 2.0;
             }
             let top_t = self.position(self.max);
-            pos.push((top_t, format_tick(self.max)));
+            pos.push((top_t, crate::present::format::tick(self.max)));
             for p in powers {
                 let v = 10f64.powf(p);
                 let t = self.position(v);
@@ -210,11 +210,11 @@ impl Scale {
                 if (top_t - t).abs() < 0.16 || t < 0.18 {
                     continue;
                 }
-                pos.push((t, power_of_ten(p as i32)));
+                pos.push((t, crate::present::format::power_of_ten(p as i32)));
             }
         } else {
-            pos.push((1.0, format_tick(self.max)));
-            pos.push((0.5, format_tick(self.max / 2.0)));
+            pos.push((1.0, crate::present::format::tick(self.max)));
+            pos.push((0.5, crate::present::format::tick(self.max / 2.0)));
         }
         pos.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut out: Vec<(f64, String)> = pos
@@ -225,75 +225,6 @@ impl Scale {
         out.push((0.0, "0".to_string()));
         out.extend(pos);
         out
-    }
-}
-
-/// "10⁻³" for −3.
-pub fn power_of_ten(k: i32) -> String {
-    const SUP: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
-    let mut s = String::from("10");
-    if k < 0 {
-        s.push('⁻');
-    }
-    for ch in k.unsigned_abs().to_string().chars() {
-        if let Some(d) = ch.to_digit(10) {
-            s.push(SUP[d as usize]);
-        }
-    }
-    s
-}
-
-/// A short label for a legend tick (always finite text).
-pub fn format_tick(v: f64) -> String {
-    format_number(v, 2)
-}
-
-/// A number with `sig` significant digits for people: plain for 1e-3 ≤ |v| < 1e5,
-/// scientific (`1.2e-7`) otherwise, a real minus sign, never NaN or inf.
-pub fn format_number(v: f64, sig: usize) -> String {
-    if !v.is_finite() {
-        return "undefined".to_string();
-    }
-    if v == 0.0 {
-        return "0".to_string();
-    }
-    let sig = sig.clamp(1, 15);
-    let a = v.abs();
-    let body = if (1e-3..1e5).contains(&a) {
-        let digits = (sig as i32 - 1 - a.log10().floor() as i32).max(0) as usize;
-        let s = format!("{a:.digits$}");
-        trim_zeros(&s)
-    } else {
-        let s = format!("{a:.prec$e}", prec = sig - 1);
-        match s.split_once('e') {
-            Some((m, e)) => format!("{}e{}", trim_zeros(m), e),
-            None => s,
-        }
-    };
-    if v < 0.0 {
-        format!("−{body}")
-    } else {
-        body
-    }
-}
-
-/// Like [`format_number`], for a value that may overflow (a ratio of two finite numbers):
-/// ±∞ become "≫ 1e300" / "≪ −1e300" rather than "undefined"; NaN stays "undefined".
-pub fn format_large(v: f64, sig: usize) -> String {
-    if v == f64::INFINITY {
-        "≫ 1e300".to_string()
-    } else if v == f64::NEG_INFINITY {
-        "≪ −1e300".to_string()
-    } else {
-        format_number(v, sig)
-    }
-}
-
-fn trim_zeros(s: &str) -> String {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s.to_string()
     }
 }
 
@@ -431,31 +362,6 @@ mod tests {
         let labels: Vec<String> = s.ticks().into_iter().map(|(_, l)| l).collect();
         assert!(labels.contains(&"10⁻⁵".to_string()), "{labels:?}");
         assert!(labels.contains(&"−10⁻⁵".to_string()), "{labels:?}");
-    }
-
-    #[test]
-    fn numbers_read_well() {
-        assert_eq!(format_number(0.123456, 4), "0.1235");
-        assert_eq!(format_number(-0.5, 4), "−0.5");
-        assert_eq!(format_number(1e-7, 3), "1e-7");
-        assert_eq!(format_number(-2.5e-9, 2), "−2.5e-9");
-        assert_eq!(format_number(1234.0, 4), "1234");
-        assert_eq!(format_number(1e4, 3), "10000");
-        assert_eq!(format_number(2e6, 3), "2e6");
-        assert_eq!(format_number(0.0, 3), "0");
-        assert_eq!(format_number(f64::NAN, 3), "undefined");
-        assert_eq!(format_number(f64::NEG_INFINITY, 3), "undefined");
-        assert_eq!(format_large(1e308 * 10.0, 2), "≫ 1e300");
-        assert_eq!(format_large(f64::NEG_INFINITY, 2), "≪ −1e300");
-        assert_eq!(format_large(f64::NAN, 2), "undefined");
-        assert_eq!(format_large(2.5e7, 2), "2.5e7");
-        for v in [f64::MAX, f64::MIN_POSITIVE, 5e-324, -f64::MAX] {
-            for t in [format_number(v, 3), format_large(v, 3)] {
-                assert!(!t.contains("inf") && !t.contains("NaN"), "{v}: {t}");
-            }
-        }
-        assert_eq!(power_of_ten(-12), "10⁻¹²");
-        assert_eq!(power_of_ten(3), "10³");
     }
 
     #[test]

@@ -5,13 +5,9 @@
 
 use crate::engine::phi::Phi;
 
-/// Okabe–Ito colours (colour-blind safe), cycled when there are more sets.
-const PALETTE: [&str; 8] = [
-    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999933",
-];
-
-pub fn set_colour(k: usize) -> &'static str {
-    PALETTE[k % PALETTE.len()]
+/// The colour of set k as CSS (see [`crate::present::palette::SETS`]).
+pub fn set_colour(k: usize) -> String {
+    crate::present::palette::set(k).hex()
 }
 
 /// SVG of the cells of a `b`×`c` batch grouped by `phi`; `selected` set drawn bold.

@@ -3,9 +3,11 @@
 //! renders MathML itself.
 
 use crate::engine::loss::{DiceSettings, SetReport};
+use crate::present::format::{self, Parts};
 
-/// A number as MathML: 4 significant digits, `a × 10^k` outside [1e-3, 1e5); non-finite
-/// values (never produced by the engine) read "undefined".
+/// A number as MathML: 4 significant digits by the rule of [`format::parts`], written
+/// `a × 10^k` when scientific; non-finite values (never produced by the engine) read
+/// "undefined".
 pub fn mn(v: f64) -> String {
     if !v.is_finite() {
         return "<mtext>undefined</mtext>".into();
@@ -13,30 +15,15 @@ pub fn mn(v: f64) -> String {
     if v == 0.0 {
         return "<mn>0</mn>".into();
     }
-    let (sign, a) = if v < 0.0 {
-        ("<mo>−</mo>", -v)
-    } else {
-        ("", v)
-    };
-    if (1e-3..1e5).contains(&a) {
-        let digits = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
-        let text = format!("{a:.digits$}");
-        let text = if text.contains('.') {
-            text.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            text
-        };
-        return format!("{sign}<mn>{text}</mn>");
-    }
-    // Rust's own scientific formatting rounds the mantissa and carries into the exponent
-    // correctly, subnormals included.
-    let sci = format!("{a:.3e}");
-    let (mant, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let mant = mant.trim_end_matches('0').trim_end_matches('.');
-    if mant == "1" {
-        format!("{sign}<msup><mn>10</mn><mn>{exp}</mn></msup>")
-    } else {
-        format!("{sign}<mn>{mant}</mn><mo>×</mo><msup><mn>10</mn><mn>{exp}</mn></msup>")
+    let sign = if v < 0.0 { "<mo>−</mo>" } else { "" };
+    match format::parts(v.abs(), Some(4)) {
+        Parts::Plain(text) => format!("{sign}<mn>{text}</mn>"),
+        Parts::Sci(mant, exp) if mant == "1" => {
+            format!("{sign}<msup><mn>10</mn><mn>{exp}</mn></msup>")
+        }
+        Parts::Sci(mant, exp) => {
+            format!("{sign}<mn>{mant}</mn><mo>×</mo><msup><mn>10</mn><mn>{exp}</mn></msup>")
+        }
     }
 }
 
@@ -125,7 +112,7 @@ pub fn formulas(s: &DiceSettings, r: &SetReport, n_sets: usize, pixel: Option<Pi
     let floor = if r.floored {
         format!(
             "<mspace width=\"0.5em\"/><mtext>(floored to {})</mtext>",
-            plain(r.denominator)
+            format::number(r.denominator, 4)
         )
     } else {
         String::new()
@@ -209,20 +196,6 @@ pub fn formulas(s: &DiceSettings, r: &SetReport, n_sets: usize, pixel: Option<Pi
     format!("{score}{grad}")
 }
 
-/// A plain-text number for prose.
-pub fn plain(v: f64) -> String {
-    if !v.is_finite() {
-        "undefined".into()
-    } else if v == 0.0 {
-        "0".into()
-    } else if (1e-3..1e5).contains(&v.abs()) {
-        let s = format!("{v:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        format!("{v:.3e}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,8 +222,6 @@ mod tests {
             mn(f64::MAX),
             "<mn>1.798</mn><mo>×</mo><msup><mn>10</mn><mn>308</mn></msup>"
         );
-        assert_eq!(plain(f64::INFINITY), "undefined");
-        assert_eq!(plain(2.5e-9), "2.500e-9");
     }
 
     #[test]

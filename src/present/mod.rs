@@ -4,4 +4,6 @@
 pub mod colormap;
 pub mod curves;
 pub mod diagram;
+pub mod format;
 pub mod formula;
+pub mod palette;

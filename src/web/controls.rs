@@ -220,7 +220,7 @@ fn eps_text(v: f64) -> String {
     // `{:e}` keeps full precision and reads like the values people type (1e-7).
     if !v.is_finite() {
         // Settings are validated finite; never show "inf" or "NaN" anyway.
-        crate::present::colormap::format_number(v, 3)
+        crate::present::format::number(v, 3)
     } else if v == 0.0 {
         "0".to_string()
     } else if (1e-3..1e5).contains(&v) {
@@ -1161,7 +1161,7 @@ impl Controls {
         if st.denominator_floor > 0.0 {
             extra.push(format!(
                 "denominator clamped to ≥ {}",
-                crate::present::colormap::format_number(st.denominator_floor, 3)
+                crate::present::format::number(st.denominator_floor, 3)
             ));
         }
         if st.zero_empty_sets {

@@ -10,9 +10,9 @@ use web_sys::{Element, HtmlCanvasElement, HtmlElement};
 
 use crate::engine::loss::Evaluation;
 use crate::page::state::AppState;
-use crate::present::colormap::format_number;
 use crate::present::curves::Sweep;
 use crate::present::diagram::phi_svg;
+use crate::present::format::number;
 use crate::present::formula::{formulas, Pixel};
 
 use super::app::with_app;

@@ -11,7 +11,7 @@ use web_sys::HtmlElement;
 use crate::engine::loss::{Evaluation, SetReport};
 use crate::engine::presets::{monai_equivalent, monai_sentence};
 use crate::page::state::{AppState, LabelStatus};
-use crate::present::colormap::format_number;
+use crate::present::format::number;
 use crate::Activation;
 
 use super::app::{Hover, Notice};

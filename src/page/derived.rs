@@ -1,0 +1,238 @@
+//! What the page computes from its model: the loss's labels, the evaluation, the colour
+//! scales of the gradient views and the verdicts. Recomputed from what a [`Change`]
+//! says changed, never from the views.
+
+use ndarray::{s, Array2, Array4};
+
+use crate::engine::activation::Activation;
+use crate::engine::loss::{evaluate_probs, Evaluation};
+use crate::page::model::Model;
+use crate::page::teach::{self, CellVerdict};
+use crate::page::update::Change;
+use crate::present::colormap::Scale;
+
+/// The gradient the views show, and how it is named.
+pub struct ShownGrad<'a> {
+    pub values: &'a Array4<f64>,
+    pub undefined: &'a Array2<bool>,
+    /// ∂L/∂z rather than ∂L/∂ỹ.
+    pub logits: bool,
+}
+
+pub struct Derived {
+    /// The labels the loss sees, kept while only predictions and settings change.
+    y: Option<Array4<f64>>,
+    pub eval: Result<Evaluation<'static>, String>,
+    /// Colour scale per (b, c) cell (already shared when the view says so).
+    pub scales: Array2<Scale>,
+    /// The scale over all cells (for the legend).
+    pub shared: Scale,
+    /// Per-cell verdicts of the evaluation and the push they are judged against.
+    pub verdicts: Array2<Option<CellVerdict>>,
+    pub reference: f64,
+    /// Counts changes of what the plots show (data and settings, not view options).
+    pub data_gen: u64,
+}
+
+/// What a refresh recomputed.
+pub struct Fresh {
+    /// The evaluation is new.
+    pub evaluated: bool,
+    /// Gradient views whose values or colour scale changed, per (b, c).
+    pub grads: Array2<bool>,
+    /// The colour scales were refitted.
+    pub rescaled: bool,
+}
+
+impl Default for Derived {
+    fn default() -> Self {
+        Derived {
+            y: None,
+            eval: Err("not computed yet".into()),
+            scales: Array2::from_elem((0, 0), Scale::default()),
+            shared: Scale::default(),
+            verdicts: Array2::from_elem((0, 0), None),
+            reference: 0.0,
+            data_gen: 0,
+        }
+    }
+}
+
+impl Derived {
+    /// Everything computed for `m` from scratch.
+    pub fn new(m: &Model) -> Derived {
+        let mut d = Derived::default();
+        d.refresh(
+            m,
+            &Change {
+                page: true,
+                ..Change::default()
+            },
+        );
+        d
+    }
+
+    /// The labels the loss sees ([`crate::page::state::AppState::loss_labels`]).
+    pub fn y(&self) -> Option<&Array4<f64>> {
+        self.y.as_ref()
+    }
+
+    /// Brings everything up to date with `m` after `ch`.
+    pub fn refresh(&mut self, m: &Model, ch: &Change) -> Fresh {
+        let s = &m.state;
+        let dims = s.status.dim();
+        if ch.page || !ch.labels.is_empty() {
+            self.y = None;
+        }
+        let evaluate = ch.data() || self.y.is_none() || self.scales.dim() != dims;
+        let mut grads = Array2::from_elem(dims, ch.page || ch.settings || ch.view);
+        if !evaluate && !ch.view {
+            return Fresh {
+                evaluated: false,
+                grads: Array2::from_elem(dims, false),
+                rescaled: false,
+            };
+        }
+        let old = if evaluate {
+            self.data_gen = self.data_gen.wrapping_add(1);
+            let y = match self.y.take() {
+                Some(y) if y.dim() == s.labels.dim() => y,
+                _ => s.loss_labels(),
+            };
+            let next =
+                evaluate_probs(y.view(), s.pred.clone(), &s.settings).map_err(|e| e.to_string());
+            match &next {
+                Ok(e) => {
+                    (self.verdicts, self.reference) = teach::verdicts_and_reference(s, &y, e);
+                }
+                Err(_) => self.verdicts = Array2::from_elem(dims, None),
+            }
+            self.y = Some(y);
+            Some(std::mem::replace(&mut self.eval, next))
+        } else {
+            None
+        };
+        let scales = self.fit_scales(m);
+        // Redraw only the gradient views whose values or scale changed.
+        let logits = self.shown_grad(m).is_some_and(|g| g.logits);
+        for ((b, c), dirty) in grads.indexed_iter_mut() {
+            if *dirty {
+                continue;
+            }
+            let same_scale = self.scales.get((b, c)) == scales.get((b, c));
+            let same_values = match (&old, &self.eval) {
+                (None, _) => true,
+                (Some(Ok(o)), Ok(n)) if o.grad().dim() == n.grad().dim() => {
+                    let (ov, ou, nv, nu) = if logits {
+                        (o.grad(), &o.grad_undefined, n.grad(), &n.grad_undefined)
+                    } else {
+                        (
+                            &o.grad_prob,
+                            &o.grad_prob_undefined,
+                            &n.grad_prob,
+                            &n.grad_prob_undefined,
+                        )
+                    };
+                    ou.get((b, c)) == nu.get((b, c))
+                        && o.cell_set.get((b, c)) == n.cell_set.get((b, c))
+                        && ov.slice(s![b, c, .., ..]) == nv.slice(s![b, c, .., ..])
+                }
+                _ => false,
+            };
+            *dirty = !(same_scale && same_values);
+        }
+        self.scales = scales;
+        Fresh {
+            evaluated: old.is_some(),
+            grads,
+            rescaled: true,
+        }
+    }
+
+    /// Colour scales fitted to the shown gradient; sets [`Derived::shared`].
+    fn fit_scales(&mut self, m: &Model) -> Array2<Scale> {
+        let symlog = m.state.view.symlog;
+        let blank = Scale { max: 0.0, symlog };
+        let mut scales = Array2::from_elem(m.state.status.dim(), blank);
+        if let Some(g) = self.shown_grad(m) {
+            for ((b, c), scale) in scales.indexed_iter_mut() {
+                if !g.undefined[(b, c)] {
+                    let cell = g.values.slice(s![b, c, .., ..]);
+                    *scale = Scale::fit(cell.iter().copied(), symlog);
+                }
+            }
+        }
+        let shared = scales.iter().fold(blank, |a, s| a.union(*s));
+        if m.state.view.shared_scale {
+            scales.fill(shared);
+        }
+        self.shared = shared;
+        scales
+    }
+
+    /// Which gradient the views show: ∂L/∂z with an activation and the logit view on,
+    /// else ∂L/∂ỹ.
+    pub fn shown_grad(&self, m: &Model) -> Option<ShownGrad<'_>> {
+        let e = self.eval.as_ref().ok()?;
+        let logits = m.state.settings.activation != Activation::None && m.state.view.logit_grad;
+        Some(if logits {
+            ShownGrad {
+                values: e.grad(),
+                undefined: &e.grad_undefined,
+                logits,
+            }
+        } else {
+            ShownGrad {
+                values: &e.grad_prob,
+                undefined: &e.grad_prob_undefined,
+                logits,
+            }
+        })
+    }
+
+    /// Whether the views show ∂L/∂z.
+    pub fn logits(&self, m: &Model) -> bool {
+        self.shown_grad(m).is_some_and(|g| g.logits)
+    }
+
+    /// The gradient value shown at a pixel; `None` if undefined or out of range.
+    pub fn grad_at(&self, m: &Model, b: usize, c: usize, i: usize, j: usize) -> Option<f64> {
+        let g = self.shown_grad(m)?;
+        if *g.undefined.get((b, c))? {
+            return None;
+        }
+        g.values
+            .get((b, c, i, j))
+            .copied()
+            .filter(|v| v.is_finite())
+    }
+
+    /// The cell the explanations are about: the clicked one while it is in the loss, else
+    /// the lesson's cell ([`teach::focus_cell`]).
+    pub fn focus_cell(&self, m: &Model) -> Option<(usize, usize)> {
+        let e = self.eval.as_ref().ok()?;
+        m.focus
+            .filter(|&(b, c)| e.cell_set.get((b, c)).copied().flatten().is_some())
+            .or_else(|| teach::focus_cell(&m.state, e))
+    }
+
+    /// The selected set: the focus cell's.
+    pub fn selected_set(&self, m: &Model) -> Option<usize> {
+        let (b, c) = self.focus_cell(m)?;
+        self.eval
+            .as_ref()
+            .ok()?
+            .cell_set
+            .get((b, c))
+            .copied()
+            .flatten()
+    }
+
+    /// The set of the hovered pixel, else the selected one.
+    pub fn lit_set(&self, m: &Model) -> Option<usize> {
+        let e = self.eval.as_ref().ok();
+        m.hover
+            .and_then(|h| e?.cell_set.get((h.b, h.c)).copied().flatten())
+            .or_else(|| self.selected_set(m))
+    }
+}

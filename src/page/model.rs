@@ -1,0 +1,187 @@
+//! The page model: everything a person has set up on the page, and nothing computed
+//! from it. [`crate::page::update::update`] is the only code that changes it;
+//! [`crate::page::derived`] computes the evaluation from it; the browser views draw it.
+
+use ndarray::Array3;
+
+use crate::page::history::History;
+use crate::page::paint::Layer;
+use crate::page::route;
+use crate::page::state::AppState;
+use crate::page::teach::{Scenario, SCENARIOS};
+use crate::page::tool::Tool;
+
+/// Which of a cell's three views.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewKind {
+    Label,
+    Pred,
+    Grad,
+}
+
+impl ViewKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ViewKind::Label => "label",
+            ViewKind::Pred => "pred",
+            ViewKind::Grad => "grad",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ViewKind> {
+        match s {
+            "label" => Some(ViewKind::Label),
+            "pred" => Some(ViewKind::Pred),
+            "grad" => Some(ViewKind::Grad),
+            _ => None,
+        }
+    }
+
+    /// The tensor a brush on this view paints, if any.
+    pub fn layer(self) -> Option<Layer> {
+        match self {
+            ViewKind::Label => Some(Layer::Label),
+            ViewKind::Pred => Some(Layer::Pred),
+            ViewKind::Grad => None,
+        }
+    }
+}
+
+/// A pixel under the pointer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hover {
+    pub view: ViewKind,
+    pub b: usize,
+    pub c: usize,
+    /// Row and column in pixel units (fractional).
+    pub i: f64,
+    pub j: f64,
+}
+
+impl Hover {
+    /// The pixel, clamped into an n×n image.
+    pub fn pixel(&self, n: usize) -> (usize, usize) {
+        let clamp = |v: f64| (v.floor().max(0.0) as usize).min(n.saturating_sub(1));
+        (clamp(self.i), clamp(self.j))
+    }
+
+    /// What a hover shows: its view, cell and pixel (not the sub-pixel position).
+    pub fn key(&self, n: usize) -> (ViewKind, usize, usize, (usize, usize)) {
+        (self.view, self.b, self.c, self.pixel(n))
+    }
+}
+
+/// The brush stroke in progress.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stroke {
+    pub layer: Layer,
+    pub b: usize,
+    pub c: usize,
+    /// The last (row, column) painted to.
+    pub last: (f64, f64),
+    pub erase: bool,
+    /// Whether the stroke changed anything yet.
+    pub changed: bool,
+    /// Image b's labels and predictions before the stroke (a stroke only touches its own
+    /// image), to restore them if the stroke is cancelled.
+    pub before: (Array3<f64>, Array3<f64>),
+}
+
+/// A message shown above the grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+/// The open lesson.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lesson {
+    /// Index in [`SCENARIOS`].
+    pub index: usize,
+    /// The lesson's own scene, built once when it opens, to tell whether the page is still
+    /// that scene (and keep its short link) without rebuilding it.
+    pub scene: AppState,
+}
+
+impl Lesson {
+    pub fn scenario(&self) -> &'static Scenario {
+        &SCENARIOS[self.index.min(SCENARIOS.len() - 1)]
+    }
+}
+
+/// Which ε field: the first (ε, or ε_nr when separate) or ε_dr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EpsField {
+    First,
+    Dr,
+}
+
+impl EpsField {
+    pub fn index(self) -> usize {
+        match self {
+            EpsField::First => 0,
+            EpsField::Dr => 1,
+        }
+    }
+}
+
+/// A typed ε the page refused: its text stays in the field with the reason, until ε
+/// changes some other way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refused {
+    pub text: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub state: AppState,
+    pub history: History,
+    pub tool: Tool,
+    /// The view that Fill, Clear and the helpers act on.
+    pub target: (Layer, usize, usize),
+    /// The cell whose set the Φ picture, the formula and plot (b) show (chosen by a click).
+    pub focus: Option<(usize, usize)>,
+    pub lesson: Option<Lesson>,
+    /// The tour step when touring (the lesson is then that step's).
+    pub tour: Option<usize>,
+    pub hover: Option<Hover>,
+    pub stroke: Option<Stroke>,
+    pub notice: Option<Notice>,
+    /// Refused entries of the two ε fields.
+    pub refused: [Option<Refused>; 2],
+}
+
+impl Model {
+    /// A page showing `state`, with nothing selected and an empty history.
+    pub fn new(state: AppState) -> Model {
+        Model {
+            target: (Layer::Pred, 0, state.classes().saturating_sub(1)),
+            state,
+            history: History::default(),
+            tool: Tool::default(),
+            focus: None,
+            lesson: None,
+            tour: None,
+            hover: None,
+            stroke: None,
+            notice: None,
+            refused: [None, None],
+        }
+    }
+
+    /// The link of the page as it is now: `#preset=NAME` while an open lesson is
+    /// unchanged, else the whole page.
+    pub fn link(&self) -> String {
+        let lesson = self.lesson.as_ref().map(|l| (l.scenario().name, &l.scene));
+        route::link_with_scene(&self.state, lesson)
+    }
+
+    /// Whether the page is still the open lesson's own scene.
+    pub fn pristine(&self) -> bool {
+        self.lesson
+            .as_ref()
+            .is_some_and(|l| route::is_scene(&self.state, &l.scene))
+    }
+}

@@ -1,0 +1,123 @@
+//! Everything a person can do on the page, as data. The browser turns events into these;
+//! [`crate::page::update::update`] applies them.
+
+use crate::engine::activation::Activation;
+use crate::engine::phi::Phi;
+use crate::page::model::{EpsField, Hover};
+use crate::page::paint::Layer;
+use crate::page::state::LabelStatus;
+
+/// The prediction helpers offered by the Paint panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HelperKind {
+    Copy,
+    Shift,
+    Dilate,
+    Erode,
+    Blur,
+    Noise,
+}
+
+impl HelperKind {
+    pub const ALL: [HelperKind; 6] = [
+        HelperKind::Copy,
+        HelperKind::Shift,
+        HelperKind::Dilate,
+        HelperKind::Erode,
+        HelperKind::Blur,
+        HelperKind::Noise,
+    ];
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    // ---- painting ------------------------------------------------------------------
+    /// Pointer down on a paintable view at (row, column); `erase` for the right button
+    /// or a pen's eraser.
+    StrokeStart {
+        layer: Layer,
+        b: usize,
+        c: usize,
+        at: (f64, f64),
+        erase: bool,
+    },
+    /// The painting pointer moved to (row, column) of the stroke's view.
+    StrokeMove {
+        at: (f64, f64),
+    },
+    StrokeEnd,
+    /// The system took the pointer (a scroll gesture, a palm): the stroke was not meant.
+    StrokeCancel,
+    /// The pixel under the pointer, or none.
+    Hover(Option<Hover>),
+    // ---- tools -----------------------------------------------------------------------
+    LabelErase(bool),
+    PredValue(f64),
+    Radius(f64),
+    SquareBrush(bool),
+    SoftEdge(bool),
+    HelpersOnAll(bool),
+    Fill,
+    Clear,
+    Helper(HelperKind),
+    Undo,
+    Redo,
+    // ---- loss settings ---------------------------------------------------------------
+    Preset(String),
+    Phi(Phi),
+    /// An ε slider moved to this stop.
+    EpsSlider {
+        field: EpsField,
+        pos: u32,
+    },
+    /// An ε field's entry was committed (Enter or leaving the field).
+    EpsEntered {
+        field: EpsField,
+        text: String,
+    },
+    /// An ε field lost focus (it may show the value in its usual form again).
+    EpsLeft(EpsField),
+    SeparateEps(bool),
+    HeuristicEps,
+    Jaccard(bool),
+    Squared(bool),
+    IncludeBackground(bool),
+    Exclusive(bool),
+    Activation(Activation),
+    Status {
+        b: usize,
+        c: usize,
+        status: LabelStatus,
+    },
+    // ---- gradient view ---------------------------------------------------------------
+    LogitGrad(bool),
+    SharedScale(bool),
+    Symlog(bool),
+    // ---- size ------------------------------------------------------------------------
+    Size {
+        b: usize,
+        c: usize,
+        n: usize,
+    },
+    Reset,
+    // ---- lessons ---------------------------------------------------------------------
+    OpenLesson(usize),
+    StartTour,
+    /// One tour step forward (+1) or back (−1); past the last step ends the tour.
+    TourStep(isize),
+    ExitTour,
+    CloseLesson,
+    RestoreLesson,
+    // ---- explanations ----------------------------------------------------------------
+    /// Show the set of this cell in the Φ picture, the formula and plot (b).
+    Focus {
+        b: usize,
+        c: usize,
+    },
+    DismissNotice,
+    // ---- the page --------------------------------------------------------------------
+    /// The address bar's hash changed (a pasted link, Back, Forward).
+    LinkLoaded(String),
+    /// The window changed size.
+    Resized,
+}

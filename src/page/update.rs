@@ -1,0 +1,1093 @@
+//! The one function that changes the page model, and the record of what it changed.
+//!
+//! Every rule of the page lives here: what a brush stroke, a settings change, a lesson
+//! click or an undo does to the model, which edits are one undo step, when the address bar
+//! follows. It returns a [`Change`] saying what changed, from which the derived data and
+//! the views work out what to recompute and redraw.
+
+use ndarray::s;
+
+use crate::page::model::{EpsField, Lesson, Model, Notice, Refused, Stroke};
+use crate::page::msg::{HelperKind, Msg};
+use crate::page::paint::{self, Cells, Helper, Layer, Target};
+use crate::page::route::{self, Source};
+use crate::page::state::AppState;
+use crate::page::teach::{self, SCENARIOS};
+use crate::page::ui;
+
+/// How the address bar follows a change.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Link {
+    /// It still says what is shown.
+    #[default]
+    Keep,
+    /// Rewrite the current entry (debounced: a drag writes a few times a second).
+    Replace,
+    /// A new history entry, so Back returns here. `before` is the link of the page just
+    /// before the change: an edit not yet written must be written to the current entry
+    /// first, or Back would lose it.
+    Push { before: String },
+}
+
+/// What one or more messages changed. Flags are about the model, not about views.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Change {
+    /// Loss settings (Φ, ε, options).
+    pub settings: bool,
+    /// How the gradient is drawn (the evaluation stands).
+    pub view: bool,
+    /// Cells whose label, label status or loss labels changed (their predictions may
+    /// have too).
+    pub labels: Cells,
+    /// Cells whose predictions changed.
+    pub preds: Cells,
+    /// A whole new page (size, class mode, a link): everything.
+    pub page: bool,
+    /// Brush settings or the Fill/Clear target.
+    pub tool: bool,
+    /// What undo and redo can do.
+    pub history: bool,
+    /// The lesson or the tour.
+    pub lesson: bool,
+    /// The cell whose set is explained.
+    pub focus: bool,
+    pub hover: bool,
+    pub notice: bool,
+    /// An ε field's text or refusal.
+    pub entry: bool,
+    /// A control's input was not taken as given (refused, or no change): the controls
+    /// show the model again.
+    pub controls: bool,
+    /// The window's size.
+    pub layout: bool,
+    pub link: Link,
+}
+
+impl Change {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        *self == Change::default()
+    }
+
+    /// Whether the painted data or the settings changed: what the loss is computed from.
+    pub fn data(&self) -> bool {
+        self.settings || self.page || !self.labels.is_empty() || !self.preds.is_empty()
+    }
+
+    /// Adds `other` (a later change) to this one.
+    pub fn merge(&mut self, other: Change) {
+        self.settings |= other.settings;
+        self.view |= other.view;
+        merge_cells(&mut self.labels, other.labels);
+        merge_cells(&mut self.preds, other.preds);
+        self.page |= other.page;
+        self.tool |= other.tool;
+        self.history |= other.history;
+        self.lesson |= other.lesson;
+        self.focus |= other.focus;
+        self.hover |= other.hover;
+        self.notice |= other.notice;
+        self.entry |= other.entry;
+        self.controls |= other.controls;
+        self.layout |= other.layout;
+        self.link = match (std::mem::take(&mut self.link), other.link) {
+            // The first push's `before` is the one that may still need writing.
+            (Link::Push { before }, _) => Link::Push { before },
+            (_, Link::Push { before }) => Link::Push { before },
+            (Link::Replace, _) | (_, Link::Replace) => Link::Replace,
+            _ => Link::Keep,
+        };
+    }
+
+    fn settings() -> Change {
+        Change {
+            settings: true,
+            link: Link::Replace,
+            ..Change::default()
+        }
+    }
+
+    fn cells(labels: Cells, preds: Cells) -> Change {
+        Change {
+            labels,
+            preds,
+            link: Link::Replace,
+            ..Change::default()
+        }
+    }
+
+    fn page() -> Change {
+        Change {
+            page: true,
+            history: true,
+            tool: true,
+            focus: true,
+            hover: true,
+            lesson: true,
+            link: Link::Replace,
+            ..Change::default()
+        }
+    }
+}
+
+fn merge_cells(into: &mut Cells, more: Cells) {
+    if more.is_empty() {
+        return;
+    }
+    into.extend(more);
+    into.sort_unstable();
+    into.dedup();
+}
+
+/// Applies one message to the model and says what changed.
+pub fn update(m: &mut Model, msg: Msg) -> Change {
+    let eps_before = (m.state.settings.eps_nr, m.state.settings.eps_dr);
+    let mut ch = apply(m, msg);
+    // A refused ε entry stays in its field until ε changes some other way.
+    if (m.state.settings.eps_nr, m.state.settings.eps_dr) != eps_before
+        && m.refused.iter().any(Option::is_some)
+    {
+        m.refused = [None, None];
+        ch.entry = true;
+    }
+    ch
+}
+
+fn apply(m: &mut Model, msg: Msg) -> Change {
+    match msg {
+        Msg::StrokeStart {
+            layer,
+            b,
+            c,
+            at,
+            erase,
+        } => stroke_start(m, (layer, b, c), at, erase),
+        Msg::StrokeMove { at } => stroke_move(m, at),
+        Msg::StrokeEnd => finish_stroke(m),
+        Msg::StrokeCancel => cancel_stroke(m),
+        Msg::Hover(h) => {
+            let n = m.state.size();
+            if m.hover.map(|h| h.key(n)) == h.map(|h| h.key(n)) {
+                return Change::default();
+            }
+            m.hover = h;
+            Change {
+                hover: true,
+                ..Change::default()
+            }
+        }
+        Msg::LabelErase(on) => tool(m, |t| t.label_erase = on),
+        Msg::PredValue(v) => tool(m, |t| {
+            t.pred_value = if v.is_finite() {
+                v.clamp(0.0, 1.0)
+            } else {
+                1.0
+            }
+        }),
+        Msg::Radius(v) => tool(m, |t| {
+            t.radius = if v.is_finite() {
+                v.clamp(0.0, 64.0)
+            } else {
+                2.0
+            }
+        }),
+        Msg::SquareBrush(on) => tool(m, |t| t.square = on),
+        Msg::SoftEdge(on) => tool(m, |t| t.soft = on),
+        Msg::HelpersOnAll(on) => tool(m, |t| t.helper_all = on),
+        Msg::Fill | Msg::Clear => {
+            let fill = msg == Msg::Fill;
+            let (layer, b, c) = m.target;
+            if let Some(why) = ui::paint_refusal(&m.state, layer, b, c) {
+                return notice(m, why, false);
+            }
+            let value = match (fill, layer) {
+                (false, _) => 0.0,
+                (true, Layer::Label) => 1.0,
+                (true, Layer::Pred) => m.tool.pred_value,
+            };
+            edit(m, |s| {
+                let cells = paint::fill(s, layer, b, c, value);
+                Ok((stroke_change(layer, cells), None))
+            })
+        }
+        Msg::Helper(kind) => {
+            let helper = match kind {
+                HelperKind::Copy => Helper::Copy,
+                HelperKind::Shift => Helper::Shift { dx: 2, dy: 1 },
+                HelperKind::Dilate => Helper::Dilate(2.0),
+                HelperKind::Erode => Helper::Erode(2.0),
+                HelperKind::Blur => Helper::Blur(1.5),
+                HelperKind::Noise => {
+                    // A new seed each time, so noise can be re-rolled.
+                    m.tool.noise_seed = m.tool.noise_seed.wrapping_add(1);
+                    Helper::Noise {
+                        amount: 0.3,
+                        seed: m.tool.noise_seed,
+                    }
+                }
+            };
+            let (_, b, c) = m.target;
+            let target = if m.tool.helper_all {
+                Target::All
+            } else {
+                Target::Cell(b, c)
+            };
+            edit(m, |s| {
+                Ok((
+                    Change::cells(Vec::new(), paint::apply_helper(s, helper, target)),
+                    None,
+                ))
+            })
+        }
+        Msg::Undo => {
+            let mut ch = finish_stroke(m);
+            if let Some(cells) = m.history.undo(&mut m.state) {
+                ch.merge(Change::cells(cells.clone(), cells));
+            }
+            ch.history = true;
+            ch
+        }
+        Msg::Redo => {
+            let mut ch = finish_stroke(m);
+            if let Some(cells) = m.history.redo(&mut m.state) {
+                ch.merge(Change::cells(cells.clone(), cells));
+            }
+            ch.history = true;
+            ch
+        }
+        Msg::Preset(name) => match crate::engine::presets::framework_preset(&name) {
+            // "Custom settings" is not a preset: the select shows the settings again.
+            None => Change {
+                controls: true,
+                ..Change::default()
+            },
+            Some(p) => edit(m, |s| {
+                let note = ui::apply_preset(s, p)?;
+                Ok((Change::page(), note.map(|n| format!("{}: {n}.", p.label))))
+            }),
+        },
+        Msg::Phi(p) => settings(m, |s| s.settings.phi = p),
+        Msg::EpsSlider { field, pos } => {
+            let mut ch = Change::default();
+            if m.refused[field.index()].take().is_some() {
+                // The slider replaces a refused entry.
+                ch.entry = true;
+            }
+            ch.merge(set_eps(m, field, ui::eps_at(pos)));
+            ch
+        }
+        Msg::EpsEntered { field, text } => match ui::parse_eps(&text) {
+            Ok(v) => {
+                let mut ch = Change::default();
+                if m.refused[field.index()].take().is_some() {
+                    ch.entry = true;
+                }
+                ch.merge(set_eps(m, field, v));
+                ch
+            }
+            Err(reason) => {
+                // The typed text stays so it can be corrected; ε is unchanged.
+                m.refused[field.index()] = Some(Refused { text, reason });
+                Change {
+                    entry: true,
+                    ..Change::default()
+                }
+            }
+        },
+        Msg::EpsLeft(_) => Change {
+            entry: true,
+            ..Change::default()
+        },
+        Msg::SeparateEps(on) => settings(m, |s| {
+            s.separate_eps = on;
+            if !on {
+                s.settings.eps_dr = s.settings.eps_nr;
+            }
+        }),
+        Msg::HeuristicEps => match teach::heuristic_eps(&m.state) {
+            Some(v) => settings(m, |s| {
+                s.settings.eps_nr = v;
+                s.settings.eps_dr = v;
+            }),
+            None => notice(
+                m,
+                "There is no foreground label to take a mean volume from.".into(),
+                true,
+            ),
+        },
+        Msg::Jaccard(on) => settings(m, |s| s.settings.jaccard = on),
+        Msg::Squared(on) => settings(m, |s| s.settings.squared = on),
+        Msg::IncludeBackground(on) => match ui::set_include_background(&mut m.state, on) {
+            Ok(()) => Change::settings(),
+            Err(e) => {
+                // The checkbox goes back to what the settings say.
+                let mut ch = notice(m, e, true);
+                ch.controls = true;
+                ch
+            }
+        },
+        Msg::Exclusive(on) => edit(m, |s| {
+            let note = ui::set_exclusive(s, on)?;
+            Ok((Change::page(), note))
+        }),
+        Msg::Activation(a) => edit(m, |s| {
+            let note = ui::set_activation(s, a)?;
+            Ok((Change::page(), note))
+        }),
+        Msg::Status { b, c, status } => {
+            if m.state.status.get((b, c)).is_none_or(|&st| st == status) {
+                return Change::default();
+            }
+            edit(m, |s| {
+                s.status[(b, c)] = status;
+                // The loss's labels of the whole image change with it (with exclusive
+                // classes an unannotated structure counts as background).
+                let image: Cells = (0..s.classes()).map(|k| (b, k)).collect();
+                Ok((Change::cells(image, Vec::new()), None))
+            })
+        }
+        Msg::LogitGrad(on) => view(m, |v| v.logit_grad = on),
+        Msg::SharedScale(on) => view(m, |v| v.shared_scale = on),
+        Msg::Symlog(on) => view(m, |v| v.symlog = on),
+        Msg::Size { b, c, n } => edit(m, |s| {
+            *s = paint::resize(s, b, c, n).map_err(|e| e.to_string())?;
+            Ok((Change::page(), None))
+        }),
+        Msg::Reset => {
+            let mut ch = edit(m, |s| {
+                *s = AppState::default_scene();
+                Ok((Change::page(), None))
+            });
+            ch.merge(close_lesson(m));
+            if m.notice.take().is_some() {
+                ch.notice = true;
+            }
+            ch
+        }
+        Msg::OpenLesson(k) => open_lesson(m, k, true),
+        Msg::StartTour => {
+            m.tour = Some(0);
+            open_lesson(m, 0, true)
+        }
+        Msg::TourStep(delta) => {
+            let Some(k) = m.tour else {
+                return Change::default();
+            };
+            match k.checked_add_signed(delta) {
+                Some(next) if next < SCENARIOS.len() => open_lesson(m, next, true),
+                Some(_) => exit_tour(m),
+                None => Change::default(),
+            }
+        }
+        Msg::ExitTour => exit_tour(m),
+        Msg::CloseLesson => close_lesson(m),
+        Msg::RestoreLesson => match m.lesson.as_ref().map(|l| l.index) {
+            Some(k) => open_lesson(m, k, false),
+            None => Change::default(),
+        },
+        Msg::Focus { b, c } => {
+            if b >= m.state.batch() || c >= m.state.classes() || m.focus == Some((b, c)) {
+                return Change::default();
+            }
+            m.focus = Some((b, c));
+            Change {
+                focus: true,
+                ..Change::default()
+            }
+        }
+        Msg::DismissNotice => {
+            if m.notice.take().is_none() {
+                return Change::default();
+            }
+            Change {
+                notice: true,
+                ..Change::default()
+            }
+        }
+        Msg::LinkLoaded(hash) => {
+            if m.link() == hash {
+                // Our own write (or a link to what is shown).
+                return Change::default();
+            }
+            let (r, msg) = route::resolve(&hash);
+            let mut ch = load_route(m, r);
+            m.notice = msg.map(|text| Notice { text, error: true });
+            ch.notice = true;
+            ch
+        }
+        Msg::Resized => Change {
+            layout: true,
+            ..Change::default()
+        },
+    }
+}
+
+/// Opens a parsed link: a scenario link also opens its lesson text.
+pub fn load_route(m: &mut Model, r: route::Route) -> Change {
+    let lesson = match &r.source {
+        Source::Preset(name) => SCENARIOS
+            .iter()
+            .position(|sc| sc.name.eq_ignore_ascii_case(name.trim())),
+        _ => None,
+    };
+    let ch = load(m, r.state);
+    m.lesson = lesson.map(|index| Lesson {
+        index,
+        scene: m.state.clone(),
+    });
+    if lesson.is_none() {
+        m.tour = None;
+    }
+    ch
+}
+
+/// Replaces the whole page; the history starts over.
+fn load(m: &mut Model, state: AppState) -> Change {
+    m.stroke = None;
+    m.state = state;
+    m.history.clear();
+    m.focus = None;
+    fit_to_page(m);
+    Change::page()
+}
+
+/// After a change of size: the Fill/Clear target and the hover inside the page.
+fn fit_to_page(m: &mut Model) {
+    let (layer, b, c) = m.target;
+    if b >= m.state.batch() || c >= m.state.classes() {
+        m.target = (layer, 0, m.state.classes().saturating_sub(1));
+    }
+    m.focus = m
+        .focus
+        .filter(|&(b, c)| b < m.state.batch() && c < m.state.classes());
+    m.hover = None;
+}
+
+fn tool(m: &mut Model, f: impl FnOnce(&mut crate::page::tool::Tool)) -> Change {
+    let before = m.tool.clone();
+    f(&mut m.tool);
+    Change {
+        tool: m.tool != before,
+        ..Change::default()
+    }
+}
+
+/// Changes loss settings. Not an undo step: the controls show them, one click undoes
+/// one, and the link keeps them.
+fn settings(m: &mut Model, f: impl FnOnce(&mut AppState)) -> Change {
+    let before = (m.state.settings, m.state.separate_eps);
+    f(&mut m.state);
+    if (m.state.settings, m.state.separate_eps) == before {
+        return Change::default();
+    }
+    Change::settings()
+}
+
+fn view(m: &mut Model, f: impl FnOnce(&mut crate::page::state::ViewOptions)) -> Change {
+    let before = m.state.view;
+    f(&mut m.state.view);
+    if m.state.view == before {
+        return Change::default();
+    }
+    Change {
+        view: true,
+        link: Link::Replace,
+        ..Change::default()
+    }
+}
+
+fn set_eps(m: &mut Model, field: EpsField, v: f64) -> Change {
+    let separate = m.state.separate_eps;
+    settings(m, |s| match field {
+        EpsField::First if separate => s.settings.eps_nr = v,
+        EpsField::First => {
+            s.settings.eps_nr = v;
+            s.settings.eps_dr = v;
+        }
+        EpsField::Dr => s.settings.eps_dr = v,
+    })
+}
+
+fn notice(m: &mut Model, text: String, error: bool) -> Change {
+    m.notice = Some(Notice { text, error });
+    Change {
+        notice: true,
+        ..Change::default()
+    }
+}
+
+/// Runs one discrete edit (fill, helper, resize, …) as one undo step. The edit says what
+/// changed and maybe a sentence to show; an error leaves the state as it was.
+fn edit(
+    m: &mut Model,
+    f: impl FnOnce(&mut AppState) -> Result<(Change, Option<String>), String>,
+) -> Change {
+    let mut ch = finish_stroke(m);
+    let before = m.state.clone();
+    match f(&mut m.state) {
+        Ok((change, note)) => {
+            if m.state != before {
+                let same_shape = before.labels.dim() == m.state.labels.dim()
+                    && before.exclusive == m.state.exclusive;
+                if same_shape {
+                    m.history.record(&before, &m.state);
+                } else {
+                    // The history does not span a new size or class mode.
+                    m.history.clear();
+                }
+                if change.page {
+                    fit_to_page(m);
+                }
+                ch.merge(change);
+                ch.history = true;
+            }
+            if let Some(n) = note {
+                ch.merge(notice(m, n, false));
+            }
+        }
+        Err(msg) => {
+            m.state = before;
+            ch.merge(notice(m, msg, true));
+            // Controls the person just changed go back to what the state says.
+            ch.controls = true;
+        }
+    }
+    ch
+}
+
+fn stroke_change(layer: Layer, cells: Cells) -> Change {
+    match layer {
+        Layer::Pred => Change::cells(Vec::new(), cells),
+        Layer::Label => Change::cells(cells.clone(), cells),
+    }
+}
+
+fn stroke_start(
+    m: &mut Model,
+    (layer, b, c): (Layer, usize, usize),
+    at: (f64, f64),
+    erase: bool,
+) -> Change {
+    let mut ch = finish_stroke(m);
+    if b >= m.state.batch() || c >= m.state.classes() {
+        return ch;
+    }
+    if let Some(why) = ui::paint_refusal(&m.state, layer, b, c) {
+        ch.merge(notice(m, why, false));
+        return ch;
+    }
+    if m.target != (layer, b, c) {
+        m.target = (layer, b, c);
+        ch.tool = true;
+    }
+    m.history.begin(&m.state);
+    let before = (
+        m.state.labels.slice(s![b, .., .., ..]).to_owned(),
+        m.state.pred.slice(s![b, .., .., ..]).to_owned(),
+    );
+    let changed = m.tool.stroke(&mut m.state, (layer, b, c), at, at, erase);
+    m.stroke = Some(Stroke {
+        layer,
+        b,
+        c,
+        last: at,
+        erase,
+        changed: !changed.is_empty(),
+        before,
+    });
+    if !changed.is_empty() {
+        ch.merge(stroke_change(layer, changed));
+    }
+    ch
+}
+
+fn stroke_move(m: &mut Model, at: (f64, f64)) -> Change {
+    let Some(st) = m.stroke.as_mut() else {
+        return Change::default();
+    };
+    let (layer, b, c, last, erase) = (st.layer, st.b, st.c, st.last, st.erase);
+    st.last = at;
+    let changed = m.tool.stroke(&mut m.state, (layer, b, c), last, at, erase);
+    if changed.is_empty() {
+        return Change::default();
+    }
+    if let Some(st) = m.stroke.as_mut() {
+        st.changed = true;
+    }
+    stroke_change(layer, changed)
+}
+
+/// Pointer-up: the stroke becomes one undo step.
+fn finish_stroke(m: &mut Model) -> Change {
+    let Some(st) = m.stroke.take() else {
+        return Change::default();
+    };
+    m.history.commit(&m.state);
+    Change {
+        history: st.changed,
+        // The link waits for the end of a stroke (see the web root).
+        link: if st.changed {
+            Link::Replace
+        } else {
+            Link::Keep
+        },
+        ..Change::default()
+    }
+}
+
+/// Puts image b back as it was before the stroke; the history keeps nothing of it.
+fn cancel_stroke(m: &mut Model) -> Change {
+    let Some(st) = m.stroke.take() else {
+        return Change::default();
+    };
+    m.history.cancel();
+    let b = st.b;
+    let (labels, pred) = st.before;
+    if !st.changed
+        || b >= m.state.batch()
+        || labels.dim() != m.state.labels.slice(s![b, .., .., ..]).dim()
+    {
+        return Change::default();
+    }
+    m.state.labels.slice_mut(s![b, .., .., ..]).assign(&labels);
+    m.state.pred.slice_mut(s![b, .., .., ..]).assign(&pred);
+    let image: Cells = (0..m.state.classes()).map(|c| (b, c)).collect();
+    let mut ch = stroke_change(st.layer, image);
+    ch.history = true;
+    ch
+}
+
+/// Loads scenario k and shows its text; `push` makes it a new history entry.
+fn open_lesson(m: &mut Model, k: usize, push: bool) -> Change {
+    let Some(sc) = SCENARIOS.get(k) else {
+        return Change::default();
+    };
+    let before = m.link();
+    let mut s = sc.state();
+    s.view.embed = m.state.view.embed;
+    let mut ch = load(m, s);
+    m.lesson = Some(Lesson {
+        index: k,
+        scene: m.state.clone(),
+    });
+    if m.tour.is_some() {
+        m.tour = Some(k);
+    }
+    if m.notice.take().is_some() {
+        ch.notice = true;
+    }
+    ch.link = if push {
+        Link::Push { before }
+    } else {
+        Link::Replace
+    };
+    ch
+}
+
+fn exit_tour(m: &mut Model) -> Change {
+    if m.tour.take().is_none() {
+        return Change::default();
+    }
+    Change {
+        lesson: true,
+        ..Change::default()
+    }
+}
+
+fn close_lesson(m: &mut Model) -> Change {
+    if m.lesson.is_none() && m.tour.is_none() {
+        return Change::default();
+    }
+    m.lesson = None;
+    m.tour = None;
+    Change {
+        lesson: true,
+        // The short lesson link no longer describes the page.
+        link: Link::Replace,
+        ..Change::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::phi::Phi;
+    use crate::page::codec;
+    use crate::page::derived::Derived;
+    use crate::page::model::{EpsField, Hover, ViewKind};
+    use crate::page::msg::HelperKind;
+    use crate::page::state::LabelStatus;
+
+    fn model() -> Model {
+        Model::new(AppState::default_scene())
+    }
+
+    fn paint_pred(m: &mut Model, b: usize, c: usize, path: &[(f64, f64)]) -> Change {
+        let mut ch = update(
+            m,
+            Msg::StrokeStart {
+                layer: Layer::Pred,
+                b,
+                c,
+                at: path[0],
+                erase: false,
+            },
+        );
+        for &at in &path[1..] {
+            ch.merge(update(m, Msg::StrokeMove { at }));
+        }
+        ch.merge(update(m, Msg::StrokeEnd));
+        ch
+    }
+
+    #[test]
+    fn a_stroke_is_one_undo_step() {
+        let mut m = model();
+        m.tool.pred_value = 0.0;
+        let before = m.state.clone();
+        let ch = paint_pred(&mut m, 0, 1, &[(14.0, 14.0), (14.0, 20.0), (18.0, 20.0)]);
+        assert_ne!(m.state, before);
+        assert!(
+            ch.labels.is_empty(),
+            "a prediction stroke leaves the labels"
+        );
+        assert!(ch.preds.contains(&(0, 1)) && ch.preds.contains(&(0, 0)));
+        assert!(!ch.preds.iter().any(|&(b, _)| b == 1), "image 1 untouched");
+        assert_eq!(ch.link, Link::Replace);
+        assert!(ch.history);
+        assert_eq!(m.history.undo_len(), 1);
+        assert_eq!(m.target, (Layer::Pred, 0, 1), "painting selects the view");
+        let after = m.state.clone();
+        let ch = update(&mut m, Msg::Undo);
+        assert_eq!(m.state, before);
+        assert!(ch.history && !ch.preds.is_empty());
+        update(&mut m, Msg::Redo);
+        assert_eq!(m.state, after);
+        // Undo with nothing to undo changes no data.
+        let mut fresh = model();
+        let ch = update(&mut fresh, Msg::Undo);
+        assert!(!ch.data());
+    }
+
+    #[test]
+    fn a_cancelled_stroke_leaves_nothing_behind() {
+        let mut m = model();
+        m.tool.pred_value = 0.0;
+        let before = m.state.clone();
+        update(
+            &mut m,
+            Msg::StrokeStart {
+                layer: Layer::Label,
+                b: 1,
+                c: 1,
+                at: (3.0, 3.0),
+                erase: false,
+            },
+        );
+        update(&mut m, Msg::StrokeMove { at: (3.0, 25.0) });
+        assert_ne!(m.state, before);
+        let ch = update(&mut m, Msg::StrokeCancel);
+        assert_eq!(m.state, before);
+        assert!(ch.labels.contains(&(1, 0)) && ch.labels.contains(&(1, 1)));
+        assert!(!m.history.can_undo());
+        assert!(m.stroke.is_none());
+        // A move after the cancel paints nothing.
+        assert!(update(&mut m, Msg::StrokeMove { at: (9.0, 9.0) }).is_empty());
+    }
+
+    #[test]
+    fn an_empty_label_refuses_the_brush_and_fill() {
+        let mut m = model();
+        m.state.status[(1, 1)] = LabelStatus::Empty;
+        let before = m.state.clone();
+        let ch = update(
+            &mut m,
+            Msg::StrokeStart {
+                layer: Layer::Label,
+                b: 1,
+                c: 1,
+                at: (5.0, 5.0),
+                erase: false,
+            },
+        );
+        assert!(ch.notice && !ch.data());
+        assert!(m.notice.as_ref().unwrap().text.contains("marked empty"));
+        m.target = (Layer::Label, 1, 1);
+        update(&mut m, Msg::Fill);
+        assert_eq!(m.state, before);
+        // A prediction can still be painted there.
+        m.target = (Layer::Pred, 1, 1);
+        let ch = update(&mut m, Msg::Fill);
+        assert!(ch.preds.contains(&(1, 1)) && ch.labels.is_empty());
+    }
+
+    #[test]
+    fn the_tour_steps_through_every_lesson_and_ends() {
+        let mut m = model();
+        let ch = update(&mut m, Msg::StartTour);
+        assert_eq!(m.tour, Some(0));
+        assert_eq!(m.lesson.as_ref().unwrap().index, 0);
+        assert_eq!(m.state, SCENARIOS[0].state());
+        assert!(matches!(ch.link, Link::Push { .. }));
+        assert_eq!(m.link(), format!("#preset={}", SCENARIOS[0].name));
+        assert!(
+            update(&mut m, Msg::TourStep(-1)).is_empty(),
+            "no step before the first"
+        );
+        for k in 1..SCENARIOS.len() {
+            update(&mut m, Msg::TourStep(1));
+            assert_eq!(m.tour, Some(k));
+            assert_eq!(m.state, SCENARIOS[k].state());
+        }
+        update(&mut m, Msg::TourStep(1));
+        assert_eq!(m.tour, None, "past the last step ends the tour");
+        assert_eq!(m.lesson.as_ref().unwrap().index, SCENARIOS.len() - 1);
+        // Arrow keys do nothing outside a tour.
+        assert!(update(&mut m, Msg::TourStep(1)).is_empty());
+        update(&mut m, Msg::StartTour);
+        update(&mut m, Msg::ExitTour);
+        assert_eq!(m.tour, None);
+        assert!(m.lesson.is_some(), "exiting the tour keeps the scene");
+        update(&mut m, Msg::CloseLesson);
+        assert!(m.lesson.is_none());
+        assert_eq!(m.link(), route::hash_of(&m.state));
+    }
+
+    #[test]
+    fn a_lesson_click_right_after_an_edit_keeps_the_edit_for_back() {
+        let mut m = model();
+        update(&mut m, Msg::Phi(Phi::BCI));
+        let edited = m.state.clone();
+        let ch = update(&mut m, Msg::OpenLesson(2));
+        let Link::Push { before } = ch.link else {
+            panic!("a lesson click is a new history entry: {:?}", ch.link);
+        };
+        let back = codec::decode(before.trim_start_matches('#')).unwrap();
+        assert_eq!(back, edited);
+        // Back: the address bar says the edited page again.
+        let ch = update(&mut m, Msg::LinkLoaded(before));
+        assert!(ch.page);
+        assert_eq!(m.state, edited);
+        assert!(m.lesson.is_none());
+        // A link to what is shown changes nothing.
+        let own = m.link();
+        assert!(update(&mut m, Msg::LinkLoaded(own)).is_empty());
+    }
+
+    #[test]
+    fn links_open_lessons_and_bad_links_say_why() {
+        let mut m = model();
+        let ch = update(&mut m, Msg::LinkLoaded("#preset=empty-BI&embed".into()));
+        assert!(ch.page && ch.lesson);
+        assert_eq!(SCENARIOS[m.lesson.as_ref().unwrap().index].name, "empty-BI");
+        assert!(m.state.view.embed, "embed follows the link");
+        assert!(m.pristine());
+        assert_eq!(m.link(), "#preset=empty-BI&embed");
+        update(&mut m, Msg::LinkLoaded("#preset=empty-BI".into()));
+        assert!(!m.state.view.embed, "and follows it back");
+        let ch = update(&mut m, Msg::LinkLoaded("#Ag-broken".into()));
+        assert!(ch.notice);
+        let n = m.notice.clone().unwrap();
+        assert!(
+            n.error && n.text.contains("could not be opened"),
+            "{}",
+            n.text
+        );
+        assert_eq!(m.state, AppState::default_scene());
+    }
+
+    #[test]
+    fn a_typed_eps_is_applied_only_when_the_whole_entry_is_valid() {
+        let mut m = model();
+        let eps = m.state.settings.eps_nr;
+        for bad in ["1e999", "0x10", "2abc", "1e-1000", "-1", ""] {
+            let ch = update(
+                &mut m,
+                Msg::EpsEntered {
+                    field: EpsField::First,
+                    text: bad.into(),
+                },
+            );
+            assert!(!ch.settings, "{bad} changed the settings");
+            assert_eq!(m.state.settings.eps_nr, eps, "{bad}");
+            let r = m.refused[0].clone().expect("refused");
+            assert_eq!(r.text, bad);
+            assert!(!r.reason.is_empty());
+        }
+        let ch = update(
+            &mut m,
+            Msg::EpsEntered {
+                field: EpsField::First,
+                text: "1e-7".into(),
+            },
+        );
+        assert!(ch.settings && ch.entry);
+        assert_eq!(
+            (m.state.settings.eps_nr, m.state.settings.eps_dr),
+            (1e-7, 1e-7)
+        );
+        assert!(m.refused[0].is_none());
+        // The same value again recomputes nothing.
+        let ch = update(
+            &mut m,
+            Msg::EpsEntered {
+                field: EpsField::First,
+                text: "1e-07".into(),
+            },
+        );
+        assert!(!ch.data());
+        // A refusal stays until ε changes some other way (here: the slider).
+        update(
+            &mut m,
+            Msg::EpsEntered {
+                field: EpsField::First,
+                text: "oops".into(),
+            },
+        );
+        update(
+            &mut m,
+            Msg::EpsSlider {
+                field: EpsField::First,
+                pos: 0,
+            },
+        );
+        assert!(m.refused[0].is_none());
+        assert_eq!(m.state.settings.eps_nr, 0.0);
+        // Separate ε: the second field edits ε_dr only.
+        update(&mut m, Msg::SeparateEps(true));
+        update(
+            &mut m,
+            Msg::EpsEntered {
+                field: EpsField::Dr,
+                text: "0.5".into(),
+            },
+        );
+        assert_eq!(
+            (m.state.settings.eps_nr, m.state.settings.eps_dr),
+            (0.0, 0.5)
+        );
+        update(&mut m, Msg::SeparateEps(false));
+        assert_eq!(m.state.settings.eps_dr, 0.0, "joined again: ε_dr = ε_nr");
+    }
+
+    #[test]
+    fn tool_messages_change_the_tool_and_say_so() {
+        let mut m = model();
+        for (msg, check) in [
+            (
+                Msg::SoftEdge(false),
+                (|m: &Model| !m.tool.soft) as fn(&Model) -> bool,
+            ),
+            (Msg::HelpersOnAll(true), |m| m.tool.helper_all),
+            (Msg::Radius(f64::NAN), |m| m.tool.radius == 2.0),
+            (Msg::Radius(100.0), |m| m.tool.radius == 64.0),
+            (Msg::PredValue(-3.0), |m| m.tool.pred_value == 0.0),
+            (Msg::SquareBrush(true), |m| m.tool.square),
+            (Msg::LabelErase(true), |m| m.tool.label_erase),
+        ] {
+            let ch = update(&mut m, msg.clone());
+            assert!(check(&m), "{msg:?}");
+            // NaN falls back to the default radius, which it already is.
+            assert!(
+                ch.tool || matches!(msg, Msg::Radius(r) if r.is_nan()),
+                "{msg:?}"
+            );
+            assert!(!ch.data());
+        }
+        // Helpers act on all cells when asked.
+        let ch = update(&mut m, Msg::Helper(HelperKind::Copy));
+        assert!(ch.preds.iter().any(|&(b, _)| b == 0) && ch.preds.iter().any(|&(b, _)| b == 1));
+    }
+
+    #[test]
+    fn a_new_size_starts_a_new_history_and_keeps_the_target_inside() {
+        let mut m = model();
+        m.target = (Layer::Label, 1, 1);
+        paint_pred(&mut m, 1, 1, &[(3.0, 3.0)]);
+        assert!(m.history.can_undo());
+        let ch = update(&mut m, Msg::Size { b: 1, c: 2, n: 16 });
+        assert!(ch.page && ch.history);
+        assert_eq!(m.state.labels.dim(), (1, 2, 16, 16));
+        assert!(!m.history.can_undo());
+        assert!(m.target.1 < 1);
+        // An impossible size is refused with a message and no change.
+        let before = m.state.clone();
+        let ch = update(&mut m, Msg::Size { b: 9, c: 2, n: 16 });
+        assert!(ch.notice && ch.controls && !ch.page);
+        assert_eq!(m.state, before);
+    }
+
+    #[test]
+    fn hover_changes_only_between_pixels() {
+        let mut m = model();
+        let h = |i: f64, j: f64| {
+            Msg::Hover(Some(Hover {
+                view: ViewKind::Grad,
+                b: 0,
+                c: 1,
+                i,
+                j,
+            }))
+        };
+        assert!(update(&mut m, h(3.2, 4.1)).hover);
+        assert!(update(&mut m, h(3.7, 4.9)).is_empty(), "same pixel");
+        assert!(update(&mut m, h(4.1, 4.9)).hover);
+        assert!(update(&mut m, Msg::Hover(None)).hover);
+    }
+
+    /// After any sequence of actions, the loss the page computes is what `dice eval`
+    /// computes on the page's input, and painting leaves the other images' gradient views
+    /// alone under Φ = I.
+    #[test]
+    fn the_derived_loss_follows_every_action() {
+        let mut m = model();
+        let mut d = Derived::new(&m);
+        let msgs = [
+            Msg::Phi(Phi::BI),
+            Msg::EpsSlider {
+                field: EpsField::First,
+                pos: 3,
+            },
+            Msg::Squared(true),
+            Msg::Status {
+                b: 1,
+                c: 1,
+                status: LabelStatus::Missing,
+            },
+            Msg::Activation(crate::engine::activation::Activation::Softmax),
+            Msg::Helper(HelperKind::Blur),
+            Msg::Undo,
+            Msg::IncludeBackground(false),
+            Msg::Preset("keras".into()),
+            Msg::Size { b: 3, c: 3, n: 16 },
+            Msg::OpenLesson(4),
+            Msg::HeuristicEps,
+            Msg::Reset,
+        ];
+        for msg in msgs {
+            let ch = update(&mut m, msg.clone());
+            d.refresh(&m, &ch);
+            let input = crate::page::ui::cli_input(&m.state).to_string();
+            let cli = crate::cli::eval_str(&input).unwrap();
+            let shown = d.eval.as_ref().ok().and_then(|e| e.loss);
+            assert_eq!(shown, cli["loss"].as_f64(), "after {msg:?}");
+        }
+        // Per-cell colour scales, so one cell's new maximum does not rescale the others.
+        for msg in [Msg::Phi(Phi::I), Msg::SharedScale(false)] {
+            let ch = update(&mut m, msg);
+            d.refresh(&m, &ch);
+        }
+        let ch = paint_pred(&mut m, 1, 1, &[(3.0, 3.0), (9.0, 9.0)]);
+        let fresh = d.refresh(&m, &ch);
+        assert!(fresh.evaluated);
+        assert!(
+            fresh.grads[(1, 1)],
+            "the painted cell's gradient is redrawn"
+        );
+        assert!(!fresh.grads[(0, 1)], "image 0's own set did not change");
+        let gen = d.data_gen;
+        let ch = update(&mut m, Msg::Symlog(false));
+        let fresh = d.refresh(&m, &ch);
+        assert!(!fresh.evaluated && fresh.rescaled && d.data_gen == gen);
+    }
+}
