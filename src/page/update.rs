@@ -21,8 +21,11 @@ pub enum Link {
     /// It still says what is shown.
     #[default]
     Keep,
-    /// Rewrite the current entry (debounced: a drag writes a few times a second).
+    /// Rewrite the current entry now (after a brush stroke: at its end).
     Replace,
+    /// Rewrite the current entry soon: the change is one of many (a slider being
+    /// dragged), and browsers throttle history writes.
+    Soon,
     /// A new history entry, so Back returns here. `before` is the link of the page just
     /// before the change: an edit not yet written must be written to the current entry
     /// first, or Back would lose it.
@@ -95,6 +98,7 @@ impl Change {
             (Link::Push { before }, _) => Link::Push { before },
             (_, Link::Push { before }) => Link::Push { before },
             (Link::Replace, _) | (_, Link::Replace) => Link::Replace,
+            (Link::Soon, _) | (_, Link::Soon) => Link::Soon,
             _ => Link::Keep,
         };
     }
@@ -274,6 +278,9 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
                 ch.entry = true;
             }
             ch.merge(set_eps(m, field, ui::eps_at(pos)));
+            if ch.link == Link::Replace {
+                ch.link = Link::Soon;
+            }
             ch
         }
         Msg::EpsEntered { field, text } => match ui::parse_eps(&text) {
@@ -834,10 +841,10 @@ mod tests {
             update(&mut m, Msg::TourStep(-1)).is_empty(),
             "no step before the first"
         );
-        for k in 1..SCENARIOS.len() {
+        for (k, sc) in SCENARIOS.iter().enumerate().skip(1) {
             update(&mut m, Msg::TourStep(1));
             assert_eq!(m.tour, Some(k));
-            assert_eq!(m.state, SCENARIOS[k].state());
+            assert_eq!(m.state, sc.state());
         }
         update(&mut m, Msg::TourStep(1));
         assert_eq!(m.tour, None, "past the last step ends the tour");

@@ -1,5 +1,5 @@
-//! Input: pointer and keyboard events become queued samples or state changes. Thin on
-//! purpose: no drawing and no computing here.
+//! Input: pointer, keyboard, window and address-bar events become messages. Thin on
+//! purpose: no drawing, no computing, no rules beyond reading the event.
 
 use std::cell::Cell;
 
@@ -7,14 +7,30 @@ use wasm_bindgen::JsCast;
 use web_sys::{Event, HtmlElement, KeyboardEvent, PointerEvent};
 
 use crate::engine::phi::Phi;
-use crate::page::route;
+use crate::page::model::{Hover, ViewKind};
+use crate::page::msg::Msg;
+use crate::page::state::LabelStatus;
 
-use super::app::{schedule, with_app, Change, Hover, Sample, ViewKind};
+use super::dispatch::Dispatch;
 use super::dom;
+use super::Frame;
 
 thread_local! {
     /// The pointer that is painting, if any.
     static ACTIVE: Cell<Option<i32>> = const { Cell::new(None) };
+    /// Whether a tour is on: arrow keys then belong to it (mirrored from the model by
+    /// [`Events::sync`], so a key handler can decide whether to take the key).
+    static TOURING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The view side of the event wiring: what the handlers need to know of the model.
+#[derive(Default)]
+pub struct Events;
+
+impl Events {
+    pub fn sync(&mut self, f: &Frame) {
+        TOURING.with(|t| t.set(f.model.tour.is_some()));
+    }
 }
 
 /// The view canvas under an event and the (row, column) position in pixel units.
@@ -43,188 +59,151 @@ fn pointer(e: &Event) -> Option<PointerEvent> {
     e.dyn_ref::<PointerEvent>().cloned()
 }
 
-/// Sets the hovered pixel. Compared by pixel, not by the pointer's fractional position:
-/// a move within one pixel changes nothing shown (the formula, the hover line, markers).
-fn set_hover(h: Option<Hover>) {
-    with_app(|a| {
-        let n = a.state.size();
-        let at = |h: Option<Hover>| h.map(|h| (h.view, h.b, h.c, h.pixel(n)));
-        if at(a.hover) != at(h) {
-            a.hover = h;
-            a.dirty.hover = true;
-            schedule();
-        }
-    });
+fn active(e: &PointerEvent) -> bool {
+    ACTIVE.with(|a| a.get()) == Some(e.pointer_id())
 }
 
 /// Wires the grid, the window's keys, resizing and link changes.
-pub fn wire() {
+pub fn wire(d: &Dispatch) {
     let Some(grid) = dom::by_id::<HtmlElement>("grid") else {
         dom::warn("no #grid to listen to");
         return;
     };
-    dom::on(&grid, "pointerdown", |ev| {
-        let Some(e) = pointer(&ev) else { return };
-        let Some((canvas, view, b, c, i, j)) = locate(&e) else {
-            return;
-        };
-        let Some(layer) = view.layer() else { return };
-        // Left button, touch and pen contact paint; the right button and a pen's eraser erase.
-        let button = e.button();
-        let erase = button == 2 || (e.buttons() & 32) != 0;
-        if button != 0 && button != 2 && button != 5 {
-            return;
-        }
-        ev.prevent_default();
-        if ACTIVE.with(|a| a.get()).is_some() {
-            return; // a second finger does not start another stroke
-        }
-        let _ = canvas.set_pointer_capture(e.pointer_id());
-        ACTIVE.with(|a| a.set(Some(e.pointer_id())));
-        with_app(|a| {
-            a.hover = Some(Hover { view, b, c, i, j });
-            a.dirty.hover = true;
-            a.push_sample(Sample::Down {
+    {
+        let d = d.clone();
+        dom::on(&grid, "pointerdown", move |ev| {
+            let Some(e) = pointer(&ev) else { return };
+            let Some((canvas, view, b, c, i, j)) = locate(&e) else {
+                return;
+            };
+            let Some(layer) = view.layer() else { return };
+            // Left button, touch and pen contact paint; the right button and a pen's
+            // eraser erase.
+            let button = e.button();
+            let erase = button == 2 || (e.buttons() & 32) != 0;
+            if button != 0 && button != 2 && button != 5 {
+                return;
+            }
+            ev.prevent_default();
+            if ACTIVE.with(|a| a.get()).is_some() {
+                return; // a second finger does not start another stroke
+            }
+            let _ = canvas.set_pointer_capture(e.pointer_id());
+            ACTIVE.with(|a| a.set(Some(e.pointer_id())));
+            d.send(Msg::Hover(Some(Hover { view, b, c, i, j })));
+            d.send(Msg::StrokeStart {
                 layer,
                 b,
                 c,
-                i,
-                j,
+                at: (i, j),
                 erase,
             });
         });
-    });
-    dom::on(&grid, "pointermove", |ev| {
-        let Some(e) = pointer(&ev) else { return };
-        let active = ACTIVE.with(|a| a.get()) == Some(e.pointer_id());
-        match locate(&e) {
-            Some((_, view, b, c, i, j)) => {
-                let n = with_app(|a| a.state.size()).unwrap_or(1) as f64;
-                let inside = (0.0..n).contains(&i) && (0.0..n).contains(&j);
-                set_hover(inside.then_some(Hover { view, b, c, i, j }));
-                if active {
-                    with_app(|a| a.push_sample(Sample::Move { i, j }));
+    }
+    {
+        let d = d.clone();
+        dom::on(&grid, "pointermove", move |ev| {
+            let Some(e) = pointer(&ev) else { return };
+            match locate(&e) {
+                Some((canvas, view, b, c, i, j)) => {
+                    let n = canvas
+                        .dyn_ref::<web_sys::HtmlCanvasElement>()
+                        .map_or(1.0, |cv| f64::from(cv.width()));
+                    let inside = (0.0..n).contains(&i) && (0.0..n).contains(&j);
+                    d.send(Msg::Hover(inside.then_some(Hover { view, b, c, i, j })));
+                    if active(&e) {
+                        d.send(Msg::StrokeMove { at: (i, j) });
+                    }
                 }
+                None => d.send(Msg::Hover(None)),
             }
-            None => set_hover(None),
-        }
-    });
-    let end = |ev: Event| {
-        let Some(e) = pointer(&ev) else { return };
-        if ACTIVE.with(|a| a.get()) == Some(e.pointer_id()) {
+        });
+    }
+    let end = |msg: Msg| {
+        move |ev: &Event| {
+            let e = pointer(ev)?;
+            if !active(&e) {
+                return None;
+            }
             ACTIVE.with(|a| a.set(None));
-            with_app(|a| a.push_sample(Sample::Up));
+            Some(msg.clone())
         }
     };
-    dom::on(&grid, "pointerup", end);
+    d.on(&grid, "pointerup", end(Msg::StrokeEnd));
+    d.on(&grid, "lostpointercapture", end(Msg::StrokeEnd));
     // The system took the pointer (a scroll gesture, a palm, the window lost it): the
     // stroke was not meant, so it is undone rather than kept.
-    dom::on(&grid, "pointercancel", |ev| {
-        let Some(e) = pointer(&ev) else { return };
-        if ACTIVE.with(|a| a.get()) == Some(e.pointer_id()) {
-            ACTIVE.with(|a| a.set(None));
-            with_app(|a| a.push_sample(Sample::Cancel));
-        }
-    });
-    dom::on(&grid, "lostpointercapture", end);
-    dom::on(&grid, "pointerleave", |ev| {
-        if let Some(e) = pointer(&ev) {
-            if ACTIVE.with(|a| a.get()) != Some(e.pointer_id()) {
-                set_hover(None);
-            }
-        }
+    d.on(&grid, "pointercancel", end(Msg::StrokeCancel));
+    d.on(&grid, "pointerleave", |ev| {
+        let e = pointer(ev)?;
+        (!active(&e)).then_some(Msg::Hover(None))
     });
     dom::on(&grid, "contextmenu", |ev| ev.prevent_default());
     // The label status selects in the cells' headers.
-    dom::on(&grid, "change", |ev| {
-        let Some(sel) = ev
+    d.on(&grid, "change", |ev| {
+        let sel = ev
             .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-        else {
-            return;
-        };
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())?;
         let cell = |k: &str| dom::get_data(&sel, k).and_then(|v| v.parse::<usize>().ok());
-        let (Some(b), Some(c), Some(status)) = (
-            cell("b"),
-            cell("c"),
-            super::render::parse_status(&sel.value()),
-        ) else {
-            return;
-        };
-        with_app(|a| a.set_status(b, c, status));
+        Some(Msg::Status {
+            b: cell("b")?,
+            c: cell("c")?,
+            status: LabelStatus::parse(&sel.value())?,
+        })
     });
 
     let Ok(window) = dom::window() else { return };
-    dom::on(&window, "keydown", |ev| {
-        let Some(k) = ev.dyn_ref::<KeyboardEvent>() else {
-            return;
-        };
+    d.on(&window, "keydown", |ev| {
+        let k = ev.dyn_ref::<KeyboardEvent>()?;
         if dom::focus_in_text_field() {
-            return;
+            return None;
         }
         let key = k.key().to_lowercase();
         if k.ctrl_key() || k.meta_key() {
             let redo = (key == "z" && k.shift_key()) || key == "y";
             let undo = key == "z" && !k.shift_key();
-            if undo || redo {
-                ev.prevent_default();
-                with_app(|a| if redo { a.redo() } else { a.undo() });
+            if !(undo || redo) {
+                return None;
             }
-            return;
+            ev.prevent_default();
+            return Some(if redo { Msg::Redo } else { Msg::Undo });
         }
         if k.alt_key() || dom::focus_in_form_field() {
-            return;
+            return None;
         }
         // The guided tour: arrows step, Escape ends it.
-        let touring = with_app(|a| a.tour.is_some()).unwrap_or(false);
-        if touring {
+        if TOURING.with(|t| t.get()) {
             let step = match k.key().as_str() {
                 "ArrowRight" | "PageDown" => Some(1),
                 "ArrowLeft" | "PageUp" => Some(-1),
                 _ => None,
             };
-            if let Some(d) = step {
+            if let Some(delta) = step {
                 ev.prevent_default();
-                with_app(|a| a.tour_step(d));
-                return;
+                return Some(Msg::TourStep(delta));
             }
             if k.key() == "Escape" {
-                with_app(|a| a.exit_tour());
-                return;
+                return Some(Msg::ExitTour);
             }
         }
         // Keys 1–4 choose Φ (handy on a projector).
         let phi = match key.as_str() {
-            "1" => Some(Phi::I),
-            "2" => Some(Phi::CI),
-            "3" => Some(Phi::BI),
-            "4" => Some(Phi::BCI),
-            _ => None,
+            "1" => Phi::I,
+            "2" => Phi::CI,
+            "3" => Phi::BI,
+            "4" => Phi::BCI,
+            _ => return None,
         };
-        if let Some(p) = phi {
-            with_app(|a| {
-                a.state.settings.phi = p;
-                a.changed(Change::Settings);
-            });
-        }
+        Some(Msg::Phi(phi))
     });
-    dom::on(&window, "resize", |_| {
-        with_app(|a| {
-            a.dirty.layout = true;
-            a.dirty.plots = true;
-            schedule();
+    d.on(&window, "resize", |_| Some(Msg::Resized));
+    // A pasted link, Back or Forward. Both events, because a traversal between entries
+    // made by pushState fires only popstate in some browsers; `update` ignores a link to
+    // what is already shown.
+    for event in ["hashchange", "popstate"] {
+        d.on(&window, event, |_| {
+            let w = dom::window().ok()?;
+            Some(Msg::LinkLoaded(w.location().hash().unwrap_or_default()))
         });
-    });
-    dom::on(&window, "hashchange", |_| {
-        let Ok(w) = dom::window() else { return };
-        let hash = w.location().hash().unwrap_or_default();
-        with_app(|a| {
-            if a.link() == hash {
-                return;
-            }
-            let (r, msg) = route::resolve(&hash);
-            a.load_route(r);
-            a.set_notice(msg, true);
-        });
-    });
+    }
 }

@@ -9,15 +9,23 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlCanvasElement, HtmlElement};
 
 use crate::engine::loss::Evaluation;
+use crate::page::derived::Derived;
+use crate::page::model::Model;
+use crate::page::msg::Msg;
 use crate::page::state::AppState;
 use crate::present::curves::Sweep;
 use crate::present::diagram::phi_svg;
-use crate::present::format::number;
+use crate::present::format::number as format_number;
 use crate::present::formula::{formulas, Pixel};
+use crate::present::palette;
 
-use super::app::with_app;
+use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
 use super::plots;
+use super::Frame;
+
+/// What a set of plots shows: (data generation, focus cell, canvas width).
+type PlotKey = (u64, Option<(usize, usize)>, u32);
 
 /// Plot height as a fraction of its width.
 const PLOT_ASPECT: f64 = 0.66;
@@ -49,6 +57,8 @@ pub struct Explain {
     last_svg: RefCell<String>,
     last_phi: RefCell<Option<PhiKey>>,
     last_formula: RefCell<String>,
+    /// What the plots on screen show: (data generation, focus cell, canvas width).
+    plot_key: Option<PlotKey>,
 }
 
 fn need<T: JsCast>(id: &str) -> JsResult<T> {
@@ -94,28 +104,27 @@ fn clicked_cell(ev: &web_sys::Event) -> Option<(usize, usize)> {
 }
 
 impl Explain {
-    /// Finds the elements built by `super::build_page` and wires clicks on the Φ picture.
-    pub fn find() -> JsResult<Explain> {
+    /// Finds the elements of the skeleton (`super::shell`) and wires clicks on the Φ
+    /// picture and the sets table.
+    pub fn build(d: &Dispatch) -> JsResult<Explain> {
         let phi_box: HtmlElement = need("phi-picture")?;
         let sets_body: HtmlElement = need("sets-body")?;
         for el in [&phi_box, &sets_body] {
-            dom::on(el, "click", |ev| {
-                if let Some((b, c)) = clicked_cell(&ev) {
-                    with_app(|a| a.focus_on(b, c));
-                }
+            d.on(el, "click", |ev| {
+                clicked_cell(ev).map(|(b, c)| Msg::Focus { b, c })
             });
             // The sets are focusable: Enter or Space selects one from the keyboard.
-            dom::on(el, "keydown", |ev| {
+            d.on(el, "keydown", |ev| {
                 let key = ev
                     .dyn_ref::<web_sys::KeyboardEvent>()
                     .map(|k| k.key())
                     .unwrap_or_default();
-                if key == "Enter" || key == " " {
-                    if let Some((b, c)) = clicked_cell(&ev) {
-                        ev.prevent_default();
-                        with_app(|a| a.focus_on(b, c));
-                    }
+                if key != "Enter" && key != " " {
+                    return None;
                 }
+                let (b, c) = clicked_cell(ev)?;
+                ev.prevent_default();
+                Some(Msg::Focus { b, c })
             });
         }
         // Plots (a) and (b) share one legend of the Φ colours.
@@ -125,7 +134,7 @@ impl Explain {
             for p in crate::engine::phi::Phi::ALL {
                 html.push_str(&format!(
                     "<span class=\"key\"><span class=\"swatch\" style=\"background:{}\"></span>Φ = {} ({})</span>",
-                    plots::css(plots::phi_colour(p)),
+                    palette::phi(p).hex(),
                     p.code(),
                     p.wise_name()
                 ));
@@ -153,11 +162,77 @@ impl Explain {
             last_svg: RefCell::new(String::new()),
             last_phi: RefCell::new(None),
             last_formula: RefCell::new(String::new()),
+            plot_key: None,
         })
     }
 
+    /// The Φ picture and the formula.
+    pub fn sync(&self, f: &Frame) -> bool {
+        let (m, d, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
+        let eval = d.eval.as_ref().ok();
+        let phi = ch.page || ch.settings || ch.focus || fresh.evaluated;
+        if phi {
+            self.phi(&m.state, eval, d.selected_set(m));
+        }
+        let formula = phi || ch.hover;
+        if formula {
+            self.draw_formula(m, d);
+        }
+        phi || formula
+    }
+
+    /// The formula of the hovered pixel's set with its numbers, else of the selected set.
+    fn draw_formula(&self, m: &Model, d: &Derived) {
+        let e = d.eval.as_ref().ok();
+        let hovered = m.hover.and_then(|h| {
+            let e = e?;
+            let set = e.cell_set.get((h.b, h.c)).copied().flatten()?;
+            let (i, j) = h.pixel(m.state.size());
+            let at = (h.b, h.c, i, j);
+            let pixel = Pixel {
+                y: *d.y()?.get(at)?,
+                p: *m.state.pred.get(at)?,
+                grad: (!e.grad_prob_undefined.get((h.b, h.c))?)
+                    .then(|| e.grad_prob.get(at).copied())
+                    .flatten(),
+            };
+            Some((set, (at, pixel)))
+        });
+        match hovered {
+            Some((set, pixel)) => self.formula(&m.state, e, Some(set), Some(pixel)),
+            None => self.formula(&m.state, e, d.selected_set(m), None),
+        }
+    }
+
+    /// Draws the three plots if what they show changed since they were drawn; returns
+    /// whether it drew.
+    pub fn draw_plots(&mut self, m: &Model, d: &Derived) -> bool {
+        let (e, y) = match (&d.eval, d.y()) {
+            (Ok(e), Some(y)) => (e, y),
+            (Err(msg), _) => {
+                // Not the curves of the last state that could be evaluated.
+                if self.plot_key.take().is_some() || self.notes[0].hidden() {
+                    self.blank_plots(msg);
+                    return true;
+                }
+                return false;
+            }
+            _ => return false,
+        };
+        let focus = d.focus_cell(m);
+        let key = (d.data_gen, focus, self.plot_width());
+        if self.plot_key == Some(key) {
+            return false;
+        }
+        if let Err(msg) = self.draw_plots_now(&m.state, y, e, focus, d.selected_set(m)) {
+            dom::warn(&format!("plots: {msg}"));
+        }
+        self.plot_key = Some(key);
+        true
+    }
+
     /// The Φ picture with the selected set drawn bold, and its caption.
-    pub fn phi(&self, state: &AppState, eval: Option<&Evaluation>, selected: Option<usize>) {
+    fn phi(&self, state: &AppState, eval: Option<&Evaluation>, selected: Option<usize>) {
         let st = &state.settings;
         // The picture and caption follow from these alone (the sets are Φ's partition of
         // the cells in the loss).
@@ -214,7 +289,7 @@ impl Explain {
 
     /// The formula of `set` with the hovered pixel's numbers, or the set's foreground and
     /// background values when no pixel of it is hovered.
-    pub fn formula(
+    fn formula(
         &self,
         state: &AppState,
         eval: Option<&Evaluation>,
@@ -258,7 +333,7 @@ impl Explain {
     }
 
     /// Clears the plots when there is nothing to plot (the evaluation failed).
-    pub fn blank_plots(&self, why: &str) {
+    fn blank_plots(&self, why: &str) {
         for c in &self.plots {
             if let Err(e) = plots::blank(c) {
                 dom::warn(&format!("plots: {e}"));
@@ -279,7 +354,7 @@ impl Explain {
     }
 
     /// Draws the three plots for the current data, Φ, ε and focus cell.
-    pub fn draw_plots(
+    fn draw_plots_now(
         &self,
         state: &AppState,
         y_loss: &Array4<f64>,
@@ -361,7 +436,7 @@ impl Explain {
             legend.push_str(&format!(
                 "<span class=\"key{}\"><span class=\"swatch\" style=\"background:{}\"></span>ε = {}{}</span>",
                 if current { " current" } else { "" },
-                plots::css(colour),
+                colour.hex(),
                 format_number(e, 3),
                 if current { " (current)" } else { "" }
             ));

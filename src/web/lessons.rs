@@ -5,10 +5,12 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlButtonElement, HtmlElement};
 
-use crate::page::teach::{Scenario, SCENARIOS};
+use crate::page::msg::Msg;
+use crate::page::teach::SCENARIOS;
 
-use super::app::with_app;
+use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
+use super::Frame;
 
 pub struct Lessons {
     buttons: Vec<HtmlButtonElement>,
@@ -40,13 +42,13 @@ fn button(parent: &HtmlElement, class: &str, text: &str, tip: &str) -> JsResult<
 }
 
 impl Lessons {
-    /// Fills `#lessons-panel` (in the control panel) and wires it and the lesson box that
-    /// `super::build_page` put above the grid.
-    pub fn build() -> JsResult<Lessons> {
+    /// Fills `#lessons-panel` (in the control panel) and wires it and the lesson box of
+    /// the skeleton, above the grid.
+    pub fn build(d: &Dispatch) -> JsResult<Lessons> {
         let panel: HtmlElement = need("lessons-panel")?;
         panel.set_inner_html("");
         let h = dom::text_el("h2", "", "Lessons from the paper")?;
-        h.set_title("One click sets up a scene of PAPER §4: missing versus empty labels under different Φ and ε");
+        h.set_title("One click sets up a scene of the paper: missing versus empty labels under different Φ and ε");
         dom::append(&panel, &h)?;
         let grid = dom::el("div", "lesson-buttons")?;
         dom::append(&panel, &grid)?;
@@ -55,9 +57,7 @@ impl Lessons {
             let b = button(&grid, "btn lesson-btn", sc.short, sc.title)?;
             dom::set_attr(&b, "data-testid", &format!("lesson-{}", sc.name));
             dom::set_data(&b, "lesson", sc.name);
-            dom::on(&b, "click", move |_| {
-                with_app(|a| a.open_lesson(k, true));
-            });
+            d.on_click(&b, Msg::OpenLesson(k));
             buttons.push(b);
         }
         let tour_start = button(
@@ -67,9 +67,7 @@ impl Lessons {
             "Step through the six scenes in order; ← and → keys step, Esc ends the tour",
         )?;
         dom::set_attr(&tour_start, "data-testid", "tour-start");
-        dom::on(&tour_start, "click", |_| {
-            with_app(|a| a.start_tour());
-        });
+        d.on_click(&tour_start, Msg::StartTour);
 
         let l = Lessons {
             buttons,
@@ -85,32 +83,24 @@ impl Lessons {
             restore: need("lesson-restore")?,
             close: need("lesson-close")?,
         };
-        dom::on(&l.prev, "click", |_| {
-            with_app(|a| a.tour_step(-1));
-        });
-        dom::on(&l.next, "click", |_| {
-            with_app(|a| a.tour_step(1));
-        });
-        dom::on(&l.exit, "click", |_| {
-            with_app(|a| a.exit_tour());
-        });
-        dom::on(&l.restore, "click", |_| {
-            with_app(|a| a.restore_lesson());
-        });
-        dom::on(&l.close, "click", |_| {
-            with_app(|a| a.close_lesson());
-        });
+        d.on_click(&l.prev, Msg::TourStep(-1));
+        d.on_click(&l.next, Msg::TourStep(1));
+        d.on_click(&l.exit, Msg::ExitTour);
+        d.on_click(&l.restore, Msg::RestoreLesson);
+        d.on_click(&l.close, Msg::CloseLesson);
         Ok(l)
     }
 
-    /// Shows the lesson (or hides the box); `pristine` says whether the scene is still the
-    /// lesson's own. Returns whether the box's size may have changed (the grid moves).
-    pub fn sync(
-        &self,
-        lesson: Option<&'static Scenario>,
-        tour: Option<usize>,
-        pristine: bool,
-    ) -> bool {
+    /// Shows the lesson (or hides the box). Returns whether the box's size may have
+    /// changed (the grid moves).
+    pub fn sync(&self, f: &Frame) -> bool {
+        let ch = f.change;
+        if !(ch.page || ch.lesson || ch.data()) {
+            return false;
+        }
+        let lesson = f.model.lesson.as_ref().map(|l| l.scenario());
+        let tour = f.model.tour;
+        let pristine = f.model.pristine();
         let was_hidden = self.box_.hidden();
         let old_text = self.text.text_content();
         for (b, sc) in self.buttons.iter().zip(SCENARIOS.iter()) {

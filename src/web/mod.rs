@@ -1,264 +1,82 @@
-//! The browser app (wasm32 only): builds the page, reads the link, installs the app and
-//! its event handlers, and exposes test hooks (`window.diceDebug`, `window.__diceFrames`).
+//! The browser (wasm32 only): DOM views of the page model and the events that become
+//! messages. Only [`app`], the root, holds the app; every view is built with a
+//! [`dispatch::Dispatch`] to send messages and draws in `sync` from a [`Frame`], never
+//! changing the model.
 //!
-//! Modules: `app` (state, history, cached evaluation, dirty flags, frame loop), `events`
-//! (pointer/keyboard → state), `controls` (the panel), `readout` (loss, sets, hover),
-//! `render` (canvases, label status, verdict badges and legend), `lessons` (scenario
-//! buttons, tour, lesson box), `explain` (Φ picture, formula, plots), `plots` (plotters
-//! drawing), `tools` (brush settings over `crate::page::paint`), `dom`.
+//! Views: `shell` (skeleton, notice, fatal banner), `controls` (the panel), `grid` (the
+//! canvases, label statuses, verdict badges), `legend`, `readout` (loss, sets, hover),
+//! `lessons` (buttons, tour, the lesson text), `explain` (Φ picture, formula, plots' data)
+//! with `plots` (plotters drawing); `events` turns pointer and key events into messages;
+//! `dom` has small DOM helpers.
 
 pub mod app;
 pub mod controls;
+pub mod dispatch;
 pub mod dom;
 pub mod events;
 pub mod explain;
+pub mod grid;
+pub mod legend;
 pub mod lessons;
 pub mod plots;
 pub mod readout;
-pub mod render;
-pub mod tools;
+pub mod shell;
 
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::HtmlElement;
+use crate::page::derived::{Derived, Fresh};
+use crate::page::model::Model;
+use crate::page::update::Change;
 
-use crate::page::route;
+use dispatch::Dispatch;
+use dom::JsResult;
 
-use app::{with_app, App};
-
-/// Shows a fatal error as a red banner instead of a dead page.
-fn show_fatal(msg: &str) {
-    let Ok(doc) = dom::document() else { return };
-    let banner = match doc.get_element_by_id("fatal") {
-        Some(b) => b,
-        None => {
-            let Ok(b) = doc.create_element("div") else {
-                return;
-            };
-            b.set_id("fatal");
-            let _ = b.set_attribute("role", "alert");
-            if let Some(body) = doc.body() {
-                let _ = body.prepend_with_node_1(&b);
-            }
-            b
-        }
-    };
-    banner.set_text_content(Some(&format!(
-        "Something went wrong and the playground stopped: {msg} — reload the page to start again."
-    )));
-    if let Some(b) = banner.dyn_ref::<HtmlElement>() {
-        b.set_hidden(false);
-    }
-    if let Some(body) = doc.body() {
-        let _ = body.dataset().set("error", "true");
-    }
+/// What a view draws from: the model, the derived data, and what changed since the last
+/// frame (so it can skip what did not).
+pub struct Frame<'a> {
+    pub model: &'a Model,
+    pub derived: &'a Derived,
+    pub change: &'a Change,
+    pub fresh: &'a Fresh,
 }
 
-fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        console_error_panic_hook::hook(info);
-        show_fatal(&info.to_string());
-    }));
+/// Every view of the page below the skeleton.
+pub struct Views {
+    controls: controls::Controls,
+    lessons: lessons::Lessons,
+    grid: grid::Grid,
+    legend: legend::Legend,
+    readout: readout::Readout,
+    explain: explain::Explain,
+    events: events::Events,
 }
 
-/// The page skeleton; `index.html` only holds the stylesheet and the wasm link.
-fn build_page(perf: bool, embed: bool) -> dom::JsResult<()> {
-    let doc = dom::document()?;
-    let body = doc.body().ok_or_else(|| JsValue::from_str("no body"))?;
-    let shell = dom::el("div", "app")?;
-    shell.set_id("app");
-    shell.set_inner_html(
-        r#"<aside id="controls" aria-label="Controls"></aside>
-<main id="main">
-  <div id="notice" class="notice" role="status" hidden><span id="notice-text"></span><button type="button" id="notice-close" class="btn" title="Hide this message">×</button></div>
-  <header class="topbar">
-    <div class="loss-box" title="The loss DL = 1 − mean over the sets φ of sDSC_φ">
-      <div id="loss-name" class="loss-name">Dice loss</div>
-      <div id="loss-value" class="loss-value" data-value="undefined">…</div>
-      <div id="loss-why" class="loss-why"></div>
-      <div id="loss-sub" class="loss-sub"></div>
-      <div id="loss-code" class="loss-code" title="The MONAI call that computes the same loss"></div>
-    </div>
-    <div class="side-box">
-      <div id="legend" class="legend"></div>
-      <div id="hover-info" class="hover-info" aria-live="polite"></div>
-    </div>
-  </header>
-  <section id="lesson" class="lesson" data-testid="lesson" aria-live="polite" hidden>
-    <div class="lesson-head">
-      <span id="lesson-step" class="lesson-step" data-testid="tour-step" hidden></span>
-      <h2 id="lesson-title" class="lesson-title"></h2>
-      <div class="lesson-nav">
-        <button type="button" id="tour-prev" class="btn" data-testid="tour-prev" title="Previous step (←)" hidden>◀ Previous</button>
-        <button type="button" id="tour-next" class="btn primary" data-testid="tour-next" title="Next step (→)" hidden>Next ▶</button>
-        <button type="button" id="tour-exit" class="btn" data-testid="tour-exit" title="End the tour, keep this scene (Esc)" hidden>Exit tour</button>
-        <button type="button" id="lesson-restore" class="btn" title="Load this lesson's scene again" hidden>↺ Restore scene</button>
-        <button type="button" id="lesson-close" class="btn" title="Hide this text">×</button>
-      </div>
-    </div>
-    <p id="lesson-text" class="lesson-text" data-testid="lesson-text"></p>
-    <p id="lesson-changed" class="lesson-changed" hidden>You have changed the scene since; the text describes the lesson's own scene.</p>
-  </section>
-  <div id="grid-wrap"><div id="grid" class="grid"></div></div>
-  <section id="sets-section" class="sets">
-    <h2 id="sets-title">Reduction sets</h2>
-    <div class="table-wrap"><table id="sets">
-      <thead><tr>
-        <th title="The reduction set">φ</th>
-        <th title="The (image b, class c) cells summed in this set">cells</th>
-        <th title="True volume V = Σ y (Σ y² when squared)">V</th>
-        <th title="Predicted volume Ṽ = Σ ỹ (Σ ỹ² when squared)">Ṽ</th>
-        <th title="Overlap X = Σ y·ỹ">X</th>
-        <th title="Smoothed Dice sDSC = (2X + ε_nr)/(V + Ṽ + ε_dr)">sDSC</th>
-        <th title="This set's term of the loss, 1 − sDSC">1 − sDSC</th>
-        <th title="∂L/∂ỹ of every pixel with y = 1 in this set">∂L/∂ỹ on y = 1</th>
-        <th title="∂L/∂ỹ of every pixel with y = 0 in this set">∂L/∂ỹ on y = 0</th>
-        <th title="Why a value is missing, empty sets, floors">note</th>
-      </tr></thead>
-      <tbody id="sets-body"></tbody>
-    </table></div>
-  </section>
-  <section id="explain" class="explain" aria-label="Why: the sets, the formula and ε">
-    <div class="explain-top">
-      <figure class="phi-figure">
-        <figcaption><h2>The reduction sets Φ</h2></figcaption>
-        <div id="phi-picture" class="phi-box" data-testid="phi-picture"></div>
-        <p id="phi-caption" class="explain-note"></p>
-      </figure>
-      <figure class="formula-figure">
-        <figcaption><h2>The formula, live</h2><div id="formula-title" class="explain-note"></div></figcaption>
-        <div id="formula" class="formula" data-testid="formula"></div>
-      </figure>
-    </div>
-    <div class="plots">
-      <figure class="plot">
-        <figcaption><h2>(a) The loss against ε, for every Φ</h2></figcaption>
-        <canvas id="plot-loss-eps" data-testid="plot-loss-eps" width="600" height="396" role="img" aria-label="The loss against ε for all four Φ"></canvas>
-        <div id="legend-loss" class="plot-legend"></div>
-        <p id="note-loss-eps" class="explain-note" data-testid="note-loss-eps" hidden></p>
-        <p class="explain-note">Solid: the current Φ (the others faded; coinciding curves show as stripes); dots on the left: ε = 0; black line: the current ε. With ε → 0 an empty set scores about 0 (a term of 1), with a large ε about 1: the loss value moves while the gradient may not.</p>
-      </figure>
-      <figure class="plot">
-        <figcaption><h2 id="plot-push-title">(b) The push on a false positive</h2></figcaption>
-        <canvas id="plot-push-eps" data-testid="plot-push-eps" width="600" height="396" role="img" aria-label="The background push of the selected cell against ε for all four Φ"></canvas>
-        <div id="legend-push" class="plot-legend"></div>
-        <p id="note-push-eps" class="explain-note" data-testid="note-push-eps" hidden></p>
-        <p class="explain-note">The mean ∂DL/∂ỹ on the cell's y = 0 pixels: how hard gradient descent lowers a false positive there. If the cell's own set is empty, image-wise Φ gives almost nothing at small ε; sets that span the batch keep pushing.</p>
-      </figure>
-      <figure class="plot">
-        <figcaption><h2>(c) The push on an empty set against its prediction Ṽ</h2></figcaption>
-        <canvas id="plot-empty-push" data-testid="plot-empty-push" width="600" height="396" role="img" aria-label="The push on an empty set against its predicted volume for several ε"></canvas>
-        <div id="legend-empty" class="plot-legend"></div>
-        <p id="note-empty-push" class="explain-note" data-testid="note-empty-push" hidden></p>
-        <p class="explain-note">A set without foreground gets ε/(|Φ|·(Ṽ+ε)²) at every pixel: largest where ε = Ṽ, and vanishing as ε → 0 for any prediction Ṽ. The dot marks the selected set if it is empty.</p>
-      </figure>
-    </div>
-  </section>
-</main>"#,
-    );
-    dom::append(&body, &shell)?;
-    if perf {
-        let p = dom::text_el("div", "perf", "…")?;
-        p.set_id("perf");
-        p.set_title("Compute and draw time of the last frame (performance.now)");
-        dom::append(&body, &p)?;
+impl Views {
+    pub fn build(d: &Dispatch) -> JsResult<Views> {
+        Ok(Views {
+            controls: controls::Controls::build(d)?,
+            lessons: lessons::Lessons::build(d)?,
+            grid: grid::Grid::new(d)?,
+            legend: legend::Legend::build()?,
+            readout: readout::Readout::build(d)?,
+            explain: explain::Explain::build(d)?,
+            events: events::Events,
+        })
     }
-    dom::toggle_class(&body, "embed", embed);
-    if let Some(close) = dom::by_id::<HtmlElement>("notice-close") {
-        dom::on(&close, "click", |_| {
-            with_app(|a| a.set_notice(None, false));
-        });
+
+    /// Draws what changed; returns whether anything was drawn.
+    pub fn sync(&mut self, f: &Frame) -> bool {
+        self.events.sync(f);
+        // First: the lesson box sits above the grid, so the grid's size depends on it.
+        let moved = self.lessons.sync(f);
+        let mut drew = self.grid.sync(f, moved);
+        drew |= self.legend.sync(f);
+        drew |= self.readout.sync(f);
+        drew |= self.explain.sync(f);
+        drew |= self.controls.sync(f);
+        drew
     }
-    Ok(())
-}
 
-/// `window.diceDebug = { cliInput(), gradAt(b, c, i, j), loss() }` for end-to-end tests.
-fn install_debug() -> dom::JsResult<()> {
-    let w = dom::window()?;
-    let obj = js_sys::Object::new();
-    let cli = Closure::<dyn Fn() -> JsValue>::new(|| {
-        with_app(|a| JsValue::from_str(&crate::page::ui::cli_input(&a.state).to_string()))
-            .unwrap_or(JsValue::NULL)
-    });
-    js_sys::Reflect::set(&obj, &"cliInput".into(), cli.as_ref())?;
-    cli.forget();
-    let grad = Closure::<dyn Fn(JsValue, JsValue, JsValue, JsValue) -> JsValue>::new(
-        |b: JsValue, c: JsValue, i: JsValue, j: JsValue| {
-            let idx = |v: &JsValue| {
-                v.as_f64()
-                    .filter(|x| x.is_finite() && *x >= 0.0 && x.fract() == 0.0)
-                    .map(|x| x as usize)
-            };
-            let (Some(b), Some(c), Some(i), Some(j)) = (idx(&b), idx(&c), idx(&i), idx(&j)) else {
-                return JsValue::NULL;
-            };
-            with_app(|a| a.grad_at(b, c, i, j))
-                .flatten()
-                .map_or(JsValue::NULL, JsValue::from_f64)
-        },
-    );
-    js_sys::Reflect::set(&obj, &"gradAt".into(), grad.as_ref())?;
-    grad.forget();
-    let hash = Closure::<dyn Fn() -> JsValue>::new(|| {
-        with_app(|a| JsValue::from_str(&route::hash_of(&a.state))).unwrap_or(JsValue::NULL)
-    });
-    js_sys::Reflect::set(&obj, &"hash".into(), hash.as_ref())?;
-    hash.forget();
-    // Lets tests check that a crash shows the red banner instead of a dead page.
-    let crash =
-        Closure::<dyn Fn()>::new(|| panic!("test panic requested by diceDebug.panicForTest()"));
-    js_sys::Reflect::set(&obj, &"panicForTest".into(), crash.as_ref())?;
-    crash.forget();
-    js_sys::Reflect::set(&w, &"diceDebug".into(), &obj)?;
-    js_sys::Reflect::set(&w, &"__diceFrames".into(), &js_sys::Array::new())?;
-    Ok(())
-}
-
-fn start_app() -> dom::JsResult<()> {
-    let w = dom::window()?;
-    let search = w.location().search().unwrap_or_default();
-    let perf = search
-        .trim_start_matches('?')
-        .split('&')
-        .any(|p| p == "perf" || p.starts_with("perf="));
-    let hash = w.location().hash().unwrap_or_default();
-    let (r, msg) = route::resolve(&hash);
-    build_page(perf, r.state.view.embed)?;
-    let controls = controls::Controls::build()?;
-    let readout = readout::Readout::find()?;
-    let legend = render::Legend::build()?;
-    let lessons = lessons::Lessons::build()?;
-    let explain = explain::Explain::find()?;
-    let mut app = App::new(
-        crate::page::state::AppState::default_scene(),
-        controls,
-        readout,
-        legend,
-        lessons,
-        explain,
-        perf,
-    );
-    app.load_route(r);
-    // The address bar already says what is shown; rewrite it only after a change.
-    app.dirty.hash = false;
-    if let Some(m) = msg {
-        app.notice = Some(app::Notice {
-            text: m,
-            error: true,
-        });
-    }
-    app::install(app);
-    events::wire();
-    install_debug()?;
-    app::schedule();
-    Ok(())
-}
-
-#[wasm_bindgen(start)]
-pub fn start() {
-    install_panic_hook();
-    if let Err(e) = start_app() {
-        let msg = e.as_string().unwrap_or_else(|| format!("{e:?}"));
-        show_fatal(&format!("the page could not be built ({msg})"));
+    /// Draws the plots if their inputs changed since they were last drawn.
+    pub fn plots(&mut self, m: &Model, d: &Derived) -> bool {
+        self.explain.draw_plots(m, d)
     }
 }

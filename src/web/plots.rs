@@ -9,8 +9,9 @@ use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 use crate::engine::phi::Phi;
-use crate::present::colormap::{format_number, power_of_ten};
 use crate::present::curves::{empty_set_push, eps_grid, v_pred_grid, Series};
+use crate::present::format::{number as format_number, power_of_ten};
+use crate::present::palette::{self, Rgb, EPS_CURVES};
 
 type Area = DrawingArea<CanvasBackend, Shift>;
 
@@ -29,28 +30,13 @@ const FONT: &str = "sans-serif";
 const TICK_PX: u32 = 16;
 const DESC_PX: u32 = 18;
 
-/// Colours of the fixed ε curves of plot (c): Okabe–Ito without the yellow, which
-/// vanishes on a projector.
-const EPS_COLOURS: [RGBColor; 5] = [
-    RGBColor(230, 159, 0),
-    RGBColor(86, 180, 233),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(0, 114, 178),
-];
-
-/// Fixed colours per Φ (Okabe–Ito), the same in every plot and legend.
-pub fn phi_colour(phi: Phi) -> RGBColor {
-    match phi {
-        Phi::I => RGBColor(0, 114, 178),
-        Phi::CI => RGBColor(0, 158, 115),
-        Phi::BI => RGBColor(213, 94, 0),
-        Phi::BCI => RGBColor(204, 121, 167),
-    }
+/// A palette colour for plotters.
+fn rgb(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
 }
 
-pub fn css(c: RGBColor) -> String {
-    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+fn phi_colour(phi: Phi) -> RGBColor {
+    rgb(palette::phi(phi))
 }
 
 /// Line width per Φ: nested (I widest), so curves that coincide (e.g. I and CI with one
@@ -317,7 +303,7 @@ pub fn push_vs_eps(
 
 /// The ε values of plot (c): fixed ones plus the current ε, each with its colour and
 /// whether it is the current one (drawn black and thick).
-pub fn empty_push_curves(eps: f64) -> Vec<(f64, RGBColor, bool)> {
+pub fn empty_push_curves(eps: f64) -> Vec<(f64, Rgb, bool)> {
     let same = |a: f64, b: f64| a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs());
     let mut list: Vec<f64> = vec![1e-7, 1.0, 10.0, 100.0, 1000.0];
     if eps > 0.0 && !list.iter().any(|&e| same(e, eps)) {
@@ -328,9 +314,9 @@ pub fn empty_push_curves(eps: f64) -> Vec<(f64, RGBColor, bool)> {
     list.into_iter()
         .map(|e| {
             if eps > 0.0 && same(e, eps) {
-                (e, BLACK, true)
+                (e, Rgb(0, 0, 0), true)
             } else {
-                let colour = EPS_COLOURS[k % EPS_COLOURS.len()];
+                let colour = EPS_CURVES[k % EPS_CURVES.len()];
                 k += 1;
                 (e, colour, false)
             }
@@ -378,7 +364,7 @@ pub fn empty_push(
                         .filter(|p| *p > 0.0)
                         .map(|p| (v, p.max(y_range.0)))
                 }),
-                colour.stroke_width(if is_current { 5 } else { 3 }),
+                rgb(colour).stroke_width(if is_current { 5 } else { 3 }),
             ))
             .map_err(err)?;
     }

@@ -1,6 +1,6 @@
-//! The readouts: the loss (large), the table of reduction sets φ, the hover line and
-//! notices. Every number goes through `colormap::format_number`, which never prints NaN
-//! or inf; missing values are said in words.
+//! The readouts: the loss (large), the table of reduction sets φ and the hover line.
+//! Every number goes through `present::format`, which never prints NaN or inf; missing
+//! values are said in words.
 
 use std::cell::RefCell;
 
@@ -10,12 +10,14 @@ use web_sys::HtmlElement;
 
 use crate::engine::loss::{Evaluation, SetReport};
 use crate::engine::presets::{monai_equivalent, monai_sentence};
+use crate::page::model::Hover;
 use crate::page::state::{AppState, LabelStatus};
-use crate::present::format::number;
+use crate::present::format;
 use crate::Activation;
 
-use super::app::{Hover, Notice};
+use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
+use super::Frame;
 
 pub struct Readout {
     loss_name: HtmlElement,
@@ -23,8 +25,6 @@ pub struct Readout {
     loss_why: HtmlElement,
     loss_sub: HtmlElement,
     loss_code: HtmlElement,
-    notice: HtmlElement,
-    notice_text: HtmlElement,
     hover: HtmlElement,
     sets_title: HtmlElement,
     sets_body: HtmlElement,
@@ -45,7 +45,7 @@ fn esc(s: &str) -> String {
 }
 
 fn num(v: f64) -> String {
-    format_number(v, 4)
+    format::number(v, 4)
 }
 
 fn opt(v: Option<f64>, missing: &str) -> String {
@@ -93,16 +93,14 @@ fn set_note(r: &SetReport, st: &AppState) -> String {
 }
 
 impl Readout {
-    /// Finds the readout elements built by `super::build_page`.
-    pub fn find() -> JsResult<Readout> {
+    /// Finds the readout elements of the skeleton (`super::shell`).
+    pub fn build(_d: &Dispatch) -> JsResult<Readout> {
         Ok(Readout {
             loss_name: need("loss-name")?,
             loss_value: need("loss-value")?,
             loss_why: need("loss-why")?,
             loss_sub: need("loss-sub")?,
             loss_code: need("loss-code")?,
-            notice: need("notice")?,
-            notice_text: need("notice-text")?,
             hover: need("hover-info")?,
             sets_title: need("sets-title")?,
             sets_body: need("sets-body")?,
@@ -111,12 +109,30 @@ impl Readout {
         })
     }
 
-    pub fn update(
-        &self,
-        state: &AppState,
-        eval: &Result<Evaluation, String>,
-        notice: Option<&Notice>,
-    ) {
+    pub fn sync(&self, f: &Frame) -> bool {
+        let (m, d, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
+        let loss = ch.page || ch.settings || fresh.evaluated;
+        if loss {
+            self.update(&m.state, &d.eval);
+        }
+        if loss || ch.hover || ch.view || ch.focus {
+            let pointed = m.hover.map(|h| {
+                let (i, j) = h.pixel(m.state.size());
+                (h, d.grad_at(m, h.b, h.c, i, j))
+            });
+            self.hover(
+                &m.state,
+                d.y(),
+                d.eval.as_ref().ok(),
+                pointed,
+                d.logits(m),
+                d.selected_set(m),
+            );
+        }
+        loss
+    }
+
+    fn update(&self, state: &AppState, eval: &Result<Evaluation, String>) {
         let st = &state.settings;
         let kind = if st.jaccard {
             "Jaccard loss"
@@ -131,14 +147,6 @@ impl Readout {
         );
         if self.loss_name.inner_html() != name {
             self.loss_name.set_inner_html(&name);
-        }
-        match notice {
-            Some(n) => {
-                dom::set_text(&self.notice_text, &n.text);
-                dom::toggle_class(&self.notice, "error", n.error);
-                dom::set_hidden(&self.notice, false);
-            }
-            None => dom::set_hidden(&self.notice, true),
         }
         let mut sub = Vec::new();
         if let Ok(e) = eval {
@@ -179,7 +187,7 @@ impl Readout {
         match eval {
             Ok(e) => match e.loss.filter(|l| l.is_finite()) {
                 Some(l) => {
-                    dom::set_text(&self.loss_value, &format_number(l, 5));
+                    dom::set_text(&self.loss_value, &format::number(l, 5));
                     dom::set_data(&self.loss_value, "value", &format!("{l}"));
                     dom::toggle_class(&self.loss_value, "undefined", false);
                     dom::set_text(&self.loss_why, "");
@@ -316,7 +324,7 @@ impl Readout {
     /// The hover line, and the hovered pixel's set row highlighted (else the selected
     /// set's). `pointed`: the hovered pixel and the gradient the views show there (`None`
     /// where it has no value); `logits`: that gradient is ∂L/∂z.
-    pub fn hover(
+    fn hover(
         &self,
         state: &AppState,
         y_loss: Option<&Array4<f64>>,

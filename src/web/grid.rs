@@ -11,13 +11,17 @@ use web_sys::{
 };
 
 use crate::engine::loss::Evaluation;
+use crate::page::derived::ShownGrad;
+use crate::page::model::{Hover, ViewKind};
 use crate::page::state::{AppState, LabelStatus};
 use crate::page::teach::{threshold_sentence, CellVerdict};
+use crate::page::tool::Tool;
 use crate::present::colormap::{self, Rgba, Scale};
+use crate::present::format;
 
-use super::app::{Hover, ShownGrad, ViewKind};
+use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
-use super::tools::Tool;
+use super::Frame;
 
 /// One square view.
 pub struct View {
@@ -37,39 +41,6 @@ pub struct CellView {
     caption: HtmlElement,
     status: HtmlSelectElement,
     badge: HtmlElement,
-}
-
-/// The label status choices: (value, text, tooltip).
-const STATUSES: [(LabelStatus, &str, &str, &str); 3] = [
-    (
-        LabelStatus::Annotated,
-        "annotated",
-        "annotated",
-        "Annotated: the painted label is the ground truth the loss sees",
-    ),
-    (
-        LabelStatus::Missing,
-        "missing",
-        "missing label",
-        "Missing: the structure is there (paint it as the hidden truth) but nobody labelled it, so the loss sees y = 0. Wanted: almost no push",
-    ),
-    (
-        LabelStatus::Empty,
-        "empty",
-        "empty (absent)",
-        "Empty: the structure is truly absent, so the loss sees y = 0. Wanted: any prediction pushed down",
-    ),
-];
-
-pub fn status_code(s: LabelStatus) -> &'static str {
-    STATUSES
-        .iter()
-        .find(|t| t.0 == s)
-        .map_or("annotated", |t| t.1)
-}
-
-pub fn parse_status(v: &str) -> Option<LabelStatus> {
-    STATUSES.iter().find(|t| t.1 == v).map(|t| t.0)
 }
 
 /// What the hover highlight currently shows, to skip redundant DOM work.
@@ -228,10 +199,10 @@ fn cell_head(b: usize, c: usize) -> JsResult<(HtmlElement, HtmlSelectElement, Ht
     );
     dom::set_data(&status, "b", &b.to_string());
     dom::set_data(&status, "c", &c.to_string());
-    for (_, value, text, tip) in STATUSES {
-        let o = dom::text_el("option", "", text)?;
-        dom::set_attr(&o, "value", value);
-        o.set_title(tip);
+    for st in LabelStatus::ALL {
+        let o = dom::text_el("option", "", st.words())?;
+        dom::set_attr(&o, "value", st.code());
+        o.set_title(st.meaning());
         dom::append(&status, &o)?;
     }
     dom::append(&head, &status)?;
@@ -264,7 +235,7 @@ fn badge_tip(
     format!(
         "{}. The verdict is {which}: its mean here is {} ({}). {rule}",
         cv.sentence(status),
-        colormap::format_number(cv.push, 3),
+        format::number(cv.push, 3),
         ratio_text(cv.ratio, reference)
     )
 }
@@ -277,7 +248,7 @@ fn ratio_text(ratio: f64, reference: f64) -> String {
     } else if ratio.is_nan() {
         "no ratio to the reference".to_string()
     } else {
-        format!("{}× the reference", colormap::format_large(ratio, 2))
+        format!("{}× the reference", format::large(ratio, 2))
     }
 }
 
@@ -477,7 +448,7 @@ impl GridView {
         };
         view.canvas.set_title(&tip);
         dom::set_attr(&view.canvas, "aria-label", &tip);
-        let code = status_code(status);
+        let code = status.code();
         if cell.status.value() != code {
             cell.status.set_value(code);
         }
@@ -601,7 +572,7 @@ impl GridView {
     }
 
     /// Captions (set, sDSC, per-cell maximum), headings and the excluded-class look.
-    pub fn captions(&self, state: &AppState, eval: Option<&Evaluation>, scales: &[Scale]) {
+    pub fn captions(&self, state: &AppState, eval: Option<&Evaluation>, scales: &Array2<Scale>) {
         let logits = state.settings.activation != crate::Activation::None && state.view.logit_grad;
         for h in &self.grad_heads {
             dom::set_text(h, if logits { "∂L/∂z" } else { "∂L/∂ỹ" });
@@ -625,21 +596,15 @@ impl GridView {
                         let Some(r) = e.sets.get(k) else { continue };
                         let mut t = format!("φ{}", k + 1);
                         match r.sdsc {
-                            Some(s) if r.zeroed => t.push_str(&format!(
-                                " · sDSC {} (zeroed)",
-                                colormap::format_number(s, 3)
-                            )),
-                            Some(s) => {
-                                t.push_str(&format!(" · sDSC {}", colormap::format_number(s, 3)))
+                            Some(s) if r.zeroed => {
+                                t.push_str(&format!(" · sDSC {} (zeroed)", format::number(s, 3)))
                             }
+                            Some(s) => t.push_str(&format!(" · sDSC {}", format::number(s, 3))),
                             None => t.push_str(" · undefined"),
                         }
                         if !state.view.shared_scale {
-                            if let Some(s) = scales.get(b * self.c + c) {
-                                t.push_str(&format!(
-                                    " · max |g| {}",
-                                    colormap::format_number(s.max, 2)
-                                ));
+                            if let Some(s) = scales.get((b, c)) {
+                                t.push_str(&format!(" · max |g| {}", format::number(s.max, 2)));
                             }
                         }
                         t
@@ -744,117 +709,92 @@ impl GridView {
     }
 }
 
-/// The gradient colour legend: a bar, numeric ticks and the words.
-pub struct Legend {
-    ctx: Option<CanvasRenderingContext2d>,
-    ticks: HtmlElement,
-    neg: HtmlElement,
-    pos: HtmlElement,
-    note: HtmlElement,
-    last: RefCell<Option<(Scale, bool, bool)>>,
+/// The grid view: built for the model's size, redrawn from what changed.
+pub struct Grid {
+    view: Option<GridView>,
+    /// Pixel buffer reused for ImageData.
+    buf: Vec<u8>,
 }
 
-const LEGEND_STEPS: usize = 256;
-
-impl Legend {
-    /// Builds the legend inside `#legend`.
-    pub fn build() -> JsResult<Legend> {
+impl Grid {
+    /// Wires the cells' label status selects (the cells themselves are built on the first
+    /// sync, for the model's size).
+    pub fn new(d: &Dispatch) -> JsResult<Grid> {
         let root: HtmlElement =
-            dom::by_id("legend").ok_or_else(|| JsValue::from_str("no #legend"))?;
-        root.set_inner_html("");
-        root.set_title("Colour scale of the gradient views");
-        let bar: HtmlCanvasElement = dom::el("canvas", "legend-bar")?
-            .dyn_into()
-            .map_err(|_| JsValue::from_str("canvas"))?;
-        bar.set_width(LEGEND_STEPS as u32);
-        bar.set_height(1);
-        let ctx = bar
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
-        let bar_wrap = dom::el("div", "legend-bar-wrap")?;
-        dom::append(&bar_wrap, &bar)?;
-        let ticks = dom::el("div", "legend-ticks")?;
-        dom::append(&bar_wrap, &ticks)?;
-        dom::append(&root, &bar_wrap)?;
-        let words = dom::el("div", "legend-words")?;
-        let neg = dom::el("div", "legend-neg")?;
-        let pos = dom::el("div", "legend-pos")?;
-        dom::append(&words, &neg)?;
-        dom::append(&words, &pos)?;
-        dom::append(&root, &words)?;
-        let note = dom::el("div", "legend-note")?;
-        dom::append(&root, &note)?;
-        Ok(Legend {
-            ctx,
-            ticks,
-            neg,
-            pos,
-            note,
-            last: RefCell::new(None),
+            dom::by_id("grid").ok_or_else(|| JsValue::from_str("no #grid element"))?;
+        d.on(&root, "change", |ev| {
+            let sel = ev
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())?;
+            let cell = |k: &str| dom::get_data(&sel, k).and_then(|v| v.parse::<usize>().ok());
+            Some(crate::page::msg::Msg::Status {
+                b: cell("b")?,
+                c: cell("c")?,
+                status: LabelStatus::parse(&sel.value())?,
+            })
+        });
+        Ok(Grid {
+            view: None,
+            buf: Vec::new(),
         })
     }
 
-    pub fn draw(&self, scale: &Scale, shared: bool, logits: bool) {
-        if *self.last.borrow() == Some((*scale, shared, logits)) {
-            return;
-        }
-        *self.last.borrow_mut() = Some((*scale, shared, logits));
-        if let Some(ctx) = &self.ctx {
-            let mut buf = Vec::with_capacity(LEGEND_STEPS * 4);
-            for k in 0..LEGEND_STEPS {
-                let t = -1.0 + 2.0 * (k as f64 + 0.5) / LEGEND_STEPS as f64;
-                buf.extend_from_slice(&colormap::diverging(t));
-            }
-            if let Ok(img) =
-                ImageData::new_with_u8_clamped_array_and_sh(Clamped(&buf), LEGEND_STEPS as u32, 1)
-            {
-                let _ = ctx.put_image_data(&img, 0.0, 0.0);
+    /// Redraws what changed; `moved`: the space above the grid changed size.
+    pub fn sync(&mut self, f: &Frame, moved: bool) -> bool {
+        let (m, d, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
+        let s = &m.state;
+        let dims = (s.batch(), s.classes(), s.size());
+        let rebuilt = self.view.as_ref().map(GridView::dims) != Some(dims);
+        if rebuilt {
+            match GridView::build(s) {
+                Ok(g) => self.view = Some(g),
+                Err(e) => {
+                    dom::warn(&format!("grid: {e:?}"));
+                    self.view = None;
+                }
             }
         }
-        self.ticks.set_inner_html("");
-        for (t, label) in scale.ticks() {
-            if let Ok(s) = dom::text_el("span", "tick", &label) {
-                dom::set_style(&s, "left", &format!("{}%", (t + 1.0) * 50.0));
-                let _ = self.ticks.append_child(&s);
+        let Some(g) = self.view.as_ref() else {
+            return false;
+        };
+        let all = rebuilt || ch.page;
+        let mut drew = false;
+        if all || ch.layout || moved {
+            g.layout(s.view.embed);
+            drew = true;
+        }
+        let eval = d.eval.as_ref().ok();
+        for b in 0..dims.0 {
+            for c in 0..dims.1 {
+                if all || ch.labels.contains(&(b, c)) {
+                    g.draw_label(s, d.y(), b, c, &mut self.buf);
+                    drew = true;
+                }
+                if all || ch.preds.contains(&(b, c)) {
+                    g.draw_pred(s, b, c, &mut self.buf);
+                    drew = true;
+                }
             }
         }
-        let d = if logits { "∂L/∂z" } else { "∂L/∂ỹ" };
-        let what = if logits {
-            "the logit"
-        } else {
-            "the prediction"
-        };
-        dom::set_text(
-            &self.neg,
-            &format!("blue: gradient descent raises {what} here ({d} < 0)"),
-        );
-        dom::set_text(
-            &self.pos,
-            &format!("orange: gradient descent lowers it ({d} > 0)"),
-        );
-        let kind = if scale.symlog {
-            format!(
-                "symmetric-log: {} decades below the largest value fade to grey",
-                colormap::SYMLOG_DECADES
-            )
-        } else {
-            "linear".to_string()
-        };
-        let who = if shared {
-            "one scale for all cells"
-        } else {
-            "each cell scaled to its own maximum (in its caption); ticks show the largest"
-        };
-        let badges = if logits {
-            format!("the verdict badges are {BADGE_DERIVATIVE}, not on the ∂L/∂z shown here")
-        } else {
-            format!("the verdict badges are {BADGE_DERIVATIVE}")
-        };
-        dom::set_text(
-            &self.note,
-            &format!("{kind}; {who}; hatched = undefined (no value); {badges}"),
-        );
+        let shown = d.shown_grad(m);
+        for ((b, c), &dirty) in fresh.grads.indexed_iter() {
+            if all || dirty {
+                let scale = d.scales.get((b, c)).copied().unwrap_or(d.shared);
+                g.draw_grad(shown.as_ref(), b, c, scale, &mut self.buf);
+                drew = true;
+            }
+        }
+        let logits = shown.as_ref().is_some_and(|g| g.logits);
+        let captions = all || fresh.evaluated || fresh.rescaled;
+        if captions {
+            g.captions(s, eval, &d.scales);
+        }
+        if all || fresh.evaluated || ch.view {
+            g.verdicts(s, &d.verdicts, d.reference, logits);
+        }
+        if captions || ch.hover || ch.focus || ch.tool {
+            g.show_hover(eval, m.hover, &m.tool, d.selected_set(m));
+        }
+        drew
     }
 }

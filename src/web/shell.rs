@@ -1,0 +1,200 @@
+//! The page skeleton (`index.html` only holds the stylesheet and the wasm link), the
+//! fatal-error banner, and the view of the page as a whole: the notice above the grid,
+//! the embed class on the body, the "ready" flag tests wait for.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::HtmlElement;
+
+use crate::page::msg::Msg;
+
+use super::dispatch::Dispatch;
+use super::dom::{self, JsResult};
+use super::Frame;
+
+/// The page's HTML; views find their elements in it by id.
+const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
+<main id="main">
+  <div id="notice" class="notice" role="status" hidden><span id="notice-text"></span><button type="button" id="notice-close" class="btn" title="Hide this message">×</button></div>
+  <header class="topbar">
+    <div class="loss-box" title="The loss DL = 1 − mean over the sets φ of sDSC_φ">
+      <div id="loss-name" class="loss-name">Dice loss</div>
+      <div id="loss-value" class="loss-value" data-value="undefined">…</div>
+      <div id="loss-why" class="loss-why"></div>
+      <div id="loss-sub" class="loss-sub"></div>
+      <div id="loss-code" class="loss-code" title="The MONAI call that computes the same loss"></div>
+    </div>
+    <div class="side-box">
+      <div id="legend" class="legend"></div>
+      <div id="hover-info" class="hover-info" aria-live="polite"></div>
+    </div>
+  </header>
+  <section id="lesson" class="lesson" data-testid="lesson" aria-live="polite" hidden>
+    <div class="lesson-head">
+      <span id="lesson-step" class="lesson-step" data-testid="tour-step" hidden></span>
+      <h2 id="lesson-title" class="lesson-title"></h2>
+      <div class="lesson-nav">
+        <button type="button" id="tour-prev" class="btn" data-testid="tour-prev" title="Previous step (←)" hidden>◀ Previous</button>
+        <button type="button" id="tour-next" class="btn primary" data-testid="tour-next" title="Next step (→)" hidden>Next ▶</button>
+        <button type="button" id="tour-exit" class="btn" data-testid="tour-exit" title="End the tour, keep this scene (Esc)" hidden>Exit tour</button>
+        <button type="button" id="lesson-restore" class="btn" title="Load this lesson's scene again" hidden>↺ Restore scene</button>
+        <button type="button" id="lesson-close" class="btn" title="Hide this text">×</button>
+      </div>
+    </div>
+    <p id="lesson-text" class="lesson-text" data-testid="lesson-text"></p>
+    <p id="lesson-changed" class="lesson-changed" hidden>You have changed the scene since; the text describes the lesson's own scene.</p>
+  </section>
+  <div id="grid-wrap"><div id="grid" class="grid"></div></div>
+  <section id="sets-section" class="sets">
+    <h2 id="sets-title">Reduction sets</h2>
+    <div class="table-wrap"><table id="sets">
+      <thead><tr>
+        <th title="The reduction set">φ</th>
+        <th title="The (image b, class c) cells summed in this set">cells</th>
+        <th title="True volume V = Σ y (Σ y² when squared)">V</th>
+        <th title="Predicted volume Ṽ = Σ ỹ (Σ ỹ² when squared)">Ṽ</th>
+        <th title="Overlap X = Σ y·ỹ">X</th>
+        <th title="Smoothed Dice sDSC = (2X + ε_nr)/(V + Ṽ + ε_dr)">sDSC</th>
+        <th title="This set's term of the loss, 1 − sDSC">1 − sDSC</th>
+        <th title="∂L/∂ỹ of every pixel with y = 1 in this set">∂L/∂ỹ on y = 1</th>
+        <th title="∂L/∂ỹ of every pixel with y = 0 in this set">∂L/∂ỹ on y = 0</th>
+        <th title="Why a value is missing, empty sets, floors">note</th>
+      </tr></thead>
+      <tbody id="sets-body"></tbody>
+    </table></div>
+  </section>
+  <section id="explain" class="explain" aria-label="Why: the sets, the formula and ε">
+    <div class="explain-top">
+      <figure class="phi-figure">
+        <figcaption><h2>The reduction sets Φ</h2></figcaption>
+        <div id="phi-picture" class="phi-box" data-testid="phi-picture"></div>
+        <p id="phi-caption" class="explain-note"></p>
+      </figure>
+      <figure class="formula-figure">
+        <figcaption><h2>The formula, live</h2><div id="formula-title" class="explain-note"></div></figcaption>
+        <div id="formula" class="formula" data-testid="formula"></div>
+      </figure>
+    </div>
+    <div class="plots">
+      <figure class="plot">
+        <figcaption><h2>(a) The loss against ε, for every Φ</h2></figcaption>
+        <canvas id="plot-loss-eps" data-testid="plot-loss-eps" width="600" height="396" role="img" aria-label="The loss against ε for all four Φ"></canvas>
+        <div id="legend-loss" class="plot-legend"></div>
+        <p id="note-loss-eps" class="explain-note" data-testid="note-loss-eps" hidden></p>
+        <p class="explain-note">Solid: the current Φ (the others faded; coinciding curves show as stripes); dots on the left: ε = 0; black line: the current ε. With ε → 0 an empty set scores about 0 (a term of 1), with a large ε about 1: the loss value moves while the gradient may not.</p>
+      </figure>
+      <figure class="plot">
+        <figcaption><h2 id="plot-push-title">(b) The push on a false positive</h2></figcaption>
+        <canvas id="plot-push-eps" data-testid="plot-push-eps" width="600" height="396" role="img" aria-label="The background push of the selected cell against ε for all four Φ"></canvas>
+        <div id="legend-push" class="plot-legend"></div>
+        <p id="note-push-eps" class="explain-note" data-testid="note-push-eps" hidden></p>
+        <p class="explain-note">The mean ∂DL/∂ỹ on the cell's y = 0 pixels: how hard gradient descent lowers a false positive there. If the cell's own set is empty, image-wise Φ gives almost nothing at small ε; sets that span the batch keep pushing.</p>
+      </figure>
+      <figure class="plot">
+        <figcaption><h2>(c) The push on an empty set against its prediction Ṽ</h2></figcaption>
+        <canvas id="plot-empty-push" data-testid="plot-empty-push" width="600" height="396" role="img" aria-label="The push on an empty set against its predicted volume for several ε"></canvas>
+        <div id="legend-empty" class="plot-legend"></div>
+        <p id="note-empty-push" class="explain-note" data-testid="note-empty-push" hidden></p>
+        <p class="explain-note">A set without foreground gets ε/(|Φ|·(Ṽ+ε)²) at every pixel: largest where ε = Ṽ, and vanishing as ε → 0 for any prediction Ṽ. The dot marks the selected set if it is empty.</p>
+      </figure>
+    </div>
+  </section>
+</main>"#;
+
+/// Shows a fatal error as a red banner instead of a dead page.
+pub fn show_fatal(msg: &str) {
+    let Ok(doc) = dom::document() else { return };
+    let banner = match doc.get_element_by_id("fatal") {
+        Some(b) => b,
+        None => {
+            let Ok(b) = doc.create_element("div") else {
+                return;
+            };
+            b.set_id("fatal");
+            let _ = b.set_attribute("role", "alert");
+            if let Some(body) = doc.body() {
+                let _ = body.prepend_with_node_1(&b);
+            }
+            b
+        }
+    };
+    banner.set_text_content(Some(&format!(
+        "Something went wrong and the playground stopped: {msg} — reload the page to start again."
+    )));
+    if let Some(b) = banner.dyn_ref::<HtmlElement>() {
+        b.set_hidden(false);
+    }
+    if let Some(body) = doc.body() {
+        let _ = body.dataset().set("error", "true");
+    }
+}
+
+pub struct Shell {
+    body: HtmlElement,
+    notice: HtmlElement,
+    notice_text: HtmlElement,
+    perf: Option<HtmlElement>,
+    ready: bool,
+}
+
+impl Shell {
+    /// Builds the skeleton into the body; `perf` adds the frame-time line.
+    pub fn build(dispatch: &Dispatch, perf: bool) -> JsResult<Shell> {
+        let doc = dom::document()?;
+        let body = doc.body().ok_or_else(|| JsValue::from_str("no body"))?;
+        let shell = dom::el("div", "app")?;
+        shell.set_id("app");
+        shell.set_inner_html(SKELETON);
+        dom::append(&body, &shell)?;
+        let perf = if perf {
+            let p = dom::text_el("div", "perf", "…")?;
+            p.set_id("perf");
+            p.set_title("Compute and draw time of the last frame (performance.now)");
+            dom::append(&body, &p)?;
+            Some(p)
+        } else {
+            None
+        };
+        let need = |id: &str| -> JsResult<HtmlElement> {
+            dom::by_id(id).ok_or_else(|| JsValue::from_str(&format!("missing #{id}")))
+        };
+        let close = need("notice-close")?;
+        dispatch.on_click(&close, Msg::DismissNotice);
+        Ok(Shell {
+            body,
+            notice: need("notice")?,
+            notice_text: need("notice-text")?,
+            perf,
+            ready: false,
+        })
+    }
+
+    pub fn sync(&mut self, f: &Frame) {
+        let (m, ch) = (f.model, f.change);
+        if ch.page || ch.notice {
+            dom::toggle_class(&self.body, "embed", m.state.view.embed);
+            match &m.notice {
+                Some(n) => {
+                    dom::set_text(&self.notice_text, &n.text);
+                    dom::toggle_class(&self.notice, "error", n.error);
+                    dom::set_hidden(&self.notice, false);
+                }
+                None => dom::set_hidden(&self.notice, true),
+            }
+        }
+    }
+
+    /// After the first frame is drawn: tests and the harness wait for this.
+    pub fn mark_ready(&mut self) {
+        if !self.ready {
+            self.ready = true;
+            dom::set_data(&self.body, "ready", "true");
+        }
+    }
+
+    /// The frame-time line of `?perf`.
+    pub fn perf(&self, compute: f64, draw: f64) {
+        if let Some(p) = &self.perf {
+            dom::set_text(p, &format!("compute {compute:.1} ms · draw {draw:.1} ms"));
+        }
+    }
+}
