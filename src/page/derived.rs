@@ -59,6 +59,7 @@ impl Default for Derived {
 }
 
 impl Derived {
+    #[cfg(test)]
     /// Everything computed for `m` from scratch.
     pub fn new(m: &Model) -> Derived {
         let mut d = Derived::default();
@@ -226,13 +227,5 @@ impl Derived {
             .get((b, c))
             .copied()
             .flatten()
-    }
-
-    /// The set of the hovered pixel, else the selected one.
-    pub fn lit_set(&self, m: &Model) -> Option<usize> {
-        let e = self.eval.as_ref().ok();
-        m.hover
-            .and_then(|h| e?.cell_set.get((h.b, h.c)).copied().flatten())
-            .or_else(|| self.selected_set(m))
     }
 }

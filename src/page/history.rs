@@ -213,6 +213,7 @@ impl History {
         });
     }
 
+    #[cfg(test)]
     /// Whether a stroke is under way (between `begin` and `commit`/`cancel`).
     pub fn is_pending(&self) -> bool {
         self.pending.is_some()
@@ -311,16 +312,19 @@ impl History {
         !self.redo.is_empty()
     }
 
+    #[cfg(test)]
     /// Number of undo steps held.
     pub fn undo_len(&self) -> usize {
         self.undo.len()
     }
 
+    #[cfg(test)]
     /// Number of redo steps held.
     pub fn redo_len(&self) -> usize {
         self.redo.len()
     }
 
+    #[cfg(test)]
     /// Bytes of stored images (both stacks).
     pub fn bytes(&self) -> usize {
         self.bytes

@@ -160,6 +160,7 @@ pub fn hash_of(state: &AppState) -> String {
     format!("#{}", codec::encode(state))
 }
 
+#[cfg(test)]
 /// The link to show for `state`: `#preset=NAME` while the page is still exactly the
 /// scenario `lesson` (so a lecturer's address bar stays readable), else [`hash_of`].
 pub fn link_of(state: &AppState, lesson: Option<&str>) -> String {
@@ -179,6 +180,7 @@ pub fn link_with_scene(state: &AppState, lesson: Option<(&str, &AppState)>) -> S
     }
 }
 
+#[cfg(test)]
 /// Whether `state` is still exactly the scenario `name`'s scene (embedding aside).
 pub fn is_pristine(state: &AppState, name: &str) -> bool {
     scenario(name).is_some_and(|sc| is_scene(state, &sc.state()))

@@ -6,7 +6,7 @@ use ndarray::{Array2, Array4, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::loss::DiceSettings;
-use crate::page::levels::{on_grid, quantize};
+use crate::page::levels::quantize;
 
 /// Limits of the playground's grid.
 pub const MAX_BATCH: usize = 8;
@@ -258,10 +258,11 @@ impl AppState {
         }
     }
 
+    #[cfg(test)]
     /// Whether every prediction is on the grid and in [0, 1] (an invariant tests check).
     pub fn pred_on_grid(&self) -> bool {
         let mut ok = true;
-        Zip::from(&self.pred).for_each(|&p| ok &= on_grid(p));
+        Zip::from(&self.pred).for_each(|&p| ok &= crate::page::levels::on_grid(p));
         ok
     }
 }

@@ -161,6 +161,7 @@ impl Scale {
         t.copysign(v)
     }
 
+    #[cfg(test)]
     /// The value drawn at position `t` in [−1, 1] (inverse of [`Scale::position`] for
     /// values inside the range).
     pub fn value_at(&self, t: f64) -> f64 {

@@ -42,6 +42,7 @@ impl Default for Brush {
         }
     }
 }
+#[cfg(test)]
 /// One brush stamp centred at `(x, y)`: [`stroke`] from a point to itself.
 pub fn stamp(
     state: &mut AppState,

@@ -49,7 +49,9 @@ mod resize;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use brush::{stamp, stroke, Brush, Shape};
+#[cfg(test)]
+pub use brush::stamp;
+pub use brush::{stroke, Brush, Shape};
 pub use helpers::{apply_helper, Helper, Target};
 pub use resize::resize;
 
@@ -202,6 +204,7 @@ pub fn fill(state: &mut AppState, layer: Layer, b: usize, c: usize, value: f64) 
     tr.cells()
 }
 
+#[cfg(test)]
 /// `fill(state, layer, b, c, 0.0)`: erases the label (exclusive: class c ≥ 1 gives way to
 /// the background; clearing class 0 leaves background pixels unlabelled) or sets the
 /// prediction to 0 (exclusive: the other classes take over).

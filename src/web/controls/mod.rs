@@ -15,8 +15,6 @@ use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
 use super::Frame;
 
-pub use size::SIZES;
-
 pub struct Controls {
     loss: loss::LossPanel,
     gradient: gradient::GradientPanel,
