@@ -12,6 +12,8 @@ use crate::engine::loss::{evaluate, DiceSettings, Evaluation};
 use crate::engine::phi::Phi;
 use crate::engine::presets::framework_preset;
 
+pub mod train;
+
 /// The fields `Input` reads; others are ignored with a warning (scripts often carry
 /// their own metadata along).
 pub const FIELDS: [&str; 13] = [

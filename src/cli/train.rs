@@ -1,0 +1,364 @@
+//! `dice train FILE|-`: every field of `dice eval` plus the image, the model, the optimiser
+//! and the number of steps; the loss history, the trained model and its prediction out
+//! (see the README, "Command line").
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::{tensor, Input};
+use crate::engine::error::DiceError;
+use crate::engine::train::{Model, ModelKind, Optimizer, TrainReport, Trainer};
+
+/// The fields `dice train` reads beyond those of `dice eval`.
+pub const TRAIN_FIELDS: [&str; 4] = ["x", "model", "optimizer", "steps"];
+
+/// The most steps one run may ask for (a typo in `steps` should not hang the command).
+pub const MAX_STEPS: usize = 1_000_000;
+
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an object {\"kind\": \"pixels\"|\"linear\"|\"conv3x3\", \"w\": [...], \"b\": [...]}"
+)]
+struct ModelSpec {
+    kind: String,
+    w: Option<Vec<f64>>,
+    b: Option<Vec<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an object {\"kind\": \"sgd\"|\"adam\", \"lr\": number, \"betas\": [b1, b2], \"eps\": number}"
+)]
+struct OptimizerSpec {
+    kind: String,
+    lr: f64,
+    betas: Option<[f64; 2]>,
+    eps: Option<f64>,
+}
+
+impl OptimizerSpec {
+    fn optimizer(&self) -> Result<Optimizer, String> {
+        match self.kind.trim().to_ascii_lowercase().as_str() {
+            "sgd" => {
+                if self.betas.is_some() || self.eps.is_some() {
+                    return Err(
+                        "optimizer sgd takes only `lr` (`betas` and `eps` are Adam's)".into(),
+                    );
+                }
+                Ok(Optimizer::sgd(self.lr))
+            }
+            "adam" => {
+                let [beta1, beta2] = self
+                    .betas
+                    .unwrap_or([Optimizer::ADAM_BETAS.0, Optimizer::ADAM_BETAS.1]);
+                Ok(Optimizer::Adam {
+                    lr: self.lr,
+                    beta1,
+                    beta2,
+                    eps: self.eps.unwrap_or(Optimizer::ADAM_EPS),
+                })
+            }
+            other => Err(format!(
+                "unknown optimizer kind {other:?}; use \"sgd\" or \"adam\""
+            )),
+        }
+    }
+}
+
+/// Removes `key` from the document and reads it.
+fn take<T: DeserializeOwned>(doc: &mut Map<String, Value>, key: &str) -> Result<Option<T>, String> {
+    doc.remove(key)
+        .map(|v| serde_json::from_value(v).map_err(|e| format!("invalid `{key}`: {e}")))
+        .transpose()
+}
+
+fn required<T>(value: Option<T>, key: &str) -> Result<T, String> {
+    value.ok_or_else(|| format!("missing field `{key}`"))
+}
+
+/// Top-level fields that neither `dice eval` nor `dice train` reads.
+pub fn unknown_fields(input: &str) -> Vec<String> {
+    super::unknown_fields(input)
+        .into_iter()
+        .filter(|k| !TRAIN_FIELDS.contains(&k.as_str()))
+        .collect()
+}
+
+/// The trainer a document describes, and the number of steps it asks for.
+pub fn trainer_from_str(input: &str) -> Result<(Trainer, usize), String> {
+    let mut doc: Map<String, Value> =
+        serde_json::from_str(input).map_err(|e| format!("invalid input JSON: {e}"))?;
+    let model: ModelSpec = required(take(&mut doc, "model")?, "model")?;
+    let optimizer: OptimizerSpec = required(take(&mut doc, "optimizer")?, "optimizer")?;
+    let steps: usize = required(take(&mut doc, "steps")?, "steps")?;
+    let x: Option<Vec<f64>> = take(&mut doc, "x")?;
+    let kind = ModelKind::parse(&model.kind).ok_or_else(|| {
+        format!(
+            "unknown model kind {:?}; use \"pixels\", \"linear\" or \"conv3x3\"",
+            model.kind
+        )
+    })?;
+    if kind == ModelKind::Pixels && (model.w.is_some() || model.b.is_some()) {
+        return Err("model pixels has no `w` or `b`: its initial logits are `pred`".into());
+    }
+    if steps > MAX_STEPS {
+        return Err(format!("`steps` is {steps}; at most {MAX_STEPS} per run"));
+    }
+    // The eval reader requires `pred`, which only the pixels model reads (as its initial
+    // logits); a shared model may leave it out.
+    if kind != ModelKind::Pixels && !doc.contains_key("pred") {
+        doc.insert("pred".into(), Value::Array(Vec::new()));
+    }
+    let input: Input = serde_json::from_value(Value::Object(doc))
+        .map_err(|e| format!("invalid input JSON: {e}"))?;
+    let settings = input.settings()?;
+    let shape = input.shape.clone();
+    let y = tensor("y", &shape, input.y).map_err(|e| e.to_string())?;
+    let (b, _, h, w) = y.dim();
+    let x = x
+        .map(|x| {
+            if x.len() != b * h * w {
+                return Err(DiceError::Length {
+                    name: "x",
+                    got: x.len(),
+                    want: b * h * w,
+                    shape,
+                }
+                .to_string());
+            }
+            Ok(ndarray::Array3::from_shape_vec((b, h, w), x).expect("length checked"))
+        })
+        .transpose()?;
+    let built = match kind {
+        ModelKind::Pixels => {
+            let z = tensor("pred", &input.shape, input.pred).map_err(|e| e.to_string())?;
+            Model::pixels(z)
+        }
+        _ => {
+            let (Some(mw), Some(mb)) = (model.w, model.b) else {
+                return Err(format!("model {} needs `w` and `b`", kind.code()));
+            };
+            Model::shared(kind, mw, mb)
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    let trainer =
+        Trainer::new(y, x, settings, built, optimizer.optimizer()?).map_err(|e| e.to_string())?;
+    Ok((trainer, steps))
+}
+
+/// The output object of a run.
+pub fn to_json(trainer: &Trainer, report: &TrainReport) -> Value {
+    let m = trainer.model();
+    let model = match m.kind() {
+        ModelKind::Pixels => json!({"kind": "pixels", "z": m.params()}),
+        kind => json!({"kind": kind.code(), "w": m.weights(), "b": m.biases()}),
+    };
+    let pred = trainer
+        .probabilities()
+        .map(|p| Value::Array(p.iter().map(|&v| json!(v)).collect()));
+    json!({
+        "loss": report.losses,
+        "final_loss": report.final_loss,
+        "model": model,
+        "pred": pred,
+        "stopped": report.stopped,
+    })
+}
+
+/// Trains as one JSON input document says; the error is a one-line message.
+pub fn train_str(input: &str) -> Result<Value, String> {
+    let (mut trainer, steps) = trainer_from_str(input)?;
+    let report = trainer.train(steps);
+    Ok(to_json(&trainer, &report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINEAR: &str = r#"{"shape":[2,2,1,3],
+      "y":[0,1,1, 1,0,0,  0,0,0, 1,1,1],
+      "x":[0.1,0.9,0.8, 0.2,0.1,0.0],
+      "activation":"softmax","include_background":false,"phi":"BI",
+      "model":{"kind":"linear","w":[0,1],"b":[0,-0.5]},
+      "optimizer":{"kind":"adam","lr":0.1},"steps":4}"#;
+
+    #[test]
+    fn output_has_every_field_and_matches_the_trainer() {
+        let out = train_str(LINEAR).unwrap();
+        assert_eq!(out["loss"].as_array().unwrap().len(), 4);
+        assert_eq!(out["model"]["kind"], "linear");
+        assert_eq!(out["model"]["w"].as_array().unwrap().len(), 2);
+        assert_eq!(out["pred"].as_array().unwrap().len(), 12);
+        assert!(out["stopped"].is_null());
+        let (mut t, steps) = trainer_from_str(LINEAR).unwrap();
+        assert_eq!(steps, 4);
+        assert_eq!(t.optimizer(), &Optimizer::adam(0.1));
+        let r = t.train(4);
+        assert_eq!(out["final_loss"].as_f64(), r.final_loss);
+        assert_eq!(out["loss"], json!(r.losses));
+        assert_eq!(out["model"]["b"], json!(t.model().biases()));
+    }
+
+    #[test]
+    fn pixels_start_from_pred_and_report_z() {
+        let doc = r#"{"shape":[1,1,1,3],"y":[1,0,0],"pred":[0.5,0.4,0.3],
+          "model":{"kind":"pixels"},"optimizer":{"kind":"sgd","lr":0.01},"steps":2}"#;
+        let out = train_str(doc).unwrap();
+        let z = out["model"]["z"].as_array().unwrap();
+        assert_eq!(z.len(), 3);
+        // Without an activation z is the prediction itself.
+        assert_eq!(out["pred"], out["model"]["z"]);
+        assert!(z[0].as_f64().unwrap() > 0.5 && z[1].as_f64().unwrap() < 0.4);
+    }
+
+    #[test]
+    fn an_undefined_loss_is_a_stop_with_nulls() {
+        let doc = r#"{"shape":[1,1,1,2],"y":[0,0],"pred":[0,0],"eps_nr":0,"eps_dr":0,
+          "model":{"kind":"pixels"},"optimizer":{"kind":"sgd","lr":1},"steps":3}"#;
+        let out = train_str(doc).unwrap();
+        assert_eq!(out["loss"], json!([]));
+        assert!(out["final_loss"].is_null());
+        assert_eq!(out["stopped"]["step"], 0);
+        assert!(out["stopped"]["reason"].as_str().unwrap().contains("0/0"));
+        assert_eq!(out["pred"], json!([0.0, 0.0]));
+    }
+
+    #[test]
+    fn bad_documents_are_one_line_errors() {
+        let base: Value = serde_json::from_str(LINEAR).unwrap();
+        let with = |key: &str, v: Value| {
+            let mut d = base.clone();
+            d[key] = v;
+            d.to_string()
+        };
+        let without = |key: &str| {
+            let mut d = base.clone();
+            d.as_object_mut().unwrap().remove(key);
+            d.to_string()
+        };
+        for (doc, needle) in [
+            (without("model"), "missing field `model`"),
+            (without("optimizer"), "missing field `optimizer`"),
+            (without("steps"), "missing field `steps`"),
+            (without("x"), "needs the image `x`"),
+            (
+                with("x", json!([0.5])),
+                "`x` has 1 values but shape [2, 2, 1, 3] needs 6",
+            ),
+            (
+                with("x", json!([0, 0, 0, 0, 0, 2])),
+                "intensities must lie in [0, 1]",
+            ),
+            (with("steps", json!(-1)), "invalid `steps`"),
+            (with("steps", json!(1.5)), "invalid `steps`"),
+            (with("steps", json!(MAX_STEPS + 1)), "at most"),
+            (
+                with("model", json!({"kind": "mlp", "w": [], "b": []})),
+                "unknown model kind",
+            ),
+            (
+                with("model", json!({"kind": "linear", "w": [1], "b": [0, 0]})),
+                "needs 2 weights, got 1",
+            ),
+            (
+                with("model", json!({"kind": "linear", "b": [0, 0]})),
+                "needs `w` and `b`",
+            ),
+            (
+                with(
+                    "model",
+                    json!({"kind": "conv3x3", "w": [0, 1], "b": [0, 0]}),
+                ),
+                "needs 18 weights",
+            ),
+            (
+                with("model", json!({"kind": "linear", "w": [0], "b": [0]})),
+                "1 classes but the labels have 2",
+            ),
+            (
+                with("model", json!({"kind": "pixels", "w": [0, 0]})),
+                "its initial logits are `pred`",
+            ),
+            (
+                with(
+                    "model",
+                    json!({"kind": "linear", "w": [0, 1], "b": [0, 0], "depth": 2}),
+                ),
+                "unknown field `depth`",
+            ),
+            (with("model", json!("linear")), "invalid `model`"),
+            (
+                with("model", json!({"kind": "pixels"})),
+                "missing field `pred`",
+            ),
+            (
+                with("optimizer", json!({"kind": "rmsprop", "lr": 0.1})),
+                "unknown optimizer kind",
+            ),
+            (
+                with("optimizer", json!({"kind": "adam"})),
+                "missing field `lr`",
+            ),
+            (
+                with(
+                    "optimizer",
+                    json!({"kind": "sgd", "lr": 0.1, "betas": [0.9, 0.9]}),
+                ),
+                "`betas` and `eps` are Adam's",
+            ),
+            (
+                with(
+                    "optimizer",
+                    json!({"kind": "sgd", "lr": 0.1, "momentum": 0.9}),
+                ),
+                "unknown field `momentum`",
+            ),
+            (
+                with(
+                    "optimizer",
+                    json!({"kind": "adam", "lr": 0.1, "betas": [1.0, 0.9]}),
+                ),
+                "beta1 must be in [0, 1)",
+            ),
+            (
+                with("optimizer", json!({"kind": "adam", "lr": -0.1})),
+                "lr must be a finite number ≥ 0",
+            ),
+            (
+                with(
+                    "optimizer",
+                    json!({"kind": "adam", "lr": 0.1, "betas": [0.9]}),
+                ),
+                "invalid `optimizer`",
+            ),
+            (with("phi", json!("XY")), "unknown phi"),
+            (with("activation", json!("none")), "must lie in [0, 1]"),
+            (with("shape", json!([2, 2, 3])), "4 dimensions"),
+            ("[1, 2]".to_string(), "invalid input JSON"),
+            ("not json".to_string(), "invalid input JSON"),
+        ] {
+            let err = train_str(&doc).unwrap_err();
+            assert!(err.contains(needle), "{doc}: {err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_know_the_train_fields() {
+        let mut doc: Value = serde_json::from_str(LINEAR).unwrap();
+        doc["note"] = json!("x");
+        assert_eq!(unknown_fields(&doc.to_string()), vec!["note".to_string()]);
+        // `pred` may be left out by a shared model, and is ignored when given.
+        let given = {
+            let mut d: Value = serde_json::from_str(LINEAR).unwrap();
+            d["pred"] = json!(vec![0.5; 12]);
+            d.to_string()
+        };
+        assert_eq!(train_str(&given).unwrap(), train_str(LINEAR).unwrap());
+    }
+}
