@@ -7,3 +7,5 @@ pub mod error;
 pub mod loss;
 pub mod phi;
 pub mod presets;
+pub mod step;
+pub mod variants;
