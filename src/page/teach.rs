@@ -419,6 +419,13 @@ fn two_images(phi: Phi, eps: f64, second: LabelStatus) -> AppState {
     s
 }
 
+/// The two-image scene of the lessons: image 0 labelled, image 1 with `second` as its
+/// label status (missing: the structure is there but unlabelled; empty: a small false
+/// positive), with the settings of “Missing · Φ = I” (to be replaced by the caller's).
+pub fn lesson_scene(second: LabelStatus) -> AppState {
+    two_images(Phi::I, 1e-7, second)
+}
+
 /// Labelled, missing and empty images, with `settings`.
 fn three_images(settings: DiceSettings) -> AppState {
     let mut s = AppState::blank(3, 2, 32).expect("scenario size is valid");
