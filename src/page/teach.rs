@@ -7,7 +7,7 @@
 //! background on an unlabelled structure counts as pushing the structure down. Everything
 //! here is computed from the engine's gradient; nothing is hard-wired per scenario.
 
-use ndarray::{s, Array2, Array4, ArrayView2, Zip};
+use ndarray::{s, Array2, Array4};
 
 use crate::engine::activation::Activation;
 use crate::engine::error::DiceError;
@@ -183,39 +183,9 @@ pub fn focus_cell(state: &AppState, e: &Evaluation) -> Option<(usize, usize)> {
         })
 }
 
-/// The mean push over the pixels where `select` equals `want` and the probability can
-/// move (a saturated sigmoid or softmax output, ỹ exactly 0 or 1, does not move under a
-/// logit step; counting it would only dilute the mean). `None` if no pixel is selected;
-/// 0 if none of them can move.
-fn mean_push(
-    push: ArrayView2<f64>,
-    prob: ArrayView2<f64>,
-    select: ArrayView2<f64>,
-    want: f64,
-    saturates: bool,
-) -> Option<f64> {
-    let (sum, moving, selected) = Zip::from(&push).and(&prob).and(&select).fold(
-        (0.0, 0usize, 0usize),
-        |(s, m, n), &g, &p, &y| {
-            if y != want {
-                (s, m, n)
-            } else if saturates && (p == 0.0 || p == 1.0) {
-                (s, m, n + 1)
-            } else {
-                (s + g, m + 1, n + 1)
-            }
-        },
-    );
-    (selected > 0).then(|| if moving > 0 { sum / moving as f64 } else { 0.0 })
-}
-
-/// The step's push and whether saturated pixels are left out of the means.
-fn step_of(state: &AppState, e: &Evaluation) -> (ProbabilityStep, bool) {
-    let act = state.settings.activation;
-    (
-        probability_step(e, act, state.exclusive),
-        act != Activation::None,
-    )
+/// The step the verdicts judge.
+fn step_of<'a>(state: &AppState, e: &'a Evaluation) -> ProbabilityStep<'a> {
+    probability_step(e, state.settings.activation, state.exclusive)
 }
 
 /// The push a typical labelled image's background gets: the median over cells whose loss
@@ -223,16 +193,10 @@ fn step_of(state: &AppState, e: &Evaluation) -> (ProbabilityStep, bool) {
 /// With no such cell, the push a background pixel gets in a set whose denominator is one
 /// image's pixel count, 1/(|Φ|·H·W).
 pub fn reference_push(state: &AppState, y_loss: &Array4<f64>, e: &Evaluation) -> f64 {
-    let (step, saturates) = step_of(state, e);
-    reference_of(&step, saturates, y_loss, e)
+    reference_of(&step_of(state, e), y_loss, e)
 }
 
-fn reference_of(
-    step: &ProbabilityStep,
-    saturates: bool,
-    y_loss: &Array4<f64>,
-    e: &Evaluation,
-) -> f64 {
+fn reference_of(step: &ProbabilityStep, y_loss: &Array4<f64>, e: &Evaluation) -> f64 {
     let (bn, cn, h, w) = y_loss.dim();
     let mut pushes: Vec<f64> = Vec::new();
     for b in 0..bn {
@@ -242,11 +206,7 @@ fn reference_of(
             }
             let y = y_loss.slice(s![b, c, .., ..]);
             if y.iter().any(|&v| v == 1.0) {
-                let (push, prob) = (
-                    step.push.slice(s![b, c, .., ..]),
-                    e.prob.slice(s![b, c, .., ..]),
-                );
-                if let Some(g) = mean_push(push, prob, y, 0.0, saturates) {
+                if let Some(g) = step.cell_mean((b, c), y, 0.0) {
                     pushes.push(g.abs());
                 }
             }
@@ -277,8 +237,8 @@ pub fn verdicts_and_reference(
     y_loss: &Array4<f64>,
     e: &Evaluation,
 ) -> (Array2<Option<CellVerdict>>, f64) {
-    let (step, saturates) = step_of(state, e);
-    let reference = reference_of(&step, saturates, y_loss, e);
+    let step = step_of(state, e);
+    let reference = reference_of(&step, y_loss, e);
     let threshold = NO_PUSH_FRACTION * reference;
     let v = Array2::from_shape_fn(state.status.dim(), |(b, c)| {
         e.cell_set[(b, c)]?;
@@ -315,14 +275,7 @@ pub fn verdicts_and_reference(
             Judged::HiddenTruth => (hidden, 1.0),
             Judged::Background => (y, 0.0),
         };
-        let push = mean_push(
-            step.push.slice(s![b, c, .., ..]),
-            e.prob.slice(s![b, c, .., ..]),
-            select,
-            want,
-            saturates,
-        )
-        .unwrap_or(0.0);
+        let push = step.cell_mean((b, c), select, want).unwrap_or(0.0);
         let verdict = if push.abs() <= threshold {
             Verdict::None
         } else if push > 0.0 {
