@@ -64,6 +64,19 @@ What is computed, for every case:
     is compared at the strict tolerance. apply_nonlin is nnU-Net's
     softmax_helper_dim1 / torch.sigmoid / None.
 
+* The leaf and marginal Dice ("variant" with "missing": [[b, c], …]), which no library
+  computes: the formula above on the transformed inputs of `variant_inputs` (missing
+  cells' labels and probabilities × 0; with marginal, first the missing classes'
+  probabilities added to their image's background), a set made only of missing cells
+  scoring a constant 0 (torch.zeros: no gradient, counts in the mean; smp's zeroing still
+  multiplies its term). Cross-checked, on the authors' settings (Φ = I, the missing cells
+  exactly the all-zero label channels, as their code infers them), against PyTorch
+  transcriptions of their TensorFlow losses in github.com/JeroenBertels/dicegrad
+  (ACDC/Training/functions/metrics_missing_labels.py: leaf_dice_metric,
+  marginal_dice_metric with pymirc's generalized_dice_coeff; losses_missing_labels.py):
+  see authors_leaf_loss / authors_marginal_loss. These cases are generated after all the
+  others, so adding them changed none of the earlier cases.
+
   If one of these packages cannot be imported, its checks are skipped (the run prints a
   note, and checked_against lists only what was run; the formula is still the reference). The presets of src/presets.rs are written out
   below independently from PAPER.md §5 and the library sources named above, which they
@@ -106,6 +119,7 @@ DEFAULTS = {
     "activation": "none",
     "denominator_floor": 0.0,
     "zero_empty_sets": False,
+    "variant": "dice",
 }
 
 PRESETS = {
@@ -248,18 +262,25 @@ def formula(inp: dict) -> tuple[dict, dict]:
     """Expected output (JSON-ready) and auxiliary facts used to pick library checks."""
     s = settings_of(inp)
     B, C, H, W = inp["shape"]
-    y, pred = tensors(inp)
+    y_in, pred = tensors(inp)
     pred.requires_grad_(True)
     prob = activate(pred, s["activation"])
     prob.retain_grad()
     first = 0 if s["include_background"] else 1
     classes = list(range(first, C))
     power = 2 if s["squared"] else 1
+    # The leaf / marginal Dice: the Dice below runs on transformed y, ỹ (see variant_inputs).
+    missing = missing_mask(inp)
+    y, p_used = variant_inputs(s["variant"], missing, y_in, prob)
+    if p_used is not prob:
+        p_used.retain_grad()
     v_cell = (y**power).sum(dim=(2, 3))
-    p_cell = (prob**power).sum(dim=(2, 3))
-    x_cell = (y * prob).sum(dim=(2, 3))
+    p_cell = (p_used**power).sum(dim=(2, 3))
+    x_cell = (y * p_used).sum(dim=(2, 3))
     fg_cell = y.sum(dim=(2, 3))
     cells_of_sets = set_cells(s["phi"], B, classes)
+    # A set made only of missing cells scores the constant 0 (no gradient, counts in |Φ|).
+    constant = [s["variant"] != "dice" and all(missing[b, c] for b, c in cs) for cs in cells_of_sets]
 
     def total(t, cells):
         return torch.stack([t[b, c] for b, c in cells]).sum()
@@ -274,7 +295,7 @@ def formula(inp: dict) -> tuple[dict, dict]:
     floored = [float(d) < floor for d in den_raw.detach()]
     d = torch.clamp_min(den_raw, floor) if floor > 0 else den_raw
     n = 2.0 * x + s["eps_nr"]
-    sdsc = n / d
+    sdsc = torch.stack([torch.zeros(()) if k else n[i] / d[i] for i, k in enumerate(constant)])
     term = 1.0 - sdsc
     zeroed = [False] * len(cells_of_sets)
     if s["zero_empty_sets"]:
@@ -282,12 +303,16 @@ def formula(inp: dict) -> tuple[dict, dict]:
         zeroed = [not bool(m) for m in mask]
         term = term * mask
     loss = term.mean()
-    loss.backward()
+    if loss.requires_grad:  # not when every set is a constant one (leaf / marginal)
+        loss.backward()
 
-    undefined = [float(dd) == 0.0 for dd in d.detach()]
+    def grad_of(t):
+        return t.grad if t.grad is not None else torch.zeros_like(t)
+
+    undefined = [float(dd) == 0.0 and not k for dd, k in zip(d.detach(), constant)]
     # The engine calls a set "overflow" when its values leave f64; none of our cases may.
     for i, sd in enumerate(sdsc.detach()):
-        if not undefined[i]:
+        if not undefined[i] and not constant[i]:
             r = float(sd) / float(d.detach()[i])
             assert math.isfinite(float(sd)) and abs(r) < 1e250, (inp, i)
 
@@ -296,12 +321,18 @@ def formula(inp: dict) -> tuple[dict, dict]:
         if undefined[i]:
             for b, c in cs:
                 cell_undef[b, c] = True
+    if s["variant"] == "marginal":
+        # A missing class reaches the loss through its image's background.
+        for b in range(B):
+            for c in range(1, C):
+                if missing[b, c] and cell_undef[b, 0]:
+                    cell_undef[b, c] = True
     grad_undef = cell_undef.copy()
     if s["activation"] == "softmax":
         grad_undef[cell_undef.any(axis=1), :] = True
 
-    g_prob = prob.grad.detach()
-    g = pred.grad.detach()
+    g_prob = grad_of(prob).detach()
+    g = grad_of(pred).detach()
     for name, t, mask in (("grad_prob", g_prob, cell_undef), ("grad", g, grad_undef)):
         nonfinite = ~torch.isfinite(t).numpy()
         want = np.broadcast_to(mask[:, :, None, None], nonfinite.shape)
@@ -321,7 +352,8 @@ def formula(inp: dict) -> tuple[dict, dict]:
     v, vp, x, n, d, sdsc, term = (t.detach() for t in (v, vp, x, n, d, sdsc, term))
     sets = []
     yn = y.numpy()
-    gpn = g_prob.numpy()
+    # grad_fg / grad_bg describe the pixels of the set as the Dice sees them (transformed).
+    gpn = grad_of(p_used).detach().numpy()
     for i, cs in enumerate(cells_of_sets):
         defined = not undefined[i]
 
@@ -368,8 +400,120 @@ def formula(inp: dict) -> tuple[dict, dict]:
         "den_raw": [float(u) for u in den_raw.detach()],
         "prob": prob.detach(),
         "y": y,
+        "variant_active": s["variant"] != "dice" and bool(missing.any()),
     }
     return expected, aux
+
+
+def missing_mask(inp: dict) -> np.ndarray:
+    """B×C booleans from the case's "missing": [[b, c], …] (the engine refuses bad ones)."""
+    B, C = inp["shape"][:2]
+    m = np.zeros((B, C), dtype=bool)
+    for b, c in inp.get("missing", []):
+        assert 0 <= b < B and 1 <= c < C, (b, c)
+        m[b, c] = True
+    return m
+
+
+def variant_inputs(variant: str, missing: np.ndarray, y: torch.Tensor, prob: torch.Tensor):
+    """The labels and probabilities the Dice sums under the leaf / marginal Dice.
+
+    Our reading of the authors' definitions (github.com/JeroenBertels/dicegrad,
+    ACDC/Training/functions/metrics_missing_labels.py), generalised to every Φ:
+    leaf: a missing cell's label and prediction are multiplied by 0, so it adds nothing to
+    its set; marginal: first the probabilities of an image's missing classes are added to
+    its background, ỹ'_0 = ỹ_0 + Σ_c m_c ỹ_c, then as leaf. The plain Dice ignores the list.
+    """
+    if variant == "dice" or not missing.any():
+        return y, prob
+    m = torch.tensor(missing, dtype=torch.float64)[:, :, None, None]
+    keep = 1.0 - m
+    y2 = y * keep
+    p2 = prob * keep
+    if variant == "marginal":
+        # Only the missing classes are added (a 0·ỹ term would tie the others to the
+        # background's set in autograd, which the loss does not).
+        bgs = []
+        for b in range(prob.shape[0]):
+            bg = prob[b, 0]
+            for c in range(1, prob.shape[1]):
+                if missing[b, c]:
+                    bg = bg + prob[b, c]
+            bgs.append(bg)
+        p2 = torch.cat([torch.stack(bgs)[:, None], p2[:, 1:]], dim=1)
+    else:
+        assert variant == "leaf", variant
+    return y2, p2
+
+
+# --------------------------------------------------------------------------- the authors' code
+
+
+def authors_leaf_loss(y: torch.Tensor, prob: torch.Tensor, eps: float = 1e-7) -> torch.Tensor:
+    """leaf_dice_loss of github.com/JeroenBertels/dicegrad
+    (ACDC/Training/functions/metrics_missing_labels.py, leaf_dice_metric; losses_missing_labels.py),
+    transcribed line by line from TensorFlow channels-last to PyTorch channels-first, float64:
+    missing = all-zero label channel among classes 1…; background dropped; sums per image
+    and class; DSC = 2·X/(V + Ṽ + eps) (eps = keras epsilon, 1e-7, denominator only),
+    averaged over the present classes of the image, broadcast back to the present classes
+    (missing ones 0), and the loss is 1 − the mean over all B×(C−1) entries (the
+    "mean" reduction of deepvoxnet2's _metric over every axis)."""
+    missing = (y[:, 1:].sum(dim=(2, 3), keepdim=True) == 0).to(y.dtype)
+    y_pred_adapted = (1 - missing) * prob[:, 1:]
+    y_true_adapted = (1 - missing) * y[:, 1:]
+    intersection = (y_true_adapted * y_pred_adapted).sum(dim=(2, 3), keepdim=True)
+    denom = y_true_adapted.sum(dim=(2, 3), keepdim=True) + y_pred_adapted.sum(dim=(2, 3), keepdim=True)
+    dsc = (1 / (1 - missing).sum(dim=1, keepdim=True)) * ((2 * intersection) / (denom + eps)).sum(dim=1, keepdim=True)
+    dsc = (1 - missing) * dsc
+    return 1 - dsc.mean()
+
+
+def authors_marginal_loss(y: torch.Tensor, prob: torch.Tensor, eps: float = 1e-7) -> torch.Tensor:
+    """marginal_dice_loss of github.com/JeroenBertels/dicegrad (marginal_dice_metric), with
+    pymirc's generalized_dice_coeff(reduce_along_features=False) that it calls,
+    (2·X + eps)/(V + Ṽ + eps) per image and class, eps = 1e-7; transcribed to PyTorch
+    channels-first, float64: the missing classes' probabilities added to the background,
+    their own set to 0, the Dice of every class (background included), the missing
+    classes' scores set to 0, loss = 1 − mean over all B×C entries."""
+    missing = (y[:, 1:].sum(dim=(2, 3), keepdim=True) == 0).to(y.dtype)
+    y_pred_bg = prob[:, 0:1] + (missing * prob[:, 1:]).sum(dim=1, keepdim=True)
+    y_pred_label = (1 - missing) * prob[:, 1:]
+    y_pred_adapted = torch.cat([y_pred_bg, y_pred_label], dim=1)
+    intersection = (y * y_pred_adapted).sum(dim=(2, 3))
+    denom = y.sum(dim=(2, 3)) + y_pred_adapted.sum(dim=(2, 3))
+    dsc = (2 * intersection + eps) / (denom + eps)
+    dsc = torch.cat([dsc[:, 0:1], (1 - missing[:, :, 0, 0]) * dsc[:, 1:]], dim=1)
+    return 1 - dsc.mean()
+
+
+def check_authors(inp, expected, aux):
+    """The authors' own leaf / marginal Dice, where the case is one of their settings:
+    Φ = I, the missing cells exactly the all-zero label channels (their inference), every
+    image with a labelled class; leaf: background excluded, ε_nr = 0, ε_dr = 1e-7;
+    marginal: background included, ε_nr = ε_dr = 1e-7, softmax or exclusive probabilities."""
+    s = aux["settings"]
+    if s["variant"] == "dice" or s["phi"] != "I" or s["squared"] or s["jaccard"]:
+        return None
+    if s["denominator_floor"] != 0.0 or s["zero_empty_sets"]:
+        return None
+    y, _ = tensors(inp)
+    inferred = (y[:, 1:].sum(dim=(2, 3)) == 0).numpy()
+    if not np.array_equal(inferred, missing_mask(inp)[:, 1:]) or inferred.all(axis=1).any():
+        return None
+    if s["variant"] == "leaf":
+        if s["include_background"] or s["eps_nr"] != 0.0 or s["eps_dr"] != 1e-7:
+            return None
+        fn, name = authors_leaf_loss, "leaf_dice_loss"
+    else:
+        if not s["include_background"] or s["eps_nr"] != 1e-7 or s["eps_dr"] != 1e-7:
+            return None
+        fn, name = authors_marginal_loss, "marginal_dice_loss"
+    y, pred = fresh_pred(inp)
+    loss = fn(y, activate(pred, s["activation"]))
+    loss.backward()
+    label = f"dicegrad {name} (metrics_missing_labels.py transcribed to torch float64, missing inferred from all-zero labels)"
+    compare_to_expected(label, loss.item(), pred.grad, expected)
+    return label
 
 
 # --------------------------------------------------------------------------- library checks
@@ -547,6 +691,11 @@ def check_nnunet(inp, expected, aux):
 
 
 def checks(inp, expected, aux) -> list[str]:
+    if aux["variant_active"]:
+        # No library computes the leaf / marginal Dice; the authors' code where it applies.
+        done = ["formula: torch autograd float64 (the Dice on the leaf / marginal inputs)"]
+        r = check_authors(inp, expected, aux)
+        return done + ([r] if r else [])
     done = ["formula: torch autograd float64 (PAPER.md §2)"]
     for fn in (check_monai, check_smp, check_keras, check_nnunet):
         r = fn(inp, expected, aux)
@@ -889,12 +1038,184 @@ def library_cases():
             )
 
 
+def exclusive_probs(shape, y: np.ndarray) -> np.ndarray:
+    """Probabilities on the 1e-4 grid that sum to 1 over the classes exactly as the engine
+    checks it (to 1e-9): classes 1… rounded, the background the rest."""
+    B, C, H, W = shape
+    p = rng.random(shape) + 1.5 * y
+    p /= p.sum(axis=1, keepdims=True)
+    q = np.round(p, 4)
+    rest = 1.0 - q[:, 1:].sum(axis=1)
+    q[:, 0] = np.round(np.clip(rest, 0.0, 1.0), 4)
+    assert np.all(np.abs(q.sum(axis=1) - 1.0) < 1e-9)
+    return q
+
+
+def random_missing(shape, y: np.ndarray, onehot: bool, clear: bool = True) -> list[list[int]]:
+    """Some (b, c ≥ 1) cells marked missing, at least one. With `clear` their labels are set
+    to 0 (to the background with one-hot labels), as an unannotated structure reads;
+    otherwise they keep a label, which the variants must ignore."""
+    B, C = shape[:2]
+    cells = [[b, c] for b in range(B) for c in range(1, C) if rng.random() < 0.35]
+    if not cells:
+        cells = [[int(rng.integers(0, B)), int(rng.integers(1, C))]]
+    if clear:
+        for b, c in cells:
+            if onehot:
+                y[b, 0] = np.maximum(y[b, 0], y[b, c])
+            y[b, c] = 0.0
+    return cells
+
+
+def variant_cases():
+    """The leaf and marginal Dice: every Φ, background in and out (leaf; the marginal Dice
+    keeps it), every activation they allow, several ε, squared / Jaccard now and then."""
+    eps_choices = [(1e-5, 1e-5), (0.0, 1e-7), (1e-7, 1e-7), (1.0, 1.0), (0.0, 0.0), (10.0, 1e-5)]
+    for variant in ("leaf", "marginal"):
+        for phi in PHIS:
+            for incl in (True, False) if variant == "leaf" else (True,):
+                for act in ACTS if variant == "leaf" else ("none", "softmax"):
+                    for rep_i in range(3):
+                        shape = random_shape("softmax", incl)
+                        onehot = variant == "marginal" or act == "softmax" or rep_i == 0
+                        y = labels(shape, "onehot" if onehot else ["binary", "soft"][rep_i % 2])
+                        missing = random_missing(shape, y, onehot, clear=rep_i != 2)
+                        if variant == "marginal" and act == "none":
+                            pred = exclusive_probs(shape, y)
+                        else:
+                            pred = predictions(shape, act, y)
+                        eps_nr, eps_dr = eps_choices[int(rng.integers(0, len(eps_choices)))]
+                        sq = bool(rep_i == 1 and rng.random() < 0.5)
+                        jac = bool(rep_i == 1 and not sq and rng.random() < 0.5)
+                        add(
+                            f"variant/{variant}/{phi}/bg{int(incl)}/{act}/{rep_i}",
+                            make_input(
+                                shape, y, pred, phi=phi, eps_nr=eps_nr, eps_dr=eps_dr, squared=sq,
+                                jaccard=jac, include_background=incl, activation=act,
+                                variant=variant, missing=missing,
+                            ),
+                        )
+    # The plain Dice accepts the list and ignores it.
+    shape = [2, 3, 2, 2]
+    y = labels(shape, "onehot")
+    missing = random_missing(shape, y, True)
+    add("variant/dice_ignores_missing", make_input(shape, y, predictions(shape, "none", y), missing=missing))
+
+
+def variant_edge_cases():
+    # A class missing in every image: under BI (and I) its sets are made only of missing
+    # cells — the constant 0 score, even with ε = 0 where the plain Dice would be 0/0.
+    y = np.zeros((2, 3, 2, 2))
+    y[:, 0] = 1.0
+    y[0, 0, 0, 0], y[0, 1, 0, 0] = 0.0, 1.0
+    y[1, 0, 1, 1], y[1, 1, 1, 1] = 0.0, 1.0
+    p = np.zeros((2, 3, 2, 2))
+    p[:, 0], p[:, 1], p[:, 2] = 0.5, 0.3, 0.2
+    missing = [[0, 2], [1, 2]]
+    for variant in ("leaf", "marginal"):
+        for phi in PHIS:
+            add(
+                f"variant_edge/class_missing_everywhere/{variant}/{phi}",
+                make_input(y.shape, y, p, phi=phi, eps_nr=0.0, eps_dr=0.0, variant=variant, missing=missing),
+            )
+        # Only missing cells in one image under CI with the background excluded (leaf) is
+        # constant too; and smp's zeroing of sets without foreground applies on top.
+        add(
+            f"variant_edge/zero_empty_sets/{variant}",
+            make_input(
+                y.shape, y, p, phi="BI", eps_nr=0.0, eps_dr=0.0, denominator_floor=1e-7,
+                zero_empty_sets=True, variant=variant, missing=missing,
+            ),
+        )
+    add(
+        "variant_edge/leaf_ci_image_all_missing",
+        make_input(y.shape, y, p, phi="CI", include_background=False, eps_nr=0.0, eps_dr=1e-7,
+                   variant="leaf", missing=[[1, 1], [1, 2]]),
+    )
+    # Marginal: the background of image 1 has no label and no probability once the missing
+    # class is moved in… except the missing class's own: with ε = 0 the background set of an
+    # image is 0/0 only if both are 0, so an all-structure image with a silent missing class.
+    yb = np.zeros((2, 3, 2, 2))
+    yb[0, 0] = 1.0
+    yb[1, 1] = 1.0  # image 1: every pixel class 1
+    pb = np.zeros((2, 3, 2, 2))
+    pb[0, 0] = 0.7
+    pb[0, 1] = 0.3
+    pb[1, 1] = 1.0  # background and the missing class 2 predict 0 in image 1
+    for phi in ("I", "CI"):
+        add(
+            f"variant_edge/marginal_background_undefined/{phi}",
+            make_input(yb.shape, yb, pb, phi=phi, eps_nr=0.0, eps_dr=0.0, variant="marginal", missing=[[1, 2], [0, 2]]),
+        )
+    # Leaf: a missing cell shares a 0/0 set (image 0 under CI without the background:
+    # class 2 has no label and no prediction); its own gradient is then undefined too.
+    for phi in ("CI", "BI"):
+        add(
+            f"variant_edge/leaf_own_set_undefined/{phi}",
+            make_input(yb.shape, yb, pb, phi=phi, include_background=False, eps_nr=0.0, eps_dr=0.0,
+                       variant="leaf", missing=[[0, 1]]),
+        )
+    # Softmax logits whose missing class underflows to probability 0.
+    z = np.zeros((2, 3, 2, 2))
+    z[:, 2] = -800.0
+    z[:, 1] = np.array([[0.5, -0.25], [1.0, 0.0]])
+    for variant in ("leaf", "marginal"):
+        add(
+            f"variant_edge/softmax_underflow/{variant}",
+            make_input(y.shape, y, z, activation="softmax", eps_nr=1e-5, eps_dr=1e-5, variant=variant, missing=missing),
+        )
+
+
+def variant_author_cases():
+    """The authors' settings, with the missing cells exactly their all-zero label channels,
+    so their own loss (transcribed) is checked too."""
+    for variant in ("leaf", "marginal"):
+        for act in ("softmax", "none"):
+            for rep_i in range(4):
+                B, C = int(rng.integers(1, 5)), int(rng.integers(3, 5))
+                shape = [B, C, int(rng.integers(2, 6)), int(rng.integers(2, 6))]
+                k = rng.integers(1, C, size=(B, shape[2], shape[3]))
+                k = np.where(rng.random(k.shape) < 0.5, 0, k)
+                yk = np.zeros(shape)
+                for c in range(C):
+                    yk[:, c] = k == c
+                cells = random_missing(shape, yk, True)
+                # Present classes must show foreground (the authors infer "missing" from
+                # an all-zero channel), and every image keeps one present class.
+                for b in range(B):
+                    for c in range(1, C):
+                        if [b, c] not in cells and yk[b, c].sum() == 0:
+                            i, j = int(rng.integers(0, shape[2])), int(rng.integers(0, shape[3]))
+                            yk[b, :, i, j] = 0.0
+                            yk[b, c, i, j] = 1.0
+                    if all([b, c] in cells for c in range(1, C)):
+                        cells.remove([b, 1])
+                        yk[b, :, 0, 0] = 0.0
+                        yk[b, 1, 0, 0] = 1.0
+                cells = [[b, c] for b in range(B) for c in range(1, C) if yk[b, c].sum() == 0]
+                if not cells:
+                    continue
+                pred = predictions(shape, "softmax", yk) if act == "softmax" else exclusive_probs(shape, yk)
+                if variant == "leaf":
+                    settings = dict(include_background=False, eps_nr=0.0, eps_dr=1e-7)
+                else:
+                    settings = dict(include_background=True, eps_nr=1e-7, eps_dr=1e-7)
+                add(
+                    f"variant_authors/{variant}/{act}/{rep_i}",
+                    make_input(shape, yk, pred, phi="I", activation=act, variant=variant, missing=cells, **settings),
+                )
+
+
 def main():
     grid_cases()
     eps_cases()
     edge_cases()
     preset_cases()
     library_cases()
+    # Appended after the others, so the cases above keep their random draws.
+    variant_cases()
+    variant_edge_cases()
+    variant_author_cases()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     doc = json.dumps(CASES, allow_nan=False, separators=(",", ":"))
     OUT.write_text(doc + "\n")

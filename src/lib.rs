@@ -24,5 +24,9 @@ pub mod web;
 
 pub use engine::activation::Activation;
 pub use engine::error::DiceError;
-pub use engine::loss::{evaluate, evaluate_probs, DiceSettings, Evaluation, SetReport, Undefined};
+pub use engine::loss::{
+    evaluate, evaluate_missing, evaluate_probs, evaluate_probs_missing, DiceSettings, Evaluation,
+    SetReport, Undefined,
+};
 pub use engine::phi::Phi;
+pub use engine::variants::Variant;

@@ -149,6 +149,25 @@ fn unknown_fields_are_ignored_with_a_warning() {
 }
 
 #[test]
+fn variant_and_missing_are_read_without_a_warning() {
+    let doc = r#"{"shape":[1,2,1,2],"y":[1,1,0,0],"pred":[0.6,0.2,0.4,0.8],"eps_nr":0,"eps_dr":0,"variant":"marginal","missing":[[0,1]]}"#;
+    let out = run(&["eval", "-"], Some(doc));
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    assert_eq!(
+        v["grad_prob"],
+        serde_json::json!([-0.125, -0.125, -0.125, -0.125])
+    );
+    let bad = doc.replace("[[0,1]]", "[[0,0]]");
+    check_failure(
+        "background missing",
+        &run(&["eval", "-"], Some(&bad)),
+        "background",
+    );
+}
+
+#[test]
 fn undefined_result_is_still_success_with_nulls() {
     let doc = r#"{"shape":[2,1,1,2],"y":[1,0,0,0],"pred":[1,0,0,0],"eps_nr":0,"eps_dr":0}"#;
     let out = run(&["eval", "-"], Some(doc));

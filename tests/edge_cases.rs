@@ -632,3 +632,134 @@ fn a_huge_score_hidden_by_the_floor_is_an_overflow_not_minus_infinity() {
     assert!(e.undefined_reasons()[0].contains("overflow"));
     assert!(all_finite(&e));
 }
+
+// ---------------------------------------------------------------------------------------
+// The leaf and marginal Dice: bad combinations are errors, with their reason.
+
+fn variant(v: dice_playground::Variant) -> DiceSettings {
+    DiceSettings {
+        variant: v,
+        ..DiceSettings::default()
+    }
+}
+
+#[test]
+fn a_variant_without_its_list_is_refused_not_guessed() {
+    use dice_playground::Variant;
+    let y = arr((1, 2, 1, 2), &[1.0, 0.0, 0.0, 1.0]);
+    let p = arr((1, 2, 1, 2), &[0.5, 0.5, 0.5, 0.5]);
+    for v in [Variant::Leaf, Variant::Marginal] {
+        let err = evaluate(y.view(), p.view(), &variant(v)).unwrap_err();
+        assert_eq!(err, DiceError::VariantNeedsMissing(v.label()));
+        assert!(evaluate_probs(y.view(), p.clone(), &variant(v)).is_err());
+        // An empty list is an answer: no label is missing, the plain Dice.
+        let e = dice_playground::evaluate_missing(y.view(), p.view(), &variant(v), &[]).unwrap();
+        assert_eq!(e.loss, run(&y, &p, &DiceSettings::default()).loss);
+    }
+}
+
+#[test]
+fn bad_missing_cells_and_marginal_combinations_are_errors() {
+    use dice_playground::{evaluate_missing, evaluate_probs_missing, Variant};
+    let y = arr((1, 2, 1, 2), &[1.0, 0.0, 0.0, 1.0]);
+    let p = arr((1, 2, 1, 2), &[0.5, 0.5, 0.5, 0.5]);
+    let leaf = variant(Variant::Leaf);
+    let marginal = variant(Variant::Marginal);
+    let err = |s: &DiceSettings, m: &[(usize, usize)]| {
+        evaluate_missing(y.view(), p.view(), s, m).unwrap_err()
+    };
+    assert!(matches!(
+        err(&leaf, &[(1, 1)]),
+        DiceError::MissingCellOutOfRange { b: 1, c: 1, .. }
+    ));
+    assert!(matches!(
+        err(&leaf, &[(0, 2)]),
+        DiceError::MissingCellOutOfRange { .. }
+    ));
+    assert_eq!(err(&leaf, &[(0, 0)]), DiceError::MissingBackground { b: 0 });
+    // The marginal Dice needs exclusive classes and the background.
+    let sig = DiceSettings {
+        activation: Activation::Sigmoid,
+        ..marginal
+    };
+    assert_eq!(err(&sig, &[(0, 1)]), DiceError::MarginalSigmoid);
+    let no_bg = DiceSettings {
+        include_background: false,
+        ..marginal
+    };
+    assert_eq!(err(&no_bg, &[(0, 1)]), DiceError::MarginalWithoutBackground);
+    let one = arr((1, 1, 1, 2), &[1.0, 0.0]);
+    assert_eq!(
+        evaluate_missing(one.view(), one.view(), &marginal, &[]).unwrap_err(),
+        DiceError::MarginalOneClass(1)
+    );
+    let unnormalised = arr((1, 2, 1, 2), &[0.5, 0.2, 0.5, 0.5]);
+    let e = evaluate_probs_missing(y.view(), unnormalised.clone(), &marginal, &[(0, 1)]);
+    assert!(matches!(
+        e.unwrap_err(),
+        DiceError::MarginalNotExclusive { b: 0, pixel: 1, .. }
+    ));
+    // The leaf Dice has no such need.
+    evaluate_probs_missing(y.view(), unnormalised, &leaf, &[(0, 1)]).unwrap();
+    // Every message says what to do.
+    for e in [
+        DiceError::MarginalSigmoid,
+        DiceError::MarginalWithoutBackground,
+        DiceError::VariantNeedsMissing("leaf Dice"),
+    ] {
+        let m = e.to_string();
+        assert!(
+            m.contains("softmax") || m.contains("include_background") || m.contains("list"),
+            "{m}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_value_in_a_missing_cell_is_still_an_error() {
+    use dice_playground::{evaluate_missing, Variant};
+    // Zeroing the missing cell would hide these values from the sums.
+    let y = arr((1, 2, 1, 2), &[1.0, 0.0, 0.0, 2.0]);
+    let p = arr((1, 2, 1, 2), &[0.5, 0.5, 0.5, 0.5]);
+    let leaf = variant(Variant::Leaf);
+    assert!(matches!(
+        evaluate_missing(y.view(), p.view(), &leaf, &[(0, 1)]).unwrap_err(),
+        DiceError::LabelOutOfRange { index: 3, .. }
+    ));
+    let y = arr((1, 2, 1, 2), &[1.0, 0.0, 0.0, 1.0]);
+    let p = arr((1, 2, 1, 2), &[0.5, 0.5, 0.5, f64::NAN]);
+    assert!(matches!(
+        evaluate_missing(y.view(), p.view(), &leaf, &[(0, 1)]).unwrap_err(),
+        DiceError::ProbabilityOutOfRange { index: 3, .. }
+    ));
+}
+
+/// A set made only of missing cells scores 0 with no gradient even with ε = 0, where the
+/// plain Dice is 0/0; it still counts in |Φ|.
+#[test]
+fn a_set_of_missing_cells_is_a_constant_zero_score() {
+    use dice_playground::{evaluate_missing, Variant};
+    let y = arr((2, 2, 1, 2), &[0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
+    let p = arr((2, 2, 1, 2), &[0.5, 0.5, 0.5, 0.5, 1.0, 1.0, 0.0, 0.0]);
+    let s = DiceSettings {
+        phi: Phi::I,
+        eps_nr: 0.0,
+        eps_dr: 0.0,
+        include_background: false,
+        variant: Variant::Leaf,
+        ..DiceSettings::default()
+    };
+    let plain = DiceSettings {
+        variant: Variant::Dice,
+        ..s
+    };
+    assert!(run(&y, &p, &plain).loss.is_none(), "plain: 0/0");
+    let e = evaluate_missing(y.view(), p.view(), &s, &[(1, 1)]).unwrap();
+    let set = e.set_of_cell(1, 1).unwrap();
+    assert!(set.constant && set.undefined.is_none());
+    assert_eq!((set.sdsc, set.term), (Some(0.0), Some(1.0)));
+    // Set (0,1): V = 1, Ṽ = 1, X = 0.5: sDSC = 1/2; loss = (1/2 + 1)/2.
+    assert_close(e.loss.unwrap(), 0.75);
+    assert_cell_grad(&e, 1, 1, 0.0);
+    assert!(all_finite(&e));
+}

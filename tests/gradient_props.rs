@@ -150,6 +150,7 @@ fn settings_from(
         },
         denominator_floor,
         zero_empty_sets,
+        ..DiceSettings::default()
     }
 }
 

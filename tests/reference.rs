@@ -214,3 +214,69 @@ fn fixture_covers_every_combination() {
         "only {null_losses} cases with an undefined loss"
     );
 }
+
+/// The leaf and marginal Dice: every Φ, the background in and out for leaf (the marginal
+/// Dice keeps it), every activation each allows, a constant set with ε = 0, and the
+/// authors' own losses (transcribed) checked on their settings.
+#[test]
+fn fixture_covers_the_variants() {
+    let cases = load_cases();
+    let mut seen = HashSet::new();
+    let mut authors = HashSet::new();
+    let mut constant_with_zero_eps = 0;
+    for case in &cases {
+        let inp = &case["input"];
+        let Some(variant) = inp["variant"].as_str() else {
+            continue;
+        };
+        if inp["missing"].as_array().is_none_or(Vec::is_empty) {
+            continue;
+        }
+        let text = |k: &str, d: &str| inp[k].as_str().unwrap_or(d).to_string();
+        seen.insert((
+            variant.to_string(),
+            text("phi", "I"),
+            inp["include_background"].as_bool().unwrap_or(true),
+            text("activation", "none"),
+        ));
+        for check in case["checked_against"].as_array().unwrap() {
+            let check = check.as_str().unwrap();
+            if check.starts_with("dicegrad ") {
+                authors.insert(variant.to_string());
+            }
+            assert!(
+                !check.starts_with("monai") && !check.starts_with("nnunet"),
+                "{}: a library does not compute the {variant} Dice",
+                case["name"]
+            );
+        }
+        let zero_eps = inp["eps_dr"].as_f64() == Some(0.0);
+        let loss_defined = !case["expected"]["loss"].is_null();
+        if zero_eps && loss_defined && case["name"].as_str().unwrap().contains("everywhere") {
+            constant_with_zero_eps += 1;
+        }
+    }
+    for phi in ["I", "CI", "BI", "BCI"] {
+        for act in ["none", "sigmoid", "softmax"] {
+            for bg in [true, false] {
+                let key = ("leaf".to_string(), phi.to_string(), bg, act.to_string());
+                assert!(seen.contains(&key), "no case for {key:?}");
+            }
+            if act != "sigmoid" {
+                let key = (
+                    "marginal".to_string(),
+                    phi.to_string(),
+                    true,
+                    act.to_string(),
+                );
+                assert!(seen.contains(&key), "no case for {key:?}");
+            }
+        }
+    }
+    assert_eq!(
+        authors,
+        HashSet::from(["leaf".to_string(), "marginal".to_string()]),
+        "the authors' losses are checked for both"
+    );
+    assert!(constant_with_zero_eps >= 4, "{constant_with_zero_eps}");
+}

@@ -8,15 +8,16 @@ use serde_json::{json, Value};
 
 use crate::engine::activation::Activation;
 use crate::engine::error::DiceError;
-use crate::engine::loss::{evaluate, DiceSettings, Evaluation};
+use crate::engine::loss::{evaluate_missing, DiceSettings, Evaluation};
 use crate::engine::phi::Phi;
 use crate::engine::presets::framework_preset;
+use crate::engine::variants::Variant;
 
 pub mod train;
 
 /// The fields `Input` reads; others are ignored with a warning (scripts often carry
 /// their own metadata along).
-pub const FIELDS: [&str; 13] = [
+pub const FIELDS: [&str; 15] = [
     "shape",
     "y",
     "pred",
@@ -30,6 +31,8 @@ pub const FIELDS: [&str; 13] = [
     "preset",
     "denominator_floor",
     "zero_empty_sets",
+    "variant",
+    "missing",
 ];
 
 #[derive(Deserialize)]
@@ -47,6 +50,11 @@ struct Input {
     preset: Option<String>,
     denominator_floor: Option<f64>,
     zero_empty_sets: Option<bool>,
+    variant: Option<String>,
+    /// `[[b, c], …]`: the cells whose labels are missing (read by the leaf and marginal
+    /// variants; checked, and otherwise unused, by the plain Dice).
+    #[serde(default)]
+    missing: Vec<[usize; 2]>,
 }
 
 impl Input {
@@ -76,7 +84,17 @@ impl Input {
         s.include_background = self.include_background.unwrap_or(s.include_background);
         s.denominator_floor = self.denominator_floor.unwrap_or(s.denominator_floor);
         s.zero_empty_sets = self.zero_empty_sets.unwrap_or(s.zero_empty_sets);
+        if let Some(v) = &self.variant {
+            s.variant = Variant::parse(v).ok_or_else(|| {
+                format!("unknown variant {v:?}; use \"dice\", \"leaf\" or \"marginal\"")
+            })?;
+        }
         Ok(s)
+    }
+
+    /// The missing cells as (b, c); the engine checks them against the shape.
+    fn missing_cells(&self) -> Vec<(usize, usize)> {
+        self.missing.iter().map(|&[b, c]| (b, c)).collect()
     }
 }
 
@@ -180,9 +198,11 @@ pub fn eval_str(input: &str) -> Result<Value, String> {
     let input: Input =
         serde_json::from_str(input).map_err(|e| format!("invalid input JSON: {e}"))?;
     let settings = input.settings()?;
+    let missing = input.missing_cells();
     let y = tensor("y", &input.shape, input.y).map_err(|e| e.to_string())?;
     let pred = tensor("pred", &input.shape, input.pred).map_err(|e| e.to_string())?;
-    let e = evaluate(y.view(), pred.view(), &settings).map_err(|e| e.to_string())?;
+    let e =
+        evaluate_missing(y.view(), pred.view(), &settings, &missing).map_err(|e| e.to_string())?;
     Ok(to_json(&e))
 }
 
@@ -242,6 +262,34 @@ mod tests {
                 "too large",
             ),
             ("not json", "invalid input JSON"),
+            (
+                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0,0,0,0],"variant":"sleaf"}"#,
+                "unknown variant",
+            ),
+            (
+                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0,0,0,0],"variant":"leaf","missing":[[1,1]]}"#,
+                "outside the batch",
+            ),
+            (
+                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0,0,0,0],"variant":"leaf","missing":[[0,0]]}"#,
+                "background",
+            ),
+            (
+                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0,0,0,0],"variant":"leaf","missing":[[0,-1]]}"#,
+                "invalid input JSON",
+            ),
+            (
+                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0.5,0,0,0],"variant":"marginal","missing":[[0,1]]}"#,
+                "sum to 0.5 instead of 1",
+            ),
+            (
+                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0,0,0,0],"variant":"marginal","activation":"sigmoid"}"#,
+                "not sigmoid",
+            ),
+            (
+                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0,0,0,0],"variant":"marginal","activation":"softmax","include_background":false}"#,
+                "include_background",
+            ),
         ] {
             let err = eval_str(doc).unwrap_err();
             assert!(err.contains(needle), "{doc}: {err}");
@@ -258,6 +306,48 @@ mod tests {
         );
         assert!(eval_str(doc).is_ok());
         assert!(unknown_fields(r#"{"shape":[1]}"#).is_empty());
+    }
+
+    #[test]
+    fn leaf_drops_a_missing_cell_and_scores_its_set_zero() {
+        // Image 1's structure is missing. Set (0,1): V = Ṽ = 1, X = 0.5, ε = 1: U = 3,
+        // N = 2, sDSC = 2/3; set (1,1) has only the missing cell: constant 0, term 1.
+        let doc = r#"{"shape":[2,2,1,2],"y":[0,1,1,0, 1,1,0,0],"pred":[0.5,0.5,0.5,0.5, 0.1,0.1,0.9,0.9],
+            "include_background":false,"eps_nr":1,"eps_dr":1,"variant":"leaf","missing":[[1,1]]}"#;
+        let out = eval_str(doc).unwrap();
+        let close = |v: &Value, w: f64| (v.as_f64().unwrap() - w).abs() < 1e-15;
+        assert!(
+            close(&out["loss"], (1.0 / 3.0 + 1.0) / 2.0),
+            "{}",
+            out["loss"]
+        );
+        // y = 1: −(1/2)(2·3 − 2)/9; y = 0: (1/2)·2/9; the missing cell: no gradient.
+        let want = [0.0, 0.0, -2.0 / 9.0, 1.0 / 9.0, 0.0, 0.0, 0.0, 0.0];
+        for (g, w) in out["grad_prob"].as_array().unwrap().iter().zip(want) {
+            assert!(close(g, w), "{g} vs {w}");
+        }
+        assert_eq!(out["sets"][1]["sdsc"], json!(0.0));
+        assert_eq!(out["sets"][1]["term"], json!(1.0));
+        // The plain Dice with the same list still pushes the missing cell.
+        let plain = eval_str(&doc.replace(r#""variant":"leaf","#, "")).unwrap();
+        assert!(plain["grad_prob"][6].as_f64().unwrap() > 0.01);
+    }
+
+    #[test]
+    fn marginal_gives_a_missing_class_the_background_gradient() {
+        // The missing structure's pixels are background to the loss; its probabilities
+        // are added to the background's, which then predicts 1 everywhere: set (0,0) has
+        // V = Ṽ = X = 2 (sDSC 1) and each pixel −(1/2)(2·4 − 4)/16 = −1/8.
+        let doc = r#"{"shape":[1,2,1,2],"y":[1,1,0,0],"pred":[0.6,0.2,0.4,0.8],
+            "eps_nr":0,"eps_dr":0,"variant":"marginal","missing":[[0,1]]}"#;
+        let out = eval_str(doc).unwrap();
+        assert_eq!(out["loss"], json!(0.5));
+        assert_eq!(out["grad_prob"], json!([-0.125, -0.125, -0.125, -0.125]));
+        assert_eq!(out["sets"][0]["v_pred"], json!(2.0));
+        // Without the list the marginal Dice is the plain one.
+        let none = eval_str(&doc.replace(r#","missing":[[0,1]]"#, "")).unwrap();
+        let plain = eval_str(&doc.replace(r#""variant":"marginal","#, "")).unwrap();
+        assert_eq!(none, plain);
     }
 
     #[test]

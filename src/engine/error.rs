@@ -33,4 +33,23 @@ pub enum DiceError {
     SoftmaxNotNormalised { b: usize, pixel: usize, sum: f64 },
     #[error("no class is left after excluding the background (there is only {0} class)")]
     NoClassLeft(usize),
+    #[error("missing cell (b, c) = ({b}, {c}) is outside the batch: there are {batch} images and {classes} classes")]
+    MissingCellOutOfRange {
+        b: usize,
+        c: usize,
+        batch: usize,
+        classes: usize,
+    },
+    #[error("missing cell ({b}, 0) is the background: the background is never a missing label (it is what an unannotated structure becomes)")]
+    MissingBackground { b: usize },
+    #[error("the {0} needs the list of missing (b, c) cells: call the `_missing` entry point (an empty list means no label is missing)")]
+    VariantNeedsMissing(&'static str),
+    #[error("the marginal Dice adds the probabilities of missing classes to the background, so it needs at least 2 classes, got {0}")]
+    MarginalOneClass(usize),
+    #[error("the marginal Dice needs exclusive classes (softmax, or probabilities that sum to 1), not sigmoid: with independent classes a missing structure is not background")]
+    MarginalSigmoid,
+    #[error("the marginal Dice keeps the background in the loss (the missing classes' probabilities are added to it): set include_background to true")]
+    MarginalWithoutBackground,
+    #[error("the marginal Dice needs exclusive classes, but the probabilities at batch {b}, pixel {pixel} sum to {sum} instead of 1 (use softmax or normalised probabilities)")]
+    MarginalNotExclusive { b: usize, pixel: usize, sum: f64 },
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::activation::Activation;
 use crate::engine::error::DiceError;
 use crate::engine::phi::Phi;
+use crate::engine::variants::{self, Missing, Variant};
 
 /// Every setting of the loss. `Default` is MONAI's `DiceLoss()`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,6 +33,9 @@ pub struct DiceSettings {
     /// Sets without foreground give loss 0 and gradient 0 but still count in the mean
     /// (segmentation_models_pytorch).
     pub zero_empty_sets: bool,
+    /// The plain Dice, or the leaf / marginal Dice made for missing labels (they need the
+    /// list of missing cells: [`evaluate_missing`], [`evaluate_probs_missing`]).
+    pub variant: Variant,
 }
 
 impl Default for DiceSettings {
@@ -46,6 +50,7 @@ impl Default for DiceSettings {
             activation: Activation::None,
             denominator_floor: 0.0,
             zero_empty_sets: false,
+            variant: Variant::Dice,
         }
     }
 }
@@ -68,7 +73,7 @@ impl DiceSettings {
         if !self.include_background && classes < 2 {
             return Err(DiceError::NoClassLeft(classes));
         }
-        Ok(())
+        self.variant.validate(self, classes)
     }
 
     /// The class indices that take part in the loss.
@@ -294,6 +299,10 @@ pub struct SetReport {
     pub floored: bool,
     /// Zeroed because the set has no foreground and `zero_empty_sets` is on.
     pub zeroed: bool,
+    /// Made only of missing cells under the leaf or marginal Dice: its score is the
+    /// constant 0 (whatever `numerator`/`denominator` say), it has no gradient and it
+    /// still counts in |Φ|.
+    pub constant: bool,
     /// Whether any pixel of the set has y = 1 / y = 0.
     pub has_fg: bool,
     pub has_bg: bool,
@@ -381,13 +390,36 @@ fn out_of_range(a: ArrayView4<f64>) -> Option<(usize, f64)> {
 }
 
 /// Loss and gradients for labels `y` and network output `pred` (probabilities, or logits
-/// when `settings.activation` is not `None`), both B×C×H×W.
+/// when `settings.activation` is not `None`), both B×C×H×W. The leaf and marginal
+/// variants need [`evaluate_missing`].
 pub fn evaluate<'a>(
     y: ArrayView4<f64>,
     pred: ArrayView4<'a, f64>,
     settings: &DiceSettings,
 ) -> Result<Evaluation<'a>, DiceError> {
+    needs_no_list(settings)?;
+    evaluate_missing(y, pred, settings, &[])
+}
+
+/// A variant that uses the missing cells, asked for through an entry point without them:
+/// refused rather than silently computed as if no label were missing.
+fn needs_no_list(settings: &DiceSettings) -> Result<(), DiceError> {
+    match settings.variant {
+        Variant::Dice => Ok(()),
+        v => Err(DiceError::VariantNeedsMissing(v.label())),
+    }
+}
+
+/// [`evaluate`] with the (b, c) cells whose labels are missing, which the leaf and
+/// marginal variants use (the plain Dice only checks them).
+pub fn evaluate_missing<'a>(
+    y: ArrayView4<f64>,
+    pred: ArrayView4<'a, f64>,
+    settings: &DiceSettings,
+    missing: &[(usize, usize)],
+) -> Result<Evaluation<'a>, DiceError> {
     validate_shapes(y, pred, settings)?;
+    let missing = variants::missing_cells((y.dim().0, y.dim().1), settings, missing)?;
     let prob = match settings.activation {
         Activation::None => CowArray::from(pred),
         act => {
@@ -398,7 +430,8 @@ pub fn evaluate<'a>(
             CowArray::from(act.apply(pred))
         }
     };
-    evaluate_checked(y, prob, settings)
+    variants::check_exclusive(prob.view(), settings)?;
+    evaluate_checked(y, prob, settings, missing.as_ref())
 }
 
 /// Like [`evaluate`] but starting from the probabilities ỹ even when an activation is
@@ -409,18 +442,37 @@ pub fn evaluate_probs(
     prob: Array4<f64>,
     settings: &DiceSettings,
 ) -> Result<Evaluation<'static>, DiceError> {
+    needs_no_list(settings)?;
+    evaluate_probs_missing(y, prob, settings, &[])
+}
+
+/// [`evaluate_probs`] with the (b, c) cells whose labels are missing (see
+/// [`evaluate_missing`]).
+pub fn evaluate_probs_missing(
+    y: ArrayView4<f64>,
+    prob: Array4<f64>,
+    settings: &DiceSettings,
+    missing: &[(usize, usize)],
+) -> Result<Evaluation<'static>, DiceError> {
     validate_shapes(y, prob.view(), settings)?;
+    let missing = variants::missing_cells((y.dim().0, y.dim().1), settings, missing)?;
     if settings.activation == Activation::Softmax {
-        let total = prob.sum_axis(ndarray::Axis(1));
-        if let Some(((b, i, j), &sum)) = total
-            .indexed_iter()
-            .find(|(_, s)| s.is_nan() || (**s - 1.0).abs() > 1e-9)
-        {
-            let pixel = i * prob.dim().3 + j;
+        if let Some((b, pixel, sum)) = first_unnormalised(prob.view()) {
             return Err(DiceError::SoftmaxNotNormalised { b, pixel, sum });
         }
     }
-    evaluate_checked(y, CowArray::from(prob), settings)
+    variants::check_exclusive(prob.view(), settings)?;
+    evaluate_checked(y, CowArray::from(prob), settings, missing.as_ref())
+}
+
+/// The first pixel whose probabilities do not sum to 1 over the classes (to 1e-9), as
+/// (b, pixel index, sum).
+pub(crate) fn first_unnormalised(prob: ArrayView4<f64>) -> Option<(usize, usize, f64)> {
+    let total = prob.sum_axis(ndarray::Axis(1));
+    total
+        .indexed_iter()
+        .find(|(_, s)| s.is_nan() || (**s - 1.0).abs() > 1e-9)
+        .map(|((b, i, j), &sum)| (b, i * prob.dim().3 + j, sum))
 }
 
 /// All cell sums of a B×C×H×W pair.
@@ -490,6 +542,15 @@ impl GradFactors {
         }
     }
 
+    /// [`GradFactors::new`], or no gradient at all for a constant set (whose D may be 0).
+    fn of_set(n: f64, d: f64, floored: bool, zeroed: bool, constant: bool, n_sets: f64) -> Self {
+        if constant {
+            GradFactors::default()
+        } else {
+            GradFactors::new(n, d, floored, zeroed, n_sets)
+        }
+    }
+
     /// ∂DL/∂ỹ of a pixel with label `y` and prediction `p`.
     #[inline(always)]
     fn at(self, shape: DenShape, y: f64, p: f64) -> f64 {
@@ -501,6 +562,15 @@ impl GradFactors {
 pub fn reduce_sets(
     sums: &Array2<CellSums>,
     settings: &DiceSettings,
+) -> (Vec<SetReport>, Array2<Option<usize>>) {
+    reduce_sets_masked(sums, settings, None)
+}
+
+/// [`reduce_sets`] where a set made only of `missing` cells has the constant score 0.
+fn reduce_sets_masked(
+    sums: &Array2<CellSums>,
+    settings: &DiceSettings,
+    missing: Option<&Array2<bool>>,
 ) -> (Vec<SetReport>, Array2<Option<usize>>) {
     let (bn, cn) = sums.dim();
     let classes = settings.classes(cn);
@@ -516,7 +586,8 @@ pub fn reduce_sets(
                 cell_set[(b, c)] = Some(i);
                 t = t.add(sums[(b, c)]);
             }
-            set_report(cells, t, n_sets, settings)
+            let constant = missing.is_some_and(|m| cells.iter().all(|&bc| m[bc]));
+            set_report(cells, t, n_sets, settings, constant)
         })
         .collect();
     (reports, cell_set)
@@ -527,6 +598,7 @@ fn set_report(
     t: CellSums,
     n_sets: f64,
     st: &DiceSettings,
+    constant: bool,
 ) -> SetReport {
     let den = if st.jaccard {
         2.0 * (t.v + t.v_pred - t.x)
@@ -544,15 +616,15 @@ fn set_report(
     let n = 2.0 * t.x + st.eps_nr;
     let zeroed = st.zero_empty_sets && t.fg <= 0.0;
     let mut undefined = None;
-    if d == 0.0 {
+    if d == 0.0 && !constant {
         undefined = Some(if n == 0.0 {
             Undefined::ZeroOverZero
         } else {
             Undefined::DivisionByZero
         });
     }
-    let sdsc = n / d;
-    let f = GradFactors::new(n, d, floored, zeroed, n_sets);
+    let sdsc = if constant { 0.0 } else { n / d };
+    let f = GradFactors::of_set(n, d, floored, zeroed, constant, n_sets);
     // Scores or gradients beyond 1e300 only arise from absurd ε; beyond that point sums of
     // terms could overflow, so such a set is reported instead of returning ±inf.
     let big = |v: f64| v.is_nan() || v.abs() >= 1e300;
@@ -571,12 +643,14 @@ fn set_report(
         numerator: n,
         denominator: d,
         sdsc: defined.then_some(sdsc),
+        // smp's zeroing multiplies the term, so it applies to a constant set too.
         term: defined.then_some(if zeroed { 0.0 } else { 1.0 - sdsc }),
         grad_fg: (single && t.has_fg()).then(|| grad(1.0)),
         grad_bg: (single && t.has_bg()).then(|| grad(0.0)),
         undefined,
         floored,
         zeroed,
+        constant,
         has_fg: t.has_fg(),
         has_bg: t.has_bg(),
     }
@@ -596,15 +670,33 @@ impl SetReport {
 
 /// The factors a set's pixels use; recomputed from the report so the two never disagree.
 fn factors(r: &SetReport, n_sets: f64) -> GradFactors {
-    GradFactors::new(r.numerator, r.denominator, r.floored, r.zeroed, n_sets)
+    GradFactors::of_set(
+        r.numerator,
+        r.denominator,
+        r.floored,
+        r.zeroed,
+        r.constant,
+        n_sets,
+    )
 }
 
 fn evaluate_checked<'a>(
-    y: ArrayView4<f64>,
+    y_in: ArrayView4<f64>,
     prob: CowArray<'a, f64, Ix4>,
     settings: &DiceSettings,
+    missing: Option<&Missing>,
 ) -> Result<Evaluation<'a>, DiceError> {
-    let sums = all_cell_sums(y, prob.view(), settings.squared);
+    // With a variant the Dice runs on its transformed inputs; `prob` stays the
+    // activation's output, for the chain rule and the caller.
+    let transformed = match missing {
+        Some(m) => Some(m.transform(y_in, prob.view())?),
+        None => None,
+    };
+    let (y, p_in) = match &transformed {
+        Some((ty, tp)) => (ty.view(), tp.view()),
+        None => (y_in.view(), prob.view()),
+    };
+    let sums = all_cell_sums(y, p_in, settings.squared);
     if !sums.iter().all(CellSums::in_range) {
         if let Some((index, value)) = out_of_range(y) {
             return Err(DiceError::LabelOutOfRange { index, value });
@@ -613,7 +705,7 @@ fn evaluate_checked<'a>(
             return Err(DiceError::ProbabilityOutOfRange { index, value });
         }
     }
-    let (sets, cell_set) = reduce_sets(&sums, settings);
+    let (sets, cell_set) = reduce_sets_masked(&sums, settings, missing.map(Missing::mask));
     let (bn, cn, _, _) = y.dim();
     let n_sets = sets.len() as f64;
     let shape = DenShape::of(settings);
@@ -623,7 +715,7 @@ fn evaluate_checked<'a>(
     let mut grad_prob_undefined = Array2::from_elem((bn, cn), false);
     for b in 0..bn {
         for c in 0..cn {
-            let (yc, pc) = (y.slice(s![b, c, .., ..]), prob.slice(s![b, c, .., ..]));
+            let (yc, pc) = (y.slice(s![b, c, .., ..]), p_in.slice(s![b, c, .., ..]));
             let report = cell_set[(b, c)].map(|si| &sets[si]);
             match report {
                 Some(r) if r.undefined.is_none() => {
@@ -642,7 +734,11 @@ fn evaluate_checked<'a>(
             }
         }
     }
-    let grad_prob = Array4::from_shape_vec(y.raw_dim(), grad_prob).expect("one value per pixel");
+    let mut grad_prob =
+        Array4::from_shape_vec(y.raw_dim(), grad_prob).expect("one value per pixel");
+    if let Some(m) = missing {
+        m.map_back(&mut grad_prob, &mut grad_prob_undefined);
+    }
 
     let mut grad_undefined = grad_prob_undefined.clone();
     let logit_grad = match settings.activation {

@@ -7,4 +7,6 @@ pub mod error;
 pub mod loss;
 pub mod phi;
 pub mod presets;
+pub mod step;
 pub mod train;
+pub mod variants;

@@ -4,6 +4,7 @@
 use crate::engine::activation::Activation;
 use crate::engine::loss::DiceSettings;
 use crate::engine::phi::Phi;
+use crate::engine::variants::Variant;
 
 /// A named library configuration.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +30,7 @@ const fn base() -> DiceSettings {
         activation: Activation::None,
         denominator_floor: 0.0,
         zero_empty_sets: false,
+        variant: Variant::Dice,
     }
 }
 
@@ -109,14 +111,15 @@ pub fn framework_preset(name: &str) -> Option<&'static FrameworkPreset> {
 }
 
 /// The MONAI `DiceLoss(...)` call that computes exactly these settings, or `None` when
-/// MONAI has no such option (class-wise or all-wise sets, a floor, zeroed empty sets).
+/// MONAI has no such option (class-wise or all-wise sets, a floor, zeroed empty sets, the
+/// leaf or marginal Dice).
 pub fn monai_equivalent(s: &DiceSettings) -> Option<String> {
     let batch = match s.phi {
         Phi::I => false,
         Phi::BI => true,
         Phi::CI | Phi::BCI => return None,
     };
-    if s.denominator_floor != 0.0 || s.zero_empty_sets {
+    if s.denominator_floor != 0.0 || s.zero_empty_sets || s.variant != Variant::Dice {
         return None;
     }
     let mut args = Vec::new();
@@ -160,6 +163,11 @@ pub fn monai_why_not(s: &DiceSettings) -> Option<String> {
     }
     if s.zero_empty_sets {
         why.push("MONAI does not zero the sets without foreground");
+    }
+    match s.variant {
+        Variant::Dice => {}
+        Variant::Leaf => why.push("MONAI has no leaf Dice"),
+        Variant::Marginal => why.push("MONAI has no marginal Dice"),
     }
     (!why.is_empty()).then(|| why.join("; "))
 }
@@ -226,11 +234,14 @@ mod tests {
         all.extend(FRAMEWORK_PRESETS.iter().map(|p| p.settings));
         for phi in Phi::ALL {
             for floor in [0.0, 1e-8] {
-                all.push(DiceSettings {
-                    phi,
-                    denominator_floor: floor,
-                    ..Default::default()
-                });
+                for variant in Variant::ALL {
+                    all.push(DiceSettings {
+                        phi,
+                        denominator_floor: floor,
+                        variant,
+                        ..Default::default()
+                    });
+                }
             }
         }
         for s in &all {

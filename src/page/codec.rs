@@ -7,7 +7,7 @@
 //! |---|---|
 //! | 3 | B, C, H = W |
 //! | 1 | page flags: separate ε, exclusive, shared scale, symmetric-log, ∂L/∂z view, embed |
-//! | 3 | Φ, activation, loss flags (squared, Jaccard, background, zeroed empty sets) |
+//! | 4 | Φ, activation, loss flags (squared, Jaccard, background, zeroed empty sets), loss variant |
 //! | 3 × (1 + k) | ε_nr, ε_dr, denominator floor: the shortest decimal text that reads back exactly |
 //! | ⌈B·C/4⌉ | label statuses, 2 bits each |
 //! | ⌈B·C·H·W/8⌉ | labels, 1 bit each |
@@ -27,6 +27,7 @@ use ndarray::{Array2, Array4};
 use crate::engine::activation::Activation;
 use crate::engine::loss::DiceSettings;
 use crate::engine::phi::Phi;
+use crate::engine::variants::Variant;
 use crate::page::levels::{bit, from_level, level, pack_bits, LEVELS};
 use crate::page::state::{check_dims, AppState, LabelStatus, StateError, ViewOptions};
 
@@ -71,9 +72,16 @@ pub fn encode(state: &AppState) -> String {
 /// Reads a link payload of either format; any text gives a page or an error, never a
 /// panic. The page is made consistent ([`AppState::make_consistent`]).
 pub fn decode(text: &str) -> Result<AppState, CodecError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(text.trim().as_bytes())
-        .map_err(|_| CodecError::Base64)?;
+    let text = text.trim();
+    let bytes = URL_SAFE_NO_PAD.decode(text.as_bytes()).map_err(|_| {
+        // Only link characters, but not a whole number of them: a link cut short.
+        let alphabet = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        if !text.is_empty() && text.chars().all(alphabet) {
+            CodecError::Damaged
+        } else {
+            CodecError::Base64
+        }
+    })?;
     let mut state = match read_current(&bytes) {
         Ok(s) => s,
         // Not format 2: maybe an old link. A damaged format-2 link says so, unless it
@@ -142,6 +150,14 @@ fn activation_index(a: Activation) -> u8 {
     }
 }
 
+fn variant_index(v: Variant) -> u8 {
+    match v {
+        Variant::Dice => 0,
+        Variant::Leaf => 1,
+        Variant::Marginal => 2,
+    }
+}
+
 /// With exclusive classes the background's predictions are 1 minus the others'.
 fn first_stored_class(state: &AppState) -> usize {
     usize::from(state.exclusive && state.classes() > 1)
@@ -181,6 +197,7 @@ fn payload(state: &AppState) -> Vec<u8> {
         activation,
         denominator_floor,
         zero_empty_sets,
+        variant,
     } = *settings;
     let ViewOptions {
         shared_scale,
@@ -205,6 +222,7 @@ fn payload(state: &AppState) -> Vec<u8> {
         include_background,
         zero_empty_sets,
     ]));
+    out.push(variant_index(variant));
     for v in [eps_nr, eps_dr, denominator_floor] {
         // `{:e}` is the shortest text that reads back as the same double.
         let text = format!("{v:e}");
@@ -302,6 +320,16 @@ fn parse(payload: &[u8]) -> Result<AppState, CodecError> {
         k => return Err(CodecError::Invalid(format!("unknown activation code {k}"))),
     };
     let loss = r.byte()?;
+    let variant = match r.byte()? {
+        0 => Variant::Dice,
+        1 => Variant::Leaf,
+        2 => Variant::Marginal,
+        k => {
+            return Err(CodecError::Invalid(format!(
+                "unknown loss variant code {k}"
+            )))
+        }
+    };
     let settings = DiceSettings {
         phi,
         eps_nr: r.number("ε_nr")?,
@@ -312,6 +340,7 @@ fn parse(payload: &[u8]) -> Result<AppState, CodecError> {
         activation,
         denominator_floor: r.number("the denominator floor")?,
         zero_empty_sets: on(loss, 3),
+        variant,
     };
     settings
         .validate(c)
@@ -566,6 +595,7 @@ mod tests {
             activation: Activation::Sigmoid,
             denominator_floor: 1e-8,
             zero_empty_sets: true,
+            variant: Variant::Leaf,
         };
         s.separate_eps = true;
         s.view = ViewOptions {

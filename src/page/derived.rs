@@ -5,7 +5,7 @@
 use ndarray::{s, Array2, Array4};
 
 use crate::engine::activation::Activation;
-use crate::engine::loss::{evaluate_probs, Evaluation};
+use crate::engine::loss::{evaluate_probs_missing, Evaluation};
 use crate::page::model::Model;
 use crate::page::teach::{self, CellVerdict};
 use crate::page::update::Change;
@@ -100,8 +100,10 @@ impl Derived {
                 Some(y) if y.dim() == s.labels.dim() => y,
                 _ => s.loss_labels(),
             };
-            let next =
-                evaluate_probs(y.view(), s.pred.clone(), &s.settings).map_err(|e| e.to_string());
+            // The leaf and marginal Dice read which labels are missing from the statuses.
+            let missing = teach::missing_cells(s);
+            let next = evaluate_probs_missing(y.view(), s.pred.clone(), &s.settings, &missing)
+                .map_err(|e| e.to_string());
             match &next {
                 Ok(e) => {
                     (self.verdicts, self.reference) = teach::verdicts_and_reference(s, &y, e);

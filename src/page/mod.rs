@@ -15,6 +15,7 @@ pub mod codec;
 pub mod derived;
 pub mod history;
 pub mod levels;
+pub mod matrix;
 pub mod model;
 pub mod msg;
 pub mod paint;

@@ -237,6 +237,11 @@ pub fn cli_input(s: &AppState) -> Value {
         "activation": "none",
         "denominator_floor": st.denominator_floor,
         "zero_empty_sets": st.zero_empty_sets,
+        "variant": st.variant.code(),
+        "missing": crate::page::teach::missing_cells(s)
+            .into_iter()
+            .map(|(b, c)| [b, c])
+            .collect::<Vec<_>>(),
     })
 }
 
@@ -380,5 +385,26 @@ mod tests {
         let z = Activation::Softmax.backward(e.prob.view(), e.grad_prob.view());
         assert_eq!(&z, e.grad());
         assert_ne!(e.grad(), &e.grad_prob);
+    }
+
+    #[test]
+    fn cli_input_carries_the_variant_and_the_missing_cells() {
+        for name in ["marginal", "leaf", "missing-I"] {
+            let s = crate::page::teach::scenario(name).unwrap().state();
+            let out = crate::cli::eval_str(&cli_input(&s).to_string()).unwrap();
+            let (_, e) = crate::page::teach::evaluate_state(&s).unwrap();
+            assert_eq!(out["loss"].as_f64(), e.loss, "{name}");
+            let cli: Vec<f64> = out["grad_prob"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            assert_eq!(
+                cli,
+                e.grad_prob.iter().copied().collect::<Vec<_>>(),
+                "{name}"
+            );
+        }
     }
 }

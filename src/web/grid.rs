@@ -214,7 +214,8 @@ fn cell_head(b: usize, c: usize) -> JsResult<(HtmlElement, HtmlSelectElement, Ht
 }
 
 /// Which derivative the verdict badges judge, in words (for the badge and the legend).
-pub const BADGE_DERIVATIVE: &str = "judged on ∂DL/∂ỹ (the gradient w.r.t. the probabilities)";
+pub const BADGE_DERIVATIVE: &str =
+    "judged on what a small gradient-descent step does to the probabilities ỹ (through the activation and the coupling of the classes)";
 
 /// A badge's tooltip: the verdict's sentence, what it was judged on and against what.
 fn badge_tip(

@@ -63,7 +63,7 @@ impl Lessons {
         let tour_start = button(
             &panel,
             "btn tour-start",
-            "▶ Guided tour (6 steps)",
+            &format!("▶ Guided tour ({} steps)", SCENARIOS.len()),
             "Step through the six scenes in order; ← and → keys step, Esc ends the tour",
         )?;
         dom::set_attr(&tour_start, "data-testid", "tour-start");

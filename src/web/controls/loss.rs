@@ -229,7 +229,7 @@ impl LossPanel {
             &r,
             "eps-heuristic",
             "ε = mean volume",
-            "Set ε to the mean true volume per image of the structure classes in the loss, over the images whose label the loss sees (the paper's heuristic for empty labels)",
+            "Set ε to the mean true volume per image of the structure classes in the loss, over all images as the loss sees them — a missing label counts as 0 (the paper's heuristic for empty labels)",
         )?;
         d.on_click(&heur, Msg::HeuristicEps);
 

@@ -1,0 +1,304 @@
+//! What one small gradient-descent step does to the probabilities ỹ — the quantity a
+//! verdict on a label must judge, since ∂DL/∂ỹ of a cell alone misses the activation and,
+//! with exclusive classes, the coupling of the classes of a pixel (raising the background
+//! lowers the structure).
+//!
+//! The step is taken on the network's output, whose gradient the evaluation gives:
+//! - **sigmoid / softmax**: the logits, z ← z − η·∂L/∂z, so to first order
+//!   Δỹ = J·Δz = −η·J·∂L/∂z with J the activation's Jacobian (σ'(z) = ỹ(1−ỹ) per entry;
+//!   diag(ỹ) − ỹỹᵀ per pixel for softmax, which is symmetric). Saturated probabilities
+//!   (ỹ = 0 or 1) do not move.
+//! - **no activation**: the probabilities themselves, ỹ ← ỹ − η·∂L/∂ỹ; with exclusive
+//!   classes projected on the plane Σ_c ỹ_c = 1 (the steepest descent that keeps the
+//!   classes of a pixel summing to 1: subtract the pixel's mean gradient over the
+//!   classes). The bounds 0 ≤ ỹ ≤ 1 are not enforced: this is the first-order direction.
+//!
+//! The result is the *push* P = −Δỹ/η per pixel: positive where the step lowers ỹ, in the
+//! units of ∂DL/∂ỹ (for independent classes without an activation it is ∂DL/∂ỹ itself).
+
+use ndarray::{arr0, s, Array2, Array3, Array4, ArrayView2, ArrayView4, Axis, Zip};
+
+use crate::engine::activation::Activation;
+use crate::engine::loss::Evaluation;
+
+/// The push P = −Δỹ/η of a small gradient step, per pixel. Without an activation it is
+/// kept as the gradient (and the per-pixel class mean to subtract), so that judging a few
+/// cells does not copy the whole batch.
+#[derive(Clone, Debug)]
+pub struct ProbabilityStep<'a> {
+    kind: Kind<'a>,
+    /// Per (b, c): the push has no value there, because the loss's gradient has none
+    /// there or, when the step couples the classes, at some class of that image.
+    pub undefined: Array2<bool>,
+    /// Probabilities exactly 0 or 1 cannot move (a saturated sigmoid or softmax).
+    saturates: bool,
+    prob: ArrayView4<'a, f64>,
+}
+
+#[derive(Clone, Debug)]
+enum Kind<'a> {
+    /// No activation, independent classes: P = ∂DL/∂ỹ.
+    Gradient(ArrayView4<'a, f64>),
+    /// No activation, exclusive classes: P = ∂DL/∂ỹ minus its mean over the classes of
+    /// the pixel (B×H×W).
+    Projected(ArrayView4<'a, f64>, Array3<f64>),
+    /// Sigmoid or softmax: P = J·∂L/∂z.
+    Activation(Array4<f64>),
+}
+
+/// The push of the step on `e`'s output; `activation` is the one `e` was computed with,
+/// `exclusive` says whether the probabilities of a pixel are tied to sum to 1 when there is
+/// no activation (softmax ties them anyway; sigmoid never does).
+pub fn probability_step<'a>(
+    e: &'a Evaluation,
+    activation: Activation,
+    exclusive: bool,
+) -> ProbabilityStep<'a> {
+    let classes = e.grad_prob.dim().1;
+    let couples = match activation {
+        Activation::None => exclusive && classes > 1,
+        Activation::Softmax => true,
+        Activation::Sigmoid => false,
+    };
+    let mut undefined = e.grad_undefined.clone();
+    if couples {
+        for mut row in undefined.rows_mut() {
+            if row.iter().any(|&u| u) {
+                row.fill(true);
+            }
+        }
+    }
+    let kind = match activation {
+        Activation::None if couples => {
+            // Summed class slice by class slice: contiguous, so it vectorises.
+            let mut mean = e.grad_prob.index_axis(Axis(1), 0).to_owned();
+            for class in e.grad_prob.axis_iter(Axis(1)).skip(1) {
+                mean += &class;
+            }
+            mean /= classes as f64;
+            Kind::Projected(e.grad_prob.view(), mean)
+        }
+        Activation::None => Kind::Gradient(e.grad_prob.view()),
+        // J·∂L/∂z: the activation's backward pass is multiplication by its (symmetric)
+        // Jacobian, the same rule the gradient itself went through.
+        act => Kind::Activation(act.backward(e.prob.view(), e.grad().view())),
+    };
+    ProbabilityStep {
+        kind,
+        undefined,
+        saturates: activation != Activation::None,
+        prob: e.prob.view(),
+    }
+}
+
+impl ProbabilityStep<'_> {
+    /// The push of every pixel; 0 where undefined.
+    pub fn push(&self) -> Array4<f64> {
+        let mut push = match &self.kind {
+            Kind::Gradient(g) => g.to_owned(),
+            Kind::Projected(g, mean) => {
+                let mut p = g.to_owned();
+                for (mut image, m) in p.axis_iter_mut(Axis(0)).zip(mean.axis_iter(Axis(0))) {
+                    for mut class in image.axis_iter_mut(Axis(0)) {
+                        class -= &m;
+                    }
+                }
+                p
+            }
+            Kind::Activation(p) => p.clone(),
+        };
+        for ((b, c), &u) in self.undefined.indexed_iter() {
+            if u {
+                push.slice_mut(s![b, c, .., ..]).fill(0.0);
+            }
+        }
+        push
+    }
+
+    /// The mean push over the pixels of cell (b, c) where `select` equals `want` and the
+    /// probability can move (with an activation, a probability of exactly 0 or 1 does not:
+    /// counting it would only dilute the mean). `None` if no pixel is selected or the push
+    /// is undefined there; 0 if none of the selected pixels can move.
+    pub fn cell_mean(
+        &self,
+        (b, c): (usize, usize),
+        select: ArrayView2<f64>,
+        want: f64,
+    ) -> Option<f64> {
+        if self.undefined[(b, c)] {
+            return None;
+        }
+        let zero = arr0(0.0);
+        let (values, minus) = match &self.kind {
+            Kind::Gradient(g) => (g.slice(s![b, c, .., ..]), zero.broadcast(select.dim())?),
+            Kind::Projected(g, mean) => (g.slice(s![b, c, .., ..]), mean.slice(s![b, .., ..])),
+            Kind::Activation(p) => (p.slice(s![b, c, .., ..]), zero.broadcast(select.dim())?),
+        };
+        let prob = self.prob.slice(s![b, c, .., ..]);
+        let saturates = self.saturates;
+        let (sum, moving, selected) = Zip::from(&values).and(&minus).and(&select).and(&prob).fold(
+            (0.0, 0usize, 0usize),
+            |(sum, m, n), &g, &sub, &y, &p| {
+                if y != want {
+                    (sum, m, n)
+                } else if saturates && (p == 0.0 || p == 1.0) {
+                    (sum, m, n + 1)
+                } else {
+                    (sum + (g - sub), m + 1, n + 1)
+                }
+            },
+        );
+        (selected > 0).then(|| if moving > 0 { sum / moving as f64 } else { 0.0 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::loss::{evaluate, evaluate_probs, DiceSettings};
+    use crate::engine::phi::Phi;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * b.abs().max(1e-300)
+    }
+
+    /// The push is the first-order change of ỹ: a real small step on the logits moves the
+    /// probabilities by −η·P up to O(η²).
+    #[test]
+    fn push_is_the_first_order_change_of_a_logit_step() {
+        let y = Array4::from_shape_vec(
+            (2, 3, 1, 2),
+            vec![1., 0., 0., 1., 0., 0., 0., 1., 1., 0., 0., 0.],
+        )
+        .unwrap();
+        let z = Array4::from_shape_vec(
+            (2, 3, 1, 2),
+            vec![
+                0.3, -1.0, 0.8, 0.1, -0.5, 2.0, 1.2, 0.4, -0.2, 0.9, 0.0, -1.5,
+            ],
+        )
+        .unwrap();
+        for act in [Activation::Sigmoid, Activation::Softmax] {
+            let s = DiceSettings {
+                phi: Phi::I,
+                activation: act,
+                ..DiceSettings::default()
+            };
+            let e = evaluate(y.view(), z.view(), &s).unwrap();
+            let step = probability_step(&e, act, false);
+            for eta in [1e-3, 5e-4] {
+                let z2 = &z - &(e.grad() * eta);
+                let p2 = act.apply(z2.view());
+                let moved = (&e.prob - &p2) / eta;
+                for (m, p) in moved.iter().zip(step.push().iter()) {
+                    assert!(
+                        (m - p).abs() <= 50.0 * eta * p.abs().max(1e-3),
+                        "{act:?}: {m} vs {p}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn without_activation_exclusive_classes_move_on_the_simplex() {
+        let y = Array4::from_shape_vec((1, 2, 1, 2), vec![1., 0., 0., 1.]).unwrap();
+        let p = Array4::from_shape_vec((1, 2, 1, 2), vec![0.6, 0.3, 0.4, 0.7]).unwrap();
+        let s = DiceSettings::default();
+        let e = evaluate_probs(y.view(), p, &s).unwrap();
+        let free = probability_step(&e, Activation::None, false);
+        assert_eq!(free.push(), e.grad_prob);
+        let tied = probability_step(&e, Activation::None, true);
+        for j in 0..2 {
+            let (g0, g1) = (e.grad_prob[[0, 0, 0, j]], e.grad_prob[[0, 1, 0, j]]);
+            assert!(close(tied.push()[[0, 0, 0, j]], (g0 - g1) / 2.0));
+            assert!(close(tied.push()[[0, 1, 0, j]], (g1 - g0) / 2.0));
+        }
+        // A class outside the loss has ∂DL/∂ỹ = 0 but still shares the pixel.
+        let s = DiceSettings {
+            include_background: false,
+            ..DiceSettings::default()
+        };
+        let p = Array4::from_shape_vec((1, 2, 1, 2), vec![0.6, 0.3, 0.4, 0.7]).unwrap();
+        let e = evaluate_probs(y.view(), p, &s).unwrap();
+        let tied = probability_step(&e, Activation::None, true);
+        assert!(close(
+            tied.push()[[0, 1, 0, 0]],
+            e.grad_prob[[0, 1, 0, 0]] / 2.0
+        ));
+    }
+
+    /// The cell means without the batch copied agree with the means of the full push.
+    #[test]
+    fn cell_means_are_means_of_the_push() {
+        let y =
+            Array4::from_shape_vec((1, 3, 1, 3), vec![1., 0., 1., 0., 1., 0., 0., 0., 0.]).unwrap();
+        let p = Array4::from_shape_vec(
+            (1, 3, 1, 3),
+            vec![0.5, 0.0, 1.0, 0.25, 1.0, 0.0, 0.25, 0.0, 0.0],
+        )
+        .unwrap();
+        for (act, exclusive) in [
+            (Activation::None, false),
+            (Activation::None, true),
+            (Activation::Sigmoid, false),
+            (Activation::Softmax, true),
+        ] {
+            let s = DiceSettings {
+                activation: act,
+                ..DiceSettings::default()
+            };
+            let e = evaluate_probs(y.view(), p.clone(), &s).unwrap();
+            let step = probability_step(&e, act, exclusive);
+            let push = step.push();
+            for c in 0..3 {
+                for want in [0.0, 1.0] {
+                    let sel = y.slice(s![0, c, .., ..]);
+                    let moving: Vec<f64> = (0..3)
+                        .filter(|&j| sel[[0, j]] == want)
+                        .filter(|&j| {
+                            act == Activation::None
+                                || (p[[0, c, 0, j]] > 0.0 && p[[0, c, 0, j]] < 1.0)
+                        })
+                        .map(|j| push[[0, c, 0, j]])
+                        .collect();
+                    let any = (0..3).any(|j| sel[[0, j]] == want);
+                    let want_mean = any.then(|| {
+                        if moving.is_empty() {
+                            0.0
+                        } else {
+                            moving.iter().sum::<f64>() / moving.len() as f64
+                        }
+                    });
+                    let got = step.cell_mean((0, c), sel, want);
+                    match (got, want_mean) {
+                        (Some(a), Some(b)) => {
+                            assert!((a - b).abs() <= 1e-15, "{act:?} {c} {want}: {a} {b}")
+                        }
+                        (a, b) => assert_eq!(a, b, "{act:?} {c} {want}"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn coupled_undefined_spreads_over_the_image() {
+        // Image 1 is empty with no prediction and ε = 0: its class-1 set is 0/0.
+        let y = Array4::from_shape_vec((2, 2, 1, 1), vec![0., 1., 1., 0.]).unwrap();
+        let p = Array4::from_shape_vec((2, 2, 1, 1), vec![0.5, 0.5, 1., 0.]).unwrap();
+        let s = DiceSettings {
+            eps_nr: 0.0,
+            eps_dr: 0.0,
+            ..DiceSettings::default()
+        };
+        let e = evaluate_probs(y.view(), p, &s).unwrap();
+        assert!(e.grad_prob_undefined[(1, 1)] && !e.grad_prob_undefined[(1, 0)]);
+        let free = probability_step(&e, Activation::None, false);
+        assert!(free.undefined[(1, 1)] && !free.undefined[(1, 0)]);
+        let tied = probability_step(&e, Activation::None, true);
+        assert!(tied.undefined[(1, 1)] && tied.undefined[(1, 0)]);
+        assert!(!tied.undefined[(0, 0)] && !tied.undefined[(0, 1)]);
+        assert!(tied.push().iter().all(|v| v.is_finite()));
+    }
+}
