@@ -93,7 +93,7 @@ impl Input {
     }
 
     /// The missing cells as (b, c); the engine checks them against the shape.
-    fn missing_cells(&self) -> Vec<(usize, usize)> {
+    pub(crate) fn missing_cells(&self) -> Vec<(usize, usize)> {
         self.missing.iter().map(|&[b, c]| (b, c)).collect()
     }
 }

@@ -115,6 +115,7 @@ pub fn trainer_from_str(input: &str) -> Result<(Trainer, usize), String> {
     let input: Input = serde_json::from_value(Value::Object(doc))
         .map_err(|e| format!("invalid input JSON: {e}"))?;
     let settings = input.settings()?;
+    let missing = input.missing_cells();
     let shape = input.shape.clone();
     let y = tensor("y", &shape, input.y).map_err(|e| e.to_string())?;
     let (b, _, h, w) = y.dim();
@@ -145,8 +146,8 @@ pub fn trainer_from_str(input: &str) -> Result<(Trainer, usize), String> {
         }
     }
     .map_err(|e| e.to_string())?;
-    let trainer =
-        Trainer::new(y, x, settings, built, optimizer.optimizer()?).map_err(|e| e.to_string())?;
+    let trainer = Trainer::with_missing(y, x, settings, built, optimizer.optimizer()?, missing)
+        .map_err(|e| e.to_string())?;
     Ok((trainer, steps))
 }
 

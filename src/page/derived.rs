@@ -85,7 +85,7 @@ impl Derived {
         if ch.page || !ch.labels.is_empty() {
             self.y = None;
         }
-        let evaluate = ch.data() || self.y.is_none() || self.scales.dim() != dims;
+        let evaluate = ch.data() || ch.training || self.y.is_none() || self.scales.dim() != dims;
         let mut grads = Array2::from_elem(dims, ch.page || ch.settings || ch.view);
         if !evaluate && !ch.view {
             return Fresh {
@@ -100,10 +100,21 @@ impl Derived {
                 Some(y) if y.dim() == s.labels.dim() => y,
                 _ => s.loss_labels(),
             };
-            // The leaf and marginal Dice read which labels are missing from the statuses.
-            let missing = teach::missing_cells(s);
-            let next = evaluate_probs_missing(y.view(), s.pred.clone(), &s.settings, &missing)
-                .map_err(|e| e.to_string());
+            let next = match &m.training {
+                // The trainer keeps the evaluation at its current parameters.
+                Some(t) => t.trainer.evaluation().cloned().ok_or_else(|| {
+                    t.trainer
+                        .stopped()
+                        .map_or_else(|| "not evaluated".to_string(), |s| s.reason)
+                }),
+                None => {
+                    // The leaf and marginal Dice read which labels are missing from the
+                    // statuses.
+                    let missing = teach::missing_cells(s);
+                    evaluate_probs_missing(y.view(), s.pred.clone(), &s.settings, &missing)
+                        .map_err(|e| e.to_string())
+                }
+            };
             match &next {
                 Ok(e) => {
                     (self.verdicts, self.reference) = teach::verdicts_and_reference(s, &y, e);
@@ -191,6 +202,15 @@ impl Derived {
                 logits,
             }
         })
+    }
+
+    /// The probabilities the prediction views show: the trained model's while a training
+    /// session runs, else the painted ones.
+    pub fn shown_pred<'a>(&'a self, m: &'a Model) -> ndarray::ArrayView4<'a, f64> {
+        match (&m.training, &self.eval) {
+            (Some(_), Ok(e)) => e.prob.view(),
+            _ => m.state.pred.view(),
+        }
     }
 
     /// Whether the views show ∂L/∂z.

@@ -23,5 +23,6 @@ pub mod route;
 pub mod state;
 pub mod teach;
 pub mod tool;
+pub mod training;
 pub mod ui;
 pub mod update;

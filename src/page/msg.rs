@@ -3,6 +3,7 @@
 
 use crate::engine::activation::Activation;
 use crate::engine::phi::Phi;
+use crate::engine::train::ModelKind;
 use crate::page::model::{EpsField, Hover};
 use crate::page::paint::Layer;
 use crate::page::state::LabelStatus;
@@ -115,6 +116,26 @@ pub enum Msg {
         c: usize,
     },
     DismissNotice,
+    // ---- training --------------------------------------------------------------------
+    TrainPlay,
+    TrainPause,
+    /// One step, then paused.
+    TrainStep,
+    /// Back to the prediction before training.
+    TrainReset,
+    /// The scheduler's beat while playing: this many steps are due.
+    TrainTick(usize),
+    TrainModel(ModelKind),
+    /// "sgd" or "adam" (the learning rate is kept).
+    TrainOptimizer(String),
+    TrainLr(f64),
+    /// The learning-rate field's entry was committed.
+    TrainLrEntered(String),
+    TrainSpeed(u32),
+    /// The open lesson's training experiment: its scene for training, then play.
+    TrainLesson,
+    /// Show the input images x in the grid.
+    ShowImages(bool),
     // ---- the page --------------------------------------------------------------------
     /// The address bar's hash changed (a pasted link, Back, Forward).
     LinkLoaded(String),

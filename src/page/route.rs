@@ -26,6 +26,8 @@ pub enum RouteError {
     Preset { name: String, reason: String },
     #[error("the link asks for more than one page (“{0}”)")]
     Conflict(String),
+    #[error("“train={0}” must be a number of steps from 0 to {MAX_LINK_STEPS}")]
+    Train(String),
 }
 
 /// Where a page came from.
@@ -41,7 +43,12 @@ pub enum Source {
 pub struct Route {
     pub state: AppState,
     pub source: Source,
+    /// `&train=N`: open the page already trained for N steps.
+    pub train: Option<usize>,
 }
+
+/// The most steps `&train=N` may ask for (a link must open in a moment).
+pub const MAX_LINK_STEPS: usize = 20_000;
 
 /// The names `#preset=` accepts: scenarios first, then framework presets.
 pub fn preset_names() -> Vec<&'static str> {
@@ -97,10 +104,12 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
         return Ok(Route {
             state: AppState::default_scene(),
             source: Source::Default,
+            train: None,
         });
     }
     let mut page: Option<Route> = None;
     let mut embed = None;
+    let mut train = None;
     for part in body.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = match part.split_once('=') {
             Some((k, v)) => (k.trim().to_ascii_lowercase(), percent_decode(v.trim())),
@@ -112,11 +121,22 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
             "s" | "state" => Route {
                 state: codec::decode(&value)?,
                 source: Source::Saved,
+                train: None,
             },
             "preset" | "framework" => Route {
                 state: preset_state(&value)?,
                 source: Source::Preset(value.clone()),
+                train: None,
             },
+            "train" => {
+                let n = value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&n| n <= MAX_LINK_STEPS)
+                    .ok_or_else(|| RouteError::Train(excerpt(&value)))?;
+                train = Some(n);
+                continue;
+            }
             "embed" => {
                 embed = Some(!matches!(value.as_str(), "0" | "false" | "no"));
                 continue;
@@ -131,10 +151,12 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
     let mut route = page.unwrap_or(Route {
         state: AppState::default_scene(),
         source: Source::Default,
+        train: None,
     });
     if let Some(e) = embed {
         route.state.view.embed = e;
     }
+    route.train = train.filter(|&n| n > 0);
     Ok(route)
 }
 
@@ -147,6 +169,7 @@ pub fn resolve(hash: &str) -> (Route, Option<String>) {
             Route {
                 state: AppState::default_scene(),
                 source: Source::Default,
+                train: None,
             },
             Some(format!(
                 "This link could not be opened ({e}). Showing the default example instead."
@@ -196,6 +219,8 @@ pub fn is_scene(state: &AppState, scene: &AppState) -> bool {
         labels,
         pred,
         status,
+        image,
+        train,
         view,
     } = state;
     labels.dim() == scene.labels.dim()
@@ -203,6 +228,8 @@ pub fn is_scene(state: &AppState, scene: &AppState) -> bool {
         && *separate_eps == scene.separate_eps
         && *exclusive == scene.exclusive
         && *status == scene.status
+        && *train == scene.train
+        && *image == scene.image
         && crate::page::state::ViewOptions {
             embed: scene.view.embed,
             ..*view

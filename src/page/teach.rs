@@ -318,8 +318,12 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The lesson's scene, with its image: every structure visible whether or not its
+    /// label is ([`AppState::scene_image`]).
     pub fn state(&self) -> AppState {
-        (self.build)()
+        let mut s = (self.build)();
+        s.image = s.scene_image();
+        s
     }
 }
 

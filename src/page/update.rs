@@ -7,12 +7,16 @@
 
 use ndarray::s;
 
+use crate::engine::train::{Optimizer, Stop};
+use crate::engine::variants::Variant;
 use crate::page::model::{EpsField, Lesson, Model, Notice, Refused, Stroke};
 use crate::page::msg::{HelperKind, Msg};
 use crate::page::paint::{self, Cells, Helper, Layer, Target};
 use crate::page::route::{self, Source};
 use crate::page::state::AppState;
+use crate::page::state::MAX_SPEED;
 use crate::page::teach::{self, SCENARIOS};
+use crate::page::training;
 use crate::page::ui;
 
 /// How the address bar follows a change.
@@ -44,6 +48,8 @@ pub struct Change {
     pub labels: Cells,
     /// Cells whose predictions changed.
     pub preds: Cells,
+    /// Batch elements whose input image changed.
+    pub images: Vec<usize>,
     /// A whole new page (size, class mode, a link): everything.
     pub page: bool,
     /// Brush settings or the Fill/Clear target.
@@ -63,6 +69,8 @@ pub struct Change {
     pub controls: bool,
     /// The window's size.
     pub layout: bool,
+    /// The training session: started, stepped, reset or dropped.
+    pub training: bool,
     pub link: Link,
 }
 
@@ -83,6 +91,9 @@ impl Change {
         self.view |= other.view;
         merge_cells(&mut self.labels, other.labels);
         merge_cells(&mut self.preds, other.preds);
+        self.images.extend(other.images);
+        self.images.sort_unstable();
+        self.images.dedup();
         self.page |= other.page;
         self.tool |= other.tool;
         self.history |= other.history;
@@ -93,6 +104,7 @@ impl Change {
         self.entry |= other.entry;
         self.controls |= other.controls;
         self.layout |= other.layout;
+        self.training |= other.training;
         self.link = match (std::mem::take(&mut self.link), other.link) {
             // The first push's `before` is the one that may still need writing.
             (Link::Push { before }, _) => Link::Push { before },
@@ -146,7 +158,28 @@ fn merge_cells(into: &mut Cells, more: Cells) {
 /// Applies one message to the model and says what changed.
 pub fn update(m: &mut Model, msg: Msg) -> Change {
     let eps_before = (m.state.settings.eps_nr, m.state.settings.eps_dr);
+    let variant_before = m.state.settings.variant;
+    let own = matches!(
+        msg,
+        Msg::TrainPlay
+            | Msg::TrainPause
+            | Msg::TrainStep
+            | Msg::TrainTick(_)
+            | Msg::TrainReset
+            | Msg::TrainModel(_)
+            | Msg::TrainOptimizer(_)
+            | Msg::TrainLr(_)
+            | Msg::TrainLrEntered(_)
+            | Msg::TrainSpeed(_)
+            | Msg::TrainLesson
+            | Msg::ShowImages(_)
+    );
+    let sessions = m.sessions;
     let mut ch = apply(m, msg);
+    // A session this message started fits the data it was started on.
+    if !own && m.sessions == sessions {
+        follow_training(m, &mut ch, variant_before);
+    }
     // A refused ε entry stays in its field until ε changes some other way.
     if (m.state.settings.eps_nr, m.state.settings.eps_dr) != eps_before
         && m.refused.iter().any(Option::is_some)
@@ -201,13 +234,13 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
         Msg::Fill | Msg::Clear => {
             let fill = msg == Msg::Fill;
             let (layer, b, c) = m.target;
-            if let Some(why) = ui::paint_refusal(&m.state, layer, b, c) {
+            if let Some(why) = refusal(m, layer, b, c) {
                 return notice(m, why, false);
             }
             let value = match (fill, layer) {
                 (false, _) => 0.0,
                 (true, Layer::Label) => 1.0,
-                (true, Layer::Pred) => m.tool.pred_value,
+                (true, Layer::Pred | Layer::Image) => m.tool.pred_value,
             };
             edit(m, |s| {
                 let cells = paint::fill(s, layer, b, c, value);
@@ -215,6 +248,9 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
             })
         }
         Msg::Helper(kind) => {
+            if m.training.is_some() {
+                return notice(m, TRAINED_PREDICTION.into(), false);
+            }
             let helper = match kind {
                 HelperKind::Copy => Helper::Copy,
                 HelperKind::Shift => Helper::Shift { dx: 2, dy: 1 },
@@ -245,16 +281,16 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
         }
         Msg::Undo => {
             let mut ch = finish_stroke(m);
-            if let Some(cells) = m.history.undo(&mut m.state) {
-                ch.merge(Change::cells(cells.clone(), cells));
+            if let Some(r) = m.history.undo(&mut m.state) {
+                ch.merge(restored(r));
             }
             ch.history = true;
             ch
         }
         Msg::Redo => {
             let mut ch = finish_stroke(m);
-            if let Some(cells) = m.history.redo(&mut m.state) {
-                ch.merge(Change::cells(cells.clone(), cells));
+            if let Some(r) = m.history.redo(&mut m.state) {
+                ch.merge(restored(r));
             }
             ch.history = true;
             ch
@@ -426,6 +462,263 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
             layout: true,
             ..Change::default()
         },
+        Msg::TrainPlay => {
+            let mut ch = ensure_training(m);
+            let Some(t) = m.training.as_mut() else {
+                return ch;
+            };
+            // A lesson's run length no longer holds once the person plays on.
+            if t.until.is_some_and(|u| t.step_count() >= u) {
+                t.until = None;
+            }
+            if let Some(stop) = t.trainer.stopped() {
+                ch.merge(notice(m, stopped_sentence(&stop), true));
+                return ch;
+            }
+            t.playing = true;
+            ch.training = true;
+            ch
+        }
+        Msg::TrainPause => match m.training.as_mut() {
+            Some(t) if t.playing => {
+                t.playing = false;
+                Change {
+                    training: true,
+                    ..Change::default()
+                }
+            }
+            _ => Change::default(),
+        },
+        Msg::TrainStep => {
+            let mut ch = ensure_training(m);
+            if let Some(t) = m.training.as_mut() {
+                t.playing = false;
+            }
+            ch.merge(train_steps(m, 1));
+            ch
+        }
+        Msg::TrainTick(n) => {
+            if !m.training.as_ref().is_some_and(|t| t.playing) {
+                return Change::default();
+            }
+            let mut ch = train_steps(m, n);
+            // A long run writes its step count to the link a few times a second.
+            if ch.link == Link::Replace {
+                ch.link = Link::Soon;
+            }
+            ch
+        }
+        Msg::TrainReset => drop_training(m),
+        Msg::TrainModel(kind) => {
+            if m.state.train.model == kind {
+                return Change::default();
+            }
+            m.state.train.model = kind;
+            let mut ch = drop_training(m);
+            ch.merge(train_settings_changed());
+            ch
+        }
+        Msg::TrainOptimizer(kind) => {
+            let lr = m.state.train.optimizer.lr();
+            let next = match kind.as_str() {
+                "sgd" => Optimizer::sgd(lr),
+                "adam" => Optimizer::adam(lr),
+                _ => return Change::default(),
+            };
+            if next.code() == m.state.train.optimizer.code() {
+                return Change::default();
+            }
+            m.state.train.optimizer = next;
+            let mut ch = drop_training(m);
+            ch.merge(train_settings_changed());
+            ch
+        }
+        Msg::TrainLr(lr) => {
+            let next = m.state.train.optimizer.with_lr(lr);
+            if next.validate().is_err() {
+                let mut ch = notice(
+                    m,
+                    "The learning rate must be a positive finite number.".into(),
+                    true,
+                );
+                ch.controls = true;
+                return ch;
+            }
+            if next == m.state.train.optimizer {
+                return Change::default();
+            }
+            m.state.train.optimizer = next;
+            if let Some(t) = m.training.as_mut() {
+                // From the next step on; Adam keeps its moments, as in PyTorch.
+                let _ = t.trainer.set_lr(lr);
+            }
+            train_settings_changed()
+        }
+        Msg::TrainLrEntered(text) => match ui::parse_lr(&text) {
+            Ok(lr) => apply(m, Msg::TrainLr(lr)),
+            Err(e) => {
+                let mut ch = notice(m, e, true);
+                ch.controls = true;
+                ch
+            }
+        },
+        Msg::TrainSpeed(v) => {
+            let v = v.clamp(1, MAX_SPEED);
+            if m.state.train.speed == v {
+                return Change::default();
+            }
+            m.state.train.speed = v;
+            train_settings_changed()
+        }
+        Msg::ShowImages(on) => {
+            if m.show_images == on {
+                return Change::default();
+            }
+            m.show_images = on;
+            Change {
+                layout: true,
+                controls: true,
+                ..Change::default()
+            }
+        }
+        Msg::TrainLesson => {
+            let Some(lesson) = m.lesson.as_ref() else {
+                return Change::default();
+            };
+            let Some(plan) = training::lesson_plan(lesson.scenario().name) else {
+                return Change::default();
+            };
+            let index = lesson.index;
+            let mut s = training::plan_state(&plan);
+            s.view.embed = m.state.view.embed;
+            let scene = lesson.scene.clone();
+            let mut ch = load(m, s);
+            // The lesson stays open: its text says what the run shows.
+            m.lesson = Some(Lesson { index, scene });
+            ch.merge(ensure_training(m));
+            if let Some(t) = m.training.as_mut() {
+                t.playing = true;
+                t.until = Some(plan.steps);
+            }
+            ch
+        }
+    }
+}
+
+/// Why painting is refused while a training session shows the model's output.
+const TRAINED_PREDICTION: &str = "While training, the prediction views show the model's output and cannot be painted: press Reset in the Train panel to paint the prediction again.";
+
+/// Why a stroke or Fill/Clear on this view does nothing, if it does nothing.
+fn refusal(m: &Model, layer: Layer, b: usize, c: usize) -> Option<String> {
+    if layer == Layer::Pred && m.training.is_some() {
+        return Some(TRAINED_PREDICTION.into());
+    }
+    ui::paint_refusal(&m.state, layer, b, c)
+}
+
+fn train_settings_changed() -> Change {
+    Change {
+        controls: true,
+        link: Link::Replace,
+        ..Change::default()
+    }
+}
+
+/// Every prediction view shows something new (the model's output, or the painting).
+fn all_preds(m: &Model) -> Cells {
+    let (bn, cn) = m.state.status.dim();
+    (0..bn).flat_map(|b| (0..cn).map(move |c| (b, c))).collect()
+}
+
+/// Starts a session if there is none; a session that cannot start says why.
+fn ensure_training(m: &mut Model) -> Change {
+    if m.training.is_some() {
+        return Change::default();
+    }
+    finish_stroke(m);
+    match training::start(&m.state) {
+        Ok(t) => {
+            m.training = Some(t);
+            m.sessions += 1;
+            // What a shared model learns from is now worth seeing.
+            m.show_images = true;
+            Change {
+                training: true,
+                preds: all_preds(m),
+                layout: true,
+                controls: true,
+                link: Link::Replace,
+                ..Change::default()
+            }
+        }
+        Err(e) => notice(m, e, true),
+    }
+}
+
+fn train_steps(m: &mut Model, n: usize) -> Change {
+    let Some(t) = m.training.as_mut() else {
+        return Change::default();
+    };
+    let before = t.step_count();
+    let stop = t.run(n);
+    let moved = t.step_count() != before;
+    let mut ch = Change {
+        training: true,
+        preds: if moved { all_preds(m) } else { Vec::new() },
+        link: if moved { Link::Replace } else { Link::Keep },
+        ..Change::default()
+    };
+    if let Some(stop) = stop {
+        ch.merge(notice(m, stopped_sentence(&stop), true));
+    }
+    ch
+}
+
+fn stopped_sentence(stop: &Stop) -> String {
+    format!(
+        "Training stopped at step {}: {} (this is where a training run would get NaN).",
+        stop.step,
+        crate::present::format::excerpt_of(&stop.reason, 200)
+    )
+}
+
+fn drop_training(m: &mut Model) -> Change {
+    if m.training.take().is_none() {
+        return Change::default();
+    }
+    Change {
+        training: true,
+        preds: all_preds(m),
+        link: Link::Replace,
+        ..Change::default()
+    }
+}
+
+/// The session follows the page: it ends when the data it trains on changes (labels,
+/// statuses, images, the size, a new page), and trains on under new loss settings.
+fn follow_training(m: &mut Model, ch: &mut Change, variant_before: Variant) {
+    if m.training.is_none() {
+        return;
+    }
+    let data = ch.page || !ch.labels.is_empty() || !ch.images.is_empty();
+    if data || m.state.settings.variant != variant_before {
+        let dropped = drop_training(m);
+        ch.merge(dropped);
+        return;
+    }
+    if ch.settings {
+        let settings = m.state.settings;
+        let ok = m
+            .training
+            .as_mut()
+            .map(|t| t.trainer.set_settings(settings));
+        if let Some(Err(e)) = ok {
+            let dropped = drop_training(m);
+            ch.merge(dropped);
+            ch.merge(notice(m, format!("Training was reset: {e}"), true));
+        } else {
+            ch.training = true;
+        }
     }
 }
 
@@ -437,7 +730,7 @@ pub fn load_route(m: &mut Model, r: route::Route) -> Change {
             .position(|sc| sc.name.eq_ignore_ascii_case(name.trim())),
         _ => None,
     };
-    let ch = load(m, r.state);
+    let mut ch = load(m, r.state);
     m.lesson = lesson.map(|index| Lesson {
         index,
         scene: m.state.clone(),
@@ -445,12 +738,18 @@ pub fn load_route(m: &mut Model, r: route::Route) -> Change {
     if lesson.is_none() {
         m.tour = None;
     }
+    if let Some(n) = r.train {
+        // `&train=N`: the same deterministic run, already N steps on, paused.
+        ch.merge(ensure_training(m));
+        ch.merge(train_steps(m, n));
+    }
     ch
 }
 
 /// Replaces the whole page; the history starts over.
 fn load(m: &mut Model, state: AppState) -> Change {
     m.stroke = None;
+    m.training = None;
     m.state = state;
     m.history.clear();
     m.focus = None;
@@ -566,7 +865,20 @@ fn stroke_change(layer: Layer, cells: Cells) -> Change {
     match layer {
         Layer::Pred => Change::cells(Vec::new(), cells),
         Layer::Label => Change::cells(cells.clone(), cells),
+        // Painting the image reports cell (b, 0) for image b.
+        Layer::Image => Change {
+            images: cells.iter().map(|&(b, _)| b).collect(),
+            link: Link::Replace,
+            ..Change::default()
+        },
     }
+}
+
+/// What an undo or redo rewrote, as a change.
+fn restored(r: crate::page::history::Restored) -> Change {
+    let mut ch = Change::cells(r.cells.clone(), r.cells);
+    ch.images = r.images;
+    ch
 }
 
 fn stroke_start(
@@ -579,7 +891,7 @@ fn stroke_start(
     if b >= m.state.batch() || c >= m.state.classes() {
         return ch;
     }
-    if let Some(why) = ui::paint_refusal(&m.state, layer, b, c) {
+    if let Some(why) = refusal(m, layer, b, c) {
         ch.merge(notice(m, why, false));
         return ch;
     }
@@ -1096,5 +1408,83 @@ mod tests {
         let ch = update(&mut m, Msg::Symlog(false));
         let fresh = d.refresh(&m, &ch);
         assert!(!fresh.evaluated && fresh.rescaled && d.data_gen == gen);
+    }
+
+    #[test]
+    fn training_plays_pauses_steps_and_resets() {
+        let mut m = model();
+        // A shared model needs an activation: refused in words.
+        let ch = update(&mut m, Msg::TrainStep);
+        assert!(ch.notice && m.training.is_none());
+        update(
+            &mut m,
+            Msg::Activation(crate::engine::activation::Activation::Softmax),
+        );
+        let painted = m.state.clone();
+        let ch = update(&mut m, Msg::TrainStep);
+        assert!(ch.training && ch.preds.len() == 4 && m.show_images);
+        assert_eq!(m.training.as_ref().unwrap().step_count(), 1);
+        assert!(m.link().ends_with("&train=1"));
+        // Ticks only count while playing.
+        assert!(update(&mut m, Msg::TrainTick(5)).is_empty());
+        update(&mut m, Msg::TrainPlay);
+        let ch = update(&mut m, Msg::TrainTick(5));
+        assert_eq!(
+            ch.link,
+            Link::Soon,
+            "a run writes its step to the link lazily"
+        );
+        assert_eq!(m.training.as_ref().unwrap().step_count(), 6);
+        update(&mut m, Msg::TrainPause);
+        assert!(update(&mut m, Msg::TrainTick(5)).is_empty());
+        // The prediction cannot be painted while trained; the state is untouched.
+        let ch = update(
+            &mut m,
+            Msg::StrokeStart {
+                layer: Layer::Pred,
+                b: 0,
+                c: 1,
+                at: (3.0, 3.0),
+                erase: false,
+            },
+        );
+        assert!(ch.notice && m.stroke.is_none());
+        assert_eq!(m.state, painted);
+        // Settings train on; the step count stays.
+        update(&mut m, Msg::Phi(Phi::BI));
+        assert_eq!(m.training.as_ref().unwrap().step_count(), 6);
+        assert_eq!(m.training.as_ref().unwrap().trainer.settings().phi, Phi::BI);
+        // A label edit ends the session: its data changed.
+        let ch = update(
+            &mut m,
+            Msg::Status {
+                b: 1,
+                c: 1,
+                status: LabelStatus::Missing,
+            },
+        );
+        assert!(m.training.is_none() && ch.training);
+        update(&mut m, Msg::TrainStep);
+        let ch = update(&mut m, Msg::TrainReset);
+        assert!(m.training.is_none() && ch.preds.len() == 4);
+        assert!(!m.link().contains("&train="));
+    }
+
+    #[test]
+    fn a_train_link_opens_the_run_at_that_step() {
+        let mut m = model();
+        update(&mut m, Msg::OpenLesson(1));
+        update(&mut m, Msg::TrainLesson);
+        update(&mut m, Msg::TrainTick(12));
+        let t = m.training.as_ref().unwrap();
+        assert!(t.playing && t.until == Some(300));
+        let (loss, link) = (t.trainer.loss(), m.link());
+        assert!(link.ends_with("&train=12"), "{link}");
+        let mut other = model();
+        update(&mut other, Msg::LinkLoaded(link));
+        let t2 = other.training.as_ref().unwrap();
+        assert_eq!(t2.step_count(), 12);
+        assert!(!t2.playing, "a link opens paused");
+        assert_eq!(t2.trainer.loss(), loss, "deterministic");
     }
 }

@@ -57,6 +57,10 @@ pub struct GridView {
     b: usize,
     c: usize,
     n: usize,
+    /// One input image view per batch element, when the grid shows them.
+    images: Vec<View>,
+    /// The training result line of each cell (b·C + c).
+    results: Vec<HtmlElement>,
     root: HtmlElement,
     cells: Vec<CellView>,
     grad_heads: Vec<HtmlElement>,
@@ -92,6 +96,7 @@ fn make_view(kind: ViewKind, b: usize, c: usize, n: usize) -> JsResult<View> {
         ViewKind::Label => format!("Label y of image {b}, class {c}: paint with the mouse, finger or pen (right button or eraser erases)"),
         ViewKind::Pred => format!("Prediction ỹ of image {b}, class {c}: paint probabilities with the prediction brush"),
         ViewKind::Grad => format!("Gradient of the loss for image {b}, class {c}: blue = descent raises ỹ, orange = lowers it"),
+        ViewKind::Image => format!("Input image x of image {b}: what a shared model sees. Paint intensities with the brush value (right button or eraser paints black)"),
     };
     canvas.set_title(&label);
     dom::set_attr(&canvas, "aria-label", &label);
@@ -262,22 +267,63 @@ fn class_name(c: usize, state: &AppState) -> String {
 }
 
 impl GridView {
-    pub fn dims(&self) -> (usize, usize, usize) {
-        (self.b, self.c, self.n)
+    pub fn dims(&self) -> (usize, usize, usize, bool) {
+        (self.b, self.c, self.n, !self.images.is_empty())
+    }
+
+    /// Draws image b's input intensities in grey (black 0, white 1).
+    pub fn draw_image(&self, state: &AppState, b: usize, buf: &mut Vec<u8>) {
+        let Some(view) = self.images.get(b) else {
+            return;
+        };
+        map_cell(
+            buf,
+            state.image.slice(ndarray::s![b, .., ..]),
+            colormap::grey,
+        );
+        view.put(buf, self.n);
+    }
+
+    /// The training result line of each cell ("mean ỹ on … : a → b"), or none.
+    pub fn results(&self, lines: &Array2<Option<String>>) {
+        for ((b, c), line) in lines.indexed_iter() {
+            let Some(el) = self.results.get(b * self.c + c) else {
+                continue;
+            };
+            match line {
+                Some(t) => {
+                    dom::set_text(el, t);
+                    dom::set_hidden(el, false);
+                }
+                None => dom::set_hidden(el, true),
+            }
+        }
     }
 
     /// Builds the grid for the state's size inside `#grid`.
-    pub fn build(state: &AppState) -> JsResult<GridView> {
+    pub fn build(state: &AppState, with_images: bool) -> JsResult<GridView> {
         let root: HtmlElement =
             dom::by_id("grid").ok_or_else(|| JsValue::from_str("no #grid element"))?;
         root.set_inner_html("");
         let (bn, cn, n) = (state.batch(), state.classes(), state.size());
         dom::set_style(&root, "--classes", &cn.to_string());
+        dom::set_data(&root, "images", if with_images { "true" } else { "false" });
         dom::set_data(&root, "b", &bn.to_string());
         dom::set_data(&root, "c", &cn.to_string());
         dom::set_data(&root, "n", &n.to_string());
         let corner = dom::el("div", "corner")?;
         dom::append(&root, &corner)?;
+        if with_images {
+            let head = dom::el("div", "col-head")?;
+            let name = dom::text_el("div", "class-name", "input image")?;
+            dom::append(&head, &name)?;
+            let subs = dom::el("div", "sub-heads")?;
+            let x = dom::text_el("span", "sub-head", "x")?;
+            x.set_title("The intensities a shared model sees; every structure is visible here, labelled or not");
+            dom::append(&subs, &x)?;
+            dom::append(&head, &subs)?;
+            dom::append(&root, &head)?;
+        }
         let mut grad_heads = Vec::new();
         let mut class_heads = Vec::new();
         for c in 0..cn {
@@ -308,10 +354,26 @@ impl GridView {
             dom::append(&root, &head)?;
         }
         let mut cells = Vec::with_capacity(bn * cn);
+        let mut images = Vec::new();
+        let mut results = Vec::with_capacity(bn * cn);
         for b in 0..bn {
             let rh = dom::text_el("div", "row-head", &format!("image {b}"))?;
             rh.set_title(&format!("Batch element b = {b}"));
             dom::append(&root, &rh)?;
+            if with_images {
+                let el = dom::el("div", "cell x-cell")?;
+                // The same header height as the class cells, so the views line up.
+                let spacer = dom::el("div", "cell-head")?;
+                dom::append(&el, &spacer)?;
+                let v = make_view(ViewKind::Image, b, 0, n)?;
+                let views_el = dom::el("div", "views")?;
+                dom::append(&views_el, &v.fig)?;
+                dom::append(&el, &views_el)?;
+                let caption = dom::el("div", "caption")?;
+                dom::append(&el, &caption)?;
+                dom::append(&root, &el)?;
+                images.push(v);
+            }
             for c in 0..cn {
                 let el = dom::el("div", "cell")?;
                 dom::set_data(&el, "cell", &format!("{b}-{c}"));
@@ -329,6 +391,11 @@ impl GridView {
                 dom::append(&el, &views_el)?;
                 let caption = dom::el("div", "caption")?;
                 dom::append(&el, &caption)?;
+                let result = dom::el("div", "train-result")?;
+                dom::set_attr(&result, "data-testid", &format!("train-result-{b}-{c}"));
+                result.set_hidden(true);
+                dom::append(&el, &result)?;
+                results.push(result);
                 dom::append(&root, &el)?;
                 cells.push(CellView {
                     el,
@@ -343,6 +410,8 @@ impl GridView {
             b: bn,
             c: cn,
             n,
+            images,
+            results,
             root,
             cells,
             grad_heads,
@@ -376,10 +445,11 @@ impl GridView {
             .and_then(|v| v.as_f64())
             .unwrap_or(800.0);
         let (bn, cn) = (self.b as f64, self.c as f64);
+        let xn = if self.images.is_empty() { 0.0 } else { 1.0 };
         // Row head, cell padding, header and gaps in CSS px (see style/main.css).
         let per_cell_extra = 2.0 * 6.0 + 2.0 * 4.0 + 8.0;
-        let avail_w = parent_w - 34.0 - 8.0 - cn * per_cell_extra;
-        let v_w = avail_w / (3.0 * cn);
+        let avail_w = parent_w - 34.0 - 8.0 - (cn + xn) * per_cell_extra;
+        let v_w = avail_w / (3.0 * cn + xn);
         let avail_h = inner_h - (top + scroll).min(inner_h * 0.6) - 16.0;
         let per_row_extra = 22.0 + 12.0 + 8.0 + 32.0;
         let v_h = (avail_h - 46.0 - bn * per_row_extra) / bn;
@@ -531,12 +601,14 @@ impl GridView {
         }
     }
 
-    pub fn draw_pred(&self, state: &AppState, b: usize, c: usize, buf: &mut Vec<u8>) {
+    /// Draws the prediction view of cell (b, c) from `pred` (the painted prediction, or
+    /// a trained model's output).
+    pub fn draw_pred(&self, pred: ndarray::ArrayView4<f64>, b: usize, c: usize, buf: &mut Vec<u8>) {
         let Some(cell) = self.cell(b, c) else { return };
         let n = self.n;
         map_cell(
             buf,
-            state.pred.slice(ndarray::s![b, c, .., ..]),
+            pred.slice(ndarray::s![b, c, .., ..]),
             colormap::sequential,
         );
         cell.views[1].put(buf, n);
@@ -744,10 +816,10 @@ impl Grid {
     pub fn sync(&mut self, f: &Frame, moved: bool) -> bool {
         let (m, d, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
         let s = &m.state;
-        let dims = (s.batch(), s.classes(), s.size());
+        let dims = (s.batch(), s.classes(), s.size(), m.show_images);
         let rebuilt = self.view.as_ref().map(GridView::dims) != Some(dims);
         if rebuilt {
-            match GridView::build(s) {
+            match GridView::build(s, m.show_images) {
                 Ok(g) => self.view = Some(g),
                 Err(e) => {
                     dom::warn(&format!("grid: {e:?}"));
@@ -765,17 +837,27 @@ impl Grid {
             drew = true;
         }
         let eval = d.eval.as_ref().ok();
+        let pred = d.shown_pred(m);
         for b in 0..dims.0 {
+            if all || ch.images.contains(&b) {
+                g.draw_image(s, b, &mut self.buf);
+            }
             for c in 0..dims.1 {
                 if all || ch.labels.contains(&(b, c)) {
                     g.draw_label(s, d.y(), b, c, &mut self.buf);
                     drew = true;
                 }
                 if all || ch.preds.contains(&(b, c)) {
-                    g.draw_pred(s, b, c, &mut self.buf);
+                    g.draw_pred(pred, b, c, &mut self.buf);
                     drew = true;
                 }
             }
+        }
+        if all || ch.training {
+            let lines = Array2::from_shape_fn((dims.0, dims.1), |(b, c)| {
+                m.training.as_ref().and_then(|t| t.result_line(b, c))
+            });
+            g.results(&lines);
         }
         let shown = d.shown_grad(m);
         for ((b, c), &dirty) in fresh.grads.indexed_iter() {

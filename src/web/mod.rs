@@ -21,6 +21,7 @@ pub mod lessons;
 pub mod plots;
 pub mod readout;
 pub mod shell;
+pub mod trainplot;
 
 use crate::page::derived::{Derived, Fresh};
 use crate::page::model::Model;
@@ -46,6 +47,7 @@ pub struct Views {
     legend: legend::Legend,
     readout: readout::Readout,
     explain: explain::Explain,
+    train_plot: trainplot::TrainPlot,
     events: events::Events,
 }
 
@@ -58,6 +60,7 @@ impl Views {
             legend: legend::Legend::build()?,
             readout: readout::Readout::build(d)?,
             explain: explain::Explain::build(d)?,
+            train_plot: trainplot::TrainPlot::build()?,
             events: events::Events,
         })
     }
@@ -71,6 +74,7 @@ impl Views {
         drew |= self.legend.sync(f);
         drew |= self.readout.sync(f);
         drew |= self.explain.sync(f);
+        drew |= self.train_plot.sync(f);
         drew |= self.controls.sync(f);
         drew
     }

@@ -36,14 +36,23 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
         <button type="button" id="tour-prev" class="btn" data-testid="tour-prev" title="Previous step (←)" hidden>◀ Previous</button>
         <button type="button" id="tour-next" class="btn primary" data-testid="tour-next" title="Next step (→)" hidden>Next ▶</button>
         <button type="button" id="tour-exit" class="btn" data-testid="tour-exit" title="End the tour, keep this scene (Esc)" hidden>Exit tour</button>
+        <button type="button" id="lesson-train-btn" class="btn primary" data-testid="lesson-train" title="Train a small network on this lesson's experiment: two or three sentences below say what will happen; plot (d) shows it" hidden>▶ Train it</button>
         <button type="button" id="lesson-restore" class="btn" title="Load this lesson's scene again" hidden>↺ Restore scene</button>
         <button type="button" id="lesson-close" class="btn" title="Hide this text">×</button>
       </div>
     </div>
     <p id="lesson-text" class="lesson-text" data-testid="lesson-text"></p>
     <p id="lesson-changed" class="lesson-changed" hidden>You have changed the scene since; the text describes the lesson's own scene.</p>
+    <p id="lesson-train-text" class="lesson-train-text" data-testid="lesson-train-text" hidden></p>
   </section>
   <div id="grid-wrap"><div id="grid" class="grid"></div></div>
+  <section id="train-box" class="train-box" data-testid="train-box" hidden>
+    <figure class="plot plot-train">
+      <figcaption><h2>(d) Training: the loss and each cell's mean ỹ on its structure, against the step</h2></figcaption>
+      <canvas id="plot-train" data-testid="plot-train" width="600" height="300" role="img" aria-label="The loss and each cell's mean prediction on its structure against the training step"></canvas>
+      <div id="legend-train" class="plot-legend"></div>
+    </figure>
+  </section>
   <section id="sets-section" class="sets">
     <h2 id="sets-title">Reduction sets</h2>
     <div class="table-wrap"><table id="sets">
