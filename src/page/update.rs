@@ -1487,4 +1487,31 @@ mod tests {
         assert!(!t2.playing, "a link opens paused");
         assert_eq!(t2.trainer.loss(), loss, "deterministic");
     }
+
+    #[test]
+    fn painting_the_image_is_an_undo_step_of_its_own() {
+        let mut m = model();
+        let before = m.state.image.clone();
+        m.tool.pred_value = 0.5;
+        let mut ch = update(
+            &mut m,
+            Msg::StrokeStart {
+                layer: Layer::Image,
+                b: 1,
+                c: 0,
+                at: (2.0, 2.0),
+                erase: false,
+            },
+        );
+        ch.merge(update(&mut m, Msg::StrokeEnd));
+        assert_eq!(ch.images, vec![1]);
+        assert!(ch.labels.is_empty() && ch.preds.is_empty(), "the loss's data is untouched");
+        assert_ne!(m.state.image, before);
+        assert!((m.state.image[[1, 2, 2]] - 0.5).abs() < 1e-12);
+        let ch = update(&mut m, Msg::Undo);
+        assert_eq!(ch.images, vec![1]);
+        assert_eq!(m.state.image, before);
+        update(&mut m, Msg::Redo);
+        assert!((m.state.image[[1, 2, 2]] - 0.5).abs() < 1e-12);
+    }
 }
