@@ -13,7 +13,8 @@
 //! | ⌈B·C·H·W/8⌉ | labels, 1 bit each |
 //! | … | prediction levels (1e-4 grid) per cell in raster order, as zigzag varints of the difference to the previous pixel; with exclusive classes class 0 is left out (it is 1 minus the others) |
 //! | … | image intensities (1e-4 grid) per batch element, coded like the predictions |
-//! | rest | training: model, optimiser (0 SGD, 1 Adam), learning rate (and Adam's β₁, β₂, eps) as number texts, steps per second as a varint |
+//! | … | training: model, optimiser (0 SGD, 1 Adam), learning rate (and Adam's β₁, β₂, eps) as number texts, steps per second as a varint |
+//! | rest | compare mode: 0, or 1 and the second loss settings, coded like the first |
 //!
 //! Predictions of a scene are smooth (a blob, a constant background), so the differences
 //! are mostly 0 and deflate shrinks them to a few bytes per row. The checksum makes a
@@ -192,20 +193,9 @@ fn payload(state: &AppState) -> Vec<u8> {
         status,
         image,
         train,
+        compare,
         view,
     } = state;
-    let DiceSettings {
-        phi,
-        eps_nr,
-        eps_dr,
-        squared,
-        jaccard,
-        include_background,
-        activation,
-        denominator_floor,
-        zero_empty_sets,
-        variant,
-    } = *settings;
     let ViewOptions {
         shared_scale,
         symlog,
@@ -221,18 +211,7 @@ fn payload(state: &AppState) -> Vec<u8> {
         logit_grad,
         embed,
     ]));
-    out.push(phi_index(phi));
-    out.push(activation_index(activation));
-    out.push(flags(&[
-        squared,
-        jaccard,
-        include_background,
-        zero_empty_sets,
-    ]));
-    out.push(variant_index(variant));
-    for v in [eps_nr, eps_dr, denominator_floor] {
-        push_number(&mut out, v);
-    }
+    push_settings(&mut out, settings);
     let mut st = vec![0u8; (b * c).div_ceil(4)];
     for (k, s) in status.iter().enumerate() {
         st[k / 4] |= s.index() << (2 * (k % 4));
@@ -284,7 +263,86 @@ fn payload(state: &AppState) -> Vec<u8> {
         push_number(&mut out, v);
     }
     push_varint(&mut out, u64::from(speed));
+    match compare {
+        None => out.push(0),
+        Some(s) => {
+            out.push(1);
+            push_settings(&mut out, s);
+        }
+    }
     out
+}
+
+fn push_settings(out: &mut Vec<u8>, settings: &DiceSettings) {
+    // Every field by name, so a new one cannot be forgotten here.
+    let DiceSettings {
+        phi,
+        eps_nr,
+        eps_dr,
+        squared,
+        jaccard,
+        include_background,
+        activation,
+        denominator_floor,
+        zero_empty_sets,
+        variant,
+    } = *settings;
+    out.push(phi_index(phi));
+    out.push(activation_index(activation));
+    out.push(flags(&[
+        squared,
+        jaccard,
+        include_background,
+        zero_empty_sets,
+    ]));
+    out.push(variant_index(variant));
+    for v in [eps_nr, eps_dr, denominator_floor] {
+        push_number(out, v);
+    }
+}
+
+fn read_settings(r: &mut Reader, classes: usize) -> Result<DiceSettings, CodecError> {
+    let on = |bits: u8, k: u8| bits & (1 << k) != 0;
+    let phi = match r.byte()? {
+        0 => Phi::I,
+        1 => Phi::CI,
+        2 => Phi::BI,
+        3 => Phi::BCI,
+        k => return Err(CodecError::Invalid(format!("unknown Φ code {k}"))),
+    };
+    let activation = match r.byte()? {
+        0 => Activation::None,
+        1 => Activation::Sigmoid,
+        2 => Activation::Softmax,
+        k => return Err(CodecError::Invalid(format!("unknown activation code {k}"))),
+    };
+    let loss = r.byte()?;
+    let variant = match r.byte()? {
+        0 => Variant::Dice,
+        1 => Variant::Leaf,
+        2 => Variant::Marginal,
+        k => {
+            return Err(CodecError::Invalid(format!(
+                "unknown loss variant code {k}"
+            )))
+        }
+    };
+    let settings = DiceSettings {
+        phi,
+        eps_nr: r.number("ε_nr")?,
+        eps_dr: r.number("ε_dr")?,
+        squared: on(loss, 0),
+        jaccard: on(loss, 1),
+        include_background: on(loss, 2),
+        activation,
+        denominator_floor: r.number("the denominator floor")?,
+        zero_empty_sets: on(loss, 3),
+        variant,
+    };
+    settings
+        .validate(classes)
+        .map_err(|e| CodecError::Invalid(e.to_string()))?;
+    Ok(settings)
 }
 
 /// Zigzag: small differences of either sign are small numbers.
@@ -367,45 +425,7 @@ fn parse(payload: &[u8]) -> Result<AppState, CodecError> {
     check_dims(b, c, n)?;
     let page = r.byte()?;
     let on = |bits: u8, k: u8| bits & (1 << k) != 0;
-    let phi = match r.byte()? {
-        0 => Phi::I,
-        1 => Phi::CI,
-        2 => Phi::BI,
-        3 => Phi::BCI,
-        k => return Err(CodecError::Invalid(format!("unknown Φ code {k}"))),
-    };
-    let activation = match r.byte()? {
-        0 => Activation::None,
-        1 => Activation::Sigmoid,
-        2 => Activation::Softmax,
-        k => return Err(CodecError::Invalid(format!("unknown activation code {k}"))),
-    };
-    let loss = r.byte()?;
-    let variant = match r.byte()? {
-        0 => Variant::Dice,
-        1 => Variant::Leaf,
-        2 => Variant::Marginal,
-        k => {
-            return Err(CodecError::Invalid(format!(
-                "unknown loss variant code {k}"
-            )))
-        }
-    };
-    let settings = DiceSettings {
-        phi,
-        eps_nr: r.number("ε_nr")?,
-        eps_dr: r.number("ε_dr")?,
-        squared: on(loss, 0),
-        jaccard: on(loss, 1),
-        include_background: on(loss, 2),
-        activation,
-        denominator_floor: r.number("the denominator floor")?,
-        zero_empty_sets: on(loss, 3),
-        variant,
-    };
-    settings
-        .validate(c)
-        .map_err(|e| CodecError::Invalid(e.to_string()))?;
+    let settings = read_settings(&mut r, c)?;
     let cells = b * c;
     let st = r.take(cells.div_ceil(4))?;
     let status = (0..cells)
@@ -487,6 +507,11 @@ fn parse(payload: &[u8]) -> Result<AppState, CodecError> {
         .ok()
         .filter(|s| (1..=MAX_SPEED).contains(s))
         .ok_or_else(|| CodecError::Invalid("the training speed is out of range".into()))?;
+    let compare = match r.byte()? {
+        0 => None,
+        1 => Some(read_settings(&mut r, c)?),
+        k => return Err(CodecError::Invalid(format!("unknown compare code {k}"))),
+    };
     if r.at != payload.len() {
         return Err(CodecError::Invalid(
             "the link has data after its end".into(),
@@ -506,6 +531,7 @@ fn parse(payload: &[u8]) -> Result<AppState, CodecError> {
             optimizer,
             speed,
         },
+        compare,
         view: ViewOptions {
             shared_scale: on(page, 2),
             symlog: on(page, 3),
@@ -646,6 +672,7 @@ pub mod legacy {
             // Format 1 had no image or training settings: the scene's image, the defaults.
             image: ndarray::Array3::zeros((w.b, w.n, w.n)),
             train: Default::default(),
+            compare: None,
             view: w.view,
         })
         .map(|mut s: AppState| {
@@ -717,6 +744,17 @@ mod tests {
         };
         s.status[(2, 1)] = LabelStatus::Empty;
         s.status[(0, 2)] = LabelStatus::Missing;
+        s.compare = Some(DiceSettings {
+            phi: Phi::BI,
+            eps_nr: 1e-7,
+            ..s.settings
+        });
+        s.train.model = crate::engine::train::ModelKind::Linear;
+        s.train.optimizer = crate::engine::train::Optimizer::sgd(0.05);
+        s.train.speed = 7;
+        for (k, v) in s.image.iter_mut().enumerate() {
+            *v = from_level((k as i64 * 31) % (LEVELS + 1));
+        }
         for (k, p) in s.pred.iter_mut().enumerate() {
             *p = from_level((k as i64 * 7919) % (LEVELS + 1));
         }
@@ -728,7 +766,11 @@ mod tests {
     #[test]
     fn old_links_keep_opening() {
         for sc in &SCENARIOS {
-            let s = sc.state();
+            // Format 1 had no compare mode.
+            let s = AppState {
+                compare: None,
+                ..sc.state()
+            };
             assert_eq!(decode(&legacy::encode(&s)).unwrap(), s, "{}", sc.name);
         }
         let mut s = AppState::default_scene();

@@ -4,6 +4,7 @@
 use crate::engine::activation::Activation;
 use crate::engine::phi::Phi;
 use crate::engine::train::ModelKind;
+use crate::engine::variants::Variant;
 use crate::page::model::{EpsField, Hover};
 use crate::page::paint::Layer;
 use crate::page::state::LabelStatus;
@@ -85,6 +86,8 @@ pub enum Msg {
     IncludeBackground(bool),
     Exclusive(bool),
     Activation(Activation),
+    /// The plain, leaf or marginal Dice.
+    Variant(Variant),
     Status {
         b: usize,
         c: usize,
@@ -136,6 +139,17 @@ pub enum Msg {
     TrainLesson,
     /// Show the input images x in the grid.
     ShowImages(bool),
+    // ---- compare mode ----------------------------------------------------------------
+    /// The same scene under a second setting, side by side.
+    CompareOpen,
+    CompareClose,
+    ComparePhi(Phi),
+    /// The second setting's ε entry was committed (ε_nr = ε_dr).
+    CompareEps(String),
+    CompareVariant(Variant),
+    CompareBackground(bool),
+    /// A framework preset as the second setting.
+    ComparePreset(String),
     // ---- the page --------------------------------------------------------------------
     /// The address bar's hash changed (a pasted link, Back, Forward).
     LinkLoaded(String),

@@ -221,6 +221,7 @@ pub fn is_scene(state: &AppState, scene: &AppState) -> bool {
         status,
         image,
         train,
+        compare,
         view,
     } = state;
     labels.dim() == scene.labels.dim()
@@ -229,6 +230,7 @@ pub fn is_scene(state: &AppState, scene: &AppState) -> bool {
         && *exclusive == scene.exclusive
         && *status == scene.status
         && *train == scene.train
+        && *compare == scene.compare
         && *image == scene.image
         && crate::page::state::ViewOptions {
             embed: scene.view.embed,

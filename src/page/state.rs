@@ -148,6 +148,8 @@ pub struct AppState {
     /// grid: what a shared model sees (every structure is visible in it, labelled or not).
     pub image: Array3<f64>,
     pub train: TrainSettings,
+    /// Compare mode: the same scene under these second loss settings, side by side.
+    pub compare: Option<DiceSettings>,
     pub view: ViewOptions,
 }
 
@@ -192,6 +194,7 @@ impl AppState {
             status: Array2::from_elem((b, c), LabelStatus::Annotated),
             image: Array3::zeros((b, n, n)),
             train: TrainSettings::default(),
+            compare: None,
             view: ViewOptions::default(),
         };
         if s.exclusive {

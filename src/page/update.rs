@@ -7,6 +7,8 @@
 
 use ndarray::s;
 
+use crate::engine::loss::DiceSettings;
+use crate::engine::phi::Phi;
 use crate::engine::train::{Optimizer, Stop};
 use crate::engine::variants::Variant;
 use crate::page::model::{EpsField, Lesson, Model, Notice, Refused, Stroke};
@@ -71,6 +73,8 @@ pub struct Change {
     pub layout: bool,
     /// The training session: started, stepped, reset or dropped.
     pub training: bool,
+    /// Compare mode or its second setting.
+    pub compare: bool,
     pub link: Link,
 }
 
@@ -105,6 +109,7 @@ impl Change {
         self.controls |= other.controls;
         self.layout |= other.layout;
         self.training |= other.training;
+        self.compare |= other.compare;
         self.link = match (std::mem::take(&mut self.link), other.link) {
             // The first push's `before` is the one that may still need writing.
             (Link::Push { before }, _) => Link::Push { before },
@@ -347,11 +352,21 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
                 s.settings.eps_dr = s.settings.eps_nr;
             }
         }),
-        Msg::HeuristicEps => match teach::heuristic_eps(&m.state) {
-            Some(v) => settings(m, |s| {
-                s.settings.eps_nr = v;
-                s.settings.eps_dr = v;
-            }),
+        Msg::HeuristicEps => match teach::heuristic_eps_explained(&m.state) {
+            Some(h) => {
+                let v = h.eps;
+                let mut ch = settings(m, |s| {
+                    s.settings.eps_nr = v;
+                    s.settings.eps_dr = v;
+                });
+                // The arithmetic, as the authors compute it (a missing label counts as 0).
+                ch.merge(notice(
+                    m,
+                    format!("ε = the mean true volume per image: {}.", h.arithmetic),
+                    false,
+                ));
+                ch
+            }
             None => notice(
                 m,
                 "There is no foreground label to take a mean volume from.".into(),
@@ -359,6 +374,7 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
             ),
         },
         Msg::Jaccard(on) => settings(m, |s| s.settings.jaccard = on),
+        Msg::Variant(v) => settings(m, |s| s.settings.variant = v),
         Msg::Squared(on) => settings(m, |s| s.settings.squared = on),
         Msg::IncludeBackground(on) => match ui::set_include_background(&mut m.state, on) {
             Ok(()) => Change::settings(),
@@ -581,6 +597,51 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
                 ..Change::default()
             }
         }
+        Msg::CompareOpen => {
+            if m.state.compare.is_some() {
+                return Change::default();
+            }
+            let s = m.state.settings;
+            // The other family of sets: the contrast the paper draws.
+            let phi = match s.phi {
+                Phi::I => Phi::BI,
+                Phi::CI => Phi::BCI,
+                Phi::BI => Phi::I,
+                Phi::BCI => Phi::CI,
+            };
+            m.state.compare = Some(DiceSettings { phi, ..s });
+            compare_changed()
+        }
+        Msg::CompareClose => {
+            if m.state.compare.take().is_none() {
+                return Change::default();
+            }
+            compare_changed()
+        }
+        Msg::ComparePhi(p) => edit_compare(m, |s| s.phi = p),
+        Msg::CompareVariant(v) => edit_compare(m, |s| s.variant = v),
+        Msg::CompareBackground(on) => edit_compare(m, |s| s.include_background = on),
+        Msg::CompareEps(text) => match ui::parse_eps(&text) {
+            Ok(v) => edit_compare(m, |s| {
+                s.eps_nr = v;
+                s.eps_dr = v;
+            }),
+            Err(e) => {
+                let mut ch = notice(m, e, true);
+                ch.compare = true;
+                ch
+            }
+        },
+        Msg::ComparePreset(name) => match crate::engine::presets::framework_preset(&name) {
+            Some(p) => {
+                let settings = p.settings;
+                edit_compare(m, |s| *s = settings)
+            }
+            None => Change {
+                compare: true,
+                ..Change::default()
+            },
+        },
         Msg::TrainLesson => {
             let Some(lesson) = m.lesson.as_ref() else {
                 return Change::default();
@@ -614,6 +675,40 @@ fn refusal(m: &Model, layer: Layer, b: usize, c: usize) -> Option<String> {
         return Some(TRAINED_PREDICTION.into());
     }
     ui::paint_refusal(&m.state, layer, b, c)
+}
+
+fn compare_changed() -> Change {
+    Change {
+        compare: true,
+        controls: true,
+        layout: true,
+        link: Link::Replace,
+        ..Change::default()
+    }
+}
+
+/// Changes compare mode's second setting; settings the page cannot compute with its
+/// classes are refused with the reason.
+fn edit_compare(m: &mut Model, f: impl FnOnce(&mut DiceSettings)) -> Change {
+    let Some(before) = m.state.compare else {
+        return Change::default();
+    };
+    let mut next = before;
+    f(&mut next);
+    if next == before {
+        return Change::default();
+    }
+    if let Err(e) = next.validate(m.state.classes()) {
+        let mut ch = notice(m, e.to_string(), true);
+        ch.compare = true;
+        return ch;
+    }
+    m.state.compare = Some(next);
+    Change {
+        compare: true,
+        link: Link::Replace,
+        ..Change::default()
+    }
 }
 
 fn train_settings_changed() -> Change {
@@ -1505,7 +1600,10 @@ mod tests {
         );
         ch.merge(update(&mut m, Msg::StrokeEnd));
         assert_eq!(ch.images, vec![1]);
-        assert!(ch.labels.is_empty() && ch.preds.is_empty(), "the loss's data is untouched");
+        assert!(
+            ch.labels.is_empty() && ch.preds.is_empty(),
+            "the loss's data is untouched"
+        );
         assert_ne!(m.state.image, before);
         assert!((m.state.image[[1, 2, 2]] - 0.5).abs() < 1e-12);
         let ch = update(&mut m, Msg::Undo);

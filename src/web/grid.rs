@@ -61,6 +61,8 @@ pub struct GridView {
     images: Vec<View>,
     /// The training result line of each cell (b·C + c).
     results: Vec<HtmlElement>,
+    /// Compare mode's cells (b·C + c), when it is on.
+    compare: Vec<CompareCell>,
     root: HtmlElement,
     cells: Vec<CellView>,
     grad_heads: Vec<HtmlElement>,
@@ -246,6 +248,78 @@ fn badge_tip(
     )
 }
 
+/// Draws cell (b, c) of a shown gradient into a gradient view (hatched where undefined).
+fn draw_grad_view(
+    view: &View,
+    shown: Option<&ShownGrad<'_>>,
+    b: usize,
+    c: usize,
+    scale: Scale,
+    n: usize,
+    buf: &mut Vec<u8>,
+) {
+    match shown {
+        None => {
+            fill_buf(buf, n, |_, _| colormap::NEUTRAL);
+            view.word(Some("not computed"));
+        }
+        Some(g) if g.undefined.get((b, c)).copied().unwrap_or(false) => {
+            fill_buf(buf, n, |i, j| hatch(i, j, n));
+            view.word(Some("undefined"));
+        }
+        Some(g) => {
+            map_cell(buf, g.values.slice(ndarray::s![b, c, .., ..]), |v| {
+                scale.colour(v)
+            });
+            view.word(None);
+        }
+    }
+    view.put(buf, n);
+}
+
+/// One cell of compare mode's side: its badge and gradient view.
+struct CompareCell {
+    badge: HtmlElement,
+    view: View,
+}
+
+/// Writes a verdict badge: the few words, the data attributes tests and styles read, and
+/// the reason in the tooltip.
+fn write_badge(
+    badge: &HtmlElement,
+    cv: Option<CellVerdict>,
+    status: LabelStatus,
+    reference: f64,
+    rule: &str,
+    logits: bool,
+) {
+    match cv {
+        Some(cv) => {
+            dom::set_text(badge, &cv.badge());
+            dom::set_data(badge, "verdict", cv.verdict.code());
+            dom::set_data(badge, "correct", if cv.correct { "true" } else { "false" });
+            dom::set_data(
+                badge,
+                "undefined",
+                if cv.undefined { "true" } else { "false" },
+            );
+            badge.set_class_name(&format!(
+                "verdict {}",
+                if cv.correct { "right" } else { "wrong" }
+            ));
+            badge.set_title(&badge_tip(&cv, status, reference, rule, logits));
+        }
+        None => {
+            dom::set_text(badge, "not in the loss");
+            for key in ["verdict", "correct", "undefined"] {
+                badge.dataset().delete(key);
+            }
+            badge.set_class_name("verdict neutral");
+            badge.set_title("This class is excluded from the loss (background), so it gets no gradient and no verdict");
+        }
+    }
+}
+
 /// "N× the reference" for the push ratio, in words where it has no finite value (a
 /// reference push of 0, or a ratio beyond f64): never "inf" or "NaN".
 fn ratio_text(ratio: f64, reference: f64) -> String {
@@ -267,8 +341,14 @@ fn class_name(c: usize, state: &AppState) -> String {
 }
 
 impl GridView {
-    pub fn dims(&self) -> (usize, usize, usize, bool) {
-        (self.b, self.c, self.n, !self.images.is_empty())
+    pub fn dims(&self) -> (usize, usize, usize, bool, bool) {
+        (
+            self.b,
+            self.c,
+            self.n,
+            !self.images.is_empty(),
+            !self.compare.is_empty(),
+        )
     }
 
     /// Draws image b's input intensities in grey (black 0, white 1).
@@ -301,13 +381,25 @@ impl GridView {
     }
 
     /// Builds the grid for the state's size inside `#grid`.
-    pub fn build(state: &AppState, with_images: bool) -> JsResult<GridView> {
+    pub fn build(state: &AppState, with_images: bool, compare: bool) -> JsResult<GridView> {
         let root: HtmlElement =
             dom::by_id("grid").ok_or_else(|| JsValue::from_str("no #grid element"))?;
         root.set_inner_html("");
         let (bn, cn, n) = (state.batch(), state.classes(), state.size());
         dom::set_style(&root, "--classes", &cn.to_string());
         dom::set_data(&root, "images", if with_images { "true" } else { "false" });
+        dom::set_data(&root, "compare", if compare { "true" } else { "false" });
+        // Row heads, the images, the classes, and compare mode's side.
+        let cols = format!(
+            "26px {}repeat({cn}, max-content){}",
+            if with_images { "max-content " } else { "" },
+            if compare {
+                format!(" repeat({cn}, max-content)")
+            } else {
+                String::new()
+            }
+        );
+        dom::set_style(&root, "grid-template-columns", &cols);
         dom::set_data(&root, "b", &bn.to_string());
         dom::set_data(&root, "c", &cn.to_string());
         dom::set_data(&root, "n", &n.to_string());
@@ -353,7 +445,25 @@ impl GridView {
             dom::append(&head, &subs)?;
             dom::append(&root, &head)?;
         }
+        if compare {
+            for c in 0..cn {
+                let head = dom::el("div", "col-head compare-head")?;
+                let title = dom::text_el("div", "class-name", &format!("B · class {c}"))?;
+                title.set_title(&format!(
+                    "{} under compare mode's second setting B",
+                    class_name(c, state)
+                ));
+                dom::append(&head, &title)?;
+                let subs = dom::el("div", "sub-heads")?;
+                let g = dom::text_el("span", "sub-head", "∂L/∂ỹ")?;
+                g.set_title("The gradient under compare mode's second setting (B)");
+                dom::append(&subs, &g)?;
+                dom::append(&head, &subs)?;
+                dom::append(&root, &head)?;
+            }
+        }
         let mut cells = Vec::with_capacity(bn * cn);
+        let mut compare_cells = Vec::new();
         let mut images = Vec::new();
         let mut results = Vec::with_capacity(bn * cn);
         for b in 0..bn {
@@ -405,6 +515,29 @@ impl GridView {
                     badge,
                 });
             }
+            if compare {
+                for c in 0..cn {
+                    let el = dom::el("div", "cell compare-cell")?;
+                    let head = dom::el("div", "cell-head")?;
+                    let badge = dom::text_el("span", "verdict neutral", "")?;
+                    dom::set_attr(&badge, "data-testid", &format!("compare-verdict-{b}-{c}"));
+                    dom::append(&head, &badge)?;
+                    dom::append(&el, &head)?;
+                    let view = make_view(ViewKind::Grad, b, c, n)?;
+                    // Not a view of the page's own gradient: no hover or test id clash.
+                    dom::set_attr(
+                        &view.canvas,
+                        "data-testid",
+                        &format!("compare-grad-{b}-{c}"),
+                    );
+                    let _ = view.canvas.remove_attribute("data-view");
+                    let views_el = dom::el("div", "views")?;
+                    dom::append(&views_el, &view.fig)?;
+                    dom::append(&el, &views_el)?;
+                    dom::append(&root, &el)?;
+                    compare_cells.push(CompareCell { badge, view });
+                }
+            }
         }
         Ok(GridView {
             b: bn,
@@ -412,6 +545,7 @@ impl GridView {
             n,
             images,
             results,
+            compare: compare_cells,
             root,
             cells,
             grad_heads,
@@ -446,10 +580,11 @@ impl GridView {
             .unwrap_or(800.0);
         let (bn, cn) = (self.b as f64, self.c as f64);
         let xn = if self.images.is_empty() { 0.0 } else { 1.0 };
+        let bn_cells = if self.compare.is_empty() { 0.0 } else { cn };
         // Row head, cell padding, header and gaps in CSS px (see style/main.css).
         let per_cell_extra = 2.0 * 6.0 + 2.0 * 4.0 + 8.0;
-        let avail_w = parent_w - 34.0 - 8.0 - (cn + xn) * per_cell_extra;
-        let v_w = avail_w / (3.0 * cn + xn);
+        let avail_w = parent_w - 34.0 - 8.0 - (cn + xn + bn_cells) * per_cell_extra;
+        let v_w = avail_w / (3.0 * cn + xn + bn_cells);
         let avail_h = inner_h - (top + scroll).min(inner_h * 0.6) - 16.0;
         let per_row_extra = 22.0 + 12.0 + 8.0 + 32.0;
         let v_h = (avail_h - 46.0 - bn * per_row_extra) / bn;
@@ -571,32 +706,38 @@ impl GridView {
                     continue;
                 }
                 *slot = Some(key);
-                let badge = &cell.badge;
-                match cv {
-                    Some(cv) => {
-                        dom::set_text(badge, &cv.badge());
-                        dom::set_data(badge, "verdict", cv.verdict.code());
-                        dom::set_data(badge, "correct", if cv.correct { "true" } else { "false" });
-                        dom::set_data(
-                            badge,
-                            "undefined",
-                            if cv.undefined { "true" } else { "false" },
-                        );
-                        badge.set_class_name(&format!(
-                            "verdict {}",
-                            if cv.correct { "right" } else { "wrong" }
-                        ));
-                        badge.set_title(&badge_tip(&cv, status, reference, &rule, logits));
-                    }
-                    None => {
-                        dom::set_text(badge, "not in the loss");
-                        for key in ["verdict", "correct", "undefined"] {
-                            badge.dataset().delete(key);
-                        }
-                        badge.set_class_name("verdict neutral");
-                        badge.set_title("This class is excluded from the loss (background), so it gets no gradient and no verdict");
-                    }
+                write_badge(&cell.badge, cv, status, reference, &rule, logits);
+            }
+        }
+    }
+
+    /// Compare mode's side: its gradient views and verdict badges.
+    pub fn draw_compare(
+        &self,
+        state: &AppState,
+        side: &crate::page::derived::Side,
+        buf: &mut Vec<u8>,
+    ) {
+        let shown = side.shown(state.view.logit_grad);
+        let logits = shown.as_ref().is_some_and(|g| g.logits);
+        let rule = threshold_sentence(side.reference);
+        for b in 0..self.b {
+            for c in 0..self.c {
+                let Some(cell) = self.compare.get(b * self.c + c) else {
+                    continue;
+                };
+                let scale = side.scales.get((b, c)).copied().unwrap_or_default();
+                draw_grad_view(&cell.view, shown.as_ref(), b, c, scale, self.n, buf);
+                let excluded = side
+                    .eval
+                    .as_ref()
+                    .is_ok_and(|e| e.cell_set.get((b, c)).copied().flatten().is_none());
+                if excluded {
+                    cell.view.word(Some("excluded"));
                 }
+                let cv = side.verdicts.get((b, c)).copied().flatten();
+                let status = state.status.get((b, c)).copied().unwrap_or_default();
+                write_badge(&cell.badge, cv, status, side.reference, &rule, logits);
             }
         }
     }
@@ -623,25 +764,7 @@ impl GridView {
         buf: &mut Vec<u8>,
     ) {
         let Some(cell) = self.cell(b, c) else { return };
-        let n = self.n;
-        let view = &cell.views[2];
-        match shown {
-            None => {
-                fill_buf(buf, n, |_, _| colormap::NEUTRAL);
-                view.word(Some("not computed"));
-            }
-            Some(g) if g.undefined.get((b, c)).copied().unwrap_or(false) => {
-                fill_buf(buf, n, |i, j| hatch(i, j, n));
-                view.word(Some("undefined"));
-            }
-            Some(g) => {
-                map_cell(buf, g.values.slice(ndarray::s![b, c, .., ..]), |v| {
-                    scale.colour(v)
-                });
-                view.word(None);
-            }
-        }
-        view.put(buf, n);
+        draw_grad_view(&cell.views[2], shown, b, c, scale, self.n, buf);
     }
 
     /// Captions (set, sDSC, per-cell maximum), headings and the excluded-class look.
@@ -816,10 +939,16 @@ impl Grid {
     pub fn sync(&mut self, f: &Frame, moved: bool) -> bool {
         let (m, d, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
         let s = &m.state;
-        let dims = (s.batch(), s.classes(), s.size(), m.show_images);
+        let dims = (
+            s.batch(),
+            s.classes(),
+            s.size(),
+            m.show_images,
+            s.compare.is_some(),
+        );
         let rebuilt = self.view.as_ref().map(GridView::dims) != Some(dims);
         if rebuilt {
-            match GridView::build(s, m.show_images) {
+            match GridView::build(s, m.show_images, s.compare.is_some()) {
                 Ok(g) => self.view = Some(g),
                 Err(e) => {
                     dom::warn(&format!("grid: {e:?}"));
@@ -874,6 +1003,12 @@ impl Grid {
         }
         if all || fresh.evaluated || ch.view {
             g.verdicts(s, &d.verdicts, d.reference, logits);
+        }
+        if let Some(side) = &d.compare {
+            if all || fresh.compared {
+                g.draw_compare(s, side, &mut self.buf);
+                drew = true;
+            }
         }
         if captions || ch.hover || ch.focus || ch.tool {
             g.show_hover(eval, m.hover, &m.tool, d.selected_set(m));

@@ -10,6 +10,7 @@
 //! `dom` has small DOM helpers.
 
 pub mod app;
+pub mod compare;
 pub mod controls;
 pub mod dispatch;
 pub mod dom;
@@ -18,6 +19,7 @@ pub mod explain;
 pub mod grid;
 pub mod legend;
 pub mod lessons;
+pub mod matrix;
 pub mod plots;
 pub mod readout;
 pub mod shell;
@@ -48,11 +50,13 @@ pub struct Views {
     readout: readout::Readout,
     explain: explain::Explain,
     train_plot: trainplot::TrainPlot,
+    compare: compare::CompareBar,
     events: events::Events,
 }
 
 impl Views {
     pub fn build(d: &Dispatch) -> JsResult<Views> {
+        matrix::build()?;
         Ok(Views {
             controls: controls::Controls::build(d)?,
             lessons: lessons::Lessons::build(d)?,
@@ -61,6 +65,7 @@ impl Views {
             readout: readout::Readout::build(d)?,
             explain: explain::Explain::build(d)?,
             train_plot: trainplot::TrainPlot::build()?,
+            compare: compare::CompareBar::build(d)?,
             events: events::Events,
         })
     }
@@ -70,6 +75,8 @@ impl Views {
         self.events.sync(f);
         // First: the lesson box sits above the grid, so the grid's size depends on it.
         let moved = self.lessons.sync(f);
+        // The compare bar also sits above the grid.
+        let moved = self.compare.sync(f) || moved;
         let mut drew = self.grid.sync(f, moved);
         drew |= self.legend.sync(f);
         drew |= self.readout.sync(f);

@@ -45,6 +45,22 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
     <p id="lesson-changed" class="lesson-changed" hidden>You have changed the scene since; the text describes the lesson's own scene.</p>
     <p id="lesson-train-text" class="lesson-train-text" data-testid="lesson-train-text" hidden></p>
   </section>
+  <section id="compare-bar" class="compare-bar" data-testid="compare" aria-label="Compare mode" hidden>
+    <div class="compare-row">
+      <span class="compare-side">A</span><span id="compare-a" class="compare-summary"></span>
+      <span class="compare-loss-label">loss</span><span id="compare-a-loss" class="compare-loss" data-testid="compare-a-loss"></span>
+      <button type="button" id="compare-close" class="btn" title="Leave compare mode" aria-label="Leave compare mode">×</button>
+    </div>
+    <div class="compare-row">
+      <span class="compare-side b">B</span>
+      <span id="compare-phi" class="compare-phi" role="group" aria-label="B: reduction sets Φ"></span>
+      <label class="check">ε <input type="text" id="compare-eps" class="num" inputmode="decimal" autocomplete="off" spellcheck="false" aria-label="B: ε" title="B: ε in numerator and denominator, then Enter"></label>
+      <select id="compare-variant" aria-label="B: loss variant" title="B: the plain, leaf or marginal Dice"></select>
+      <label class="check"><input type="checkbox" id="compare-bg"> background in</label>
+      <select id="compare-preset" aria-label="B: a library's setting" title="B: set it to what a library computes"></select>
+      <span class="compare-loss-label">loss</span><span id="compare-loss" class="compare-loss" data-testid="compare-loss"></span>
+    </div>
+  </section>
   <div id="grid-wrap"><div id="grid" class="grid"></div></div>
   <section id="train-box" class="train-box" data-testid="train-box" hidden>
     <figure class="plot plot-train">
@@ -69,6 +85,14 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
         <th title="Why a value is missing, empty sets, floors">note</th>
       </tr></thead>
       <tbody id="sets-body"></tbody>
+    </table></div>
+  </section>
+  <section id="matrix" class="matrix" data-testid="matrix" aria-labelledby="matrix-title">
+    <h2 id="matrix-title">What does my framework do with missing and empty labels?</h2>
+    <p class="explain-note">The verdict on image 1's structure in the lessons' two-image scene (image 0 labelled), when its label is missing (the structure is there, unlabelled) and when it is empty (truly absent), under each library's own Dice. Wanted: almost no push for a missing label, pushed down for an empty one. Click a verdict to open that page.</p>
+    <div class="table-wrap"><table id="matrix-table">
+      <thead><tr><th scope="col">setting</th><th scope="col">missing label</th><th scope="col">empty label</th></tr></thead>
+      <tbody id="matrix-body"></tbody>
     </table></div>
   </section>
   <section id="explain" class="explain" aria-label="Why: the sets, the formula and ε">

@@ -26,13 +26,17 @@ pub fn resize(state: &AppState, b: usize, c: usize, n: usize) -> Result<AppState
         status: Array2::from_elem((b, c), LabelStatus::Annotated),
         image: Array3::zeros((b, n, n)),
         train: state.train,
+        compare: state.compare,
         view: state.view,
     };
     if c < 2 {
-        if out.settings.activation == Activation::Softmax {
-            out.settings.activation = Activation::Sigmoid;
+        // With one class: no softmax over classes and no background to leave out.
+        for s in std::iter::once(&mut out.settings).chain(out.compare.as_mut()) {
+            if s.activation == Activation::Softmax {
+                s.activation = Activation::Sigmoid;
+            }
+            s.include_background = true;
         }
-        out.settings.include_background = true;
     }
     if out.exclusive {
         out.labels.slice_mut(ndarray::s![.., 0, .., ..]).fill(1.0);
