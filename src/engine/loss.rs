@@ -76,6 +76,48 @@ impl DiceSettings {
         let first = usize::from(!self.include_background);
         (first..c).collect()
     }
+
+    /// Whether every loss these settings can give lies in [0, 1], whatever the (valid)
+    /// data. 2X ≤ V + Ṽ for y, ỹ ∈ [0, 1] (and likewise with squares or the Jaccard
+    /// denominator), so a score is at most 1 exactly when ε_nr ≤ ε_dr; a floor on the
+    /// denominator does not change that (a perfect set scores (V + Ṽ + ε_nr)/(V + Ṽ + ε_dr)
+    /// once V + Ṽ is above the floor). Scores are never negative, so the loss never
+    /// exceeds 1.
+    pub fn loss_bounded(&self) -> bool {
+        self.eps_nr <= self.eps_dr
+    }
+
+    /// When [`DiceSettings::loss_bounded`] is false: one sentence saying so and how low
+    /// the loss can go, for the page and the CLI; `None` otherwise.
+    pub fn loss_range_warning(&self) -> Option<String> {
+        if self.loss_bounded() {
+            return None;
+        }
+        // Over a = V + Ṽ ≥ 0 a score is at most (a + ε_nr)/max(a + ε_dr, floor), which is
+        // largest where a + ε_dr = m = max(ε_dr, floor).
+        let m = self.eps_dr.max(self.denominator_floor);
+        let lowest = if m > 0.0 {
+            let low = 1.0 - (m - self.eps_dr + self.eps_nr) / m;
+            // Four significant digits, without a 300-digit expansion for huge ε.
+            let low: f64 = format!("{low:.3e}").parse().unwrap_or(low);
+            if low.abs() >= 1e6 {
+                format!("it is bounded below only by {low:e}")
+            } else {
+                format!("it is bounded below only by {low}")
+            }
+        } else {
+            "it has no lower bound (ε_dr = 0 and no floor)".to_string()
+        };
+        let empty = if self.denominator_floor > self.eps_dr {
+            "ε_nr/floor"
+        } else {
+            "ε_nr/ε_dr"
+        };
+        Some(format!(
+            "ε_nr > ε_dr: a set can score above 1 (an empty set without prediction scores \
+             {empty}), so the loss can be negative; {lowest}"
+        ))
+    }
 }
 
 /// Why a set's sDSC has no value.
@@ -98,7 +140,7 @@ impl Undefined {
                 "ε_nr/0: no foreground, no prediction and ε_dr = 0, so the denominator is 0"
             }
             Undefined::Overflow => {
-                "overflow: the score or its gradient exceeds 1e300 (ε_nr is huge compared with the denominator)"
+                "overflow: the score or its gradient exceeds 1e300 (the denominator is nearly 0 while ε_nr or some label is not)"
             }
         }
     }
@@ -297,6 +339,9 @@ pub struct SetReport {
     /// Whether any pixel of the set has y = 1 / y = 0.
     pub has_fg: bool,
     pub has_bg: bool,
+    /// Σy over the set (Σy, not Σy², even when squared); 0 means the set has no
+    /// foreground at all and the gradient has no y-term.
+    pub y_sum: f64,
 }
 
 /// The result of one evaluation.
@@ -321,6 +366,20 @@ pub struct Evaluation<'a> {
 }
 
 impl Evaluation<'_> {
+    /// The same evaluation owning its probabilities (so it may outlive the input).
+    pub fn into_owned<'b>(self) -> Evaluation<'b> {
+        Evaluation {
+            loss: self.loss,
+            sets: self.sets,
+            prob: CowArray::from(self.prob.into_owned()),
+            grad_prob: self.grad_prob,
+            logit_grad: self.logit_grad,
+            cell_set: self.cell_set,
+            grad_prob_undefined: self.grad_prob_undefined,
+            grad_undefined: self.grad_undefined,
+        }
+    }
+
     /// ∂DL/∂pred: with respect to the logits when an activation is on; 0 where undefined.
     pub fn grad(&self) -> &Array4<f64> {
         self.logit_grad.as_ref().unwrap_or(&self.grad_prob)
@@ -479,13 +538,23 @@ struct GradFactors {
 }
 
 impl GradFactors {
-    /// From a set's numerator N, denominator D and flags, with |Φ| = `n_sets`.
-    fn new(n: f64, d: f64, floored: bool, zeroed: bool, n_sets: f64) -> GradFactors {
+    /// From a set's numerator N, denominator D and flags, with |Φ| = `n_sets`;
+    /// `foreground` says whether Σy > 0.
+    fn new(
+        n: f64,
+        d: f64,
+        floored: bool,
+        zeroed: bool,
+        foreground: bool,
+        n_sets: f64,
+    ) -> GradFactors {
         let w = if zeroed { 0.0 } else { 1.0 / n_sets };
         // Dividing twice by D rather than by D² keeps N/D² finite for tiny D.
         let r = if floored { 0.0 } else { n / d / d };
         GradFactors {
-            two_w_over_d: 2.0 * w / d,
+            // Without foreground every y_i is 0 and the y-term is absent: 2w/D may then
+            // be huge or infinite (tiny Ṽ, ε = 0) without meaning anything, and ∞·0 is NaN.
+            two_w_over_d: if foreground { 2.0 * w / d } else { 0.0 },
             w_r: w * r,
         }
     }
@@ -551,10 +620,17 @@ fn set_report(
             Undefined::DivisionByZero
         });
     }
-    let sdsc = n / d;
-    let f = GradFactors::new(n, d, floored, zeroed, n_sets);
+    // The score is at most 1 when ε_nr ≤ ε_dr (see `DiceSettings::loss_bounded`); the
+    // clamp only removes rounding (a perfect set could otherwise give a loss of −2e-16).
+    let sdsc = if st.loss_bounded() {
+        (n / d).min(1.0)
+    } else {
+        n / d
+    };
+    let f = GradFactors::new(n, d, floored, zeroed, t.fg > 0.0, n_sets);
     // Scores or gradients beyond 1e300 only arise from absurd ε; beyond that point sums of
     // terms could overflow, so such a set is reported instead of returning ±inf.
+    // (Without foreground the y-factor is 0, so it cannot trip this.)
     let big = |v: f64| v.is_nan() || v.abs() >= 1e300;
     if undefined.is_none() && (big(sdsc) || big(f.two_w_over_d) || big(f.w_r)) {
         undefined = Some(Undefined::Overflow);
@@ -579,6 +655,7 @@ fn set_report(
         zeroed,
         has_fg: t.has_fg(),
         has_bg: t.has_bg(),
+        y_sum: t.fg,
     }
 }
 
@@ -596,7 +673,14 @@ impl SetReport {
 
 /// The factors a set's pixels use; recomputed from the report so the two never disagree.
 fn factors(r: &SetReport, n_sets: f64) -> GradFactors {
-    GradFactors::new(r.numerator, r.denominator, r.floored, r.zeroed, n_sets)
+    GradFactors::new(
+        r.numerator,
+        r.denominator,
+        r.floored,
+        r.zeroed,
+        r.y_sum > 0.0,
+        n_sets,
+    )
 }
 
 fn evaluate_checked<'a>(
