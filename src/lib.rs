@@ -4,7 +4,8 @@
 //!
 //! - [`engine`]: the numeric core — reduction sets Φ, activations, the Dice loss and its
 //!   exact gradient, framework presets. Plain Rust on `ndarray`, no browser types.
-//! - [`cli`]: the JSON front end of the engine (the `dice` binary).
+//! - [`cli`]: the command-line front end of the engine (the `dice` binary): JSON
+//!   documents, flags and array files (numpy, NIfTI) in, JSON out.
 //! - [`page`]: the page model — the state a page shows, its link codec, undo history,
 //!   painting, the lessons, and the one `update(model, msg)` that every user action goes
 //!   through. Plain Rust, tested natively.
@@ -26,3 +27,4 @@ pub use engine::activation::Activation;
 pub use engine::error::DiceError;
 pub use engine::loss::{evaluate, evaluate_probs, DiceSettings, Evaluation, SetReport, Undefined};
 pub use engine::phi::Phi;
+pub use engine::shape::{evaluate_nd, Shape};

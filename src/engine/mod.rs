@@ -7,3 +7,4 @@ pub mod error;
 pub mod loss;
 pub mod phi;
 pub mod presets;
+pub mod shape;
