@@ -1,42 +1,27 @@
-//! `dice eval FILE|-`: one JSON object in, one JSON object out (see the README).
+//! `dice eval …`: the engine on the command line (see the README, "Command line").
 
-use std::io::Read;
+use std::io::Write;
 use std::process::ExitCode;
 
-fn usage() -> ExitCode {
-    eprintln!("usage: dice eval FILE   (FILE may be - for standard input)");
-    ExitCode::from(2)
-}
+use dice_playground::cli::{one_line, run};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let [cmd, path] = args.as_slice() else {
-        return usage();
-    };
-    if cmd != "eval" {
-        return usage();
-    }
-    let mut text = String::new();
-    let read = if path == "-" {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
-    } else {
-        std::fs::read_to_string(path).map(|t| text = t)
-    };
-    if let Err(e) = read {
-        eprintln!("cannot read {path}: {e}");
-        return ExitCode::from(2);
-    }
-    for field in dice_playground::cli::unknown_fields(&text) {
-        eprintln!("warning: ignoring unknown field {field:?}");
-    }
-    match dice_playground::cli::eval_str(&text) {
-        Ok(out) => {
-            println!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(msg) => {
-            eprintln!("{msg}");
-            ExitCode::from(2)
-        }
-    }
+    // A bug must still end in one line, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "internal error (please report): {}",
+            one_line(&info.to_string())
+        );
+    }));
+    let (stdin, stdout, stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
+    let code = run::main_with(
+        std::env::args_os().skip(1).collect(),
+        &mut run::Io {
+            stdin: &mut stdin.lock(),
+            stdout: &mut stdout.lock(),
+            stderr: &mut stderr.lock(),
+        },
+    );
+    ExitCode::from(code)
 }
