@@ -690,7 +690,13 @@ fn rounding_never_takes_the_loss_out_of_zero_one_with_equal_eps() {
     for trial in 0..4000 {
         let n = 1 + trial % 9;
         let y = Array4::from_shape_fn((2, 2, 1, n), |_| f64::from(next() < 0.8));
-        let p = y.mapv(|v| if v == 1.0 { 1.0 - next() * 1e-8 } else { next() * 1e-9 });
+        let p = y.mapv(|v| {
+            if v == 1.0 {
+                1.0 - next() * 1e-8
+            } else {
+                next() * 1e-9
+            }
+        });
         let eps = [0.0, 1e-5, 1e-7, 1.0][trial % 4];
         let s = DiceSettings {
             squared: trial % 2 == 0,

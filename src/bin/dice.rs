@@ -14,14 +14,27 @@ fn main() -> ExitCode {
             one_line(&info.to_string())
         );
     }));
-    let (stdin, stdout, stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
+    let (stdin, stderr) = (std::io::stdin(), std::io::stderr());
     let code = run::main_with(
         std::env::args_os().skip(1).collect(),
         &mut run::Io {
             stdin: &mut stdin.lock(),
-            stdout: &mut stdout.lock(),
+            stdout: &mut *stdout(),
             stderr: &mut stderr.lock(),
         },
     );
     ExitCode::from(code)
+}
+
+/// Standard output without Rust's line buffering, which would search every block of a
+/// large output for newlines; the commands buffer their output themselves.
+fn stdout() -> Box<dyn Write> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() {
+            return Box::new(std::fs::File::from(fd));
+        }
+    }
+    Box::new(std::io::stdout().lock())
 }

@@ -1,9 +1,11 @@
 //! `dice eval`: settings and tensors in, the loss, its gradients and the per-set reports
 //! out.
 //!
-//! The output is serialised straight from the [`Evaluation`] ([`EvalOutput`]): the
-//! binary streams it to stdout without building a JSON tree, and [`eval_str`] turns the
-//! same serialisation into a `serde_json::Value`, so the two can never disagree.
+//! The output is written straight from the [`Evaluation`] ([`EvalOutput::write_to`]): the
+//! binary streams it to stdout without building a JSON tree, and [`eval_str`] reads the
+//! same text back into a `serde_json::Value`, so the two can never disagree.
+
+use std::io::{self, Write};
 
 use ndarray::{ArrayView4, ArrayViewD, IxDyn};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
@@ -59,22 +61,44 @@ pub struct EvalOutput<'a, 'b> {
     loss_range_warning: Option<Option<String>>,
 }
 
-impl Serialize for EvalOutput<'_, '_> {
-    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        let e = self.e;
-        let mut m = ser.serialize_map(None)?;
-        m.serialize_entry("grad", &WithNulls(e.grad().view(), &e.grad_undefined))?;
-        m.serialize_entry(
-            "grad_prob",
-            &WithNulls(e.grad_prob.view(), &e.grad_prob_undefined),
-        )?;
-        m.serialize_entry("loss", &e.loss)?;
-        if let Some(w) = &self.loss_range_warning {
-            m.serialize_entry("loss_range_warning", w)?;
+impl EvalOutput<'_, '_> {
+    /// Writes the object as one line of JSON (without the newline), streamed: no JSON
+    /// tree is built. The keys come in sorted order, as a `serde_json::Value` prints them.
+    pub fn write_to(&self, w: &mut dyn Write) -> io::Result<()> {
+        fn value(w: &mut dyn Write, key: &str, v: &impl Serialize) -> io::Result<()> {
+            write!(w, ",\"{key}\":")?;
+            serde_json::to_writer(&mut *w, v).map_err(io::Error::from)
         }
-        m.serialize_entry("sets", &Sets(&e.sets))?;
-        m.serialize_entry("undefined", &e.undefined_reasons())?;
-        m.end()
+        let e = self.e;
+        let grad = WithNulls(e.grad().view(), &e.grad_undefined);
+        let grad_prob = WithNulls(e.grad_prob.view(), &e.grad_prob_undefined);
+        w.write_all(b"{\"grad\":")?;
+        if std::ptr::eq(e.grad(), &e.grad_prob) {
+            // No activation: both fields hold the same numbers, so they are formatted
+            // once (formatting is most of the cost of writing a large output).
+            let text = serde_json::to_vec(&grad_prob).map_err(io::Error::from)?;
+            w.write_all(&text)?;
+            w.write_all(b",\"grad_prob\":")?;
+            w.write_all(&text)?;
+        } else {
+            serde_json::to_writer(&mut *w, &grad).map_err(io::Error::from)?;
+            value(w, "grad_prob", &grad_prob)?;
+        }
+        value(w, "loss", &e.loss)?;
+        if let Some(warning) = &self.loss_range_warning {
+            value(w, "loss_range_warning", warning)?;
+        }
+        value(w, "sets", &Sets(&e.sets))?;
+        value(w, "undefined", &e.undefined_reasons())?;
+        w.write_all(b"}")
+    }
+
+    /// The same object as a `serde_json::Value`.
+    pub fn to_value(&self) -> Value {
+        let mut text = Vec::new();
+        self.write_to(&mut text)
+            .expect("writing to memory succeeds");
+        serde_json::from_slice(&text).expect("the output is valid JSON")
     }
 }
 
@@ -137,11 +161,11 @@ impl Serialize for SetJson<'_> {
 /// The output object for one evaluation, without the fields that need the settings
 /// (`loss_range_warning`).
 pub fn to_json(e: &Evaluation) -> Value {
-    serde_json::to_value(EvalOutput {
+    EvalOutput {
         e,
         loss_range_warning: None,
-    })
-    .expect("the output holds only numbers, strings and nulls")
+    }
+    .to_value()
 }
 
 /// Settings and tensors from a document; the fields left in it are unknown.
@@ -158,7 +182,7 @@ pub fn command(
     args: &[std::ffi::OsString],
     io: &mut super::run::Io,
 ) -> Result<(), super::run::Failure> {
-    use super::run::{warn_unknown, write_json, CommandLine};
+    use super::run::{warn_unknown, write_output, CommandLine};
     let cl = CommandLine::parse(args, &[])?;
     let stderr = &mut *io.stderr;
     let (settings, tensors) = cl.with_document(&mut *io.stdin, |doc| {
@@ -168,7 +192,7 @@ pub fn command(
         Ok((settings, tensors))
     })?;
     let e = tensors.evaluate(&settings)?;
-    write_json(&output(&e, &settings), io)
+    write_output(io, |w| output(&e, &settings).write_to(w))
 }
 
 /// Evaluates one JSON input document; the error is a one-line message.
@@ -176,8 +200,7 @@ pub fn eval_str(input: &str) -> Result<Value, String> {
     let mut doc = Document::parse(input)?;
     let (settings, tensors) = read_input(&mut doc)?;
     let e = tensors.evaluate(&settings)?;
-    Ok(serde_json::to_value(output(&e, &settings))
-        .expect("the output holds only numbers, strings and nulls"))
+    Ok(output(&e, &settings).to_value())
 }
 
 #[cfg(test)]
@@ -203,7 +226,9 @@ mod tests {
         let mut d = Document::parse(doc).unwrap();
         let (s, t) = read_input(&mut d).unwrap();
         let e = t.evaluate(&s).unwrap();
-        let streamed = serde_json::to_string(&output(&e, &s)).unwrap();
+        let mut streamed = Vec::new();
+        output(&e, &s).write_to(&mut streamed).unwrap();
+        let streamed = String::from_utf8(streamed).unwrap();
         assert_eq!(streamed, eval_str(doc).unwrap().to_string());
         // to_json is the same without the settings' field.
         let mut v = eval_str(doc).unwrap();

@@ -28,7 +28,7 @@ impl<'a> Document<'a> {
     /// Reads one JSON object. Fails on invalid JSON, a top level that is not an object,
     /// and a field given twice.
     pub fn parse(text: &'a str) -> Result<Document<'a>, String> {
-        let start = text.trim_start_matches([' ', '\t', '\n', '\r']);
+        let start = text.trim_start_matches(is_json_space);
         if !start.is_empty() && !start.starts_with('{') {
             return Err(format!(
                 "invalid input JSON: the input must be one JSON object {{…}}, it starts with {}",
@@ -201,22 +201,28 @@ pub fn for_each_number(
     raw: &str,
     mut each: impl FnMut(usize, &str) -> Result<(), String>,
 ) -> Result<usize, String> {
-    let raw = raw.trim();
-    let Some(body) = raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
+    let raw = raw.trim_matches(is_json_space);
+    let b = raw.as_bytes();
+    if b.len() < 2 || b[0] != b'[' || b[b.len() - 1] != b']' {
         return Err(format!(
             "`{name}` must be an array of numbers, got {}",
             excerpt(raw)
         ));
-    };
-    let mut rest = body.trim_start();
-    let mut n = 0;
-    while !rest.is_empty() {
-        let len = rest
-            .bytes()
-            .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
-            .unwrap_or(rest.len());
-        if len == 0 || !is_number_start(rest) {
-            let hint = if rest.starts_with('[') {
+    }
+    // A byte loop: this runs over every value of y and pred, so it stays lean.
+    let (mut i, end, mut n) = (1, b.len() - 1, 0);
+    let is_space = |c: u8| matches!(c, b' ' | b'\n' | b'\r' | b'\t');
+    loop {
+        while i < end && is_space(b[i]) {
+            i += 1;
+        }
+        if i == end {
+            return Ok(n);
+        }
+        let start = i;
+        if !(b[i] == b'-' || b[i].is_ascii_digit()) {
+            let rest = &raw[i..end];
+            let hint = if b[i] == b'[' {
                 " (a nested array: give the values flat in row-major order, e.g. numpy's ravel())"
             } else {
                 ""
@@ -226,23 +232,41 @@ pub fn for_each_number(
                 excerpt(rest)
             ));
         }
-        each(n, &rest[..len])?;
+        while i < end && matches!(b[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+            i += 1;
+        }
+        // Valid JSON: after a number come spaces, then a comma or the end of the array.
+        each(n, &raw[start..i])?;
         n += 1;
-        rest = rest[len..].trim_start();
-        // Valid JSON: after a value comes a comma or the end of the array.
-        rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
+        while i < end && is_space(b[i]) {
+            i += 1;
+        }
+        if i < end && b[i] == b',' {
+            i += 1;
+        }
     }
-    Ok(n)
 }
 
-/// A flat array of numbers that must have exactly `want` values (`shape` says which, for
-/// the message). Stores at most `want` values: a longer array is only counted.
+fn is_json_space(c: char) -> bool {
+    matches!(c, ' ' | '\n' | '\r' | '\t')
+}
+
+/// A flat array of numbers that must have exactly `want` values. Stores at most `want`
+/// values and returns how many the array has: a longer array is only counted.
 pub fn numbers(name: &'static str, raw: &str, want: usize) -> Result<(Vec<f64>, usize), String> {
-    // Each value takes at least two bytes ("0,"), which bounds an honest reservation.
-    let mut out = Vec::with_capacity(want.min(raw.len() / 2 + 1));
+    // A flat array of n numbers has n − 1 commas: counting them first (a fast byte count)
+    // means an array of the wrong length is never stored, only counted by the loop below,
+    // which also gives the exact count and the element errors.
+    let commas = raw.bytes().filter(|&b| b == b',').count();
+    let store = commas + 1 == want || (want == 0 && commas == 0);
+    let mut out = Vec::with_capacity(if store { want } else { 0 });
     let got = for_each_number(name, raw, |i, literal| {
-        if i < want {
-            let v = number_literal(literal).map_err(|e| format!("`{name}`[{i}]: {e}"))?;
+        if store && i < want {
+            let v = match literal.as_bytes() {
+                // Labels are mostly "0" and "1": no float parser needed.
+                &[d @ b'0'..=b'9'] => f64::from(d - b'0'),
+                _ => number_literal(literal).map_err(|e| format!("`{name}`[{i}]: {e}"))?,
+            };
             out.push(v);
         }
         Ok(())
@@ -304,8 +328,11 @@ mod tests {
 
     #[test]
     fn flat_arrays_are_counted_beyond_what_is_stored() {
-        let (v, n) = numbers("y", "[ 1, 0.5 ,2e-1,-0 ]", 2).unwrap();
-        assert_eq!((v, n), (vec![1.0, 0.5], 4));
+        let (v, n) = numbers("y", "[ 1, 0.5 ,2e-1,-0 ]", 4).unwrap();
+        assert_eq!((v, n), (vec![1.0, 0.5, 0.2, 0.0], 4));
+        // The wrong length is counted, and nothing is stored (nor converted: 1e-400 passes).
+        let (v, n) = numbers("y", "[ 1, 0.5 ,2e-1,-0, 1e-400 ]", 2).unwrap();
+        assert_eq!((v.len(), v.capacity(), n), (0, 0, 5));
         assert_eq!(numbers("y", "[]", 3).unwrap(), (vec![], 0));
         let e = numbers("y", "[[1, 2]]", 2).unwrap_err();
         assert!(

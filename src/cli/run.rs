@@ -275,12 +275,22 @@ pub fn warn_unknown(doc: &Document, extra: &[&str], stderr: &mut dyn Write) {
 
 /// Writes `value` as one line of JSON, streamed (no JSON tree is built).
 pub fn write_json<T: Serialize>(value: &T, io: &mut Io) -> Result<(), Failure> {
+    write_output(io, |w| {
+        serde_json::to_writer(w, value).map_err(|e| {
+            // serde_json wraps the writer's error; the value itself always serialises.
+            io::Error::new(e.io_error_kind().unwrap_or(io::ErrorKind::Other), e)
+        })
+    })
+}
+
+/// Writes one line to stdout with `write` (buffered), then the newline; a closed pipe
+/// is [`Failure::BrokenPipe`], any other error a message.
+pub fn write_output(
+    io: &mut Io,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), Failure> {
     let mut out = BufWriter::with_capacity(1 << 16, &mut *io.stdout);
-    let written = serde_json::to_writer(&mut out, value).map_err(|e| {
-        // serde_json wraps the writer's error; the output itself cannot fail to serialise.
-        io::Error::new(e.io_error_kind().unwrap_or(io::ErrorKind::Other), e)
-    });
-    written
+    write(&mut out)
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush())
         .map_err(output_failure)
