@@ -244,7 +244,10 @@ impl Lanes {
         self.v[k] += yy;
         self.vp[k] += pp;
         self.x[k] += y * p;
-        self.fg[k] += y;
+        // Without squares Σy is `v` already; a second accumulator would only cost registers.
+        if SQUARED {
+            self.fg[k] += y;
+        }
         // Comparisons rather than f64::min/max: they compile to plain SIMD min/max; a NaN
         // is caught through the sums instead.
         self.y_min[k] = if y < self.y_min[k] { y } else { self.y_min[k] };
@@ -253,14 +256,14 @@ impl Lanes {
         self.p_max[k] = if p > self.p_max[k] { p } else { self.p_max[k] };
     }
 
-    fn total(&self) -> CellSums {
+    fn total<const SQUARED: bool>(&self) -> CellSums {
         let mut s = CellSums::default();
         for k in 0..LANES {
             s = s.add(CellSums {
                 v: self.v[k],
                 v_pred: self.vp[k],
                 x: self.x[k],
-                fg: self.fg[k],
+                fg: if SQUARED { self.fg[k] } else { self.v[k] },
                 y_min: self.y_min[k],
                 y_max: self.y_max[k],
                 p_min: self.p_min[k],
@@ -276,6 +279,11 @@ fn slice_sums<const SQUARED: bool>(ys: &[f64], ps: &[f64]) -> CellSums {
     let (yc, pc) = (ys.chunks_exact(LANES), ps.chunks_exact(LANES));
     let (y_rest, p_rest) = (yc.remainder(), pc.remainder());
     for (yb, pb) in yc.zip(pc) {
+        // Fixed-size chunks: no bounds checks, and the lanes map onto SIMD registers.
+        let (yb, pb): (&[f64; LANES], &[f64; LANES]) = (
+            yb.try_into().expect("chunks_exact"),
+            pb.try_into().expect("chunks_exact"),
+        );
         for k in 0..LANES {
             lanes.push::<SQUARED>(k, yb[k], pb[k]);
         }
@@ -283,7 +291,7 @@ fn slice_sums<const SQUARED: bool>(ys: &[f64], ps: &[f64]) -> CellSums {
     for (k, (&y, &p)) in y_rest.iter().zip(p_rest).enumerate() {
         lanes.push::<SQUARED>(k, y, p);
     }
-    lanes.total()
+    lanes.total::<SQUARED>()
 }
 
 fn slice_sums_dyn(ys: &[f64], ps: &[f64], squared: bool) -> CellSums {
@@ -566,6 +574,19 @@ impl GradFactors {
     }
 }
 
+/// Appends the gradient of one cell's pixels. Without the squared denominator ∂Den/∂ỹ_i
+/// depends on y_i alone, so those forms read only the labels: one array read and one
+/// written, the least this pass can do.
+fn cell_gradient(out: &mut Vec<f64>, f: GradFactors, shape: DenShape, ys: &[f64], ps: &[f64]) {
+    match shape {
+        DenShape::Plain => out.extend(ys.iter().map(|&y| f.at(DenShape::Plain, y, 0.0))),
+        DenShape::Jaccard => out.extend(ys.iter().map(|&y| f.at(DenShape::Jaccard, y, 0.0))),
+        DenShape::Squared | DenShape::JaccardSquared => {
+            out.extend(ys.iter().zip(ps).map(|(&y, &p)| f.at(shape, y, p)))
+        }
+    }
+}
+
 /// Sets from cell sums: the part of the computation that does not touch pixels.
 pub fn reduce_sets(
     sums: &Array2<CellSums>,
@@ -715,7 +736,7 @@ fn evaluate_checked<'a>(
                     let g = |(&yv, &pv): (&f64, &f64)| f.at(shape, yv, pv);
                     match (yc.as_slice(), pc.as_slice()) {
                         // Plain slices vectorise; the fallback serves strided views.
-                        (Some(ys), Some(ps)) => grad_prob.extend(ys.iter().zip(ps).map(g)),
+                        (Some(ys), Some(ps)) => cell_gradient(&mut grad_prob, f, shape, ys, ps),
                         _ => grad_prob.extend(yc.iter().zip(pc.iter()).map(g)),
                     }
                 }
