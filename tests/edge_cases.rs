@@ -1,4 +1,4 @@
-//! The edge cases of PAPER.md §3 with values derived by hand, and the engine's errors.
+//! The edge cases of docs/science.md §3 with values derived by hand, and the engine's errors.
 //!
 //! Notation as in the paper: V = Σy, Ṽ = Σỹ, X = Σy·ỹ inside a set φ, U = V + Ṽ + ε_dr,
 //! N = 2X + ε_nr, sDSC = N/U, and for a pixel of φ
@@ -405,7 +405,7 @@ fn smoothing_with_no_foreground_and_no_prediction_scores_exactly_one() {
 }
 
 // ---------------------------------------------------------------------------------------
-// The variants of the denominator (PAPER.md §2–§3).
+// The variants of the denominator (docs/science.md §2–§3).
 
 /// Squared denominator, B = C = 1, a 1×2 image, ε = 0: y = [1, 0], ỹ = [0.5, 0.5].
 /// V = Σy² = 1, Ṽ = Σỹ² = 0.5, X = 0.5, U = 1.5, N = 1, sDSC = 2/3.

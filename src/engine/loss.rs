@@ -1,4 +1,4 @@
-//! The Dice loss and its exact gradient for every Φ and ε (PAPER.md §2–§3).
+//! The Dice loss and its exact gradient for every Φ and ε (docs/science.md §2–§3).
 //!
 //! Works in two passes over the data: one that sums V, Ṽ and X per (b, c) cell, and one
 //! that writes the gradient. The gradient of a pixel depends only on its own y and ỹ and
@@ -38,20 +38,25 @@ pub struct DiceSettings {
     pub variant: Variant,
 }
 
+impl DiceSettings {
+    /// MONAI's `DiceLoss()`: the one home of its defaults (also the `monai` preset).
+    pub const MONAI: DiceSettings = DiceSettings {
+        phi: Phi::I,
+        eps_nr: 1e-5,
+        eps_dr: 1e-5,
+        squared: false,
+        jaccard: false,
+        include_background: true,
+        activation: Activation::None,
+        denominator_floor: 0.0,
+        zero_empty_sets: false,
+        variant: Variant::Dice,
+    };
+}
+
 impl Default for DiceSettings {
     fn default() -> Self {
-        DiceSettings {
-            phi: Phi::I,
-            eps_nr: 1e-5,
-            eps_dr: 1e-5,
-            squared: false,
-            jaccard: false,
-            include_background: true,
-            activation: Activation::None,
-            denominator_floor: 0.0,
-            zero_empty_sets: false,
-            variant: Variant::Dice,
-        }
+        DiceSettings::MONAI
     }
 }
 
