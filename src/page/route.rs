@@ -388,4 +388,19 @@ mod tests {
         assert_eq!(percent_decode("a%4"), "a%4");
         assert_eq!(percent_decode("%zz"), "%zz");
     }
+
+    /// Fuzz finding: a 1 MB link key gave a million-character notice. Every echo of the
+    /// link is cut to a short excerpt.
+    #[test]
+    fn a_huge_link_is_echoed_as_an_excerpt() {
+        for hash in [
+            format!("#{}=1", "k".repeat(1 << 20)),
+            format!("#preset={}", "x".repeat(1 << 20)),
+            format!("#train={}", "9".repeat(1 << 20)),
+        ] {
+            let (_, msg) = resolve(&hash);
+            let msg = msg.unwrap();
+            assert!(msg.chars().count() < 600, "{} characters", msg.chars().count());
+        }
+    }
 }
