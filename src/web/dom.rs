@@ -79,6 +79,23 @@ pub fn set_style(e: &HtmlElement, prop: &str, value: &str) {
     let _ = e.style().set_property(prop, value);
 }
 
+/// Colours every `.swatch[data-colour]` inside `root` through the CSSOM: the page's
+/// Content-Security-Policy refuses `style="…"` attributes in markup, not style properties
+/// set from script.
+pub fn paint_swatches(root: &Element) {
+    let Ok(list) = root.query_selector_all(".swatch[data-colour]") else {
+        return;
+    };
+    for k in 0..list.length() {
+        let Some(el) = list.item(k).and_then(|n| n.dyn_into::<HtmlElement>().ok()) else {
+            continue;
+        };
+        if let Some(colour) = el.get_attribute("data-colour") {
+            set_style(&el, "background", &colour);
+        }
+    }
+}
+
 pub fn set_hidden(e: &HtmlElement, hidden: bool) {
     if e.hidden() != hidden {
         e.set_hidden(hidden);

@@ -133,7 +133,7 @@ impl Explain {
             let mut html = String::new();
             for p in crate::engine::phi::Phi::ALL {
                 html.push_str(&format!(
-                    "<span class=\"key\"><span class=\"swatch\" style=\"background:{}\"></span>Φ = {} ({})</span>",
+                    "<span class=\"key\"><span class=\"swatch\" data-colour=\"{}\"></span>Φ = {} ({})</span>",
                     palette::phi(p).hex(),
                     p.code(),
                     p.wise_name()
@@ -141,6 +141,7 @@ impl Explain {
             }
             html.push_str("<span class=\"key\"><span class=\"swatch eps\"></span>current ε</span>");
             el.set_inner_html(&html);
+            dom::paint_swatches(&el);
         }
         Ok(Explain {
             phi_box,
@@ -434,7 +435,7 @@ impl Explain {
         let mut legend = String::new();
         for (e, colour, current) in plots::empty_push_curves(eps) {
             legend.push_str(&format!(
-                "<span class=\"key{}\"><span class=\"swatch\" style=\"background:{}\"></span>ε = {}{}</span>",
+                "<span class=\"key{}\"><span class=\"swatch\" data-colour=\"{}\"></span>ε = {}{}</span>",
                 if current { " current" } else { "" },
                 colour.hex(),
                 format_number(e, 3),
@@ -449,6 +450,7 @@ impl Explain {
         }
         if self.empty_legend.inner_html() != legend {
             self.empty_legend.set_inner_html(&legend);
+            dom::paint_swatches(&self.empty_legend);
         }
         dom::set_data(
             &self.plots[2],
