@@ -157,3 +157,127 @@ pub fn has_focus(e: &Element) -> bool {
         .and_then(|d| d.active_element())
         .is_some_and(|a| &a == e)
 }
+
+/// An element whose content is given as markup, redrawn without re-parsing when it can:
+/// if the new markup differs from the shown one only in the text between tags (the
+/// numbers of the formula or the sets table while a stroke goes on), just those text nodes
+/// are rewritten, which leaves the DOM exactly as parsing the new markup would (same
+/// elements, attributes and text) at a fraction of the cost (no HTML parsing, no new
+/// layout objects). Any other change replaces the content.
+pub struct Markup {
+    el: HtmlElement,
+    /// The shown markup with every text run replaced by a marker (`None`: nothing shown
+    /// through this yet, or its text nodes could not be matched to the runs).
+    skeleton: Option<String>,
+    texts: Vec<String>,
+    nodes: Vec<web_sys::Node>,
+}
+
+/// Markup split into its tags (with a marker where a non-empty text run was) and the
+/// decoded text runs; `None` if a run holds an entity this does not decode.
+fn split_markup(html: &str) -> Option<(String, Vec<String>)> {
+    let mut skeleton = String::with_capacity(html.len());
+    let mut texts = Vec::new();
+    let mut rest = html;
+    while !rest.is_empty() {
+        match rest.find('<') {
+            Some(0) => {
+                let end = rest.find('>')? + 1;
+                skeleton.push_str(&rest[..end]);
+                rest = &rest[end..];
+            }
+            found => {
+                let end = found.unwrap_or(rest.len());
+                texts.push(decode_entities(&rest[..end])?);
+                // A character that cannot occur in markup marks the run.
+                skeleton.push('\u{0}');
+                rest = &rest[end..];
+            }
+        }
+    }
+    Some((skeleton, texts))
+}
+
+fn decode_entities(s: &str) -> Option<String> {
+    if !s.contains('&') {
+        return Some(s.to_string());
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(k) = rest.find('&') {
+        out.push_str(&rest[..k]);
+        let end = rest[k..].find(';')? + k;
+        out.push(match &rest[k + 1..end] {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" | "#39" => '\'',
+            _ => return None,
+        });
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The text nodes under `node`, in document order.
+fn text_nodes(node: &web_sys::Node, out: &mut Vec<web_sys::Node>) {
+    let mut child = node.first_child();
+    while let Some(c) = child {
+        if c.node_type() == web_sys::Node::TEXT_NODE {
+            out.push(c.clone());
+        } else {
+            text_nodes(&c, out);
+        }
+        child = c.next_sibling();
+    }
+}
+
+impl Markup {
+    pub fn new(el: HtmlElement) -> Markup {
+        Markup {
+            el,
+            skeleton: None,
+            texts: Vec::new(),
+            nodes: Vec::new(),
+        }
+    }
+
+    pub fn element(&self) -> &HtmlElement {
+        &self.el
+    }
+
+    /// Shows `html`; returns whether the content was replaced (new elements) rather than
+    /// left as it was or patched in its text.
+    pub fn set(&mut self, html: &str) -> bool {
+        let Some((skeleton, texts)) = split_markup(html) else {
+            self.el.set_inner_html(html);
+            self.skeleton = None;
+            return true;
+        };
+        if self.skeleton.as_deref() == Some(skeleton.as_str()) && self.nodes.len() == texts.len() {
+            for ((node, old), new) in self.nodes.iter().zip(&mut self.texts).zip(texts) {
+                if *old != new {
+                    node.set_node_value(Some(&new));
+                    *old = new;
+                }
+            }
+            return false;
+        }
+        self.el.set_inner_html(html);
+        let mut nodes = Vec::with_capacity(texts.len());
+        text_nodes(&self.el, &mut nodes);
+        // Patch later only if the parser made one text node per run, in order (it may
+        // move or merge text, e.g. inside a table).
+        let matches = nodes.len() == texts.len()
+            && nodes
+                .iter()
+                .zip(&texts)
+                .all(|(n, t)| n.node_value().as_deref() == Some(t.as_str()));
+        self.skeleton = matches.then_some(skeleton);
+        self.nodes = nodes;
+        self.texts = texts;
+        true
+    }
+}

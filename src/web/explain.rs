@@ -56,7 +56,9 @@ pub struct Explain {
     notes: [HtmlElement; 3],
     last_svg: RefCell<String>,
     last_phi: RefCell<Option<PhiKey>>,
-    last_formula: RefCell<String>,
+    /// The formula's MathML: its numbers change with every move of a stroke, its shape
+    /// rarely, so it is patched rather than re-parsed.
+    formula_markup: RefCell<dom::Markup>,
     /// What the plots on screen show: (data generation, focus cell, canvas width).
     plot_key: Option<PlotKey>,
 }
@@ -148,6 +150,7 @@ impl Explain {
             phi_caption: need("phi-caption")?,
             formula_title: need("formula-title")?,
             formula: need("formula")?,
+            formula_markup: RefCell::new(dom::Markup::new(need("formula")?)),
             plots: [
                 need("plot-loss-eps")?,
                 need("plot-push-eps")?,
@@ -162,7 +165,6 @@ impl Explain {
             ],
             last_svg: RefCell::new(String::new()),
             last_phi: RefCell::new(None),
-            last_formula: RefCell::new(String::new()),
             plot_key: None,
         })
     }
@@ -323,10 +325,7 @@ impl Explain {
             ),
         };
         dom::set_text(&self.formula_title, &title);
-        if *self.last_formula.borrow() != html {
-            self.formula.set_inner_html(&html);
-            *self.last_formula.borrow_mut() = html;
-        }
+        self.formula_markup.borrow_mut().set(&html);
         match sdsc.filter(|v| v.is_finite()) {
             Some(v) => dom::set_data(&self.formula, "sdsc", &format!("{v}")),
             None => dom::set_data(&self.formula, "sdsc", "undefined"),
