@@ -163,15 +163,28 @@ pub fn has_focus(e: &Element) -> bool {
 /// numbers of the formula or the sets table while a stroke goes on), just those text nodes
 /// are rewritten, which leaves the DOM exactly as parsing the new markup would (same
 /// elements, attributes and text) at a fraction of the cost (no HTML parsing, no new
-/// layout objects). Any other change replaces the content.
+/// layout objects). The last few shapes are kept, detached, so markup that alternates
+/// between them (the formula of a y = 1 and of a y = 0 pixel under a moving pointer) is
+/// not parsed again either. Any other change replaces the content.
 pub struct Markup {
     el: HtmlElement,
-    /// The shown markup with every text run replaced by a marker (`None`: nothing shown
-    /// through this yet, or its text nodes could not be matched to the runs).
-    skeleton: Option<String>,
+    /// What is shown (`None`: nothing shown through this yet, or markup whose text nodes
+    /// could not be matched to its text runs).
+    shown: Option<Shape>,
+    /// Shapes shown before, newest last, their nodes held in detached elements.
+    kept: Vec<(Shape, Element)>,
+}
+
+/// One shape of markup: its tags with a marker for every text run, the runs' texts and
+/// the text nodes that show them.
+struct Shape {
+    skeleton: String,
     texts: Vec<String>,
     nodes: Vec<web_sys::Node>,
 }
+
+/// Shapes kept for reuse.
+const KEPT_SHAPES: usize = 4;
 
 /// Markup split into its tags (with a marker where a non-empty text run was) and the
 /// decoded text runs; `None` if a run holds an entity this does not decode.
@@ -238,32 +251,45 @@ impl Markup {
     pub fn new(el: HtmlElement) -> Markup {
         Markup {
             el,
-            skeleton: None,
-            texts: Vec::new(),
-            nodes: Vec::new(),
+            shown: None,
+            kept: Vec::new(),
         }
     }
 
-    pub fn element(&self) -> &HtmlElement {
-        &self.el
-    }
-
-    /// Shows `html`; returns whether the content was replaced (new elements) rather than
-    /// left as it was or patched in its text.
+    /// Shows `html`; returns whether the elements changed (replaced, or swapped for kept
+    /// ones) rather than staying, at most with new text.
     pub fn set(&mut self, html: &str) -> bool {
         let Some((skeleton, texts)) = split_markup(html) else {
             self.el.set_inner_html(html);
-            self.skeleton = None;
+            self.shown = None;
             return true;
         };
-        if self.skeleton.as_deref() == Some(skeleton.as_str()) && self.nodes.len() == texts.len() {
-            for ((node, old), new) in self.nodes.iter().zip(&mut self.texts).zip(texts) {
-                if *old != new {
-                    node.set_node_value(Some(&new));
-                    *old = new;
+        if let Some(shape) = self.shown.as_mut().filter(|s| s.skeleton == skeleton) {
+            shape.patch(texts);
+            return false;
+        }
+        // Keep the shape on screen, detached, for when it comes back.
+        if let Some(shape) = self.shown.take() {
+            if let Ok(holder) = document().and_then(|d| d.create_element("div")) {
+                move_children(&self.el, &holder);
+                self.kept.push((shape, holder));
+                if self.kept.len() > KEPT_SHAPES {
+                    self.kept.remove(0);
                 }
             }
-            return false;
+        }
+        if let Some(k) = self.kept.iter().position(|(s, _)| s.skeleton == skeleton) {
+            let (mut shape, holder) = self.kept.remove(k);
+            // (The shown nodes went to a holder above, unless that failed.)
+            while let Some(child) = self.el.first_child() {
+                if self.el.remove_child(&child).is_err() {
+                    break;
+                }
+            }
+            move_children(&holder, &self.el);
+            shape.patch(texts);
+            self.shown = Some(shape);
+            return true;
         }
         self.el.set_inner_html(html);
         let mut nodes = Vec::with_capacity(texts.len());
@@ -275,9 +301,31 @@ impl Markup {
                 .iter()
                 .zip(&texts)
                 .all(|(n, t)| n.node_value().as_deref() == Some(t.as_str()));
-        self.skeleton = matches.then_some(skeleton);
-        self.nodes = nodes;
-        self.texts = texts;
+        self.shown = matches.then_some(Shape {
+            skeleton,
+            texts,
+            nodes,
+        });
         true
+    }
+}
+
+impl Shape {
+    fn patch(&mut self, texts: Vec<String>) {
+        for ((node, old), new) in self.nodes.iter().zip(&mut self.texts).zip(texts) {
+            if *old != new {
+                node.set_node_value(Some(&new));
+                *old = new;
+            }
+        }
+    }
+}
+
+/// Moves every child of `from` to the end of `to`.
+fn move_children(from: &Element, to: &Element) {
+    while let Some(child) = from.first_child() {
+        if to.append_child(&child).is_err() {
+            break;
+        }
     }
 }
