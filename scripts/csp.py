@@ -5,7 +5,7 @@ The policy itself is written in index.html. Its script-src names the inline star
 that trunk writes (it imports the hashed .js file, so its text changes with every build)
 by hash: this hook replaces the placeholder 'sha256-TRUNK-START-SCRIPT' with the sha256 of
 every inline <script> trunk left in the page (the start-up script; with `trunk serve` also
-its live-reload script). Without the hook the placeholder stays, the browser runs no
+its live-reload script, whose serve-time placeholders it fills in first). Without the hook the placeholder stays, the browser runs no
 inline script and the page does not start: a missing hook cannot pass unnoticed.
 """
 
@@ -16,6 +16,14 @@ import re
 import sys
 
 PLACEHOLDER = "'sha256-TRUNK-START-SCRIPT'"
+
+# `trunk serve` fills these into its live-reload script as it serves the page (the address
+# from the request), which would change the script after it was hashed: they are filled in
+# here instead, the address as the page's own host.
+SERVE_TIME = {
+    "'{{__TRUNK_ADDRESS__}}'": "window.location.host",
+    "`{{__TRUNK_ADDRESS__}}`": "window.location.host",
+}
 
 
 def main() -> int:
@@ -29,8 +37,21 @@ def main() -> int:
     if PLACEHOLDER not in html:
         print(f"csp.py: no {PLACEHOLDER} in {path}", file=sys.stderr)
         return 1
+    ws_base = os.environ.get("TRUNK_PUBLIC_URL", "/")
+    if not ws_base.endswith("/"):
+        ws_base += "/"
+
+    def fill(m: re.Match) -> str:
+        body = m.group(2)
+        for k, v in SERVE_TIME.items():
+            body = body.replace(k, v)
+        body = body.replace("{{__TRUNK_WS_BASE__}}", ws_base)
+        return m.group(1) + body + m.group(3)
+
     # Inline scripts only: a <script src=…> is allowed by 'self'.
-    scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, flags=re.S)
+    inline = re.compile(r"(<script(?![^>]*\bsrc=)[^>]*>)(.*?)(</script>)", flags=re.S)
+    html = inline.sub(fill, html)
+    scripts = [m.group(2) for m in inline.finditer(html)]
     if not scripts:
         print(f"csp.py: no inline start-up script in {path}", file=sys.stderr)
         return 1
