@@ -104,8 +104,12 @@ pub fn decode(text: &str) -> Result<AppState, CodecError> {
     Ok(state)
 }
 
+/// CRC-32 (ISO-HDLC, the one of zlib and PNG) of the version byte and the payload.
+const CRC32: crc::Crc<u32, crc::Table<1>> =
+    crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
+
 fn checksum(payload: &[u8]) -> u32 {
-    let mut h = crc32fast::Hasher::new();
+    let mut h = CRC32.digest();
     h.update(&[VERSION]);
     h.update(payload);
     h.finalize()
@@ -686,6 +690,12 @@ pub mod legacy {
 mod tests {
     use super::*;
     use crate::page::teach::SCENARIOS;
+
+    #[test]
+    fn checksum_is_the_standard_crc32() {
+        // The check value of CRC-32/ISO-HDLC (zlib's crc32, which links were written with).
+        assert_eq!(CRC32.checksum(b"123456789"), 0xCBF4_3926);
+    }
 
     #[test]
     fn hash_round_trip_is_exact() {

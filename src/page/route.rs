@@ -400,7 +400,11 @@ mod tests {
         ] {
             let (_, msg) = resolve(&hash);
             let msg = msg.unwrap();
-            assert!(msg.chars().count() < 600, "{} characters", msg.chars().count());
+            assert!(
+                msg.chars().count() < 600,
+                "{} characters",
+                msg.chars().count()
+            );
         }
     }
 }

@@ -103,7 +103,9 @@ fn normalise_number_text(t: &str) -> String {
             other => other,
         })
         .collect();
-    let lower = t.to_lowercase();
+    // ASCII only: the letters that matter are e, inf and nan (and a full Unicode lowercase
+    // would bring its 12 KB table into the page).
+    let lower = t.to_ascii_lowercase();
     for sep in ["·10^", "*10^", "x10^", "×10^"] {
         if let Some((m, e)) = lower.split_once(sep) {
             return format!("{m}e{e}");

@@ -62,6 +62,8 @@ struct Scheduler {
     last_link_write: f64,
     /// The plots may be out of date.
     plots_due: bool,
+    /// Some plots are drawn and the rest follow in the next frames (one per frame).
+    plots_partial: bool,
     plot_timer: Option<i32>,
     last_plot: f64,
     /// Training: when the last steps were taken, and the fraction of a step owed.
@@ -277,15 +279,17 @@ impl App {
             return false;
         }
         let wait = PLOT_INTERVAL_MS - (dom::now() - self.sched.last_plot);
-        if wait > 0.0 {
+        if wait > 0.0 && !self.sched.plots_partial {
             if self.sched.plot_timer.is_none() {
                 self.sched.plot_timer = set_timer(&PLOT_CB, wait);
             }
             return false;
         }
-        self.sched.plots_due = false;
-        let drew = self.views.plots(&self.model, &self.derived);
-        if drew {
+        let (drew, more) = self.views.plots(&self.model, &self.derived);
+        // One plot per frame, so no task draws all three: the rest follow at once.
+        self.sched.plots_due = more;
+        self.sched.plots_partial = more;
+        if drew && !more {
             self.sched.last_plot = dom::now();
         }
         drew

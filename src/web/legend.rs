@@ -18,6 +18,9 @@ pub struct Legend {
     pos: HtmlElement,
     note: HtmlElement,
     last: RefCell<Option<(Scale, bool, bool)>>,
+    /// The tick labels on screen and their `left`: reused while a stroke rescales the
+    /// legend every frame (new elements would need new layout objects each time).
+    tick_spans: RefCell<Vec<(HtmlElement, String)>>,
 }
 
 const LEGEND_STEPS: usize = 256;
@@ -59,6 +62,7 @@ impl Legend {
             pos,
             note,
             last: RefCell::new(None),
+            tick_spans: RefCell::new(Vec::new()),
         })
     }
 
@@ -80,11 +84,26 @@ impl Legend {
                 let _ = ctx.put_image_data(&img, 0.0, 0.0);
             }
         }
-        self.ticks.set_inner_html("");
-        for (t, label) in scale.ticks() {
-            if let Ok(s) = dom::text_el("span", "tick", &label) {
-                dom::set_style(&s, "left", &format!("{}%", (t + 1.0) * 50.0));
-                let _ = self.ticks.append_child(&s);
+        let ticks = scale.ticks();
+        let mut spans = self.tick_spans.borrow_mut();
+        while spans.len() > ticks.len() {
+            if let Some((s, _)) = spans.pop() {
+                s.remove();
+            }
+        }
+        while spans.len() < ticks.len() {
+            let Ok(s) = dom::el("span", "tick") else {
+                break;
+            };
+            let _ = self.ticks.append_child(&s);
+            spans.push((s, String::new()));
+        }
+        for ((s, shown_left), (t, label)) in spans.iter_mut().zip(&ticks) {
+            dom::set_text(s, label);
+            let left = format!("{}%", (t + 1.0) * 50.0);
+            if *shown_left != left {
+                dom::set_style(s, "left", &left);
+                *shown_left = left;
             }
         }
         let d = if logits { "∂L/∂z" } else { "∂L/∂ỹ" };

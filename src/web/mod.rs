@@ -86,8 +86,9 @@ impl Views {
         drew
     }
 
-    /// Draws the plots if their inputs changed since they were last drawn.
-    pub fn plots(&mut self, m: &Model, d: &Derived) -> bool {
+    /// Draws a plot whose inputs changed since it was last drawn (one per call); returns
+    /// whether it drew and whether another plot is still out of date.
+    pub fn plots(&mut self, m: &Model, d: &Derived) -> (bool, bool) {
         self.explain.draw_plots(m, d)
     }
 }

@@ -26,7 +26,8 @@ fn chart_frame(area: &Area) -> ChartBuilder<'_, '_, CanvasBackend> {
     b
 }
 
-const FONT: &str = "sans-serif";
+/// A family, not its name: parsing the name would bring Unicode lowercasing (a 12 KB table).
+const FONT: FontFamily<'static> = FontFamily::SansSerif;
 const TICK_PX: u32 = 16;
 const DESC_PX: u32 = 18;
 

@@ -96,7 +96,7 @@ impl TrainPlot {
             });
             // Only fixed words and numbers go into this markup.
             legend.push_str(&format!(
-                "<span class=\"key\"><span class=\"swatch\" style=\"background:{}\"></span>image {b}, class {c}: mean ỹ on {}</span>",
+                "<span class=\"key\"><span class=\"swatch\" data-colour=\"{}\"></span>image {b}, class {c}: mean ỹ on {}</span>",
                 colour.hex(),
                 o.name
             ));
@@ -107,6 +107,8 @@ impl TrainPlot {
         }
         if self.legend.inner_html() != legend {
             self.legend.set_inner_html(&legend);
+            // Colours through the CSSOM: the page's CSP allows no inline style attributes.
+            dom::paint_swatches(&self.legend);
         }
     }
 }
