@@ -251,3 +251,24 @@ test('with an activation the shown gradient is ∂L/∂z by the chain rule, ∂L
   assertNoProblems(problems);
   await page.close();
 });
+
+test('ε_nr > ε_dr: the page and the CLI say that the loss can leave [0, 1]', async () => {
+  const { page, problems } = await openApp(browser.context);
+  assert.equal(await page.locator('#loss-why').innerText(), '', 'no warning with ε_nr = ε_dr');
+  await page.check('#eps-separate');
+  await page.locator('#eps-dr').fill('1e-7');
+  await page.locator('#eps-dr').press('Enter');
+  await settle(page);
+  const input = await cliInput(page);
+  assert.ok(input.eps_nr > input.eps_dr, 'ε_nr > ε_dr');
+  const shown = await page.locator('#loss-why').innerText();
+  assert.match(shown, /ε_nr > ε_dr: a set can score above 1/);
+  assert.match(shown, /bounded below only by -99(?![0-9.])/);
+  assert.equal(nativeEval(input).loss_range_warning, shown, 'the CLI says the same sentence');
+  await page.locator('#eps-dr').fill('1');
+  await page.locator('#eps-dr').press('Enter');
+  await settle(page);
+  assert.equal(await page.locator('#loss-why').innerText(), '', 'gone again with ε_nr ≤ ε_dr');
+  assertNoProblems(problems);
+  await page.close();
+});

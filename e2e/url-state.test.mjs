@@ -147,3 +147,19 @@ test('links the controls cannot make open as the nearest page they can', async (
   assertNoProblems(b.problems);
   await b.page.close();
 });
+
+test('an old (format 1) link keeps every digit of ε and the floor', async () => {
+  const first = await openApp(browser.context);
+  const wire = decodeHash(await first.page.evaluate(() => window.diceDebug.hash()));
+  await first.page.close();
+  // Values whose 17 digits a best-effort decimal reader gets one unit in the last place
+  // wrong (the page's JSON reader is built without exact float parsing).
+  const s = { ...wire.s, eps_nr: 4.7263513513513517e-7, eps_dr: 2.748695652173913e-11, denominator_floor: 1.7301204819277105e-6 };
+  const { page, problems } = await openApp(browser.context, new URL(encodeHash({ ...wire, s }), BASE_URL).href);
+  const input = await cliInput(page);
+  assert.equal(input.eps_nr, s.eps_nr);
+  assert.equal(input.eps_dr, s.eps_dr);
+  assert.equal(input.denominator_floor, s.denominator_floor);
+  assertNoProblems(problems);
+  await page.close();
+});

@@ -16,6 +16,8 @@
 //!
 //! The science the code relies on is written up in `docs/science.md`.
 
+// Native only: the page never runs the command line.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod engine;
 pub mod page;

@@ -604,12 +604,37 @@ pub mod legacy {
         URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(&json, 9))
     }
 
+    /// The number after `"key":` in a format-1 document, parsed exactly. The keys of the
+    /// settings occur once (the other fields hold only base64 and status letters).
+    fn exact_number(json: &str, key: &str) -> Option<f64> {
+        let at = json.find(&format!("\"{key}\":"))? + key.len() + 3;
+        let rest = json[at..].trim_start();
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || "+-.eE".contains(c)))
+            .unwrap_or(rest.len());
+        rest[..end].parse().ok()
+    }
+
     /// Reads the bytes of a format-1 link (already base64-decoded).
     pub fn decode(packed: &[u8]) -> Result<AppState, CodecError> {
         let json = miniz_oxide::inflate::decompress_to_vec_with_limit(packed, MAX_INFLATED)
             .map_err(|_| CodecError::Inflate)?;
-        let w: Wire = serde_json::from_slice(&json)
+        let mut w: Wire = serde_json::from_slice(&json)
             .map_err(|e| CodecError::Invalid(crate::present::format::excerpt(&e.to_string())))?;
+        // serde_json reads a decimal to the nearest f64 only with its `float_roundtrip`
+        // feature, which the page's build leaves out (12 KB gzip); without it about one
+        // 17-digit value in seven comes back one unit in the last place off. The three
+        // real-valued settings are read again from their text with Rust's exact parser.
+        let text = String::from_utf8_lossy(&json);
+        for (key, field) in [
+            ("eps_nr", &mut w.s.eps_nr),
+            ("eps_dr", &mut w.s.eps_dr),
+            ("denominator_floor", &mut w.s.denominator_floor),
+        ] {
+            if let Some(v) = exact_number(&text, key) {
+                *field = v;
+            }
+        }
         if w.v != 1 {
             return Err(CodecError::Invalid(format!(
                 "unsupported state version {}",
@@ -789,6 +814,32 @@ mod tests {
         // Format 1 held no image: the page it opens has its scene's image.
         s.image = s.scene_image();
         assert_eq!(decode(&legacy::encode(&s)).unwrap(), s);
+    }
+
+    /// 17-digit settings come back bit for bit (the page's serde_json alone would miss some
+    /// by one unit in the last place; e2e/url-state.test.mjs checks it in the browser).
+    #[test]
+    fn old_links_keep_every_digit_of_the_settings() {
+        let mut s = AppState::default_scene();
+        s.image = s.scene_image();
+        for (nr, dr, floor) in [
+            (
+                4.7263513513513517e-7,
+                2.748695652173913e-11,
+                1.7301204819277105e-6,
+            ),
+            (907186.8583162217, 0.1 + 0.2, 5e-324),
+        ] {
+            s.settings.eps_nr = nr;
+            s.settings.eps_dr = dr;
+            s.settings.denominator_floor = floor;
+            let back = decode(&legacy::encode(&s)).unwrap().settings;
+            assert_eq!(
+                (back.eps_nr.to_bits(), back.eps_dr.to_bits()),
+                (nr.to_bits(), dr.to_bits())
+            );
+            assert_eq!(back.denominator_floor.to_bits(), floor.to_bits());
+        }
     }
 
     /// Every single-character change and every truncation of a link is refused (or, for

@@ -191,7 +191,8 @@ impl Readout {
                     dom::set_text(&self.loss_value, &format::number(l, 5));
                     dom::set_data(&self.loss_value, "value", &format!("{l}"));
                     dom::toggle_class(&self.loss_value, "undefined", false);
-                    dom::set_text(&self.loss_why, "");
+                    // A negative or tiny loss is no mistake of the page when ε_nr > ε_dr.
+                    dom::set_text(&self.loss_why, &st.loss_range_warning().unwrap_or_default());
                 }
                 None => {
                     dom::set_text(&self.loss_value, "undefined");
@@ -206,6 +207,7 @@ impl Readout {
                                 .map(|u| format!("set φ{} is undefined: {}", k + 1, u.explain()))
                         })
                         .take(2)
+                        .chain(st.loss_range_warning())
                         .collect();
                     dom::set_text(&self.loss_why, &why.join("; "));
                 }
