@@ -3,6 +3,7 @@
 // only the app's own JS/wasm.
 //
 //   node e2e/perf.mjs [URL ...] [--seconds S] [--runs N] [--size default|large] [--trace-dir DIR] [--json]
+//   node e2e/perf.mjs [URL ...] --train [--speeds 60,240] [--seconds S] [--runs N] [--json]
 //
 // URL defaults to $E2E_URL or http://127.0.0.1:8080/ (what scripts/serve serves). Several
 // URLs (e.g. a build before and after a change) are measured side by side: run 1 of every
@@ -23,6 +24,12 @@
 //   longest      the longest main-thread task in the measured strokes, in the first
 //                (warm-up) stroke, and in the second after a stroke ends (the plots);
 // and the app's own figure (`window.__diceFrames`: compute = the engine, draw = the views).
+//
+// With --train it times training instead of painting: at 8×2×32×32 with the conv3x3 model
+// (the Train panel's default model and Adam, sigmoid), for each play speed it presses play, waits
+// 1 s, then traces S seconds of training and reports the steps taken per second, the
+// frames the app drew per second, the renderer main thread's busy time per frame (p50,
+// p95, breakdown) and the longest task, between two `performance.mark`s.
 // Exits 1 if a page logged errors.
 
 import fs from 'node:fs';
@@ -44,6 +51,9 @@ const seconds = Number(flag('--seconds') ?? 3);
 const runs = Number(flag('--runs') ?? 1);
 const onlySize = flag('--size');
 const traceDir = flag('--trace-dir');
+const train = args.includes('--train');
+if (train) args.splice(args.indexOf('--train'), 1);
+const speeds = (flag('--speeds') ?? '60,240').split(',').map(Number);
 const bases = args.length > 0 ? args : [process.env.E2E_URL ?? 'http://127.0.0.1:8080/'];
 
 const SIZES = [
@@ -305,7 +315,129 @@ async function measure(browser, base, size) {
   }
 }
 
+/** Figures of one training trace between the marks `train-from` and `train-to`. */
+function analyseTrain(traceEvents) {
+  const marks = traceEvents.filter((e) => e.cat?.includes('blink.user_timing') && (e.name === 'train-from' || e.name === 'train-to'));
+  const from = marks.find((e) => e.name === 'train-from');
+  const to = marks.find((e) => e.name === 'train-to');
+  if (!from || !to) throw new Error('the performance marks are not in the trace');
+  const key = `${from.pid}:${from.tid}`;
+  const ev = traceEvents.filter((e) => `${e.pid}:${e.tid}` === key).sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+  const tasks = ev.filter((e) => e.ph === 'X' && isTask(e) && e.ts >= from.ts && e.ts < to.ts);
+  const begins = ev.filter((e) => e.name === 'BeginMainThreadFrame' && e.ts >= from.ts && e.ts < to.ts).map((e) => e.ts);
+  const frames = [];
+  for (let k = 0; k + 1 < begins.length; k++) {
+    frames.push(tasks.filter((t) => t.ts >= begins[k] && t.ts < begins[k + 1]).reduce((s, t) => s + t.dur, 0) / 1000);
+  }
+  const st = selfTimes(ev, begins[0] ?? from.ts, begins.at(-1) ?? to.ts);
+  const nFrames = Math.max(1, frames.length);
+  return {
+    main: stats(frames),
+    breakdown: Object.fromEntries(KINDS.map((k) => [k, st[k] / 1000 / nFrames])),
+    parses: ev.filter((e) => e.name === 'ParseHTML' && e.ts >= from.ts && e.ts < to.ts).length,
+    longest: Math.max(0, ...tasks.map((t) => t.dur / 1000)),
+  };
+}
+
+async function measureTrain(browser, base, speed) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  try {
+    const url = new URL(base);
+    url.search = 'perf';
+    const { page, problems } = await openApp(context, url.href);
+    await setSize(page, { b: 8, c: 2, n: 32 });
+    // The model outputs logits: the loss needs an activation.
+    await page.selectOption('#activation', 'sigmoid');
+    await settle(page);
+    await page.selectOption('#train-model', 'conv3x3');
+    await page.locator('#train-speed').fill(String(speed));
+    await settle(page);
+    const input = await page.evaluate(() => JSON.parse(window.diceDebug.trainInput(1)));
+    await browser.startTracing(page, { categories: [...CATEGORIES, 'blink.user_timing'] });
+    await page.click('[data-testid="train-play"]');
+    await sleep(1000);
+    const at = (name) =>
+      page.evaluate((name) => {
+        performance.mark(name);
+        const step = Number(document.querySelector('[data-testid="train-count"]').dataset.step);
+        return { t: performance.now(), step, frames: window.__diceFrames.length };
+      }, name);
+    await page.evaluate(() => {
+      window.__diceFrames.length = 0;
+    });
+    const a = await at('train-from');
+    await sleep(seconds * 1000);
+    const b = await at('train-to');
+    const drawn = await page.evaluate(() => window.__diceFrames.slice());
+    await page.click('[data-testid="train-play"]');
+    await settle(page);
+    const trace = JSON.parse((await browser.stopTracing()).toString());
+    await page.close();
+    const s = (b.t - a.t) / 1000;
+    return {
+      shape: input.shape,
+      model: input.model?.kind,
+      optimizer: input.optimizer?.kind,
+      speed,
+      stepsPerSecond: (b.step - a.step) / s,
+      framesPerSecond: (b.frames - a.frames) / s,
+      ...analyseTrain(trace.traceEvents),
+      app: stats(drawn.map((f) => f.compute + f.draw)),
+      problems,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+if (train) {
+  const all = bases.map(() => speeds.map(() => []));
+  try {
+    for (let r = 0; r < runs; r++) {
+      for (const [k, base] of bases.entries()) {
+        for (const [s, speed] of speeds.entries()) all[k][s].push(await measureTrain(browser, base, speed));
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  const TRAIN_FIGURES = [
+    ['steps/s', (r) => r.stepsPerSecond],
+    ['app frames/s', (r) => r.framesPerSecond],
+    ['main/frame p50', (r) => r.main.median],
+    ['main/frame p95', (r) => r.main.p95],
+    ...KINDS.map((k) => [`  ${k}`, (r) => r.breakdown[k]]),
+    ['HTML parses', (r) => r.parses],
+    ['longest task', (r) => r.longest],
+    ['app comp+draw p50', (r) => r.app.median],
+    ['app comp+draw p95', (r) => r.app.p95],
+  ];
+  const med = (xs) => quantile([...xs].sort((x, y) => x - y), 0.5);
+  const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+  if (json) {
+    console.log(JSON.stringify({ bases, seconds, runs, speeds, results: all }, null, 2));
+  } else {
+    const first = all[0][0][0];
+    console.log(`training ${first.shape.join('×')} ${first.model} ${first.optimizer}, ${seconds} s per run, ${runs} run(s); median [min–max] (ms unless named)`);
+    bases.forEach((b, k) => console.log(`  [${k}] ${b}`));
+    for (const [s, speed] of speeds.entries()) {
+      console.log(`\nplay speed ${speed} steps/s`);
+      for (const [name, get] of TRAIN_FIGURES) {
+        const cols = all.map((runsOf) => {
+          const xs = runsOf[s].map(get);
+          return `${f2(med(xs))} [${f2(Math.min(...xs))}–${f2(Math.max(...xs))}]`.padStart(24);
+        });
+        console.log(`${name.padEnd(20)}${cols.join('')}`);
+      }
+    }
+  }
+  if (all.flat(2).some((r) => r.problems.length > 0)) {
+    for (const r of all.flat(2)) for (const p of r.problems) console.log(`  ! ${p}`);
+    process.exitCode = 1;
+  }
+  process.exit();
+}
 // results[base][size] = list of runs
 const results = bases.map(() => SIZES.map(() => []));
 try {

@@ -256,6 +256,11 @@ impl Markup {
         }
     }
 
+    /// The element it writes into.
+    pub fn element(&self) -> &HtmlElement {
+        &self.el
+    }
+
     /// Shows `html`; returns whether the elements changed (replaced, or swapped for kept
     /// ones) rather than staying, at most with new text.
     pub fn set(&mut self, html: &str) -> bool {

@@ -50,7 +50,8 @@ pub struct Explain {
     formula: HtmlElement,
     plots: [HtmlCanvasElement; 3],
     push_title: HtmlElement,
-    empty_legend: HtmlElement,
+    /// Patched, not re-parsed, when only its numbers change.
+    empty_legend: RefCell<dom::Markup>,
     /// Caveats under plots (a), (b), (c): where the plot does not show the current settings.
     notes: [HtmlElement; 3],
     last_svg: RefCell<String>,
@@ -159,7 +160,7 @@ impl Explain {
                 need("plot-empty-push")?,
             ],
             push_title: need("plot-push-title")?,
-            empty_legend: need("legend-empty")?,
+            empty_legend: RefCell::new(dom::Markup::new(need("legend-empty")?)),
             notes: [
                 need("note-loss-eps")?,
                 need("note-push-eps")?,
@@ -488,9 +489,9 @@ impl Explain {
                 format_number(v, 3)
             ));
         }
-        if self.empty_legend.inner_html() != legend {
-            self.empty_legend.set_inner_html(&legend);
-            dom::paint_swatches(&self.empty_legend);
+        let mut shown = self.empty_legend.borrow_mut();
+        if shown.set(&legend) {
+            dom::paint_swatches(shown.element());
         }
         dom::set_data(
             &self.plots[2],

@@ -2,6 +2,8 @@
 //! mean ỹ on its object (the labelled or hidden structure, the distractor) against the
 //! step, so the audience sees one curve fall and another stay.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::JsValue;
 use web_sys::{HtmlCanvasElement, HtmlElement};
 
@@ -18,7 +20,9 @@ const INTERVAL_MS: f64 = 100.0;
 pub struct TrainPlot {
     root: HtmlElement,
     canvas: HtmlCanvasElement,
-    legend: HtmlElement,
+    /// Patched, not re-parsed, while the numbers in it change (and compared with what it
+    /// was given: the swatches' CSSOM colours change the element's own serialisation).
+    legend: RefCell<dom::Markup>,
     last: f64,
     /// The trace length drawn last (to draw the final state once play stops).
     drawn: Option<(usize, usize)>,
@@ -33,7 +37,7 @@ impl TrainPlot {
         Ok(TrainPlot {
             root: need("train-box")?,
             canvas: need("plot-train")?,
-            legend: need("legend-train")?,
+            legend: RefCell::new(dom::Markup::new(need("legend-train")?)),
             last: f64::NEG_INFINITY,
             drawn: None,
         })
@@ -105,10 +109,10 @@ impl TrainPlot {
         if let Err(e) = plots::train_curves(&self.canvas, &curves, last) {
             dom::warn(&format!("plot (d): {e}"));
         }
-        if self.legend.inner_html() != legend {
-            self.legend.set_inner_html(&legend);
+        let mut shown = self.legend.borrow_mut();
+        if shown.set(&legend) {
             // Colours through the CSSOM: the page's CSP allows no inline style attributes.
-            dom::paint_swatches(&self.legend);
+            dom::paint_swatches(shown.element());
         }
     }
 }
