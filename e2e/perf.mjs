@@ -3,7 +3,7 @@
 // only the app's own JS/wasm.
 //
 //   node e2e/perf.mjs [URL ...] [--seconds S] [--runs N] [--size default|large] [--trace-dir DIR] [--json]
-//   node e2e/perf.mjs [URL ...] --train [--speeds 60,240] [--seconds S] [--runs N] [--json]
+//   node e2e/perf.mjs [URL ...] --train [--speeds 60,240] [--seconds S] [--runs N] [--trace-dir DIR] [--json]
 //
 // URL defaults to $E2E_URL or http://127.0.0.1:8080/ (what scripts/serve serves). Several
 // URLs (e.g. a build before and after a change) are measured side by side: run 1 of every
@@ -371,7 +371,12 @@ async function measureTrain(browser, base, speed) {
     const drawn = await page.evaluate(() => window.__diceFrames.slice());
     await page.click('[data-testid="train-play"]');
     await settle(page);
-    const trace = JSON.parse((await browser.stopTracing()).toString());
+    const raw = await browser.stopTracing();
+    if (traceDir) {
+      fs.mkdirSync(traceDir, { recursive: true });
+      fs.writeFileSync(path.join(traceDir, `${new URL(base).port || 'page'}-train-${speed}-${Date.now()}.json`), raw);
+    }
+    const trace = JSON.parse(raw.toString());
     await page.close();
     const s = (b.t - a.t) / 1000;
     return {
