@@ -124,32 +124,39 @@ pub fn read_settings(doc: &mut Document) -> Result<DiceSettings, String> {
                 .settings
         }
     };
-    if let Some(raw) = doc.take("phi") {
-        let p = json::string("phi", &raw)?;
-        s.phi = Phi::parse(&p).ok_or_else(|| {
-            format!(
-                "unknown phi {}; use \"I\", \"CI\", \"BI\" or \"BCI\"",
-                excerpt(&p)
-            )
-        })?;
+    // A named choice: the field's string, one of the names `parse` knows.
+    fn choice<T>(
+        doc: &mut Document,
+        field: &str,
+        parse: fn(&str) -> Option<T>,
+        names: &str,
+    ) -> Result<Option<T>, String> {
+        let Some(raw) = doc.take(field) else {
+            return Ok(None);
+        };
+        let text = json::string(field, &raw)?;
+        parse(&text)
+            .map(Some)
+            .ok_or_else(|| format!("unknown {field} {}; use {names}", excerpt(&text)))
     }
-    if let Some(raw) = doc.take("variant") {
-        let v = json::string("variant", &raw)?;
-        s.variant = Variant::parse(&v).ok_or_else(|| {
-            format!(
-                "unknown variant {}; use \"dice\", \"leaf\" or \"marginal\"",
-                excerpt(&v)
-            )
-        })?;
+    if let Some(p) = choice(doc, "phi", Phi::parse, "\"I\", \"CI\", \"BI\" or \"BCI\"")? {
+        s.phi = p;
     }
-    if let Some(raw) = doc.take("activation") {
-        let a = json::string("activation", &raw)?;
-        s.activation = Activation::parse(&a).ok_or_else(|| {
-            format!(
-                "unknown activation {}; use \"none\", \"sigmoid\" or \"softmax\"",
-                excerpt(&a)
-            )
-        })?;
+    if let Some(v) = choice(
+        doc,
+        "variant",
+        Variant::parse,
+        "\"dice\", \"leaf\" or \"marginal\"",
+    )? {
+        s.variant = v;
+    }
+    if let Some(a) = choice(
+        doc,
+        "activation",
+        Activation::parse,
+        "\"none\", \"sigmoid\" or \"softmax\"",
+    )? {
+        s.activation = a;
     }
     for (name, field) in [
         ("eps_nr", &mut s.eps_nr),

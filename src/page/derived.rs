@@ -19,6 +19,31 @@ pub struct ShownGrad<'a> {
     pub logits: bool,
 }
 
+impl<'a> ShownGrad<'a> {
+    /// ∂L/∂z with an activation and the logit view on, else ∂L/∂ỹ.
+    fn of(
+        eval: &'a Result<Evaluation<'static>, String>,
+        activation: Activation,
+        logit_view: bool,
+    ) -> Option<ShownGrad<'a>> {
+        let e = eval.as_ref().ok()?;
+        let logits = activation != Activation::None && logit_view;
+        Some(if logits {
+            ShownGrad {
+                values: e.grad(),
+                undefined: &e.grad_undefined,
+                logits,
+            }
+        } else {
+            ShownGrad {
+                values: &e.grad_prob,
+                undefined: &e.grad_prob_undefined,
+                logits,
+            }
+        })
+    }
+}
+
 pub struct Derived {
     /// The labels the loss sees, kept while only predictions and settings change.
     y: Option<Array4<f64>>,
@@ -48,21 +73,7 @@ pub struct Side {
 impl Side {
     /// The gradient its views show: ∂L/∂z with an activation and the logit view on.
     pub fn shown(&self, logit_view: bool) -> Option<ShownGrad<'_>> {
-        let e = self.eval.as_ref().ok()?;
-        let logits = self.settings.activation != Activation::None && logit_view;
-        Some(if logits {
-            ShownGrad {
-                values: e.grad(),
-                undefined: &e.grad_undefined,
-                logits,
-            }
-        } else {
-            ShownGrad {
-                values: &e.grad_prob,
-                undefined: &e.grad_prob_undefined,
-                logits,
-            }
-        })
+        ShownGrad::of(&self.eval, self.settings.activation, logit_view)
     }
 }
 
@@ -275,21 +286,11 @@ impl Derived {
     /// Which gradient the views show: ∂L/∂z with an activation and the logit view on,
     /// else ∂L/∂ỹ.
     pub fn shown_grad(&self, m: &Model) -> Option<ShownGrad<'_>> {
-        let e = self.eval.as_ref().ok()?;
-        let logits = m.state.settings.activation != Activation::None && m.state.view.logit_grad;
-        Some(if logits {
-            ShownGrad {
-                values: e.grad(),
-                undefined: &e.grad_undefined,
-                logits,
-            }
-        } else {
-            ShownGrad {
-                values: &e.grad_prob,
-                undefined: &e.grad_prob_undefined,
-                logits,
-            }
-        })
+        ShownGrad::of(
+            &self.eval,
+            m.state.settings.activation,
+            m.state.view.logit_grad,
+        )
     }
 
     /// The probabilities the prediction views show: the trained model's while a training

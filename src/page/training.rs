@@ -238,28 +238,9 @@ impl Training {
 /// labels, the real activation, the image, the starting model and the optimiser.
 pub fn train_input(state: &AppState, steps: usize) -> Result<Value, String> {
     let model = start_model(state)?;
-    let (b, c, h, w) = state.labels.dim();
-    let st = &state.settings;
-    let mut doc = json!({
-        "shape": [b, c, h, w],
-        "y": state.loss_labels().iter().copied().collect::<Vec<f64>>(),
-        "x": state.image.iter().copied().collect::<Vec<f64>>(),
-        "phi": st.phi.code(),
-        "eps_nr": st.eps_nr,
-        "eps_dr": st.eps_dr,
-        "squared": st.squared,
-        "jaccard": st.jaccard,
-        "include_background": st.include_background,
-        "activation": st.activation.code(),
-        "denominator_floor": st.denominator_floor,
-        "zero_empty_sets": st.zero_empty_sets,
-        "variant": st.variant.code(),
-        "missing": teach::missing_cells(state)
-            .into_iter()
-            .map(|(b, c)| [b, c])
-            .collect::<Vec<_>>(),
-        "steps": steps,
-    });
+    let mut doc = crate::page::ui::loss_input(state);
+    doc["x"] = json!(state.image.iter().copied().collect::<Vec<f64>>());
+    doc["steps"] = json!(steps);
     doc["model"] = match model.kind() {
         ModelKind::Pixels => {
             doc["pred"] = json!(model.params());

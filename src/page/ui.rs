@@ -263,21 +263,27 @@ pub fn paint_refusal(s: &AppState, layer: Layer, b: usize, c: usize) -> Option<S
 /// The input document of `dice eval` that computes what the page shows: the loss's labels
 /// and the probabilities, with activation "none" (the page feeds probabilities).
 pub fn cli_input(s: &AppState) -> Value {
+    let mut doc = loss_input(s);
+    doc["pred"] = json!(s.pred.iter().copied().collect::<Vec<f64>>());
+    doc["activation"] = json!("none");
+    doc
+}
+
+/// The fields `dice eval` and `dice train` share: the shape, the labels the loss sees, every
+/// setting of the loss (with the real activation) and the missing cells.
+pub fn loss_input(s: &AppState) -> Value {
     let (b, c, h, w) = s.labels.dim();
-    let y: Vec<f64> = s.loss_labels().iter().copied().collect();
-    let pred: Vec<f64> = s.pred.iter().copied().collect();
     let st = &s.settings;
     json!({
         "shape": [b, c, h, w],
-        "y": y,
-        "pred": pred,
+        "y": s.loss_labels().iter().copied().collect::<Vec<f64>>(),
         "phi": st.phi.code(),
         "eps_nr": st.eps_nr,
         "eps_dr": st.eps_dr,
         "squared": st.squared,
         "jaccard": st.jaccard,
         "include_background": st.include_background,
-        "activation": "none",
+        "activation": st.activation.code(),
         "denominator_floor": st.denominator_floor,
         "zero_empty_sets": st.zero_empty_sets,
         "variant": st.variant.code(),
