@@ -6,7 +6,7 @@
 //! | bytes | content |
 //! |---|---|
 //! | 3 | B, C, H = W |
-//! | 1 | page flags: separate ε, exclusive, shared scale, symmetric-log, ∂L/∂z view, embed |
+//! | 1 | page flags: separate ε, exclusive, shared scale, symmetric-log, ∂L/∂z view, embed, presentation |
 //! | 4 | Φ, activation, loss flags (squared, Jaccard, background, zeroed empty sets), loss variant |
 //! | 3 × (1 + k) | ε_nr, ε_dr, denominator floor: the shortest decimal text that reads back exactly |
 //! | ⌈B·C/4⌉ | label statuses, 2 bits each |
@@ -204,6 +204,7 @@ fn payload(state: &AppState) -> Vec<u8> {
         symlog,
         logit_grad,
         embed,
+        present,
     } = *view;
     let mut out = vec![b as u8, c as u8, n as u8];
     out.push(flags(&[
@@ -213,6 +214,7 @@ fn payload(state: &AppState) -> Vec<u8> {
         symlog,
         logit_grad,
         embed,
+        present,
     ]));
     out.push(phi_index(phi));
     out.push(activation_index(activation));
@@ -407,6 +409,7 @@ fn parse(payload: &[u8]) -> Result<AppState, CodecError> {
             symlog: on(page, 3),
             logit_grad: on(page, 4),
             embed: on(page, 5),
+            present: on(page, 6),
         },
     })
 }
@@ -603,6 +606,7 @@ mod tests {
             symlog: false,
             logit_grad: false,
             embed: true,
+            present: true,
         };
         s.status[(2, 1)] = LabelStatus::Empty;
         s.status[(0, 2)] = LabelStatus::Missing;

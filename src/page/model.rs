@@ -134,6 +134,13 @@ pub struct Refused {
     pub reason: String,
 }
 
+/// An export or copy asked for: the browser does it once per `seq`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub seq: u32,
+    pub kind: crate::page::msg::ExportKind,
+}
+
 #[derive(Clone, Debug)]
 pub struct Model {
     pub state: AppState,
@@ -151,6 +158,14 @@ pub struct Model {
     pub notice: Option<Notice>,
     /// Refused entries of the two ε fields.
     pub refused: [Option<Refused>; 2],
+    /// The first-visit introduction is shown (the browser remembers a dismissal).
+    pub intro: bool,
+    /// The lesson text is folded to its title line.
+    pub lesson_collapsed: bool,
+    /// Classes that are not in the loss are shown as columns (else a one-line note).
+    pub show_excluded: bool,
+    /// The last export or copy asked for.
+    pub request: Option<Request>,
 }
 
 impl Model {
@@ -168,6 +183,10 @@ impl Model {
             stroke: None,
             notice: None,
             refused: [None, None],
+            intro: false,
+            lesson_collapsed: false,
+            show_excluded: false,
+            request: None,
         }
     }
 
