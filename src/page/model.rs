@@ -37,6 +37,15 @@ impl ViewKind {
         }
     }
 
+    /// What the view is, for a screen reader's role description.
+    pub fn role_words(self) -> &'static str {
+        match self {
+            ViewKind::Label => "label view",
+            ViewKind::Pred => "prediction view",
+            ViewKind::Grad => "gradient view",
+        }
+    }
+
     /// The tensor a brush on this view paints, if any.
     pub fn layer(self) -> Option<Layer> {
         match self {

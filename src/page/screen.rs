@@ -16,6 +16,8 @@ pub struct Columns {
     pub shown: Vec<bool>,
     /// Classes not in the loss whose columns are folded into the note.
     pub folded: Vec<usize>,
+    /// Every class not in the loss (folded or shown on request).
+    pub out: Vec<usize>,
 }
 
 impl Columns {
@@ -56,7 +58,15 @@ pub fn columns(m: &Model, e: Option<&Evaluation>) -> Columns {
     let folded = (0..classes)
         .filter(|&c| out_of_loss[c] && !shown[c])
         .collect();
-    Columns { shown, folded }
+    let out = (0..classes).filter(|&c| out_of_loss[c]).collect();
+    Columns { shown, folded, out }
+}
+
+/// The size (CSS px) of an `<iframe>` that shows a page of `batch` images as an embed
+/// with comfortable views: 800×600 up to two images (every page fits 800×600, views
+/// shrink), 120 px more per further image.
+pub fn embed_size(batch: usize) -> (u32, u32) {
+    (800, (600 + 120 * batch.saturating_sub(2) as u32).min(1200))
 }
 
 /// The note that replaces folded columns, in words.
@@ -121,9 +131,18 @@ mod tests {
         update(&mut m, Msg::ShowExcluded(true));
         let c = cols(&m);
         assert_eq!((c.shown, c.folded), (vec![true, true], vec![]));
+        assert_eq!(c.out, vec![0], "still out of the loss, shown on request");
         assert_eq!(folded_note(&[], true), None);
         // Without an evaluation nothing is known to be out of the loss.
         assert_eq!(columns(&m, None).shown, vec![true, true]);
+    }
+
+    #[test]
+    fn an_embed_is_at_least_800_by_600() {
+        assert_eq!(embed_size(1), (800, 600));
+        assert_eq!(embed_size(2), (800, 600));
+        assert_eq!(embed_size(3), (800, 720));
+        assert_eq!(embed_size(8).1, 1200);
     }
 
     #[test]

@@ -55,6 +55,103 @@ pub fn hidden_outline(values: ndarray::ArrayView2<f64>) -> Vec<Rgba> {
     out
 }
 
+/// The period of the sign glyphs on the overlay, in overlay pixels.
+pub const GLYPH_PERIOD: usize = 8;
+
+/// Whether overlay pixel (u, v) of a tile is ink for a sign: a "+" for positive, a "−" for
+/// negative values (a 5-pixel bar, crossed by a 5-pixel stem for "+").
+pub fn glyph_ink(sign: i8, u: usize, v: usize) -> bool {
+    let (u, v) = (u % GLYPH_PERIOD, v % GLYPH_PERIOD);
+    let bar = u == 3 && (1..=5).contains(&v);
+    let stem = v == 3 && (1..=5).contains(&u);
+    match sign {
+        1 => bar || stem,
+        -1 => bar,
+        _ => false,
+    }
+}
+
+/// The overlay of a view at resolution r×r (a whole number k of overlay pixels per data
+/// pixel of the n×n view): transparent, with + / − glyphs where `sign` (per data pixel) is
+/// ±1 — dark on light colours, white on dark ones (`colours`: the view's RGBA, n·n·4) — so
+/// the sign reads without colour, and the outline of `hidden` (a missing label's hidden
+/// truth, per data pixel) dashed purple on white. Empty slices draw nothing of theirs.
+pub fn sign_overlay(
+    buf: &mut Vec<u8>,
+    n: usize,
+    r: usize,
+    sign: &[i8],
+    colours: &[u8],
+    hidden: &[bool],
+) {
+    buf.clear();
+    buf.resize(r * r * 4, 0);
+    let k = (r / n.max(1)).max(1);
+    let has_sign = sign.len() == n * n && colours.len() == n * n * 4;
+    let has_hidden = hidden.len() == n * n;
+    let inside = |i: isize, j: isize| {
+        has_hidden
+            && i >= 0
+            && j >= 0
+            && (i as usize) < n
+            && (j as usize) < n
+            && hidden[i as usize * n + j as usize]
+    };
+    for u in 0..r {
+        let i = (u / k).min(n - 1);
+        for v in 0..r {
+            let j = (v / k).min(n - 1);
+            let px = &mut buf[(u * r + v) * 4..(u * r + v) * 4 + 4];
+            if has_hidden && hidden[i * n + j] {
+                // Within two overlay pixels of an edge to a pixel outside the structure.
+                let (du, dv) = (u % k, v % k);
+                let (ii, jj) = (i as isize, j as isize);
+                let near = |d: usize| d < 2.min(k);
+                let edge = (near(du) && !inside(ii - 1, jj))
+                    || (near(k - 1 - du) && !inside(ii + 1, jj))
+                    || (near(dv) && !inside(ii, jj - 1))
+                    || (near(k - 1 - dv) && !inside(ii, jj + 1));
+                if edge {
+                    let dash = ((u + v) / 4) % 2 == 0;
+                    px.copy_from_slice(if dash {
+                        &HIDDEN_EDGE
+                    } else {
+                        &[255, 255, 255, 255]
+                    });
+                    continue;
+                }
+            }
+            if has_sign && glyph_ink(sign[i * n + j], u, v) {
+                let c = &colours[(i * n + j) * 4..(i * n + j) * 4 + 3];
+                let lum =
+                    0.2126 * f64::from(c[0]) + 0.7152 * f64::from(c[1]) + 0.0722 * f64::from(c[2]);
+                let ink: Rgba = if lum > 150.0 {
+                    [0, 0, 0, 150]
+                } else {
+                    [255, 255, 255, 200]
+                };
+                px.copy_from_slice(&ink);
+            }
+        }
+    }
+}
+
+/// The sign of each value for the glyphs: 0 for exact zeros and values without a value.
+pub fn signs(values: ndarray::ArrayView2<f64>) -> Vec<i8> {
+    values
+        .iter()
+        .map(|&v| {
+            if v.is_finite() && v > 0.0 {
+                1
+            } else if v.is_finite() && v < 0.0 {
+                -1
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
 /// How many decades below the maximum the symmetric-log scale still shows.
 pub const SYMLOG_DECADES: f64 = 8.0;
 
@@ -363,6 +460,63 @@ mod tests {
         let labels: Vec<String> = s.ticks().into_iter().map(|(_, l)| l).collect();
         assert!(labels.contains(&"10⁻⁵".to_string()), "{labels:?}");
         assert!(labels.contains(&"−10⁻⁵".to_string()), "{labels:?}");
+    }
+
+    #[test]
+    fn the_sign_is_drawn_as_plus_and_minus_without_colour() {
+        // "+" has a stem, "−" only the bar: told apart in greyscale.
+        let plus = (0..GLYPH_PERIOD * GLYPH_PERIOD)
+            .filter(|k| glyph_ink(1, k / GLYPH_PERIOD, k % GLYPH_PERIOD))
+            .count();
+        let minus = (0..GLYPH_PERIOD * GLYPH_PERIOD)
+            .filter(|k| glyph_ink(-1, k / GLYPH_PERIOD, k % GLYPH_PERIOD))
+            .count();
+        assert_eq!((plus, minus), (9, 5));
+        assert!(
+            (0..64).all(|k| !glyph_ink(0, k / 8, k % 8)),
+            "no glyph at zero"
+        );
+        let n = 2;
+        let r = 16;
+        let light = [245u8, 245, 245, 255];
+        let dark = [33u8, 102, 172, 255];
+        let colours: Vec<u8> = [light, dark, light, light].concat();
+        let mut buf = Vec::new();
+        sign_overlay(&mut buf, n, r, &[1, -1, 0, 0], &colours, &[]);
+        assert_eq!(buf.len(), r * r * 4);
+        let at = |u: usize, v: usize| &buf[(u * r + v) * 4..(u * r + v) * 4 + 4];
+        assert_eq!(at(3, 3), &[0, 0, 0, 150], "dark ink on a light pixel");
+        assert_eq!(
+            at(3, 8 + 3),
+            &[255, 255, 255, 200],
+            "white ink on a dark one"
+        );
+        assert_eq!(at(1, 8 + 3), &[0, 0, 0, 0], "a minus has no stem");
+        assert_eq!(
+            at(8 + 3, 3),
+            &[0, 0, 0, 0],
+            "nothing where the gradient is 0"
+        );
+        // The hidden outline: dashed on the structure's edge, nothing inside it.
+        sign_overlay(
+            &mut buf,
+            4,
+            32,
+            &[],
+            &[],
+            &[
+                false, false, false, false, false, true, true, false, false, true, true, false,
+                false, false, false, false,
+            ],
+        );
+        let at = |u: usize, v: usize| buf[(u * 32 + v) * 4 + 3];
+        assert_eq!(at(8, 12), 255, "edge");
+        assert_eq!(at(15, 15), 0, "inside");
+        assert_eq!(at(2, 2), 0, "outside");
+        assert_eq!(
+            signs(ndarray::arr2(&[[0.5, -1e-300], [0.0, f64::NAN]]).view()),
+            vec![1, -1, 0, 0]
+        );
     }
 
     #[test]
