@@ -13,24 +13,38 @@ use web_sys::{
 use crate::engine::loss::Evaluation;
 use crate::page::derived::ShownGrad;
 use crate::page::model::{Hover, ViewKind};
+use crate::page::screen;
 use crate::page::state::{AppState, LabelStatus};
 use crate::page::teach::{threshold_sentence, CellVerdict};
 use crate::page::tool::Tool;
 use crate::present::colormap::{self, Rgba, Scale};
+use crate::present::describe::{self, NoGradient};
 use crate::present::format;
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
 use super::Frame;
 
+/// On a narrow screen, cells stack one per line when side by side they would be smaller.
+const NARROW_MIN_VIEW: f64 = 84.0;
+/// Views are never drawn smaller than this (CSS px).
+const MIN_VIEW: f64 = 40.0;
+/// Room kept under the grid (CSS px).
+const BOTTOM_GAP: f64 = 10.0;
+
 /// One square view.
 pub struct View {
     pub fig: HtmlElement,
     pub canvas: HtmlCanvasElement,
     ctx: CanvasRenderingContext2d,
+    /// A finer canvas on top of the prediction and gradient views: the gradient's sign as
+    /// + / − glyphs (readable in greyscale) and a missing label's hidden outline.
+    overlay: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
     marker: HtmlElement,
     brush: Option<HtmlElement>,
     word: HtmlElement,
+    /// The description on the canvas now (for screen readers).
+    described: RefCell<String>,
 }
 
 /// One (b, c) cell: a header (label status, verdict), label, prediction and gradient
@@ -40,7 +54,11 @@ pub struct CellView {
     pub views: [View; 3],
     caption: HtmlElement,
     status: HtmlSelectElement,
+    /// The label status in words (presentation mode shows it instead of the select).
+    status_word: HtmlElement,
     badge: HtmlElement,
+    /// The badge's reason, written out.
+    why: HtmlElement,
 }
 
 /// What the hover highlight currently shows, to skip redundant DOM work.
@@ -61,6 +79,11 @@ pub struct GridView {
     cells: Vec<CellView>,
     grad_heads: Vec<HtmlElement>,
     class_heads: Vec<HtmlElement>,
+    col_heads: Vec<HtmlElement>,
+    /// The columns drawn now (`page::screen::columns`).
+    columns: RefCell<Vec<bool>>,
+    /// Pixel buffer of the overlays.
+    obuf: RefCell<Vec<u8>>,
     shown: RefCell<Shown>,
     /// What each cell's verdict badge says (b·C + c).
     badges: RefCell<Vec<Option<BadgeKey>>>,
@@ -91,16 +114,38 @@ fn make_view(kind: ViewKind, b: usize, c: usize, n: usize) -> JsResult<View> {
     let label = match kind {
         ViewKind::Label => format!("Label y of image {b}, class {c}: paint with the mouse, finger or pen (right button or eraser erases)"),
         ViewKind::Pred => format!("Prediction ỹ of image {b}, class {c}: paint probabilities with the prediction brush"),
-        ViewKind::Grad => format!("Gradient of the loss for image {b}, class {c}: blue = descent raises ỹ, orange = lowers it"),
+        ViewKind::Grad => format!("Gradient of the loss for image {b}, class {c}: blue (−) = descent raises ỹ, orange (+) = lowers it"),
     };
     canvas.set_title(&label);
     dom::set_attr(&canvas, "aria-label", &label);
+    // An image with a live description; focusable for the arrow-key cursor.
+    dom::set_attr(&canvas, "role", "img");
+    dom::set_attr(&canvas, "tabindex", "0");
+    dom::set_attr(&canvas, "aria-roledescription", kind.role_words());
     let ctx = canvas
         .get_context("2d")?
         .ok_or_else(|| JsValue::from_str("no 2d context"))?
         .dyn_into::<CanvasRenderingContext2d>()
         .map_err(|_| JsValue::from_str("2d context"))?;
     dom::append(&fig, &canvas)?;
+    let overlay = if kind == ViewKind::Label {
+        None
+    } else {
+        let o: HtmlCanvasElement = dom::el("canvas", "overlay")?
+            .dyn_into()
+            .map_err(|_| JsValue::from_str("canvas"))?;
+        let r = overlay_size(n);
+        o.set_width(r as u32);
+        o.set_height(r as u32);
+        dom::set_attr(&o, "aria-hidden", "true");
+        let octx = o
+            .get_context("2d")?
+            .ok_or_else(|| JsValue::from_str("no 2d context"))?
+            .dyn_into::<CanvasRenderingContext2d>()
+            .map_err(|_| JsValue::from_str("2d context"))?;
+        dom::append(&fig, &o)?;
+        Some((o, octx))
+    };
     let marker = dom::el("div", "marker")?;
     marker.set_hidden(true);
     dom::append(&fig, &marker)?;
@@ -119,10 +164,18 @@ fn make_view(kind: ViewKind, b: usize, c: usize, n: usize) -> JsResult<View> {
         fig,
         canvas,
         ctx,
+        overlay,
         marker,
         brush,
         word,
+        described: RefCell::new(String::new()),
     })
+}
+
+/// The overlay's resolution: at least 128 pixels across, a whole number per data pixel.
+fn overlay_size(n: usize) -> usize {
+    let n = n.max(1);
+    n * 128usize.div_ceil(n).max(1)
 }
 
 impl View {
@@ -133,6 +186,35 @@ impl View {
             }
             Err(_) => dom::warn("ImageData failed"),
         }
+    }
+
+    /// Sets the canvas's description (for screen readers) when it changed.
+    fn describe(&self, text: String) {
+        if *self.described.borrow() != text {
+            dom::set_attr(&self.canvas, "aria-label", &text);
+            *self.described.borrow_mut() = text;
+        }
+    }
+
+    /// Draws the overlay: the sign glyphs of `sign` (−1, 0, +1 per data pixel; empty for
+    /// none) and the outline of `hidden` (empty for none); hidden when both are empty.
+    fn overlay(&self, n: usize, sign: &[i8], colours: &[u8], hidden: &[bool], buf: &mut Vec<u8>) {
+        let Some((canvas, ctx)) = &self.overlay else {
+            return;
+        };
+        if sign.is_empty() && hidden.is_empty() {
+            dom::set_style(canvas, "visibility", "hidden");
+            return;
+        }
+        let r = canvas.width() as usize;
+        colormap::sign_overlay(buf, n, r, sign, colours, hidden);
+        match ImageData::new_with_u8_clamped_array_and_sh(Clamped(buf), r as u32, r as u32) {
+            Ok(img) => {
+                let _ = ctx.put_image_data(&img, 0.0, 0.0);
+            }
+            Err(_) => dom::warn("ImageData failed"),
+        }
+        dom::set_style(canvas, "visibility", "visible");
     }
 
     fn word(&self, text: Option<&str>) {
@@ -174,6 +256,19 @@ fn map_cell(buf: &mut Vec<u8>, values: ndarray::ArrayView2<f64>, colour: impl Fn
     }
 }
 
+/// A missing label's hidden truth per pixel (empty for other statuses).
+fn hidden_mask(state: &AppState, b: usize, c: usize) -> Vec<bool> {
+    if state.status.get((b, c)) != Some(&LabelStatus::Missing) {
+        return Vec::new();
+    }
+    state
+        .labels
+        .slice(ndarray::s![b, c, .., ..])
+        .iter()
+        .map(|&v| v >= 0.5)
+        .collect()
+}
+
 /// Diagonal hatch of an undefined gradient.
 fn hatch(i: usize, j: usize, n: usize) -> Rgba {
     let period = (n / 8).max(3);
@@ -186,8 +281,18 @@ fn hatch(i: usize, j: usize, n: usize) -> Rgba {
 
 /// A cell's header: its label status select (`status-b-c`) and verdict badge
 /// (`verdict-b-c`).
-fn cell_head(b: usize, c: usize) -> JsResult<(HtmlElement, HtmlSelectElement, HtmlElement)> {
+fn cell_head(
+    b: usize,
+    c: usize,
+) -> JsResult<(HtmlElement, HtmlSelectElement, HtmlElement, HtmlElement)> {
     let head = dom::el("div", "cell-head")?;
+    let word = dom::el("span", "status-word")?;
+    // Where the cell is, for the stacked arrangement that has no row and column heads.
+    let place = dom::text_el("span", "sw-where", &format!("image {b} · class {c} · "))?;
+    dom::append(&word, &place)?;
+    let what = dom::el("span", "sw-what")?;
+    dom::append(&word, &what)?;
+    dom::append(&head, &word)?;
     let status: HtmlSelectElement = dom::el("select", "status")?
         .dyn_into()
         .map_err(|_| JsValue::from_str("select"))?;
@@ -208,9 +313,8 @@ fn cell_head(b: usize, c: usize) -> JsResult<(HtmlElement, HtmlSelectElement, Ht
     dom::append(&head, &status)?;
     let badge = dom::text_el("span", "verdict neutral", "")?;
     dom::set_attr(&badge, "data-testid", &format!("verdict-{b}-{c}"));
-    dom::set_attr(&badge, "aria-live", "polite");
     dom::append(&head, &badge)?;
-    Ok((head, status, badge))
+    Ok((head, status, what, badge))
 }
 
 /// Which derivative the verdict badges judge, in words (for the badge and the legend).
@@ -280,6 +384,7 @@ impl GridView {
         dom::append(&root, &corner)?;
         let mut grad_heads = Vec::new();
         let mut class_heads = Vec::new();
+        let mut col_heads = Vec::new();
         for c in 0..cn {
             let head = dom::el("div", "col-head")?;
             let title = dom::text_el("div", "class-name", &class_name(c, state))?;
@@ -288,24 +393,26 @@ impl GridView {
             let subs = dom::el("div", "sub-heads")?;
             for (text, tip) in [
                 (
-                    "y",
-                    "The label y the loss sees (a missing label: its hidden truth, dashed)",
+                    "label y",
+                    "The label y the loss sees (a missing label: its hidden truth, dashed); paint it",
                 ),
-                ("ỹ", "The prediction ỹ (probabilities in [0, 1])"),
+                ("prediction ỹ", "The prediction ỹ (probabilities in [0, 1]); paint it"),
                 (
-                    "∂L/∂ỹ",
-                    "The gradient of the loss with respect to each pixel",
+                    "gradient ∂L/∂ỹ",
+                    "The gradient of the loss with respect to each pixel: − (blue) descent raises ỹ, + (orange) lowers it",
                 ),
             ] {
                 let s = dom::text_el("span", "sub-head", text)?;
                 s.set_title(tip);
                 dom::append(&subs, &s)?;
-                if text.starts_with('∂') {
+                if text.starts_with("gradient") {
                     grad_heads.push(s);
                 }
             }
             dom::append(&head, &subs)?;
+            dom::set_data(&head, "class", &c.to_string());
             dom::append(&root, &head)?;
+            col_heads.push(head);
         }
         let mut cells = Vec::with_capacity(bn * cn);
         for b in 0..bn {
@@ -315,8 +422,13 @@ impl GridView {
             for c in 0..cn {
                 let el = dom::el("div", "cell")?;
                 dom::set_data(&el, "cell", &format!("{b}-{c}"));
-                let (head, status, badge) = cell_head(b, c)?;
+                dom::set_data(&el, "class", &c.to_string());
+                dom::set_attr(&el, "role", "group");
+                dom::set_attr(&el, "aria-label", &format!("image {b}, class {c}"));
+                let (head, status, status_word, badge) = cell_head(b, c)?;
                 dom::append(&el, &head)?;
+                let why = dom::el("div", "verdict-why")?;
+                dom::set_attr(&why, "data-testid", &format!("why-{b}-{c}"));
                 let views_el = dom::el("div", "views")?;
                 let views = [
                     make_view(ViewKind::Label, b, c, n)?,
@@ -327,6 +439,9 @@ impl GridView {
                     dom::append(&views_el, &v.fig)?;
                 }
                 dom::append(&el, &views_el)?;
+                // The reason sits with the badge: beside the views in the wide
+                // arrangement, under them otherwise (CSS).
+                dom::append(&el, &why)?;
                 let caption = dom::el("div", "caption")?;
                 dom::append(&el, &caption)?;
                 dom::append(&root, &el)?;
@@ -335,7 +450,9 @@ impl GridView {
                     views,
                     caption,
                     status,
+                    status_word,
                     badge,
+                    why,
                 });
             }
         }
@@ -347,6 +464,9 @@ impl GridView {
             cells,
             grad_heads,
             class_heads,
+            col_heads,
+            columns: RefCell::new(vec![true; cn]),
+            obuf: RefCell::new(Vec::new()),
             shown: RefCell::new(Shown::default()),
             badges: RefCell::new(Vec::new()),
         })
@@ -360,33 +480,135 @@ impl GridView {
         }
     }
 
-    /// Sizes the views so the grid fits the space left of the page.
-    pub fn layout(&self, embed: bool) {
+    /// Sizes the views so the grid fits the space it has: the width of its column and,
+    /// except on a narrow screen, the height left below its top, so every shown cell and
+    /// badge is on screen without scrolling. The space the headers, badges, reasons and
+    /// captions take is measured, not assumed; with one column the cells' words may go
+    /// beside the views (`beside`) when that leaves larger views. On a narrow screen the
+    /// cells stack one per line when the columns side by side would be too small.
+    pub fn layout(&self, embed: bool, present: bool) {
         let Ok(w) = dom::window() else { return };
-        let parent_w = self
-            .root
-            .parent_element()
-            .map(|p| p.client_width())
-            .unwrap_or(800) as f64;
-        let top = self.root.get_bounding_client_rect().top().max(0.0);
-        let scroll = w.scroll_y().unwrap_or(0.0);
-        let inner_h = w
-            .inner_height()
-            .ok()
-            .and_then(|v| v.as_f64())
+        let num = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64());
+        let inner_h = num(w.inner_height()).unwrap_or(800.0);
+        // The one-column page (phones, portrait tablets) is CSS's decision (`--narrow`).
+        let narrow = !present
+            && w.get_computed_style(&self.root)
+                .ok()
+                .flatten()
+                .and_then(|st| st.get_property_value("--narrow").ok())
+                .is_some_and(|v| v.trim() == "1");
+        let cols = self.columns.borrow().iter().filter(|&&s| s).count().max(1) as f64;
+        let rows = self.b as f64;
+        let wrap = self.root.parent_element();
+        let avail_w = wrap
+            .as_ref()
+            .map(|p| f64::from(p.client_width()))
             .unwrap_or(800.0);
-        let (bn, cn) = (self.b as f64, self.c as f64);
-        // Row head, cell padding, header and gaps in CSS px (see style/main.css).
-        let per_cell_extra = 2.0 * 6.0 + 2.0 * 4.0 + 8.0;
-        let avail_w = parent_w - 34.0 - 8.0 - cn * per_cell_extra;
-        let v_w = avail_w / (3.0 * cn);
-        let avail_h = inner_h - (top + scroll).min(inner_h * 0.6) - 16.0;
-        let per_row_extra = 22.0 + 12.0 + 8.0 + 32.0;
-        let v_h = (avail_h - 46.0 - bn * per_row_extra) / bn;
-        let max = if embed { 400.0 } else { 320.0 };
-        // Fit the height when that leaves readable views; else fit the width and scroll.
-        let v = v_w.min(v_h.max(96.0)).clamp(40.0, max).floor();
-        dom::set_style(&self.root, "--view", &format!("{v}px"));
+        // The grid's top in the document, whatever is scrolled.
+        let scrolled = dom::by_id::<HtmlElement>("main").map_or(0.0, |m| f64::from(m.scroll_top()))
+            + w.scroll_y().unwrap_or(0.0);
+        let max = if present {
+            560.0
+        } else if embed {
+            400.0
+        } else {
+            320.0
+        };
+        let set = |v: f64| dom::set_style(&self.root, "--view", &format!("{v}px"));
+        // Lays the grid out in one arrangement: a first guess from a probe size, then
+        // corrections with what is measured (the words beside or under the views wrap
+        // differently at each size and may be taller than the views), shrinking on
+        // overflow and growing into room left; never ending on an overflow. Returns the
+        // view size, which is set.
+        let settle = |beside: bool, stack: bool| -> f64 {
+            dom::toggle_class(&self.root, "beside", beside);
+            dom::toggle_class(&self.root, "stack", stack);
+            let probe = 160.0;
+            set(probe);
+            let r = self.root.get_bounding_client_rect();
+            let (per, lines) = if stack {
+                (3.0, rows * cols)
+            } else {
+                (3.0 * cols, rows)
+            };
+            let room_h = |r: &web_sys::DomRect| {
+                if narrow {
+                    f64::INFINITY
+                } else {
+                    inner_h - BOTTOM_GAP - r.top() - scrolled
+                }
+            };
+            let extra_w = r.width() - per * probe;
+            let extra_h = r.height() - lines * probe;
+            let mut v = ((avail_w - extra_w) / per)
+                .min((room_h(&r) - extra_h) / lines)
+                .clamp(MIN_VIEW, max)
+                .floor();
+            set(v);
+            for _ in 0..4 {
+                let r = self.root.get_bounding_client_rect();
+                let over_w = r.width() - avail_w;
+                let over_h = r.height() - room_h(&r);
+                let dv = if over_w > 0.5 || over_h > 0.5 {
+                    -(over_w.max(0.0) / per).max(over_h.max(0.0) / lines).ceil()
+                } else {
+                    (-over_w / per).min(-over_h / lines).floor()
+                };
+                let next = (v + dv).clamp(MIN_VIEW, max);
+                if dv.abs() < 1.0 || next == v {
+                    break;
+                }
+                v = next;
+                set(v);
+            }
+            for _ in 0..3 {
+                let r = self.root.get_bounding_client_rect();
+                let over_w = r.width() - avail_w;
+                let over_h = r.height() - room_h(&r);
+                if (over_w <= 0.5 && over_h <= 0.5) || v <= MIN_VIEW {
+                    break;
+                }
+                v = (v
+                    - (over_w.max(0.0) / per)
+                        .max(over_h.max(0.0) / lines)
+                        .ceil()
+                        .max(1.0))
+                .max(MIN_VIEW);
+                set(v);
+            }
+            v
+        };
+        let mut candidates = vec![(false, false)];
+        if cols == 1.0 {
+            candidates.push((true, false));
+        }
+        if narrow && cols > 1.0 {
+            candidates.push((false, true));
+        }
+        let mut best = (0.0, (false, false));
+        let mut tried = Vec::new();
+        for (k, &arr) in candidates.iter().enumerate() {
+            let v = settle(arr.0, arr.1);
+            tried.push(format!("{}{}:{v}", u8::from(arr.0), u8::from(arr.1)));
+            // The words read best under the views, on one grid: another arrangement
+            // has to give clearly larger views (stacking only when the views are small).
+            let better = match arr {
+                (true, _) => v > best.0 * 1.08,
+                (_, true) => best.0 < NARROW_MIN_VIEW && v > best.0,
+                _ => k == 0,
+            };
+            if better {
+                best = (v, arr);
+            }
+        }
+        let last = candidates.last().copied();
+        let v = if last == Some(best.1) {
+            best.0
+        } else {
+            settle(best.1 .0, best.1 .1)
+        };
+        dom::set_data(&self.root, "view", &format!("{v}"));
+        dom::set_data(&self.root, "tried", &tried.join(" "));
     }
 
     /// Draws the label view of cell (b, c). An annotated cell shows the labels the loss
@@ -435,6 +657,7 @@ impl GridView {
         }
         let view = &cell.views[0];
         view.put(buf, n);
+        view.describe(describe::label(b, c, status, painted));
         view.word(match status {
             LabelStatus::Annotated => None,
             LabelStatus::Missing => Some("missing"),
@@ -448,7 +671,6 @@ impl GridView {
             LabelStatus::Empty => format!("Empty label of image {b}, class {c}: the structure is truly absent, the loss sees y = 0, and there is nothing to paint"),
         };
         view.canvas.set_title(&tip);
-        dom::set_attr(&view.canvas, "aria-label", &tip);
         let code = status.code();
         if cell.status.value() != code {
             cell.status.set_value(code);
@@ -478,8 +700,9 @@ impl GridView {
         v: &Array2<Option<CellVerdict>>,
         reference: f64,
         logits: bool,
-    ) {
+    ) -> bool {
         let rule = threshold_sentence(reference);
+        let mut reworded = false;
         let mut shown = self.badges.borrow_mut();
         shown.resize(self.b * self.c, None);
         for b in 0..self.b {
@@ -500,10 +723,21 @@ impl GridView {
                 if *slot == Some(key) {
                     continue;
                 }
+                // New words when the verdict, its correctness or the status changed.
+                let words = |k: &BadgeKey| {
+                    (
+                        k.verdict.map(|v| (v.verdict, v.correct, v.undefined)),
+                        k.status,
+                    )
+                };
+                reworded |= slot.as_ref().map(words) != Some(words(&key));
                 *slot = Some(key);
                 let badge = &cell.badge;
+                dom::set_text(&cell.status_word, status.words());
                 match cv {
                     Some(cv) => {
+                        dom::set_text(&cell.why, &cv.reason(status));
+                        dom::toggle_class(&cell.why, "wrong", !cv.correct);
                         dom::set_text(badge, &cv.badge());
                         dom::set_data(badge, "verdict", cv.verdict.code());
                         dom::set_data(badge, "correct", if cv.correct { "true" } else { "false" });
@@ -519,6 +753,8 @@ impl GridView {
                         badge.set_title(&badge_tip(&cv, status, reference, &rule, logits));
                     }
                     None => {
+                        dom::set_text(&cell.why, "no gradient, no verdict");
+                        dom::toggle_class(&cell.why, "wrong", false);
                         dom::set_text(badge, "not in the loss");
                         for key in ["verdict", "correct", "undefined"] {
                             badge.dataset().delete(key);
@@ -529,21 +765,31 @@ impl GridView {
                 }
             }
         }
+        reworded
     }
 
     pub fn draw_pred(&self, state: &AppState, b: usize, c: usize, buf: &mut Vec<u8>) {
         let Some(cell) = self.cell(b, c) else { return };
         let n = self.n;
-        map_cell(
-            buf,
-            state.pred.slice(ndarray::s![b, c, .., ..]),
-            colormap::sequential,
+        let pred = state.pred.slice(ndarray::s![b, c, .., ..]);
+        map_cell(buf, pred, colormap::sequential);
+        let view = &cell.views[1];
+        view.put(buf, n);
+        view.overlay(
+            n,
+            &[],
+            &[],
+            &hidden_mask(state, b, c),
+            &mut self.obuf.borrow_mut(),
         );
-        cell.views[1].put(buf, n);
+        view.describe(describe::prediction(b, c, pred));
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn draw_grad(
         &self,
+        state: &AppState,
+        eval: Option<&Evaluation>,
         shown: Option<&ShownGrad<'_>>,
         b: usize,
         c: usize,
@@ -553,30 +799,73 @@ impl GridView {
         let Some(cell) = self.cell(b, c) else { return };
         let n = self.n;
         let view = &cell.views[2];
-        match shown {
+        let in_loss = eval.is_some_and(|e| e.cell_set.get((b, c)).copied().flatten().is_some());
+        let logits = shown.is_some_and(|g| g.logits);
+        let mut sign = Vec::new();
+        let text = match shown {
             None => {
                 fill_buf(buf, n, |_, _| colormap::NEUTRAL);
                 view.word(Some("not computed"));
+                describe::gradient(b, c, Err(NoGradient::NotComputed), logits)
             }
             Some(g) if g.undefined.get((b, c)).copied().unwrap_or(false) => {
                 fill_buf(buf, n, |i, j| hatch(i, j, n));
                 view.word(Some("undefined"));
+                describe::gradient(b, c, Err(NoGradient::Undefined), logits)
             }
             Some(g) => {
-                map_cell(buf, g.values.slice(ndarray::s![b, c, .., ..]), |v| {
-                    scale.colour(v)
-                });
+                let values = g.values.slice(ndarray::s![b, c, .., ..]);
+                map_cell(buf, values, |v| scale.colour(v));
                 view.word(None);
+                if in_loss {
+                    sign = colormap::signs(values);
+                    describe::gradient(b, c, Ok(values), logits)
+                } else {
+                    describe::gradient(b, c, Err(NoGradient::NotInLoss), logits)
+                }
             }
-        }
+        };
         view.put(buf, n);
+        view.overlay(
+            n,
+            &sign,
+            buf,
+            &hidden_mask(state, b, c),
+            &mut self.obuf.borrow_mut(),
+        );
+        view.describe(text);
+    }
+
+    /// Which class columns are drawn: the others and their headers are hidden, and the
+    /// grid has as many columns as are shown.
+    pub fn set_columns(&self, shown: &[bool]) {
+        if *self.columns.borrow() == shown {
+            return;
+        }
+        for (c, head) in self.col_heads.iter().enumerate() {
+            dom::set_hidden(head, !shown.get(c).copied().unwrap_or(true));
+        }
+        for (k, cell) in self.cells.iter().enumerate() {
+            dom::set_hidden(&cell.el, !shown.get(k % self.c).copied().unwrap_or(true));
+        }
+        let count = shown.iter().filter(|&&s| s).count().max(1);
+        dom::set_style(&self.root, "--classes", &count.to_string());
+        dom::set_data(&self.root, "shown", &count.to_string());
+        *self.columns.borrow_mut() = shown.to_vec();
     }
 
     /// Captions (set, sDSC, per-cell maximum), headings and the excluded-class look.
     pub fn captions(&self, state: &AppState, eval: Option<&Evaluation>, scales: &Array2<Scale>) {
         let logits = state.settings.activation != crate::Activation::None && state.view.logit_grad;
         for h in &self.grad_heads {
-            dom::set_text(h, if logits { "∂L/∂z" } else { "∂L/∂ỹ" });
+            dom::set_text(
+                h,
+                if logits {
+                    "gradient ∂L/∂z"
+                } else {
+                    "gradient ∂L/∂ỹ"
+                },
+            );
         }
         for (c, h) in self.class_heads.iter().enumerate() {
             dom::set_text(h, &class_name(c, state));
@@ -760,18 +1049,18 @@ impl Grid {
         };
         let all = rebuilt || ch.page;
         let mut drew = false;
-        if all || ch.layout || moved {
-            g.layout(s.view.embed);
-            drew = true;
-        }
         let eval = d.eval.as_ref().ok();
+        let columns = screen::columns(m, eval);
+        let regrid = *g.columns.borrow() != columns.shown;
+        g.set_columns(&columns.shown);
         for b in 0..dims.0 {
             for c in 0..dims.1 {
                 if all || ch.labels.contains(&(b, c)) {
                     g.draw_label(s, d.y(), b, c, &mut self.buf);
                     drew = true;
                 }
-                if all || ch.preds.contains(&(b, c)) {
+                // The labels too: a missing label's outline is drawn on the prediction.
+                if all || ch.preds.contains(&(b, c)) || ch.labels.contains(&(b, c)) {
                     g.draw_pred(s, b, c, &mut self.buf);
                     drew = true;
                 }
@@ -781,7 +1070,7 @@ impl Grid {
         for ((b, c), &dirty) in fresh.grads.indexed_iter() {
             if all || dirty {
                 let scale = d.scales.get((b, c)).copied().unwrap_or(d.shared);
-                g.draw_grad(shown.as_ref(), b, c, scale, &mut self.buf);
+                g.draw_grad(s, eval, shown.as_ref(), b, c, scale, &mut self.buf);
                 drew = true;
             }
         }
@@ -790,8 +1079,15 @@ impl Grid {
         if captions {
             g.captions(s, eval, &d.scales);
         }
+        let mut reworded = false;
         if all || fresh.evaluated || ch.view {
-            g.verdicts(s, &d.verdicts, d.reference, logits);
+            reworded = g.verdicts(s, &d.verdicts, d.reference, logits);
+        }
+        // Last, once the words are in: their size decides the views' size. Not in the
+        // middle of a stroke (the grid must not move under the pointer).
+        if all || ch.layout || moved || regrid || ch.screen || (reworded && m.stroke.is_none()) {
+            g.layout(s.view.embed, s.view.present);
+            drew = true;
         }
         if captions || ch.hover || ch.focus || ch.tool {
             g.show_hover(eval, m.hover, &m.tool, d.selected_set(m));
