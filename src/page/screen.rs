@@ -84,11 +84,11 @@ pub fn folded_note(folded: &[usize], exclusive: bool) -> Option<String> {
     match names.len() {
         0 => None,
         1 => Some(format!(
-            "{} is not in the loss: no gradient, no verdict — its column is folded.",
+            "{} is not in the loss: no gradient, no verdict (column folded).",
             capitalise(&names[0])
         )),
         _ => Some(format!(
-            "{} are not in the loss: no gradient, no verdict — their columns are folded.",
+            "{} are not in the loss: no gradient, no verdict (columns folded).",
             capitalise(&names.join(", "))
         )),
     }

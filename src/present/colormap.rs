@@ -3,7 +3,9 @@
 //! The gradient map is diverging and colour-blind safe (blue–white–orange, after
 //! ColorBrewer's PuOr/RdBu ends): blue where ∂L/∂ỹ < 0 (gradient descent raises the
 //! prediction), orange where ∂L/∂ỹ > 0 (it lowers it), a neutral light grey at exactly
-//! zero. The scale is symmetric around zero, linear or symmetric-log.
+//! zero. The scale is symmetric around zero, linear or symmetric-log. The two ends differ
+//! in lightness too (a dark blue, a light orange), and the views mark the sign with + / −
+//! glyphs ([`sign_overlay`]), so the sign survives greyscale and a washed-out projector.
 
 /// RGBA, 8 bits per channel.
 pub type Rgba = [u8; 4];
@@ -160,13 +162,13 @@ const BLUE: [(f64, [f64; 3]); 4] = [
     (0.0, [245.0, 245.0, 245.0]),
     (0.15, [209.0, 229.0, 240.0]),
     (0.5, [103.0, 169.0, 207.0]),
-    (1.0, [33.0, 102.0, 172.0]),
+    (1.0, [28.0, 80.0, 150.0]),
 ];
 const ORANGE: [(f64, [f64; 3]); 4] = [
     (0.0, [245.0, 245.0, 245.0]),
     (0.15, [254.0, 224.0, 182.0]),
     (0.5, [253.0, 174.0, 97.0]),
-    (1.0, [179.0, 88.0, 6.0]),
+    (1.0, [225.0, 128.0, 20.0]),
 ];
 
 fn ramp(anchors: &[(f64, [f64; 3]); 4], t: f64) -> Rgba {
@@ -369,6 +371,16 @@ mod tests {
         // Non-finite input never produces garbage.
         assert_eq!(s.colour(f64::NAN), NEUTRAL);
         assert_eq!(s.colour(f64::INFINITY), NEUTRAL);
+    }
+
+    #[test]
+    fn the_two_ends_differ_in_lightness() {
+        let s = Scale {
+            max: 1.0,
+            symlog: false,
+        };
+        let (neg, pos) = (lum(s.colour(-1.0)), lum(s.colour(1.0)));
+        assert!(pos > 1.7 * neg, "greyscale: −max {neg} vs +max {pos}");
     }
 
     #[test]

@@ -27,6 +27,8 @@ use super::Frame;
 
 /// On a narrow screen, cells stack one per line when side by side they would be smaller.
 const NARROW_MIN_VIEW: f64 = 84.0;
+/// Below this view size (CSS px) the column headers keep only their symbols.
+const COMPACT_VIEW: f64 = 84.0;
 /// Views are never drawn smaller than this (CSS px).
 const MIN_VIEW: f64 = 40.0;
 /// Room kept under the grid (CSS px).
@@ -391,22 +393,29 @@ impl GridView {
             dom::append(&head, &title)?;
             class_heads.push(title);
             let subs = dom::el("div", "sub-heads")?;
-            for (text, tip) in [
+            for (word, symbol, tip) in [
                 (
-                    "label y",
+                    "label",
+                    "y",
                     "The label y the loss sees (a missing label: its hidden truth, dashed); paint it",
                 ),
-                ("prediction ỹ", "The prediction ỹ (probabilities in [0, 1]); paint it"),
+                ("prediction", "ỹ", "The prediction ỹ (probabilities in [0, 1]); paint it"),
                 (
-                    "gradient ∂L/∂ỹ",
+                    "gradient",
+                    "∂L/∂ỹ",
                     "The gradient of the loss with respect to each pixel: − (blue) descent raises ỹ, + (orange) lowers it",
                 ),
             ] {
-                let s = dom::text_el("span", "sub-head", text)?;
+                let s = dom::el("span", "sub-head")?;
                 s.set_title(tip);
+                // The word goes when the views are too small for it (`compact`).
+                let w = dom::text_el("span", "sh-word", &format!("{word} "))?;
+                dom::append(&s, &w)?;
+                let sym = dom::text_el("span", "sh-symbol", symbol)?;
+                dom::append(&s, &sym)?;
                 dom::append(&subs, &s)?;
-                if text.starts_with("gradient") {
-                    grad_heads.push(s);
+                if word == "gradient" {
+                    grad_heads.push(sym);
                 }
             }
             dom::append(&head, &subs)?;
@@ -523,6 +532,13 @@ impl GridView {
         let settle = |beside: bool, stack: bool| -> f64 {
             dom::toggle_class(&self.root, "beside", beside);
             dom::toggle_class(&self.root, "stack", stack);
+            // Cells take the width there is (up to a point), so their words wrap less
+            // when the views are small.
+            let across = if stack { 1.0 } else { cols };
+            let cell_min = ((avail_w - 40.0) / across - 26.0)
+                .clamp(150.0, 280.0)
+                .floor();
+            dom::set_style(&self.root, "--cell-min", &format!("{cell_min}px"));
             let probe = 160.0;
             set(probe);
             let r = self.root.get_bounding_client_rect();
@@ -608,6 +624,7 @@ impl GridView {
             settle(best.1 .0, best.1 .1)
         };
         dom::set_data(&self.root, "view", &format!("{v}"));
+        dom::toggle_class(&self.root, "compact", v < COMPACT_VIEW);
         dom::set_data(&self.root, "tried", &tried.join(" "));
     }
 
@@ -858,14 +875,7 @@ impl GridView {
     pub fn captions(&self, state: &AppState, eval: Option<&Evaluation>, scales: &Array2<Scale>) {
         let logits = state.settings.activation != crate::Activation::None && state.view.logit_grad;
         for h in &self.grad_heads {
-            dom::set_text(
-                h,
-                if logits {
-                    "gradient ∂L/∂z"
-                } else {
-                    "gradient ∂L/∂ỹ"
-                },
-            );
+            dom::set_text(h, if logits { "∂L/∂z" } else { "∂L/∂ỹ" });
         }
         for (c, h) in self.class_heads.iter().enumerate() {
             dom::set_text(h, &class_name(c, state));
