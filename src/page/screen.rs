@@ -84,11 +84,11 @@ pub fn folded_note(folded: &[usize], exclusive: bool) -> Option<String> {
     match names.len() {
         0 => None,
         1 => Some(format!(
-            "{} is not in the loss: no gradient, no verdict (column folded).",
+            "{} is not in the loss: no gradient, no verdict.",
             capitalise(&names[0])
         )),
         _ => Some(format!(
-            "{} are not in the loss: no gradient, no verdict (columns folded).",
+            "{} are not in the loss: no gradient, no verdict.",
             capitalise(&names.join(", "))
         )),
     }

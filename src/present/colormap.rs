@@ -76,13 +76,15 @@ pub fn glyph_ink(sign: i8, u: usize, v: usize) -> bool {
 /// The overlay of a view at resolution r×r (a whole number k of overlay pixels per data
 /// pixel of the n×n view): transparent, with + / − glyphs where `sign` (per data pixel) is
 /// ±1 — dark on light colours, white on dark ones (`colours`: the view's RGBA, n·n·4) — so
-/// the sign reads without colour, and the outline of `hidden` (a missing label's hidden
-/// truth, per data pixel) dashed purple on white. Empty slices draw nothing of theirs.
+/// the sign reads without colour, fainter where `strength` (the position on the scale's
+/// ramp, 0…1, per data pixel; empty: full) is small, so "almost no push" stays faint but
+/// unlike an exact zero; and the outline of `hidden` (a missing label's hidden truth, per
+/// data pixel) dashed purple on white. Empty slices draw nothing of theirs.
 pub fn sign_overlay(
     buf: &mut Vec<u8>,
     n: usize,
     r: usize,
-    sign: &[i8],
+    (sign, strength): (&[i8], &[f32]),
     colours: &[u8],
     hidden: &[bool],
 ) {
@@ -127,10 +129,13 @@ pub fn sign_overlay(
                 let c = &colours[(i * n + j) * 4..(i * n + j) * 4 + 3];
                 let lum =
                     0.2126 * f64::from(c[0]) + 0.7152 * f64::from(c[1]) + 0.0722 * f64::from(c[2]);
+                let t = strength
+                    .get(i * n + j)
+                    .map_or(1.0, |&t| f64::from(t).clamp(0.0, 1.0));
                 let ink: Rgba = if lum > 150.0 {
-                    [0, 0, 0, 150]
+                    [0, 0, 0, (60.0 + 110.0 * t) as u8]
                 } else {
-                    [255, 255, 255, 200]
+                    [255, 255, 255, (90.0 + 130.0 * t) as u8]
                 };
                 px.copy_from_slice(&ink);
             }
@@ -494,13 +499,13 @@ mod tests {
         let dark = [33u8, 102, 172, 255];
         let colours: Vec<u8> = [light, dark, light, light].concat();
         let mut buf = Vec::new();
-        sign_overlay(&mut buf, n, r, &[1, -1, 0, 0], &colours, &[]);
+        sign_overlay(&mut buf, n, r, (&[1, -1, 0, 0], &[]), &colours, &[]);
         assert_eq!(buf.len(), r * r * 4);
         let at = |u: usize, v: usize| &buf[(u * r + v) * 4..(u * r + v) * 4 + 4];
-        assert_eq!(at(3, 3), &[0, 0, 0, 150], "dark ink on a light pixel");
+        assert_eq!(at(3, 3), &[0, 0, 0, 170], "dark ink on a light pixel");
         assert_eq!(
             at(3, 8 + 3),
-            &[255, 255, 255, 200],
+            &[255, 255, 255, 220],
             "white ink on a dark one"
         );
         assert_eq!(at(1, 8 + 3), &[0, 0, 0, 0], "a minus has no stem");
@@ -509,12 +514,16 @@ mod tests {
             &[0, 0, 0, 0],
             "nothing where the gradient is 0"
         );
+        // A faint push has faint glyphs.
+        let strength = [0.0f32, 1.0, 0.0, 0.0];
+        sign_overlay(&mut buf, n, r, (&[1, -1, 0, 0], &strength), &colours, &[]);
+        assert_eq!(buf[(3 * r + 3) * 4 + 3], 60);
         // The hidden outline: dashed on the structure's edge, nothing inside it.
         sign_overlay(
             &mut buf,
             4,
             32,
-            &[],
+            (&[], &[]),
             &[],
             &[
                 false, false, false, false, false, true, true, false, false, true, true, false,

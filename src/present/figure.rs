@@ -192,16 +192,19 @@ pub fn grid_svg(f: &Figure) -> String {
     let grid_w = ROW_HEAD + f.columns.len() as f64 * (cell_w + GAP);
     let width = (grid_w + 20.0)
         .max(width_of(&f.title, 22.0) + 40.0)
+        .max(width_of(&f.loss, 17.0) + 40.0)
         .max(640.0)
         .ceil();
+    let note_lines = wrap(&f.legend.note, ((width - 48.0) / (12.5 * 0.55)) as usize);
     let grid_bottom = top + col_head + f.rows.len() as f64 * (cell_h + GAP);
     let note_h = if f.note.is_some() { 26.0 } else { 0.0 };
     let legend_y = grid_bottom + note_h + 10.0;
-    let height = (legend_y + 110.0).ceil();
+    let height = (legend_y + 108.0 + 16.0 * note_lines.len() as f64).ceil();
     let mut o = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"{FONT}\" fill=\"#111318\">"
     );
-    o.push_str("<defs><pattern id=\"plus\" width=\"10\" height=\"10\" patternUnits=\"userSpaceOnUse\"><path d=\"M2 5h6M5 2v6\" stroke=\"#fff\" stroke-width=\"3\"/><path d=\"M2 5h6M5 2v6\" stroke=\"#000\" stroke-width=\"1.2\"/></pattern><pattern id=\"minus\" width=\"10\" height=\"10\" patternUnits=\"userSpaceOnUse\"><path d=\"M2 5h6\" stroke=\"#fff\" stroke-width=\"3\"/><path d=\"M2 5h6\" stroke=\"#000\" stroke-width=\"1.2\"/></pattern></defs>");
+    // The sign glyphs: a dark stroke on a light halo, legible on either end of the ramp.
+    o.push_str("<defs><pattern id=\"plus\" width=\"12\" height=\"12\" patternUnits=\"userSpaceOnUse\"><path d=\"M3 6h6M6 3v6\" stroke=\"#fff\" stroke-opacity=\"0.7\" stroke-width=\"2.6\"/><path d=\"M3 6h6M6 3v6\" stroke=\"#000\" stroke-opacity=\"0.6\" stroke-width=\"1\"/></pattern><pattern id=\"minus\" width=\"12\" height=\"12\" patternUnits=\"userSpaceOnUse\"><path d=\"M3 6h6\" stroke=\"#fff\" stroke-opacity=\"0.7\" stroke-width=\"2.6\"/><path d=\"M3 6h6\" stroke=\"#000\" stroke-opacity=\"0.6\" stroke-width=\"1\"/></pattern></defs>");
     o.push_str(&format!(
         "<rect width=\"{width}\" height=\"{height}\" fill=\"#fff\"/>"
     ));
@@ -260,7 +263,7 @@ pub fn grid_svg(f: &Figure) -> String {
                 &cell.status,
             );
             if let Some((badge, right)) = &cell.badge {
-                let w = width_of(badge, 15.0) + 22.0;
+                let w = width_of(badge, 15.0) * 1.1 + 22.0;
                 let bx = x0 + cell_w - PAD - w;
                 let (bg, fg, line) = if *right {
                     ("#d9f2e3", "#0b5a2a", "#2f9e5a")
@@ -326,8 +329,9 @@ pub fn grid_svg(f: &Figure) -> String {
         );
     }
     // The legend: the ramp, ticks, the words and the glyph key.
-    let lx = 24.0;
-    let lw = (width - 48.0).min(760.0);
+    // Room at both ends for the half of an end tick's label.
+    let lx = 44.0;
+    let lw = (width - 88.0).min(760.0);
     let ly = legend_y;
     let steps = f.legend.ramp.len().max(1);
     let sw = lw / steps as f64;
@@ -370,22 +374,43 @@ pub fn grid_svg(f: &Figure) -> String {
     );
     text(
         &mut o,
-        lx + lw,
-        ly + 62.0,
-        15.0,
-        "font-weight=\"700\" fill=\"#a34f05\" text-anchor=\"end\"",
-        &format!("{} +", f.legend.pos),
-    );
-    text(
-        &mut o,
         lx,
         ly + 84.0,
-        12.5,
-        "fill=\"#4a4f5c\"",
-        &f.legend.note,
+        15.0,
+        "font-weight=\"700\" fill=\"#a34f05\"",
+        &format!("+ {}", f.legend.pos),
     );
+    for (k, line) in note_lines.iter().enumerate() {
+        text(
+            &mut o,
+            lx,
+            ly + 106.0 + 16.0 * k as f64,
+            12.5,
+            "fill=\"#4a4f5c\"",
+            line,
+        );
+    }
     o.push_str("</svg>");
     o
+}
+
+/// Splits `s` into lines of at most about `chars` characters, at spaces.
+fn wrap(s: &str, chars: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > chars.max(20) {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// A figure's size in SVG px (width, height), read back from its text.
@@ -488,6 +513,14 @@ mod tests {
         assert!(svg.contains("<rect x=\"1\" y=\"1\" width=\"2\" height=\"1\" fill=\"#181c40\"/>"));
         let (w, h) = size_of(&svg).unwrap();
         assert!(w >= 640.0 && h > 2.0 * VIEW, "{w}×{h}");
+    }
+
+    #[test]
+    fn long_lines_wrap_at_spaces() {
+        assert_eq!(wrap("a bb ccc dddd", 20), vec!["a bb ccc dddd"]);
+        let lines = wrap(&"word ".repeat(30), 24);
+        assert!(lines.len() > 3 && lines.iter().all(|l| l.len() <= 24));
+        assert!(wrap("", 30).is_empty());
     }
 
     #[test]

@@ -399,9 +399,16 @@ fn grid_figure(m: &Model, d: &Derived) -> JsResult<Figure> {
         .map_or("Dice Loss Playground".to_string(), |l| {
             l.scenario().title.to_string()
         });
+    let st = &s.settings;
     let loss = format!(
-        "{} = {} · {}",
-        text_of("#loss-name"),
+        "{} DL_{} ({}) = {} · {}",
+        if st.jaccard {
+            "Jaccard loss"
+        } else {
+            "Dice loss"
+        },
+        st.phi.code(),
+        st.phi.wise_name(),
         text_of("#loss-value"),
         text_of("#loss-sub")
     );
@@ -424,8 +431,15 @@ fn grid_figure(m: &Model, d: &Derived) -> JsResult<Figure> {
                 .map(|k| colormap::diverging(-1.0 + 2.0 * (f64::from(k) + 0.5) / 128.0))
                 .collect(),
             ticks: d.shared.ticks(),
-            neg: text_of(".legend-neg"),
-            pos: text_of(".legend-pos"),
+            // The words without the glyph (the figure draws its own).
+            neg: text_of(".legend-neg")
+                .trim_start_matches('−')
+                .trim()
+                .to_string(),
+            pos: text_of(".legend-pos")
+                .trim_start_matches('+')
+                .trim()
+                .to_string(),
             note: text_of(".legend-note"),
         },
     })
@@ -471,7 +485,7 @@ fn plot_figure(k: u8, m: &Model, d: &Derived) -> JsResult<String> {
         }
     }
     let top = 40.0;
-    let legend_h = 30.0 * keys.len().div_ceil(3) as f64 + 10.0;
+    let legend_h = 30.0 * keys.len().div_ceil(2) as f64 + 10.0;
     let (fw, fh) = (f64::from(w) + 20.0, top + f64::from(h) + legend_h);
     let mut o = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{fw}\" height=\"{fh}\" viewBox=\"0 0 {fw} {fh}\" font-family=\"system-ui, 'DejaVu Sans', Arial, sans-serif\"><rect width=\"{fw}\" height=\"{fh}\" fill=\"#fff\"/><text x=\"10\" y=\"26\" font-size=\"19\" font-weight=\"700\">{}</text>",
@@ -481,8 +495,8 @@ fn plot_figure(k: u8, m: &Model, d: &Derived) -> JsResult<String> {
     let inner = inner.replacen("<svg ", &format!("<svg x=\"10\" y=\"{top}\" "), 1);
     o.push_str(&inner);
     for (i, (colour, words)) in keys.iter().enumerate() {
-        let x = 14.0 + (i % 3) as f64 * (f64::from(w) / 3.0);
-        let y = top + f64::from(h) + 22.0 + (i / 3) as f64 * 30.0;
+        let x = 14.0 + (i % 2) as f64 * (f64::from(w) / 2.0);
+        let y = top + f64::from(h) + 22.0 + (i / 2) as f64 * 30.0;
         o.push_str(&format!(
             "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"26\" height=\"6\" rx=\"2\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{y:.1}\" font-size=\"15\">{}</text>",
             y - 8.0,

@@ -200,11 +200,18 @@ impl View {
 
     /// Draws the overlay: the sign glyphs of `sign` (−1, 0, +1 per data pixel; empty for
     /// none) and the outline of `hidden` (empty for none); hidden when both are empty.
-    fn overlay(&self, n: usize, sign: &[i8], colours: &[u8], hidden: &[bool], buf: &mut Vec<u8>) {
+    fn overlay(
+        &self,
+        n: usize,
+        sign: (&[i8], &[f32]),
+        colours: &[u8],
+        hidden: &[bool],
+        buf: &mut Vec<u8>,
+    ) {
         let Some((canvas, ctx)) = &self.overlay else {
             return;
         };
-        if sign.is_empty() && hidden.is_empty() {
+        if sign.0.is_empty() && hidden.is_empty() {
             dom::set_style(canvas, "visibility", "hidden");
             return;
         }
@@ -794,7 +801,7 @@ impl GridView {
         view.put(buf, n);
         view.overlay(
             n,
-            &[],
+            (&[], &[]),
             &[],
             &hidden_mask(state, b, c),
             &mut self.obuf.borrow_mut(),
@@ -819,6 +826,7 @@ impl GridView {
         let in_loss = eval.is_some_and(|e| e.cell_set.get((b, c)).copied().flatten().is_some());
         let logits = shown.is_some_and(|g| g.logits);
         let mut sign = Vec::new();
+        let mut strength = Vec::new();
         let text = match shown {
             None => {
                 fill_buf(buf, n, |_, _| colormap::NEUTRAL);
@@ -836,6 +844,10 @@ impl GridView {
                 view.word(None);
                 if in_loss {
                     sign = colormap::signs(values);
+                    strength = values
+                        .iter()
+                        .map(|&v| scale.position(v).abs() as f32)
+                        .collect();
                     describe::gradient(b, c, Ok(values), logits)
                 } else {
                     describe::gradient(b, c, Err(NoGradient::NotInLoss), logits)
@@ -845,7 +857,7 @@ impl GridView {
         view.put(buf, n);
         view.overlay(
             n,
-            &sign,
+            (&sign, &strength),
             buf,
             &hidden_mask(state, b, c),
             &mut self.obuf.borrow_mut(),

@@ -140,13 +140,18 @@ impl Lessons {
         dom::set_hidden(&self.close, touring);
         let embed = f.model.state.view.embed;
         dom::set_data(&self.close, "fold", if embed { "1" } else { "0" });
-        let tip = if embed {
-            "Fold the lesson text (the bar above brings it back)"
+        // In an embed the button says "Hide text" (its name); elsewhere "×" needs one.
+        if embed {
+            self.close
+                .set_title("Fold the lesson text (the bar above brings it back)");
+            let _ = self.close.remove_attribute("aria-label");
+            dom::set_text(&self.close, "Hide text");
         } else {
-            "Hide this text (the Lessons panel brings it back)"
-        };
-        self.close.set_title(tip);
-        dom::set_attr(&self.close, "aria-label", tip);
+            self.close
+                .set_title("Hide this text (the Lessons panel brings it back)");
+            dom::set_attr(&self.close, "aria-label", "Hide the lesson text");
+            dom::set_text(&self.close, "×");
+        }
         dom::set_hidden(&self.text, f.model.lesson_collapsed);
         dom::set_hidden(&self.step, !touring);
         if let Some(k) = tour {

@@ -55,14 +55,17 @@ impl DrawingBackend for PlotBackend<'_> {
         }
     }
 
+    #[inline(never)]
     fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<PlotError>> {
         both!(self, b => b.ensure_prepared())
     }
 
+    #[inline(never)]
     fn present(&mut self) -> Result<(), DrawingErrorKind<PlotError>> {
         both!(self, b => b.present())
     }
 
+    #[inline(never)]
     fn draw_pixel(
         &mut self,
         point: BackendCoord,
@@ -133,6 +136,7 @@ impl DrawingBackend for PlotBackend<'_> {
         both!(self, b => b.estimate_text_size(text, style))
     }
 
+    #[inline(never)]
     fn blit_bitmap(
         &mut self,
         pos: BackendCoord,

@@ -245,13 +245,10 @@ impl Screen {
             let cols = columns(m, f.derived.eval.as_ref().ok());
             let note = folded_note(&cols.folded, m.state.exclusive);
             let (text, button, show) = match note {
-                Some(t) => (Some(t), "Show the column", "1"),
+                Some(t) => (Some(t), "Show column", "1"),
                 None if !cols.out.is_empty() && m.show_excluded && !view.present => (
-                    folded_note(&cols.out, m.state.exclusive).map(|t| {
-                        t.replace(" — its column is folded", "")
-                            .replace(" — their columns are folded", "")
-                    }),
-                    "Fold the column",
+                    folded_note(&cols.out, m.state.exclusive),
+                    "Fold column",
                     "0",
                 ),
                 None => (None, "", "0"),
