@@ -52,8 +52,8 @@ fn button(
 }
 
 impl Export {
-    /// Adds the Share & export panel to the control panel (after the lessons) and wires
-    /// the plots' PNG/SVG buttons.
+    /// Adds the Share & export panel at the end of the control panel and wires the plots'
+    /// PNG/SVG buttons.
     pub fn build(d: &Dispatch) -> JsResult<Export> {
         let panel = dom::el("section", "panel share")?;
         panel.set_id("share-panel");
@@ -94,10 +94,7 @@ impl Export {
         dom::append(&panel, &status)?;
         let controls: HtmlElement =
             dom::by_id("controls").ok_or_else(|| JsValue::from_str("no #controls"))?;
-        match dom::by_id::<HtmlElement>("lessons-panel") {
-            Some(l) => l.after_with_node_1(&panel)?,
-            None => dom::append(&controls, &panel)?,
-        }
+        dom::append(&controls, &panel)?;
         let explain: HtmlElement =
             dom::by_id("explain").ok_or_else(|| JsValue::from_str("no #explain"))?;
         d.on(&explain, "click", |ev| {
