@@ -151,16 +151,34 @@ impl Legend {
                     2 + (100.0 * (1.0 - t.abs())) as i64
                 }
             });
+            // Mirror ticks go together, so the scale reads the same on both sides.
             let mut placed: Vec<(f64, f64)> = Vec::new();
+            let mut done = vec![false; n];
             for k in order {
-                let (t, l) = &ticks[k];
-                let (c, w) = ((t + 1.0) / 2.0 * room, width(l));
-                let (a, b) = (c - w / 2.0, c + w / 2.0);
-                let free = placed.iter().all(|&(pa, pb)| b <= pa || a >= pb);
-                if free {
-                    placed.push((a, b));
+                if done[k] {
+                    continue;
                 }
-                dom::toggle_class(&spans[k], "crowded", !free);
+                let pair: Vec<usize> = (0..n)
+                    .filter(|&m| m == k || (ticks[m].0 == -ticks[k].0 && !done[m]))
+                    .collect();
+                let spans_of: Vec<(f64, f64)> = pair
+                    .iter()
+                    .map(|&m| {
+                        let (t, l) = &ticks[m];
+                        let (c, w) = ((t + 1.0) / 2.0 * room, width(l));
+                        (c - w / 2.0, c + w / 2.0)
+                    })
+                    .collect();
+                let free = spans_of
+                    .iter()
+                    .all(|&(a, b)| placed.iter().all(|&(pa, pb)| b <= pa || a >= pb));
+                for (&m, &span) in pair.iter().zip(&spans_of) {
+                    done[m] = true;
+                    if free {
+                        placed.push(span);
+                    }
+                    dom::toggle_class(&spans[m], "crowded", !free);
+                }
             }
         }
         let d = if logits { "∂L/∂z" } else { "∂L/∂ỹ" };
