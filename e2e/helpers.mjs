@@ -17,7 +17,7 @@ export const BASE_URL = process.env.E2E_URL ?? 'http://127.0.0.1:8080/';
 export const DICE_BIN = process.env.DICE_BIN ?? path.join(ROOT, 'target', 'release', 'dice');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-const CHROMIUM_FLAGS = [
+export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

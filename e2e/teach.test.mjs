@@ -1,4 +1,4 @@
-// The lessons of issue #4: every scenario opened by its link shows the verdicts PAPER.md
+// The lessons of issue #4: every scenario opened by its link shows the verdicts docs/science.md
 // §4 predicts; label status selects, the Φ picture, the formula, the plots, the guided tour
 // and the framework code all work with real clicks.
 

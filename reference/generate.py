@@ -14,7 +14,7 @@ same file byte for byte. `cargo test --test reference` then checks the Rust engi
 
 What is computed, for every case:
 
-* "formula": the loss of PAPER.md §2 written out directly in PyTorch and differentiated by
+* "formula": the loss of docs/science.md §2 written out directly in PyTorch and differentiated by
   autograd (float64): activation (sigmoid / softmax over ALL classes) first, then class 0
   dropped when include_background is false; per-cell sums V = Σy^p, Ṽ = Σỹ^p, X = Σ y·ỹ
   (p = 2 with "squared"); cells summed per reduction set φ of Φ (I: one (b, c); CI: one b;
@@ -79,7 +79,7 @@ What is computed, for every case:
 
   If one of these packages cannot be imported, its checks are skipped (the run prints a
   note, and checked_against lists only what was run; the formula is still the reference). The presets of src/presets.rs are written out
-  below independently from PAPER.md §5 and the library sources named above, which they
+  below independently from docs/science.md §5 and the library sources named above, which they
   follow: MONAI DiceLoss defaults (smooth_nr = smooth_dr = 1e-5), nnU-Net
   MemoryEfficientSoftDiceLoss (smooth = 1e-5, do_bg=False, clamp_min(1e-8),
   softmax_helper_dim1), smp DiceLoss (smooth = 0, eps = 1e-7 via clamp_min, loss *=
@@ -214,7 +214,7 @@ def settings_of(inp: dict) -> dict:
 
 
 def set_cells(phi: str, b: int, classes: list[int]) -> list[list[tuple[int, int]]]:
-    """The reduction sets as lists of (b, c), ordered as PAPER.md §1 / MONAI's [B, C]."""
+    """The reduction sets as lists of (b, c), ordered as docs/science.md §1 / MONAI's [B, C]."""
     if phi == "I":
         return [[(bi, c)] for bi in range(b) for c in classes]
     if phi == "CI":
@@ -696,7 +696,7 @@ def checks(inp, expected, aux) -> list[str]:
         done = ["formula: torch autograd float64 (the Dice on the leaf / marginal inputs)"]
         r = check_authors(inp, expected, aux)
         return done + ([r] if r else [])
-    done = ["formula: torch autograd float64 (PAPER.md §2)"]
+    done = ["formula: torch autograd float64 (docs/science.md §2)"]
     for fn in (check_monai, check_smp, check_keras, check_nnunet):
         r = fn(inp, expected, aux)
         if r is None:
@@ -937,7 +937,7 @@ def edge_cases():
     add("edge/perfect_hard/I/eps0", make_input(yh.shape, yh, yh, eps_nr=0.0, eps_dr=0.0, include_background=False))
     add("edge/single_pixel", make_input([1, 1, 1, 1], [1.0], [0.3]))
     add("edge/single_pixel_empty", make_input([1, 1, 1, 1], [0.0], [0.3], eps_nr=1e-7, eps_dr=1e-7))
-    # The push on an empty set is largest when ε = Ṽ (PAPER.md §3.2): Ṽ = 1.5 here.
+    # The push on an empty set is largest when ε = Ṽ (docs/science.md §3.2): Ṽ = 1.5 here.
     add("edge/empty_push_peak", make_input([1, 1, 1, 6], [0.0] * 6, [0.25] * 6, eps_nr=1.5, eps_dr=1.5))
     # Denominator floor: active, inactive, and rescuing a 0/0.
     for floor in (1e-3, 1e-7, 10.0):

@@ -4,7 +4,8 @@
 //!
 //! - [`engine`]: the numeric core — reduction sets Φ, activations, the Dice loss and its
 //!   exact gradient, framework presets. Plain Rust on `ndarray`, no browser types.
-//! - [`cli`]: the JSON front end of the engine (the `dice` binary).
+//! - [`cli`]: the command-line front end of the engine (the `dice` binary): JSON
+//!   documents, flags and array files (numpy, NIfTI) in, JSON out.
 //! - [`page`]: the page model — the state a page shows, its link codec, undo history,
 //!   painting, the lessons, and the one `update(model, msg)` that every user action goes
 //!   through. Plain Rust, tested natively.
@@ -29,4 +30,5 @@ pub use engine::loss::{
     SetReport, Undefined,
 };
 pub use engine::phi::Phi;
+pub use engine::shape::{evaluate_nd, Shape};
 pub use engine::variants::Variant;

@@ -216,8 +216,8 @@ fn invalid_documents_exit_2_with_one_line_on_stderr() {
         ("two documents", "{} {}", "invalid input JSON"),
         (
             "shape rank",
-            r#"{"shape":[1,1,2],"y":[1,0],"pred":[0,0]}"#,
-            "4 dimensions",
+            r#"{"shape":[1,1,2,2,2,2],"y":[1,0],"pred":[0,0]}"#,
+            "1 to 3 spatial dimensions",
         ),
         (
             "wrong length",

@@ -1,4 +1,4 @@
-//! The edge cases of PAPER.md §3 with values derived by hand, and the engine's errors.
+//! The edge cases of docs/science.md §3 with values derived by hand, and the engine's errors.
 //!
 //! Notation as in the paper: V = Σy, Ṽ = Σỹ, X = Σy·ỹ inside a set φ, U = V + Ṽ + ε_dr,
 //! N = 2X + ε_nr, sDSC = N/U, and for a pixel of φ
@@ -405,7 +405,7 @@ fn smoothing_with_no_foreground_and_no_prediction_scores_exactly_one() {
 }
 
 // ---------------------------------------------------------------------------------------
-// The variants of the denominator (PAPER.md §2–§3).
+// The variants of the denominator (docs/science.md §2–§3).
 
 /// Squared denominator, B = C = 1, a 1×2 image, ε = 0: y = [1, 0], ỹ = [0.5, 0.5].
 /// V = Σy² = 1, Ṽ = Σỹ² = 0.5, X = 0.5, U = 1.5, N = 1, sDSC = 2/3.
@@ -762,4 +762,106 @@ fn a_set_of_missing_cells_is_a_constant_zero_score() {
     assert_close(e.loss.unwrap(), 0.75);
     assert_cell_grad(&e, 1, 1, 0.0);
     assert!(all_finite(&e));
+}
+
+/// Fuzz finding: y = 0, ỹ = 1e-300 and ε = 0. The set has no foreground, so its loss term
+/// is 1 − 0/1e-300 = 1 and every gradient is ε_nr/(Ṽ + ε_dr)² = 0. The factor 2/D of the
+/// y-term is 2e300 (∞ for a subnormal ỹ) but multiplies y = 0 everywhere: it must neither
+/// be reported as an overflow nor turn ∞·0 into NaN.
+#[test]
+fn no_foreground_and_a_tiny_prediction_is_loss_one_not_an_overflow() {
+    let y = arr((1, 1, 1, 1), &[0.0]);
+    for tiny in [1e-300, 1e-310, 5e-324] {
+        let p = arr((1, 1, 1, 1), &[tiny]);
+        let e = run(&y, &p, &settings(Phi::I, 0.0, 0.0));
+        assert_eq!(e.sets[0].undefined, None, "ỹ = {tiny:e}");
+        assert_eq!(e.loss, Some(1.0));
+        assert_eq!(e.grad_prob[[0, 0, 0, 0]], 0.0);
+        assert!(all_finite(&e));
+    }
+    // With foreground the same tiny denominator does overflow (2·y/D ≥ 1e300 is used).
+    let y = arr((1, 1, 1, 2), &[1e-300, 0.0]);
+    let p = arr((1, 1, 1, 2), &[0.0, 1e-310]);
+    let e = run(&y, &p, &settings(Phi::I, 0.0, 0.0));
+    assert_eq!(e.sets[0].undefined, Some(Undefined::Overflow));
+    assert!(e.undefined_reasons()[0].contains("denominator is nearly 0"));
+}
+
+/// Fuzz finding: with equal ε the score is at most 1 mathematically, but the rounded sums
+/// of the squared Jaccard denominator gave sDSC = 1 + 2.2e-16 here (loss −2.2e-16). The
+/// engine clamps the score where the mathematics bounds it.
+#[test]
+fn rounding_never_takes_the_loss_out_of_zero_one_with_equal_eps() {
+    let y = arr((1, 1, 1, 4), &[1.0; 4]);
+    let p = arr(
+        (1, 1, 1, 4),
+        &[
+            0.9999999949539108,
+            0.9999999994913813,
+            0.9999999952611052,
+            0.999999995942678,
+        ],
+    );
+    let s = DiceSettings {
+        squared: true,
+        jaccard: true,
+        ..settings(Phi::I, 1e-7, 1e-7)
+    };
+    let e = run(&y, &p, &s);
+    assert_eq!(e.sets[0].sdsc, Some(1.0));
+    assert_eq!(e.loss, Some(0.0));
+    // A sweep of near-perfect predictions over every denominator form and Φ.
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for trial in 0..4000 {
+        let n = 1 + trial % 9;
+        let y = Array4::from_shape_fn((2, 2, 1, n), |_| f64::from(next() < 0.8));
+        let p = y.mapv(|v| {
+            if v == 1.0 {
+                1.0 - next() * 1e-8
+            } else {
+                next() * 1e-9
+            }
+        });
+        let eps = [0.0, 1e-5, 1e-7, 1.0][trial % 4];
+        let s = DiceSettings {
+            squared: trial % 2 == 0,
+            jaccard: trial % 3 == 0,
+            ..settings(Phi::ALL[trial % 4], eps, eps)
+        };
+        if let Some(loss) = run(&y, &p, &s).loss {
+            assert!((0.0..=1.0).contains(&loss), "trial {trial}: loss {loss:e}");
+        }
+    }
+}
+
+/// ε_nr > ε_dr lets a set score above 1, so the loss can be negative (a link once
+/// showed −2.4e298); the settings say so, with the bound 1 − ε_nr/max(ε_dr, floor).
+#[test]
+fn settings_say_when_the_loss_can_leave_zero_one() {
+    for (nr, dr, bounded) in [(1e-5, 1e-5, true), (0.0, 1e-5, true), (1.0, 0.1, false)] {
+        let s = settings(Phi::I, nr, dr);
+        assert_eq!(s.loss_bounded(), bounded);
+        assert_eq!(s.loss_range_warning().is_some(), !bounded);
+    }
+    // An empty set with no prediction scores ε_nr/ε_dr = 10: loss 1 − 10 = −9, the bound.
+    let s = settings(Phi::I, 1.0, 0.1);
+    let w = s.loss_range_warning().unwrap();
+    assert!(w.contains("bounded below only by -9"), "{w}");
+    let z = arr((1, 1, 1, 2), &[0.0, 0.0]);
+    assert_close(run(&z, &z, &s).loss.unwrap(), -9.0);
+    // With a floor above ε_dr the bound is 1 − (floor − ε_dr + ε_nr)/floor.
+    let floored = DiceSettings {
+        denominator_floor: 2.0,
+        ..s
+    };
+    let w = floored.loss_range_warning().unwrap();
+    assert!(w.contains("-0.45") && w.contains("ε_nr/floor"), "{w}");
+    let w = settings(Phi::I, 1e-5, 0.0).loss_range_warning().unwrap();
+    assert!(w.contains("no lower bound"), "{w}");
 }

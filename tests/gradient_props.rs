@@ -1,4 +1,4 @@
-//! Property tests of the engine's gradient (PAPER.md §3 and §6).
+//! Property tests of the engine's gradient (docs/science.md §3 and §6).
 //!
 //! * `grad` (w.r.t. `pred`: probabilities, or logits when an activation is on) and
 //!   `grad_prob` (w.r.t. the probabilities) equal central finite differences of the loss,
@@ -9,10 +9,10 @@
 //!   and with labels, probabilities, logits and ε at the edges of the float range
 //!   (except one known engine issue, see `tests/edge_cases.rs`,
 //!   `loss_overflows_when_the_floor_hides_a_huge_sdsc`).
-//! * The loss agrees with an independent transcription of PAPER.md §2.
+//! * The loss agrees with an independent transcription of docs/science.md §2.
 //! * Without the squared denominator every foreground (y = 1) pixel of a set gets the same
 //!   `grad_prob`, and every background (y = 0) pixel too, equal to the set's
-//!   `grad_fg` / `grad_bg` (PAPER.md §3 point 1).
+//!   `grad_fg` / `grad_bg` (docs/science.md §3 point 1).
 //!
 //! # Finite differences: step and tolerance
 //!
@@ -563,7 +563,7 @@ fn all_finite(a: &Array4<f64>) -> bool {
     a.iter().all(|v| v.is_finite())
 }
 
-/// Loss straight from PAPER.md §2, with its own partition into sets.
+/// Loss straight from docs/science.md §2, with its own partition into sets.
 fn reference_loss(y: &Array4<f64>, p: &Array4<f64>, s: &DiceSettings) -> (Option<f64>, f64) {
     use std::collections::BTreeMap;
     let (bn, cn, _, _) = y.dim();
@@ -676,7 +676,7 @@ proptest! {
     #![proptest_config(config(256))]
 
     /// The loss is `Some(finite)` or `None` with a reason; gradients are finite
-    /// everywhere and 0 where undefined; the loss matches PAPER.md §2 — for ε anywhere
+    /// everywhere and 0 where undefined; the loss matches docs/science.md §2 — for ε anywhere
     /// from 1e-300 to 1e300.
     #[test]
     fn outputs_are_finite_or_undefined(case in case_strategy(-300.0, 300.0)) {
@@ -725,7 +725,7 @@ proptest! {
         }
     }
 
-    /// PAPER.md §3 point 1: two values per set, equal to the set report's.
+    /// docs/science.md §3 point 1: two values per set, equal to the set report's.
     #[test]
     fn gradient_is_flat_per_region(case in case_strategy(-12.0, 4.0)) {
         let e = evaluate(case.y.view(), case.pred.view(), &case.settings).unwrap();

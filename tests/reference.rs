@@ -1,7 +1,7 @@
 //! The engine against independent reference values.
 //!
 //! `tests/fixtures/reference.json` is written by `python3 reference/generate.py`: PyTorch
-//! autograd in float64 on the formula of PAPER.md §2, cross-checked where they apply
+//! autograd in float64 on the formula of docs/science.md §2, cross-checked where they apply
 //! against MONAI, segmentation_models_pytorch, Keras and nnU-Net (each case lists which in
 //! `checked_against`). Every case is run through `dice_playground::cli::eval_str` and
 //! compared field by field to abs 1e-12 + rel 1e-9, nulls included.

@@ -1,52 +1,50 @@
-//! `dice eval FILE|-` and `dice train FILE|-`: one JSON object in, one JSON object out
-//! (see the README).
+//! `dice eval …` and `dice train …`: the engine on the command line (see the README,
+//! "Command line"). Native only: trunk builds every target of the crate for wasm32, where
+//! this binary is an empty program.
 
-use std::io::Read;
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+use std::io::Write;
+#[cfg(not(target_arch = "wasm32"))]
 use std::process::ExitCode;
 
-fn usage() -> ExitCode {
-    eprintln!("usage: dice eval FILE | dice train FILE   (FILE may be - for standard input)");
-    ExitCode::from(2)
+#[cfg(not(target_arch = "wasm32"))]
+use dice_playground::cli::{one_line, run};
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> ExitCode {
+    // A bug must still end in one line, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "internal error (please report): {}",
+            one_line(&info.to_string())
+        );
+    }));
+    let (stdin, stderr) = (std::io::stdin(), std::io::stderr());
+    let code = run::main_with(
+        std::env::args_os().skip(1).collect(),
+        &mut run::Io {
+            stdin: &mut stdin.lock(),
+            stdout: &mut *stdout(),
+            stderr: &mut stderr.lock(),
+        },
+    );
+    ExitCode::from(code)
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let [cmd, path] = args.as_slice() else {
-        return usage();
-    };
-    type Run = fn(&str) -> Result<serde_json::Value, String>;
-    let (unknown_fields, run): (fn(&str) -> Vec<String>, Run) = match cmd.as_str() {
-        "eval" => (
-            dice_playground::cli::unknown_fields,
-            dice_playground::cli::eval_str,
-        ),
-        "train" => (
-            dice_playground::cli::train::unknown_fields,
-            dice_playground::cli::train::train_str,
-        ),
-        _ => return usage(),
-    };
-    let mut text = String::new();
-    let read = if path == "-" {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
-    } else {
-        std::fs::read_to_string(path).map(|t| text = t)
-    };
-    if let Err(e) = read {
-        eprintln!("cannot read {path}: {e}");
-        return ExitCode::from(2);
-    }
-    for field in unknown_fields(&text) {
-        eprintln!("warning: ignoring unknown field {field:?}");
-    }
-    match run(&text) {
-        Ok(out) => {
-            println!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(msg) => {
-            eprintln!("{msg}");
-            ExitCode::from(2)
+#[cfg(not(target_arch = "wasm32"))]
+/// Standard output without Rust's line buffering, which would search every block of a
+/// large output for newlines; the commands buffer their output themselves.
+fn stdout() -> Box<dyn Write> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() {
+            return Box::new(std::fs::File::from(fd));
         }
     }
+    Box::new(std::io::stdout().lock())
 }

@@ -1,26 +1,41 @@
-//! The JSON front end of the engine, shared by the `dice` command and the tests.
+//! The command-line front end of the engine, shared by the `dice` command and the tests.
 //!
-//! Input and output formats are those of the README ("Command line").
+//! Input and output formats are those of the README ("Command line"). Every command
+//! reads one [`json::Document`] (and, natively, command-line flags and array files):
+//! the settings and tensors that all commands share are read here ([`read_settings`],
+//! [`read_shape`], [`read_array`]); a command takes its own extra fields from the same
+//! document, and what nobody took is warned about as unknown. `eval` lives in
+//! [`eval`]; the command line itself (arguments, files, exit codes) in `run`.
 
-use ndarray::{Array4, ArrayView4};
-use serde::Deserialize;
-use serde_json::{json, Value};
+pub mod eval;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod files;
+pub mod json;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod run;
+pub mod train;
+
+use ndarray::Array4;
 
 use crate::engine::activation::Activation;
 use crate::engine::error::DiceError;
-use crate::engine::loss::{evaluate_missing, DiceSettings, Evaluation};
+use crate::engine::loss::DiceSettings;
 use crate::engine::phi::Phi;
 use crate::engine::presets::framework_preset;
+use crate::engine::shape::Shape;
 use crate::engine::variants::Variant;
+use json::Document;
 
-pub mod train;
+pub use eval::{eval_str, to_json};
 
-/// The fields `Input` reads; others are ignored with a warning (scripts often carry
-/// their own metadata along).
+/// The fields every command reads (settings and tensors); others are ignored with a
+/// warning (scripts often carry their own metadata along).
 pub const FIELDS: [&str; 15] = [
     "shape",
     "y",
     "pred",
+    "missing",
+    "variant",
     "phi",
     "eps_nr",
     "eps_dr",
@@ -31,71 +46,57 @@ pub const FIELDS: [&str; 15] = [
     "preset",
     "denominator_floor",
     "zero_empty_sets",
-    "variant",
-    "missing",
 ];
 
-#[derive(Deserialize)]
-struct Input {
-    shape: Vec<usize>,
-    y: Vec<f64>,
-    pred: Vec<f64>,
-    phi: Option<String>,
-    eps_nr: Option<f64>,
-    eps_dr: Option<f64>,
-    squared: Option<bool>,
-    jaccard: Option<bool>,
-    include_background: Option<bool>,
-    activation: Option<String>,
-    preset: Option<String>,
-    denominator_floor: Option<f64>,
-    zero_empty_sets: Option<bool>,
-    variant: Option<String>,
-    /// `[[b, c], …]`: the cells whose labels are missing (read by the leaf and marginal
-    /// variants; checked, and otherwise unused, by the plain Dice).
-    #[serde(default)]
-    missing: Vec<[usize; 2]>,
+/// The settings fields of [`FIELDS`].
+pub const SETTINGS_FIELDS: [&str; 12] = [
+    "variant",
+    "missing",
+    "phi",
+    "eps_nr",
+    "eps_dr",
+    "squared",
+    "jaccard",
+    "include_background",
+    "activation",
+    "preset",
+    "denominator_floor",
+    "zero_empty_sets",
+];
+
+/// At most this many characters of user input are echoed in a message.
+const EXCERPT_CHARS: usize = 40;
+
+/// A message line is cut to this many characters (a last guard for messages of other
+/// crates, which may echo their input).
+pub const MAX_MESSAGE_CHARS: usize = 400;
+
+/// User input as it is echoed in messages: quoted and escaped (so control characters
+/// cannot break the line), and cut to a short excerpt that says how long it was.
+pub fn excerpt(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= EXCERPT_CHARS {
+        format!("{s:?}")
+    } else {
+        let head: String = s.chars().take(EXCERPT_CHARS - 8).collect();
+        format!("{head:?}… ({n} characters)")
+    }
 }
 
-impl Input {
-    fn settings(&self) -> Result<DiceSettings, String> {
-        let mut s = match &self.preset {
-            None => DiceSettings::default(),
-            Some(name) => {
-                framework_preset(name)
-                    .ok_or_else(|| format!("unknown preset {name:?}; known: {}", preset_names()))?
-                    .settings
-            }
-        };
-        if let Some(p) = &self.phi {
-            s.phi = Phi::parse(p).ok_or_else(|| {
-                format!("unknown phi {p:?}; use \"I\", \"CI\", \"BI\" or \"BCI\"")
-            })?;
-        }
-        if let Some(a) = &self.activation {
-            s.activation = Activation::parse(a).ok_or_else(|| {
-                format!("unknown activation {a:?}; use \"none\", \"sigmoid\" or \"softmax\"")
-            })?;
-        }
-        s.eps_nr = self.eps_nr.unwrap_or(s.eps_nr);
-        s.eps_dr = self.eps_dr.unwrap_or(s.eps_dr);
-        s.squared = self.squared.unwrap_or(s.squared);
-        s.jaccard = self.jaccard.unwrap_or(s.jaccard);
-        s.include_background = self.include_background.unwrap_or(s.include_background);
-        s.denominator_floor = self.denominator_floor.unwrap_or(s.denominator_floor);
-        s.zero_empty_sets = self.zero_empty_sets.unwrap_or(s.zero_empty_sets);
-        if let Some(v) = &self.variant {
-            s.variant = Variant::parse(v).ok_or_else(|| {
-                format!("unknown variant {v:?}; use \"dice\", \"leaf\" or \"marginal\"")
-            })?;
-        }
-        Ok(s)
+/// A message as one line of bounded length.
+pub fn one_line(msg: &str) -> String {
+    let line: String = msg
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let n = line.chars().count();
+    if n <= MAX_MESSAGE_CHARS {
+        return line;
     }
-
-    /// The missing cells as (b, c); the engine checks them against the shape.
-    fn missing_cells(&self) -> Vec<(usize, usize)> {
-        self.missing.iter().map(|&[b, c]| (b, c)).collect()
-    }
+    // Keep the start (what went wrong) and the end (serde_json's position).
+    let head: String = line.chars().take(MAX_MESSAGE_CHARS - 60).collect();
+    let tail: String = line.chars().skip(n - 50).collect();
+    format!("{head} … {tail}")
 }
 
 fn preset_names() -> String {
@@ -106,23 +107,144 @@ fn preset_names() -> String {
         .join(", ")
 }
 
-/// Builds a B×C×H×W tensor from a flat row-major vector, checking the length.
+/// Takes the settings fields from `doc`: a `preset` first, then each field over it.
+pub fn read_settings(doc: &mut Document) -> Result<DiceSettings, String> {
+    let mut s = match doc.take("preset") {
+        None => DiceSettings::default(),
+        Some(raw) => {
+            let name = json::string("preset", &raw)?;
+            framework_preset(&name)
+                .ok_or_else(|| {
+                    format!(
+                        "unknown preset {}; known: {}",
+                        excerpt(&name),
+                        preset_names()
+                    )
+                })?
+                .settings
+        }
+    };
+    if let Some(raw) = doc.take("phi") {
+        let p = json::string("phi", &raw)?;
+        s.phi = Phi::parse(&p).ok_or_else(|| {
+            format!(
+                "unknown phi {}; use \"I\", \"CI\", \"BI\" or \"BCI\"",
+                excerpt(&p)
+            )
+        })?;
+    }
+    if let Some(raw) = doc.take("variant") {
+        let v = json::string("variant", &raw)?;
+        s.variant = Variant::parse(&v).ok_or_else(|| {
+            format!(
+                "unknown variant {}; use \"dice\", \"leaf\" or \"marginal\"",
+                excerpt(&v)
+            )
+        })?;
+    }
+    if let Some(raw) = doc.take("activation") {
+        let a = json::string("activation", &raw)?;
+        s.activation = Activation::parse(&a).ok_or_else(|| {
+            format!(
+                "unknown activation {}; use \"none\", \"sigmoid\" or \"softmax\"",
+                excerpt(&a)
+            )
+        })?;
+    }
+    for (name, field) in [
+        ("eps_nr", &mut s.eps_nr),
+        ("eps_dr", &mut s.eps_dr),
+        ("denominator_floor", &mut s.denominator_floor),
+    ] {
+        if let Some(raw) = doc.take(name) {
+            *field = json::number(name, &raw)?;
+        }
+    }
+    for (name, field) in [
+        ("squared", &mut s.squared),
+        ("jaccard", &mut s.jaccard),
+        ("include_background", &mut s.include_background),
+        ("zero_empty_sets", &mut s.zero_empty_sets),
+    ] {
+        if let Some(raw) = doc.take(name) {
+            *field = json::boolean(name, &raw)?;
+        }
+    }
+    Ok(s)
+}
+
+/// Takes `missing` from `doc`: the `[[b, c], …]` cells whose labels are missing, for the
+/// leaf and marginal Dice (the engine checks them against the shape).
+pub fn read_missing(doc: &mut Document) -> Result<Vec<(usize, usize)>, String> {
+    let Some(raw) = doc.take("missing") else {
+        return Ok(Vec::new());
+    };
+    let cells: Vec<[usize; 2]> = serde_json::from_str(&raw).map_err(|_| {
+        format!(
+            "`missing` must be a list of [b, c] pairs of whole numbers, got {}",
+            excerpt(&raw)
+        )
+    })?;
+    Ok(cells.into_iter().map(|[b, c]| (b, c)).collect())
+}
+
+/// Takes `shape` from `doc` and checks it, before any array is read.
+pub fn read_shape(doc: &mut Document) -> Result<Option<Shape>, String> {
+    let Some(raw) = doc.take("shape") else {
+        return Ok(None);
+    };
+    // A shape has at most 5 entries: store no more than that, only count the rest.
+    let mut dims = Vec::new();
+    let n = json::for_each_number("shape", &raw, |i, literal| {
+        if i < 6 {
+            dims.push(json::count("shape", literal).map_err(|_| {
+                format!(
+                    "`shape`[{i}] must be a whole number ≥ 0, got {}",
+                    excerpt(literal)
+                )
+            })?);
+        }
+        Ok(())
+    })?;
+    if n != dims.len() {
+        return Err(DiceError::ShapeRank(n).to_string());
+    }
+    Shape::new(&dims).map(Some).map_err(|e| e.to_string())
+}
+
+/// Takes the flat array `name` from `doc`; it must have `shape.values()` numbers.
+pub fn read_array(
+    doc: &mut Document,
+    name: &'static str,
+    shape: &Shape,
+) -> Result<Vec<f64>, String> {
+    let raw = doc
+        .take(name)
+        .ok_or_else(|| format!("missing field `{name}`"))?;
+    let want = shape.values();
+    let (data, got) = json::numbers(name, &raw, want)?;
+    if got != want {
+        return Err(DiceError::Length {
+            name,
+            got,
+            want,
+            shape: shape.dims().to_vec(),
+        }
+        .to_string());
+    }
+    Ok(data)
+}
+
+/// Builds a tensor from a flat row-major vector, checking the length: `[B, C, H, W]`
+/// gives that 4-D array; `[B, C, *spatial]` with 1 or 3 spatial dimensions gives the
+/// engine's `(B, C, 1, L)` view (see `engine::shape`).
 pub fn tensor(
     name: &'static str,
     shape: &[usize],
     data: Vec<f64>,
 ) -> Result<Array4<f64>, DiceError> {
-    let &[b, c, h, w] = shape else {
-        return Err(DiceError::ShapeRank(shape.len()));
-    };
-    if shape.contains(&0) {
-        return Err(DiceError::EmptyDimension(shape.to_vec()));
-    }
-    let want = b
-        .checked_mul(c)
-        .and_then(|n| n.checked_mul(h))
-        .and_then(|n| n.checked_mul(w))
-        .ok_or_else(|| DiceError::ShapeTooLarge(shape.to_vec()))?;
+    let checked = Shape::new(shape)?;
+    let want = checked.values();
     if data.len() != want {
         return Err(DiceError::Length {
             name,
@@ -131,79 +253,24 @@ pub fn tensor(
             shape: shape.to_vec(),
         });
     }
-    Array4::from_shape_vec((b, c, h, w), data).map_err(|_| DiceError::ShapeTooLarge(shape.to_vec()))
+    let dim = match *shape {
+        [b, c, h, w] => (b, c, h, w),
+        _ => checked.engine_dim(),
+    };
+    Array4::from_shape_vec(dim, data).map_err(|_| DiceError::ShapeTooLarge(shape.to_vec()))
 }
 
-/// A flat array with `null` wherever the per-cell flag says "undefined".
-fn flat_with_nulls(a: ArrayView4<f64>, undefined: &ndarray::Array2<bool>) -> Value {
-    let (bn, cn, _, _) = a.dim();
-    let mut out = Vec::with_capacity(a.len());
-    for b in 0..bn {
-        for c in 0..cn {
-            let cell = a.slice(ndarray::s![b, c, .., ..]);
-            if undefined[(b, c)] {
-                out.extend(std::iter::repeat_n(Value::Null, cell.len()));
-            } else {
-                out.extend(cell.iter().map(|&v| json!(v)));
-            }
-        }
-    }
-    Value::Array(out)
-}
-
-/// The output object for one evaluation.
-pub fn to_json(e: &Evaluation) -> Value {
-    let sets: Vec<Value> = e
-        .sets
-        .iter()
-        .map(|s| {
-            json!({
-                "cells": s.cells.iter().map(|&(b, c)| json!([b, c])).collect::<Vec<_>>(),
-                "v": s.v,
-                "v_pred": s.v_pred,
-                "x": s.x,
-                "numerator": s.numerator,
-                "denominator": s.denominator,
-                "sdsc": s.sdsc,
-                "term": s.term,
-                "grad_fg": s.grad_fg,
-                "grad_bg": s.grad_bg,
-                "undefined": s.undefined.map(|u| u.explain()),
-            })
-        })
-        .collect();
-    json!({
-        "loss": e.loss,
-        "grad": flat_with_nulls(e.grad().view(), &e.grad_undefined),
-        "grad_prob": flat_with_nulls(e.grad_prob.view(), &e.grad_prob_undefined),
-        "sets": sets,
-        "undefined": e.undefined_reasons(),
-    })
-}
-
-/// Top-level fields of `input` that the engine does not read (empty if it is not an object).
+/// Top-level fields of `input` that `dice eval` does not read, sorted (empty if `input`
+/// is not a JSON object).
 pub fn unknown_fields(input: &str) -> Vec<String> {
-    match serde_json::from_str::<Value>(input) {
-        Ok(Value::Object(map)) => map
-            .keys()
-            .filter(|k| !FIELDS.contains(&k.as_str()))
-            .cloned()
+    match Document::parse(input) {
+        Ok(doc) => doc
+            .remaining()
+            .filter(|k| !FIELDS.contains(k))
+            .map(str::to_string)
             .collect(),
-        _ => Vec::new(),
+        Err(_) => Vec::new(),
     }
-}
-
-/// Evaluates one JSON input document; the error is a one-line message.
-pub fn eval_str(input: &str) -> Result<Value, String> {
-    let input: Input =
-        serde_json::from_str(input).map_err(|e| format!("invalid input JSON: {e}"))?;
-    let settings = input.settings()?;
-    let missing = input.missing_cells();
-    let y = tensor("y", &input.shape, input.y).map_err(|e| e.to_string())?;
-    let pred = tensor("pred", &input.shape, input.pred).map_err(|e| e.to_string())?;
-    let e =
-        evaluate_missing(y.view(), pred.view(), &settings, &missing).map_err(|e| e.to_string())?;
-    Ok(to_json(&e))
 }
 
 #[cfg(test)]
@@ -211,154 +278,63 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_are_monai_and_output_has_every_field() {
-        let out = eval_str(r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0.5,0.5]}"#).unwrap();
-        // V = 1, Ṽ = 1, X = 0.5: sDSC = (1 + 1e-5)/(2 + 1e-5).
-        let s = (1.0 + 1e-5) / (2.0 + 1e-5);
-        assert_eq!(out["loss"].as_f64().unwrap(), 1.0 - s);
-        assert_eq!(out["sets"][0]["cells"], json!([[0, 0]]));
-        assert_eq!(out["grad"].as_array().unwrap().len(), 2);
-        assert!(out["undefined"].as_array().unwrap().is_empty());
-    }
-
-    #[test]
-    fn bad_inputs_are_one_line_errors() {
-        for (doc, needle) in [
-            (
-                r#"{"shape":[1,1,2],"y":[1,0],"pred":[0,0]}"#,
-                "4 dimensions",
-            ),
-            (
-                r#"{"shape":[1,1,1,2],"y":[1],"pred":[0,0]}"#,
-                "`y` has 1 values",
-            ),
-            (
-                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,2]}"#,
-                "must lie in [0, 1]",
-            ),
-            (
-                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"eps_nr":-1}"#,
-                "eps_nr",
-            ),
-            (
-                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"activation":"softmax"}"#,
-                "at least 2 classes",
-            ),
-            (
-                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"include_background":false}"#,
-                "no class is left",
-            ),
-            (
-                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"phi":"XY"}"#,
-                "unknown phi",
-            ),
-            (
-                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"preset":"nope"}"#,
-                "unknown preset",
-            ),
-            (r#"{"shape":[0,1,1,2],"y":[],"pred":[]}"#, "at least 1"),
-            (
-                r#"{"shape":[99999999999,99999999999,99999999999,2],"y":[],"pred":[]}"#,
-                "too large",
-            ),
-            ("not json", "invalid input JSON"),
-            (
-                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0,0,0,0],"variant":"sleaf"}"#,
-                "unknown variant",
-            ),
-            (
-                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0,0,0,0],"variant":"leaf","missing":[[1,1]]}"#,
-                "outside the batch",
-            ),
-            (
-                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0,0,0,0],"variant":"leaf","missing":[[0,0]]}"#,
-                "background",
-            ),
-            (
-                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0,0,0,0],"variant":"leaf","missing":[[0,-1]]}"#,
-                "invalid input JSON",
-            ),
-            (
-                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0.5,0,0,0],"variant":"marginal","missing":[[0,1]]}"#,
-                "sum to 0.5 instead of 1",
-            ),
-            (
-                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0,0,0,0],"variant":"marginal","activation":"sigmoid"}"#,
-                "not sigmoid",
-            ),
-            (
-                r#"{"shape":[1,2,1,2],"y":[1,0,0,1],"pred":[0,0,0,0],"variant":"marginal","activation":"softmax","include_background":false}"#,
-                "include_background",
-            ),
-        ] {
-            let err = eval_str(doc).unwrap_err();
-            assert!(err.contains(needle), "{doc}: {err}");
-            assert!(!err.contains('\n'));
-        }
-    }
-
-    #[test]
-    fn unknown_fields_are_reported_not_fatal() {
-        let doc = r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"ph":"BI","name":"x"}"#;
-        assert_eq!(
-            unknown_fields(doc),
-            vec!["name".to_string(), "ph".to_string()]
-        );
-        assert!(eval_str(doc).is_ok());
-        assert!(unknown_fields(r#"{"shape":[1]}"#).is_empty());
-    }
-
-    #[test]
-    fn leaf_drops_a_missing_cell_and_scores_its_set_zero() {
-        // Image 1's structure is missing. Set (0,1): V = Ṽ = 1, X = 0.5, ε = 1: U = 3,
-        // N = 2, sDSC = 2/3; set (1,1) has only the missing cell: constant 0, term 1.
-        let doc = r#"{"shape":[2,2,1,2],"y":[0,1,1,0, 1,1,0,0],"pred":[0.5,0.5,0.5,0.5, 0.1,0.1,0.9,0.9],
-            "include_background":false,"eps_nr":1,"eps_dr":1,"variant":"leaf","missing":[[1,1]]}"#;
-        let out = eval_str(doc).unwrap();
-        let close = |v: &Value, w: f64| (v.as_f64().unwrap() - w).abs() < 1e-15;
+    fn excerpts_are_short_quoted_and_one_line() {
+        assert_eq!(excerpt("XY"), "\"XY\"");
+        let long = "a\n".repeat(1_000_000);
+        let e = excerpt(&long);
         assert!(
-            close(&out["loss"], (1.0 / 3.0 + 1.0) / 2.0),
-            "{}",
-            out["loss"]
+            e.len() < 80 && !e.contains('\n') && e.contains("2000000 characters"),
+            "{e}"
         );
-        // y = 1: −(1/2)(2·3 − 2)/9; y = 0: (1/2)·2/9; the missing cell: no gradient.
-        let want = [0.0, 0.0, -2.0 / 9.0, 1.0 / 9.0, 0.0, 0.0, 0.0, 0.0];
-        for (g, w) in out["grad_prob"].as_array().unwrap().iter().zip(want) {
-            assert!(close(g, w), "{g} vs {w}");
+        let m = one_line(&format!("bad {}\n at line 1 column 9", "x".repeat(10_000)));
+        assert!(
+            m.chars().count() <= MAX_MESSAGE_CHARS && !m.contains('\n'),
+            "{m}"
+        );
+        assert!(
+            m.starts_with("bad x") && m.ends_with("at line 1 column 9"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn shapes_are_checked_before_any_array_is_read() {
+        let mut doc = Document::parse(r#"{"y":[1,2,3],"shape":[1,1,2,2,2,2,2]}"#).unwrap();
+        let e = read_shape(&mut doc).unwrap_err();
+        assert!(e.contains("got 7 numbers"), "{e}");
+        assert!(doc.has("y"), "y was not touched");
+        for (shape, needle) in [
+            ("[1,1,2.5]", "`shape`[2] must be a whole number"),
+            ("[1,-1,2]", "`shape`[1] must be a whole number"),
+            ("[1,1]", "got 2 numbers"),
+            ("[1,0,3]", "at least 1"),
+            ("[99999999999,99999999999,99999999999]", "too large"),
+            ("\"1x1x2\"", "array of numbers"),
+        ] {
+            let text = format!(r#"{{"shape":{shape}}}"#);
+            let mut doc = Document::parse(&text).unwrap();
+            let e = read_shape(&mut doc).unwrap_err();
+            assert!(e.contains(needle), "{shape}: {e}");
         }
-        assert_eq!(out["sets"][1]["sdsc"], json!(0.0));
-        assert_eq!(out["sets"][1]["term"], json!(1.0));
-        // The plain Dice with the same list still pushes the missing cell.
-        let plain = eval_str(&doc.replace(r#""variant":"leaf","#, "")).unwrap();
-        assert!(plain["grad_prob"][6].as_f64().unwrap() > 0.01);
+        let mut doc = Document::parse(r#"{"shape":[2,1,3,4,5]}"#).unwrap();
+        let s = read_shape(&mut doc).unwrap().unwrap();
+        assert_eq!((s.values(), s.engine_dim()), (120, (2, 1, 1, 60)));
     }
 
     #[test]
-    fn marginal_gives_a_missing_class_the_background_gradient() {
-        // The missing structure's pixels are background to the loss; its probabilities
-        // are added to the background's, which then predicts 1 everywhere: set (0,0) has
-        // V = Ṽ = X = 2 (sDSC 1) and each pixel −(1/2)(2·4 − 4)/16 = −1/8.
-        let doc = r#"{"shape":[1,2,1,2],"y":[1,1,0,0],"pred":[0.6,0.2,0.4,0.8],
-            "eps_nr":0,"eps_dr":0,"variant":"marginal","missing":[[0,1]]}"#;
-        let out = eval_str(doc).unwrap();
-        assert_eq!(out["loss"], json!(0.5));
-        assert_eq!(out["grad_prob"], json!([-0.125, -0.125, -0.125, -0.125]));
-        assert_eq!(out["sets"][0]["v_pred"], json!(2.0));
-        // Without the list the marginal Dice is the plain one.
-        let none = eval_str(&doc.replace(r#","missing":[[0,1]]"#, "")).unwrap();
-        let plain = eval_str(&doc.replace(r#""variant":"marginal","#, "")).unwrap();
-        assert_eq!(none, plain);
-    }
-
-    #[test]
-    fn undefined_set_gives_null_loss_and_null_gradients() {
-        let out =
-            eval_str(r#"{"shape":[2,1,1,2],"y":[1,0,0,0],"pred":[1,0,0,0],"eps_nr":0,"eps_dr":0}"#)
-                .unwrap();
-        assert!(out["loss"].is_null());
-        // Set 0: V = Ṽ = X = 1, |Φ| = 2: foreground −(1/2)(2/2 − 2/4), background +(1/2)(2/4).
-        assert_eq!(out["grad"], json!([-0.25, 0.25, null, null]));
-        assert_eq!(out["sets"][1]["sdsc"], Value::Null);
-        assert!(out["undefined"][0].as_str().unwrap().contains("0/0"));
+    fn tensor_keeps_four_dimensions_and_views_others_as_b_c_1_l() {
+        let t = tensor("y", &[1, 2, 3, 4], vec![0.0; 24]).unwrap();
+        assert_eq!(t.dim(), (1, 2, 3, 4));
+        let t = tensor("y", &[1, 2, 2, 3, 4], (0..48).map(f64::from).collect()).unwrap();
+        assert_eq!(t.dim(), (1, 2, 1, 24));
+        assert_eq!(t[[0, 1, 0, 0]], 24.0);
+        assert!(matches!(
+            tensor("y", &[1, 2, 3], vec![0.0; 5]),
+            Err(DiceError::Length {
+                got: 5,
+                want: 6,
+                ..
+            })
+        ));
     }
 }

@@ -2,11 +2,13 @@
 //! and the number of steps; the loss history, the trained model and its prediction out
 //! (see the README, "Command line").
 
+use ndarray::{Array3, Array4};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::{tensor, Input};
+use super::json::{self, Document};
+use super::{excerpt, one_line, read_array, read_missing, read_settings, read_shape};
 use crate::engine::error::DiceError;
 use crate::engine::train::{Model, ModelKind, Optimizer, TrainReport, Trainer};
 
@@ -68,10 +70,12 @@ impl OptimizerSpec {
     }
 }
 
-/// Removes `key` from the document and reads it.
-fn take<T: DeserializeOwned>(doc: &mut Map<String, Value>, key: &str) -> Result<Option<T>, String> {
-    doc.remove(key)
-        .map(|v| serde_json::from_value(v).map_err(|e| format!("invalid `{key}`: {e}")))
+/// Takes `key` from the document and reads it as `T` (a JSON object or value).
+fn take<T: DeserializeOwned>(doc: &mut Document, key: &str) -> Result<Option<T>, String> {
+    doc.take(key)
+        .map(|raw| {
+            serde_json::from_str(&raw).map_err(|e| one_line(&format!("invalid `{key}`: {e}")))
+        })
         .transpose()
 }
 
@@ -87,18 +91,19 @@ pub fn unknown_fields(input: &str) -> Vec<String> {
         .collect()
 }
 
-/// The trainer a document describes, and the number of steps it asks for.
-pub fn trainer_from_str(input: &str) -> Result<(Trainer, usize), String> {
-    let mut doc: Map<String, Value> =
-        serde_json::from_str(input).map_err(|e| format!("invalid input JSON: {e}"))?;
-    let model: ModelSpec = required(take(&mut doc, "model")?, "model")?;
-    let optimizer: OptimizerSpec = required(take(&mut doc, "optimizer")?, "optimizer")?;
-    let steps: usize = required(take(&mut doc, "steps")?, "steps")?;
-    let x: Option<Vec<f64>> = take(&mut doc, "x")?;
+/// The trainer a document describes, and the number of steps it asks for. Reads the
+/// settings and tensors as `dice eval` does (the shape first); `pred` is read only by the
+/// pixels model (its starting logits).
+pub fn trainer_from_document(doc: &mut Document) -> Result<(Trainer, usize), String> {
+    let settings = read_settings(doc)?;
+    let model: ModelSpec = required(take(doc, "model")?, "model")?;
+    let optimizer: OptimizerSpec = required(take(doc, "optimizer")?, "optimizer")?;
+    let steps = json::count("steps", &required(doc.take("steps"), "steps")?)
+        .map_err(|e| format!("invalid `steps`: {e}"))?;
     let kind = ModelKind::parse(&model.kind).ok_or_else(|| {
         format!(
-            "unknown model kind {:?}; use \"pixels\", \"linear\" or \"conv3x3\"",
-            model.kind
+            "unknown model kind {}; use \"pixels\", \"linear\" or \"conv3x3\"",
+            excerpt(&model.kind)
         )
     })?;
     if kind == ModelKind::Pixels && (model.w.is_some() || model.b.is_some()) {
@@ -107,37 +112,46 @@ pub fn trainer_from_str(input: &str) -> Result<(Trainer, usize), String> {
     if steps > MAX_STEPS {
         return Err(format!("`steps` is {steps}; at most {MAX_STEPS} per run"));
     }
-    // The eval reader requires `pred`, which only the pixels model reads (as its initial
-    // logits); a shared model may leave it out.
-    if kind != ModelKind::Pixels && !doc.contains_key("pred") {
-        doc.insert("pred".into(), Value::Array(Vec::new()));
+    let shape = read_shape(doc)?.ok_or("missing field `shape`")?;
+    // A 3×3 kernel needs the image's two axes; the other models see pixels only.
+    if kind == ModelKind::Conv3x3 && shape.dims().len() != 4 {
+        return Err(format!(
+            "model conv3x3 needs 2-D images, shape [B, C, H, W]; got {} spatial dimension(s)",
+            shape.dims().len() - 2
+        ));
     }
-    let input: Input = serde_json::from_value(Value::Object(doc))
-        .map_err(|e| format!("invalid input JSON: {e}"))?;
-    let settings = input.settings()?;
-    let shape = input.shape.clone();
-    let y = tensor("y", &shape, input.y).map_err(|e| e.to_string())?;
-    let (b, _, h, w) = y.dim();
-    let x = x
-        .map(|x| {
-            if x.len() != b * h * w {
+    let dims = shape.dims();
+    let (b, c, h, w) = match *dims {
+        [b, c, h, w] => (b, c, h, w),
+        _ => shape.engine_dim(),
+    };
+    let y = read_array(doc, "y", &shape)?;
+    let y = Array4::from_shape_vec((b, c, h, w), y).map_err(|e| e.to_string())?;
+    let x = match doc.take("x") {
+        None => None,
+        Some(raw) => {
+            let want = b * h * w;
+            let (data, got) = json::numbers("x", &raw, want)?;
+            if got != want {
                 return Err(DiceError::Length {
                     name: "x",
-                    got: x.len(),
-                    want: b * h * w,
-                    shape,
+                    got,
+                    want,
+                    shape: dims.to_vec(),
                 }
                 .to_string());
             }
-            Ok(ndarray::Array3::from_shape_vec((b, h, w), x).expect("length checked"))
-        })
-        .transpose()?;
+            Some(Array3::from_shape_vec((b, h, w), data).map_err(|e| e.to_string())?)
+        }
+    };
     let built = match kind {
         ModelKind::Pixels => {
-            let z = tensor("pred", &input.shape, input.pred).map_err(|e| e.to_string())?;
-            Model::pixels(z)
+            let z = read_array(doc, "pred", &shape)?;
+            Model::pixels(Array4::from_shape_vec((b, c, h, w), z).map_err(|e| e.to_string())?)
         }
         _ => {
+            // A shared model makes its own prediction: a given `pred` is not read.
+            let _ = doc.take("pred");
             let (Some(mw), Some(mb)) = (model.w, model.b) else {
                 return Err(format!("model {} needs `w` and `b`", kind.code()));
             };
@@ -145,9 +159,40 @@ pub fn trainer_from_str(input: &str) -> Result<(Trainer, usize), String> {
         }
     }
     .map_err(|e| e.to_string())?;
-    let trainer =
-        Trainer::new(y, x, settings, built, optimizer.optimizer()?).map_err(|e| e.to_string())?;
+    let missing = read_missing(doc)?;
+    let trainer = Trainer::with_missing(y, x, settings, built, optimizer.optimizer()?, missing)
+        .map_err(|e| e.to_string())?;
     Ok((trainer, steps))
+}
+
+/// [`trainer_from_document`] of a JSON text.
+pub fn trainer_from_str(input: &str) -> Result<(Trainer, usize), String> {
+    let mut doc = Document::parse(input)?;
+    trainer_from_document(&mut doc)
+}
+
+/// `dice train ARGS…`: reads the input (a JSON document; flags set any field), warns
+/// about unknown fields, trains and writes the output.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn command(
+    args: &[std::ffi::OsString],
+    io: &mut super::run::Io,
+) -> Result<(), super::run::Failure> {
+    use super::run::{warn_unknown, write_json, CommandLine, Failure};
+    let cl = CommandLine::parse(args, &TRAIN_FIELDS)?;
+    if cl.y.is_some() || cl.pred.is_some() {
+        return Err(Failure::Usage(
+            "dice train reads y, pred and x from the JSON document".into(),
+        ));
+    }
+    let stderr = &mut *io.stderr;
+    let (mut trainer, steps) = cl.with_document(&mut *io.stdin, |doc| {
+        let t = trainer_from_document(doc)?;
+        warn_unknown(doc, &TRAIN_FIELDS, stderr);
+        Ok(t)
+    })?;
+    let report = trainer.train(steps);
+    write_json(&to_json(&trainer, &report), io)
 }
 
 /// The output object of a run.
@@ -338,7 +383,8 @@ mod tests {
             ),
             (with("phi", json!("XY")), "unknown phi"),
             (with("activation", json!("none")), "must lie in [0, 1]"),
-            (with("shape", json!([2, 2, 3])), "4 dimensions"),
+            // [B, C, *spatial] with 1 to 3 spatial dimensions; none is refused.
+            (with("shape", json!([2, 2])), "spatial dimension"),
             ("[1, 2]".to_string(), "invalid input JSON"),
             ("not json".to_string(), "invalid input JSON"),
         ] {

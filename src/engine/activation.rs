@@ -1,4 +1,4 @@
-//! Activations between the network's output and the probabilities the Dice sees (PAPER.md §6).
+//! Activations between the network's output and the probabilities the Dice sees (docs/science.md §6).
 
 use ndarray::{Array4, ArrayView4, Axis, Zip};
 use serde::{Deserialize, Serialize};

@@ -4,7 +4,7 @@ use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum DiceError {
-    #[error("shape must have 4 dimensions [B, C, H, W], got {0}")]
+    #[error("shape must be [B, C, *spatial] with 1 to 3 spatial dimensions (3 to 5 numbers), got {0} numbers")]
     ShapeRank(usize),
     #[error("every dimension of the shape must be at least 1, got {0:?}")]
     EmptyDimension(Vec<usize>),

@@ -1,4 +1,4 @@
-//! The Dice loss and its exact gradient for every Φ and ε (PAPER.md §2–§3).
+//! The Dice loss and its exact gradient for every Φ and ε (docs/science.md §2–§3).
 //!
 //! Works in two passes over the data: one that sums V, Ṽ and X per (b, c) cell, and one
 //! that writes the gradient. The gradient of a pixel depends only on its own y and ỹ and
@@ -38,20 +38,25 @@ pub struct DiceSettings {
     pub variant: Variant,
 }
 
+impl DiceSettings {
+    /// MONAI's `DiceLoss()`: the one home of its defaults (also the `monai` preset).
+    pub const MONAI: DiceSettings = DiceSettings {
+        phi: Phi::I,
+        eps_nr: 1e-5,
+        eps_dr: 1e-5,
+        squared: false,
+        jaccard: false,
+        include_background: true,
+        activation: Activation::None,
+        denominator_floor: 0.0,
+        zero_empty_sets: false,
+        variant: Variant::Dice,
+    };
+}
+
 impl Default for DiceSettings {
     fn default() -> Self {
-        DiceSettings {
-            phi: Phi::I,
-            eps_nr: 1e-5,
-            eps_dr: 1e-5,
-            squared: false,
-            jaccard: false,
-            include_background: true,
-            activation: Activation::None,
-            denominator_floor: 0.0,
-            zero_empty_sets: false,
-            variant: Variant::Dice,
-        }
+        DiceSettings::MONAI
     }
 }
 
@@ -81,6 +86,48 @@ impl DiceSettings {
         let first = usize::from(!self.include_background);
         (first..c).collect()
     }
+
+    /// Whether every loss these settings can give lies in [0, 1], whatever the (valid)
+    /// data. 2X ≤ V + Ṽ for y, ỹ ∈ [0, 1] (and likewise with squares or the Jaccard
+    /// denominator), so a score is at most 1 exactly when ε_nr ≤ ε_dr; a floor on the
+    /// denominator does not change that (a perfect set scores (V + Ṽ + ε_nr)/(V + Ṽ + ε_dr)
+    /// once V + Ṽ is above the floor). Scores are never negative, so the loss never
+    /// exceeds 1.
+    pub fn loss_bounded(&self) -> bool {
+        self.eps_nr <= self.eps_dr
+    }
+
+    /// When [`DiceSettings::loss_bounded`] is false: one sentence saying so and how low
+    /// the loss can go, for the page and the CLI; `None` otherwise.
+    pub fn loss_range_warning(&self) -> Option<String> {
+        if self.loss_bounded() {
+            return None;
+        }
+        // Over a = V + Ṽ ≥ 0 a score is at most (a + ε_nr)/max(a + ε_dr, floor), which is
+        // largest where a + ε_dr = m = max(ε_dr, floor).
+        let m = self.eps_dr.max(self.denominator_floor);
+        let lowest = if m > 0.0 {
+            let low = 1.0 - (m - self.eps_dr + self.eps_nr) / m;
+            // Four significant digits, without a 300-digit expansion for huge ε.
+            let low: f64 = format!("{low:.3e}").parse().unwrap_or(low);
+            if low.abs() >= 1e6 {
+                format!("it is bounded below only by {low:e}")
+            } else {
+                format!("it is bounded below only by {low}")
+            }
+        } else {
+            "it has no lower bound (ε_dr = 0 and no floor)".to_string()
+        };
+        let empty = if self.denominator_floor > self.eps_dr {
+            "ε_nr/floor"
+        } else {
+            "ε_nr/ε_dr"
+        };
+        Some(format!(
+            "ε_nr > ε_dr: a set can score above 1 (an empty set without prediction scores \
+             {empty}), so the loss can be negative; {lowest}"
+        ))
+    }
 }
 
 /// Why a set's sDSC has no value.
@@ -103,7 +150,7 @@ impl Undefined {
                 "ε_nr/0: no foreground, no prediction and ε_dr = 0, so the denominator is 0"
             }
             Undefined::Overflow => {
-                "overflow: the score or its gradient exceeds 1e300 (ε_nr is huge compared with the denominator)"
+                "overflow: the score or its gradient exceeds 1e300 (the denominator is nearly 0 while ε_nr or some label is not)"
             }
         }
     }
@@ -207,7 +254,10 @@ impl Lanes {
         self.v[k] += yy;
         self.vp[k] += pp;
         self.x[k] += y * p;
-        self.fg[k] += y;
+        // Without squares Σy is `v` already; a second accumulator would only cost registers.
+        if SQUARED {
+            self.fg[k] += y;
+        }
         // Comparisons rather than f64::min/max: they compile to plain SIMD min/max; a NaN
         // is caught through the sums instead.
         self.y_min[k] = if y < self.y_min[k] { y } else { self.y_min[k] };
@@ -216,14 +266,14 @@ impl Lanes {
         self.p_max[k] = if p > self.p_max[k] { p } else { self.p_max[k] };
     }
 
-    fn total(&self) -> CellSums {
+    fn total<const SQUARED: bool>(&self) -> CellSums {
         let mut s = CellSums::default();
         for k in 0..LANES {
             s = s.add(CellSums {
                 v: self.v[k],
                 v_pred: self.vp[k],
                 x: self.x[k],
-                fg: self.fg[k],
+                fg: if SQUARED { self.fg[k] } else { self.v[k] },
                 y_min: self.y_min[k],
                 y_max: self.y_max[k],
                 p_min: self.p_min[k],
@@ -239,6 +289,11 @@ fn slice_sums<const SQUARED: bool>(ys: &[f64], ps: &[f64]) -> CellSums {
     let (yc, pc) = (ys.chunks_exact(LANES), ps.chunks_exact(LANES));
     let (y_rest, p_rest) = (yc.remainder(), pc.remainder());
     for (yb, pb) in yc.zip(pc) {
+        // Fixed-size chunks: no bounds checks, and the lanes map onto SIMD registers.
+        let (yb, pb): (&[f64; LANES], &[f64; LANES]) = (
+            yb.try_into().expect("chunks_exact"),
+            pb.try_into().expect("chunks_exact"),
+        );
         for k in 0..LANES {
             lanes.push::<SQUARED>(k, yb[k], pb[k]);
         }
@@ -246,7 +301,7 @@ fn slice_sums<const SQUARED: bool>(ys: &[f64], ps: &[f64]) -> CellSums {
     for (k, (&y, &p)) in y_rest.iter().zip(p_rest).enumerate() {
         lanes.push::<SQUARED>(k, y, p);
     }
-    lanes.total()
+    lanes.total::<SQUARED>()
 }
 
 fn slice_sums_dyn(ys: &[f64], ps: &[f64], squared: bool) -> CellSums {
@@ -306,6 +361,9 @@ pub struct SetReport {
     /// Whether any pixel of the set has y = 1 / y = 0.
     pub has_fg: bool,
     pub has_bg: bool,
+    /// Σy over the set (Σy, not Σy², even when squared); 0 means the set has no
+    /// foreground at all and the gradient has no y-term.
+    pub y_sum: f64,
 }
 
 /// The result of one evaluation.
@@ -330,6 +388,20 @@ pub struct Evaluation<'a> {
 }
 
 impl Evaluation<'_> {
+    /// The same evaluation owning its probabilities (so it may outlive the input).
+    pub fn into_owned<'b>(self) -> Evaluation<'b> {
+        Evaluation {
+            loss: self.loss,
+            sets: self.sets,
+            prob: CowArray::from(self.prob.into_owned()),
+            grad_prob: self.grad_prob,
+            logit_grad: self.logit_grad,
+            cell_set: self.cell_set,
+            grad_prob_undefined: self.grad_prob_undefined,
+            grad_undefined: self.grad_undefined,
+        }
+    }
+
     /// ∂DL/∂pred: with respect to the logits when an activation is on; 0 where undefined.
     pub fn grad(&self) -> &Array4<f64> {
         self.logit_grad.as_ref().unwrap_or(&self.grad_prob)
@@ -531,23 +603,41 @@ struct GradFactors {
 }
 
 impl GradFactors {
-    /// From a set's numerator N, denominator D and flags, with |Φ| = `n_sets`.
-    fn new(n: f64, d: f64, floored: bool, zeroed: bool, n_sets: f64) -> GradFactors {
+    /// From a set's numerator N, denominator D and flags, with |Φ| = `n_sets`;
+    /// `foreground` says whether Σy > 0.
+    fn new(
+        n: f64,
+        d: f64,
+        floored: bool,
+        zeroed: bool,
+        foreground: bool,
+        n_sets: f64,
+    ) -> GradFactors {
         let w = if zeroed { 0.0 } else { 1.0 / n_sets };
         // Dividing twice by D rather than by D² keeps N/D² finite for tiny D.
         let r = if floored { 0.0 } else { n / d / d };
         GradFactors {
-            two_w_over_d: 2.0 * w / d,
+            // Without foreground every y_i is 0 and the y-term is absent: 2w/D may then
+            // be huge or infinite (tiny Ṽ, ε = 0) without meaning anything, and ∞·0 is NaN.
+            two_w_over_d: if foreground { 2.0 * w / d } else { 0.0 },
             w_r: w * r,
         }
     }
 
     /// [`GradFactors::new`], or no gradient at all for a constant set (whose D may be 0).
-    fn of_set(n: f64, d: f64, floored: bool, zeroed: bool, constant: bool, n_sets: f64) -> Self {
+    fn of_set(
+        n: f64,
+        d: f64,
+        floored: bool,
+        zeroed: bool,
+        constant: bool,
+        foreground: bool,
+        n_sets: f64,
+    ) -> Self {
         if constant {
             GradFactors::default()
         } else {
-            GradFactors::new(n, d, floored, zeroed, n_sets)
+            GradFactors::new(n, d, floored, zeroed, foreground, n_sets)
         }
     }
 
@@ -555,6 +645,19 @@ impl GradFactors {
     #[inline(always)]
     fn at(self, shape: DenShape, y: f64, p: f64) -> f64 {
         -(self.two_w_over_d * y - self.w_r * shape.d(y, p))
+    }
+}
+
+/// Appends the gradient of one cell's pixels. Without the squared denominator ∂Den/∂ỹ_i
+/// depends on y_i alone, so those forms read only the labels: one array read and one
+/// written, the least this pass can do.
+fn cell_gradient(out: &mut Vec<f64>, f: GradFactors, shape: DenShape, ys: &[f64], ps: &[f64]) {
+    match shape {
+        DenShape::Plain => out.extend(ys.iter().map(|&y| f.at(DenShape::Plain, y, 0.0))),
+        DenShape::Jaccard => out.extend(ys.iter().map(|&y| f.at(DenShape::Jaccard, y, 0.0))),
+        DenShape::Squared | DenShape::JaccardSquared => {
+            out.extend(ys.iter().zip(ps).map(|(&y, &p)| f.at(shape, y, p)))
+        }
     }
 }
 
@@ -623,10 +726,19 @@ fn set_report(
             Undefined::DivisionByZero
         });
     }
-    let sdsc = if constant { 0.0 } else { n / d };
-    let f = GradFactors::of_set(n, d, floored, zeroed, constant, n_sets);
+    // The score is at most 1 when ε_nr ≤ ε_dr (see `DiceSettings::loss_bounded`); the
+    // clamp only removes rounding (a perfect set could otherwise give a loss of −2e-16).
+    let sdsc = if constant {
+        0.0
+    } else if st.loss_bounded() {
+        (n / d).min(1.0)
+    } else {
+        n / d
+    };
+    let f = GradFactors::of_set(n, d, floored, zeroed, constant, t.fg > 0.0, n_sets);
     // Scores or gradients beyond 1e300 only arise from absurd ε; beyond that point sums of
     // terms could overflow, so such a set is reported instead of returning ±inf.
+    // (Without foreground the y-factor is 0, so it cannot trip this.)
     let big = |v: f64| v.is_nan() || v.abs() >= 1e300;
     if undefined.is_none() && (big(sdsc) || big(f.two_w_over_d) || big(f.w_r)) {
         undefined = Some(Undefined::Overflow);
@@ -653,6 +765,7 @@ fn set_report(
         constant,
         has_fg: t.has_fg(),
         has_bg: t.has_bg(),
+        y_sum: t.fg,
     }
 }
 
@@ -676,6 +789,7 @@ fn factors(r: &SetReport, n_sets: f64) -> GradFactors {
         r.floored,
         r.zeroed,
         r.constant,
+        r.y_sum > 0.0,
         n_sets,
     )
 }
@@ -723,7 +837,7 @@ fn evaluate_checked<'a>(
                     let g = |(&yv, &pv): (&f64, &f64)| f.at(shape, yv, pv);
                     match (yc.as_slice(), pc.as_slice()) {
                         // Plain slices vectorise; the fallback serves strided views.
-                        (Some(ys), Some(ps)) => grad_prob.extend(ys.iter().zip(ps).map(g)),
+                        (Some(ys), Some(ps)) => cell_gradient(&mut grad_prob, f, shape, ys, ps),
                         _ => grad_prob.extend(yc.iter().zip(pc.iter()).map(g)),
                     }
                 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod loss;
 pub mod phi;
 pub mod presets;
+pub mod shape;
 pub mod step;
 pub mod train;
 pub mod variants;

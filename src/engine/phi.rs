@@ -1,4 +1,4 @@
-//! The reduction sets Φ of PAPER.md §1: which (batch, class) cells are summed together.
+//! The reduction sets Φ of docs/science.md §1: which (batch, class) cells are summed together.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Settings that reproduce what popular libraries compute (PAPER.md §5), and the reverse:
+//! Settings that reproduce what popular libraries compute (docs/science.md §5), and the reverse:
 //! the MONAI call that computes the current settings, when one exists.
 
 use crate::engine::activation::Activation;
@@ -19,19 +19,9 @@ pub struct FrameworkPreset {
     pub settings: DiceSettings,
 }
 
+/// The settings every preset starts from: MONAI's defaults.
 const fn base() -> DiceSettings {
-    DiceSettings {
-        phi: Phi::I,
-        eps_nr: 1e-5,
-        eps_dr: 1e-5,
-        squared: false,
-        jaccard: false,
-        include_background: true,
-        activation: Activation::None,
-        denominator_floor: 0.0,
-        zero_empty_sets: false,
-        variant: Variant::Dice,
-    }
+    DiceSettings::MONAI
 }
 
 /// Every preset, in the order the app lists them.

@@ -17,7 +17,7 @@ use thiserror::Error;
 
 use crate::engine::activation::Activation;
 use crate::engine::error::DiceError;
-use crate::engine::loss::{evaluate_probs, DiceSettings, Evaluation};
+use crate::engine::loss::{evaluate_probs_missing, DiceSettings, Evaluation};
 
 mod model;
 pub mod scenes;
@@ -233,6 +233,8 @@ pub struct Trainer {
     /// B×H×W; `None` only for the pixels model without an image.
     x: Option<Array3<f64>>,
     settings: DiceSettings,
+    /// The (b, c) cells whose labels are missing, for the leaf and marginal Dice.
+    missing: Vec<(usize, usize)>,
     initial: Model,
     model: Model,
     optimizer: Optimizer,
@@ -255,6 +257,7 @@ fn evaluate_logits(
     y: ArrayView4<f64>,
     z: ArrayView4<f64>,
     settings: &DiceSettings,
+    missing: &[(usize, usize)],
 ) -> Result<Evaluation<'static>, DiceError> {
     if settings.activation != Activation::None {
         if let Some(index) = z.iter().position(|v| !v.is_finite()) {
@@ -267,7 +270,7 @@ fn evaluate_logits(
         Activation::None => z.to_owned(),
         act => act.apply(z),
     };
-    evaluate_probs(y, prob, settings)
+    evaluate_probs_missing(y, prob, settings, missing)
 }
 
 /// ∂L/∂θ from the evaluation `e` at the model's parameters; `buf` holds it for a shared
@@ -304,6 +307,19 @@ impl Trainer {
         settings: DiceSettings,
         model: Model,
         optimizer: Optimizer,
+    ) -> Result<Trainer, TrainError> {
+        Trainer::with_missing(y, x, settings, model, optimizer, Vec::new())
+    }
+
+    /// [`Trainer::new`] with the loss told which (b, c) labels are missing: the leaf and
+    /// marginal Dice need them, the plain Dice ignores them.
+    pub fn with_missing(
+        y: Array4<f64>,
+        x: Option<Array3<f64>>,
+        settings: DiceSettings,
+        model: Model,
+        optimizer: Optimizer,
+        missing: Vec<(usize, usize)>,
     ) -> Result<Trainer, TrainError> {
         optimizer.validate()?;
         let (bn, cn, h, wd) = y.dim();
@@ -357,6 +373,7 @@ impl Trainer {
             y,
             x,
             settings,
+            missing,
             initial: model.clone(),
             model,
             optimizer,
@@ -368,7 +385,12 @@ impl Trainer {
             refused: None,
         };
         t.forward();
-        t.current = Ok(evaluate_logits(t.y.view(), t.logits(), &t.settings)?);
+        t.current = Ok(evaluate_logits(
+            t.y.view(),
+            t.logits(),
+            &t.settings,
+            &t.missing,
+        )?);
         Ok(t)
     }
 
@@ -379,7 +401,7 @@ impl Trainer {
     }
 
     fn reevaluate(&mut self) {
-        self.current = evaluate_logits(self.y.view(), self.logits(), &self.settings)
+        self.current = evaluate_logits(self.y.view(), self.logits(), &self.settings, &self.missing)
             .map_err(|e| e.to_string());
     }
 

@@ -11,7 +11,10 @@
 //! | 3 × (1 + k) | ε_nr, ε_dr, denominator floor: the shortest decimal text that reads back exactly |
 //! | ⌈B·C/4⌉ | label statuses, 2 bits each |
 //! | ⌈B·C·H·W/8⌉ | labels, 1 bit each |
-//! | rest | prediction levels (1e-4 grid) per cell in raster order, as zigzag varints of the difference to the previous pixel; with exclusive classes class 0 is left out (it is 1 minus the others) |
+//! | … | prediction levels (1e-4 grid) per cell in raster order, as zigzag varints of the difference to the previous pixel; with exclusive classes class 0 is left out (it is 1 minus the others) |
+//! | … | image intensities (1e-4 grid) per batch element, coded like the predictions |
+//! | … | training: model, optimiser (0 SGD, 1 Adam), learning rate (and Adam's β₁, β₂, eps) as number texts, steps per second as a varint |
+//! | rest | compare mode: 0, or 1 and the second loss settings, coded like the first |
 //!
 //! Predictions of a scene are smooth (a blob, a constant background), so the differences
 //! are mostly 0 and deflate shrinks them to a few bytes per row. The checksum makes a
@@ -22,14 +25,17 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use ndarray::{Array2, Array4};
+use ndarray::{Array2, Array3, Array4};
 
 use crate::engine::activation::Activation;
 use crate::engine::loss::DiceSettings;
 use crate::engine::phi::Phi;
+use crate::engine::train::{ModelKind, Optimizer};
 use crate::engine::variants::Variant;
 use crate::page::levels::{bit, from_level, level, pack_bits, LEVELS};
-use crate::page::state::{check_dims, AppState, LabelStatus, StateError, ViewOptions};
+use crate::page::state::{
+    check_dims, AppState, LabelStatus, StateError, TrainSettings, ViewOptions, MAX_SPEED,
+};
 
 /// The version byte of the format written.
 const VERSION: u8 = 2;
@@ -98,8 +104,12 @@ pub fn decode(text: &str) -> Result<AppState, CodecError> {
     Ok(state)
 }
 
+/// CRC-32 (ISO-HDLC, the one of zlib and PNG) of the version byte and the payload.
+const CRC32: crc::Crc<u32, crc::Table<1>> =
+    crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
+
 fn checksum(payload: &[u8]) -> u32 {
-    let mut h = crc32fast::Hasher::new();
+    let mut h = CRC32.digest();
     h.update(&[VERSION]);
     h.update(payload);
     h.finalize()
@@ -185,20 +195,11 @@ fn payload(state: &AppState) -> Vec<u8> {
         labels,
         pred,
         status,
+        image,
+        train,
+        compare,
         view,
     } = state;
-    let DiceSettings {
-        phi,
-        eps_nr,
-        eps_dr,
-        squared,
-        jaccard,
-        include_background,
-        activation,
-        denominator_floor,
-        zero_empty_sets,
-        variant,
-    } = *settings;
     let ViewOptions {
         shared_scale,
         symlog,
@@ -216,21 +217,7 @@ fn payload(state: &AppState) -> Vec<u8> {
         embed,
         present,
     ]));
-    out.push(phi_index(phi));
-    out.push(activation_index(activation));
-    out.push(flags(&[
-        squared,
-        jaccard,
-        include_background,
-        zero_empty_sets,
-    ]));
-    out.push(variant_index(variant));
-    for v in [eps_nr, eps_dr, denominator_floor] {
-        // `{:e}` is the shortest text that reads back as the same double.
-        let text = format!("{v:e}");
-        out.push(text.len() as u8);
-        out.extend(text.as_bytes());
-    }
+    push_settings(&mut out, settings);
     let mut st = vec![0u8; (b * c).div_ceil(4)];
     for (k, s) in status.iter().enumerate() {
         st[k / 4] |= s.index() << (2 * (k % 4));
@@ -245,11 +232,147 @@ fn payload(state: &AppState) -> Vec<u8> {
                 let d = k - prev;
                 prev = k;
                 // Zigzag: small differences of either sign are small numbers.
-                push_varint(&mut out, ((d << 1) ^ (d >> 63)) as u64);
+                push_varint(&mut out, zigzag(d));
             }
         }
     }
+    for plane in image.outer_iter() {
+        let mut prev = 0i64;
+        for &v in plane.iter() {
+            let k = level(v);
+            push_varint(&mut out, zigzag(k - prev));
+            prev = k;
+        }
+    }
+    let TrainSettings {
+        model,
+        optimizer,
+        speed,
+    } = *train;
+    out.push(model_index(model));
+    let numbers = match optimizer {
+        Optimizer::Sgd { lr } => {
+            out.push(0);
+            vec![lr]
+        }
+        Optimizer::Adam {
+            lr,
+            beta1,
+            beta2,
+            eps,
+        } => {
+            out.push(1);
+            vec![lr, beta1, beta2, eps]
+        }
+    };
+    for v in numbers {
+        push_number(&mut out, v);
+    }
+    push_varint(&mut out, u64::from(speed));
+    match compare {
+        None => out.push(0),
+        Some(s) => {
+            out.push(1);
+            push_settings(&mut out, s);
+        }
+    }
     out
+}
+
+fn push_settings(out: &mut Vec<u8>, settings: &DiceSettings) {
+    // Every field by name, so a new one cannot be forgotten here.
+    let DiceSettings {
+        phi,
+        eps_nr,
+        eps_dr,
+        squared,
+        jaccard,
+        include_background,
+        activation,
+        denominator_floor,
+        zero_empty_sets,
+        variant,
+    } = *settings;
+    out.push(phi_index(phi));
+    out.push(activation_index(activation));
+    out.push(flags(&[
+        squared,
+        jaccard,
+        include_background,
+        zero_empty_sets,
+    ]));
+    out.push(variant_index(variant));
+    for v in [eps_nr, eps_dr, denominator_floor] {
+        push_number(out, v);
+    }
+}
+
+fn read_settings(r: &mut Reader, classes: usize) -> Result<DiceSettings, CodecError> {
+    let on = |bits: u8, k: u8| bits & (1 << k) != 0;
+    let phi = match r.byte()? {
+        0 => Phi::I,
+        1 => Phi::CI,
+        2 => Phi::BI,
+        3 => Phi::BCI,
+        k => return Err(CodecError::Invalid(format!("unknown Φ code {k}"))),
+    };
+    let activation = match r.byte()? {
+        0 => Activation::None,
+        1 => Activation::Sigmoid,
+        2 => Activation::Softmax,
+        k => return Err(CodecError::Invalid(format!("unknown activation code {k}"))),
+    };
+    let loss = r.byte()?;
+    let variant = match r.byte()? {
+        0 => Variant::Dice,
+        1 => Variant::Leaf,
+        2 => Variant::Marginal,
+        k => {
+            return Err(CodecError::Invalid(format!(
+                "unknown loss variant code {k}"
+            )))
+        }
+    };
+    let settings = DiceSettings {
+        phi,
+        eps_nr: r.number("ε_nr")?,
+        eps_dr: r.number("ε_dr")?,
+        squared: on(loss, 0),
+        jaccard: on(loss, 1),
+        include_background: on(loss, 2),
+        activation,
+        denominator_floor: r.number("the denominator floor")?,
+        zero_empty_sets: on(loss, 3),
+        variant,
+    };
+    settings
+        .validate(classes)
+        .map_err(|e| CodecError::Invalid(e.to_string()))?;
+    Ok(settings)
+}
+
+/// Zigzag: small differences of either sign are small numbers.
+fn zigzag(d: i64) -> u64 {
+    ((d << 1) ^ (d >> 63)) as u64
+}
+
+fn unzigzag(z: u64) -> i64 {
+    ((z >> 1) as i64) ^ -((z & 1) as i64)
+}
+
+/// The shortest text that reads back as the same double (`{:e}`), with its length.
+fn push_number(out: &mut Vec<u8>, v: f64) {
+    let text = format!("{v:e}");
+    out.push(text.len() as u8);
+    out.extend(text.as_bytes());
+}
+
+fn model_index(m: ModelKind) -> u8 {
+    match m {
+        ModelKind::Pixels => 0,
+        ModelKind::Linear => 1,
+        ModelKind::Conv3x3 => 2,
+    }
 }
 
 /// Reads format 2's payload.
@@ -308,45 +431,7 @@ fn parse(payload: &[u8]) -> Result<AppState, CodecError> {
     check_dims(b, c, n)?;
     let page = r.byte()?;
     let on = |bits: u8, k: u8| bits & (1 << k) != 0;
-    let phi = match r.byte()? {
-        0 => Phi::I,
-        1 => Phi::CI,
-        2 => Phi::BI,
-        3 => Phi::BCI,
-        k => return Err(CodecError::Invalid(format!("unknown Φ code {k}"))),
-    };
-    let activation = match r.byte()? {
-        0 => Activation::None,
-        1 => Activation::Sigmoid,
-        2 => Activation::Softmax,
-        k => return Err(CodecError::Invalid(format!("unknown activation code {k}"))),
-    };
-    let loss = r.byte()?;
-    let variant = match r.byte()? {
-        0 => Variant::Dice,
-        1 => Variant::Leaf,
-        2 => Variant::Marginal,
-        k => {
-            return Err(CodecError::Invalid(format!(
-                "unknown loss variant code {k}"
-            )))
-        }
-    };
-    let settings = DiceSettings {
-        phi,
-        eps_nr: r.number("ε_nr")?,
-        eps_dr: r.number("ε_dr")?,
-        squared: on(loss, 0),
-        jaccard: on(loss, 1),
-        include_background: on(loss, 2),
-        activation,
-        denominator_floor: r.number("the denominator floor")?,
-        zero_empty_sets: on(loss, 3),
-        variant,
-    };
-    settings
-        .validate(c)
-        .map_err(|e| CodecError::Invalid(e.to_string()))?;
+    let settings = read_settings(&mut r, c)?;
     let cells = b * c;
     let st = r.take(cells.div_ceil(4))?;
     let status = (0..cells)
@@ -368,8 +453,7 @@ fn parse(payload: &[u8]) -> Result<AppState, CodecError> {
         for cc in first..c {
             let mut prev = 0i64;
             for k in levels.slice_mut(ndarray::s![bb, cc, .., ..]).iter_mut() {
-                let z = r.varint()?;
-                let d = ((z >> 1) as i64) ^ -((z & 1) as i64);
+                let d = unzigzag(r.varint()?);
                 prev = prev
                     .checked_add(d)
                     .filter(|v| (0..=LEVELS).contains(v))
@@ -391,6 +475,49 @@ fn parse(payload: &[u8]) -> Result<AppState, CodecError> {
             }
         }
     }
+    let mut image = Array3::<f64>::zeros((b, n, n));
+    for mut plane in image.outer_iter_mut() {
+        let mut prev = 0i64;
+        for v in plane.iter_mut() {
+            prev = prev
+                .checked_add(unzigzag(r.varint()?))
+                .filter(|k| (0..=LEVELS).contains(k))
+                .ok_or_else(|| {
+                    CodecError::Invalid("an image intensity is outside [0, 1]".into())
+                })?;
+            *v = from_level(prev);
+        }
+    }
+    let model = match r.byte()? {
+        0 => ModelKind::Pixels,
+        1 => ModelKind::Linear,
+        2 => ModelKind::Conv3x3,
+        k => return Err(CodecError::Invalid(format!("unknown model code {k}"))),
+    };
+    let optimizer = match r.byte()? {
+        0 => Optimizer::Sgd {
+            lr: r.number("the learning rate")?,
+        },
+        1 => Optimizer::Adam {
+            lr: r.number("the learning rate")?,
+            beta1: r.number("Adam's β₁")?,
+            beta2: r.number("Adam's β₂")?,
+            eps: r.number("Adam's eps")?,
+        },
+        k => return Err(CodecError::Invalid(format!("unknown optimiser code {k}"))),
+    };
+    optimizer
+        .validate()
+        .map_err(|e| CodecError::Invalid(e.to_string()))?;
+    let speed = u32::try_from(r.varint()?)
+        .ok()
+        .filter(|s| (1..=MAX_SPEED).contains(s))
+        .ok_or_else(|| CodecError::Invalid("the training speed is out of range".into()))?;
+    let compare = match r.byte()? {
+        0 => None,
+        1 => Some(read_settings(&mut r, c)?),
+        k => return Err(CodecError::Invalid(format!("unknown compare code {k}"))),
+    };
     if r.at != payload.len() {
         return Err(CodecError::Invalid(
             "the link has data after its end".into(),
@@ -404,6 +531,13 @@ fn parse(payload: &[u8]) -> Result<AppState, CodecError> {
         pred: levels.mapv(from_level),
         status: Array2::from_shape_vec((b, c), status)
             .map_err(|_| CodecError::Invalid("label statuses".into()))?,
+        image,
+        train: TrainSettings {
+            model,
+            optimizer,
+            speed,
+        },
+        compare,
         view: ViewOptions {
             shared_scale: on(page, 2),
             symlog: on(page, 3),
@@ -542,7 +676,15 @@ pub mod legacy {
             labels: Array4::from_shape_vec(shape, labels).map_err(|_| bad("label"))?,
             pred: Array4::from_shape_vec(shape, pred).map_err(|_| bad("prediction"))?,
             status: Array2::from_shape_vec((w.b, w.c), status).map_err(|_| bad("label status"))?,
+            // Format 1 had no image or training settings: the scene's image, the defaults.
+            image: ndarray::Array3::zeros((w.b, w.n, w.n)),
+            train: Default::default(),
+            compare: None,
             view: w.view,
+        })
+        .map(|mut s: AppState| {
+            s.image = s.scene_image();
+            s
         })
     }
 }
@@ -551,6 +693,12 @@ pub mod legacy {
 mod tests {
     use super::*;
     use crate::page::teach::SCENARIOS;
+
+    #[test]
+    fn checksum_is_the_standard_crc32() {
+        // The check value of CRC-32/ISO-HDLC (zlib's crc32, which links were written with).
+        assert_eq!(CRC32.checksum(b"123456789"), 0xCBF4_3926);
+    }
 
     #[test]
     fn hash_round_trip_is_exact() {
@@ -610,6 +758,17 @@ mod tests {
         };
         s.status[(2, 1)] = LabelStatus::Empty;
         s.status[(0, 2)] = LabelStatus::Missing;
+        s.compare = Some(DiceSettings {
+            phi: Phi::BI,
+            eps_nr: 1e-7,
+            ..s.settings
+        });
+        s.train.model = crate::engine::train::ModelKind::Linear;
+        s.train.optimizer = crate::engine::train::Optimizer::sgd(0.05);
+        s.train.speed = 7;
+        for (k, v) in s.image.iter_mut().enumerate() {
+            *v = from_level((k as i64 * 31) % (LEVELS + 1));
+        }
         for (k, p) in s.pred.iter_mut().enumerate() {
             *p = from_level((k as i64 * 7919) % (LEVELS + 1));
         }
@@ -621,12 +780,18 @@ mod tests {
     #[test]
     fn old_links_keep_opening() {
         for sc in &SCENARIOS {
-            let s = sc.state();
+            // Format 1 had no compare mode.
+            let s = AppState {
+                compare: None,
+                ..sc.state()
+            };
             assert_eq!(decode(&legacy::encode(&s)).unwrap(), s, "{}", sc.name);
         }
         let mut s = AppState::default_scene();
         s.settings.eps_nr = 0.0;
         s.status[(0, 1)] = LabelStatus::Missing;
+        // Format 1 held no image: the page it opens has its scene's image.
+        s.image = s.scene_image();
         assert_eq!(decode(&legacy::encode(&s)).unwrap(), s);
     }
 

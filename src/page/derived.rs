@@ -32,12 +32,46 @@ pub struct Derived {
     pub reference: f64,
     /// Counts changes of what the plots show (data and settings, not view options).
     pub data_gen: u64,
+    /// Compare mode: the same data under the second setting.
+    pub compare: Option<Side>,
+}
+
+/// One setting's evaluation of the page's data (compare mode's second side).
+pub struct Side {
+    pub settings: crate::engine::loss::DiceSettings,
+    pub eval: Result<Evaluation<'static>, String>,
+    pub verdicts: Array2<Option<CellVerdict>>,
+    pub reference: f64,
+    pub scales: Array2<Scale>,
+}
+
+impl Side {
+    /// The gradient its views show: ∂L/∂z with an activation and the logit view on.
+    pub fn shown(&self, logit_view: bool) -> Option<ShownGrad<'_>> {
+        let e = self.eval.as_ref().ok()?;
+        let logits = self.settings.activation != Activation::None && logit_view;
+        Some(if logits {
+            ShownGrad {
+                values: e.grad(),
+                undefined: &e.grad_undefined,
+                logits,
+            }
+        } else {
+            ShownGrad {
+                values: &e.grad_prob,
+                undefined: &e.grad_prob_undefined,
+                logits,
+            }
+        })
+    }
 }
 
 /// What a refresh recomputed.
 pub struct Fresh {
     /// The evaluation is new.
     pub evaluated: bool,
+    /// Compare mode's side was recomputed (or closed).
+    pub compared: bool,
     /// Gradient views whose values or colour scale changed, per (b, c).
     pub grads: Array2<bool>,
     /// The colour scales were refitted.
@@ -54,6 +88,7 @@ impl Default for Derived {
             verdicts: Array2::from_elem((0, 0), None),
             reference: 0.0,
             data_gen: 0,
+            compare: None,
         }
     }
 }
@@ -85,11 +120,13 @@ impl Derived {
         if ch.page || !ch.labels.is_empty() {
             self.y = None;
         }
-        let evaluate = ch.data() || self.y.is_none() || self.scales.dim() != dims;
+        let evaluate = ch.data() || ch.training || self.y.is_none() || self.scales.dim() != dims;
         let mut grads = Array2::from_elem(dims, ch.page || ch.settings || ch.view);
         if !evaluate && !ch.view {
+            let compared = self.refresh_compare(m, ch, false);
             return Fresh {
                 evaluated: false,
+                compared,
                 grads: Array2::from_elem(dims, false),
                 rescaled: false,
             };
@@ -100,10 +137,21 @@ impl Derived {
                 Some(y) if y.dim() == s.labels.dim() => y,
                 _ => s.loss_labels(),
             };
-            // The leaf and marginal Dice read which labels are missing from the statuses.
-            let missing = teach::missing_cells(s);
-            let next = evaluate_probs_missing(y.view(), s.pred.clone(), &s.settings, &missing)
-                .map_err(|e| e.to_string());
+            let next = match &m.training {
+                // The trainer keeps the evaluation at its current parameters.
+                Some(t) => t.trainer.evaluation().cloned().ok_or_else(|| {
+                    t.trainer
+                        .stopped()
+                        .map_or_else(|| "not evaluated".to_string(), |s| s.reason)
+                }),
+                None => {
+                    // The leaf and marginal Dice read which labels are missing from the
+                    // statuses.
+                    let missing = teach::missing_cells(s);
+                    evaluate_probs_missing(y.view(), s.pred.clone(), &s.settings, &missing)
+                        .map_err(|e| e.to_string())
+                }
+            };
             match &next {
                 Ok(e) => {
                     (self.verdicts, self.reference) = teach::verdicts_and_reference(s, &y, e);
@@ -145,11 +193,62 @@ impl Derived {
             *dirty = !(same_scale && same_values);
         }
         self.scales = scales;
+        let evaluated = old.is_some();
+        let compared = self.refresh_compare(m, ch, evaluated);
         Fresh {
-            evaluated: old.is_some(),
+            evaluated,
+            compared,
             grads,
             rescaled: true,
         }
+    }
+
+    /// Compare mode's side: the page's labels and shown predictions under the second
+    /// setting. Returns whether it changed.
+    fn refresh_compare(&mut self, m: &Model, ch: &Change, evaluated: bool) -> bool {
+        let Some(settings) = m.state.compare else {
+            return self.compare.take().is_some();
+        };
+        if !(evaluated || ch.compare || ch.view || self.compare.is_none()) {
+            return false;
+        }
+        let Some(y) = self.y.as_ref() else {
+            return false;
+        };
+        let s = &m.state;
+        // The leaf and marginal Dice read which labels are missing from the statuses.
+        let missing = teach::missing_cells_of(&s.status, settings.variant);
+        let prob = self.shown_pred(m).to_owned();
+        let eval =
+            evaluate_probs_missing(y.view(), prob, &settings, &missing).map_err(|e| e.to_string());
+        let (verdicts, reference) = match &eval {
+            Ok(e) => teach::verdicts_under(s, settings.activation, y, e),
+            Err(_) => (Array2::from_elem(s.status.dim(), None), 0.0),
+        };
+        let mut side = Side {
+            settings,
+            eval,
+            verdicts,
+            reference,
+            scales: Array2::from_elem(s.status.dim(), Scale::default()),
+        };
+        let symlog = s.view.symlog;
+        let blank = Scale { max: 0.0, symlog };
+        let mut scales = Array2::from_elem(s.status.dim(), blank);
+        if let Some(g) = side.shown(s.view.logit_grad) {
+            for ((b, c), scale) in scales.indexed_iter_mut() {
+                if !g.undefined[(b, c)] {
+                    *scale = Scale::fit(g.values.slice(s![b, c, .., ..]).iter().copied(), symlog);
+                }
+            }
+        }
+        if s.view.shared_scale {
+            let shared = scales.iter().fold(blank, |a, s| a.union(*s));
+            scales.fill(shared);
+        }
+        side.scales = scales;
+        self.compare = Some(side);
+        true
     }
 
     /// Colour scales fitted to the shown gradient; sets [`Derived::shared`].
@@ -191,6 +290,15 @@ impl Derived {
                 logits,
             }
         })
+    }
+
+    /// The probabilities the prediction views show: the trained model's while a training
+    /// session runs, else the painted ones.
+    pub fn shown_pred<'a>(&'a self, m: &'a Model) -> ndarray::ArrayView4<'a, f64> {
+        match (&m.training, &self.eval) {
+            (Some(_), Ok(e)) => e.prob.view(),
+            _ => m.state.pred.view(),
+        }
     }
 
     /// Whether the views show ∂L/∂z.

@@ -15,7 +15,7 @@
 
 use std::collections::VecDeque;
 
-use ndarray::{s, Array4, ArrayView2, ArrayViewMut2};
+use ndarray::{s, Array3, Array4, ArrayView2, ArrayViewMut2};
 
 use crate::page::levels::{bit, on_grid, pack_bits, PRED_LEVELS};
 use crate::page::paint::Cells;
@@ -84,7 +84,18 @@ struct Step {
     dims: (usize, usize, usize, usize),
     exclusive: bool,
     cells: Vec<CellChange>,
+    /// Batch elements whose input image changed, with before and after.
+    images: Vec<(usize, [Plane; 2])>,
     bytes: usize,
+}
+
+/// What an undo or redo rewrote.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Restored {
+    /// Cells whose label or prediction changed.
+    pub cells: Cells,
+    /// Batch elements whose input image changed.
+    pub images: Vec<usize>,
 }
 
 impl Step {
@@ -95,7 +106,10 @@ impl Step {
     }
 
     /// Writes the before (0) or after (1) images into `state`.
-    fn apply(&self, state: &mut AppState, side: usize) -> Cells {
+    fn apply(&self, state: &mut AppState, side: usize) -> Restored {
+        for (b, pair) in &self.images {
+            pair[side].restore(state.image.slice_mut(s![*b, .., ..]));
+        }
         for cell in &self.cells {
             if let Some(pair) = &cell.labels {
                 pair[side].restore(state.labels.slice_mut(s![cell.b, cell.c, .., ..]));
@@ -104,7 +118,10 @@ impl Step {
                 pair[side].restore(state.pred.slice_mut(s![cell.b, cell.c, .., ..]));
             }
         }
-        self.cells.iter().map(|cell| (cell.b, cell.c)).collect()
+        Restored {
+            cells: self.cells.iter().map(|cell| (cell.b, cell.c)).collect(),
+            images: self.images.iter().map(|(b, _)| *b).collect(),
+        }
     }
 }
 
@@ -124,17 +141,13 @@ fn pair(before: ArrayView2<f64>, after: ArrayView2<f64>) -> Pair {
 
 /// The step from (before tensors, mode) to `after`, or None if nothing changed or the
 /// sizes/mode differ.
-fn diff(
-    labels: &Array4<f64>,
-    pred: &Array4<f64>,
-    exclusive: bool,
-    after: &AppState,
-) -> Option<Step> {
-    let dims = labels.dim();
-    if pred.dim() != dims
+fn diff(before: &Snapshot, after: &AppState) -> Option<Step> {
+    let dims = before.labels.dim();
+    if before.pred.dim() != dims
         || after.labels.dim() != dims
         || after.pred.dim() != dims
-        || after.exclusive != exclusive
+        || after.exclusive != before.exclusive
+        || after.image.dim() != before.image.dim()
     {
         return None;
     }
@@ -143,8 +156,8 @@ fn diff(
     for b in 0..dims.0 {
         for c in 0..dims.1 {
             let sl = s![b, c, .., ..];
-            let labels = pair(labels.slice(sl), after.labels.slice(sl));
-            let pred = pair(pred.slice(sl), after.pred.slice(sl));
+            let labels = pair(before.labels.slice(sl), after.labels.slice(sl));
+            let pred = pair(before.pred.slice(sl), after.pred.slice(sl));
             if labels.is_none() && pred.is_none() {
                 continue;
             }
@@ -154,13 +167,22 @@ fn diff(
             cells.push(CellChange { b, c, labels, pred });
         }
     }
-    if cells.is_empty() {
+    let mut images = Vec::new();
+    for b in 0..dims.0 {
+        let sl = s![b, .., ..];
+        if let Some(p) = pair(before.image.slice(sl), after.image.slice(sl)) {
+            bytes += p[0].bytes() + p[1].bytes();
+            images.push((b, p));
+        }
+    }
+    if cells.is_empty() && images.is_empty() {
         return None;
     }
     Some(Step {
         dims,
-        exclusive,
+        exclusive: before.exclusive,
         cells,
+        images,
         bytes,
     })
 }
@@ -170,7 +192,19 @@ fn diff(
 struct Snapshot {
     labels: Array4<f64>,
     pred: Array4<f64>,
+    image: Array3<f64>,
     exclusive: bool,
+}
+
+impl Snapshot {
+    fn of(state: &AppState) -> Snapshot {
+        Snapshot {
+            labels: state.labels.clone(),
+            pred: state.pred.clone(),
+            image: state.image.clone(),
+            exclusive: state.exclusive,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -206,11 +240,7 @@ impl History {
 
     /// Pointer-down: remembers the tensors (replacing an unfinished stroke).
     pub fn begin(&mut self, state: &AppState) {
-        self.pending = Some(Snapshot {
-            labels: state.labels.clone(),
-            pred: state.pred.clone(),
-            exclusive: state.exclusive,
-        });
+        self.pending = Some(Snapshot::of(state));
     }
 
     #[cfg(test)]
@@ -235,7 +265,7 @@ impl History {
             self.clear();
             return false;
         }
-        match diff(&snap.labels, &snap.pred, snap.exclusive, state) {
+        match diff(&snap, state) {
             Some(step) => {
                 self.push(step);
                 true
@@ -250,7 +280,7 @@ impl History {
             self.clear();
             return false;
         }
-        match diff(&before.labels, &before.pred, before.exclusive, after) {
+        match diff(&Snapshot::of(before), after) {
             Some(step) => {
                 self.push(step);
                 true
@@ -277,7 +307,7 @@ impl History {
     /// Restores the state before the last step; returns the cells it rewrote, or None if
     /// there is nothing to undo (or the state no longer fits the history, which is then
     /// cleared). Abandons an unfinished stroke.
-    pub fn undo(&mut self, state: &mut AppState) -> Option<Cells> {
+    pub fn undo(&mut self, state: &mut AppState) -> Option<Restored> {
         self.pending = None;
         let step = self.undo.pop_back()?;
         if !step.fits(state) {
@@ -291,7 +321,7 @@ impl History {
     }
 
     /// Re-applies the last undone step; like `undo`.
-    pub fn redo(&mut self, state: &mut AppState) -> Option<Cells> {
+    pub fn redo(&mut self, state: &mut AppState) -> Option<Restored> {
         self.pending = None;
         let step = self.redo.pop()?;
         if !step.fits(state) {
@@ -384,11 +414,11 @@ mod tests {
         // Two cells × (label bits + pred levels) × (before, after): a quarter of the bytes of
         // the two f64 tensors.
         assert_eq!(h.bytes(), 2 * 2 * (32 * 32 / 8 + 2 * 32 * 32));
-        assert_eq!(h.undo(&mut s), Some(vec![(1, 0), (1, 1)]));
+        assert_eq!(h.undo(&mut s).map(|r| r.cells), Some(vec![(1, 0), (1, 1)]));
         assert_eq!(s, s0);
-        assert_eq!(h.redo(&mut s), Some(vec![(1, 0), (1, 1)]));
+        assert_eq!(h.redo(&mut s).map(|r| r.cells), Some(vec![(1, 0), (1, 1)]));
         assert_eq!(s, s1);
-        assert_eq!(h.undo(&mut s), Some(vec![(1, 0), (1, 1)]));
+        assert_eq!(h.undo(&mut s).map(|r| r.cells), Some(vec![(1, 0), (1, 1)]));
         assert_eq!(s, s0);
         assert!(h.undo(&mut s).is_none());
         assert_eq!(s, s0);
@@ -495,7 +525,10 @@ mod tests {
         apply_helper(&mut s, Helper::Blur(1.0), Target::All);
         assert!(h.record(&before, &s));
         let after = s.clone();
-        assert_eq!(h.undo(&mut s), Some(vec![(0, 0), (0, 1), (1, 0), (1, 1)]));
+        assert_eq!(
+            h.undo(&mut s).map(|r| r.cells),
+            Some(vec![(0, 0), (0, 1), (1, 0), (1, 1)])
+        );
         assert_eq!(s, before);
         h.redo(&mut s);
         assert_eq!(s, after);
@@ -572,7 +605,7 @@ mod tests {
             assert_eq!(n, states.len() - 1);
             for k in (0..n).rev() {
                 let prev = s.clone();
-                let cells = h.undo(&mut s).unwrap();
+                let cells = h.undo(&mut s).unwrap().cells;
                 assert_eq!(cells, diff_cells(&prev, &s));
                 assert_eq!(s, states[k]);
                 check_invariants(&s);

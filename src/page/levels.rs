@@ -80,7 +80,6 @@ pub fn normalise_column(col: &mut [i64]) {
     col.copy_from_slice(&out);
 }
 
-#[cfg(test)]
 /// Scales `column` to sum to 1 on the grid; all-zero columns become (1, 0, …).
 pub fn normalised(column: &[f64]) -> Vec<f64> {
     let mut levels: Vec<i64> = column.iter().map(|&v| level(v)).collect();

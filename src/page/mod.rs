@@ -25,5 +25,6 @@ pub mod screen;
 pub mod state;
 pub mod teach;
 pub mod tool;
+pub mod training;
 pub mod ui;
 pub mod update;

@@ -10,6 +10,7 @@ use crate::page::route;
 use crate::page::state::AppState;
 use crate::page::teach::{Scenario, SCENARIOS};
 use crate::page::tool::Tool;
+use crate::page::training::Training;
 
 /// Which of a cell's three views.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +18,8 @@ pub enum ViewKind {
     Label,
     Pred,
     Grad,
+    /// The input image x of a batch element (its `c` is 0).
+    Image,
 }
 
 impl ViewKind {
@@ -25,6 +28,7 @@ impl ViewKind {
             ViewKind::Label => "label",
             ViewKind::Pred => "pred",
             ViewKind::Grad => "grad",
+            ViewKind::Image => "image",
         }
     }
 
@@ -33,6 +37,7 @@ impl ViewKind {
             "label" => Some(ViewKind::Label),
             "pred" => Some(ViewKind::Pred),
             "grad" => Some(ViewKind::Grad),
+            "image" => Some(ViewKind::Image),
             _ => None,
         }
     }
@@ -43,6 +48,7 @@ impl ViewKind {
             ViewKind::Label => "label view",
             ViewKind::Pred => "prediction view",
             ViewKind::Grad => "gradient view",
+            ViewKind::Image => "input image view",
         }
     }
 
@@ -52,6 +58,7 @@ impl ViewKind {
             ViewKind::Label => Some(Layer::Label),
             ViewKind::Pred => Some(Layer::Pred),
             ViewKind::Grad => None,
+            ViewKind::Image => Some(Layer::Image),
         }
     }
 }
@@ -175,6 +182,13 @@ pub struct Model {
     pub show_excluded: bool,
     /// The last export or copy asked for.
     pub request: Option<Request>,
+    /// The training session, if one was started (until Reset or a change of the data it
+    /// trains on); the prediction views then show the model's output.
+    pub training: Option<Training>,
+    /// The grid shows each batch element's input image x (a column before the classes).
+    pub show_images: bool,
+    /// Training sessions started so far (tells a new session from an old one).
+    pub sessions: u64,
 }
 
 impl Model {
@@ -196,6 +210,9 @@ impl Model {
             lesson_collapsed: false,
             show_excluded: false,
             request: None,
+            training: None,
+            show_images: false,
+            sessions: 0,
         }
     }
 
@@ -203,7 +220,12 @@ impl Model {
     /// unchanged, else the whole page.
     pub fn link(&self) -> String {
         let lesson = self.lesson.as_ref().map(|l| (l.scenario().name, &l.scene));
-        route::link_with_scene(&self.state, lesson)
+        let link = route::link_with_scene(&self.state, lesson);
+        match self.training.as_ref().map(Training::step_count) {
+            // Training is deterministic: the step count reproduces the trained page.
+            Some(n) if n > 0 => format!("{link}&train={n}"),
+            _ => link,
+        }
     }
 
     /// Whether the page is still the open lesson's own scene.

@@ -3,6 +3,8 @@
 
 use crate::engine::activation::Activation;
 use crate::engine::phi::Phi;
+use crate::engine::train::ModelKind;
+use crate::engine::variants::Variant;
 use crate::page::model::{EpsField, Hover, ViewKind};
 use crate::page::paint::Layer;
 use crate::page::state::LabelStatus;
@@ -113,6 +115,8 @@ pub enum Msg {
     IncludeBackground(bool),
     Exclusive(bool),
     Activation(Activation),
+    /// The plain, leaf or marginal Dice.
+    Variant(Variant),
     Status {
         b: usize,
         c: usize,
@@ -158,6 +162,37 @@ pub enum Msg {
     DismissIntro,
     /// An export or a copy.
     Export(ExportKind),
+    // ---- training --------------------------------------------------------------------
+    TrainPlay,
+    TrainPause,
+    /// One step, then paused.
+    TrainStep,
+    /// Back to the prediction before training.
+    TrainReset,
+    /// The scheduler's beat while playing: this many steps are due.
+    TrainTick(usize),
+    TrainModel(ModelKind),
+    /// "sgd" or "adam" (the learning rate is kept).
+    TrainOptimizer(String),
+    TrainLr(f64),
+    /// The learning-rate field's entry was committed.
+    TrainLrEntered(String),
+    TrainSpeed(u32),
+    /// The open lesson's training experiment: its scene for training, then play.
+    TrainLesson,
+    /// Show the input images x in the grid.
+    ShowImages(bool),
+    // ---- compare mode ----------------------------------------------------------------
+    /// The same scene under a second setting, side by side.
+    CompareOpen,
+    CompareClose,
+    ComparePhi(Phi),
+    /// The second setting's ε entry was committed (ε_nr = ε_dr).
+    CompareEps(String),
+    CompareVariant(Variant),
+    CompareBackground(bool),
+    /// A framework preset as the second setting.
+    ComparePreset(String),
     // ---- the page --------------------------------------------------------------------
     /// The address bar's hash changed (a pasted link, Back, Forward).
     LinkLoaded(String),

@@ -27,6 +27,8 @@ pub enum RouteError {
     Preset { name: String, reason: String },
     #[error("the link asks for more than one page (“{0}”)")]
     Conflict(String),
+    #[error("“train={0}” must be a number of steps from 0 to {MAX_LINK_STEPS}")]
+    Train(String),
 }
 
 /// Where a page came from.
@@ -42,7 +44,12 @@ pub enum Source {
 pub struct Route {
     pub state: AppState,
     pub source: Source,
+    /// `&train=N`: open the page already trained for N steps.
+    pub train: Option<usize>,
 }
+
+/// The most steps `&train=N` may ask for (a link must open in a moment).
+pub const MAX_LINK_STEPS: usize = 20_000;
 
 /// The names `#preset=` accepts: scenarios first, then framework presets.
 pub fn preset_names() -> Vec<&'static str> {
@@ -103,11 +110,13 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
         return Ok(Route {
             state: AppState::default_scene(),
             source: Source::Default,
+            train: None,
         });
     }
     let mut page: Option<Route> = None;
     let mut embed = None;
     let mut present = None;
+    let mut train = None;
     for part in body.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = match part.split_once('=') {
             Some((k, v)) => (k.trim().to_ascii_lowercase(), percent_decode(v.trim())),
@@ -121,11 +130,22 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
             "s" | "state" => Route {
                 state: codec::decode(&value)?,
                 source: Source::Saved,
+                train: None,
             },
             "preset" | "framework" => Route {
                 state: preset_state(&value)?,
                 source: Source::Preset(value.clone()),
+                train: None,
             },
+            "train" => {
+                let n = value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&n| n <= MAX_LINK_STEPS)
+                    .ok_or_else(|| RouteError::Train(excerpt(&value)))?;
+                train = Some(n);
+                continue;
+            }
             "embed" => {
                 embed = Some(flag_on(&value));
                 continue;
@@ -144,6 +164,7 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
     let mut route = page.unwrap_or(Route {
         state: AppState::default_scene(),
         source: Source::Default,
+        train: None,
     });
     if let Some(e) = embed {
         route.state.view.embed = e;
@@ -151,6 +172,7 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
     if let Some(p) = present {
         route.state.view.present = p;
     }
+    route.train = train.filter(|&n| n > 0);
     Ok(route)
 }
 
@@ -163,6 +185,7 @@ pub fn resolve(hash: &str) -> (Route, Option<String>) {
             Route {
                 state: AppState::default_scene(),
                 source: Source::Default,
+                train: None,
             },
             Some(format!(
                 "This link could not be opened ({e}). Showing the default example instead."
@@ -214,6 +237,9 @@ pub fn is_scene(state: &AppState, scene: &AppState) -> bool {
         labels,
         pred,
         status,
+        image,
+        train,
+        compare,
         view,
     } = state;
     labels.dim() == scene.labels.dim()
@@ -221,6 +247,9 @@ pub fn is_scene(state: &AppState, scene: &AppState) -> bool {
         && *separate_eps == scene.separate_eps
         && *exclusive == scene.exclusive
         && *status == scene.status
+        && *train == scene.train
+        && *compare == scene.compare
+        && *image == scene.image
         && crate::page::state::ViewOptions {
             embed: scene.view.embed,
             present: scene.view.present,
@@ -415,5 +444,24 @@ mod tests {
         assert_eq!(percent_decode("a%"), "a%");
         assert_eq!(percent_decode("a%4"), "a%4");
         assert_eq!(percent_decode("%zz"), "%zz");
+    }
+
+    /// Fuzz finding: a 1 MB link key gave a million-character notice. Every echo of the
+    /// link is cut to a short excerpt.
+    #[test]
+    fn a_huge_link_is_echoed_as_an_excerpt() {
+        for hash in [
+            format!("#{}=1", "k".repeat(1 << 20)),
+            format!("#preset={}", "x".repeat(1 << 20)),
+            format!("#train={}", "9".repeat(1 << 20)),
+        ] {
+            let (_, msg) = resolve(&hash);
+            let msg = msg.unwrap();
+            assert!(
+                msg.chars().count() < 600,
+                "{} characters",
+                msg.chars().count()
+            );
+        }
     }
 }

@@ -2,10 +2,12 @@
 //! nothing derived from it. Its link codec is [`crate::page::codec`]; the prediction grid
 //! and label bits are [`crate::page::levels`].
 
-use ndarray::{Array2, Array4, Zip};
+use ndarray::{Array2, Array3, Array4, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::loss::DiceSettings;
+use crate::engine::train::scenes;
+use crate::engine::train::{ModelKind, Optimizer};
 use crate::page::levels::quantize;
 
 /// Limits of the playground's grid.
@@ -109,6 +111,28 @@ impl Default for ViewOptions {
     }
 }
 
+/// How the Train panel trains: the model, the optimiser (with its learning rate) and how
+/// many steps per second the play button takes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrainSettings {
+    pub model: ModelKind,
+    pub optimizer: Optimizer,
+    pub speed: u32,
+}
+
+/// Steps per second the play button can take.
+pub const MAX_SPEED: u32 = 240;
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        TrainSettings {
+            model: ModelKind::Conv3x3,
+            optimizer: Optimizer::adam(scenes::LR),
+            speed: 30,
+        }
+    }
+}
+
 /// Everything a page shows, and nothing derived from it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppState {
@@ -124,6 +148,12 @@ pub struct AppState {
     pub pred: Array4<f64>,
     /// Per (b, c).
     pub status: Array2<LabelStatus>,
+    /// The input image of each batch element, B×H×W intensities in [0, 1] on the 1e-4
+    /// grid: what a shared model sees (every structure is visible in it, labelled or not).
+    pub image: Array3<f64>,
+    pub train: TrainSettings,
+    /// Compare mode: the same scene under these second loss settings, side by side.
+    pub compare: Option<DiceSettings>,
     pub view: ViewOptions,
 }
 
@@ -166,6 +196,9 @@ impl AppState {
             labels: Array4::zeros((b, c, n, n)),
             pred: Array4::zeros((b, c, n, n)),
             status: Array2::from_elem((b, c), LabelStatus::Annotated),
+            image: Array3::zeros((b, n, n)),
+            train: TrainSettings::default(),
+            compare: None,
             view: ViewOptions::default(),
         };
         if s.exclusive {
@@ -192,7 +225,36 @@ impl AppState {
             Some(((18.5, 17.0), 5.5, 0.7)),
             0.03,
         );
+        s.image = s.scene_image();
         s
+    }
+
+    /// The image of a built-in scene, from its labels: every structure visible, whether
+    /// or not its label is — an annotated structure at intensity 1.0, an unannotated one
+    /// (missing label) slightly dimmer at 0.8, and in an empty cell its predicted false
+    /// positive (ỹ ≥ 0.5) as a dim distractor at 0.6, the values the training scenes use
+    /// (see `engine::train::scenes`).
+    pub fn scene_image(&self) -> Array3<f64> {
+        let (bn, cn, n, _) = self.labels.dim();
+        let first = usize::from(self.exclusive && cn > 1);
+        let mut x = Array3::zeros((bn, n, n));
+        for b in 0..bn {
+            for c in first..cn {
+                let (source, value, min) = match self.status[(b, c)] {
+                    LabelStatus::Annotated => (&self.labels, scenes::ANNOTATED, 0.5),
+                    LabelStatus::Missing => (&self.labels, scenes::UNANNOTATED, 0.5),
+                    LabelStatus::Empty => (&self.pred, scenes::DISTRACTOR, 0.5),
+                };
+                Zip::from(x.slice_mut(ndarray::s![b, .., ..]))
+                    .and(source.slice(ndarray::s![b, c, .., ..]))
+                    .for_each(|x, &v| {
+                        if v >= min {
+                            *x = f64::max(*x, value);
+                        }
+                    });
+            }
+        }
+        x
     }
 
     /// Paints image `b` of a built-in scene with exclusive classes: class 1 is a disk

@@ -157,11 +157,15 @@ pub fn threshold_sentence(reference: f64) -> String {
 /// The cells of `state` whose labels are missing, as the leaf and marginal Dice need
 /// them; empty for the plain Dice, which does not read them.
 pub fn missing_cells(state: &AppState) -> Vec<(usize, usize)> {
-    if state.settings.variant == Variant::Dice {
+    missing_cells_of(&state.status, state.settings.variant)
+}
+
+/// [`missing_cells`] of these statuses under `variant`.
+pub fn missing_cells_of(status: &Array2<LabelStatus>, variant: Variant) -> Vec<(usize, usize)> {
+    if variant == Variant::Dice {
         return Vec::new();
     }
-    state
-        .status
+    status
         .indexed_iter()
         .filter(|(_, st)| **st == LabelStatus::Missing)
         .map(|(bc, _)| bc)
@@ -251,7 +255,18 @@ pub fn verdicts_and_reference(
     y_loss: &Array4<f64>,
     e: &Evaluation,
 ) -> (Array2<Option<CellVerdict>>, f64) {
-    let step = step_of(state, e);
+    verdicts_under(state, state.settings.activation, y_loss, e)
+}
+
+/// [`verdicts_and_reference`] for an evaluation of `state`'s data under other settings
+/// (compare mode), whose activation is `activation`.
+pub fn verdicts_under(
+    state: &AppState,
+    activation: crate::engine::activation::Activation,
+    y_loss: &Array4<f64>,
+    e: &Evaluation,
+) -> (Array2<Option<CellVerdict>>, f64) {
+    let step = probability_step(e, activation, state.exclusive);
     let reference = reference_of(&step, y_loss, e);
     let threshold = NO_PUSH_FRACTION * reference;
     let v = Array2::from_shape_fn(state.status.dim(), |(b, c)| {
@@ -332,8 +347,13 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The lesson's scene, with its image: every structure visible whether or not its
+    /// label is ([`AppState::scene_image`]).
     pub fn state(&self) -> AppState {
-        (self.build)()
+        let mut s = (self.build)();
+        s.image = s.scene_image();
+        s.compare = contrast(self.name, &s.settings);
+        s
     }
 }
 
@@ -363,6 +383,23 @@ fn unlabelled_image(s: &mut AppState, b: usize) {
 fn empty_image(s: &mut AppState, b: usize) {
     s.paint_blob(b, None, Some(((10.0, 20.0), 3.5, 0.8)), 0.0);
     s.status[(b, 1)] = LabelStatus::Empty;
+}
+
+/// The second setting a lesson is contrasted with in compare mode, if it is a contrast:
+/// image-wise against batch-wise sets for the missing and empty labels, the heuristic ε
+/// against a tiny one.
+pub fn contrast(name: &str, s: &DiceSettings) -> Option<DiceSettings> {
+    let flip = |phi| DiceSettings { phi, ..*s };
+    match name {
+        "missing-I" | "empty-I" => Some(flip(Phi::BI)),
+        "missing-BI" | "empty-BI" => Some(flip(Phi::I)),
+        "heuristic-eps" => Some(DiceSettings {
+            eps_nr: 1e-7,
+            eps_dr: 1e-7,
+            ..*s
+        }),
+        _ => None,
+    }
 }
 
 /// Two images, background + one structure, background left out of the loss (as in the
@@ -773,7 +810,14 @@ mod tests {
         };
         assert!(at(1) > 1e-6 && at(0) < -1e-5, "{} {}", at(1), at(0));
         // The same scene is the lesson "missing-bg".
-        assert_eq!(s, scenario("missing-bg").unwrap().state());
+        // (compare mode aside: "missing-I" is contrasted with Φ = BI, "missing-bg" is not).
+        assert_eq!(
+            AppState {
+                compare: None,
+                ..s.clone()
+            },
+            scenario("missing-bg").unwrap().state()
+        );
         // Without an activation the coupling of exclusive classes does the same.
         crate::page::ui::set_activation(&mut s, Activation::None).unwrap();
         assert_eq!(verdict_of(&s, 1, 1).verdict, Verdict::Down);

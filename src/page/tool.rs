@@ -62,7 +62,8 @@ impl Tool {
         erase: bool,
     ) -> Cells {
         let mut brush = self.brush(erase || (layer == Layer::Label && self.label_erase));
-        if layer == Layer::Pred && erase {
+        if layer != Layer::Label && erase {
+            // The eraser paints ỹ = 0, or a black image.
             brush.value = 0.0;
         }
         // paint works in (x, y) = (column, row).

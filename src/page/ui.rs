@@ -103,7 +103,9 @@ fn normalise_number_text(t: &str) -> String {
             other => other,
         })
         .collect();
-    let lower = t.to_lowercase();
+    // ASCII only: the letters that matter are e, inf and nan (and a full Unicode lowercase
+    // would bring its 12 KB table into the page).
+    let lower = t.to_ascii_lowercase();
     for sep in ["·10^", "*10^", "x10^", "×10^"] {
         if let Some((m, e)) = lower.split_once(sep) {
             return format!("{m}e{e}");
@@ -117,6 +119,47 @@ fn normalise_number_text(t: &str) -> String {
         return String::from("x");
     }
     lower
+}
+
+/// Learning-rate stops of the Train panel's slider: 1-2-5 steps from 1e-4 to 10.
+pub const LR_STOPS: [f64; 16] = [
+    1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0,
+];
+
+/// The slider stop nearest to `lr` on a log scale.
+pub fn lr_position(lr: f64) -> usize {
+    if !(lr.is_finite() && lr > 0.0) {
+        return 0;
+    }
+    (0..LR_STOPS.len())
+        .min_by(|&a, &b| {
+            let d = |k: usize| (LR_STOPS[k].log10() - lr.log10()).abs();
+            d(a).total_cmp(&d(b))
+        })
+        .unwrap_or(0)
+}
+
+/// Largest learning rate the page accepts.
+pub const LR_MAX: f64 = 1e3;
+
+/// Parses a typed learning rate: a finite number above 0 and at most [`LR_MAX`].
+pub fn parse_lr(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let v: f64 = normalise_number_text(t).parse().map_err(|_| {
+        format!(
+            "“{}” is not a number; type e.g. 0.2 or 1e-3",
+            crate::present::format::excerpt(t)
+        )
+    })?;
+    if !(v.is_finite() && v > 0.0) {
+        return Err("the learning rate must be a positive number".into());
+    }
+    if v > LR_MAX {
+        return Err(format!(
+            "a learning rate above {LR_MAX:e} is not useful here"
+        ));
+    }
+    Ok(v)
 }
 
 /// Sets the activation, keeping the state consistent. Returns a sentence when something

@@ -7,6 +7,10 @@
 
 use ndarray::s;
 
+use crate::engine::loss::DiceSettings;
+use crate::engine::phi::Phi;
+use crate::engine::train::{Optimizer, Stop};
+use crate::engine::variants::Variant;
 use crate::page::model::{
     EpsField, Hover, Lesson, Model, Notice, Refused, Request, Stroke, ViewKind,
 };
@@ -14,7 +18,9 @@ use crate::page::msg::{HelperKind, Msg};
 use crate::page::paint::{self, Cells, Helper, Layer, Target};
 use crate::page::route::{self, Source};
 use crate::page::state::AppState;
+use crate::page::state::MAX_SPEED;
 use crate::page::teach::{self, SCENARIOS};
+use crate::page::training;
 use crate::page::ui;
 
 /// How the address bar follows a change.
@@ -46,6 +52,8 @@ pub struct Change {
     pub labels: Cells,
     /// Cells whose predictions changed.
     pub preds: Cells,
+    /// Batch elements whose input image changed.
+    pub images: Vec<usize>,
     /// A whole new page (size, class mode, a link): everything.
     pub page: bool,
     /// Brush settings or the Fill/Clear target.
@@ -70,6 +78,10 @@ pub struct Change {
     pub screen: bool,
     /// An export or copy was asked for (`Model::request`).
     pub export: bool,
+    /// The training session: started, stepped, reset or dropped.
+    pub training: bool,
+    /// Compare mode or its second setting.
+    pub compare: bool,
     pub link: Link,
 }
 
@@ -90,6 +102,9 @@ impl Change {
         self.view |= other.view;
         merge_cells(&mut self.labels, other.labels);
         merge_cells(&mut self.preds, other.preds);
+        self.images.extend(other.images);
+        self.images.sort_unstable();
+        self.images.dedup();
         self.page |= other.page;
         self.tool |= other.tool;
         self.history |= other.history;
@@ -102,6 +117,8 @@ impl Change {
         self.layout |= other.layout;
         self.screen |= other.screen;
         self.export |= other.export;
+        self.training |= other.training;
+        self.compare |= other.compare;
         self.link = match (std::mem::take(&mut self.link), other.link) {
             // The first push's `before` is the one that may still need writing.
             (Link::Push { before }, _) => Link::Push { before },
@@ -155,7 +172,28 @@ fn merge_cells(into: &mut Cells, more: Cells) {
 /// Applies one message to the model and says what changed.
 pub fn update(m: &mut Model, msg: Msg) -> Change {
     let eps_before = (m.state.settings.eps_nr, m.state.settings.eps_dr);
+    let variant_before = m.state.settings.variant;
+    let own = matches!(
+        msg,
+        Msg::TrainPlay
+            | Msg::TrainPause
+            | Msg::TrainStep
+            | Msg::TrainTick(_)
+            | Msg::TrainReset
+            | Msg::TrainModel(_)
+            | Msg::TrainOptimizer(_)
+            | Msg::TrainLr(_)
+            | Msg::TrainLrEntered(_)
+            | Msg::TrainSpeed(_)
+            | Msg::TrainLesson
+            | Msg::ShowImages(_)
+    );
+    let sessions = m.sessions;
     let mut ch = apply(m, msg);
+    // A session this message started fits the data it was started on.
+    if !own && m.sessions == sessions {
+        follow_training(m, &mut ch, variant_before);
+    }
     // A refused ε entry stays in its field until ε changes some other way.
     if (m.state.settings.eps_nr, m.state.settings.eps_dr) != eps_before
         && m.refused.iter().any(Option::is_some)
@@ -219,13 +257,13 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
         Msg::Fill | Msg::Clear => {
             let fill = msg == Msg::Fill;
             let (layer, b, c) = m.target;
-            if let Some(why) = ui::paint_refusal(&m.state, layer, b, c) {
+            if let Some(why) = refusal(m, layer, b, c) {
                 return notice(m, why, false);
             }
             let value = match (fill, layer) {
                 (false, _) => 0.0,
                 (true, Layer::Label) => 1.0,
-                (true, Layer::Pred) => m.tool.pred_value,
+                (true, Layer::Pred | Layer::Image) => m.tool.pred_value,
             };
             edit(m, |s| {
                 let cells = paint::fill(s, layer, b, c, value);
@@ -233,6 +271,9 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
             })
         }
         Msg::Helper(kind) => {
+            if m.training.is_some() {
+                return notice(m, TRAINED_PREDICTION.into(), false);
+            }
             let helper = match kind {
                 HelperKind::Copy => Helper::Copy,
                 HelperKind::Shift => Helper::Shift { dx: 2, dy: 1 },
@@ -263,16 +304,16 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
         }
         Msg::Undo => {
             let mut ch = finish_stroke(m);
-            if let Some(cells) = m.history.undo(&mut m.state) {
-                ch.merge(Change::cells(cells.clone(), cells));
+            if let Some(r) = m.history.undo(&mut m.state) {
+                ch.merge(restored(r));
             }
             ch.history = true;
             ch
         }
         Msg::Redo => {
             let mut ch = finish_stroke(m);
-            if let Some(cells) = m.history.redo(&mut m.state) {
-                ch.merge(Change::cells(cells.clone(), cells));
+            if let Some(r) = m.history.redo(&mut m.state) {
+                ch.merge(restored(r));
             }
             ch.history = true;
             ch
@@ -329,11 +370,21 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
                 s.settings.eps_dr = s.settings.eps_nr;
             }
         }),
-        Msg::HeuristicEps => match teach::heuristic_eps(&m.state) {
-            Some(v) => settings(m, |s| {
-                s.settings.eps_nr = v;
-                s.settings.eps_dr = v;
-            }),
+        Msg::HeuristicEps => match teach::heuristic_eps_explained(&m.state) {
+            Some(h) => {
+                let v = h.eps;
+                let mut ch = settings(m, |s| {
+                    s.settings.eps_nr = v;
+                    s.settings.eps_dr = v;
+                });
+                // The arithmetic, as the authors compute it (a missing label counts as 0).
+                ch.merge(notice(
+                    m,
+                    format!("ε = the mean true volume per image: {}.", h.arithmetic),
+                    false,
+                ));
+                ch
+            }
             None => notice(
                 m,
                 "There is no foreground label to take a mean volume from.".into(),
@@ -341,6 +392,7 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
             ),
         },
         Msg::Jaccard(on) => settings(m, |s| s.settings.jaccard = on),
+        Msg::Variant(v) => settings(m, |s| s.settings.variant = v),
         Msg::Squared(on) => settings(m, |s| s.settings.squared = on),
         Msg::IncludeBackground(on) => match ui::set_include_background(&mut m.state, on) {
             Ok(()) => Change::settings(),
@@ -477,6 +529,342 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
             layout: true,
             ..Change::default()
         },
+        Msg::TrainPlay => {
+            let mut ch = ensure_training(m);
+            let Some(t) = m.training.as_mut() else {
+                return ch;
+            };
+            // A lesson's run length no longer holds once the person plays on.
+            if t.until.is_some_and(|u| t.step_count() >= u) {
+                t.until = None;
+            }
+            if let Some(stop) = t.trainer.stopped() {
+                ch.merge(notice(m, stopped_sentence(&stop), true));
+                return ch;
+            }
+            t.playing = true;
+            ch.training = true;
+            ch
+        }
+        Msg::TrainPause => match m.training.as_mut() {
+            Some(t) if t.playing => {
+                t.playing = false;
+                Change {
+                    training: true,
+                    ..Change::default()
+                }
+            }
+            _ => Change::default(),
+        },
+        Msg::TrainStep => {
+            let mut ch = ensure_training(m);
+            if let Some(t) = m.training.as_mut() {
+                t.playing = false;
+            }
+            ch.merge(train_steps(m, 1));
+            ch
+        }
+        Msg::TrainTick(n) => {
+            if !m.training.as_ref().is_some_and(|t| t.playing) {
+                return Change::default();
+            }
+            let mut ch = train_steps(m, n);
+            // A long run writes its step count to the link a few times a second.
+            if ch.link == Link::Replace {
+                ch.link = Link::Soon;
+            }
+            ch
+        }
+        Msg::TrainReset => drop_training(m),
+        Msg::TrainModel(kind) => {
+            if m.state.train.model == kind {
+                return Change::default();
+            }
+            m.state.train.model = kind;
+            let mut ch = drop_training(m);
+            ch.merge(train_settings_changed());
+            ch
+        }
+        Msg::TrainOptimizer(kind) => {
+            let lr = m.state.train.optimizer.lr();
+            let next = match kind.as_str() {
+                "sgd" => Optimizer::sgd(lr),
+                "adam" => Optimizer::adam(lr),
+                _ => return Change::default(),
+            };
+            if next.code() == m.state.train.optimizer.code() {
+                return Change::default();
+            }
+            m.state.train.optimizer = next;
+            let mut ch = drop_training(m);
+            ch.merge(train_settings_changed());
+            ch
+        }
+        Msg::TrainLr(lr) => {
+            let next = m.state.train.optimizer.with_lr(lr);
+            if next.validate().is_err() {
+                let mut ch = notice(
+                    m,
+                    "The learning rate must be a positive finite number.".into(),
+                    true,
+                );
+                ch.controls = true;
+                return ch;
+            }
+            if next == m.state.train.optimizer {
+                return Change::default();
+            }
+            m.state.train.optimizer = next;
+            if let Some(t) = m.training.as_mut() {
+                // From the next step on; Adam keeps its moments, as in PyTorch.
+                let _ = t.trainer.set_lr(lr);
+            }
+            train_settings_changed()
+        }
+        Msg::TrainLrEntered(text) => match ui::parse_lr(&text) {
+            Ok(lr) => apply(m, Msg::TrainLr(lr)),
+            Err(e) => {
+                let mut ch = notice(m, e, true);
+                ch.controls = true;
+                ch
+            }
+        },
+        Msg::TrainSpeed(v) => {
+            let v = v.clamp(1, MAX_SPEED);
+            if m.state.train.speed == v {
+                return Change::default();
+            }
+            m.state.train.speed = v;
+            train_settings_changed()
+        }
+        Msg::ShowImages(on) => {
+            if m.show_images == on {
+                return Change::default();
+            }
+            m.show_images = on;
+            Change {
+                layout: true,
+                controls: true,
+                ..Change::default()
+            }
+        }
+        Msg::CompareOpen => {
+            if m.state.compare.is_some() {
+                return Change::default();
+            }
+            let s = m.state.settings;
+            // The other family of sets: the contrast the paper draws.
+            let phi = match s.phi {
+                Phi::I => Phi::BI,
+                Phi::CI => Phi::BCI,
+                Phi::BI => Phi::I,
+                Phi::BCI => Phi::CI,
+            };
+            m.state.compare = Some(DiceSettings { phi, ..s });
+            compare_changed()
+        }
+        Msg::CompareClose => {
+            if m.state.compare.take().is_none() {
+                return Change::default();
+            }
+            compare_changed()
+        }
+        Msg::ComparePhi(p) => edit_compare(m, |s| s.phi = p),
+        Msg::CompareVariant(v) => edit_compare(m, |s| s.variant = v),
+        Msg::CompareBackground(on) => edit_compare(m, |s| s.include_background = on),
+        Msg::CompareEps(text) => match ui::parse_eps(&text) {
+            Ok(v) => edit_compare(m, |s| {
+                s.eps_nr = v;
+                s.eps_dr = v;
+            }),
+            Err(e) => {
+                let mut ch = notice(m, e, true);
+                ch.compare = true;
+                ch
+            }
+        },
+        Msg::ComparePreset(name) => match crate::engine::presets::framework_preset(&name) {
+            Some(p) => {
+                let settings = p.settings;
+                edit_compare(m, |s| *s = settings)
+            }
+            None => Change {
+                compare: true,
+                ..Change::default()
+            },
+        },
+        Msg::TrainLesson => {
+            let Some(lesson) = m.lesson.as_ref() else {
+                return Change::default();
+            };
+            let Some(plan) = training::lesson_plan(lesson.scenario().name) else {
+                return Change::default();
+            };
+            let index = lesson.index;
+            let mut s = training::plan_state(&plan);
+            s.view.embed = m.state.view.embed;
+            let scene = lesson.scene.clone();
+            let mut ch = load(m, s);
+            // The lesson stays open: its text says what the run shows.
+            m.lesson = Some(Lesson { index, scene });
+            ch.merge(ensure_training(m));
+            if let Some(t) = m.training.as_mut() {
+                t.playing = true;
+                t.until = Some(plan.steps);
+            }
+            ch
+        }
+    }
+}
+
+/// Why painting is refused while a training session shows the model's output.
+const TRAINED_PREDICTION: &str = "While training, the prediction views show the model's output and cannot be painted: press Reset in the Train panel to paint the prediction again.";
+
+/// Why a stroke or Fill/Clear on this view does nothing, if it does nothing.
+fn refusal(m: &Model, layer: Layer, b: usize, c: usize) -> Option<String> {
+    if layer == Layer::Pred && m.training.is_some() {
+        return Some(TRAINED_PREDICTION.into());
+    }
+    ui::paint_refusal(&m.state, layer, b, c)
+}
+
+fn compare_changed() -> Change {
+    Change {
+        compare: true,
+        controls: true,
+        layout: true,
+        link: Link::Replace,
+        ..Change::default()
+    }
+}
+
+/// Changes compare mode's second setting; settings the page cannot compute with its
+/// classes are refused with the reason.
+fn edit_compare(m: &mut Model, f: impl FnOnce(&mut DiceSettings)) -> Change {
+    let Some(before) = m.state.compare else {
+        return Change::default();
+    };
+    let mut next = before;
+    f(&mut next);
+    if next == before {
+        return Change::default();
+    }
+    if let Err(e) = next.validate(m.state.classes()) {
+        let mut ch = notice(m, e.to_string(), true);
+        ch.compare = true;
+        return ch;
+    }
+    m.state.compare = Some(next);
+    Change {
+        compare: true,
+        link: Link::Replace,
+        ..Change::default()
+    }
+}
+
+fn train_settings_changed() -> Change {
+    Change {
+        controls: true,
+        link: Link::Replace,
+        ..Change::default()
+    }
+}
+
+/// Every prediction view shows something new (the model's output, or the painting).
+fn all_preds(m: &Model) -> Cells {
+    let (bn, cn) = m.state.status.dim();
+    (0..bn).flat_map(|b| (0..cn).map(move |c| (b, c))).collect()
+}
+
+/// Starts a session if there is none; a session that cannot start says why.
+fn ensure_training(m: &mut Model) -> Change {
+    if m.training.is_some() {
+        return Change::default();
+    }
+    finish_stroke(m);
+    match training::start(&m.state) {
+        Ok(t) => {
+            m.training = Some(t);
+            m.sessions += 1;
+            // What a shared model learns from is now worth seeing.
+            m.show_images = true;
+            Change {
+                training: true,
+                preds: all_preds(m),
+                layout: true,
+                controls: true,
+                link: Link::Replace,
+                ..Change::default()
+            }
+        }
+        Err(e) => notice(m, e, true),
+    }
+}
+
+fn train_steps(m: &mut Model, n: usize) -> Change {
+    let Some(t) = m.training.as_mut() else {
+        return Change::default();
+    };
+    let before = t.step_count();
+    let stop = t.run(n);
+    let moved = t.step_count() != before;
+    let mut ch = Change {
+        training: true,
+        preds: if moved { all_preds(m) } else { Vec::new() },
+        link: if moved { Link::Replace } else { Link::Keep },
+        ..Change::default()
+    };
+    if let Some(stop) = stop {
+        ch.merge(notice(m, stopped_sentence(&stop), true));
+    }
+    ch
+}
+
+fn stopped_sentence(stop: &Stop) -> String {
+    format!(
+        "Training stopped at step {}: {} (this is where a training run would get NaN).",
+        stop.step,
+        crate::present::format::excerpt_of(&stop.reason, 200)
+    )
+}
+
+fn drop_training(m: &mut Model) -> Change {
+    if m.training.take().is_none() {
+        return Change::default();
+    }
+    Change {
+        training: true,
+        preds: all_preds(m),
+        link: Link::Replace,
+        ..Change::default()
+    }
+}
+
+/// The session follows the page: it ends when the data it trains on changes (labels,
+/// statuses, images, the size, a new page), and trains on under new loss settings.
+fn follow_training(m: &mut Model, ch: &mut Change, variant_before: Variant) {
+    if m.training.is_none() {
+        return;
+    }
+    let data = ch.page || !ch.labels.is_empty() || !ch.images.is_empty();
+    if data || m.state.settings.variant != variant_before {
+        let dropped = drop_training(m);
+        ch.merge(dropped);
+        return;
+    }
+    if ch.settings {
+        let settings = m.state.settings;
+        let ok = m
+            .training
+            .as_mut()
+            .map(|t| t.trainer.set_settings(settings));
+        if let Some(Err(e)) = ok {
+            let dropped = drop_training(m);
+            ch.merge(dropped);
+            ch.merge(notice(m, format!("Training was reset: {e}"), true));
+        } else {
+            ch.training = true;
+        }
     }
 }
 
@@ -488,7 +876,7 @@ pub fn load_route(m: &mut Model, r: route::Route) -> Change {
             .position(|sc| sc.name.eq_ignore_ascii_case(name.trim())),
         _ => None,
     };
-    let ch = load(m, r.state);
+    let mut ch = load(m, r.state);
     m.lesson = lesson.map(|index| Lesson {
         index,
         scene: m.state.clone(),
@@ -499,6 +887,11 @@ pub fn load_route(m: &mut Model, r: route::Route) -> Change {
     } else if m.state.view.present {
         // A presentation walks the lessons with the arrow keys.
         m.tour = lesson;
+    }
+    if let Some(n) = r.train {
+        // `&train=N`: the same deterministic run, already N steps on, paused.
+        ch.merge(ensure_training(m));
+        ch.merge(train_steps(m, n));
     }
     ch
 }
@@ -599,6 +992,7 @@ fn paint_at_cursor(m: &mut Model, erase: bool) -> Change {
 /// Replaces the whole page; the history starts over.
 fn load(m: &mut Model, state: AppState) -> Change {
     m.stroke = None;
+    m.training = None;
     m.state = state;
     m.history.clear();
     m.focus = None;
@@ -714,7 +1108,20 @@ fn stroke_change(layer: Layer, cells: Cells) -> Change {
     match layer {
         Layer::Pred => Change::cells(Vec::new(), cells),
         Layer::Label => Change::cells(cells.clone(), cells),
+        // Painting the image reports cell (b, 0) for image b.
+        Layer::Image => Change {
+            images: cells.iter().map(|&(b, _)| b).collect(),
+            link: Link::Replace,
+            ..Change::default()
+        },
     }
+}
+
+/// What an undo or redo rewrote, as a change.
+fn restored(r: crate::page::history::Restored) -> Change {
+    let mut ch = Change::cells(r.cells.clone(), r.cells);
+    ch.images = r.images;
+    ch
 }
 
 fn stroke_start(
@@ -727,7 +1134,7 @@ fn stroke_start(
     if b >= m.state.batch() || c >= m.state.classes() {
         return ch;
     }
-    if let Some(why) = ui::paint_refusal(&m.state, layer, b, c) {
+    if let Some(why) = refusal(m, layer, b, c) {
         ch.merge(notice(m, why, false));
         return ch;
     }
@@ -1419,5 +1826,113 @@ mod tests {
         let ch = update(&mut m, Msg::Symlog(false));
         let fresh = d.refresh(&m, &ch);
         assert!(!fresh.evaluated && fresh.rescaled && d.data_gen == gen);
+    }
+
+    #[test]
+    fn training_plays_pauses_steps_and_resets() {
+        let mut m = model();
+        // A shared model needs an activation: refused in words.
+        let ch = update(&mut m, Msg::TrainStep);
+        assert!(ch.notice && m.training.is_none());
+        update(
+            &mut m,
+            Msg::Activation(crate::engine::activation::Activation::Softmax),
+        );
+        let painted = m.state.clone();
+        let ch = update(&mut m, Msg::TrainStep);
+        assert!(ch.training && ch.preds.len() == 4 && m.show_images);
+        assert_eq!(m.training.as_ref().unwrap().step_count(), 1);
+        assert!(m.link().ends_with("&train=1"));
+        // Ticks only count while playing.
+        assert!(update(&mut m, Msg::TrainTick(5)).is_empty());
+        update(&mut m, Msg::TrainPlay);
+        let ch = update(&mut m, Msg::TrainTick(5));
+        assert_eq!(
+            ch.link,
+            Link::Soon,
+            "a run writes its step to the link lazily"
+        );
+        assert_eq!(m.training.as_ref().unwrap().step_count(), 6);
+        update(&mut m, Msg::TrainPause);
+        assert!(update(&mut m, Msg::TrainTick(5)).is_empty());
+        // The prediction cannot be painted while trained; the state is untouched.
+        let ch = update(
+            &mut m,
+            Msg::StrokeStart {
+                layer: Layer::Pred,
+                b: 0,
+                c: 1,
+                at: (3.0, 3.0),
+                erase: false,
+            },
+        );
+        assert!(ch.notice && m.stroke.is_none());
+        assert_eq!(m.state, painted);
+        // Settings train on; the step count stays.
+        update(&mut m, Msg::Phi(Phi::BI));
+        assert_eq!(m.training.as_ref().unwrap().step_count(), 6);
+        assert_eq!(m.training.as_ref().unwrap().trainer.settings().phi, Phi::BI);
+        // A label edit ends the session: its data changed.
+        let ch = update(
+            &mut m,
+            Msg::Status {
+                b: 1,
+                c: 1,
+                status: LabelStatus::Missing,
+            },
+        );
+        assert!(m.training.is_none() && ch.training);
+        update(&mut m, Msg::TrainStep);
+        let ch = update(&mut m, Msg::TrainReset);
+        assert!(m.training.is_none() && ch.preds.len() == 4);
+        assert!(!m.link().contains("&train="));
+    }
+
+    #[test]
+    fn a_train_link_opens_the_run_at_that_step() {
+        let mut m = model();
+        update(&mut m, Msg::OpenLesson(1));
+        update(&mut m, Msg::TrainLesson);
+        update(&mut m, Msg::TrainTick(12));
+        let t = m.training.as_ref().unwrap();
+        assert!(t.playing && t.until == Some(300));
+        let (loss, link) = (t.trainer.loss(), m.link());
+        assert!(link.ends_with("&train=12"), "{link}");
+        let mut other = model();
+        update(&mut other, Msg::LinkLoaded(link));
+        let t2 = other.training.as_ref().unwrap();
+        assert_eq!(t2.step_count(), 12);
+        assert!(!t2.playing, "a link opens paused");
+        assert_eq!(t2.trainer.loss(), loss, "deterministic");
+    }
+
+    #[test]
+    fn painting_the_image_is_an_undo_step_of_its_own() {
+        let mut m = model();
+        let before = m.state.image.clone();
+        m.tool.pred_value = 0.5;
+        let mut ch = update(
+            &mut m,
+            Msg::StrokeStart {
+                layer: Layer::Image,
+                b: 1,
+                c: 0,
+                at: (2.0, 2.0),
+                erase: false,
+            },
+        );
+        ch.merge(update(&mut m, Msg::StrokeEnd));
+        assert_eq!(ch.images, vec![1]);
+        assert!(
+            ch.labels.is_empty() && ch.preds.is_empty(),
+            "the loss's data is untouched"
+        );
+        assert_ne!(m.state.image, before);
+        assert!((m.state.image[[1, 2, 2]] - 0.5).abs() < 1e-12);
+        let ch = update(&mut m, Msg::Undo);
+        assert_eq!(ch.images, vec![1]);
+        assert_eq!(m.state.image, before);
+        update(&mut m, Msg::Redo);
+        assert!((m.state.image[[1, 2, 2]] - 0.5).abs() < 1e-12);
     }
 }

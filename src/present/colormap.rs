@@ -219,6 +219,17 @@ pub fn sequential(v: f64) -> Rgba {
     [mix(0), mix(1), mix(2), 255]
 }
 
+/// Colour of an image intensity in [0, 1]: black → white, as a scan reads.
+pub fn grey(v: f64) -> Rgba {
+    let v = if v.is_finite() {
+        v.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let g = (v * 255.0).round() as u8;
+    [g, g, g, 255]
+}
+
 /// The mapping from gradient values to positions on the diverging ramp.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Scale {

@@ -114,7 +114,7 @@ impl Sweep {
     }
 }
 
-/// The push every pixel of an empty set (V = 0) gets: ε/(|Φ|·(Ṽ + ε)²) (PAPER.md §3.2).
+/// The push every pixel of an empty set (V = 0) gets: ε/(|Φ|·(Ṽ + ε)²) (docs/science.md §3.2).
 /// `None` for the 0/0 case Ṽ = ε = 0.
 pub fn empty_set_push(v_pred: f64, eps: f64, n_sets: usize) -> Option<f64> {
     let d = v_pred + eps;

@@ -56,7 +56,7 @@ pub fn phi_svg(
                     let set = phi.set_of(bi, k, classes.len());
                     let stroke = if selected == Some(set) { "stroke=\"#000\" stroke-width=\"3\"" } else { "stroke=\"#fff\" stroke-width=\"1\"" };
                     out.push_str(&format!(
-                        "<rect data-set=\"{set}\" data-b=\"{bi}\" data-c=\"{ci}\" x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\" rx=\"3\" fill=\"{}\" {stroke} style=\"cursor:pointer\" tabindex=\"0\" role=\"button\" aria-label=\"image {bi}, class {ci}: set φ{}\"><title>image b={bi}, class c={ci}: set φ{}</title></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" pointer-events=\"none\">φ{}</text>",
+                        "<rect data-set=\"{set}\" data-b=\"{bi}\" data-c=\"{ci}\" x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\" rx=\"3\" fill=\"{}\" {stroke} tabindex=\"0\" role=\"button\" aria-label=\"image {bi}, class {ci}: set φ{}\"><title>image b={bi}, class c={ci}: set φ{}</title></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" pointer-events=\"none\">φ{}</text>",
                         set_colour(set),
                         set + 1,
                         set + 1,

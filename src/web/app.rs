@@ -21,6 +21,7 @@ use crate::page::model::{Model, Notice};
 use crate::page::msg::Msg;
 use crate::page::route;
 use crate::page::state::AppState;
+use crate::page::training;
 use crate::page::ui;
 use crate::page::update::{load_route, update, Change, Link};
 
@@ -38,6 +39,8 @@ const LINK_DELAY_MS: f64 = 200.0;
 const PLOT_INTERVAL_MS: f64 = 150.0;
 /// Frames kept on `window.__diceFrames`.
 const FRAME_LOG: u32 = 600;
+/// Training steps taken in one frame at most: a slow frame does not pile up work.
+const MAX_STEPS_PER_FRAME: usize = 8;
 
 struct App {
     model: Model,
@@ -59,8 +62,13 @@ struct Scheduler {
     last_link_write: f64,
     /// The plots may be out of date.
     plots_due: bool,
+    /// Some plots are drawn and the rest follow in the next frames (one per frame).
+    plots_partial: bool,
     plot_timer: Option<i32>,
     last_plot: f64,
+    /// Training: when the last steps were taken, and the fraction of a step owed.
+    last_tick: f64,
+    owed: f64,
 }
 
 type Callback = Closure<dyn FnMut()>;
@@ -199,6 +207,7 @@ impl App {
     fn frame(&mut self) {
         self.sched.frame_requested = false;
         let t0 = dom::now();
+        self.train_beat(t0);
         let change = std::mem::take(&mut self.pending);
         let fresh = self.derived.refresh(&self.model, &change);
         let t1 = dom::now();
@@ -228,6 +237,39 @@ impl App {
         if self.model.stroke.is_none() && self.sched.link_due && self.sched.link_timer.is_none() {
             self.write_link_soon();
         }
+        if self.playing() {
+            self.request_frame();
+        }
+    }
+
+    fn playing(&self) -> bool {
+        self.model.training.as_ref().is_some_and(|t| t.playing)
+    }
+
+    /// While training plays: the steps due at its speed since the last frame.
+    fn train_beat(&mut self, now: f64) {
+        if !self.playing() {
+            // Not playing: the next run starts afresh.
+            self.sched.last_tick = f64::NAN;
+            self.sched.owed = 0.0;
+            return;
+        }
+        let steps = if self.sched.last_tick.is_nan() {
+            // The first frame of a run takes a step at once.
+            1
+        } else {
+            let speed = f64::from(self.model.state.train.speed);
+            let due = self.sched.owed + (now - self.sched.last_tick).max(0.0) * speed / 1000.0;
+            let steps = (due.floor() as usize).min(MAX_STEPS_PER_FRAME);
+            // A backlog beyond one step is forgotten rather than caught up.
+            self.sched.owed = (due - steps as f64).min(1.0);
+            steps
+        };
+        self.sched.last_tick = now;
+        if steps > 0 {
+            let ch = update(&mut self.model, Msg::TrainTick(steps));
+            self.after_update(ch);
+        }
     }
 
     /// Redraws the plots if their inputs changed: never during a brush stroke (they wait
@@ -237,15 +279,17 @@ impl App {
             return false;
         }
         let wait = PLOT_INTERVAL_MS - (dom::now() - self.sched.last_plot);
-        if wait > 0.0 {
+        if wait > 0.0 && !self.sched.plots_partial {
             if self.sched.plot_timer.is_none() {
                 self.sched.plot_timer = set_timer(&PLOT_CB, wait);
             }
             return false;
         }
-        self.sched.plots_due = false;
-        let drew = self.views.plots(&self.model, &self.derived);
-        if drew {
+        let (drew, more) = self.views.plots(&self.model, &self.derived);
+        // One plot per frame, so no task draws all three: the rest follow at once.
+        self.sched.plots_due = more;
+        self.sched.plots_partial = more;
+        if drew && !more {
             self.sched.last_plot = dom::now();
         }
         drew
@@ -301,7 +345,8 @@ fn push_url(link: &str) {
     }
 }
 
-/// `window.diceDebug = { cliInput(), gradAt(b, c, i, j), hash() }` for end-to-end tests:
+/// `window.diceDebug = { cliInput(), gradAt(b, c, i, j), hash(), trainInput(steps) }` for
+/// end-to-end tests:
 /// read-only views of the page. `hash()` is the page in link format 1 (JSON inside
 /// deflate, which a script can read and edit); the address bar uses format 2.
 fn install_debug() -> dom::JsResult<()> {
@@ -336,6 +381,22 @@ fn install_debug() -> dom::JsResult<()> {
     });
     js_sys::Reflect::set(&obj, &"hash".into(), hash.as_ref())?;
     hash.forget();
+    // The `dice train` input of the page's training settings, for `steps` steps (default:
+    // the steps the page has taken).
+    let train = Closure::<dyn Fn(JsValue) -> JsValue>::new(|steps: JsValue| {
+        read(|a| {
+            let done = a.model.training.as_ref().map_or(0, |t| t.step_count());
+            let steps = steps
+                .as_f64()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .map_or(done, |v| v as usize);
+            training::train_input(&a.model.state, steps)
+                .map_or(JsValue::NULL, |v| JsValue::from_str(&v.to_string()))
+        })
+        .unwrap_or(JsValue::NULL)
+    });
+    js_sys::Reflect::set(&obj, &"trainInput".into(), train.as_ref())?;
+    train.forget();
     js_sys::Reflect::set(&w, &"diceDebug".into(), &obj)?;
     js_sys::Reflect::set(&w, &"__diceFrames".into(), &js_sys::Array::new())?;
     Ok(())

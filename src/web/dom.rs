@@ -79,6 +79,23 @@ pub fn set_style(e: &HtmlElement, prop: &str, value: &str) {
     let _ = e.style().set_property(prop, value);
 }
 
+/// Colours every `.swatch[data-colour]` inside `root` through the CSSOM: the page's
+/// Content-Security-Policy refuses `style="…"` attributes in markup, not style properties
+/// set from script.
+pub fn paint_swatches(root: &Element) {
+    let Ok(list) = root.query_selector_all(".swatch[data-colour]") else {
+        return;
+    };
+    for k in 0..list.length() {
+        let Some(el) = list.item(k).and_then(|n| n.dyn_into::<HtmlElement>().ok()) else {
+            continue;
+        };
+        if let Some(colour) = el.get_attribute("data-colour") {
+            set_style(&el, "background", &colour);
+        }
+    }
+}
+
 pub fn set_hidden(e: &HtmlElement, hidden: bool) {
     if e.hidden() != hidden {
         e.set_hidden(hidden);
@@ -139,4 +156,176 @@ pub fn has_focus(e: &Element) -> bool {
         .ok()
         .and_then(|d| d.active_element())
         .is_some_and(|a| &a == e)
+}
+
+/// An element whose content is given as markup, redrawn without re-parsing when it can:
+/// if the new markup differs from the shown one only in the text between tags (the
+/// numbers of the formula or the sets table while a stroke goes on), just those text nodes
+/// are rewritten, which leaves the DOM exactly as parsing the new markup would (same
+/// elements, attributes and text) at a fraction of the cost (no HTML parsing, no new
+/// layout objects). The last few shapes are kept, detached, so markup that alternates
+/// between them (the formula of a y = 1 and of a y = 0 pixel under a moving pointer) is
+/// not parsed again either. Any other change replaces the content.
+pub struct Markup {
+    el: HtmlElement,
+    /// What is shown (`None`: nothing shown through this yet, or markup whose text nodes
+    /// could not be matched to its text runs).
+    shown: Option<Shape>,
+    /// Shapes shown before, newest last, their nodes held in detached elements.
+    kept: Vec<(Shape, Element)>,
+}
+
+/// One shape of markup: its tags with a marker for every text run, the runs' texts and
+/// the text nodes that show them.
+struct Shape {
+    skeleton: String,
+    texts: Vec<String>,
+    nodes: Vec<web_sys::Node>,
+}
+
+/// Shapes kept for reuse.
+const KEPT_SHAPES: usize = 4;
+
+/// Markup split into its tags (with a marker where a non-empty text run was) and the
+/// decoded text runs; `None` if a run holds an entity this does not decode.
+fn split_markup(html: &str) -> Option<(String, Vec<String>)> {
+    let mut skeleton = String::with_capacity(html.len());
+    let mut texts = Vec::new();
+    let mut rest = html;
+    while !rest.is_empty() {
+        match rest.find('<') {
+            Some(0) => {
+                let end = rest.find('>')? + 1;
+                skeleton.push_str(&rest[..end]);
+                rest = &rest[end..];
+            }
+            found => {
+                let end = found.unwrap_or(rest.len());
+                texts.push(decode_entities(&rest[..end])?);
+                // A character that cannot occur in markup marks the run.
+                skeleton.push('\u{0}');
+                rest = &rest[end..];
+            }
+        }
+    }
+    Some((skeleton, texts))
+}
+
+fn decode_entities(s: &str) -> Option<String> {
+    if !s.contains('&') {
+        return Some(s.to_string());
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(k) = rest.find('&') {
+        out.push_str(&rest[..k]);
+        let end = rest[k..].find(';')? + k;
+        out.push(match &rest[k + 1..end] {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" | "#39" => '\'',
+            _ => return None,
+        });
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The text nodes under `node`, in document order.
+fn text_nodes(node: &web_sys::Node, out: &mut Vec<web_sys::Node>) {
+    let mut child = node.first_child();
+    while let Some(c) = child {
+        if c.node_type() == web_sys::Node::TEXT_NODE {
+            out.push(c.clone());
+        } else {
+            text_nodes(&c, out);
+        }
+        child = c.next_sibling();
+    }
+}
+
+impl Markup {
+    pub fn new(el: HtmlElement) -> Markup {
+        Markup {
+            el,
+            shown: None,
+            kept: Vec::new(),
+        }
+    }
+
+    /// Shows `html`; returns whether the elements changed (replaced, or swapped for kept
+    /// ones) rather than staying, at most with new text.
+    pub fn set(&mut self, html: &str) -> bool {
+        let Some((skeleton, texts)) = split_markup(html) else {
+            self.el.set_inner_html(html);
+            self.shown = None;
+            return true;
+        };
+        if let Some(shape) = self.shown.as_mut().filter(|s| s.skeleton == skeleton) {
+            shape.patch(texts);
+            return false;
+        }
+        // Keep the shape on screen, detached, for when it comes back.
+        if let Some(shape) = self.shown.take() {
+            if let Ok(holder) = document().and_then(|d| d.create_element("div")) {
+                move_children(&self.el, &holder);
+                self.kept.push((shape, holder));
+                if self.kept.len() > KEPT_SHAPES {
+                    self.kept.remove(0);
+                }
+            }
+        }
+        if let Some(k) = self.kept.iter().position(|(s, _)| s.skeleton == skeleton) {
+            let (mut shape, holder) = self.kept.remove(k);
+            // (The shown nodes went to a holder above, unless that failed.)
+            while let Some(child) = self.el.first_child() {
+                if self.el.remove_child(&child).is_err() {
+                    break;
+                }
+            }
+            move_children(&holder, &self.el);
+            shape.patch(texts);
+            self.shown = Some(shape);
+            return true;
+        }
+        self.el.set_inner_html(html);
+        let mut nodes = Vec::with_capacity(texts.len());
+        text_nodes(&self.el, &mut nodes);
+        // Patch later only if the parser made one text node per run, in order (it may
+        // move or merge text, e.g. inside a table).
+        let matches = nodes.len() == texts.len()
+            && nodes
+                .iter()
+                .zip(&texts)
+                .all(|(n, t)| n.node_value().as_deref() == Some(t.as_str()));
+        self.shown = matches.then_some(Shape {
+            skeleton,
+            texts,
+            nodes,
+        });
+        true
+    }
+}
+
+impl Shape {
+    fn patch(&mut self, texts: Vec<String>) {
+        for ((node, old), new) in self.nodes.iter().zip(&mut self.texts).zip(texts) {
+            if *old != new {
+                node.set_node_value(Some(&new));
+                *old = new;
+            }
+        }
+    }
+}
+
+/// Moves every child of `from` to the end of `to`.
+fn move_children(from: &Element, to: &Element) {
+    while let Some(child) = from.first_child() {
+        if to.append_child(&child).is_err() {
+            break;
+        }
+    }
 }

@@ -226,7 +226,8 @@ pub fn wire(d: &Dispatch) {
         if dom::focus_in_text_field() {
             return None;
         }
-        let key = k.key().to_lowercase();
+        // The keys below are ASCII (and Unicode lowercasing would bring a 12 KB table).
+        let key = k.key().to_ascii_lowercase();
         if k.ctrl_key() || k.meta_key() {
             let redo = (key == "z" && k.shift_key()) || key == "y";
             let undo = key == "z" && !k.shift_key();

@@ -4,7 +4,6 @@
 
 use std::cell::RefCell;
 
-use ndarray::Array4;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlCanvasElement, HtmlElement};
 
@@ -56,9 +55,14 @@ pub struct Explain {
     notes: [HtmlElement; 3],
     last_svg: RefCell<String>,
     last_phi: RefCell<Option<PhiKey>>,
-    last_formula: RefCell<String>,
-    /// What the plots on screen show: (data generation, focus cell, canvas width).
-    plot_key: Option<PlotKey>,
+    /// The formula's MathML: its numbers change with every move of a stroke, its shape
+    /// rarely, so it is patched rather than re-parsed.
+    formula_markup: RefCell<dom::Markup>,
+    /// What each plot on screen shows: (data generation, focus cell, canvas width).
+    plot_keys: [Option<PlotKey>; 3],
+    /// The sweep the plots are drawn from, for the key it was made for (the plots are
+    /// drawn one per frame, from one sweep).
+    sweep: Option<(PlotKey, Sweep)>,
 }
 
 fn need<T: JsCast>(id: &str) -> JsResult<T> {
@@ -133,7 +137,7 @@ impl Explain {
             let mut html = String::new();
             for p in crate::engine::phi::Phi::ALL {
                 html.push_str(&format!(
-                    "<span class=\"key\"><span class=\"swatch\" style=\"background:{}\"></span>Φ = {} ({})</span>",
+                    "<span class=\"key\"><span class=\"swatch\" data-colour=\"{}\"></span>Φ = {} ({})</span>",
                     palette::phi(p).hex(),
                     p.code(),
                     p.wise_name()
@@ -141,12 +145,14 @@ impl Explain {
             }
             html.push_str("<span class=\"key\"><span class=\"swatch eps\"></span>current ε</span>");
             el.set_inner_html(&html);
+            dom::paint_swatches(&el);
         }
         Ok(Explain {
             phi_box,
             phi_caption: need("phi-caption")?,
             formula_title: need("formula-title")?,
             formula: need("formula")?,
+            formula_markup: RefCell::new(dom::Markup::new(need("formula")?)),
             plots: [
                 need("plot-loss-eps")?,
                 need("plot-push-eps")?,
@@ -161,8 +167,8 @@ impl Explain {
             ],
             last_svg: RefCell::new(String::new()),
             last_phi: RefCell::new(None),
-            last_formula: RefCell::new(String::new()),
-            plot_key: None,
+            plot_keys: [None; 3],
+            sweep: None,
         })
     }
 
@@ -204,31 +210,41 @@ impl Explain {
         }
     }
 
-    /// Draws the three plots if what they show changed since they were drawn; returns
-    /// whether it drew.
-    pub fn draw_plots(&mut self, m: &Model, d: &Derived) -> bool {
+    /// Draws the first plot whose data changed since it was drawn, one plot per call so
+    /// no single task draws all three (~3× one plot, 50–100 ms at 8×4×128×128); returns
+    /// whether it drew, and whether a plot is still out of date.
+    pub fn draw_plots(&mut self, m: &Model, d: &Derived) -> (bool, bool) {
         let (e, y) = match (&d.eval, d.y()) {
             (Ok(e), Some(y)) => (e, y),
             (Err(msg), _) => {
                 // Not the curves of the last state that could be evaluated.
-                if self.plot_key.take().is_some() || self.notes[0].hidden() {
+                let shown = self.plot_keys.iter().any(Option::is_some);
+                if shown || self.notes[0].hidden() {
+                    self.plot_keys = [None; 3];
+                    self.sweep = None;
                     self.blank_plots(msg);
-                    return true;
+                    return (true, false);
                 }
-                return false;
+                return (false, false);
             }
-            _ => return false,
+            _ => return (false, false),
         };
         let focus = d.focus_cell(m);
         let key = (d.data_gen, focus, self.plot_width());
-        if self.plot_key == Some(key) {
-            return false;
+        let Some(k) = self.plot_keys.iter().position(|shown| *shown != Some(key)) else {
+            return (false, false);
+        };
+        if self.sweep.as_ref().map(|(at, _)| *at) != Some(key) {
+            self.sweep = Some((key, Sweep::new(y, &m.state.pred, &m.state.settings)));
         }
-        if let Err(msg) = self.draw_plots_now(&m.state, y, e, focus, d.selected_set(m)) {
-            dom::warn(&format!("plots: {msg}"));
+        if let Some((_, sweep)) = &self.sweep {
+            if let Err(msg) = self.draw_plot(k, sweep, &m.state, e, focus, d.selected_set(m)) {
+                dom::warn(&format!("plots: {msg}"));
+            }
         }
-        self.plot_key = Some(key);
-        true
+        self.plot_keys[k] = Some(key);
+        let more = self.plot_keys.iter().any(|shown| *shown != Some(key));
+        (true, more)
     }
 
     /// The Φ picture with the selected set drawn bold, and its caption.
@@ -322,10 +338,7 @@ impl Explain {
             ),
         };
         dom::set_text(&self.formula_title, &title);
-        if *self.last_formula.borrow() != html {
-            self.formula.set_inner_html(&html);
-            *self.last_formula.borrow_mut() = html;
-        }
+        self.formula_markup.borrow_mut().set(&html);
         match sdsc.filter(|v| v.is_finite()) {
             Some(v) => dom::set_data(&self.formula, "sdsc", &format!("{v}")),
             None => dom::set_data(&self.formula, "sdsc", "undefined"),
@@ -353,25 +366,39 @@ impl Explain {
             .clamp(PLOT_MIN_WIDTH, PLOT_MAX_WIDTH)
     }
 
-    /// Draws the three plots for the current data, Φ, ε and focus cell.
-    fn draw_plots_now(
+    /// Draws plot `k` ((a), (b) or (c)) with its notes for the current data, Φ, ε and
+    /// focus cell.
+    fn draw_plot(
         &self,
+        k: usize,
+        sweep: &Sweep,
         state: &AppState,
-        y_loss: &Array4<f64>,
         eval: &Evaluation,
         focus: Option<(usize, usize)>,
         selected: Option<usize>,
     ) -> Result<(), String> {
         let width = self.plot_width();
         let height = (f64::from(width) * PLOT_ASPECT).round() as u32;
-        for c in &self.plots {
-            if c.width() != width || c.height() != height {
-                c.set_width(width);
-                c.set_height(height);
-            }
+        let c = &self.plots[k];
+        if c.width() != width || c.height() != height {
+            c.set_width(width);
+            c.set_height(height);
         }
+        match k {
+            0 | 1 => self.draw_eps_plot(k, sweep, state, focus),
+            _ => self.draw_empty_plot(state, eval, selected),
+        }
+    }
+
+    /// Plot (a) (k = 0) or (b) (k = 1): the sweeps over ε, with their shared caveat.
+    fn draw_eps_plot(
+        &self,
+        k: usize,
+        sweep: &Sweep,
+        state: &AppState,
+        focus: Option<(usize, usize)>,
+    ) -> Result<(), String> {
         let st = &state.settings;
-        let sweep = Sweep::new(y_loss, &state.pred, st);
         let eps = st.eps_nr;
         // Plots (a) and (b) sweep one ε for numerator and denominator.
         let sweep_note = state.separate_eps.then(|| {
@@ -385,15 +412,18 @@ impl Explain {
             }
             t
         });
+        // Both notes at once: they say the same.
         for note in &self.notes[..2] {
             show_note(note, sweep_note.as_deref());
         }
-        plots::loss_vs_eps(
-            plots::Target::Canvas(&self.plots[0]),
-            &sweep.loss_series(),
-            eps,
-            st.phi,
-        )?;
+        if k == 0 {
+            return plots::loss_vs_eps(
+                plots::Target::Canvas(&self.plots[0]),
+                &sweep.loss_series(),
+                eps,
+                st.phi,
+            );
+        }
         match focus {
             Some((b, c)) => {
                 dom::set_text(
@@ -413,6 +443,17 @@ impl Explain {
                 plots::blank(&self.plots[1])?;
             }
         }
+        Ok(())
+    }
+
+    /// Plot (c): the push on an empty set, its caveat, legend and marked set.
+    fn draw_empty_plot(
+        &self,
+        state: &AppState,
+        eval: &Evaluation,
+        selected: Option<usize>,
+    ) -> Result<(), String> {
+        let eps = state.settings.eps_nr;
         // Plot (c)'s formula is plain Dice with one ε: the dot would sit off the curve
         // (or mean something else) under any other settings.
         let off_formula = plain_dice_differences(state);
@@ -444,7 +485,7 @@ impl Explain {
         let mut legend = String::new();
         for (e, colour, current) in plots::empty_push_curves(eps) {
             legend.push_str(&format!(
-                "<span class=\"key{}\"><span class=\"swatch\" style=\"background:{}\"></span>ε = {}{}</span>",
+                "<span class=\"key{}\"><span class=\"swatch\" data-colour=\"{}\"></span>ε = {}{}</span>",
                 if current { " current" } else { "" },
                 colour.hex(),
                 format_number(e, 3),
@@ -459,6 +500,7 @@ impl Explain {
         }
         if self.empty_legend.inner_html() != legend {
             self.empty_legend.set_inner_html(&legend);
+            dom::paint_swatches(&self.empty_legend);
         }
         dom::set_data(
             &self.plots[2],

@@ -77,6 +77,16 @@ pub struct GridView {
     b: usize,
     c: usize,
     n: usize,
+    /// One input image view per batch element, when the grid shows them.
+    images: Vec<View>,
+    /// The training result line of each cell (b·C + c).
+    results: Vec<HtmlElement>,
+    /// Compare mode's cells (b·C + c), when it is on.
+    compare: Vec<CompareCell>,
+    /// Compare mode's column heads (one per class).
+    compare_heads: Vec<HtmlElement>,
+    /// The compare side's reasons as last written (a change may need a new layout).
+    compare_words: RefCell<String>,
     root: HtmlElement,
     cells: Vec<CellView>,
     grad_heads: Vec<HtmlElement>,
@@ -117,6 +127,7 @@ fn make_view(kind: ViewKind, b: usize, c: usize, n: usize) -> JsResult<View> {
         ViewKind::Label => format!("Label y of image {b}, class {c}: paint with the mouse, finger or pen (right button or eraser erases)"),
         ViewKind::Pred => format!("Prediction ỹ of image {b}, class {c}: paint probabilities with the prediction brush"),
         ViewKind::Grad => format!("Gradient of the loss for image {b}, class {c}: blue (−) = descent raises ỹ, orange (+) = lowers it"),
+        ViewKind::Image => format!("Input image x of image {b}: what a shared model sees. Paint intensities with the brush value (right button or eraser paints black)"),
     };
     canvas.set_title(&label);
     dom::set_attr(&canvas, "aria-label", &label);
@@ -130,7 +141,7 @@ fn make_view(kind: ViewKind, b: usize, c: usize, n: usize) -> JsResult<View> {
         .dyn_into::<CanvasRenderingContext2d>()
         .map_err(|_| JsValue::from_str("2d context"))?;
     dom::append(&fig, &canvas)?;
-    let overlay = if kind == ViewKind::Label {
+    let overlay = if matches!(kind, ViewKind::Label | ViewKind::Image) {
         None
     } else {
         let o: HtmlCanvasElement = dom::el("canvas", "overlay")?
@@ -354,6 +365,107 @@ fn badge_tip(
     )
 }
 
+/// Draws cell (b, c) of a shown gradient into a gradient view (hatched where undefined),
+/// its sign as glyphs and a missing label's hidden outline on the overlay, and describes
+/// it. `in_loss`: the cell has a set (else no sign is drawn: there is no push).
+#[allow(clippy::too_many_arguments)]
+fn draw_grad_view(
+    view: &View,
+    state: &AppState,
+    in_loss: bool,
+    shown: Option<&ShownGrad<'_>>,
+    b: usize,
+    c: usize,
+    scale: Scale,
+    n: usize,
+    buf: &mut Vec<u8>,
+    obuf: &mut Vec<u8>,
+) {
+    let logits = shown.is_some_and(|g| g.logits);
+    let mut sign = Vec::new();
+    let mut strength = Vec::new();
+    let text = match shown {
+        None => {
+            fill_buf(buf, n, |_, _| colormap::NEUTRAL);
+            view.word(Some("not computed"));
+            describe::gradient(b, c, Err(NoGradient::NotComputed), logits)
+        }
+        Some(g) if g.undefined.get((b, c)).copied().unwrap_or(false) => {
+            fill_buf(buf, n, |i, j| hatch(i, j, n));
+            view.word(Some("undefined"));
+            describe::gradient(b, c, Err(NoGradient::Undefined), logits)
+        }
+        Some(g) => {
+            let values = g.values.slice(ndarray::s![b, c, .., ..]);
+            map_cell(buf, values, |v| scale.colour(v));
+            view.word(None);
+            if in_loss {
+                sign = colormap::signs(values);
+                strength = values
+                    .iter()
+                    .map(|&v| scale.position(v).abs() as f32)
+                    .collect();
+                describe::gradient(b, c, Ok(values), logits)
+            } else {
+                describe::gradient(b, c, Err(NoGradient::NotInLoss), logits)
+            }
+        }
+    };
+    view.put(buf, n);
+    view.overlay(n, (&sign, &strength), buf, &hidden_mask(state, b, c), obuf);
+    view.describe(text);
+}
+
+/// One cell of compare mode's side: its badge, the badge's reason and gradient view.
+struct CompareCell {
+    el: HtmlElement,
+    badge: HtmlElement,
+    why: HtmlElement,
+    view: View,
+}
+
+/// Writes a verdict badge: the few words, the data attributes tests and styles read, the
+/// reason written out in `why` and the details in the tooltip.
+fn write_badge(
+    badge: &HtmlElement,
+    why: &HtmlElement,
+    cv: Option<CellVerdict>,
+    status: LabelStatus,
+    reference: f64,
+    rule: &str,
+    logits: bool,
+) {
+    match cv {
+        Some(cv) => {
+            dom::set_text(why, &cv.reason(status));
+            dom::toggle_class(why, "wrong", !cv.correct);
+            dom::set_text(badge, &cv.badge());
+            dom::set_data(badge, "verdict", cv.verdict.code());
+            dom::set_data(badge, "correct", if cv.correct { "true" } else { "false" });
+            dom::set_data(
+                badge,
+                "undefined",
+                if cv.undefined { "true" } else { "false" },
+            );
+            badge.set_class_name(&format!(
+                "verdict {}",
+                if cv.correct { "right" } else { "wrong" }
+            ));
+            badge.set_title(&badge_tip(&cv, status, reference, rule, logits));
+        }
+        None => {
+            dom::set_text(why, "no gradient, no verdict");
+            dom::toggle_class(why, "wrong", false);
+            dom::set_text(badge, "not in the loss");
+            for key in ["verdict", "correct", "undefined"] {
+                badge.dataset().delete(key);
+            }
+            badge.set_class_name("verdict neutral");
+            badge.set_title("This class is excluded from the loss (background), so it gets no gradient and no verdict");
+        }
+    }
+}
+
 /// "N× the reference" for the push ratio, in words where it has no finite value (a
 /// reference push of 0, or a ratio beyond f64): never "inf" or "NaN".
 fn ratio_text(ratio: f64, reference: f64) -> String {
@@ -375,22 +487,77 @@ fn class_name(c: usize, state: &AppState) -> String {
 }
 
 impl GridView {
-    pub fn dims(&self) -> (usize, usize, usize) {
-        (self.b, self.c, self.n)
+    pub fn dims(&self) -> (usize, usize, usize, bool, bool) {
+        (
+            self.b,
+            self.c,
+            self.n,
+            !self.images.is_empty(),
+            !self.compare.is_empty(),
+        )
+    }
+
+    /// Draws image b's input intensities in grey (black 0, white 1).
+    pub fn draw_image(&self, state: &AppState, b: usize, buf: &mut Vec<u8>) {
+        let Some(view) = self.images.get(b) else {
+            return;
+        };
+        map_cell(
+            buf,
+            state.image.slice(ndarray::s![b, .., ..]),
+            colormap::grey,
+        );
+        view.put(buf, self.n);
+    }
+
+    /// The training result line of each cell ("mean ỹ on … : a → b"), or none.
+    /// Returns whether a line appeared or went (the cells' heights changed).
+    pub fn results(&self, lines: &Array2<Option<String>>) -> bool {
+        let mut changed = false;
+        for ((b, c), line) in lines.indexed_iter() {
+            let Some(el) = self.results.get(b * self.c + c) else {
+                continue;
+            };
+            changed |= el.hidden() != line.is_none();
+            match line {
+                Some(t) => {
+                    dom::set_text(el, t);
+                    dom::set_hidden(el, false);
+                }
+                None => dom::set_hidden(el, true),
+            }
+        }
+        changed
     }
 
     /// Builds the grid for the state's size inside `#grid`.
-    pub fn build(state: &AppState) -> JsResult<GridView> {
+    pub fn build(state: &AppState, with_images: bool, compare: bool) -> JsResult<GridView> {
         let root: HtmlElement =
             dom::by_id("grid").ok_or_else(|| JsValue::from_str("no #grid element"))?;
         root.set_inner_html("");
         let (bn, cn, n) = (state.batch(), state.classes(), state.size());
         dom::set_style(&root, "--classes", &cn.to_string());
+        dom::set_data(&root, "images", if with_images { "true" } else { "false" });
+        dom::set_data(&root, "compare", if compare { "true" } else { "false" });
+        // The columns (row heads, the images, the classes shown, compare mode's side) are
+        // CSS's, from these data attributes and `--classes`: the arrangements (stacked,
+        // presentation) change them.
         dom::set_data(&root, "b", &bn.to_string());
         dom::set_data(&root, "c", &cn.to_string());
         dom::set_data(&root, "n", &n.to_string());
         let corner = dom::el("div", "corner")?;
         dom::append(&root, &corner)?;
+        if with_images {
+            let head = dom::el("div", "col-head")?;
+            let name = dom::text_el("div", "class-name", "input image")?;
+            dom::append(&head, &name)?;
+            let subs = dom::el("div", "sub-heads")?;
+            let x = dom::text_el("span", "sub-head", "x")?;
+            x.set_title("The intensities a shared model sees; every structure is visible here, labelled or not");
+            dom::append(&subs, &x)?;
+            dom::append(&head, &subs)?;
+            dom::append(&root, &head)?;
+        }
         let mut grad_heads = Vec::new();
         let mut class_heads = Vec::new();
         let mut col_heads = Vec::new();
@@ -430,11 +597,52 @@ impl GridView {
             dom::append(&root, &head)?;
             col_heads.push(head);
         }
+        let mut compare_heads = Vec::new();
+        if compare {
+            for c in 0..cn {
+                let head = dom::el("div", "col-head compare-head")?;
+                dom::set_data(&head, "class", &c.to_string());
+                let title = dom::text_el("div", "class-name", &format!("B · class {c}"))?;
+                title.set_title(&format!(
+                    "{} under compare mode's second setting B",
+                    class_name(c, state)
+                ));
+                dom::append(&head, &title)?;
+                let subs = dom::el("div", "sub-heads")?;
+                let g = dom::el("span", "sub-head")?;
+                g.set_title("The gradient under compare mode's second setting (B)");
+                let w = dom::text_el("span", "sh-word", "gradient ")?;
+                dom::append(&g, &w)?;
+                let sym = dom::text_el("span", "sh-symbol", "∂L/∂ỹ")?;
+                dom::append(&g, &sym)?;
+                dom::append(&subs, &g)?;
+                dom::append(&head, &subs)?;
+                dom::append(&root, &head)?;
+                compare_heads.push(head);
+            }
+        }
         let mut cells = Vec::with_capacity(bn * cn);
+        let mut compare_cells = Vec::new();
+        let mut images = Vec::new();
+        let mut results = Vec::with_capacity(bn * cn);
         for b in 0..bn {
             let rh = dom::text_el("div", "row-head", &format!("image {b}"))?;
             rh.set_title(&format!("Batch element b = {b}"));
             dom::append(&root, &rh)?;
+            if with_images {
+                let el = dom::el("div", "cell x-cell")?;
+                // The same header height as the class cells, so the views line up.
+                let spacer = dom::el("div", "cell-head")?;
+                dom::append(&el, &spacer)?;
+                let v = make_view(ViewKind::Image, b, 0, n)?;
+                let views_el = dom::el("div", "views")?;
+                dom::append(&views_el, &v.fig)?;
+                dom::append(&el, &views_el)?;
+                let caption = dom::el("div", "caption")?;
+                dom::append(&el, &caption)?;
+                dom::append(&root, &el)?;
+                images.push(v);
+            }
             for c in 0..cn {
                 let el = dom::el("div", "cell")?;
                 dom::set_data(&el, "cell", &format!("{b}-{c}"));
@@ -460,6 +668,11 @@ impl GridView {
                 dom::append(&el, &why)?;
                 let caption = dom::el("div", "caption")?;
                 dom::append(&el, &caption)?;
+                let result = dom::el("div", "train-result")?;
+                dom::set_attr(&result, "data-testid", &format!("train-result-{b}-{c}"));
+                result.set_hidden(true);
+                dom::append(&el, &result)?;
+                results.push(result);
                 dom::append(&root, &el)?;
                 cells.push(CellView {
                     el,
@@ -471,11 +684,50 @@ impl GridView {
                     why,
                 });
             }
+            if compare {
+                for c in 0..cn {
+                    let el = dom::el("div", "cell compare-cell")?;
+                    dom::set_data(&el, "class", &c.to_string());
+                    dom::set_attr(&el, "role", "group");
+                    dom::set_attr(&el, "aria-label", &format!("B: image {b}, class {c}"));
+                    let head = dom::el("div", "cell-head")?;
+                    let badge = dom::text_el("span", "verdict neutral", "")?;
+                    dom::set_attr(&badge, "data-testid", &format!("compare-verdict-{b}-{c}"));
+                    dom::append(&head, &badge)?;
+                    dom::append(&el, &head)?;
+                    let view = make_view(ViewKind::Grad, b, c, n)?;
+                    // Not a view of the page's own gradient: no hover or test id clash.
+                    dom::set_attr(
+                        &view.canvas,
+                        "data-testid",
+                        &format!("compare-grad-{b}-{c}"),
+                    );
+                    let _ = view.canvas.remove_attribute("data-view");
+                    let views_el = dom::el("div", "views")?;
+                    dom::append(&views_el, &view.fig)?;
+                    dom::append(&el, &views_el)?;
+                    let why = dom::el("div", "verdict-why")?;
+                    dom::set_attr(&why, "data-testid", &format!("compare-why-{b}-{c}"));
+                    dom::append(&el, &why)?;
+                    dom::append(&root, &el)?;
+                    compare_cells.push(CompareCell {
+                        el,
+                        badge,
+                        why,
+                        view,
+                    });
+                }
+            }
         }
         Ok(GridView {
             b: bn,
             c: cn,
             n,
+            images,
+            results,
+            compare: compare_cells,
+            compare_heads,
+            compare_words: RefCell::new(String::new()),
             root,
             cells,
             grad_heads,
@@ -520,6 +772,9 @@ impl GridView {
             .as_ref()
             .map(|p| f64::from(p.client_width()))
             .unwrap_or(800.0);
+        // Cells of one view each beside the classes: the input image, compare mode's side.
+        let side_cells = f64::from(u8::from(!self.images.is_empty()))
+            + if self.compare.is_empty() { 0.0 } else { cols };
         // The grid's top in the document, whatever is scrolled.
         let scrolled = dom::by_id::<HtmlElement>("main").map_or(0.0, |m| f64::from(m.scroll_top()))
             + w.scroll_y().unwrap_or(0.0);
@@ -541,7 +796,7 @@ impl GridView {
             dom::toggle_class(&self.root, "stack", stack);
             // Cells take the width there is (up to a point), so their words wrap less
             // when the views are small.
-            let across = if stack { 1.0 } else { cols };
+            let across = if stack { 1.0 } else { cols + side_cells };
             let cell_min = ((avail_w - 40.0) / across - 26.0)
                 .clamp(150.0, 280.0)
                 .floor();
@@ -549,10 +804,12 @@ impl GridView {
             let probe = 160.0;
             set(probe);
             let r = self.root.get_bounding_client_rect();
+            // Views across one line and lines of views: compare mode's side and the
+            // input images add one view per shown class and one per image.
             let (per, lines) = if stack {
-                (3.0, rows * cols)
+                (3.0, rows * (cols + side_cells))
             } else {
-                (3.0 * cols, rows)
+                (3.0 * cols + side_cells, rows)
             };
             let room_h = |r: &web_sys::DomRect| {
                 if narrow {
@@ -756,46 +1013,82 @@ impl GridView {
                 };
                 reworded |= slot.as_ref().map(words) != Some(words(&key));
                 *slot = Some(key);
-                let badge = &cell.badge;
                 dom::set_text(&cell.status_word, status.words());
-                match cv {
-                    Some(cv) => {
-                        dom::set_text(&cell.why, &cv.reason(status));
-                        dom::toggle_class(&cell.why, "wrong", !cv.correct);
-                        dom::set_text(badge, &cv.badge());
-                        dom::set_data(badge, "verdict", cv.verdict.code());
-                        dom::set_data(badge, "correct", if cv.correct { "true" } else { "false" });
-                        dom::set_data(
-                            badge,
-                            "undefined",
-                            if cv.undefined { "true" } else { "false" },
-                        );
-                        badge.set_class_name(&format!(
-                            "verdict {}",
-                            if cv.correct { "right" } else { "wrong" }
-                        ));
-                        badge.set_title(&badge_tip(&cv, status, reference, &rule, logits));
-                    }
-                    None => {
-                        dom::set_text(&cell.why, "no gradient, no verdict");
-                        dom::toggle_class(&cell.why, "wrong", false);
-                        dom::set_text(badge, "not in the loss");
-                        for key in ["verdict", "correct", "undefined"] {
-                            badge.dataset().delete(key);
-                        }
-                        badge.set_class_name("verdict neutral");
-                        badge.set_title("This class is excluded from the loss (background), so it gets no gradient and no verdict");
-                    }
-                }
+                write_badge(&cell.badge, &cell.why, cv, status, reference, &rule, logits);
             }
         }
         reworded
     }
 
-    pub fn draw_pred(&self, state: &AppState, b: usize, c: usize, buf: &mut Vec<u8>) {
+    /// Compare mode's side: its gradient views and verdict badges.
+    pub fn draw_compare(
+        &self,
+        state: &AppState,
+        side: &crate::page::derived::Side,
+        buf: &mut Vec<u8>,
+    ) -> bool {
+        let shown = side.shown(state.view.logit_grad);
+        let logits = shown.as_ref().is_some_and(|g| g.logits);
+        let rule = threshold_sentence(side.reference);
+        let mut words = String::new();
+        for b in 0..self.b {
+            for c in 0..self.c {
+                let Some(cell) = self.compare.get(b * self.c + c) else {
+                    continue;
+                };
+                let scale = side.scales.get((b, c)).copied().unwrap_or_default();
+                let excluded = side
+                    .eval
+                    .as_ref()
+                    .is_ok_and(|e| e.cell_set.get((b, c)).copied().flatten().is_none());
+                draw_grad_view(
+                    &cell.view,
+                    state,
+                    !excluded,
+                    shown.as_ref(),
+                    b,
+                    c,
+                    scale,
+                    self.n,
+                    buf,
+                    &mut self.obuf.borrow_mut(),
+                );
+                if excluded {
+                    cell.view.word(Some("excluded"));
+                }
+                let cv = side.verdicts.get((b, c)).copied().flatten();
+                let status = state.status.get((b, c)).copied().unwrap_or_default();
+                write_badge(
+                    &cell.badge,
+                    &cell.why,
+                    cv,
+                    status,
+                    side.reference,
+                    &rule,
+                    logits,
+                );
+                words.push_str(&cell.why.text_content().unwrap_or_default());
+            }
+        }
+        // The reasons' lengths decide the cells' heights: a new text may need a new layout.
+        let changed = *self.compare_words.borrow() != words;
+        *self.compare_words.borrow_mut() = words;
+        changed
+    }
+
+    /// Draws the prediction view of cell (b, c) from `pred` (the painted prediction, or
+    /// a trained model's output).
+    pub fn draw_pred(
+        &self,
+        state: &AppState,
+        pred: ndarray::ArrayView4<f64>,
+        b: usize,
+        c: usize,
+        buf: &mut Vec<u8>,
+    ) {
         let Some(cell) = self.cell(b, c) else { return };
         let n = self.n;
-        let pred = state.pred.slice(ndarray::s![b, c, .., ..]);
+        let pred = pred.slice(ndarray::s![b, c, .., ..]);
         map_cell(buf, pred, colormap::sequential);
         let view = &cell.views[1];
         view.put(buf, n);
@@ -821,48 +1114,19 @@ impl GridView {
         buf: &mut Vec<u8>,
     ) {
         let Some(cell) = self.cell(b, c) else { return };
-        let n = self.n;
-        let view = &cell.views[2];
         let in_loss = eval.is_some_and(|e| e.cell_set.get((b, c)).copied().flatten().is_some());
-        let logits = shown.is_some_and(|g| g.logits);
-        let mut sign = Vec::new();
-        let mut strength = Vec::new();
-        let text = match shown {
-            None => {
-                fill_buf(buf, n, |_, _| colormap::NEUTRAL);
-                view.word(Some("not computed"));
-                describe::gradient(b, c, Err(NoGradient::NotComputed), logits)
-            }
-            Some(g) if g.undefined.get((b, c)).copied().unwrap_or(false) => {
-                fill_buf(buf, n, |i, j| hatch(i, j, n));
-                view.word(Some("undefined"));
-                describe::gradient(b, c, Err(NoGradient::Undefined), logits)
-            }
-            Some(g) => {
-                let values = g.values.slice(ndarray::s![b, c, .., ..]);
-                map_cell(buf, values, |v| scale.colour(v));
-                view.word(None);
-                if in_loss {
-                    sign = colormap::signs(values);
-                    strength = values
-                        .iter()
-                        .map(|&v| scale.position(v).abs() as f32)
-                        .collect();
-                    describe::gradient(b, c, Ok(values), logits)
-                } else {
-                    describe::gradient(b, c, Err(NoGradient::NotInLoss), logits)
-                }
-            }
-        };
-        view.put(buf, n);
-        view.overlay(
-            n,
-            (&sign, &strength),
+        draw_grad_view(
+            &cell.views[2],
+            state,
+            in_loss,
+            shown,
+            b,
+            c,
+            scale,
+            self.n,
             buf,
-            &hidden_mask(state, b, c),
             &mut self.obuf.borrow_mut(),
         );
-        view.describe(text);
     }
 
     /// Which class columns are drawn: the others and their headers are hidden, and the
@@ -875,6 +1139,13 @@ impl GridView {
             dom::set_hidden(head, !shown.get(c).copied().unwrap_or(true));
         }
         for (k, cell) in self.cells.iter().enumerate() {
+            dom::set_hidden(&cell.el, !shown.get(k % self.c).copied().unwrap_or(true));
+        }
+        // Compare mode's side shows the same classes.
+        for (c, head) in self.compare_heads.iter().enumerate() {
+            dom::set_hidden(head, !shown.get(c).copied().unwrap_or(true));
+        }
+        for (k, cell) in self.compare.iter().enumerate() {
             dom::set_hidden(&cell.el, !shown.get(k % self.c).copied().unwrap_or(true));
         }
         let count = shown.iter().filter(|&&s| s).count().max(1);
@@ -1055,10 +1326,16 @@ impl Grid {
     pub fn sync(&mut self, f: &Frame, moved: bool) -> bool {
         let (m, d, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
         let s = &m.state;
-        let dims = (s.batch(), s.classes(), s.size());
+        let dims = (
+            s.batch(),
+            s.classes(),
+            s.size(),
+            m.show_images,
+            s.compare.is_some(),
+        );
         let rebuilt = self.view.as_ref().map(GridView::dims) != Some(dims);
         if rebuilt {
-            match GridView::build(s) {
+            match GridView::build(s, m.show_images, s.compare.is_some()) {
                 Ok(g) => self.view = Some(g),
                 Err(e) => {
                     dom::warn(&format!("grid: {e:?}"));
@@ -1075,7 +1352,11 @@ impl Grid {
         let columns = screen::columns(m, eval);
         let regrid = *g.columns.borrow() != columns.shown;
         g.set_columns(&columns.shown);
+        let pred = d.shown_pred(m);
         for b in 0..dims.0 {
+            if all || ch.images.contains(&b) {
+                g.draw_image(s, b, &mut self.buf);
+            }
             for c in 0..dims.1 {
                 if all || ch.labels.contains(&(b, c)) {
                     g.draw_label(s, d.y(), b, c, &mut self.buf);
@@ -1083,10 +1364,17 @@ impl Grid {
                 }
                 // The labels too: a missing label's outline is drawn on the prediction.
                 if all || ch.preds.contains(&(b, c)) || ch.labels.contains(&(b, c)) {
-                    g.draw_pred(s, b, c, &mut self.buf);
+                    g.draw_pred(s, pred, b, c, &mut self.buf);
                     drew = true;
                 }
             }
+        }
+        let mut reworded = false;
+        if all || ch.training {
+            let lines = Array2::from_shape_fn((dims.0, dims.1), |(b, c)| {
+                m.training.as_ref().and_then(|t| t.result_line(b, c))
+            });
+            reworded |= g.results(&lines);
         }
         let shown = d.shown_grad(m);
         for ((b, c), &dirty) in fresh.grads.indexed_iter() {
@@ -1101,9 +1389,14 @@ impl Grid {
         if captions {
             g.captions(s, eval, &d.scales);
         }
-        let mut reworded = false;
         if all || fresh.evaluated || ch.view {
-            reworded = g.verdicts(s, &d.verdicts, d.reference, logits);
+            reworded |= g.verdicts(s, &d.verdicts, d.reference, logits);
+        }
+        if let Some(side) = &d.compare {
+            if all || fresh.compared {
+                reworded |= g.draw_compare(s, side, &mut self.buf);
+                drew = true;
+            }
         }
         // Last, once the words are in: their size decides the views' size. Not in the
         // middle of a stroke (the grid must not move under the pointer).

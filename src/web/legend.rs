@@ -26,6 +26,9 @@ pub struct Legend {
     last_key: RefCell<u64>,
     /// The bar's width and the ticks' font size (CSS px), measured after a layout change.
     room: RefCell<(f64, f64)>,
+    /// The tick labels on screen and their `left`: reused while a stroke rescales the
+    /// legend every frame (new elements would need new layout objects each time).
+    tick_spans: RefCell<Vec<(HtmlElement, String)>>,
 }
 
 const LEGEND_STEPS: usize = 256;
@@ -90,6 +93,7 @@ impl Legend {
             last: RefCell::new(None),
             last_key: RefCell::new(u64::MAX),
             room: RefCell::new((0.0, 12.0)),
+            tick_spans: RefCell::new(Vec::new()),
         })
     }
 
@@ -111,14 +115,26 @@ impl Legend {
                 let _ = ctx.put_image_data(&img, 0.0, 0.0);
             }
         }
-        self.ticks.set_inner_html("");
         let ticks = scale.ticks();
-        let mut spans = Vec::with_capacity(ticks.len());
-        for (t, label) in &ticks {
-            if let Ok(s) = dom::text_el("span", "tick", label) {
-                dom::set_style(&s, "left", &format!("{}%", (t + 1.0) * 50.0));
-                let _ = self.ticks.append_child(&s);
-                spans.push(s);
+        let mut spans = self.tick_spans.borrow_mut();
+        while spans.len() > ticks.len() {
+            if let Some((s, _)) = spans.pop() {
+                s.remove();
+            }
+        }
+        while spans.len() < ticks.len() {
+            let Ok(s) = dom::el("span", "tick") else {
+                break;
+            };
+            let _ = self.ticks.append_child(&s);
+            spans.push((s, String::new()));
+        }
+        for ((s, shown_left), (t, label)) in spans.iter_mut().zip(&ticks) {
+            dom::set_text(s, label);
+            let left = format!("{}%", (t + 1.0) * 50.0);
+            if *shown_left != left {
+                dom::set_style(s, "left", &left);
+                *shown_left = left;
             }
         }
         // Labels that would overlap a neighbour are left out (a narrow legend, a zoomed
@@ -126,7 +142,7 @@ impl Legend {
         let room = self.room.borrow().0;
         let px = spans
             .first()
-            .and_then(|t| {
+            .and_then(|(t, _)| {
                 dom::window()
                     .ok()?
                     .get_computed_style(t)
@@ -177,7 +193,7 @@ impl Legend {
                     if free {
                         placed.push(span);
                     }
-                    dom::toggle_class(&spans[m], "crowded", !free);
+                    dom::toggle_class(&spans[m].0, "crowded", !free);
                 }
             }
         }

@@ -25,6 +25,8 @@ pub struct Lessons {
     exit: HtmlButtonElement,
     restore: HtmlButtonElement,
     close: HtmlButtonElement,
+    train: HtmlButtonElement,
+    train_text: HtmlElement,
 }
 
 fn need<T: JsCast>(id: &str) -> JsResult<T> {
@@ -85,7 +87,10 @@ impl Lessons {
             exit: need("tour-exit")?,
             restore: need("lesson-restore")?,
             close: need("lesson-close")?,
+            train: need("lesson-train-btn")?,
+            train_text: need("lesson-train-text")?,
         };
+        d.on_click(&l.train, Msg::TrainLesson);
         d.on_click(&l.prev, Msg::TourStep(-1));
         d.on_click(&l.next, Msg::TourStep(1));
         d.on_click(&l.exit, Msg::ExitTour);
@@ -109,13 +114,15 @@ impl Lessons {
     /// changed (the grid moves).
     pub fn sync(&self, f: &Frame) -> bool {
         let ch = f.change;
-        if !(ch.page || ch.lesson || ch.data() || ch.screen) {
+        if !(ch.page || ch.lesson || ch.data() || ch.screen || ch.training) {
             return false;
         }
         let lesson = f.model.lesson.as_ref().map(|l| l.scenario());
         let tour = f.model.tour;
-        let pristine = f.model.pristine();
+        // A lesson's training experiment is its own scene, not a change to it.
+        let pristine = f.model.pristine() || f.model.training.is_some();
         let was_hidden = self.box_.hidden();
+        let train_was_hidden = self.train_text.hidden();
         let old_text = self.text.text_content();
         for (b, sc) in self.buttons.iter().zip(SCENARIOS.iter()) {
             let on = lesson.is_some_and(|l| std::ptr::eq(l, sc));
@@ -129,6 +136,18 @@ impl Lessons {
         };
         dom::set_hidden(&self.box_, false);
         dom::set_data(&self.box_, "lesson", sc.name);
+        // The experiment's sentences appear with its run, so the lesson text alone keeps
+        // the grid in view.
+        let plan = crate::page::training::lesson_plan(sc.name);
+        dom::set_hidden(&self.train, plan.is_none());
+        let training = f.model.training.is_some();
+        match plan.filter(|_| training) {
+            Some(p) => {
+                dom::set_text(&self.train_text, p.text);
+                dom::set_hidden(&self.train_text, false);
+            }
+            None => dom::set_hidden(&self.train_text, true),
+        }
         dom::set_text(&self.title, sc.title);
         dom::set_text(&self.text, sc.text);
         dom::set_hidden(&self.changed, pristine);
@@ -163,6 +182,8 @@ impl Lessons {
             let last = k + 1 >= SCENARIOS.len();
             dom::set_text(&self.next, if last { "Finish ✓" } else { "Next ▶" });
         }
-        was_hidden || old_text.as_deref() != Some(sc.text)
+        was_hidden
+            || old_text.as_deref() != Some(sc.text)
+            || train_was_hidden != self.train_text.hidden()
     }
 }

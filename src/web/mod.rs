@@ -7,10 +7,12 @@
 //! embed's bar, the introduction, folded columns), `controls` (the panel), `grid` (the
 //! canvases, label statuses, verdict badges), `legend`, `readout` (loss, sets, hover),
 //! `lessons` (buttons, tour, the lesson text), `explain` (Φ picture, formula, plots' data)
-//! with `plots` (plotters drawing), `export` (PNG/SVG files and copied links); `events`
+//! with `plots` (plotters drawing), `export` (PNG/SVG files and copied links), `compare`
+//! (the compare bar), `matrix` (the verdict matrix), `trainplot` (plot d); `events`
 //! turns pointer and key events into messages; `dom` has small DOM helpers.
 
 pub mod app;
+pub mod compare;
 pub mod controls;
 pub mod dispatch;
 pub mod dom;
@@ -20,11 +22,13 @@ pub mod export;
 pub mod grid;
 pub mod legend;
 pub mod lessons;
+pub mod matrix;
 pub mod plot_backend;
 pub mod plots;
 pub mod readout;
 pub mod screen;
 pub mod shell;
+pub mod trainplot;
 
 use crate::page::derived::{Derived, Fresh};
 use crate::page::model::Model;
@@ -52,11 +56,14 @@ pub struct Views {
     legend: legend::Legend,
     readout: readout::Readout,
     explain: explain::Explain,
+    train_plot: trainplot::TrainPlot,
+    compare: compare::CompareBar,
     events: events::Events,
 }
 
 impl Views {
     pub fn build(d: &Dispatch) -> JsResult<Views> {
+        matrix::build()?;
         let controls = controls::Controls::build(d)?;
         Ok(Views {
             // After the controls: it adds to the panel's top and its Share panel.
@@ -68,6 +75,8 @@ impl Views {
             legend: legend::Legend::build()?,
             readout: readout::Readout::build(d)?,
             explain: explain::Explain::build(d)?,
+            train_plot: trainplot::TrainPlot::build()?,
+            compare: compare::CompareBar::build(d)?,
             events: events::Events,
         })
     }
@@ -75,20 +84,24 @@ impl Views {
     /// Draws what changed; returns whether anything was drawn.
     pub fn sync(&mut self, f: &Frame) -> bool {
         self.events.sync(f);
-        // First: the screen's mode and the lesson box decide the space of the grid.
+        // First: the screen's mode, the lesson box and the compare bar decide the space
+        // of the grid.
         let mut moved = self.screen.sync(f);
         moved |= self.lessons.sync(f);
+        moved |= self.compare.sync(f);
         let mut drew = self.grid.sync(f, moved);
         drew |= self.legend.sync(f);
         drew |= self.readout.sync(f);
         drew |= self.explain.sync(f);
+        drew |= self.train_plot.sync(f);
         drew |= self.controls.sync(f);
         self.export.sync(f);
         drew
     }
 
-    /// Draws the plots if their inputs changed since they were last drawn.
-    pub fn plots(&mut self, m: &Model, d: &Derived) -> bool {
+    /// Draws a plot whose inputs changed since it was last drawn (one per call); returns
+    /// whether it drew and whether another plot is still out of date.
+    pub fn plots(&mut self, m: &Model, d: &Derived) -> (bool, bool) {
         self.explain.draw_plots(m, d)
     }
 }

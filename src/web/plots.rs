@@ -35,7 +35,8 @@ fn chart_frame<'b, 'a>(area: &'b Area<'a>) -> ChartBuilder<'b, 'b, PlotBackend<'
     b
 }
 
-const FONT: &str = "sans-serif";
+/// A family, not its name: parsing the name would bring Unicode lowercasing (a 12 KB table).
+const FONT: FontFamily<'static> = FontFamily::SansSerif;
 const TICK_PX: u32 = 16;
 const DESC_PX: u32 = 18;
 
@@ -394,6 +395,49 @@ pub fn empty_push(
                 .draw_series(std::iter::once(Circle::new(pt, 13, BLACK.stroke_width(2))))
                 .map_err(err)?;
         }
+    }
+    root.present().map_err(err)
+}
+
+/// One curve of plot (d): its points (step, value) and its colour.
+pub struct TrainCurve {
+    pub points: Vec<(f64, f64)>,
+    pub colour: Rgb,
+    /// The loss: drawn black and thick.
+    pub loss: bool,
+}
+
+/// Plot (d): the loss and each cell's mean ỹ on its object against the training step.
+pub fn train_curves(target: Target<'_>, curves: &[TrainCurve], last: f64) -> Result<(), String> {
+    let root = area(target)?;
+    let err = |e: DrawingAreaErrorKind<_>| e.to_string();
+    let x1 = last.max(1.0);
+    let mut chart = chart_frame(&root)
+        .build_cartesian_2d(0.0..x1, 0.0..1.02)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("training step")
+        .y_desc("loss, mean ỹ")
+        .axis_desc_style((FONT, DESC_PX))
+        .label_style((FONT, TICK_PX))
+        .x_label_formatter(&|v| format_number(*v, 3))
+        .y_label_formatter(&|v| format_number(*v, 2))
+        .light_line_style(RGBColor(236, 236, 236))
+        .draw()
+        .map_err(err)?;
+    for c in curves {
+        let style = if c.loss {
+            BLACK.stroke_width(4)
+        } else {
+            rgb(c.colour).stroke_width(3)
+        };
+        chart
+            .draw_series(LineSeries::new(
+                c.points.iter().copied().filter(|(_, v)| v.is_finite()),
+                style,
+            ))
+            .map_err(err)?;
     }
     root.present().map_err(err)
 }

@@ -29,8 +29,9 @@ pub struct Readout {
     sets_title: HtmlElement,
     sets_body: HtmlElement,
     last_hover_set: RefCell<Option<usize>>,
-    /// The rows' markup on screen.
-    last_rows: RefCell<String>,
+    /// The table's rows: their numbers change with every move of a stroke, their shape
+    /// rarely, so they are patched rather than re-parsed.
+    rows: RefCell<dom::Markup>,
 }
 
 fn need(id: &str) -> JsResult<HtmlElement> {
@@ -105,7 +106,7 @@ impl Readout {
             sets_title: need("sets-title")?,
             sets_body: need("sets-body")?,
             last_hover_set: RefCell::new(None),
-            last_rows: RefCell::new(String::new()),
+            rows: RefCell::new(dom::Markup::new(need("sets-body")?)),
         })
     }
 
@@ -292,20 +293,18 @@ impl Readout {
         self.set_rows(html);
     }
 
-    /// Replaces the table's rows when they changed, keeping keyboard focus on the row of
-    /// the same set (a focused row would otherwise lose focus to the page).
+    /// Shows the table's rows, keeping keyboard focus on the row of the same set when they
+    /// had to be replaced (a focused row would otherwise lose focus to the page).
     fn set_rows(&self, html: String) {
-        if *self.last_rows.borrow() == html {
-            return;
-        }
         let focused = dom::document()
             .ok()
             .and_then(|d| d.active_element())
             .filter(|a| self.sets_body.contains(Some(a)))
             .and_then(|a| a.closest("tr[data-set]").ok().flatten())
             .and_then(|row| row.get_attribute("data-set"));
-        self.sets_body.set_inner_html(&html);
-        *self.last_rows.borrow_mut() = html;
+        if !self.rows.borrow_mut().set(&html) {
+            return; // the same rows, their numbers updated in place
+        }
         // The new rows are not lit yet: the next hover update does that.
         *self.last_hover_set.borrow_mut() = None;
         if let Some(k) = focused {

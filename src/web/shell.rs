@@ -42,6 +42,7 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
             <button type="button" id="tour-prev" class="btn" data-testid="tour-prev" title="Previous step (←)" hidden>◀ Previous</button>
             <button type="button" id="tour-next" class="btn primary" data-testid="tour-next" title="Next step (→)" hidden>Next ▶</button>
             <button type="button" id="tour-exit" class="btn" data-testid="tour-exit" title="End the tour, keep this scene (Esc)" hidden>Exit tour</button>
+            <button type="button" id="lesson-train-btn" class="btn primary" data-testid="lesson-train" title="Train a small network on this lesson's experiment: two or three sentences below say what will happen; plot (d) shows it" hidden>▶ Train it</button>
             <button type="button" id="lesson-restore" class="btn" title="Load this lesson's scene again" hidden>↺ Restore scene</button>
             <button type="button" id="lesson-present" class="btn present-btn" data-testid="lesson-present" title="Presentation mode: full screen, large type, only this lesson's cells (P)">▣ Present</button>
             <button type="button" id="lesson-close" class="btn" title="Hide this text" aria-label="Hide the lesson text">×</button>
@@ -49,6 +50,7 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
         </div>
         <p id="lesson-text" class="lesson-text" data-testid="lesson-text"></p>
         <p id="lesson-changed" class="lesson-changed" hidden>You have changed the scene since; the text describes the lesson's own scene.</p>
+        <p id="lesson-train-text" class="lesson-train-text" data-testid="lesson-train-text" hidden></p>
       </section>
       <header class="topbar">
         <div class="loss-box" title="The loss DL = 1 − mean over the sets φ of sDSC_φ">
@@ -65,12 +67,36 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
       </header>
     </div>
     <div id="grid-wrap" class="grid-wrap">
+      <section id="compare-bar" class="compare-bar" data-testid="compare" aria-label="Compare mode" hidden>
+        <div class="compare-row">
+          <span class="compare-side">A</span><span id="compare-a" class="compare-summary"></span>
+          <span class="compare-loss-label">loss</span><span id="compare-a-loss" class="compare-loss" data-testid="compare-a-loss"></span>
+          <button type="button" id="compare-close" class="btn" title="Leave compare mode" aria-label="Leave compare mode">×</button>
+        </div>
+        <div class="compare-row">
+          <span class="compare-side b">B</span>
+          <span id="compare-b" class="compare-summary compare-b-summary"></span>
+          <span id="compare-phi" class="compare-phi" role="group" aria-label="B: reduction sets Φ"></span>
+          <label class="check">ε <input type="text" id="compare-eps" class="num" inputmode="decimal" autocomplete="off" spellcheck="false" aria-label="B: ε" title="B: ε in numerator and denominator, then Enter"></label>
+          <select id="compare-variant" aria-label="B: loss variant" title="B: the plain, leaf or marginal Dice"></select>
+          <label class="check"><input type="checkbox" id="compare-bg"> background in</label>
+          <select id="compare-preset" aria-label="B: a library's setting" title="B: set it to what a library computes"></select>
+          <span class="compare-loss-label">loss</span><span id="compare-loss" class="compare-loss" data-testid="compare-loss"></span>
+        </div>
+      </section>
       <p id="paint-hint" class="paint-hint" data-testid="paint-hint"><span aria-hidden="true">✎</span> Paint <b>label y</b> and <b>prediction ỹ</b>: drag (right button erases) · keys: Tab, arrows, Space · Ctrl+Z undoes</p>
       <p id="folded-note" class="folded-note" data-testid="folded-note" hidden><span id="folded-text"></span> <button type="button" id="folded-toggle" class="btn small" data-testid="folded-toggle">Show it</button></p>
       <div id="grid" class="grid" role="group" aria-label="The batch: one row per image, for each class its label y, prediction ỹ and gradient"></div>
       <div id="grid-key" class="grid-key"></div>
     </div>
   </div>
+  <section id="train-box" class="train-box" data-testid="train-box" hidden>
+    <figure class="plot plot-train">
+      <figcaption><h2>(d) Training: the loss and each cell's mean ỹ on its structure, against the step</h2></figcaption>
+      <canvas id="plot-train" data-testid="plot-train" width="600" height="300" role="img" aria-label="The loss and each cell's mean prediction on its structure against the training step"></canvas>
+      <div id="legend-train" class="plot-legend"></div>
+    </figure>
+  </section>
   <section id="sets-section" class="sets">
     <h2 id="sets-title">Reduction sets</h2>
     <div class="table-wrap"><table id="sets">
@@ -87,6 +113,14 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
         <th title="Why a value is missing, empty sets, floors">note</th>
       </tr></thead>
       <tbody id="sets-body"></tbody>
+    </table></div>
+  </section>
+  <section id="matrix" class="matrix" data-testid="matrix" aria-labelledby="matrix-title">
+    <h2 id="matrix-title">What does my framework do with missing and empty labels?</h2>
+    <p class="explain-note">The verdict on image 1's structure in the lessons' two-image scene (image 0 labelled), when its label is missing (the structure is there, unlabelled) and when it is empty (truly absent), under each library's own Dice. Wanted: almost no push for a missing label, pushed down for an empty one. Click a verdict to open that page.</p>
+    <div class="table-wrap"><table id="matrix-table">
+      <thead><tr><th scope="col">setting</th><th scope="col">missing label</th><th scope="col">empty label</th></tr></thead>
+      <tbody id="matrix-body"></tbody>
     </table></div>
   </section>
   <section id="explain" class="explain" aria-label="Why: the sets, the formula and ε">

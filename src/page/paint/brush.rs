@@ -3,7 +3,7 @@
 
 use ndarray::Array2;
 
-use super::{dims, is_exclusive, label_pixel, pred_pixel, Cells, Layer, Tracker};
+use super::{dims, image_pixel, is_exclusive, label_pixel, pred_pixel, Cells, Layer, Tracker};
 use crate::page::state::AppState;
 
 /// Finite coordinates beyond this are clamped to it (a pointer is never that far away).
@@ -165,12 +165,12 @@ pub fn stroke(
         || c >= d.c
         || !finite
         || brush.radius.is_nan()
-        || (layer == Layer::Pred && !brush.value.is_finite())
+        || (layer != Layer::Label && !brush.value.is_finite())
     {
         return Vec::new();
     }
     let r = brush.radius.clamp(0.5, 2.0 * d.h.max(d.w) as f64);
-    let soft = layer == Layer::Pred && brush.soft;
+    let soft = layer != Layer::Label && brush.soft;
     let lim = |p: (f64, f64)| {
         (
             p.0.clamp(-COORD_LIMIT, COORD_LIMIT),
@@ -216,6 +216,11 @@ pub fn stroke(
                     let old = if old.is_finite() { old } else { 0.0 };
                     let v = old + wgt * (target - old);
                     pred_pixel(state, &mut tr, excl, b, c, i, j, v);
+                }
+                Layer::Image => {
+                    let old = state.image[[b, i, j]];
+                    let old = if old.is_finite() { old } else { 0.0 };
+                    image_pixel(state, &mut tr, b, i, j, old + wgt * (target - old));
                 }
             }
         }

@@ -63,6 +63,19 @@ pub enum Layer {
     #[default]
     Label,
     Pred,
+    /// The input image x of batch element b (one per image, not per class): painting it
+    /// reports the cell (b, 0) as changed.
+    Image,
+}
+
+/// Sets pixel (i, j) of image b's intensity (quantized), marking cell (b, 0).
+fn image_pixel(state: &mut AppState, tr: &mut Tracker, b: usize, i: usize, j: usize, v: f64) {
+    let old = &mut state.image[[b, i, j]];
+    let v = quantize(v);
+    if *old != v {
+        *old = v;
+        tr.flags[b * tr.classes] = true;
+    }
 }
 #[derive(Clone, Copy, Debug)]
 struct Dims {
@@ -183,7 +196,8 @@ fn pred_pixel(
 }
 /// Sets the whole (b, c) image: on the label layer paints (value ≥ 0.5) or erases, with
 /// the exclusive semantics of the brush; on the prediction layer sets `value` (clamped to
-/// [0, 1]), rescaling the other classes in exclusive mode.
+/// [0, 1]), rescaling the other classes in exclusive mode; on the image layer sets image
+/// b's intensity.
 pub fn fill(state: &mut AppState, layer: Layer, b: usize, c: usize, value: f64) -> Cells {
     let Some(d) = dims(state) else {
         return Vec::new();
@@ -198,6 +212,7 @@ pub fn fill(state: &mut AppState, layer: Layer, b: usize, c: usize, value: f64) 
             match layer {
                 Layer::Label => label_pixel(state, &mut tr, excl, b, c, i, j, value >= 0.5),
                 Layer::Pred => pred_pixel(state, &mut tr, excl, b, c, i, j, value.clamp(0.0, 1.0)),
+                Layer::Image => image_pixel(state, &mut tr, b, i, j, value),
             }
         }
     }

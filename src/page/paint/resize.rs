@@ -1,6 +1,6 @@
 //! Resizing the batch, the classes and the images.
 
-use ndarray::{Array2, Array4};
+use ndarray::{Array2, Array3, Array4};
 
 use super::dims;
 use crate::engine::activation::Activation;
@@ -24,13 +24,19 @@ pub fn resize(state: &AppState, b: usize, c: usize, n: usize) -> Result<AppState
         labels: Array4::zeros(shape),
         pred: Array4::zeros(shape),
         status: Array2::from_elem((b, c), LabelStatus::Annotated),
+        image: Array3::zeros((b, n, n)),
+        train: state.train,
+        compare: state.compare,
         view: state.view,
     };
     if c < 2 {
-        if out.settings.activation == Activation::Softmax {
-            out.settings.activation = Activation::Sigmoid;
+        // With one class: no softmax over classes and no background to leave out.
+        for s in std::iter::once(&mut out.settings).chain(out.compare.as_mut()) {
+            if s.activation == Activation::Softmax {
+                s.activation = Activation::Sigmoid;
+            }
+            s.include_background = true;
         }
-        out.settings.include_background = true;
     }
     if out.exclusive {
         out.labels.slice_mut(ndarray::s![.., 0, .., ..]).fill(1.0);
@@ -50,6 +56,9 @@ pub fn resize(state: &AppState, b: usize, c: usize, n: usize) -> Result<AppState
             let si = ((2 * i + 1) * d.h / (2 * n)).min(d.h - 1);
             for j in 0..n {
                 let sj = ((2 * j + 1) * d.w / (2 * n)).min(d.w - 1);
+                if let Some(&v) = state.image.get((bb, si, sj)) {
+                    out.image[[bb, i, j]] = quantize(v);
+                }
                 for cc in 0..kc {
                     out.labels[[bb, cc, i, j]] = state.labels[[bb, cc, si, sj]];
                     out.pred[[bb, cc, i, j]] = quantize(state.pred[[bb, cc, si, sj]]);

@@ -5,6 +5,7 @@ use web_sys::{Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSel
 use crate::engine::activation::Activation;
 use crate::engine::phi::Phi;
 use crate::engine::presets::{monai_equivalent, monai_sentence, FRAMEWORK_PRESETS};
+use crate::engine::variants::Variant;
 use crate::page::model::{EpsField, Model, Refused};
 use crate::page::msg::Msg;
 use crate::page::ui;
@@ -106,6 +107,7 @@ pub struct LossPanel {
     include_bg_label: HtmlElement,
     activation: HtmlSelectElement,
     softmax_option: HtmlElement,
+    variant: HtmlSelectElement,
     exclusive: HtmlInputElement,
     exclusive_label: HtmlElement,
     extra: HtmlElement,
@@ -228,6 +230,13 @@ impl LossPanel {
             "Use different smoothing in numerator (ε_nr) and denominator (ε_dr), like MONAI's smooth_nr/smooth_dr",
         )?;
         on_check(d, &eps_sep, Msg::SeparateEps);
+        let cmp = button(
+            &r,
+            "compare-open",
+            "Compare…",
+            "Compare mode: the same scene under a second setting, side by side",
+        )?;
+        d.on_click(&cmp, Msg::CompareOpen);
         let heur = button(
             &r,
             "eps-heuristic",
@@ -297,6 +306,34 @@ impl LossPanel {
                 Activation::parse(&s.value()).map(Msg::Activation)
             });
         }
+        let r = row(&loss, "")?;
+        labelled(
+            &r,
+            "Loss variant",
+            "The plain Dice, or a loss made for missing labels (told which labels are missing by the label statuses)",
+        )?;
+        let (variant, variant_opts) = select(
+            &r,
+            "variant",
+            "Plain Dice; leaf Dice (missing cells dropped from their sets); marginal Dice (missing classes' probabilities added to the background). Both read which labels are missing from the cells' label status",
+            &Variant::ALL
+                .iter()
+                .map(|v| (v.code().to_string(), v.label().to_string()))
+                .collect::<Vec<_>>(),
+        )?;
+        for (o, v) in variant_opts.iter().zip(Variant::ALL) {
+            o.set_title(match v {
+                Variant::Dice => "The Dice as written: every cell counts with the labels the loss sees",
+                Variant::Leaf => "Leaf Dice: a missing cell's label and prediction are set to 0 before the sums; a set of only missing cells is a constant 0 that still counts in the mean",
+                Variant::Marginal => "Marginal Dice: an image's missing classes' probabilities are added to its background's, then as the leaf Dice; needs exclusive classes and the background in the loss",
+            });
+        }
+        {
+            let s = variant.clone();
+            d.on(&variant, "change", move |_| {
+                Variant::parse(&s.value()).map(Msg::Variant)
+            });
+        }
         let extra = dom::el("div", "note extra")?;
         extra.set_title("Settings that only a library preset sets");
         dom::append(&loss, &extra)?;
@@ -318,6 +355,7 @@ impl LossPanel {
             include_bg_label,
             activation,
             softmax_option,
+            variant,
             exclusive,
             exclusive_label,
             extra,
@@ -379,6 +417,7 @@ impl LossPanel {
         self.include_bg_label.set_title(bg_tip);
         self.include_bg.set_title(bg_tip);
         set_select(&self.activation, st.activation.code());
+        set_select(&self.variant, st.variant.code());
         if one_class {
             dom::set_attr(&self.softmax_option, "disabled", "");
             self.softmax_option.set_title(ui::SOFTMAX_ONE_CLASS);

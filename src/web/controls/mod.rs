@@ -6,6 +6,7 @@ mod gradient;
 mod loss;
 mod paint;
 mod size;
+mod train;
 mod widgets;
 
 use wasm_bindgen::JsValue;
@@ -20,6 +21,7 @@ pub struct Controls {
     gradient: gradient::GradientPanel,
     paint: paint::PaintPanel,
     size: size::SizePanel,
+    train: train::TrainPanel,
     /// Nothing shown yet: the first sync draws everything.
     first: bool,
 }
@@ -37,8 +39,11 @@ impl Controls {
         let lessons = dom::el("section", "panel lessons")?;
         lessons.set_id("lessons-panel");
         dom::append(&root, &lessons)?;
+        let loss = loss::LossPanel::build(&root, d)?;
+        let train = train::TrainPanel::build(&root, d)?;
         Ok(Controls {
-            loss: loss::LossPanel::build(&root, d)?,
+            loss,
+            train,
             gradient: gradient::GradientPanel::build(&root, d)?,
             paint: paint::PaintPanel::build(&root, d)?,
             size: size::SizePanel::build(&root, d)?,
@@ -61,6 +66,10 @@ impl Controls {
         if first || ch.page || ch.controls {
             self.size.sync(f.model);
         }
-        settings || tools
+        let training = first || ch.page || ch.training || ch.controls;
+        if training {
+            self.train.sync(f.model);
+        }
+        settings || tools || training
     }
 }

@@ -213,11 +213,17 @@ impl PaintPanel {
         let what = match layer {
             Layer::Label => "label y",
             Layer::Pred => "prediction ỹ",
+            Layer::Image => "input image x",
         };
         dom::set_text(
             &self.target_text,
             &format!(
-                "Fill/Clear act on: {what} of image {b}, class {c}. Helpers rewrite {}.",
+                "Fill/Clear act on: {what} of image {b}{}. Helpers rewrite {}.",
+                if layer == Layer::Image {
+                    String::new()
+                } else {
+                    format!(", class {c}")
+                },
                 if tool.helper_all {
                     "every prediction"
                 } else {

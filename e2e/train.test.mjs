@@ -1,0 +1,158 @@
+// Training in the page: every lesson's "train it" run ends the way the paper says, the
+// page after N steps equals `dice train` on `diceDebug.trainInput()`, the buttons and the
+// step counter work, `&train=N` opens the page already trained, and a trained prediction
+// cannot be painted.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import {
+  BASE_URL,
+  DICE_BIN,
+  launch,
+  openApp,
+  assertNoProblems,
+  shownLoss,
+  settle,
+  stroke,
+  waitReady,
+  assertClose,
+} from './helpers.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const url = (hash) => new URL(hash, BASE_URL).href;
+
+/** Per lesson: (image, 'kept' | 'gone') after its run; the expectations of src/page/training.rs. */
+const EXPERIMENTS = {
+  'missing-I': [[0, 'kept'], [1, 'kept'], [2, 'kept']],
+  'missing-BI': [[0, 'kept'], [2, 'gone']],
+  'empty-I': [[0, 'kept'], [2, 'kept']],
+  'empty-BI': [[0, 'kept'], [2, 'gone']],
+  'heuristic-eps': [[0, 'kept'], [2, 'gone'], [3, 'gone']],
+  'missing-bg': [[0, 'kept'], [2, 'gone']],
+  marginal: [[0, 'kept'], [2, 'kept'], [3, 'gone']],
+  leaf: [[0, 'kept'], [2, 'kept'], [3, 'kept']],
+  'leaf-bg': [[0, 'kept'], [2, 'gone'], [3, 'gone']],
+};
+
+async function step(page) {
+  return Number(await page.getAttribute('[data-testid="train-count"]', 'data-step'));
+}
+
+/** The last number of a result line "mean ỹ on …: a → b". */
+async function finalMean(page, b) {
+  const text = await page.innerText(`[data-testid="train-result-${b}-1"]`);
+  const m = text.match(/→\s*([0-9.e−-]+)\s*$/);
+  assert.ok(m, `result line of image ${b}: ${text}`);
+  return Number(m[1].replace('−', '-'));
+}
+
+/** Runs `dice train -` on an input object. */
+function nativeTrain(input) {
+  const r = spawnSync(DICE_BIN, ['train', '-'], {
+    input: JSON.stringify(input),
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  assert.equal(r.status, 0, `dice train - failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+for (const [name, expected] of Object.entries(EXPERIMENTS)) {
+  test(`#preset=${name}: "train it" ends as the lesson says`, async () => {
+    const { page, problems } = await openApp(browser.context, url(`#preset=${name}`));
+    assert.ok(await page.locator('[data-testid="lesson-train"]').isVisible(), 'a train-it button');
+    await page.click('[data-testid="lesson-train"]');
+    assert.match(await page.innerText('[data-testid="lesson-train-text"]'), /\w/, 'what the run will show, in words');
+    // Faster for the test; the run still pauses where the lesson ends it.
+    await page.evaluate(() => {
+      const s = document.getElementById('train-speed');
+      s.value = '240';
+      s.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForFunction(
+      () => document.querySelector('#train-play')?.dataset.playing === 'false' && Number(document.querySelector('[data-testid="train-count"]')?.dataset.step) > 0,
+      null,
+      { timeout: 60_000 },
+    );
+    const n = await step(page);
+    assert.ok(n >= 300, `${name} trained for ${n} steps`);
+    for (const [b, want] of expected) {
+      const mean = await finalMean(page, b);
+      if (want === 'kept') assert.ok(mean >= 0.5, `${name}: image ${b} kept (${mean})`);
+      else assert.ok(mean <= 0.1, `${name}: image ${b} gone (${mean})`);
+    }
+    assert.ok(await page.locator('[data-testid="plot-train"]').isVisible(), 'plot (d) is shown');
+    assertNoProblems(problems);
+    await page.close();
+  });
+}
+
+test('the page after N steps is what dice train computes on trainInput()', async () => {
+  const { page, problems } = await openApp(browser.context, url('#preset=empty-BI'));
+  await page.click('[data-testid="lesson-train"]');
+  await page.click('[data-testid="train-play"]'); // pause at once
+  await settle(page);
+  // From a fresh start, exactly 37 steps by the step button's logic: reset, then step.
+  await page.click('[data-testid="train-reset"]');
+  await settle(page);
+  assert.equal(await step(page), 0);
+  for (let k = 0; k < 37; k++) await page.click('[data-testid="train-step"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="train-count"]')?.dataset.step === '37');
+  await settle(page);
+  const input = JSON.parse(await page.evaluate(() => window.diceDebug.trainInput()));
+  assert.equal(input.steps, 37);
+  const native = nativeTrain(input);
+  assert.equal(native.loss.length, 37);
+  assert.equal(native.stopped, null);
+  assertClose(await shownLoss(page), native.final_loss, 1e-12, 'loss after 37 steps');
+  assertNoProblems(problems);
+  await page.close();
+});
+
+test('play, pause, step and reset; &train=N opens the trained page; a trained prediction cannot be painted', async () => {
+  const { page, problems } = await openApp(browser.context);
+  // A shared model needs an activation.
+  await page.click('[data-testid="train-step"]');
+  await page.locator('#notice').waitFor({ state: 'visible' });
+  assert.match(await page.innerText('#notice-text'), /sigmoid or softmax/);
+  await page.selectOption('#activation', 'softmax');
+  await settle(page);
+  const painted = await shownLoss(page);
+  await page.click('[data-testid="train-step"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="train-count"]')?.dataset.step === '1');
+  assert.notEqual(await shownLoss(page), painted, 'the model output is evaluated');
+  assert.ok(await page.locator('[data-testid="image-0-0"]').isVisible(), 'the input images are shown');
+  await page.click('[data-testid="train-play"]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-count"]')?.dataset.step) >= 5);
+  await page.click('[data-testid="train-play"]');
+  await settle(page);
+  const paused = await step(page);
+  await page.waitForTimeout(300);
+  assert.equal(await step(page), paused, 'paused');
+  // The link holds the run: a reload opens the same trained page.
+  await page.waitForFunction((n) => location.hash.endsWith(`&train=${n}`), paused);
+  const loss = await shownLoss(page);
+  await page.reload();
+  await waitReady(page, problems);
+  assert.equal(await step(page), paused, 'reloaded at the same step');
+  assert.equal(await shownLoss(page), loss, 'and the same loss');
+  // Painting the prediction while trained is refused with a message.
+  await stroke(page, 'pred-0-1', [[5, 5], [5, 9]]);
+  await page.locator('#notice').waitFor({ state: 'visible' });
+  assert.match(await page.innerText('#notice-text'), /Reset/);
+  assert.equal(await shownLoss(page), loss, 'nothing painted');
+  await page.click('[data-testid="train-reset"]');
+  await settle(page);
+  assert.equal(await step(page), 0);
+  assert.equal(await shownLoss(page), painted, 'back to the painted prediction');
+  assertNoProblems(problems);
+  await page.close();
+});

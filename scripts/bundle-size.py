@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Prints the size of every file of the built page (raw and gzip -9) and fails when the
+gzip total passes the budget.
+
+    python3 scripts/bundle-size.py [DIST] [--budget KB]
+
+DIST defaults to dist/. Everything in it counts: index.html, the stylesheet, the JS glue and
+the wasm module are all the page loads. KB = 1000 bytes. The budget is BUDGET_KB below
+(or $BUNDLE_BUDGET_KB); GOAL_KB is where the page should get to (see README, "The static
+bundle").
+"""
+
+import gzip
+import os
+import sys
+
+# The ceiling enforced now: the bundle as it stands plus a little room, so growth is noticed.
+BUDGET_KB = 350
+# The target of the size work: a page that opens quickly on a slow connection.
+GOAL_KB = 250
+
+
+def main(argv: list[str]) -> int:
+    args = list(argv)
+    budget = float(os.environ.get("BUNDLE_BUDGET_KB", BUDGET_KB))
+    if "--budget" in args:
+        k = args.index("--budget")
+        budget = float(args[k + 1])
+        del args[k : k + 2]
+    dist = args[0] if args else "dist"
+    files = sorted(
+        os.path.join(d, f) for d, _, fs in os.walk(dist) for f in fs
+    )
+    if not files:
+        print(f"bundle-size: no files in {dist}", file=sys.stderr)
+        return 2
+    total_raw = total_gz = 0
+    print(f"{'file':<52} {'raw':>10} {'gzip -9':>10}")
+    for path in files:
+        with open(path, "rb") as f:
+            data = f.read()
+        gz = len(gzip.compress(data, compresslevel=9, mtime=0))
+        total_raw += len(data)
+        total_gz += gz
+        print(f"{os.path.relpath(path, dist):<52} {len(data) / 1000:>8.1f}KB {gz / 1000:>8.1f}KB")
+    print(f"{'total':<52} {total_raw / 1000:>8.1f}KB {total_gz / 1000:>8.1f}KB")
+    print(f"budget {budget:.0f} KB gzip (goal {GOAL_KB} KB)")
+    if total_gz > budget * 1000:
+        print(
+            f"bundle-size: the page is {total_gz / 1000:.1f} KB gzip, over the budget of {budget:.0f} KB",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,333 @@
+//! `dice eval`: settings and tensors in, the loss, its gradients and the per-set reports
+//! out.
+//!
+//! The output is written straight from the [`Evaluation`] ([`EvalOutput::write_to`]): the
+//! binary streams it to stdout without building a JSON tree, and [`eval_str`] reads the
+//! same text back into a `serde_json::Value`, so the two can never disagree.
+
+use std::io::{self, Write};
+
+use ndarray::{ArrayView4, ArrayViewD, IxDyn};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::json::Document;
+use super::{read_array, read_missing, read_settings, read_shape};
+use crate::engine::loss::{DiceSettings, Evaluation, SetReport};
+use crate::engine::shape::{evaluate_nd_missing, Shape};
+
+/// The tensors of one evaluation, flat in row-major order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tensors {
+    pub shape: Shape,
+    pub y: Vec<f64>,
+    pub pred: Vec<f64>,
+    /// The (b, c) cells whose labels are missing (`missing`).
+    pub missing: Vec<(usize, usize)>,
+}
+
+impl Tensors {
+    /// Reads `shape`, `y` and `pred` from the document, the shape first.
+    pub fn from_document(doc: &mut Document) -> Result<Tensors, String> {
+        let shape = read_shape(doc)?.ok_or("missing field `shape`")?;
+        let y = read_array(doc, "y", &shape)?;
+        let pred = read_array(doc, "pred", &shape)?;
+        let missing = read_missing(doc)?;
+        Ok(Tensors {
+            shape,
+            y,
+            pred,
+            missing,
+        })
+    }
+
+    /// The loss on these tensors (borrowing them: `prob` is `pred` when there is no
+    /// activation).
+    pub fn evaluate(&self, settings: &DiceSettings) -> Result<Evaluation<'_>, String> {
+        let dims = IxDyn(self.shape.dims());
+        let too_large = |e: ndarray::ShapeError| e.to_string();
+        let y = ArrayViewD::from_shape(dims.clone(), &self.y[..]).map_err(too_large)?;
+        let pred = ArrayViewD::from_shape(dims, &self.pred[..]).map_err(too_large)?;
+        evaluate_nd_missing(y, pred, settings, &self.missing).map_err(|e| e.to_string())
+    }
+}
+
+/// What `dice eval` prints for an evaluation made with `settings`.
+pub fn output<'a, 'b>(e: &'a Evaluation<'b>, settings: &DiceSettings) -> EvalOutput<'a, 'b> {
+    EvalOutput {
+        e,
+        loss_range_warning: Some(settings.loss_range_warning()),
+    }
+}
+
+/// The output object of one evaluation, serialised with its keys in sorted order (the
+/// order of a `serde_json::Value`).
+pub struct EvalOutput<'a, 'b> {
+    e: &'a Evaluation<'b>,
+    /// `None`: the field is left out (as [`to_json`] does, which has no settings).
+    loss_range_warning: Option<Option<String>>,
+}
+
+impl EvalOutput<'_, '_> {
+    /// Writes the object as one line of JSON (without the newline), streamed: no JSON
+    /// tree is built. The keys come in sorted order, as a `serde_json::Value` prints them.
+    pub fn write_to(&self, w: &mut dyn Write) -> io::Result<()> {
+        fn value(w: &mut dyn Write, key: &str, v: &impl Serialize) -> io::Result<()> {
+            write!(w, ",\"{key}\":")?;
+            serde_json::to_writer(&mut *w, v).map_err(io::Error::from)
+        }
+        let e = self.e;
+        let grad = WithNulls(e.grad().view(), &e.grad_undefined);
+        let grad_prob = WithNulls(e.grad_prob.view(), &e.grad_prob_undefined);
+        w.write_all(b"{\"grad\":")?;
+        if std::ptr::eq(e.grad(), &e.grad_prob) {
+            // No activation: both fields hold the same numbers, so they are formatted
+            // once (formatting is most of the cost of writing a large output).
+            let text = serde_json::to_vec(&grad_prob).map_err(io::Error::from)?;
+            w.write_all(&text)?;
+            w.write_all(b",\"grad_prob\":")?;
+            w.write_all(&text)?;
+        } else {
+            serde_json::to_writer(&mut *w, &grad).map_err(io::Error::from)?;
+            value(w, "grad_prob", &grad_prob)?;
+        }
+        value(w, "loss", &e.loss)?;
+        if let Some(warning) = &self.loss_range_warning {
+            value(w, "loss_range_warning", warning)?;
+        }
+        value(w, "sets", &Sets(&e.sets))?;
+        value(w, "undefined", &e.undefined_reasons())?;
+        w.write_all(b"}")
+    }
+
+    /// The same object as a `serde_json::Value`.
+    pub fn to_value(&self) -> Value {
+        let mut text = Vec::new();
+        self.write_to(&mut text)
+            .expect("writing to memory succeeds");
+        serde_json::from_slice(&text).expect("the output is valid JSON")
+    }
+}
+
+/// A flat array with `null` wherever the per-cell flag says "undefined".
+struct WithNulls<'a>(ArrayView4<'a, f64>, &'a ndarray::Array2<bool>);
+
+impl Serialize for WithNulls<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let (a, undefined) = (self.0, self.1);
+        let mut seq = ser.serialize_seq(Some(a.len()))?;
+        for ((b, c), &u) in undefined.indexed_iter() {
+            let cell = a.slice(ndarray::s![b, c, .., ..]);
+            for &v in cell.iter() {
+                // serde_json writes a non-finite f64 as null; the engine gives none.
+                if u {
+                    seq.serialize_element(&None::<f64>)?;
+                } else {
+                    seq.serialize_element(&v)?;
+                }
+            }
+        }
+        seq.end()
+    }
+}
+
+struct Sets<'a>(&'a [SetReport]);
+
+impl Serialize for Sets<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut seq = ser.serialize_seq(Some(self.0.len()))?;
+        for s in self.0 {
+            seq.serialize_element(&SetJson(s))?;
+        }
+        seq.end()
+    }
+}
+
+struct SetJson<'a>(&'a SetReport);
+
+impl Serialize for SetJson<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let s = self.0;
+        let mut m = ser.serialize_map(None)?;
+        let cells: Vec<[usize; 2]> = s.cells.iter().map(|&(b, c)| [b, c]).collect();
+        m.serialize_entry("cells", &cells)?;
+        m.serialize_entry("denominator", &s.denominator)?;
+        m.serialize_entry("grad_bg", &s.grad_bg)?;
+        m.serialize_entry("grad_fg", &s.grad_fg)?;
+        m.serialize_entry("numerator", &s.numerator)?;
+        m.serialize_entry("sdsc", &s.sdsc)?;
+        m.serialize_entry("term", &s.term)?;
+        m.serialize_entry("undefined", &s.undefined.map(|u| u.explain()))?;
+        m.serialize_entry("v", &s.v)?;
+        m.serialize_entry("v_pred", &s.v_pred)?;
+        m.serialize_entry("x", &s.x)?;
+        m.end()
+    }
+}
+
+/// The output object for one evaluation, without the fields that need the settings
+/// (`loss_range_warning`).
+pub fn to_json(e: &Evaluation) -> Value {
+    EvalOutput {
+        e,
+        loss_range_warning: None,
+    }
+    .to_value()
+}
+
+/// Settings and tensors from a document; the fields left in it are unknown.
+pub fn read_input(doc: &mut Document) -> Result<(DiceSettings, Tensors), String> {
+    let settings = read_settings(doc)?;
+    let tensors = Tensors::from_document(doc)?;
+    Ok((settings, tensors))
+}
+
+/// `dice eval ARGS…`: reads the input, warns about unknown fields, evaluates and streams
+/// the output.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn command(
+    args: &[std::ffi::OsString],
+    io: &mut super::run::Io,
+) -> Result<(), super::run::Failure> {
+    use super::run::{warn_unknown, write_output, CommandLine};
+    let cl = CommandLine::parse(args, &[])?;
+    let stderr = &mut *io.stderr;
+    let (settings, tensors) = cl.with_document(&mut *io.stdin, |doc| {
+        let settings = read_settings(doc)?;
+        let tensors = cl.read_tensors(doc)?;
+        warn_unknown(doc, &[], stderr);
+        Ok((settings, tensors))
+    })?;
+    let e = tensors.evaluate(&settings)?;
+    write_output(io, |w| output(&e, &settings).write_to(w))
+}
+
+/// Evaluates one JSON input document; the error is a one-line message.
+pub fn eval_str(input: &str) -> Result<Value, String> {
+    let mut doc = Document::parse(input)?;
+    let (settings, tensors) = read_input(&mut doc)?;
+    let e = tensors.evaluate(&settings)?;
+    Ok(output(&e, &settings).to_value())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn defaults_are_monai_and_output_has_every_field() {
+        let out = eval_str(r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0.5,0.5]}"#).unwrap();
+        // V = 1, Ṽ = 1, X = 0.5: sDSC = (1 + 1e-5)/(2 + 1e-5).
+        let s = (1.0 + 1e-5) / (2.0 + 1e-5);
+        assert_eq!(out["loss"].as_f64().unwrap(), 1.0 - s);
+        assert_eq!(out["sets"][0]["cells"], json!([[0, 0]]));
+        assert_eq!(out["grad"].as_array().unwrap().len(), 2);
+        assert!(out["undefined"].as_array().unwrap().is_empty());
+        assert!(out["loss_range_warning"].is_null());
+    }
+
+    #[test]
+    fn streamed_output_equals_the_value() {
+        let doc = r#"{"shape":[2,1,1,2],"y":[1,0,0,0],"pred":[1,0,0,0],"eps_nr":0,"eps_dr":0}"#;
+        let mut d = Document::parse(doc).unwrap();
+        let (s, t) = read_input(&mut d).unwrap();
+        let e = t.evaluate(&s).unwrap();
+        let mut streamed = Vec::new();
+        output(&e, &s).write_to(&mut streamed).unwrap();
+        let streamed = String::from_utf8(streamed).unwrap();
+        assert_eq!(streamed, eval_str(doc).unwrap().to_string());
+        // to_json is the same without the settings' field.
+        let mut v = eval_str(doc).unwrap();
+        v.as_object_mut().unwrap().remove("loss_range_warning");
+        assert_eq!(to_json(&e), v);
+    }
+
+    #[test]
+    fn bad_inputs_are_one_line_errors() {
+        for (doc, needle) in [
+            (r#"{"shape":[2],"y":[1,0],"pred":[0,0]}"#, "1 to 3 spatial"),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1],"pred":[0,0]}"#,
+                "`y` has 1 values",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,2]}"#,
+                "must lie in [0, 1]",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"eps_nr":-1}"#,
+                "eps_nr",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"activation":"softmax"}"#,
+                "at least 2 classes",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"include_background":false}"#,
+                "no class is left",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"phi":"XY"}"#,
+                "unknown phi",
+            ),
+            (
+                r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"preset":"nope"}"#,
+                "unknown preset",
+            ),
+            (r#"{"shape":[0,1,1,2],"y":[],"pred":[]}"#, "at least 1"),
+            (
+                r#"{"shape":[99999999999,99999999999,99999999999,2],"y":[],"pred":[]}"#,
+                "too large",
+            ),
+            (r#"{"y":[1],"pred":[1]}"#, "missing field `shape`"),
+            (r#"{"shape":[1,1,1],"pred":[1]}"#, "missing field `y`"),
+            (
+                r#"{"shape":[1,1,1],"y":[1],"y":[1],"pred":[1]}"#,
+                "given twice",
+            ),
+            (
+                r#"{"shape":[1,1,1],"y":[1],"pred":[1],"squared":1}"#,
+                "true or false",
+            ),
+            (
+                r#"{"shape":[1,1,1],"y":[1],"pred":[1],"phi":1}"#,
+                "must be a string",
+            ),
+            (
+                r#"{"shape":[1,1,1],"y":[1],"pred":[1],"eps_dr":"1"}"#,
+                "must be a number",
+            ),
+            ("not json", "invalid input JSON"),
+            ("", "invalid input JSON"),
+        ] {
+            let err = eval_str(doc).unwrap_err();
+            assert!(err.contains(needle), "{doc}: {err}");
+            assert!(!err.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_reported_not_fatal() {
+        let doc = r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"ph":"BI","name":"x"}"#;
+        assert_eq!(
+            super::super::unknown_fields(doc),
+            vec!["name".to_string(), "ph".to_string()]
+        );
+        assert!(eval_str(doc).is_ok());
+        assert!(super::super::unknown_fields(r#"{"shape":[1]}"#).is_empty());
+    }
+
+    #[test]
+    fn undefined_set_gives_null_loss_and_null_gradients() {
+        let out =
+            eval_str(r#"{"shape":[2,1,1,2],"y":[1,0,0,0],"pred":[1,0,0,0],"eps_nr":0,"eps_dr":0}"#)
+                .unwrap();
+        assert!(out["loss"].is_null());
+        // Set 0: V = Ṽ = X = 1, |Φ| = 2: foreground −(1/2)(2/2 − 2/4), background +(1/2)(2/4).
+        assert_eq!(out["grad"], json!([-0.25, 0.25, null, null]));
+        assert_eq!(out["sets"][1]["sdsc"], Value::Null);
+        assert!(out["undefined"][0].as_str().unwrap().contains("0/0"));
+    }
+}

@@ -1,0 +1,369 @@
+//! The `dice` binary on real-data inputs (volumes, numpy and NIfTI files, flags) and on
+//! every bad input a fuzzer found: exit 2 with one short line, or quiet on a closed pipe,
+//! never a panic.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use ndarray17 as nd;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_dice");
+
+fn run_with(args: &[&std::ffi::OsStr], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the dice binary");
+    let mut pipe = child.stdin.take().unwrap();
+    let text = stdin.to_string();
+    // Written from a thread: the binary may exit (refusing the input) before reading it all.
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(text.as_bytes());
+    });
+    let out = child.wait_with_output().expect("wait for the dice binary");
+    writer.join().unwrap();
+    out
+}
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    run_with(&args, stdin)
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn json(out: &Output) -> Value {
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+/// Exit 2, nothing on stdout, one short line on stderr containing `needle`.
+#[track_caller]
+fn refused(out: &Output, needle: &str) {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(out.stdout.is_empty(), "stdout: {}", text(&out.stdout));
+    assert!(
+        err.ends_with('\n') && err.lines().count() == 1,
+        "not one line: {err:?}"
+    );
+    assert!(err.len() < 600, "{} bytes on stderr", err.len());
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dice-cli-inputs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn doc(shape: &[usize], y: &[f64], pred: &[f64], extra: &str) -> String {
+    format!(
+        r#"{{"shape":{},"y":{},"pred":{}{extra}}}"#,
+        serde_json::to_string(shape).unwrap(),
+        serde_json::to_string(y).unwrap(),
+        serde_json::to_string(pred).unwrap()
+    )
+}
+
+const SMALL: &str = r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0.5,0.5]}"#;
+
+#[test]
+fn volumes_with_one_to_three_spatial_dimensions() {
+    let y: Vec<f64> = (0..16).map(|i| f64::from(i % 3 == 0)).collect();
+    let p: Vec<f64> = (0..16).map(|i| f64::from(i) / 16.0).collect();
+    let four = json(&run(&["eval", "-"], &doc(&[2, 1, 4, 2], &y, &p, "")));
+    for shape in [&[2, 1, 8][..], &[2, 1, 2, 2, 2]] {
+        assert_eq!(
+            json(&run(&["eval", "-"], &doc(shape, &y, &p, ""))),
+            four,
+            "{shape:?}"
+        );
+    }
+    refused(
+        &run(&["eval", "-"], &doc(&[1, 1, 2, 2, 2, 2], &y, &p, "")),
+        "1 to 3 spatial dimensions",
+    );
+}
+
+/// Fuzz finding: ε = 0, no foreground and ỹ = 1e-300 was "undefined: overflow … ε_nr is
+/// huge"; the loss is 1.
+#[test]
+fn an_empty_set_with_a_tiny_prediction_has_loss_one() {
+    let out = json(&run(
+        &["eval", "-"],
+        r#"{"shape":[1,1,1,1],"y":[0],"pred":[1e-300],"eps_nr":0,"eps_dr":0}"#,
+    ));
+    assert_eq!(out["loss"], 1.0);
+    assert_eq!(out["undefined"], serde_json::json!([]));
+}
+
+#[test]
+fn the_output_says_when_the_loss_can_leave_zero_one() {
+    let bounded = json(&run(&["eval", "-"], SMALL));
+    assert!(bounded["loss_range_warning"].is_null());
+    let out = json(&run(
+        &["eval", "-", "--eps-nr", "1", "--eps-dr", "0.1"],
+        SMALL,
+    ));
+    let w = out["loss_range_warning"].as_str().unwrap();
+    assert!(w.contains("ε_nr > ε_dr") && w.contains("-9"), "{w}");
+}
+
+#[test]
+fn numbers_that_underflow_are_refused_like_numbers_that_overflow() {
+    for (field, value, needle) in [
+        ("eps_nr", "1e-400", "would become 0"),
+        ("eps_dr", "1e-400", "would become 0"),
+        ("denominator_floor", "-1e-999", "would become 0"),
+        ("eps_nr", "1e400", "beyond the range"),
+    ] {
+        let d = SMALL.replacen('{', &format!(r#"{{"{field}":{value},"#), 1);
+        refused(&run(&["eval", "-"], &d), needle);
+        refused(
+            &run(&["eval", "-", &format!("--{field}"), value], SMALL),
+            needle,
+        );
+    }
+    let d = r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0.5,1e-400]}"#;
+    refused(&run(&["eval", "-"], d), "`pred`[1]");
+    // The smallest subnormal is a number like any other.
+    let d = r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0.5,5e-324]}"#;
+    assert!(json(&run(&["eval", "-"], d))["loss"].is_number());
+}
+
+#[test]
+fn echoes_of_user_input_are_short() {
+    let huge = "X".repeat(10_000_000);
+    let d = SMALL.replacen('{', &format!(r#"{{"phi":"{huge}","#), 1);
+    refused(&run(&["eval", "-"], &d), "unknown phi \"XXXX");
+    let d = SMALL.replacen('{', &format!(r#"{{"eps_nr":"{huge}","#), 1);
+    refused(&run(&["eval", "-"], &d), "`eps_nr` must be a number");
+    let d = SMALL.replacen('{', &format!(r#"{{"{huge}":1,"{huge}":2,"#), 1);
+    refused(&run(&["eval", "-"], &d), "is given twice");
+    refused(
+        &run(&["eval", "-"], &format!("\"{huge}\"")),
+        "must be one JSON object",
+    );
+    refused(
+        // One argument can hold at most 128 KiB on Linux.
+        &run(&["eval", "-", "--phi", &"Y".repeat(100_000)], SMALL),
+        "(100000 characters)",
+    );
+    // A 1 MB unknown key: one short warning, and the evaluation goes on.
+    let key = "k".repeat(1_000_000);
+    let out = run(
+        &["eval", "-"],
+        &SMALL.replacen('{', &format!(r#"{{"{key}":0,"#), 1),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    assert!(
+        err.len() < 200 && err.contains("1000000 characters"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_field_nested_beyond_the_recursion_limit_is_warned_about() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let d = SMALL.replacen('{', &format!(r#"{{"meta":{deep},"#), 1);
+    let out = run(&["eval", "-"], &d);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stderr),
+        "warning: ignoring unknown field \"meta\"\n"
+    );
+    // Deep nesting inside a field the engine reads is a plain error.
+    let d = SMALL.replacen('{', &format!(r#"{{"phi":{deep},"#), 1);
+    refused(&run(&["eval", "-"], &d), "`phi` must be a string");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_argument_is_a_message() {
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"\xff");
+    refused(
+        &run_with(&[std::ffi::OsStr::new("eval"), bad], ""),
+        "cannot read",
+    );
+    refused(&run_with(&[bad], ""), "usage");
+    let flag = [
+        std::ffi::OsStr::new("eval"),
+        "-".as_ref(),
+        "--phi".as_ref(),
+        bad,
+    ];
+    refused(&run_with(&flag, SMALL), "not valid UTF-8");
+}
+
+/// A large output, so the binary is still writing when the reader goes away.
+fn large_input() -> String {
+    let n = 300_000;
+    doc(&[1, 1, n], &vec![0.0; n], &vec![0.25; n], "")
+}
+
+#[test]
+fn a_closed_pipe_ends_the_run_quietly() {
+    let mut child = Command::new(BIN)
+        .args(["eval", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(large_input().as_bytes())
+        .unwrap();
+    let mut first = [0u8; 1];
+    let mut stdout = child.stdout.take().unwrap();
+    stdout.read_exact(&mut first).unwrap(); // like `| head -c1`
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(&first, b"{");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), "");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_exit_2_with_one_line() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let mut child = Command::new(BIN)
+        .args(["eval", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::from(full))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(SMALL.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    refused(&out, "cannot write the output: No space left on device");
+}
+
+/// y and pred from files give exactly what the same values give as JSON.
+#[test]
+fn numpy_files_give_what_json_gives() {
+    let y = nd::Array::from_shape_fn((2, 2, 3, 4), |(b, c, i, j)| ((b + c + i * j) % 2) as u8);
+    let pred = nd::Array::from_shape_fn((2, 2, 3, 4), |(b, c, i, j)| {
+        0.05 + 0.9 * ((b * 7 + c * 5 + i * 3 + j) % 11) as f32 / 10.0
+    });
+    let as_json = doc(
+        &[2, 2, 3, 4],
+        &y.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
+        &pred.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
+        r#","phi":"BI","eps_nr":1e-7,"eps_dr":1e-7"#,
+    );
+    let want = run(&["eval", "-"], &as_json);
+    json(&want);
+
+    let (yp, pp) = (temp("y.npy"), temp("pred.npy"));
+    ndarray_npy::write_npy(&yp, &y).unwrap();
+    ndarray_npy::write_npy(&pp, &pred).unwrap();
+    let (ys, ps) = (yp.to_str().unwrap(), pp.to_str().unwrap());
+    let out = run(
+        &[
+            "eval", "--y", ys, "--pred", ps, "--phi", "BI", "--eps", "1e-7",
+        ],
+        "",
+    );
+    assert_eq!(text(&out.stdout), text(&want.stdout));
+    assert_eq!(text(&out.stderr), "");
+
+    // Settings from a JSON file, arrays from an .npz archive.
+    let zp = temp("batch.npz");
+    let mut w = ndarray_npy::NpzWriter::new_compressed(std::fs::File::create(&zp).unwrap());
+    w.add_array("y", &y).unwrap();
+    w.add_array("pred", &pred).unwrap();
+    w.finish().unwrap();
+    let zs = zp.to_str().unwrap();
+    let settings = r#"{"phi":"BI","eps_nr":1e-7,"eps_dr":1e-7}"#;
+    let out = run(&["eval", "-", "--y", zs, "--pred", zs], settings);
+    assert_eq!(text(&out.stdout), text(&want.stdout));
+
+    // Shapes are compared before any data is read.
+    let other = temp("other.npy");
+    ndarray_npy::write_npy(&other, &nd::Array::<f32, _>::zeros((2, 2, 4, 3))).unwrap();
+    refused(
+        &run(&["eval", "--y", ys, "--pred", other.to_str().unwrap()], ""),
+        "has shape [2, 2, 4, 3] but the input's shape is [2, 2, 3, 4]",
+    );
+    refused(
+        &run(
+            &["eval", "-", "--y", ys, "--pred", ps],
+            r#"{"shape":[1,1,1,2]}"#,
+        ),
+        "but the input's shape is [1, 1, 1, 2]",
+    );
+    refused(
+        &run(&["eval", "-", "--y", ys], r#"{"y":[1]}"#),
+        "given both in the input document and as --y",
+    );
+    refused(&run(&["eval", "--y", ys], ""), "missing field `pred`");
+    refused(
+        &run(&["eval", "--y", "labels.csv", "--pred", ps], ""),
+        "unknown file type",
+    );
+    for p in [yp, pp, zp, other] {
+        std::fs::remove_file(p).unwrap();
+    }
+}
+
+/// A NIfTI label mask (x, y, z) with a probability map: one image, one class.
+#[test]
+fn a_nifti_pair_is_one_image_with_one_class() {
+    let dims = (4, 3, 2);
+    let label = nd::Array::from_shape_fn(dims, |(x, y, z)| u8::from(x + y + z < 3));
+    let prob = nd::Array::from_shape_fn(dims, |(x, y, z)| ((x * 6 + y * 2 + z) as f32) / 24.0);
+    let (lp, pp) = (temp("label.nii.gz"), temp("prob.nii"));
+    nifti::writer::WriterOptions::new(&lp)
+        .write_nifti(&label)
+        .unwrap();
+    nifti::writer::WriterOptions::new(&pp)
+        .write_nifti(&prob)
+        .unwrap();
+    let out = run(
+        &[
+            "eval",
+            "--y",
+            lp.to_str().unwrap(),
+            "--pred",
+            pp.to_str().unwrap(),
+        ],
+        "",
+    );
+    // Row-major over (x, y, z), as numpy gives for nibabel's get_fdata().ravel().
+    let want = json(&run(
+        &["eval", "-"],
+        &doc(
+            &[1, 1, 4, 3, 2],
+            &label.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
+            &prob.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
+            "",
+        ),
+    ));
+    assert_eq!(json(&out), want);
+    for p in [lp, pp] {
+        std::fs::remove_file(p).unwrap();
+    }
+}
