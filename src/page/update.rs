@@ -702,7 +702,9 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
             };
             let index = lesson.index;
             let mut s = training::plan_state(&plan);
+            // The screen stays as it is: an embed, a presentation.
             s.view.embed = m.state.view.embed;
+            s.view.present = m.state.view.present;
             let scene = lesson.scene.clone();
             let mut ch = load(m, s);
             // The lesson stays open: its text says what the run shows.
@@ -1886,6 +1888,20 @@ mod tests {
         let ch = update(&mut m, Msg::TrainReset);
         assert!(m.training.is_none() && ch.preds.len() == 4);
         assert!(!m.link().contains("&train="));
+    }
+
+    #[test]
+    fn training_a_lesson_keeps_the_presentation_and_the_embed() {
+        for (present, embed) in [(true, false), (false, true)] {
+            let mut m = model();
+            update(&mut m, Msg::OpenLesson(1));
+            update(&mut m, Msg::Present(present));
+            m.state.view.embed = embed;
+            update(&mut m, Msg::TrainLesson);
+            assert!(m.training.is_some());
+            assert_eq!((m.state.view.present, m.state.view.embed), (present, embed));
+            assert!(m.lesson.is_some(), "the lesson stays open");
+        }
     }
 
     #[test]
