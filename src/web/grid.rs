@@ -29,6 +29,8 @@ use super::Frame;
 const NARROW_MIN_VIEW: f64 = 84.0;
 /// Below this view size (CSS px) the column headers keep only their symbols.
 const COMPACT_VIEW: f64 = 84.0;
+/// The same in presentation mode, whose headers are in hall-sized type.
+const PRESENT_COMPACT_VIEW: f64 = 150.0;
 /// Views are never drawn smaller than this (CSS px).
 const MIN_VIEW: f64 = 40.0;
 /// Room kept under the grid (CSS px).
@@ -548,7 +550,7 @@ impl GridView {
         let corner = dom::el("div", "corner")?;
         dom::append(&root, &corner)?;
         if with_images {
-            let head = dom::el("div", "col-head")?;
+            let head = dom::el("div", "col-head x-head")?;
             let name = dom::text_el("div", "class-name", "input image")?;
             dom::append(&head, &name)?;
             let subs = dom::el("div", "sub-heads")?;
@@ -773,7 +775,8 @@ impl GridView {
             .map(|p| f64::from(p.client_width()))
             .unwrap_or(800.0);
         // Cells of one view each beside the classes: the input image, compare mode's side.
-        let side_cells = f64::from(u8::from(!self.images.is_empty()))
+        // (Presentation hides the input images: the lesson is about the classes' cells.)
+        let side_cells = f64::from(u8::from(!self.images.is_empty() && !present))
             + if self.compare.is_empty() { 0.0 } else { cols };
         // The grid's top in the document, whatever is scrolled.
         let scrolled = dom::by_id::<HtmlElement>("main").map_or(0.0, |m| f64::from(m.scroll_top()))
@@ -798,7 +801,7 @@ impl GridView {
             // when the views are small.
             let across = if stack { 1.0 } else { cols + side_cells };
             let cell_min = ((avail_w - 40.0) / across - 26.0)
-                .clamp(150.0, 280.0)
+                .clamp(150.0, if present { 360.0 } else { 280.0 })
                 .floor();
             dom::set_style(&self.root, "--cell-min", &format!("{cell_min}px"));
             let probe = 160.0;
@@ -888,7 +891,12 @@ impl GridView {
             settle(best.1 .0, best.1 .1)
         };
         dom::set_data(&self.root, "view", &format!("{v}"));
-        dom::toggle_class(&self.root, "compact", v < COMPACT_VIEW);
+        let compact = if present {
+            PRESENT_COMPACT_VIEW
+        } else {
+            COMPACT_VIEW
+        };
+        dom::toggle_class(&self.root, "compact", v < compact);
         dom::set_data(&self.root, "tried", &tried.join(" "));
     }
 
