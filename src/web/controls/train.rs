@@ -125,6 +125,8 @@ impl TrainPanel {
         let r = row(&p, "")?;
         labelled(&r, "Learning rate", "The step size lr")?;
         let lr = text_input(&r, "train-lr", "Type a learning rate, e.g. 0.2, then Enter")?;
+        // Named for assistive technology (the title alone is no name for axe).
+        dom::set_attr(&lr, "aria-label", "Learning rate");
         {
             let t = lr.clone();
             d.on(&lr, "change", move |_| Some(Msg::TrainLrEntered(t.value())));
@@ -135,6 +137,11 @@ impl TrainPanel {
             (0.0, (LR_STOPS.len() - 1) as f64, 1.0),
             "Learning rate on a logarithmic scale, 1e-4 … 10",
         )?;
+        dom::set_attr(
+            &lr_slider,
+            "aria-label",
+            "Learning rate, logarithmic slider",
+        );
         {
             let s = lr_slider.clone();
             d.on(&lr_slider, "input", move |_| {
@@ -150,6 +157,7 @@ impl TrainPanel {
             (1.0, f64::from(MAX_SPEED), 1.0),
             "Steps per second while playing",
         )?;
+        dom::set_attr(&speed, "aria-label", "Training speed, steps per second");
         let speed_out = dom::el("output", "out")?;
         dom::append(&r, &speed_out)?;
         {
