@@ -5,6 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { BASE_URL, launch, openApp, assertNoProblems, waitReady, settle } from './helpers.mjs';
 
@@ -40,7 +41,9 @@ const LESSONS = [
 async function serious(page) {
   await settle(page);
   if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
-    await page.addScriptTag({ path: AXE });
+    // Evaluated through the devtools protocol: the page's strict CSP refuses an injected
+    // <script> (addScriptTag), as it should.
+    await page.evaluate(fs.readFileSync(AXE, 'utf8'));
   }
   const found = await page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
@@ -133,14 +136,57 @@ test('forced colours keep pressed buttons told apart; dark mode is dark', async 
       const s = getComputedStyle(e);
       return `${s.backgroundColor} ${s.color} ${s.borderTopWidth}`;
     });
-  const on = await look('[data-phi="I"]');
-  const off = await look('[data-phi="BI"]');
+  // The panel's Φ buttons (compare mode's bar has its own, hidden here).
+  const on = await look('#controls [data-phi="I"]');
+  const off = await look('#controls [data-phi="BI"]');
   assert.notEqual(on, off, `the pressed Φ button looks different: ${on} vs ${off}`);
   await page.emulateMedia({ forcedColors: 'none', colorScheme: 'dark' });
   await settle(page);
   const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
   const [r, g, b] = bg.match(/\d+/g).map(Number);
   assert.ok(r + g + b < 150, `a dark background: ${bg}`);
+  assertNoProblems(problems);
+  await page.close();
+});
+
+test('axe: compare mode with B\'s controls, and the train panel with plot (d) mid-run (light and dark)', async () => {
+  const { page, problems } = await openApp(browser.context);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  // Every visible control of the compare bar, the train panel and plot (d) has a name.
+  const unnamed = () =>
+    page.evaluate(() => {
+      const out = [];
+      const roots = ['#compare-bar', '#train-box', '#controls'].map((s) => document.querySelector(s));
+      for (const root of roots) {
+        for (const el of root.querySelectorAll('button, input, select, [tabindex="0"], a[href]')) {
+          if (el.closest('[hidden]') || el.offsetParent === null) continue;
+          const name = el.getAttribute('aria-label') || (el.labels && [...el.labels].map((l) => l.textContent).join(' ')) || el.textContent;
+          if (!name || !name.trim()) out.push(el.id || el.outerHTML.slice(0, 80));
+        }
+      }
+      return out;
+    });
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(url('#preset=missing-I'));
+    await page.reload();
+    await waitReady(page);
+    assert.ok(await page.locator('[data-testid="compare"]').isVisible(), 'compare mode is open');
+    assert.ok(await page.locator('#compare-eps').isVisible(), "B's controls are shown");
+    assert.deepEqual(await serious(page), [], `compare mode (${scheme})`);
+    assert.deepEqual(await unnamed(), [], `compare mode: every control named (${scheme})`);
+    await page.click('[data-testid="lesson-train"]');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-count"]')?.dataset.step) >= 3);
+    assert.ok(await page.locator('[data-testid="plot-train"]').isVisible(), 'plot (d) is shown');
+    assert.ok(await page.locator('[data-testid="image-0-0"]').isVisible(), 'the input images are shown');
+    assert.deepEqual(await serious(page), [], `training mid-run (${scheme})`);
+    assert.deepEqual(await unnamed(), [], `training: every control named (${scheme})`);
+    const d = await page.$$eval('[data-testid="plot-train"], [data-testid^="image-"]', (cs) => cs.map((c) => [c.getAttribute('role'), c.getAttribute('aria-label') ?? '']));
+    for (const [role, label] of d) {
+      assert.equal(role, 'img');
+      assert.ok(label.length > 20, `described: ${label}`);
+    }
+  }
   assertNoProblems(problems);
   await page.close();
 });
