@@ -321,6 +321,8 @@ impl LossPanel {
                 .map(|v| (v.code().to_string(), v.label().to_string()))
                 .collect::<Vec<_>>(),
         )?;
+        // Named for assistive technology (the title alone is no name for axe).
+        dom::set_attr(&variant, "aria-label", "Loss variant");
         for (o, v) in variant_opts.iter().zip(Variant::ALL) {
             o.set_title(match v {
                 Variant::Dice => "The Dice as written: every cell counts with the labels the loss sees",

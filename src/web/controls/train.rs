@@ -93,6 +93,7 @@ impl TrainPanel {
                 .map(|k| (k.code().to_string(), k.code().to_string()))
                 .collect::<Vec<_>>(),
         )?;
+        dom::set_attr(&model, "aria-label", "Model");
         {
             let s = model.clone();
             d.on(&model, "change", move |_| {
@@ -116,6 +117,7 @@ impl TrainPanel {
                 ("adam".to_string(), "Adam".to_string()),
             ],
         )?;
+        dom::set_attr(&optimizer, "aria-label", "Optimiser");
         {
             let s = optimizer.clone();
             d.on(&optimizer, "change", move |_| {
