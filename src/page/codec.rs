@@ -692,6 +692,26 @@ pub mod legacy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presentation_is_bit_6_of_the_page_flags_and_older_links_open_without_it() {
+        let mut s = AppState::default_scene();
+        s.view.embed = true;
+        let without = payload(&s);
+        s.view.present = true;
+        let with = payload(&s);
+        // Only bit 6 of the page flags byte (after B, C, H) differs: the other flags,
+        // the variant, image, training and compare bytes are where they were.
+        let diff: Vec<usize> = (0..with.len()).filter(|&k| with[k] != without[k]).collect();
+        assert_eq!(diff, vec![3]);
+        assert_eq!(with[3] ^ without[3], 1 << 6);
+        // A link written before presentation mode existed (bit 6 clear) opens without it.
+        s.view.present = false;
+        let old = decode(&encode(&s)).unwrap();
+        assert!(!old.view.present && old.view.embed);
+        s.view.present = true;
+        assert!(decode(&encode(&s)).unwrap().view.present);
+    }
     use crate::page::teach::SCENARIOS;
 
     #[test]
