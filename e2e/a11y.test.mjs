@@ -160,7 +160,12 @@ test('axe: compare mode with B\'s controls, and the train panel with plot (d) mi
       for (const root of roots) {
         for (const el of root.querySelectorAll('button, input, select, [tabindex="0"], a[href]')) {
           if (el.closest('[hidden]') || el.offsetParent === null) continue;
-          const name = el.getAttribute('aria-label') || (el.labels && [...el.labels].map((l) => l.textContent).join(' ')) || el.textContent;
+          const labelled = el.getAttribute('aria-labelledby');
+          const name =
+            el.getAttribute('aria-label') ||
+            (labelled && document.getElementById(labelled)?.textContent) ||
+            (el.labels && [...el.labels].map((l) => l.textContent).join(' ')) ||
+            el.textContent;
           if (!name || !name.trim()) out.push(el.id || el.outerHTML.slice(0, 80));
         }
       }
