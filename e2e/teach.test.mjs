@@ -262,6 +262,9 @@ test('the label views and the hover line show the labels the loss sees', async (
     return page.locator('#hover-info').innerText();
   };
   assert.match(await hoverAt('label-1-1'), /hidden truth 1, loss sees y = 0/);
+  // The excluded background's column is folded into a note (issue 9): show it to point at it.
+  await page.click('[data-testid="folded-toggle"]');
+  await page.locator('[data-testid="label-1-0"]').waitFor({ state: 'visible', timeout: 5_000 });
   const line = await hoverAt('label-1-0');
   assert.match(line, /: y = 1 \(painted 0/, line);
   // Background is excluded in this lesson: no gradient, said in words rather than "0".
@@ -387,7 +390,10 @@ test('the three plots are drawn, with text', async () => {
   await page.check('#eps-separate');
   await page.locator('#eps-dr').fill('0.5');
   await page.locator('#eps-dr').press('Enter');
-  await page.locator('#note-loss-eps').waitFor({ state: 'visible', timeout: 5_000 });
+  // The note is already shown (separate ε is on): wait for the plots drawn after ε_dr.
+  await page
+    .waitForFunction(() => /ε_dr = 0\.5/.test(document.querySelector('#note-loss-eps')?.textContent ?? ''), null, { timeout: 5_000 })
+    .catch(() => {});
   assert.match(await page.locator('#note-loss-eps').innerText(), /ε_nr = ε_dr = ε.*ε_dr = 0\.5/);
   assert.match(await page.locator('#note-push-eps').innerText(), /ε_nr = ε_dr = ε/);
   await page.locator('#note-empty-push').waitFor({ state: 'visible', timeout: 5_000 });

@@ -6,7 +6,7 @@
 //! | bytes | content |
 //! |---|---|
 //! | 3 | B, C, H = W |
-//! | 1 | page flags: separate ε, exclusive, shared scale, symmetric-log, ∂L/∂z view, embed |
+//! | 1 | page flags: separate ε, exclusive, shared scale, symmetric-log, ∂L/∂z view, embed, presentation |
 //! | 4 | Φ, activation, loss flags (squared, Jaccard, background, zeroed empty sets), loss variant |
 //! | 3 × (1 + k) | ε_nr, ε_dr, denominator floor: the shortest decimal text that reads back exactly |
 //! | ⌈B·C/4⌉ | label statuses, 2 bits each |
@@ -205,6 +205,7 @@ fn payload(state: &AppState) -> Vec<u8> {
         symlog,
         logit_grad,
         embed,
+        present,
     } = *view;
     let mut out = vec![b as u8, c as u8, n as u8];
     out.push(flags(&[
@@ -214,6 +215,7 @@ fn payload(state: &AppState) -> Vec<u8> {
         symlog,
         logit_grad,
         embed,
+        present,
     ]));
     push_settings(&mut out, settings);
     let mut st = vec![0u8; (b * c).div_ceil(4)];
@@ -541,6 +543,7 @@ fn parse(payload: &[u8]) -> Result<AppState, CodecError> {
             symlog: on(page, 3),
             logit_grad: on(page, 4),
             embed: on(page, 5),
+            present: on(page, 6),
         },
     })
 }
@@ -714,6 +717,26 @@ pub mod legacy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presentation_is_bit_6_of_the_page_flags_and_older_links_open_without_it() {
+        let mut s = AppState::default_scene();
+        s.view.embed = true;
+        let without = payload(&s);
+        s.view.present = true;
+        let with = payload(&s);
+        // Only bit 6 of the page flags byte (after B, C, H) differs: the other flags,
+        // the variant, image, training and compare bytes are where they were.
+        let diff: Vec<usize> = (0..with.len()).filter(|&k| with[k] != without[k]).collect();
+        assert_eq!(diff, vec![3]);
+        assert_eq!(with[3] ^ without[3], 1 << 6);
+        // A link written before presentation mode existed (bit 6 clear) opens without it.
+        s.view.present = false;
+        let old = decode(&encode(&s)).unwrap();
+        assert!(!old.view.present && old.view.embed);
+        s.view.present = true;
+        assert!(decode(&encode(&s)).unwrap().view.present);
+    }
     use crate::page::teach::SCENARIOS;
 
     #[test]
@@ -776,6 +799,7 @@ mod tests {
             symlog: false,
             logit_grad: false,
             embed: true,
+            present: true,
         };
         s.status[(2, 1)] = LabelStatus::Empty;
         s.status[(0, 2)] = LabelStatus::Missing;

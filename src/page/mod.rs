@@ -9,7 +9,8 @@
 //!   [`update`] is the one function that applies it; [`derived`] is what is computed from
 //!   the model (the evaluation, colour scales, verdicts).
 //! - [`paint`], [`tool`], [`history`]: editing the tensors; [`teach`]: the lessons and
-//!   verdicts; [`ui`]: control rules (ε stops and parsing, consistent settings).
+//!   verdicts; [`ui`]: control rules (ε stops and parsing, consistent settings);
+//!   [`screen`]: which columns the grid draws (presentation, folded excluded classes).
 
 pub mod codec;
 pub mod derived;
@@ -20,6 +21,7 @@ pub mod model;
 pub mod msg;
 pub mod paint;
 pub mod route;
+pub mod screen;
 pub mod state;
 pub mod teach;
 pub mod tool;

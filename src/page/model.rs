@@ -42,6 +42,16 @@ impl ViewKind {
         }
     }
 
+    /// What the view is, for a screen reader's role description.
+    pub fn role_words(self) -> &'static str {
+        match self {
+            ViewKind::Label => "label view",
+            ViewKind::Pred => "prediction view",
+            ViewKind::Grad => "gradient view",
+            ViewKind::Image => "input image view",
+        }
+    }
+
     /// The tensor a brush on this view paints, if any.
     pub fn layer(self) -> Option<Layer> {
         match self {
@@ -140,6 +150,13 @@ pub struct Refused {
     pub reason: String,
 }
 
+/// An export or copy asked for: the browser does it once per `seq`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub seq: u32,
+    pub kind: crate::page::msg::ExportKind,
+}
+
 #[derive(Clone, Debug)]
 pub struct Model {
     pub state: AppState,
@@ -157,6 +174,14 @@ pub struct Model {
     pub notice: Option<Notice>,
     /// Refused entries of the two ε fields.
     pub refused: [Option<Refused>; 2],
+    /// The first-visit introduction is shown (the browser remembers a dismissal).
+    pub intro: bool,
+    /// The lesson text is folded to its title line.
+    pub lesson_collapsed: bool,
+    /// Classes that are not in the loss are shown as columns (else a one-line note).
+    pub show_excluded: bool,
+    /// The last export or copy asked for.
+    pub request: Option<Request>,
     /// The training session, if one was started (until Reset or a change of the data it
     /// trains on); the prediction views then show the model's output.
     pub training: Option<Training>,
@@ -181,6 +206,10 @@ impl Model {
             stroke: None,
             notice: None,
             refused: [None, None],
+            intro: false,
+            lesson_collapsed: false,
+            show_excluded: false,
+            request: None,
             training: None,
             show_images: false,
             sessions: 0,

@@ -5,7 +5,7 @@ use crate::engine::activation::Activation;
 use crate::engine::phi::Phi;
 use crate::engine::train::ModelKind;
 use crate::engine::variants::Variant;
-use crate::page::model::{EpsField, Hover};
+use crate::page::model::{EpsField, Hover, ViewKind};
 use crate::page::paint::Layer;
 use crate::page::state::LabelStatus;
 
@@ -31,6 +31,21 @@ impl HelperKind {
     ];
 }
 
+/// What an export or copy button asks for. The plots are numbered as on the page:
+/// 0 = (a), 1 = (b), 2 = (c).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// The grid with its headers, badges and legend, as a PNG at twice the screen's size.
+    GridPng,
+    GridSvg,
+    PlotPng(u8),
+    PlotSvg(u8),
+    /// The page's link to the clipboard.
+    CopyLink,
+    /// An `<iframe>` of the page as an embed, sized to fit it, to the clipboard.
+    CopyEmbed,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
     // ---- painting ------------------------------------------------------------------
@@ -52,6 +67,20 @@ pub enum Msg {
     StrokeCancel,
     /// The pixel under the pointer, or none.
     Hover(Option<Hover>),
+    /// The keyboard cursor of a focused view moves by (rows, columns) (0, 0 puts it on
+    /// the view); `paint`: the move paints a line on a paintable view (one undo step).
+    CursorMove {
+        view: ViewKind,
+        b: usize,
+        c: usize,
+        di: i32,
+        dj: i32,
+        paint: bool,
+    },
+    /// Paints (or erases) one brush dab at the keyboard cursor: one undo step.
+    PaintAtCursor {
+        erase: bool,
+    },
     // ---- tools -----------------------------------------------------------------------
     LabelErase(bool),
     PredValue(f64),
@@ -104,6 +133,9 @@ pub enum Msg {
         n: usize,
     },
     Reset,
+    /// The open lesson's scene again, else the default page; presentation and embedding
+    /// stay as they are (the embed's reset button).
+    StartOver,
     // ---- lessons ---------------------------------------------------------------------
     OpenLesson(usize),
     StartTour,
@@ -112,6 +144,8 @@ pub enum Msg {
     ExitTour,
     CloseLesson,
     RestoreLesson,
+    /// Folds the lesson text to its title line (true) or unfolds it.
+    CollapseLesson(bool),
     // ---- explanations ----------------------------------------------------------------
     /// Show the set of this cell in the Φ picture, the formula and plot (b).
     Focus {
@@ -119,6 +153,15 @@ pub enum Msg {
         c: usize,
     },
     DismissNotice,
+    // ---- the screen ------------------------------------------------------------------
+    /// Presentation mode on or off.
+    Present(bool),
+    /// Show the columns of classes that are not in the loss (else a one-line note).
+    ShowExcluded(bool),
+    /// Hide the first-visit introduction.
+    DismissIntro,
+    /// An export or a copy.
+    Export(ExportKind),
     // ---- training --------------------------------------------------------------------
     TrainPlay,
     TrainPause,

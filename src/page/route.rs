@@ -5,7 +5,8 @@
 //! - `#preset=NAME` (or `#framework=NAME`): a named page. Scenario names of
 //!   [`crate::page::teach::SCENARIOS`] are tried first (their own scene and settings), then the
 //!   framework presets of [`crate::engine::presets`] (applied to the default scene);
-//! - `&embed` (or `embed=1`) after any of these hides the control panels.
+//! - `&embed` (or `embed=1`) after any of these hides the control panels;
+//! - `&present` (or `present=1`) opens presentation mode.
 
 use crate::engine::presets::{framework_preset, FRAMEWORK_PRESETS};
 use crate::page::codec::{self, CodecError};
@@ -97,6 +98,11 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A flag's value: anything but "0", "false" or "no" turns it on.
+fn flag_on(value: &str) -> bool {
+    !matches!(value, "0" | "false" | "no")
+}
+
 /// Parses a hash (with or without the leading `#`).
 pub fn parse(hash: &str) -> Result<Route, RouteError> {
     let body = hash.trim().trim_start_matches('#').trim();
@@ -109,12 +115,15 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
     }
     let mut page: Option<Route> = None;
     let mut embed = None;
+    let mut present = None;
     let mut train = None;
     for part in body.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = match part.split_once('=') {
             Some((k, v)) => (k.trim().to_ascii_lowercase(), percent_decode(v.trim())),
             // A bare word is the payload, or a flag.
-            None if part.eq_ignore_ascii_case("embed") => ("embed".to_string(), "1".to_string()),
+            None if part.eq_ignore_ascii_case("embed") || part.eq_ignore_ascii_case("present") => {
+                (part.trim().to_ascii_lowercase(), "1".to_string())
+            }
             None => ("s".to_string(), part.trim().to_string()),
         };
         let next = match key.as_str() {
@@ -138,7 +147,11 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
                 continue;
             }
             "embed" => {
-                embed = Some(!matches!(value.as_str(), "0" | "false" | "no"));
+                embed = Some(flag_on(&value));
+                continue;
+            }
+            "present" => {
+                present = Some(flag_on(&value));
                 continue;
             }
             _ => return Err(RouteError::UnknownKey(excerpt(&key))),
@@ -155,6 +168,9 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
     });
     if let Some(e) = embed {
         route.state.view.embed = e;
+    }
+    if let Some(p) = present {
+        route.state.view.present = p;
     }
     route.train = train.filter(|&n| n > 0);
     Ok(route)
@@ -197,7 +213,8 @@ pub fn link_with_scene(state: &AppState, lesson: Option<(&str, &AppState)>) -> S
     match lesson {
         Some((name, scene)) if is_scene(state, scene) => {
             let embed = if state.view.embed { "&embed" } else { "" };
-            format!("#preset={name}{embed}")
+            let present = if state.view.present { "&present" } else { "" };
+            format!("#preset={name}{embed}{present}")
         }
         _ => hash_of(state),
     }
@@ -209,7 +226,8 @@ pub fn is_pristine(state: &AppState, name: &str) -> bool {
     scenario(name).is_some_and(|sc| is_scene(state, &sc.state()))
 }
 
-/// Whether `state` is exactly `scene`, embedding aside. Cheap when they differ in size.
+/// Whether `state` is exactly `scene`, embedding and presentation aside. Cheap when they
+/// differ in size.
 pub fn is_scene(state: &AppState, scene: &AppState) -> bool {
     // Every field, so a new one cannot be forgotten here.
     let AppState {
@@ -234,6 +252,7 @@ pub fn is_scene(state: &AppState, scene: &AppState) -> bool {
         && *image == scene.image
         && crate::page::state::ViewOptions {
             embed: scene.view.embed,
+            present: scene.view.present,
             ..*view
         } == scene.view
         && *labels == scene.labels
@@ -326,6 +345,44 @@ mod tests {
         assert_eq!(link_of(&s, None), hash_of(&s));
         assert_eq!(link_of(&s, Some("nope")), hash_of(&s));
         assert!(!is_pristine(&s, sc.name) && is_pristine(&sc.state(), sc.name));
+    }
+
+    #[test]
+    fn present_opens_presentation_mode_and_stays_in_the_short_link() {
+        let sc = &SCENARIOS[4];
+        for h in [
+            format!("#preset={}&present", sc.name),
+            format!("#preset={}&present=1&embed=0", sc.name),
+            format!("#preset={}&PRESENT", sc.name),
+        ] {
+            let r = parse(&h).unwrap();
+            assert!(r.state.view.present && !r.state.view.embed, "{h}");
+            assert_eq!(r.source, Source::Preset(sc.name.into()));
+            let scene = sc.state();
+            assert!(
+                is_scene(&r.state, &scene),
+                "presentation is not part of the scene"
+            );
+            assert_eq!(
+                link_with_scene(&r.state, Some((sc.name, &scene))),
+                format!("#preset={}&present", sc.name)
+            );
+        }
+        let r = parse(&format!("#preset={}&present=0", sc.name)).unwrap();
+        assert!(!r.state.view.present);
+        // A saved page carries the flag in its own bits, and `&present` sets it too.
+        let mut s = AppState::default_scene();
+        s.view.present = true;
+        assert!(parse(&hash_of(&s)).unwrap().state.view.present);
+        let plain = hash_of(&AppState::default_scene());
+        assert!(
+            parse(&format!("{plain}&present"))
+                .unwrap()
+                .state
+                .view
+                .present
+        );
+        assert!(!parse(&plain).unwrap().state.view.present);
     }
 
     #[test]

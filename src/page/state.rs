@@ -94,6 +94,9 @@ pub struct ViewOptions {
     pub logit_grad: bool,
     /// Embedding: hide the control panels, keep the grid and readouts.
     pub embed: bool,
+    /// Presentation mode: full window, large type, only the lesson's cells, the loss and
+    /// the legend.
+    pub present: bool,
 }
 
 impl Default for ViewOptions {
@@ -103,6 +106,7 @@ impl Default for ViewOptions {
             symlog: true,
             logit_grad: true,
             embed: false,
+            present: false,
         }
     }
 }

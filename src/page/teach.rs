@@ -102,7 +102,22 @@ impl CellVerdict {
             return "undefined gradient (0/0): training would get NaN here".into();
         }
         let right = if self.correct { "right" } else { "wrong" };
-        let why = match status {
+        format!("{}: {right}, {}", self.verdict.words(), self.why(status))
+    }
+
+    /// The reason written next to a badge: right or wrong, and what the label status
+    /// wants (the badge itself says what the step does).
+    pub fn reason(&self, status: LabelStatus) -> String {
+        if self.undefined {
+            return "wrong: 0/0, training would get NaN here".into();
+        }
+        let right = if self.correct { "right" } else { "wrong" };
+        format!("{right}: {}", self.why(status))
+    }
+
+    /// What the label status wants, in words.
+    fn why(&self, status: LabelStatus) -> &'static str {
+        match status {
             LabelStatus::Missing => "a missing label should get no push",
             LabelStatus::Empty => "a prediction in an empty image should be pushed down",
             LabelStatus::Annotated if self.wanted == Verdict::Up => {
@@ -111,8 +126,7 @@ impl CellVerdict {
             LabelStatus::Annotated => {
                 "an image with no labelled structure should have its prediction pushed down"
             }
-        };
-        format!("{}: {right}, {why}", self.verdict.words())
+        }
     }
 
     /// The few words of a cell's badge, with ✓ or ✗.
@@ -720,6 +734,28 @@ mod tests {
             // Every lesson says whether the background is in and why it matters.
             assert!(sc.text.contains("background"), "{}", sc.name);
         }
+    }
+
+    #[test]
+    fn the_reason_next_to_a_badge_says_right_or_wrong_and_why() {
+        let s = scenario("empty-I").unwrap().state();
+        let v = verdict_of(&s, 1, 1);
+        assert_eq!(
+            v.reason(LabelStatus::Empty),
+            "wrong: a prediction in an empty image should be pushed down"
+        );
+        assert!(v
+            .sentence(LabelStatus::Empty)
+            .ends_with(&v.reason(LabelStatus::Empty)[7..]));
+        let s = scenario("missing-I").unwrap().state();
+        assert_eq!(
+            verdict_of(&s, 1, 1).reason(LabelStatus::Missing),
+            "right: a missing label should get no push"
+        );
+        let s = scenario("zero-over-zero").unwrap().state();
+        assert!(verdict_of(&s, 1, 1)
+            .reason(LabelStatus::Empty)
+            .starts_with("wrong: 0/0"));
     }
 
     #[test]

@@ -11,7 +11,9 @@ use crate::engine::loss::DiceSettings;
 use crate::engine::phi::Phi;
 use crate::engine::train::{Optimizer, Stop};
 use crate::engine::variants::Variant;
-use crate::page::model::{EpsField, Lesson, Model, Notice, Refused, Stroke};
+use crate::page::model::{
+    EpsField, Hover, Lesson, Model, Notice, Refused, Request, Stroke, ViewKind,
+};
 use crate::page::msg::{HelperKind, Msg};
 use crate::page::paint::{self, Cells, Helper, Layer, Target};
 use crate::page::route::{self, Source};
@@ -71,6 +73,11 @@ pub struct Change {
     pub controls: bool,
     /// The window's size.
     pub layout: bool,
+    /// What the screen shows around the data: presentation mode, the introduction, the
+    /// lesson text folded, the excluded columns.
+    pub screen: bool,
+    /// An export or copy was asked for (`Model::request`).
+    pub export: bool,
     /// The training session: started, stepped, reset or dropped.
     pub training: bool,
     /// Compare mode or its second setting.
@@ -108,6 +115,8 @@ impl Change {
         self.entry |= other.entry;
         self.controls |= other.controls;
         self.layout |= other.layout;
+        self.screen |= other.screen;
+        self.export |= other.export;
         self.training |= other.training;
         self.compare |= other.compare;
         self.link = match (std::mem::take(&mut self.link), other.link) {
@@ -218,6 +227,15 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
                 ..Change::default()
             }
         }
+        Msg::CursorMove {
+            view,
+            b,
+            c,
+            di,
+            dj,
+            paint,
+        } => cursor_move(m, (view, b, c), (di, dj), paint),
+        Msg::PaintAtCursor { erase } => paint_at_cursor(m, erase),
         Msg::LabelErase(on) => tool(m, |t| t.label_erase = on),
         Msg::PredValue(v) => tool(m, |t| {
             t.pred_value = if v.is_finite() {
@@ -412,16 +430,44 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
             *s = paint::resize(s, b, c, n).map_err(|e| e.to_string())?;
             Ok((Change::page(), None))
         }),
-        Msg::Reset => {
-            let mut ch = edit(m, |s| {
-                *s = AppState::default_scene();
-                Ok((Change::page(), None))
-            });
-            ch.merge(close_lesson(m));
-            if m.notice.take().is_some() {
-                ch.notice = true;
+        Msg::Reset => reset(m),
+        Msg::StartOver => match m.lesson.as_ref().map(|l| l.index) {
+            Some(k) => open_lesson(m, k, false),
+            None => reset(m),
+        },
+        Msg::CollapseLesson(on) => {
+            if m.lesson_collapsed == on || m.lesson.is_none() {
+                return Change::default();
             }
-            ch
+            m.lesson_collapsed = on;
+            Change {
+                lesson: true,
+                screen: true,
+                ..Change::default()
+            }
+        }
+        Msg::Present(on) => present(m, on),
+        Msg::ShowExcluded(on) => {
+            if m.show_excluded == on {
+                return Change::default();
+            }
+            m.show_excluded = on;
+            screen()
+        }
+        Msg::DismissIntro => {
+            if !m.intro {
+                return Change::default();
+            }
+            m.intro = false;
+            screen()
+        }
+        Msg::Export(kind) => {
+            let seq = m.request.map_or(1, |r| r.seq.wrapping_add(1));
+            m.request = Some(Request { seq, kind });
+            Change {
+                export: true,
+                ..Change::default()
+            }
         }
         Msg::OpenLesson(k) => open_lesson(m, k, true),
         Msg::StartTour => {
@@ -430,6 +476,11 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
         }
         Msg::TourStep(delta) => {
             let Some(k) = m.tour else {
+                // In presentation mode the arrows always walk the lessons.
+                if m.state.view.present && m.lesson.is_none() && delta > 0 {
+                    m.tour = Some(0);
+                    return open_lesson(m, 0, true);
+                }
                 return Change::default();
             };
             match k.checked_add_signed(delta) {
@@ -651,7 +702,9 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
             };
             let index = lesson.index;
             let mut s = training::plan_state(&plan);
+            // The screen stays as it is: an embed, a presentation.
             s.view.embed = m.state.view.embed;
+            s.view.present = m.state.view.present;
             let scene = lesson.scene.clone();
             let mut ch = load(m, s);
             // The lesson stays open: its text says what the run shows.
@@ -830,14 +883,111 @@ pub fn load_route(m: &mut Model, r: route::Route) -> Change {
         index,
         scene: m.state.clone(),
     });
+    m.lesson_collapsed = false;
     if lesson.is_none() {
         m.tour = None;
+    } else if m.state.view.present {
+        // A presentation walks the lessons with the arrow keys.
+        m.tour = lesson;
     }
     if let Some(n) = r.train {
         // `&train=N`: the same deterministic run, already N steps on, paused.
         ch.merge(ensure_training(m));
         ch.merge(train_steps(m, n));
     }
+    ch
+}
+
+/// The default page again (one undo step); embedding and presentation stay.
+fn reset(m: &mut Model) -> Change {
+    let view = m.state.view;
+    let mut ch = edit(m, |s| {
+        *s = AppState::default_scene();
+        s.view.embed = view.embed;
+        s.view.present = view.present;
+        Ok((Change::page(), None))
+    });
+    ch.merge(close_lesson(m));
+    if m.notice.take().is_some() {
+        ch.notice = true;
+    }
+    ch
+}
+
+fn screen() -> Change {
+    Change {
+        screen: true,
+        layout: true,
+        ..Change::default()
+    }
+}
+
+/// Presentation mode: the open lesson becomes a tour step, so ← and → walk the lessons.
+fn present(m: &mut Model, on: bool) -> Change {
+    if m.state.view.present == on {
+        return Change::default();
+    }
+    m.state.view.present = on;
+    let mut ch = screen();
+    ch.view = true;
+    ch.link = Link::Replace;
+    if on && m.tour.is_none() {
+        if let Some(l) = &m.lesson {
+            m.tour = Some(l.index);
+            ch.lesson = true;
+        }
+    }
+    ch
+}
+
+/// Moves the keyboard cursor of a focused view (it starts in the middle); with `paint`,
+/// the move paints a line there as one stroke.
+fn cursor_move(
+    m: &mut Model,
+    (view, b, c): (ViewKind, usize, usize),
+    (di, dj): (i32, i32),
+    paint: bool,
+) -> Change {
+    let n = m.state.size();
+    if b >= m.state.batch() || c >= m.state.classes() {
+        return Change::default();
+    }
+    let here = m
+        .hover
+        .filter(|h| (h.view, h.b, h.c) == (view, b, c))
+        .map(|h| h.pixel(n));
+    let (i0, j0) = here.unwrap_or((n / 2, n / 2));
+    let step = |v: usize, d: i32| (v as i64 + i64::from(d)).clamp(0, n as i64 - 1) as f64 + 0.5;
+    let (i, j) = (step(i0, di), step(j0, dj));
+    let mut ch = Change::default();
+    if paint && here.is_some() {
+        if let Some(layer) = view.layer() {
+            let from = (i0 as f64 + 0.5, j0 as f64 + 0.5);
+            ch.merge(stroke_start(m, (layer, b, c), from, false));
+            ch.merge(stroke_move(m, (i, j)));
+            ch.merge(finish_stroke(m));
+        }
+    }
+    ch.merge(apply(m, Msg::Hover(Some(Hover { view, b, c, i, j }))));
+    ch
+}
+
+/// One dab of the brush at the keyboard cursor (the hovered pixel of a paintable view).
+fn paint_at_cursor(m: &mut Model, erase: bool) -> Change {
+    let Some(h) = m.hover else {
+        return Change::default();
+    };
+    let Some(layer) = h.view.layer() else {
+        return notice(
+            m,
+            "The gradient view cannot be painted: paint the label y or the prediction ỹ.".into(),
+            false,
+        );
+    };
+    let (i, j) = h.pixel(m.state.size());
+    let at = (i as f64 + 0.5, j as f64 + 0.5);
+    let mut ch = stroke_start(m, (layer, h.b, h.c), at, erase);
+    ch.merge(finish_stroke(m));
     ch
 }
 
@@ -1079,7 +1229,9 @@ fn open_lesson(m: &mut Model, k: usize, push: bool) -> Change {
     let before = m.link();
     let mut s = sc.state();
     s.view.embed = m.state.view.embed;
+    s.view.present = m.state.view.present;
     let mut ch = load(m, s);
+    m.lesson_collapsed = false;
     m.lesson = Some(Lesson {
         index: k,
         scene: m.state.clone(),
@@ -1449,6 +1601,179 @@ mod tests {
         assert!(update(&mut m, Msg::Hover(None)).hover);
     }
 
+    #[test]
+    fn presentation_walks_the_lessons_and_keeps_its_flag() {
+        let mut m = model();
+        update(&mut m, Msg::OpenLesson(3));
+        let ch = update(&mut m, Msg::Present(true));
+        assert!(ch.screen && ch.layout && ch.lesson);
+        assert_eq!(ch.link, Link::Replace);
+        assert_eq!(m.tour, Some(3), "the lesson becomes a tour step");
+        assert_eq!(m.link(), format!("#preset={}&present", SCENARIOS[3].name));
+        assert!(update(&mut m, Msg::Present(true)).is_empty());
+        update(&mut m, Msg::TourStep(1));
+        assert_eq!(m.lesson.as_ref().unwrap().index, 4);
+        assert!(m.state.view.present, "a new lesson keeps presentation mode");
+        assert_eq!(m.link(), format!("#preset={}&present", SCENARIOS[4].name));
+        // Undo history and the data are not touched by the mode.
+        let before = m.state.clone();
+        update(&mut m, Msg::Present(false));
+        assert!(!m.state.view.present);
+        assert!(route::is_scene(&m.state, &before));
+        assert_eq!(m.link(), format!("#preset={}", SCENARIOS[4].name));
+        // A link with &present opens the lesson as a tour step.
+        let mut m = model();
+        update(&mut m, Msg::LinkLoaded("#preset=leaf&present".into()));
+        assert!(m.state.view.present);
+        assert_eq!(m.tour, m.lesson.as_ref().map(|l| l.index));
+        // Presentation without a lesson: → starts the tour.
+        let mut m = model();
+        update(&mut m, Msg::Present(true));
+        assert_eq!(m.tour, None);
+        assert!(update(&mut m, Msg::TourStep(-1)).is_empty());
+        update(&mut m, Msg::TourStep(1));
+        assert_eq!(
+            (m.tour, m.lesson.as_ref().map(|l| l.index)),
+            (Some(0), Some(0))
+        );
+        assert!(m.state.view.present);
+        // Reset keeps the mode too.
+        update(&mut m, Msg::Reset);
+        assert!(m.state.view.present && m.lesson.is_none());
+    }
+
+    #[test]
+    fn start_over_restores_the_lesson_in_an_embed() {
+        let mut m = model();
+        update(&mut m, Msg::LinkLoaded("#preset=empty-BI&embed".into()));
+        let scene = m.state.clone();
+        paint_pred(&mut m, 1, 1, &[(3.0, 3.0), (3.0, 20.0)]);
+        assert_ne!(m.state, scene);
+        let ch = update(&mut m, Msg::StartOver);
+        assert!(ch.page);
+        assert_eq!(m.state, scene, "the lesson's own scene, still embedded");
+        assert_eq!(m.link(), "#preset=empty-BI&embed");
+        // Without a lesson: the default page, still embedded.
+        update(&mut m, Msg::CloseLesson);
+        update(&mut m, Msg::Phi(Phi::BCI));
+        update(&mut m, Msg::StartOver);
+        let mut want = AppState::default_scene();
+        want.view.embed = true;
+        assert_eq!(m.state, want);
+    }
+
+    #[test]
+    fn the_lesson_text_folds_and_unfolds() {
+        let mut m = model();
+        assert!(
+            update(&mut m, Msg::CollapseLesson(true)).is_empty(),
+            "no lesson"
+        );
+        update(&mut m, Msg::OpenLesson(1));
+        let ch = update(&mut m, Msg::CollapseLesson(true));
+        assert!(ch.lesson && m.lesson_collapsed);
+        assert_eq!(
+            m.link(),
+            format!("#preset={}", SCENARIOS[1].name),
+            "the link stays"
+        );
+        assert!(update(&mut m, Msg::CollapseLesson(true)).is_empty());
+        update(&mut m, Msg::OpenLesson(2));
+        assert!(!m.lesson_collapsed, "a new lesson shows its text");
+    }
+
+    #[test]
+    fn screen_messages_change_only_the_screen() {
+        let mut m = model();
+        m.intro = true;
+        let ch = update(&mut m, Msg::DismissIntro);
+        assert!(ch.screen && !ch.data() && !m.intro);
+        assert!(update(&mut m, Msg::DismissIntro).is_empty());
+        let ch = update(&mut m, Msg::ShowExcluded(true));
+        assert!(ch.screen && ch.layout && m.show_excluded && ch.link == Link::Keep);
+        let ch = update(&mut m, Msg::Export(crate::page::msg::ExportKind::GridPng));
+        assert!(ch.export && !ch.data());
+        let first = m.request.unwrap();
+        update(&mut m, Msg::Export(crate::page::msg::ExportKind::GridPng));
+        let second = m.request.unwrap();
+        assert_eq!(second.kind, first.kind);
+        assert_ne!(
+            second.seq, first.seq,
+            "the same export asked twice is done twice"
+        );
+    }
+
+    #[test]
+    fn the_keyboard_cursor_reads_and_paints() {
+        let mut m = model();
+        let n = m.state.size();
+        let mv = |view, di, dj, paint| Msg::CursorMove {
+            view,
+            b: 0,
+            c: 1,
+            di,
+            dj,
+            paint,
+        };
+        let ch = update(&mut m, mv(ViewKind::Pred, 0, 0, false));
+        assert!(ch.hover && !ch.data());
+        assert_eq!(
+            m.hover.unwrap().pixel(n),
+            (n / 2, n / 2),
+            "it starts in the middle"
+        );
+        update(&mut m, mv(ViewKind::Pred, -1, 2, false));
+        assert_eq!(m.hover.unwrap().pixel(n), (n / 2 - 1, n / 2 + 2));
+        // The edges hold it.
+        for _ in 0..40 {
+            update(&mut m, mv(ViewKind::Pred, 1, 1, false));
+        }
+        assert_eq!(m.hover.unwrap().pixel(n), (n - 1, n - 1));
+        // Space paints one dab at the cursor: one undo step.
+        m.tool.pred_value = 0.5;
+        m.tool.radius = 0.0;
+        let ch = update(&mut m, Msg::PaintAtCursor { erase: false });
+        assert!(ch.preds.contains(&(0, 1)) && ch.history);
+        assert_eq!(m.state.pred[[0, 1, n - 1, n - 1]], 0.5);
+        assert_eq!(m.history.undo_len(), 1);
+        assert!(m.stroke.is_none(), "the dab is a whole stroke");
+        // A painting move draws a line from the old pixel to the new one.
+        update(&mut m, mv(ViewKind::Label, 0, 0, false));
+        update(&mut m, mv(ViewKind::Label, -99, -99, false));
+        let (i, j) = m.hover.unwrap().pixel(n);
+        assert_eq!((i, j), (0, 0));
+        assert_eq!(
+            m.state.labels[[0, 1, 0, 1]],
+            0.0,
+            "the corner starts unlabelled"
+        );
+        m.tool.label_erase = false;
+        update(&mut m, mv(ViewKind::Label, 0, 3, true));
+        for jj in j..=j + 3 {
+            assert_eq!(m.state.labels[[0, 1, i, jj]], 1.0, "({i}, {jj}) painted");
+        }
+        assert_eq!(m.history.undo_len(), 2);
+        // The gradient view is not paintable: said, nothing changes.
+        update(&mut m, mv(ViewKind::Grad, 0, 0, false));
+        let before = m.state.clone();
+        let ch = update(&mut m, Msg::PaintAtCursor { erase: false });
+        assert!(ch.notice && !ch.data());
+        assert_eq!(m.state, before);
+        // Out of range cells are ignored.
+        assert!(update(
+            &mut m,
+            Msg::CursorMove {
+                view: ViewKind::Pred,
+                b: 9,
+                c: 0,
+                di: 0,
+                dj: 0,
+                paint: false
+            }
+        )
+        .is_empty());
+    }
+
     /// After any sequence of actions, the loss the page computes is what `dice eval`
     /// computes on the page's input, and painting leaves the other images' gradient views
     /// alone under Φ = I.
@@ -1563,6 +1888,20 @@ mod tests {
         let ch = update(&mut m, Msg::TrainReset);
         assert!(m.training.is_none() && ch.preds.len() == 4);
         assert!(!m.link().contains("&train="));
+    }
+
+    #[test]
+    fn training_a_lesson_keeps_the_presentation_and_the_embed() {
+        for (present, embed) in [(true, false), (false, true)] {
+            let mut m = model();
+            update(&mut m, Msg::OpenLesson(1));
+            update(&mut m, Msg::Present(present));
+            m.state.view.embed = embed;
+            update(&mut m, Msg::TrainLesson);
+            assert!(m.training.is_some());
+            assert_eq!((m.state.view.present, m.state.view.embed), (present, embed));
+            assert!(m.lesson.is_some(), "the lesson stays open");
+        }
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! The gradient map is diverging and colour-blind safe (blue–white–orange, after
 //! ColorBrewer's PuOr/RdBu ends): blue where ∂L/∂ỹ < 0 (gradient descent raises the
 //! prediction), orange where ∂L/∂ỹ > 0 (it lowers it), a neutral light grey at exactly
-//! zero. The scale is symmetric around zero, linear or symmetric-log.
+//! zero. The scale is symmetric around zero, linear or symmetric-log. The two ends differ
+//! in lightness too (a dark blue, a light orange), and the views mark the sign with + / −
+//! glyphs ([`sign_overlay`]), so the sign survives greyscale and a washed-out projector.
 
 /// RGBA, 8 bits per channel.
 pub type Rgba = [u8; 4];
@@ -55,6 +57,108 @@ pub fn hidden_outline(values: ndarray::ArrayView2<f64>) -> Vec<Rgba> {
     out
 }
 
+/// The period of the sign glyphs on the overlay, in overlay pixels.
+pub const GLYPH_PERIOD: usize = 8;
+
+/// Whether overlay pixel (u, v) of a tile is ink for a sign: a "+" for positive, a "−" for
+/// negative values (a 5-pixel bar, crossed by a 5-pixel stem for "+").
+pub fn glyph_ink(sign: i8, u: usize, v: usize) -> bool {
+    let (u, v) = (u % GLYPH_PERIOD, v % GLYPH_PERIOD);
+    let bar = u == 3 && (1..=5).contains(&v);
+    let stem = v == 3 && (1..=5).contains(&u);
+    match sign {
+        1 => bar || stem,
+        -1 => bar,
+        _ => false,
+    }
+}
+
+/// The overlay of a view at resolution r×r (a whole number k of overlay pixels per data
+/// pixel of the n×n view): transparent, with + / − glyphs where `sign` (per data pixel) is
+/// ±1 — dark on light colours, white on dark ones (`colours`: the view's RGBA, n·n·4) — so
+/// the sign reads without colour, fainter where `strength` (the position on the scale's
+/// ramp, 0…1, per data pixel; empty: full) is small, so "almost no push" stays faint but
+/// unlike an exact zero; and the outline of `hidden` (a missing label's hidden truth, per
+/// data pixel) dashed purple on white. Empty slices draw nothing of theirs.
+pub fn sign_overlay(
+    buf: &mut Vec<u8>,
+    n: usize,
+    r: usize,
+    (sign, strength): (&[i8], &[f32]),
+    colours: &[u8],
+    hidden: &[bool],
+) {
+    buf.clear();
+    buf.resize(r * r * 4, 0);
+    let k = (r / n.max(1)).max(1);
+    let has_sign = sign.len() == n * n && colours.len() == n * n * 4;
+    let has_hidden = hidden.len() == n * n;
+    let inside = |i: isize, j: isize| {
+        has_hidden
+            && i >= 0
+            && j >= 0
+            && (i as usize) < n
+            && (j as usize) < n
+            && hidden[i as usize * n + j as usize]
+    };
+    for u in 0..r {
+        let i = (u / k).min(n - 1);
+        for v in 0..r {
+            let j = (v / k).min(n - 1);
+            let px = &mut buf[(u * r + v) * 4..(u * r + v) * 4 + 4];
+            if has_hidden && hidden[i * n + j] {
+                // Within two overlay pixels of an edge to a pixel outside the structure.
+                let (du, dv) = (u % k, v % k);
+                let (ii, jj) = (i as isize, j as isize);
+                let near = |d: usize| d < 2.min(k);
+                let edge = (near(du) && !inside(ii - 1, jj))
+                    || (near(k - 1 - du) && !inside(ii + 1, jj))
+                    || (near(dv) && !inside(ii, jj - 1))
+                    || (near(k - 1 - dv) && !inside(ii, jj + 1));
+                if edge {
+                    let dash = ((u + v) / 4) % 2 == 0;
+                    px.copy_from_slice(if dash {
+                        &HIDDEN_EDGE
+                    } else {
+                        &[255, 255, 255, 255]
+                    });
+                    continue;
+                }
+            }
+            if has_sign && glyph_ink(sign[i * n + j], u, v) {
+                let c = &colours[(i * n + j) * 4..(i * n + j) * 4 + 3];
+                let lum =
+                    0.2126 * f64::from(c[0]) + 0.7152 * f64::from(c[1]) + 0.0722 * f64::from(c[2]);
+                let t = strength
+                    .get(i * n + j)
+                    .map_or(1.0, |&t| f64::from(t).clamp(0.0, 1.0));
+                let ink: Rgba = if lum > 150.0 {
+                    [0, 0, 0, (60.0 + 110.0 * t) as u8]
+                } else {
+                    [255, 255, 255, (90.0 + 130.0 * t) as u8]
+                };
+                px.copy_from_slice(&ink);
+            }
+        }
+    }
+}
+
+/// The sign of each value for the glyphs: 0 for exact zeros and values without a value.
+pub fn signs(values: ndarray::ArrayView2<f64>) -> Vec<i8> {
+    values
+        .iter()
+        .map(|&v| {
+            if v.is_finite() && v > 0.0 {
+                1
+            } else if v.is_finite() && v < 0.0 {
+                -1
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
 /// How many decades below the maximum the symmetric-log scale still shows.
 pub const SYMLOG_DECADES: f64 = 8.0;
 
@@ -63,13 +167,13 @@ const BLUE: [(f64, [f64; 3]); 4] = [
     (0.0, [245.0, 245.0, 245.0]),
     (0.15, [209.0, 229.0, 240.0]),
     (0.5, [103.0, 169.0, 207.0]),
-    (1.0, [33.0, 102.0, 172.0]),
+    (1.0, [28.0, 80.0, 150.0]),
 ];
 const ORANGE: [(f64, [f64; 3]); 4] = [
     (0.0, [245.0, 245.0, 245.0]),
     (0.15, [254.0, 224.0, 182.0]),
     (0.5, [253.0, 174.0, 97.0]),
-    (1.0, [179.0, 88.0, 6.0]),
+    (1.0, [225.0, 128.0, 20.0]),
 ];
 
 fn ramp(anchors: &[(f64, [f64; 3]); 4], t: f64) -> Rgba {
@@ -286,6 +390,16 @@ mod tests {
     }
 
     #[test]
+    fn the_two_ends_differ_in_lightness() {
+        let s = Scale {
+            max: 1.0,
+            symlog: false,
+        };
+        let (neg, pos) = (lum(s.colour(-1.0)), lum(s.colour(1.0)));
+        assert!(pos > 1.7 * neg, "greyscale: −max {neg} vs +max {pos}");
+    }
+
+    #[test]
     fn scale_is_symmetric_and_monotone() {
         for symlog in [false, true] {
             let s = Scale { max: 0.02, symlog };
@@ -374,6 +488,67 @@ mod tests {
         let labels: Vec<String> = s.ticks().into_iter().map(|(_, l)| l).collect();
         assert!(labels.contains(&"10⁻⁵".to_string()), "{labels:?}");
         assert!(labels.contains(&"−10⁻⁵".to_string()), "{labels:?}");
+    }
+
+    #[test]
+    fn the_sign_is_drawn_as_plus_and_minus_without_colour() {
+        // "+" has a stem, "−" only the bar: told apart in greyscale.
+        let plus = (0..GLYPH_PERIOD * GLYPH_PERIOD)
+            .filter(|k| glyph_ink(1, k / GLYPH_PERIOD, k % GLYPH_PERIOD))
+            .count();
+        let minus = (0..GLYPH_PERIOD * GLYPH_PERIOD)
+            .filter(|k| glyph_ink(-1, k / GLYPH_PERIOD, k % GLYPH_PERIOD))
+            .count();
+        assert_eq!((plus, minus), (9, 5));
+        assert!(
+            (0..64).all(|k| !glyph_ink(0, k / 8, k % 8)),
+            "no glyph at zero"
+        );
+        let n = 2;
+        let r = 16;
+        let light = [245u8, 245, 245, 255];
+        let dark = [33u8, 102, 172, 255];
+        let colours: Vec<u8> = [light, dark, light, light].concat();
+        let mut buf = Vec::new();
+        sign_overlay(&mut buf, n, r, (&[1, -1, 0, 0], &[]), &colours, &[]);
+        assert_eq!(buf.len(), r * r * 4);
+        let at = |u: usize, v: usize| &buf[(u * r + v) * 4..(u * r + v) * 4 + 4];
+        assert_eq!(at(3, 3), &[0, 0, 0, 170], "dark ink on a light pixel");
+        assert_eq!(
+            at(3, 8 + 3),
+            &[255, 255, 255, 220],
+            "white ink on a dark one"
+        );
+        assert_eq!(at(1, 8 + 3), &[0, 0, 0, 0], "a minus has no stem");
+        assert_eq!(
+            at(8 + 3, 3),
+            &[0, 0, 0, 0],
+            "nothing where the gradient is 0"
+        );
+        // A faint push has faint glyphs.
+        let strength = [0.0f32, 1.0, 0.0, 0.0];
+        sign_overlay(&mut buf, n, r, (&[1, -1, 0, 0], &strength), &colours, &[]);
+        assert_eq!(buf[(3 * r + 3) * 4 + 3], 60);
+        // The hidden outline: dashed on the structure's edge, nothing inside it.
+        sign_overlay(
+            &mut buf,
+            4,
+            32,
+            (&[], &[]),
+            &[],
+            &[
+                false, false, false, false, false, true, true, false, false, true, true, false,
+                false, false, false, false,
+            ],
+        );
+        let at = |u: usize, v: usize| buf[(u * 32 + v) * 4 + 3];
+        assert_eq!(at(8, 12), 255, "edge");
+        assert_eq!(at(15, 15), 0, "inside");
+        assert_eq!(at(2, 2), 0, "outside");
+        assert_eq!(
+            signs(ndarray::arr2(&[[0.5, -1e-300], [0.0, f64::NAN]]).view()),
+            vec![1, -1, 0, 0]
+        );
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub fn phi_svg(
     let height = top + b as f64 * (cell + gap) + 4.0;
     let classes: Vec<usize> = (usize::from(!include_background)..c).collect();
     let mut out = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"phi-picture\" viewBox=\"0 0 {width} {height}\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{} sets: {} of them\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"phi-picture\" viewBox=\"0 0 {width} {height}\" width=\"{}\" height=\"{}\" role=\"group\" aria-label=\"{} sets: {} of them; each set is a button\">",
         width * 1.6,
         height * 1.6,
         phi.wise_name(),
@@ -56,8 +56,9 @@ pub fn phi_svg(
                     let set = phi.set_of(bi, k, classes.len());
                     let stroke = if selected == Some(set) { "stroke=\"#000\" stroke-width=\"3\"" } else { "stroke=\"#fff\" stroke-width=\"1\"" };
                     out.push_str(&format!(
-                        "<rect data-set=\"{set}\" data-b=\"{bi}\" data-c=\"{ci}\" x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\" rx=\"3\" fill=\"{}\" {stroke} tabindex=\"0\" role=\"button\"><title>image b={bi}, class c={ci}: set φ{}</title></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" pointer-events=\"none\">φ{}</text>",
+                        "<rect data-set=\"{set}\" data-b=\"{bi}\" data-c=\"{ci}\" x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\" rx=\"3\" fill=\"{}\" {stroke} tabindex=\"0\" role=\"button\" aria-label=\"image {bi}, class {ci}: set φ{}\"><title>image b={bi}, class c={ci}: set φ{}</title></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" pointer-events=\"none\">φ{}</text>",
                         set_colour(set),
+                        set + 1,
                         set + 1,
                         x + cell / 2.0,
                         y + cell / 2.0 + 4.0,

@@ -1,9 +1,11 @@
 //! Presentation without a browser: colours, number formatting, the live formula, the Φ
-//! diagram and the plot curves.
+//! diagram, the plot curves, the views described in words and the grid as a figure.
 
 pub mod colormap;
 pub mod curves;
+pub mod describe;
 pub mod diagram;
+pub mod figure;
 pub mod format;
 pub mod formula;
 pub mod palette;

@@ -492,6 +492,7 @@ fn start_app() -> dom::JsResult<()> {
     let shell = Shell::build(&d, perf)?;
     let views = Views::build(&d)?;
     let mut model = Model::new(AppState::default_scene());
+    model.intro = !super::screen::intro_dismissed();
     let mut pending = load_route(&mut model, route);
     // The address bar already says what is shown: rewrite it only after a change.
     pending.link = Link::Keep;

@@ -19,6 +19,8 @@ use super::Frame;
 pub struct CompareBar {
     root: HtmlElement,
     a: HtmlElement,
+    /// B in words (presentation mode shows it instead of B's controls).
+    b: HtmlElement,
     b_loss: HtmlElement,
     a_loss: HtmlElement,
     phi: Vec<(Phi, HtmlButtonElement)>,
@@ -124,6 +126,7 @@ impl CompareBar {
         Ok(CompareBar {
             root,
             a: need("compare-a")?,
+            b: need("compare-b")?,
             b_loss: need("compare-loss")?,
             a_loss: need("compare-a-loss")?,
             phi,
@@ -134,17 +137,23 @@ impl CompareBar {
         })
     }
 
+    /// Returns whether the bar appeared, went or was reworded (the grid below it moves).
     pub fn sync(&self, f: &Frame) -> bool {
         let (m, d, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
         if !(ch.page || ch.compare || ch.settings || fresh.evaluated || fresh.compared) {
             return false;
         }
+        let was_hidden = self.root.hidden();
         let Some(b) = m.state.compare else {
             dom::set_hidden(&self.root, true);
-            return true;
+            return !was_hidden;
         };
         dom::set_hidden(&self.root, false);
-        dom::set_text(&self.a, &summary(&m.state.settings));
+        let (a_words, b_words) = (summary(&m.state.settings), summary(&b));
+        let reworded = self.a.text_content().as_deref() != Some(a_words.as_str())
+            || self.b.text_content().as_deref() != Some(b_words.as_str());
+        dom::set_text(&self.a, &a_words);
+        dom::set_text(&self.b, &b_words);
         let (text, value) = loss_text(d.eval.as_ref().ok().and_then(|e| e.loss));
         dom::set_text(&self.a_loss, &text);
         dom::set_data(&self.a_loss, "value", &value);
@@ -179,7 +188,7 @@ impl CompareBar {
         if self.preset.value() != v {
             self.preset.set_value(v);
         }
-        true
+        was_hidden || reworded
     }
 }
 

@@ -21,6 +21,8 @@ thread_local! {
     /// Whether a tour is on: arrow keys then belong to it (mirrored from the model by
     /// [`Events::sync`], so a key handler can decide whether to take the key).
     static TOURING: Cell<bool> = const { Cell::new(false) };
+    /// Whether presentation mode is on (mirrored the same way, for P and Esc).
+    static PRESENTING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The view side of the event wiring: what the handlers need to know of the model.
@@ -30,6 +32,7 @@ pub struct Events;
 impl Events {
     pub fn sync(&mut self, f: &Frame) {
         TOURING.with(|t| t.set(f.model.tour.is_some()));
+        PRESENTING.with(|p| p.set(f.model.state.view.present));
     }
 }
 
@@ -53,6 +56,15 @@ fn locate(e: &PointerEvent) -> Option<(HtmlElement, ViewKind, usize, usize, f64,
         return None;
     }
     Some((canvas, view, b, c, i, j))
+}
+
+/// The view canvas an event happened on: (view, b, c).
+fn view_of(e: &Event) -> Option<(ViewKind, usize, usize)> {
+    let target = dom::event_element(e)?;
+    let view = ViewKind::parse(&dom::get_data(&target, "view")?)?;
+    let b: usize = dom::get_data(&target, "b")?.parse().ok()?;
+    let c: usize = dom::get_data(&target, "c")?.parse().ok()?;
+    Some((view, b, c))
 }
 
 fn pointer(e: &Event) -> Option<PointerEvent> {
@@ -90,6 +102,13 @@ pub fn wire(d: &Dispatch) {
             }
             let _ = canvas.set_pointer_capture(e.pointer_id());
             ACTIVE.with(|a| a.set(Some(e.pointer_id())));
+            // Painting focuses this page's window, so Ctrl+Z undoes here — inside an
+            // embed's frame too, which otherwise leaves the keys with the parent page
+            // (preventing the default above also prevents the usual focus on a press).
+            // Focus inside the page stays where it was.
+            if let Ok(w) = dom::window() {
+                let _ = w.focus();
+            }
             d.send(Msg::Hover(Some(Hover { view, b, c, i, j })));
             d.send(Msg::StrokeStart {
                 layer,
@@ -139,6 +158,55 @@ pub fn wire(d: &Dispatch) {
         (!active(&e)).then_some(Msg::Hover(None))
     });
     dom::on(&grid, "contextmenu", |ev| ev.prevent_default());
+    // The keyboard cursor of a focused view: arrows move it (Shift paints along), Space
+    // or Enter paints a dab, Delete erases one.
+    d.on(&grid, "keydown", |ev| {
+        let k = ev.dyn_ref::<KeyboardEvent>()?;
+        let (view, b, c) = view_of(ev)?;
+        if k.ctrl_key() || k.meta_key() || k.alt_key() {
+            return None;
+        }
+        let step = |di, dj| Msg::CursorMove {
+            view,
+            b,
+            c,
+            di,
+            dj,
+            paint: k.shift_key(),
+        };
+        let msg = match k.key().as_str() {
+            "ArrowUp" => step(-1, 0),
+            "ArrowDown" => step(1, 0),
+            "ArrowLeft" => step(0, -1),
+            "ArrowRight" => step(0, 1),
+            " " | "Enter" => Msg::PaintAtCursor { erase: false },
+            "Delete" | "Backspace" => Msg::PaintAtCursor { erase: true },
+            _ => return None,
+        };
+        // The view has the key: not the tour, not the page's scroll.
+        ev.prevent_default();
+        ev.stop_propagation();
+        Some(msg)
+    });
+    d.on(&grid, "focusin", |ev| {
+        // Focus from the brush: the pointer says where the cursor is.
+        if ACTIVE.with(|a| a.get()).is_some() {
+            return None;
+        }
+        let (view, b, c) = view_of(ev)?;
+        Some(Msg::CursorMove {
+            view,
+            b,
+            c,
+            di: 0,
+            dj: 0,
+            paint: false,
+        })
+    });
+    d.on(&grid, "focusout", |ev| {
+        view_of(ev)?;
+        (ACTIVE.with(|a| a.get()).is_none()).then_some(Msg::Hover(None))
+    });
     // The label status selects in the cells' headers.
     d.on(&grid, "change", |ev| {
         let sel = ev
@@ -171,6 +239,20 @@ pub fn wire(d: &Dispatch) {
         }
         if k.alt_key() || dom::focus_in_form_field() {
             return None;
+        }
+        // Presentation mode: P toggles it, Esc leaves it.
+        let presenting = PRESENTING.with(|p| p.get());
+        if key == "p" {
+            if presenting {
+                super::screen::leave_fullscreen();
+            } else {
+                super::screen::enter_fullscreen();
+            }
+            return Some(Msg::Present(!presenting));
+        }
+        if presenting && k.key() == "Escape" {
+            super::screen::leave_fullscreen();
+            return Some(Msg::Present(false));
         }
         // The guided tour: arrows step, Escape ends it.
         if TOURING.with(|t| t.get()) {

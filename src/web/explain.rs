@@ -418,7 +418,12 @@ impl Explain {
             show_note(note, sweep_note.as_deref());
         }
         if k == 0 {
-            return plots::loss_vs_eps(&self.plots[0], &sweep.loss_series(), eps, st.phi);
+            return plots::loss_vs_eps(
+                plots::Target::Canvas(&self.plots[0]),
+                &sweep.loss_series(),
+                eps,
+                st.phi,
+            );
         }
         match focus {
             Some((b, c)) => {
@@ -427,7 +432,7 @@ impl Explain {
                     &format!("(b) The push on a false positive in image {b}, class {c}, against ε"),
                 );
                 plots::push_vs_eps(
-                    &self.plots[1],
+                    plots::Target::Canvas(&self.plots[1]),
                     &sweep.background_push_series(b, c),
                     eps,
                     st.phi,
@@ -472,7 +477,12 @@ impl Explain {
             &self.notes[2],
             (!off_formula.is_empty()).then_some(empty_note.as_str()),
         );
-        plots::empty_push(&self.plots[2], eval.sets.len().max(1), eps, empty_v)?;
+        plots::empty_push(
+            plots::Target::Canvas(&self.plots[2]),
+            eval.sets.len().max(1),
+            eps,
+            empty_v,
+        )?;
         let mut legend = String::new();
         for (e, colour, current) in plots::empty_push_curves(eps) {
             legend.push_str(&format!(
@@ -500,4 +510,47 @@ impl Explain {
         );
         Ok(())
     }
+}
+
+/// Plot `k` ((a), (b), (c) = 0, 1, 2) of the page as SVG text of `size` CSS px: the same
+/// curves as on its canvas, drawn by the same code (for export).
+pub fn plot_svg(k: u8, m: &Model, d: &Derived, size: (u32, u32)) -> Result<String, String> {
+    let (Ok(e), Some(y)) = (&d.eval, d.y()) else {
+        return Err("there is nothing to plot".into());
+    };
+    let state = &m.state;
+    let st = &state.settings;
+    let eps = st.eps_nr;
+    let mut out = String::new();
+    {
+        let target = plots::Target::Svg(&mut out, size);
+        match k {
+            0 => plots::loss_vs_eps(
+                target,
+                &Sweep::new(y, &state.pred, st).loss_series(),
+                eps,
+                st.phi,
+            )?,
+            1 => {
+                let (b, c) = d.focus_cell(m).ok_or("no cell takes part in the loss")?;
+                plots::push_vs_eps(
+                    target,
+                    &Sweep::new(y, &state.pred, st).background_push_series(b, c),
+                    eps,
+                    st.phi,
+                )?
+            }
+            _ => {
+                // The selected set is marked only when it is empty and the settings are
+                // the plain Dice the curves describe (as on the page).
+                let empty_v = d
+                    .selected_set(m)
+                    .and_then(|s| e.sets.get(s))
+                    .filter(|r| !r.has_fg && plain_dice_differences(state).is_empty())
+                    .map(|r| r.v_pred);
+                plots::empty_push(target, e.sets.len().max(1), eps, empty_v)?
+            }
+        }
+    }
+    Ok(out)
 }

@@ -13,24 +13,42 @@ use web_sys::{
 use crate::engine::loss::Evaluation;
 use crate::page::derived::ShownGrad;
 use crate::page::model::{Hover, ViewKind};
+use crate::page::screen;
 use crate::page::state::{AppState, LabelStatus};
 use crate::page::teach::{threshold_sentence, CellVerdict};
 use crate::page::tool::Tool;
 use crate::present::colormap::{self, Rgba, Scale};
+use crate::present::describe::{self, NoGradient};
 use crate::present::format;
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
 use super::Frame;
 
+/// On a narrow screen, cells stack one per line when side by side they would be smaller.
+const NARROW_MIN_VIEW: f64 = 84.0;
+/// Below this view size (CSS px) the column headers keep only their symbols.
+const COMPACT_VIEW: f64 = 84.0;
+/// The same in presentation mode, whose headers are in hall-sized type.
+const PRESENT_COMPACT_VIEW: f64 = 150.0;
+/// Views are never drawn smaller than this (CSS px).
+const MIN_VIEW: f64 = 40.0;
+/// Room kept under the grid (CSS px).
+const BOTTOM_GAP: f64 = 10.0;
+
 /// One square view.
 pub struct View {
     pub fig: HtmlElement,
     pub canvas: HtmlCanvasElement,
     ctx: CanvasRenderingContext2d,
+    /// A finer canvas on top of the prediction and gradient views: the gradient's sign as
+    /// + / − glyphs (readable in greyscale) and a missing label's hidden outline.
+    overlay: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
     marker: HtmlElement,
     brush: Option<HtmlElement>,
     word: HtmlElement,
+    /// The description on the canvas now (for screen readers).
+    described: RefCell<String>,
 }
 
 /// One (b, c) cell: a header (label status, verdict), label, prediction and gradient
@@ -40,7 +58,11 @@ pub struct CellView {
     pub views: [View; 3],
     caption: HtmlElement,
     status: HtmlSelectElement,
+    /// The label status in words (presentation mode shows it instead of the select).
+    status_word: HtmlElement,
     badge: HtmlElement,
+    /// The badge's reason, written out.
+    why: HtmlElement,
 }
 
 /// What the hover highlight currently shows, to skip redundant DOM work.
@@ -63,10 +85,19 @@ pub struct GridView {
     results: Vec<HtmlElement>,
     /// Compare mode's cells (b·C + c), when it is on.
     compare: Vec<CompareCell>,
+    /// Compare mode's column heads (one per class).
+    compare_heads: Vec<HtmlElement>,
+    /// The compare side's reasons as last written (a change may need a new layout).
+    compare_words: RefCell<String>,
     root: HtmlElement,
     cells: Vec<CellView>,
     grad_heads: Vec<HtmlElement>,
     class_heads: Vec<HtmlElement>,
+    col_heads: Vec<HtmlElement>,
+    /// The columns drawn now (`page::screen::columns`).
+    columns: RefCell<Vec<bool>>,
+    /// Pixel buffer of the overlays.
+    obuf: RefCell<Vec<u8>>,
     shown: RefCell<Shown>,
     /// What each cell's verdict badge says (b·C + c).
     badges: RefCell<Vec<Option<BadgeKey>>>,
@@ -97,17 +128,39 @@ fn make_view(kind: ViewKind, b: usize, c: usize, n: usize) -> JsResult<View> {
     let label = match kind {
         ViewKind::Label => format!("Label y of image {b}, class {c}: paint with the mouse, finger or pen (right button or eraser erases)"),
         ViewKind::Pred => format!("Prediction ỹ of image {b}, class {c}: paint probabilities with the prediction brush"),
-        ViewKind::Grad => format!("Gradient of the loss for image {b}, class {c}: blue = descent raises ỹ, orange = lowers it"),
+        ViewKind::Grad => format!("Gradient of the loss for image {b}, class {c}: blue (−) = descent raises ỹ, orange (+) = lowers it"),
         ViewKind::Image => format!("Input image x of image {b}: what a shared model sees. Paint intensities with the brush value (right button or eraser paints black)"),
     };
     canvas.set_title(&label);
     dom::set_attr(&canvas, "aria-label", &label);
+    // An image with a live description; focusable for the arrow-key cursor.
+    dom::set_attr(&canvas, "role", "img");
+    dom::set_attr(&canvas, "tabindex", "0");
+    dom::set_attr(&canvas, "aria-roledescription", kind.role_words());
     let ctx = canvas
         .get_context("2d")?
         .ok_or_else(|| JsValue::from_str("no 2d context"))?
         .dyn_into::<CanvasRenderingContext2d>()
         .map_err(|_| JsValue::from_str("2d context"))?;
     dom::append(&fig, &canvas)?;
+    let overlay = if matches!(kind, ViewKind::Label | ViewKind::Image) {
+        None
+    } else {
+        let o: HtmlCanvasElement = dom::el("canvas", "overlay")?
+            .dyn_into()
+            .map_err(|_| JsValue::from_str("canvas"))?;
+        let r = overlay_size(n);
+        o.set_width(r as u32);
+        o.set_height(r as u32);
+        dom::set_attr(&o, "aria-hidden", "true");
+        let octx = o
+            .get_context("2d")?
+            .ok_or_else(|| JsValue::from_str("no 2d context"))?
+            .dyn_into::<CanvasRenderingContext2d>()
+            .map_err(|_| JsValue::from_str("2d context"))?;
+        dom::append(&fig, &o)?;
+        Some((o, octx))
+    };
     let marker = dom::el("div", "marker")?;
     marker.set_hidden(true);
     dom::append(&fig, &marker)?;
@@ -126,10 +179,18 @@ fn make_view(kind: ViewKind, b: usize, c: usize, n: usize) -> JsResult<View> {
         fig,
         canvas,
         ctx,
+        overlay,
         marker,
         brush,
         word,
+        described: RefCell::new(String::new()),
     })
+}
+
+/// The overlay's resolution: at least 128 pixels across, a whole number per data pixel.
+fn overlay_size(n: usize) -> usize {
+    let n = n.max(1);
+    n * 128usize.div_ceil(n).max(1)
 }
 
 impl View {
@@ -140,6 +201,42 @@ impl View {
             }
             Err(_) => dom::warn("ImageData failed"),
         }
+    }
+
+    /// Sets the canvas's description (for screen readers) when it changed.
+    fn describe(&self, text: String) {
+        if *self.described.borrow() != text {
+            dom::set_attr(&self.canvas, "aria-label", &text);
+            *self.described.borrow_mut() = text;
+        }
+    }
+
+    /// Draws the overlay: the sign glyphs of `sign` (−1, 0, +1 per data pixel; empty for
+    /// none) and the outline of `hidden` (empty for none); hidden when both are empty.
+    fn overlay(
+        &self,
+        n: usize,
+        sign: (&[i8], &[f32]),
+        colours: &[u8],
+        hidden: &[bool],
+        buf: &mut Vec<u8>,
+    ) {
+        let Some((canvas, ctx)) = &self.overlay else {
+            return;
+        };
+        if sign.0.is_empty() && hidden.is_empty() {
+            dom::set_style(canvas, "visibility", "hidden");
+            return;
+        }
+        let r = canvas.width() as usize;
+        colormap::sign_overlay(buf, n, r, sign, colours, hidden);
+        match ImageData::new_with_u8_clamped_array_and_sh(Clamped(buf), r as u32, r as u32) {
+            Ok(img) => {
+                let _ = ctx.put_image_data(&img, 0.0, 0.0);
+            }
+            Err(_) => dom::warn("ImageData failed"),
+        }
+        dom::set_style(canvas, "visibility", "visible");
     }
 
     fn word(&self, text: Option<&str>) {
@@ -181,6 +278,19 @@ fn map_cell(buf: &mut Vec<u8>, values: ndarray::ArrayView2<f64>, colour: impl Fn
     }
 }
 
+/// A missing label's hidden truth per pixel (empty for other statuses).
+fn hidden_mask(state: &AppState, b: usize, c: usize) -> Vec<bool> {
+    if state.status.get((b, c)) != Some(&LabelStatus::Missing) {
+        return Vec::new();
+    }
+    state
+        .labels
+        .slice(ndarray::s![b, c, .., ..])
+        .iter()
+        .map(|&v| v >= 0.5)
+        .collect()
+}
+
 /// Diagonal hatch of an undefined gradient.
 fn hatch(i: usize, j: usize, n: usize) -> Rgba {
     let period = (n / 8).max(3);
@@ -193,8 +303,18 @@ fn hatch(i: usize, j: usize, n: usize) -> Rgba {
 
 /// A cell's header: its label status select (`status-b-c`) and verdict badge
 /// (`verdict-b-c`).
-fn cell_head(b: usize, c: usize) -> JsResult<(HtmlElement, HtmlSelectElement, HtmlElement)> {
+fn cell_head(
+    b: usize,
+    c: usize,
+) -> JsResult<(HtmlElement, HtmlSelectElement, HtmlElement, HtmlElement)> {
     let head = dom::el("div", "cell-head")?;
+    let word = dom::el("span", "status-word")?;
+    // Where the cell is, for the stacked arrangement that has no row and column heads.
+    let place = dom::text_el("span", "sw-where", &format!("image {b} · class {c} · "))?;
+    dom::append(&word, &place)?;
+    let what = dom::el("span", "sw-what")?;
+    dom::append(&word, &what)?;
+    dom::append(&head, &word)?;
     let status: HtmlSelectElement = dom::el("select", "status")?
         .dyn_into()
         .map_err(|_| JsValue::from_str("select"))?;
@@ -215,9 +335,8 @@ fn cell_head(b: usize, c: usize) -> JsResult<(HtmlElement, HtmlSelectElement, Ht
     dom::append(&head, &status)?;
     let badge = dom::text_el("span", "verdict neutral", "")?;
     dom::set_attr(&badge, "data-testid", &format!("verdict-{b}-{c}"));
-    dom::set_attr(&badge, "aria-live", "polite");
     dom::append(&head, &badge)?;
-    Ok((head, status, badge))
+    Ok((head, status, what, badge))
 }
 
 /// Which derivative the verdict badges judge, in words (for the badge and the legend).
@@ -248,45 +367,70 @@ fn badge_tip(
     )
 }
 
-/// Draws cell (b, c) of a shown gradient into a gradient view (hatched where undefined).
+/// Draws cell (b, c) of a shown gradient into a gradient view (hatched where undefined),
+/// its sign as glyphs and a missing label's hidden outline on the overlay, and describes
+/// it. `in_loss`: the cell has a set (else no sign is drawn: there is no push).
+#[allow(clippy::too_many_arguments)]
 fn draw_grad_view(
     view: &View,
+    state: &AppState,
+    in_loss: bool,
     shown: Option<&ShownGrad<'_>>,
     b: usize,
     c: usize,
     scale: Scale,
     n: usize,
     buf: &mut Vec<u8>,
+    obuf: &mut Vec<u8>,
 ) {
-    match shown {
+    let logits = shown.is_some_and(|g| g.logits);
+    let mut sign = Vec::new();
+    let mut strength = Vec::new();
+    let text = match shown {
         None => {
             fill_buf(buf, n, |_, _| colormap::NEUTRAL);
             view.word(Some("not computed"));
+            describe::gradient(b, c, Err(NoGradient::NotComputed), logits)
         }
         Some(g) if g.undefined.get((b, c)).copied().unwrap_or(false) => {
             fill_buf(buf, n, |i, j| hatch(i, j, n));
             view.word(Some("undefined"));
+            describe::gradient(b, c, Err(NoGradient::Undefined), logits)
         }
         Some(g) => {
-            map_cell(buf, g.values.slice(ndarray::s![b, c, .., ..]), |v| {
-                scale.colour(v)
-            });
+            let values = g.values.slice(ndarray::s![b, c, .., ..]);
+            map_cell(buf, values, |v| scale.colour(v));
             view.word(None);
+            if in_loss {
+                sign = colormap::signs(values);
+                strength = values
+                    .iter()
+                    .map(|&v| scale.position(v).abs() as f32)
+                    .collect();
+                describe::gradient(b, c, Ok(values), logits)
+            } else {
+                describe::gradient(b, c, Err(NoGradient::NotInLoss), logits)
+            }
         }
-    }
+    };
     view.put(buf, n);
+    view.overlay(n, (&sign, &strength), buf, &hidden_mask(state, b, c), obuf);
+    view.describe(text);
 }
 
-/// One cell of compare mode's side: its badge and gradient view.
+/// One cell of compare mode's side: its badge, the badge's reason and gradient view.
 struct CompareCell {
+    el: HtmlElement,
     badge: HtmlElement,
+    why: HtmlElement,
     view: View,
 }
 
-/// Writes a verdict badge: the few words, the data attributes tests and styles read, and
-/// the reason in the tooltip.
+/// Writes a verdict badge: the few words, the data attributes tests and styles read, the
+/// reason written out in `why` and the details in the tooltip.
 fn write_badge(
     badge: &HtmlElement,
+    why: &HtmlElement,
     cv: Option<CellVerdict>,
     status: LabelStatus,
     reference: f64,
@@ -295,6 +439,8 @@ fn write_badge(
 ) {
     match cv {
         Some(cv) => {
+            dom::set_text(why, &cv.reason(status));
+            dom::toggle_class(why, "wrong", !cv.correct);
             dom::set_text(badge, &cv.badge());
             dom::set_data(badge, "verdict", cv.verdict.code());
             dom::set_data(badge, "correct", if cv.correct { "true" } else { "false" });
@@ -310,6 +456,8 @@ fn write_badge(
             badge.set_title(&badge_tip(&cv, status, reference, rule, logits));
         }
         None => {
+            dom::set_text(why, "no gradient, no verdict");
+            dom::toggle_class(why, "wrong", false);
             dom::set_text(badge, "not in the loss");
             for key in ["verdict", "correct", "undefined"] {
                 badge.dataset().delete(key);
@@ -365,11 +513,14 @@ impl GridView {
     }
 
     /// The training result line of each cell ("mean ỹ on … : a → b"), or none.
-    pub fn results(&self, lines: &Array2<Option<String>>) {
+    /// Returns whether a line appeared or went (the cells' heights changed).
+    pub fn results(&self, lines: &Array2<Option<String>>) -> bool {
+        let mut changed = false;
         for ((b, c), line) in lines.indexed_iter() {
             let Some(el) = self.results.get(b * self.c + c) else {
                 continue;
             };
+            changed |= el.hidden() != line.is_none();
             match line {
                 Some(t) => {
                     dom::set_text(el, t);
@@ -378,6 +529,7 @@ impl GridView {
                 None => dom::set_hidden(el, true),
             }
         }
+        changed
     }
 
     /// Builds the grid for the state's size inside `#grid`.
@@ -389,24 +541,16 @@ impl GridView {
         dom::set_style(&root, "--classes", &cn.to_string());
         dom::set_data(&root, "images", if with_images { "true" } else { "false" });
         dom::set_data(&root, "compare", if compare { "true" } else { "false" });
-        // Row heads, the images, the classes, and compare mode's side.
-        let cols = format!(
-            "26px {}repeat({cn}, max-content){}",
-            if with_images { "max-content " } else { "" },
-            if compare {
-                format!(" repeat({cn}, max-content)")
-            } else {
-                String::new()
-            }
-        );
-        dom::set_style(&root, "grid-template-columns", &cols);
+        // The columns (row heads, the images, the classes shown, compare mode's side) are
+        // CSS's, from these data attributes and `--classes`: the arrangements (stacked,
+        // presentation) change them.
         dom::set_data(&root, "b", &bn.to_string());
         dom::set_data(&root, "c", &cn.to_string());
         dom::set_data(&root, "n", &n.to_string());
         let corner = dom::el("div", "corner")?;
         dom::append(&root, &corner)?;
         if with_images {
-            let head = dom::el("div", "col-head")?;
+            let head = dom::el("div", "col-head x-head")?;
             let name = dom::text_el("div", "class-name", "input image")?;
             dom::append(&head, &name)?;
             let subs = dom::el("div", "sub-heads")?;
@@ -418,36 +562,48 @@ impl GridView {
         }
         let mut grad_heads = Vec::new();
         let mut class_heads = Vec::new();
+        let mut col_heads = Vec::new();
         for c in 0..cn {
             let head = dom::el("div", "col-head")?;
             let title = dom::text_el("div", "class-name", &class_name(c, state))?;
             dom::append(&head, &title)?;
             class_heads.push(title);
             let subs = dom::el("div", "sub-heads")?;
-            for (text, tip) in [
+            for (word, symbol, tip) in [
                 (
+                    "label",
                     "y",
-                    "The label y the loss sees (a missing label: its hidden truth, dashed)",
+                    "The label y the loss sees (a missing label: its hidden truth, dashed); paint it",
                 ),
-                ("ỹ", "The prediction ỹ (probabilities in [0, 1])"),
+                ("prediction", "ỹ", "The prediction ỹ (probabilities in [0, 1]); paint it"),
                 (
+                    "gradient",
                     "∂L/∂ỹ",
-                    "The gradient of the loss with respect to each pixel",
+                    "The gradient of the loss with respect to each pixel: − (blue) descent raises ỹ, + (orange) lowers it",
                 ),
             ] {
-                let s = dom::text_el("span", "sub-head", text)?;
+                let s = dom::el("span", "sub-head")?;
                 s.set_title(tip);
+                // The word goes when the views are too small for it (`compact`).
+                let w = dom::text_el("span", "sh-word", &format!("{word} "))?;
+                dom::append(&s, &w)?;
+                let sym = dom::text_el("span", "sh-symbol", symbol)?;
+                dom::append(&s, &sym)?;
                 dom::append(&subs, &s)?;
-                if text.starts_with('∂') {
-                    grad_heads.push(s);
+                if word == "gradient" {
+                    grad_heads.push(sym);
                 }
             }
             dom::append(&head, &subs)?;
+            dom::set_data(&head, "class", &c.to_string());
             dom::append(&root, &head)?;
+            col_heads.push(head);
         }
+        let mut compare_heads = Vec::new();
         if compare {
             for c in 0..cn {
                 let head = dom::el("div", "col-head compare-head")?;
+                dom::set_data(&head, "class", &c.to_string());
                 let title = dom::text_el("div", "class-name", &format!("B · class {c}"))?;
                 title.set_title(&format!(
                     "{} under compare mode's second setting B",
@@ -455,11 +611,16 @@ impl GridView {
                 ));
                 dom::append(&head, &title)?;
                 let subs = dom::el("div", "sub-heads")?;
-                let g = dom::text_el("span", "sub-head", "∂L/∂ỹ")?;
+                let g = dom::el("span", "sub-head")?;
                 g.set_title("The gradient under compare mode's second setting (B)");
+                let w = dom::text_el("span", "sh-word", "gradient ")?;
+                dom::append(&g, &w)?;
+                let sym = dom::text_el("span", "sh-symbol", "∂L/∂ỹ")?;
+                dom::append(&g, &sym)?;
                 dom::append(&subs, &g)?;
                 dom::append(&head, &subs)?;
                 dom::append(&root, &head)?;
+                compare_heads.push(head);
             }
         }
         let mut cells = Vec::with_capacity(bn * cn);
@@ -487,8 +648,13 @@ impl GridView {
             for c in 0..cn {
                 let el = dom::el("div", "cell")?;
                 dom::set_data(&el, "cell", &format!("{b}-{c}"));
-                let (head, status, badge) = cell_head(b, c)?;
+                dom::set_data(&el, "class", &c.to_string());
+                dom::set_attr(&el, "role", "group");
+                dom::set_attr(&el, "aria-label", &format!("image {b}, class {c}"));
+                let (head, status, status_word, badge) = cell_head(b, c)?;
                 dom::append(&el, &head)?;
+                let why = dom::el("div", "verdict-why")?;
+                dom::set_attr(&why, "data-testid", &format!("why-{b}-{c}"));
                 let views_el = dom::el("div", "views")?;
                 let views = [
                     make_view(ViewKind::Label, b, c, n)?,
@@ -499,6 +665,9 @@ impl GridView {
                     dom::append(&views_el, &v.fig)?;
                 }
                 dom::append(&el, &views_el)?;
+                // The reason sits with the badge: beside the views in the wide
+                // arrangement, under them otherwise (CSS).
+                dom::append(&el, &why)?;
                 let caption = dom::el("div", "caption")?;
                 dom::append(&el, &caption)?;
                 let result = dom::el("div", "train-result")?;
@@ -512,12 +681,17 @@ impl GridView {
                     views,
                     caption,
                     status,
+                    status_word,
                     badge,
+                    why,
                 });
             }
             if compare {
                 for c in 0..cn {
                     let el = dom::el("div", "cell compare-cell")?;
+                    dom::set_data(&el, "class", &c.to_string());
+                    dom::set_attr(&el, "role", "group");
+                    dom::set_attr(&el, "aria-label", &format!("B: image {b}, class {c}"));
                     let head = dom::el("div", "cell-head")?;
                     let badge = dom::text_el("span", "verdict neutral", "")?;
                     dom::set_attr(&badge, "data-testid", &format!("compare-verdict-{b}-{c}"));
@@ -534,8 +708,16 @@ impl GridView {
                     let views_el = dom::el("div", "views")?;
                     dom::append(&views_el, &view.fig)?;
                     dom::append(&el, &views_el)?;
+                    let why = dom::el("div", "verdict-why")?;
+                    dom::set_attr(&why, "data-testid", &format!("compare-why-{b}-{c}"));
+                    dom::append(&el, &why)?;
                     dom::append(&root, &el)?;
-                    compare_cells.push(CompareCell { badge, view });
+                    compare_cells.push(CompareCell {
+                        el,
+                        badge,
+                        why,
+                        view,
+                    });
                 }
             }
         }
@@ -546,10 +728,15 @@ impl GridView {
             images,
             results,
             compare: compare_cells,
+            compare_heads,
+            compare_words: RefCell::new(String::new()),
             root,
             cells,
             grad_heads,
             class_heads,
+            col_heads,
+            columns: RefCell::new(vec![true; cn]),
+            obuf: RefCell::new(Vec::new()),
             shown: RefCell::new(Shown::default()),
             badges: RefCell::new(Vec::new()),
         })
@@ -563,35 +750,154 @@ impl GridView {
         }
     }
 
-    /// Sizes the views so the grid fits the space left of the page.
-    pub fn layout(&self, embed: bool) {
+    /// Sizes the views so the grid fits the space it has: the width of its column and,
+    /// except on a narrow screen, the height left below its top, so every shown cell and
+    /// badge is on screen without scrolling. The space the headers, badges, reasons and
+    /// captions take is measured, not assumed; with one column the cells' words may go
+    /// beside the views (`beside`) when that leaves larger views. On a narrow screen the
+    /// cells stack one per line when the columns side by side would be too small.
+    pub fn layout(&self, embed: bool, present: bool) {
         let Ok(w) = dom::window() else { return };
-        let parent_w = self
-            .root
-            .parent_element()
-            .map(|p| p.client_width())
-            .unwrap_or(800) as f64;
-        let top = self.root.get_bounding_client_rect().top().max(0.0);
-        let scroll = w.scroll_y().unwrap_or(0.0);
-        let inner_h = w
-            .inner_height()
-            .ok()
-            .and_then(|v| v.as_f64())
+        let num = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64());
+        let inner_h = num(w.inner_height()).unwrap_or(800.0);
+        // The one-column page (phones, portrait tablets) is CSS's decision (`--narrow`).
+        let narrow = !present
+            && w.get_computed_style(&self.root)
+                .ok()
+                .flatten()
+                .and_then(|st| st.get_property_value("--narrow").ok())
+                .is_some_and(|v| v.trim() == "1");
+        let cols = self.columns.borrow().iter().filter(|&&s| s).count().max(1) as f64;
+        let rows = self.b as f64;
+        let wrap = self.root.parent_element();
+        let avail_w = wrap
+            .as_ref()
+            .map(|p| f64::from(p.client_width()))
             .unwrap_or(800.0);
-        let (bn, cn) = (self.b as f64, self.c as f64);
-        let xn = if self.images.is_empty() { 0.0 } else { 1.0 };
-        let bn_cells = if self.compare.is_empty() { 0.0 } else { cn };
-        // Row head, cell padding, header and gaps in CSS px (see style/main.css).
-        let per_cell_extra = 2.0 * 6.0 + 2.0 * 4.0 + 8.0;
-        let avail_w = parent_w - 34.0 - 8.0 - (cn + xn + bn_cells) * per_cell_extra;
-        let v_w = avail_w / (3.0 * cn + xn + bn_cells);
-        let avail_h = inner_h - (top + scroll).min(inner_h * 0.6) - 16.0;
-        let per_row_extra = 22.0 + 12.0 + 8.0 + 32.0;
-        let v_h = (avail_h - 46.0 - bn * per_row_extra) / bn;
-        let max = if embed { 400.0 } else { 320.0 };
-        // Fit the height when that leaves readable views; else fit the width and scroll.
-        let v = v_w.min(v_h.max(96.0)).clamp(40.0, max).floor();
-        dom::set_style(&self.root, "--view", &format!("{v}px"));
+        // Cells of one view each beside the classes: the input image, compare mode's side.
+        // (Presentation hides the input images: the lesson is about the classes' cells.)
+        let side_cells = f64::from(u8::from(!self.images.is_empty() && !present))
+            + if self.compare.is_empty() { 0.0 } else { cols };
+        // The grid's top in the document, whatever is scrolled.
+        let scrolled = dom::by_id::<HtmlElement>("main").map_or(0.0, |m| f64::from(m.scroll_top()))
+            + w.scroll_y().unwrap_or(0.0);
+        let max = if present {
+            560.0
+        } else if embed {
+            400.0
+        } else {
+            320.0
+        };
+        let set = |v: f64| dom::set_style(&self.root, "--view", &format!("{v}px"));
+        // Lays the grid out in one arrangement: a first guess from a probe size, then
+        // corrections with what is measured (the words beside or under the views wrap
+        // differently at each size and may be taller than the views), shrinking on
+        // overflow and growing into room left; never ending on an overflow. Returns the
+        // view size, which is set.
+        let settle = |beside: bool, stack: bool| -> f64 {
+            dom::toggle_class(&self.root, "beside", beside);
+            dom::toggle_class(&self.root, "stack", stack);
+            // Cells take the width there is (up to a point), so their words wrap less
+            // when the views are small.
+            let across = if stack { 1.0 } else { cols + side_cells };
+            let cell_min = ((avail_w - 40.0) / across - 26.0)
+                .clamp(150.0, if present { 360.0 } else { 280.0 })
+                .floor();
+            dom::set_style(&self.root, "--cell-min", &format!("{cell_min}px"));
+            let probe = 160.0;
+            set(probe);
+            let r = self.root.get_bounding_client_rect();
+            // Views across one line and lines of views: compare mode's side and the
+            // input images add one view per shown class and one per image.
+            let (per, lines) = if stack {
+                (3.0, rows * (cols + side_cells))
+            } else {
+                (3.0 * cols + side_cells, rows)
+            };
+            let room_h = |r: &web_sys::DomRect| {
+                if narrow {
+                    f64::INFINITY
+                } else {
+                    inner_h - BOTTOM_GAP - r.top() - scrolled
+                }
+            };
+            let extra_w = r.width() - per * probe;
+            let extra_h = r.height() - lines * probe;
+            let mut v = ((avail_w - extra_w) / per)
+                .min((room_h(&r) - extra_h) / lines)
+                .clamp(MIN_VIEW, max)
+                .floor();
+            set(v);
+            for _ in 0..4 {
+                let r = self.root.get_bounding_client_rect();
+                let over_w = r.width() - avail_w;
+                let over_h = r.height() - room_h(&r);
+                let dv = if over_w > 0.5 || over_h > 0.5 {
+                    -(over_w.max(0.0) / per).max(over_h.max(0.0) / lines).ceil()
+                } else {
+                    (-over_w / per).min(-over_h / lines).floor()
+                };
+                let next = (v + dv).clamp(MIN_VIEW, max);
+                if dv.abs() < 1.0 || next == v {
+                    break;
+                }
+                v = next;
+                set(v);
+            }
+            for _ in 0..3 {
+                let r = self.root.get_bounding_client_rect();
+                let over_w = r.width() - avail_w;
+                let over_h = r.height() - room_h(&r);
+                if (over_w <= 0.5 && over_h <= 0.5) || v <= MIN_VIEW {
+                    break;
+                }
+                v = (v
+                    - (over_w.max(0.0) / per)
+                        .max(over_h.max(0.0) / lines)
+                        .ceil()
+                        .max(1.0))
+                .max(MIN_VIEW);
+                set(v);
+            }
+            v
+        };
+        let mut candidates = vec![(false, false)];
+        if cols == 1.0 {
+            candidates.push((true, false));
+        }
+        if narrow && cols > 1.0 {
+            candidates.push((false, true));
+        }
+        let mut best = (0.0, (false, false));
+        let mut tried = Vec::new();
+        for (k, &arr) in candidates.iter().enumerate() {
+            let v = settle(arr.0, arr.1);
+            tried.push(format!("{}{}:{v}", u8::from(arr.0), u8::from(arr.1)));
+            // The words read best under the views, on one grid: another arrangement
+            // has to give clearly larger views (stacking only when the views are small).
+            let better = match arr {
+                (true, _) => v > best.0 * 1.08,
+                (_, true) => best.0 < NARROW_MIN_VIEW && v > best.0,
+                _ => k == 0,
+            };
+            if better {
+                best = (v, arr);
+            }
+        }
+        let last = candidates.last().copied();
+        let v = if last == Some(best.1) {
+            best.0
+        } else {
+            settle(best.1 .0, best.1 .1)
+        };
+        dom::set_data(&self.root, "view", &format!("{v}"));
+        let compact = if present {
+            PRESENT_COMPACT_VIEW
+        } else {
+            COMPACT_VIEW
+        };
+        dom::toggle_class(&self.root, "compact", v < compact);
+        dom::set_data(&self.root, "tried", &tried.join(" "));
     }
 
     /// Draws the label view of cell (b, c). An annotated cell shows the labels the loss
@@ -640,6 +946,7 @@ impl GridView {
         }
         let view = &cell.views[0];
         view.put(buf, n);
+        view.describe(describe::label(b, c, status, painted));
         view.word(match status {
             LabelStatus::Annotated => None,
             LabelStatus::Missing => Some("missing"),
@@ -653,7 +960,6 @@ impl GridView {
             LabelStatus::Empty => format!("Empty label of image {b}, class {c}: the structure is truly absent, the loss sees y = 0, and there is nothing to paint"),
         };
         view.canvas.set_title(&tip);
-        dom::set_attr(&view.canvas, "aria-label", &tip);
         let code = status.code();
         if cell.status.value() != code {
             cell.status.set_value(code);
@@ -683,8 +989,9 @@ impl GridView {
         v: &Array2<Option<CellVerdict>>,
         reference: f64,
         logits: bool,
-    ) {
+    ) -> bool {
         let rule = threshold_sentence(reference);
+        let mut reworded = false;
         let mut shown = self.badges.borrow_mut();
         shown.resize(self.b * self.c, None);
         for b in 0..self.b {
@@ -705,10 +1012,20 @@ impl GridView {
                 if *slot == Some(key) {
                     continue;
                 }
+                // New words when the verdict, its correctness or the status changed.
+                let words = |k: &BadgeKey| {
+                    (
+                        k.verdict.map(|v| (v.verdict, v.correct, v.undefined)),
+                        k.status,
+                    )
+                };
+                reworded |= slot.as_ref().map(words) != Some(words(&key));
                 *slot = Some(key);
-                write_badge(&cell.badge, cv, status, reference, &rule, logits);
+                dom::set_text(&cell.status_word, status.words());
+                write_badge(&cell.badge, &cell.why, cv, status, reference, &rule, logits);
             }
         }
+        reworded
     }
 
     /// Compare mode's side: its gradient views and verdict badges.
@@ -717,46 +1034,87 @@ impl GridView {
         state: &AppState,
         side: &crate::page::derived::Side,
         buf: &mut Vec<u8>,
-    ) {
+    ) -> bool {
         let shown = side.shown(state.view.logit_grad);
         let logits = shown.as_ref().is_some_and(|g| g.logits);
         let rule = threshold_sentence(side.reference);
+        let mut words = String::new();
         for b in 0..self.b {
             for c in 0..self.c {
                 let Some(cell) = self.compare.get(b * self.c + c) else {
                     continue;
                 };
                 let scale = side.scales.get((b, c)).copied().unwrap_or_default();
-                draw_grad_view(&cell.view, shown.as_ref(), b, c, scale, self.n, buf);
                 let excluded = side
                     .eval
                     .as_ref()
                     .is_ok_and(|e| e.cell_set.get((b, c)).copied().flatten().is_none());
+                draw_grad_view(
+                    &cell.view,
+                    state,
+                    !excluded,
+                    shown.as_ref(),
+                    b,
+                    c,
+                    scale,
+                    self.n,
+                    buf,
+                    &mut self.obuf.borrow_mut(),
+                );
                 if excluded {
                     cell.view.word(Some("excluded"));
                 }
                 let cv = side.verdicts.get((b, c)).copied().flatten();
                 let status = state.status.get((b, c)).copied().unwrap_or_default();
-                write_badge(&cell.badge, cv, status, side.reference, &rule, logits);
+                write_badge(
+                    &cell.badge,
+                    &cell.why,
+                    cv,
+                    status,
+                    side.reference,
+                    &rule,
+                    logits,
+                );
+                words.push_str(&cell.why.text_content().unwrap_or_default());
             }
         }
+        // The reasons' lengths decide the cells' heights: a new text may need a new layout.
+        let changed = *self.compare_words.borrow() != words;
+        *self.compare_words.borrow_mut() = words;
+        changed
     }
 
     /// Draws the prediction view of cell (b, c) from `pred` (the painted prediction, or
     /// a trained model's output).
-    pub fn draw_pred(&self, pred: ndarray::ArrayView4<f64>, b: usize, c: usize, buf: &mut Vec<u8>) {
+    pub fn draw_pred(
+        &self,
+        state: &AppState,
+        pred: ndarray::ArrayView4<f64>,
+        b: usize,
+        c: usize,
+        buf: &mut Vec<u8>,
+    ) {
         let Some(cell) = self.cell(b, c) else { return };
         let n = self.n;
-        map_cell(
-            buf,
-            pred.slice(ndarray::s![b, c, .., ..]),
-            colormap::sequential,
+        let pred = pred.slice(ndarray::s![b, c, .., ..]);
+        map_cell(buf, pred, colormap::sequential);
+        let view = &cell.views[1];
+        view.put(buf, n);
+        view.overlay(
+            n,
+            (&[], &[]),
+            &[],
+            &hidden_mask(state, b, c),
+            &mut self.obuf.borrow_mut(),
         );
-        cell.views[1].put(buf, n);
+        view.describe(describe::prediction(b, c, pred));
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn draw_grad(
         &self,
+        state: &AppState,
+        eval: Option<&Evaluation>,
         shown: Option<&ShownGrad<'_>>,
         b: usize,
         c: usize,
@@ -764,7 +1122,44 @@ impl GridView {
         buf: &mut Vec<u8>,
     ) {
         let Some(cell) = self.cell(b, c) else { return };
-        draw_grad_view(&cell.views[2], shown, b, c, scale, self.n, buf);
+        let in_loss = eval.is_some_and(|e| e.cell_set.get((b, c)).copied().flatten().is_some());
+        draw_grad_view(
+            &cell.views[2],
+            state,
+            in_loss,
+            shown,
+            b,
+            c,
+            scale,
+            self.n,
+            buf,
+            &mut self.obuf.borrow_mut(),
+        );
+    }
+
+    /// Which class columns are drawn: the others and their headers are hidden, and the
+    /// grid has as many columns as are shown.
+    pub fn set_columns(&self, shown: &[bool]) {
+        if *self.columns.borrow() == shown {
+            return;
+        }
+        for (c, head) in self.col_heads.iter().enumerate() {
+            dom::set_hidden(head, !shown.get(c).copied().unwrap_or(true));
+        }
+        for (k, cell) in self.cells.iter().enumerate() {
+            dom::set_hidden(&cell.el, !shown.get(k % self.c).copied().unwrap_or(true));
+        }
+        // Compare mode's side shows the same classes.
+        for (c, head) in self.compare_heads.iter().enumerate() {
+            dom::set_hidden(head, !shown.get(c).copied().unwrap_or(true));
+        }
+        for (k, cell) in self.compare.iter().enumerate() {
+            dom::set_hidden(&cell.el, !shown.get(k % self.c).copied().unwrap_or(true));
+        }
+        let count = shown.iter().filter(|&&s| s).count().max(1);
+        dom::set_style(&self.root, "--classes", &count.to_string());
+        dom::set_data(&self.root, "shown", &count.to_string());
+        *self.columns.borrow_mut() = shown.to_vec();
     }
 
     /// Captions (set, sDSC, per-cell maximum), headings and the excluded-class look.
@@ -961,11 +1356,10 @@ impl Grid {
         };
         let all = rebuilt || ch.page;
         let mut drew = false;
-        if all || ch.layout || moved {
-            g.layout(s.view.embed);
-            drew = true;
-        }
         let eval = d.eval.as_ref().ok();
+        let columns = screen::columns(m, eval);
+        let regrid = *g.columns.borrow() != columns.shown;
+        g.set_columns(&columns.shown);
         let pred = d.shown_pred(m);
         for b in 0..dims.0 {
             if all || ch.images.contains(&b) {
@@ -976,23 +1370,25 @@ impl Grid {
                     g.draw_label(s, d.y(), b, c, &mut self.buf);
                     drew = true;
                 }
-                if all || ch.preds.contains(&(b, c)) {
-                    g.draw_pred(pred, b, c, &mut self.buf);
+                // The labels too: a missing label's outline is drawn on the prediction.
+                if all || ch.preds.contains(&(b, c)) || ch.labels.contains(&(b, c)) {
+                    g.draw_pred(s, pred, b, c, &mut self.buf);
                     drew = true;
                 }
             }
         }
+        let mut reworded = false;
         if all || ch.training {
             let lines = Array2::from_shape_fn((dims.0, dims.1), |(b, c)| {
                 m.training.as_ref().and_then(|t| t.result_line(b, c))
             });
-            g.results(&lines);
+            reworded |= g.results(&lines);
         }
         let shown = d.shown_grad(m);
         for ((b, c), &dirty) in fresh.grads.indexed_iter() {
             if all || dirty {
                 let scale = d.scales.get((b, c)).copied().unwrap_or(d.shared);
-                g.draw_grad(shown.as_ref(), b, c, scale, &mut self.buf);
+                g.draw_grad(s, eval, shown.as_ref(), b, c, scale, &mut self.buf);
                 drew = true;
             }
         }
@@ -1002,13 +1398,19 @@ impl Grid {
             g.captions(s, eval, &d.scales);
         }
         if all || fresh.evaluated || ch.view {
-            g.verdicts(s, &d.verdicts, d.reference, logits);
+            reworded |= g.verdicts(s, &d.verdicts, d.reference, logits);
         }
         if let Some(side) = &d.compare {
             if all || fresh.compared {
-                g.draw_compare(s, side, &mut self.buf);
+                reworded |= g.draw_compare(s, side, &mut self.buf);
                 drew = true;
             }
+        }
+        // Last, once the words are in: their size decides the views' size. Not in the
+        // middle of a stroke (the grid must not move under the pointer).
+        if all || ch.layout || moved || regrid || ch.screen || (reworded && m.stroke.is_none()) {
+            g.layout(s.view.embed, s.view.present);
+            drew = true;
         }
         if captions || ch.hover || ch.focus || ch.tool {
             g.show_hover(eval, m.hover, &m.tool, d.selected_set(m));

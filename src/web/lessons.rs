@@ -66,7 +66,10 @@ impl Lessons {
             &panel,
             "btn tour-start",
             &format!("▶ Guided tour ({} steps)", SCENARIOS.len()),
-            "Step through the six scenes in order; ← and → keys step, Esc ends the tour",
+            &format!(
+                "Step through the {} scenes in order; ← and → keys step, Esc ends the tour",
+                SCENARIOS.len()
+            ),
         )?;
         dom::set_attr(&tour_start, "data-testid", "tour-start");
         d.on_click(&tour_start, Msg::StartTour);
@@ -92,7 +95,18 @@ impl Lessons {
         d.on_click(&l.next, Msg::TourStep(1));
         d.on_click(&l.exit, Msg::ExitTour);
         d.on_click(&l.restore, Msg::RestoreLesson);
-        d.on_click(&l.close, Msg::CloseLesson);
+        {
+            // In an embed there is no Lessons panel to come back from: × folds the text
+            // (the embed bar unfolds it) instead of closing the lesson.
+            let close = l.close.clone();
+            d.on(&l.close, "click", move |_| {
+                Some(if dom::get_data(&close, "fold").as_deref() == Some("1") {
+                    Msg::CollapseLesson(true)
+                } else {
+                    Msg::CloseLesson
+                })
+            });
+        }
         Ok(l)
     }
 
@@ -100,7 +114,7 @@ impl Lessons {
     /// changed (the grid moves).
     pub fn sync(&self, f: &Frame) -> bool {
         let ch = f.change;
-        if !(ch.page || ch.lesson || ch.data() || ch.training) {
+        if !(ch.page || ch.lesson || ch.data() || ch.screen || ch.training) {
             return false;
         }
         let lesson = f.model.lesson.as_ref().map(|l| l.scenario());
@@ -143,6 +157,21 @@ impl Lessons {
             dom::set_hidden(b, !touring);
         }
         dom::set_hidden(&self.close, touring);
+        let embed = f.model.state.view.embed;
+        dom::set_data(&self.close, "fold", if embed { "1" } else { "0" });
+        // In an embed the button says "Hide text" (its name); elsewhere "×" needs one.
+        if embed {
+            self.close
+                .set_title("Fold the lesson text (the bar above brings it back)");
+            let _ = self.close.remove_attribute("aria-label");
+            dom::set_text(&self.close, "Hide text");
+        } else {
+            self.close
+                .set_title("Hide this text (the Lessons panel brings it back)");
+            dom::set_attr(&self.close, "aria-label", "Hide the lesson text");
+            dom::set_text(&self.close, "×");
+        }
+        dom::set_hidden(&self.text, f.model.lesson_collapsed);
         dom::set_hidden(&self.step, !touring);
         if let Some(k) = tour {
             dom::set_text(

@@ -3,11 +3,13 @@
 //! [`dispatch::Dispatch`] to send messages and draws in `sync` from a [`Frame`], never
 //! changing the model.
 //!
-//! Views: `shell` (skeleton, notice, fatal banner), `controls` (the panel), `grid` (the
+//! Views: `shell` (skeleton, notice, fatal banner), `screen` (presentation mode, the
+//! embed's bar, the introduction, folded columns), `controls` (the panel), `grid` (the
 //! canvases, label statuses, verdict badges), `legend`, `readout` (loss, sets, hover),
 //! `lessons` (buttons, tour, the lesson text), `explain` (Φ picture, formula, plots' data)
-//! with `plots` (plotters drawing); `events` turns pointer and key events into messages;
-//! `dom` has small DOM helpers.
+//! with `plots` (plotters drawing), `export` (PNG/SVG files and copied links), `compare`
+//! (the compare bar), `matrix` (the verdict matrix), `trainplot` (plot d); `events`
+//! turns pointer and key events into messages; `dom` has small DOM helpers.
 
 pub mod app;
 pub mod compare;
@@ -16,12 +18,15 @@ pub mod dispatch;
 pub mod dom;
 pub mod events;
 pub mod explain;
+pub mod export;
 pub mod grid;
 pub mod legend;
 pub mod lessons;
 pub mod matrix;
+pub mod plot_backend;
 pub mod plots;
 pub mod readout;
+pub mod screen;
 pub mod shell;
 pub mod trainplot;
 
@@ -43,6 +48,8 @@ pub struct Frame<'a> {
 
 /// Every view of the page below the skeleton.
 pub struct Views {
+    screen: screen::Screen,
+    export: export::Export,
     controls: controls::Controls,
     lessons: lessons::Lessons,
     grid: grid::Grid,
@@ -57,8 +64,12 @@ pub struct Views {
 impl Views {
     pub fn build(d: &Dispatch) -> JsResult<Views> {
         matrix::build()?;
+        let controls = controls::Controls::build(d)?;
         Ok(Views {
-            controls: controls::Controls::build(d)?,
+            // After the controls: it adds to the panel's top and its Share panel.
+            screen: screen::Screen::build(d)?,
+            export: export::Export::build(d)?,
+            controls,
             lessons: lessons::Lessons::build(d)?,
             grid: grid::Grid::new(d)?,
             legend: legend::Legend::build()?,
@@ -73,16 +84,18 @@ impl Views {
     /// Draws what changed; returns whether anything was drawn.
     pub fn sync(&mut self, f: &Frame) -> bool {
         self.events.sync(f);
-        // First: the lesson box sits above the grid, so the grid's size depends on it.
-        let moved = self.lessons.sync(f);
-        // The compare bar also sits above the grid.
-        let moved = self.compare.sync(f) || moved;
+        // First: the screen's mode, the lesson box and the compare bar decide the space
+        // of the grid.
+        let mut moved = self.screen.sync(f);
+        moved |= self.lessons.sync(f);
+        moved |= self.compare.sync(f);
         let mut drew = self.grid.sync(f, moved);
         drew |= self.legend.sync(f);
         drew |= self.readout.sync(f);
         drew |= self.explain.sync(f);
         drew |= self.train_plot.sync(f);
         drew |= self.controls.sync(f);
+        self.export.sync(f);
         drew
     }
 

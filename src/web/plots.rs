@@ -3,20 +3,29 @@
 //! HTML next to the canvases (see `explain`), so the canvas holds only axes and curves
 //! and its text stays at 16–18 px.
 
+use plotters::backend::SVGBackend;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
+
+use super::plot_backend::PlotBackend;
 
 use crate::engine::phi::Phi;
 use crate::present::curves::{empty_set_push, eps_grid, v_pred_grid, Series};
 use crate::present::format::{number as format_number, power_of_ten};
 use crate::present::palette::{self, Rgb, EPS_CURVES};
 
-type Area = DrawingArea<CanvasBackend, Shift>;
+type Area<'a> = DrawingArea<PlotBackend<'a>, Shift>;
+
+/// Where a plot is drawn: the page's canvas, or SVG text of a given size (for export).
+pub enum Target<'a> {
+    Canvas(&'a HtmlCanvasElement),
+    Svg(&'a mut String, (u32, u32)),
+}
 
 /// The frame every main chart shares: margins and room for the axis labels.
-fn chart_frame(area: &Area) -> ChartBuilder<'_, '_, CanvasBackend> {
+fn chart_frame<'b, 'a>(area: &'b Area<'a>) -> ChartBuilder<'b, 'b, PlotBackend<'a>> {
     let mut b = ChartBuilder::on(area);
     b.margin_top(12)
         .margin_bottom(8)
@@ -62,9 +71,14 @@ fn phi_style(phi: Phi, current: Phi) -> ShapeStyle {
     colour.stroke_width(phi_width(phi))
 }
 
-fn area(canvas: &HtmlCanvasElement) -> Result<Area, String> {
-    let backend = CanvasBackend::with_canvas_object(canvas.clone())
-        .ok_or("no 2-D context for the plot canvas")?;
+fn area(target: Target<'_>) -> Result<Area<'_>, String> {
+    let backend = match target {
+        Target::Canvas(canvas) => PlotBackend::Canvas(
+            CanvasBackend::with_canvas_object(canvas.clone())
+                .ok_or("no 2-D context for the plot canvas")?,
+        ),
+        Target::Svg(buf, size) => PlotBackend::Svg(SVGBackend::with_string(buf, size)),
+    };
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     Ok(root)
@@ -72,7 +86,9 @@ fn area(canvas: &HtmlCanvasElement) -> Result<Area, String> {
 
 /// Clears a plot to white (nothing to show).
 pub fn blank(canvas: &HtmlCanvasElement) -> Result<(), String> {
-    area(canvas)?.present().map_err(|e| e.to_string())
+    area(Target::Canvas(canvas))?
+        .present()
+        .map_err(|e| e.to_string())
 }
 
 /// A log-axis tick: powers of ten as 10ⁿ, every `every`-th decade only (long axes crowd).
@@ -104,7 +120,7 @@ fn decade_step(lo: f64, hi: f64) -> i32 {
 }
 
 /// Splits off a narrow panel on the left for the ε = 0 values.
-fn with_zero_panel(root: &Area) -> (Area, Area) {
+fn with_zero_panel<'a>(root: &Area<'a>) -> (Area<'a>, Area<'a>) {
     let (w, _) = root.dim_in_pixel();
     root.split_horizontally((f64::from(w) * 0.13) as i32)
 }
@@ -112,7 +128,7 @@ fn with_zero_panel(root: &Area) -> (Area, Area) {
 /// The ε = 0 panel: one dot per Φ at its value, or a cross at the bottom where the
 /// value is 0 (on a log axis) or undefined.
 fn zero_panel(
-    panel: &Area,
+    panel: &Area<'_>,
     series: &[Series],
     y_range: (f64, f64),
     log: bool,
@@ -179,12 +195,12 @@ fn eps_line(eps: f64) -> impl Fn(f64, f64) -> PathElement<(f64, f64)> {
 
 /// Plot (a): the loss against ε (log axis) for all four Φ; current ε marked.
 pub fn loss_vs_eps(
-    canvas: &HtmlCanvasElement,
+    target: Target<'_>,
     series: &[Series],
     eps: f64,
     current: Phi,
 ) -> Result<(), String> {
-    let root = area(canvas)?;
+    let root = area(target)?;
     let (left, right) = with_zero_panel(&root);
     let top = series
         .iter()
@@ -252,12 +268,12 @@ fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
 /// Plot (b): the selected cell's background push (mean ∂DL/∂ỹ over its y = 0 pixels)
 /// against ε for each Φ.
 pub fn push_vs_eps(
-    canvas: &HtmlCanvasElement,
+    target: Target<'_>,
     series: &[Series],
     eps: f64,
     current: Phi,
 ) -> Result<(), String> {
-    let root = area(canvas)?;
+    let root = area(target)?;
     let (left, right) = with_zero_panel(&root);
     let y_range = log_range(
         series
@@ -328,12 +344,12 @@ pub fn empty_push_curves(eps: f64) -> Vec<(f64, Rgb, bool)> {
 /// Plot (c): the push ε/(|Φ|·(Ṽ+ε)²) on an empty set against its predicted volume Ṽ, for
 /// a few ε; the selected set marked when it is empty.
 pub fn empty_push(
-    canvas: &HtmlCanvasElement,
+    target: Target<'_>,
     n_sets: usize,
     eps: f64,
     current: Option<f64>,
 ) -> Result<(), String> {
-    let root = area(canvas)?;
+    let root = area(target)?;
     let err = |e: DrawingAreaErrorKind<_>| e.to_string();
     let grid = v_pred_grid();
     let (x0, x1) = (grid[0], grid[grid.len() - 1]);
@@ -392,12 +408,8 @@ pub struct TrainCurve {
 }
 
 /// Plot (d): the loss and each cell's mean ỹ on its object against the training step.
-pub fn train_curves(
-    canvas: &HtmlCanvasElement,
-    curves: &[TrainCurve],
-    last: f64,
-) -> Result<(), String> {
-    let root = area(canvas)?;
+pub fn train_curves(target: Target<'_>, curves: &[TrainCurve], last: f64) -> Result<(), String> {
+    let root = area(target)?;
     let err = |e: DrawingAreaErrorKind<_>| e.to_string();
     let x1 = last.max(1.0);
     let mut chart = chart_frame(&root)

@@ -1,6 +1,6 @@
 //! The page skeleton (`index.html` only holds the stylesheet and the wasm link), the
-//! fatal-error banner, and the view of the page as a whole: the notice above the grid,
-//! the embed class on the body, the "ready" flag tests wait for.
+//! fatal-error banner, the notice and the "ready" flag tests wait for. The screen's modes
+//! (presentation, embed) are [`super::screen`]'s.
 
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlElement;
@@ -14,54 +14,82 @@ use super::Frame;
 /// The page's HTML; views find their elements in it by id.
 const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
 <main id="main">
-  <div id="notice" class="notice" role="status" hidden><span id="notice-text"></span><button type="button" id="notice-close" class="btn" title="Hide this message">×</button></div>
-  <header class="topbar">
-    <div class="loss-box" title="The loss DL = 1 − mean over the sets φ of sDSC_φ">
-      <div id="loss-name" class="loss-name">Dice loss</div>
-      <div id="loss-value" class="loss-value" data-value="undefined">…</div>
-      <div id="loss-why" class="loss-why"></div>
-      <div id="loss-sub" class="loss-sub"></div>
-      <div id="loss-code" class="loss-code" title="The MONAI call that computes the same loss"></div>
-    </div>
-    <div class="side-box">
-      <div id="legend" class="legend"></div>
-      <div id="hover-info" class="hover-info" aria-live="polite"></div>
-    </div>
-  </header>
-  <section id="lesson" class="lesson" data-testid="lesson" aria-live="polite" hidden>
-    <div class="lesson-head">
-      <span id="lesson-step" class="lesson-step" data-testid="tour-step" hidden></span>
-      <h2 id="lesson-title" class="lesson-title"></h2>
-      <div class="lesson-nav">
-        <button type="button" id="tour-prev" class="btn" data-testid="tour-prev" title="Previous step (←)" hidden>◀ Previous</button>
-        <button type="button" id="tour-next" class="btn primary" data-testid="tour-next" title="Next step (→)" hidden>Next ▶</button>
-        <button type="button" id="tour-exit" class="btn" data-testid="tour-exit" title="End the tour, keep this scene (Esc)" hidden>Exit tour</button>
-        <button type="button" id="lesson-train-btn" class="btn primary" data-testid="lesson-train" title="Train a small network on this lesson's experiment: two or three sentences below say what will happen; plot (d) shows it" hidden>▶ Train it</button>
-        <button type="button" id="lesson-restore" class="btn" title="Load this lesson's scene again" hidden>↺ Restore scene</button>
-        <button type="button" id="lesson-close" class="btn" title="Hide this text">×</button>
+  <h1 class="present-h1">Dice Loss Playground</h1>
+  <div id="notice" class="notice" role="status" hidden><span id="notice-text"></span><button type="button" id="notice-close" class="btn" title="Hide this message" aria-label="Hide this message">×</button></div>
+  <section id="intro" class="intro" aria-labelledby="intro-title" hidden>
+    <h2 id="intro-title" class="intro-title">New here?</h2>
+    <p class="intro-text">Paint a <b>label y</b> and a <b>prediction ỹ</b>, choose the reduction sets <b>Φ</b> (keys 1–4) and the smoothing <b>ε</b>, and watch the Dice loss and its gradient. Each badge says whether a gradient-descent step does the right thing for its cell's label: annotated, <i>missing</i> (there, not annotated) or <i>empty</i> (truly absent).</p>
+    <div class="intro-actions"><button type="button" id="intro-tour" class="btn primary">▶ Start the guided tour</button><button type="button" id="intro-close" class="btn">Got it, don't show again</button><a id="intro-paper" class="intro-link" href="https://arxiv.org/abs/2207.09521" target="_blank" rel="noopener">The paper: arXiv 2207.09521</a><a id="intro-source" class="intro-link" target="_blank" rel="noopener" hidden>Source code</a></div>
+  </section>
+  <div id="work" class="work">
+    <div id="side" class="side">
+      <div id="present-exit-bar" class="present-exit-bar"><button type="button" id="present-exit" class="btn" data-testid="present-exit" title="Leave presentation mode (Esc or P)">✕ Exit</button> <span class="present-keys">← → lessons · Esc leaves</span></div>
+      <div id="embed-bar" class="embed-bar">
+        <h1 class="embed-title">Dice Loss Playground</h1>
+        <div class="embed-actions">
+          <button type="button" id="embed-undo" class="btn" data-testid="embed-undo" title="Undo (Ctrl+Z)" aria-label="Undo">↶ Undo</button>
+          <button type="button" id="embed-redo" class="btn" title="Redo (Ctrl+Shift+Z)" aria-label="Redo">↷ Redo</button>
+          <button type="button" id="embed-reset" class="btn" data-testid="embed-reset" title="Start this scene again">↺ Reset</button>
+          <button type="button" id="embed-lesson" class="btn" data-testid="embed-lesson" hidden>Show the lesson text</button>
+          <a id="embed-full" class="btn link-btn" data-testid="embed-full" target="_blank" rel="noopener">Open the full playground ↗</a>
+        </div>
       </div>
+      <section id="lesson" class="lesson" data-testid="lesson" aria-labelledby="lesson-title" tabindex="0" hidden>
+        <div class="lesson-head">
+          <span id="lesson-step" class="lesson-step" data-testid="tour-step" hidden></span>
+          <h2 id="lesson-title" class="lesson-title"></h2>
+          <div class="lesson-nav">
+            <button type="button" id="tour-prev" class="btn" data-testid="tour-prev" title="Previous step (←)" hidden>◀ Previous</button>
+            <button type="button" id="tour-next" class="btn primary" data-testid="tour-next" title="Next step (→)" hidden>Next ▶</button>
+            <button type="button" id="tour-exit" class="btn" data-testid="tour-exit" title="End the tour, keep this scene (Esc)" hidden>Exit tour</button>
+            <button type="button" id="lesson-train-btn" class="btn primary" data-testid="lesson-train" title="Train a small network on this lesson's experiment: two or three sentences below say what will happen; plot (d) shows it" hidden>▶ Train it</button>
+            <button type="button" id="lesson-restore" class="btn" title="Load this lesson's scene again" hidden>↺ Restore scene</button>
+            <button type="button" id="lesson-present" class="btn present-btn" data-testid="lesson-present" title="Presentation mode: full screen, large type, only this lesson's cells (P)">▣ Present</button>
+            <button type="button" id="lesson-close" class="btn" title="Hide this text" aria-label="Hide the lesson text">×</button>
+          </div>
+        </div>
+        <p id="lesson-text" class="lesson-text" data-testid="lesson-text"></p>
+        <p id="lesson-changed" class="lesson-changed" hidden>You have changed the scene since; the text describes the lesson's own scene.</p>
+        <p id="lesson-train-text" class="lesson-train-text" data-testid="lesson-train-text" hidden></p>
+      </section>
+      <header class="topbar">
+        <div class="loss-box" title="The loss DL = 1 − mean over the sets φ of sDSC_φ">
+          <div id="loss-name" class="loss-name">Dice loss</div>
+          <div id="loss-value" class="loss-value" data-value="undefined">…</div>
+          <div id="loss-why" class="loss-why"></div>
+          <div id="loss-sub" class="loss-sub"></div>
+          <div id="loss-code" class="loss-code" title="The MONAI call that computes the same loss"></div>
+        </div>
+        <div class="side-box">
+          <div id="legend" class="legend"></div>
+          <div id="hover-info" class="hover-info" aria-live="polite"></div>
+        </div>
+      </header>
     </div>
-    <p id="lesson-text" class="lesson-text" data-testid="lesson-text"></p>
-    <p id="lesson-changed" class="lesson-changed" hidden>You have changed the scene since; the text describes the lesson's own scene.</p>
-    <p id="lesson-train-text" class="lesson-train-text" data-testid="lesson-train-text" hidden></p>
-  </section>
-  <section id="compare-bar" class="compare-bar" data-testid="compare" aria-label="Compare mode" hidden>
-    <div class="compare-row">
-      <span class="compare-side">A</span><span id="compare-a" class="compare-summary"></span>
-      <span class="compare-loss-label">loss</span><span id="compare-a-loss" class="compare-loss" data-testid="compare-a-loss"></span>
-      <button type="button" id="compare-close" class="btn" title="Leave compare mode" aria-label="Leave compare mode">×</button>
+    <div id="grid-wrap" class="grid-wrap">
+      <section id="compare-bar" class="compare-bar" data-testid="compare" aria-label="Compare mode" hidden>
+        <div class="compare-row">
+          <span class="compare-side">A</span><span id="compare-a" class="compare-summary"></span>
+          <span class="compare-loss-label">loss</span><span id="compare-a-loss" class="compare-loss" data-testid="compare-a-loss"></span>
+          <button type="button" id="compare-close" class="btn" title="Leave compare mode" aria-label="Leave compare mode">×</button>
+        </div>
+        <div class="compare-row">
+          <span class="compare-side b">B</span>
+          <span id="compare-b" class="compare-summary compare-b-summary"></span>
+          <span id="compare-phi" class="compare-phi" role="group" aria-label="B: reduction sets Φ"></span>
+          <label class="check">ε <input type="text" id="compare-eps" class="num" inputmode="decimal" autocomplete="off" spellcheck="false" aria-label="B: ε" title="B: ε in numerator and denominator, then Enter"></label>
+          <select id="compare-variant" aria-label="B: loss variant" title="B: the plain, leaf or marginal Dice"></select>
+          <label class="check"><input type="checkbox" id="compare-bg"> background in</label>
+          <select id="compare-preset" aria-label="B: a library's setting" title="B: set it to what a library computes"></select>
+          <span class="compare-loss-label">loss</span><span id="compare-loss" class="compare-loss" data-testid="compare-loss"></span>
+        </div>
+      </section>
+      <p id="paint-hint" class="paint-hint" data-testid="paint-hint"><span aria-hidden="true">✎</span> Paint <b>label y</b> and <b>prediction ỹ</b>: drag (right button erases) · keys: Tab, arrows, Space · Ctrl+Z undoes</p>
+      <p id="folded-note" class="folded-note" data-testid="folded-note" hidden><span id="folded-text"></span> <button type="button" id="folded-toggle" class="btn small" data-testid="folded-toggle">Show it</button></p>
+      <div id="grid" class="grid" role="group" aria-label="The batch: one row per image, for each class its label y, prediction ỹ and gradient"></div>
+      <div id="grid-key" class="grid-key"></div>
     </div>
-    <div class="compare-row">
-      <span class="compare-side b">B</span>
-      <span id="compare-phi" class="compare-phi" role="group" aria-label="B: reduction sets Φ"></span>
-      <label class="check">ε <input type="text" id="compare-eps" class="num" inputmode="decimal" autocomplete="off" spellcheck="false" aria-label="B: ε" title="B: ε in numerator and denominator, then Enter"></label>
-      <select id="compare-variant" aria-label="B: loss variant" title="B: the plain, leaf or marginal Dice"></select>
-      <label class="check"><input type="checkbox" id="compare-bg"> background in</label>
-      <select id="compare-preset" aria-label="B: a library's setting" title="B: set it to what a library computes"></select>
-      <span class="compare-loss-label">loss</span><span id="compare-loss" class="compare-loss" data-testid="compare-loss"></span>
-    </div>
-  </section>
-  <div id="grid-wrap"><div id="grid" class="grid"></div></div>
+  </div>
   <section id="train-box" class="train-box" data-testid="train-box" hidden>
     <figure class="plot plot-train">
       <figcaption><h2>(d) Training: the loss and each cell's mean ỹ on its structure, against the step</h2></figcaption>
@@ -104,7 +132,7 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
       </figure>
       <figure class="formula-figure">
         <figcaption><h2>The formula, live</h2><div id="formula-title" class="explain-note"></div></figcaption>
-        <div id="formula" class="formula" data-testid="formula"></div>
+        <div id="formula" class="formula" data-testid="formula" tabindex="0" role="region" aria-label="The formula with the numbers of the shown set"></div>
       </figure>
     </div>
     <div class="plots">
@@ -112,6 +140,7 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
         <figcaption><h2>(a) The loss against ε, for every Φ</h2></figcaption>
         <canvas id="plot-loss-eps" data-testid="plot-loss-eps" width="600" height="396" role="img" aria-label="The loss against ε for all four Φ"></canvas>
         <div id="legend-loss" class="plot-legend"></div>
+        <div class="plot-tools"><button type="button" class="btn small" data-export="png" data-plot="0" data-testid="export-plot-0-png" aria-label="Export plot (a) as PNG">PNG</button><button type="button" class="btn small" data-export="svg" data-plot="0" data-testid="export-plot-0-svg" aria-label="Export plot (a) as SVG">SVG</button></div>
         <p id="note-loss-eps" class="explain-note" data-testid="note-loss-eps" hidden></p>
         <p class="explain-note">Solid: the current Φ (the others faded; coinciding curves show as stripes); dots on the left: ε = 0; black line: the current ε. With ε → 0 an empty set scores about 0 (a term of 1), with a large ε about 1: the loss value moves while the gradient may not.</p>
       </figure>
@@ -119,6 +148,7 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
         <figcaption><h2 id="plot-push-title">(b) The push on a false positive</h2></figcaption>
         <canvas id="plot-push-eps" data-testid="plot-push-eps" width="600" height="396" role="img" aria-label="The background push of the selected cell against ε for all four Φ"></canvas>
         <div id="legend-push" class="plot-legend"></div>
+        <div class="plot-tools"><button type="button" class="btn small" data-export="png" data-plot="1" data-testid="export-plot-1-png" aria-label="Export plot (b) as PNG">PNG</button><button type="button" class="btn small" data-export="svg" data-plot="1" data-testid="export-plot-1-svg" aria-label="Export plot (b) as SVG">SVG</button></div>
         <p id="note-push-eps" class="explain-note" data-testid="note-push-eps" hidden></p>
         <p class="explain-note">The mean ∂DL/∂ỹ on the cell's y = 0 pixels: how hard gradient descent lowers a false positive there. If the cell's own set is empty, image-wise Φ gives almost nothing at small ε; sets that span the batch keep pushing.</p>
       </figure>
@@ -126,6 +156,7 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
         <figcaption><h2>(c) The push on an empty set against its prediction Ṽ</h2></figcaption>
         <canvas id="plot-empty-push" data-testid="plot-empty-push" width="600" height="396" role="img" aria-label="The push on an empty set against its predicted volume for several ε"></canvas>
         <div id="legend-empty" class="plot-legend"></div>
+        <div class="plot-tools"><button type="button" class="btn small" data-export="png" data-plot="2" data-testid="export-plot-2-png" aria-label="Export plot (c) as PNG">PNG</button><button type="button" class="btn small" data-export="svg" data-plot="2" data-testid="export-plot-2-svg" aria-label="Export plot (c) as SVG">SVG</button></div>
         <p id="note-empty-push" class="explain-note" data-testid="note-empty-push" hidden></p>
         <p class="explain-note">A set without foreground gets ε/(|Φ|·(Ṽ+ε)²) at every pixel: largest where ε = Ṽ, and vanishing as ε → 0 for any prediction Ṽ. The dot marks the selected set if it is empty.</p>
       </figure>
@@ -204,7 +235,6 @@ impl Shell {
     pub fn sync(&mut self, f: &Frame) {
         let (m, ch) = (f.model, f.change);
         if ch.page || ch.notice {
-            dom::toggle_class(&self.body, "embed", m.state.view.embed);
             match &m.notice {
                 Some(n) => {
                     dom::set_text(&self.notice_text, &n.text);

@@ -106,7 +106,7 @@ impl TrainPlot {
             ));
         }
         let last = t.trace.last().map_or(1.0, |p| p.step as f64);
-        if let Err(e) = plots::train_curves(&self.canvas, &curves, last) {
+        if let Err(e) = plots::train_curves(plots::Target::Canvas(&self.canvas), &curves, last) {
             dom::warn(&format!("plot (d): {e}"));
         }
         let mut shown = self.legend.borrow_mut();

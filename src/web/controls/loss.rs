@@ -14,8 +14,8 @@ use crate::web::dispatch::Dispatch;
 use crate::web::dom::{self, JsResult};
 
 use super::widgets::{
-    button, checkbox, labelled, on_check, pressed, range, row, section, select, set_checked,
-    set_select, set_value, text_input,
+    button, checkbox, label_for, labelled, on_check, pressed, range, row, section, select,
+    set_checked, set_select, set_value, text_input,
 };
 
 /// One ε: its slider, text field and message line.
@@ -37,6 +37,7 @@ impl EpsInput {
         let r = row(parent, "")?;
         let label = labelled(&r, label, label_tip)?;
         let text = text_input(&r, id, text_tip)?;
+        label_for(&label, &text, "");
         let max_pos = f64::from(ui::eps_stop_count() - 1);
         let slider = range(
             parent,
@@ -44,6 +45,7 @@ impl EpsInput {
             (0.0, max_pos, 1.0),
             slider_tip,
         )?;
+        label_for(&label, &slider, "slider");
         let msg = dom::el("div", "msg")?;
         dom::set_attr(&msg, "role", "alert");
         dom::append(parent, &msg)?;
@@ -124,7 +126,7 @@ impl LossPanel {
     pub fn build(root: &Element, d: &Dispatch) -> JsResult<LossPanel> {
         let loss = section(root, "Loss", "How the Dice loss is computed")?;
         let r = row(&loss, "")?;
-        labelled(&r, "Library", "Load the settings a library uses")?;
+        let library = labelled(&r, "Library", "Load the settings a library uses")?;
         let mut opts = vec![("custom".to_string(), "Custom settings".to_string())];
         opts.extend(
             FRAMEWORK_PRESETS
@@ -137,6 +139,7 @@ impl LossPanel {
             "Framework preset: set Φ, ε and the options to what this library computes",
             &opts,
         )?;
+        label_for(&library, &preset, "");
         for (o, p) in preset_opts.iter().skip(1).zip(FRAMEWORK_PRESETS.iter()) {
             o.set_title(&format!("{}\n{}", p.code, p.note));
         }
@@ -278,7 +281,7 @@ impl LossPanel {
         on_check(d, &exclusive, Msg::Exclusive);
 
         let r = row(&loss, "")?;
-        labelled(
+        let act_label = labelled(
             &r,
             "Activation",
             "The network's last layer; the gradient can be shown w.r.t. its input z",
@@ -292,6 +295,7 @@ impl LossPanel {
                 .map(|a| (a.code().to_string(), a.code().to_string()))
                 .collect::<Vec<_>>(),
         )?;
+        label_for(&act_label, &activation, "");
         let softmax_option = act_opts
             .into_iter()
             .nth(2)
@@ -317,6 +321,8 @@ impl LossPanel {
                 .map(|v| (v.code().to_string(), v.label().to_string()))
                 .collect::<Vec<_>>(),
         )?;
+        // Named for assistive technology (the title alone is no name for axe).
+        dom::set_attr(&variant, "aria-label", "Loss variant");
         for (o, v) in variant_opts.iter().zip(Variant::ALL) {
             o.set_title(match v {
                 Variant::Dice => "The Dice as written: every cell counts with the labels the loss sees",

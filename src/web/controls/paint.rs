@@ -10,7 +10,8 @@ use crate::web::dispatch::Dispatch;
 use crate::web::dom::{self, JsResult};
 
 use super::widgets::{
-    button, checkbox, labelled, on_check, pressed, range, row, section, set_checked, set_value,
+    button, checkbox, label_for, labelled, on_check, pressed, range, row, section, set_checked,
+    set_value,
 };
 
 pub struct PaintPanel {
@@ -84,7 +85,7 @@ impl PaintPanel {
         d.on_click(&label_paint, Msg::LabelErase(false));
         d.on_click(&label_erase, Msg::LabelErase(true));
         let r = row(&pt, "")?;
-        labelled(
+        let value_label = labelled(
             &r,
             "ỹ brush value",
             "The probability the prediction brush paints",
@@ -95,6 +96,7 @@ impl PaintPanel {
             (0.0, 1.0, 0.05),
             "Probability painted on the prediction views, 0 … 1",
         )?;
+        label_for(&value_label, &pred_value, "");
         let pred_value_out = dom::el("output", "out")?;
         dom::append(&r, &pred_value_out)?;
         {
@@ -104,13 +106,14 @@ impl PaintPanel {
             });
         }
         let r = row(&pt, "")?;
-        labelled(&r, "Radius", "Brush radius in pixels")?;
+        let radius_label = labelled(&r, "Radius", "Brush radius in pixels")?;
         let radius = range(
             &r,
             "radius",
             (0.0, 16.0, 0.5),
             "Brush radius in pixels (0 = one pixel)",
         )?;
+        label_for(&radius_label, &radius, "");
         let radius_out = dom::el("output", "out")?;
         dom::append(&r, &radius_out)?;
         {

@@ -8,7 +8,7 @@ use crate::page::state::{MAX_BATCH, MAX_CLASSES};
 use crate::web::dispatch::Dispatch;
 use crate::web::dom::{self, JsResult};
 
-use super::widgets::{button, labelled, row, section, select, set_select};
+use super::widgets::{button, label_for, labelled, row, section, select, set_select};
 
 /// Image sizes offered (H = W).
 pub const SIZES: [usize; 8] = [8, 16, 24, 32, 48, 64, 96, 128];
@@ -56,21 +56,21 @@ impl SizePanel {
     pub fn build(root: &Element, d: &Dispatch) -> JsResult<SizePanel> {
         let sz = section(root, "Size", "Batch size B, classes C and image size H = W")?;
         let r = row(&sz, "sizes")?;
-        labelled(&r, "B", "Batch size: images in the batch")?;
+        let size_b_label = labelled(&r, "B", "Batch size: images in the batch")?;
         let (size_b, _) = select(
             &r,
             "size-b",
             "Batch size B (1–8): one row of the grid per image",
             &numbers(1..=MAX_BATCH),
         )?;
-        labelled(&r, "C", "Number of classes")?;
+        let size_c_label = labelled(&r, "C", "Number of classes")?;
         let (size_c, _) = select(
             &r,
             "size-c",
             "Classes C (1–4): one column of the grid per class; with exclusive classes class 0 is the background",
             &numbers(1..=MAX_CLASSES),
         )?;
-        labelled(&r, "H=W", "Image size in pixels")?;
+        let size_n_label = labelled(&r, "H=W", "Image size in pixels")?;
         let (size_n, _) = select(
             &r,
             "size-n",
@@ -80,6 +80,9 @@ impl SizePanel {
                 .map(|k| (k.to_string(), format!("{k}×{k}")))
                 .collect::<Vec<_>>(),
         )?;
+        label_for(&size_b_label, &size_b, "");
+        label_for(&size_c_label, &size_c, "");
+        label_for(&size_n_label, &size_n, "");
         for s in [&size_b, &size_c, &size_n] {
             let (sb, sc, sn) = (size_b.clone(), size_c.clone(), size_n.clone());
             d.on(s, "change", move |_| {

@@ -93,6 +93,7 @@ impl TrainPanel {
                 .map(|k| (k.code().to_string(), k.code().to_string()))
                 .collect::<Vec<_>>(),
         )?;
+        dom::set_attr(&model, "aria-label", "Model");
         {
             let s = model.clone();
             d.on(&model, "change", move |_| {
@@ -116,6 +117,7 @@ impl TrainPanel {
                 ("adam".to_string(), "Adam".to_string()),
             ],
         )?;
+        dom::set_attr(&optimizer, "aria-label", "Optimiser");
         {
             let s = optimizer.clone();
             d.on(&optimizer, "change", move |_| {
@@ -125,6 +127,8 @@ impl TrainPanel {
         let r = row(&p, "")?;
         labelled(&r, "Learning rate", "The step size lr")?;
         let lr = text_input(&r, "train-lr", "Type a learning rate, e.g. 0.2, then Enter")?;
+        // Named for assistive technology (the title alone is no name for axe).
+        dom::set_attr(&lr, "aria-label", "Learning rate");
         {
             let t = lr.clone();
             d.on(&lr, "change", move |_| Some(Msg::TrainLrEntered(t.value())));
@@ -135,6 +139,11 @@ impl TrainPanel {
             (0.0, (LR_STOPS.len() - 1) as f64, 1.0),
             "Learning rate on a logarithmic scale, 1e-4 … 10",
         )?;
+        dom::set_attr(
+            &lr_slider,
+            "aria-label",
+            "Learning rate, logarithmic slider",
+        );
         {
             let s = lr_slider.clone();
             d.on(&lr_slider, "input", move |_| {
@@ -150,6 +159,7 @@ impl TrainPanel {
             (1.0, f64::from(MAX_SPEED), 1.0),
             "Steps per second while playing",
         )?;
+        dom::set_attr(&speed, "aria-label", "Training speed, steps per second");
         let speed_out = dom::el("output", "out")?;
         dom::append(&r, &speed_out)?;
         {

@@ -114,6 +114,24 @@ pub fn labelled(parent: &Element, text: &str, tip: &str) -> JsResult<HtmlElement
     Ok(l)
 }
 
+/// Names `control` by the visible `label` (for screen readers: a title alone is not a
+/// name); `suffix` tells apart two controls of one label (a field and its slider).
+pub fn label_for(label: &HtmlElement, control: &Element, suffix: &str) {
+    let id = if label.id().is_empty() {
+        let id = format!("{}-label", control.id());
+        label.set_id(&id);
+        id
+    } else {
+        label.id()
+    };
+    if suffix.is_empty() {
+        dom::set_attr(control, "aria-labelledby", &id);
+    } else {
+        let text = label.text_content().unwrap_or_default();
+        dom::set_attr(control, "aria-label", &format!("{text} {suffix}"));
+    }
+}
+
 pub fn pressed(b: &HtmlButtonElement, on: bool) {
     dom::set_attr(b, "aria-pressed", if on { "true" } else { "false" });
     dom::toggle_class(b, "on", on);

@@ -1,0 +1,172 @@
+//! What the screen shows around the data: which class columns of the grid are drawn, and
+//! which are folded into a one-line note. Pure, tested natively; the browser only draws it.
+//!
+//! A class that is not in the loss (the background when it is excluded) shows nothing that
+//! matters for the lesson — no gradient, no verdict — so its column is folded unless asked
+//! for. In presentation mode a lesson shows only the classes it is about (its expected
+//! verdicts); without a lesson every class in the loss.
+
+use crate::engine::loss::Evaluation;
+use crate::page::model::Model;
+
+/// The grid's columns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Columns {
+    /// Per class: drawn as a column.
+    pub shown: Vec<bool>,
+    /// Classes not in the loss whose columns are folded into the note.
+    pub folded: Vec<usize>,
+    /// Every class not in the loss (folded or shown on request).
+    pub out: Vec<usize>,
+}
+
+impl Columns {
+    pub fn count(&self) -> usize {
+        self.shown.iter().filter(|&&s| s).count()
+    }
+}
+
+/// Whether class `c` has a cell in the loss (`None` without an evaluation: unknown).
+fn in_loss(e: Option<&Evaluation>, batch: usize, c: usize) -> Option<bool> {
+    let e = e?;
+    Some((0..batch).any(|b| e.cell_set.get((b, c)).copied().flatten().is_some()))
+}
+
+/// The columns of the grid for the model and its evaluation.
+pub fn columns(m: &Model, e: Option<&Evaluation>) -> Columns {
+    let (batch, classes) = (m.state.batch(), m.state.classes());
+    let out_of_loss: Vec<bool> = (0..classes)
+        .map(|c| in_loss(e, batch, c) == Some(false))
+        .collect();
+    let mut shown: Vec<bool> = out_of_loss.iter().map(|&out| !out).collect();
+    if m.state.view.present {
+        if let Some(l) = &m.lesson {
+            let about: Vec<bool> = (0..classes)
+                .map(|c| l.scenario().expected.iter().any(|&(_, k, _, _)| k == c))
+                .collect();
+            if about.iter().zip(&shown).any(|(&a, &s)| a && s) {
+                shown = about.iter().zip(&shown).map(|(&a, &s)| a && s).collect();
+            }
+        }
+    } else if m.show_excluded {
+        shown = vec![true; classes];
+    }
+    // Never an empty grid: with nothing in the loss, every column is drawn.
+    if !shown.iter().any(|&s| s) {
+        shown = vec![true; classes];
+    }
+    let folded = (0..classes)
+        .filter(|&c| out_of_loss[c] && !shown[c])
+        .collect();
+    let out = (0..classes).filter(|&c| out_of_loss[c]).collect();
+    Columns { shown, folded, out }
+}
+
+/// The size (CSS px) of an `<iframe>` that shows a page of `batch` images as an embed
+/// with comfortable views: 800×600 up to two images (every page fits 800×600, views
+/// shrink), 120 px more per further image.
+pub fn embed_size(batch: usize) -> (u32, u32) {
+    (800, (600 + 120 * batch.saturating_sub(2) as u32).min(1200))
+}
+
+/// The note that replaces folded columns, in words.
+pub fn folded_note(folded: &[usize], exclusive: bool) -> Option<String> {
+    let names: Vec<String> = folded
+        .iter()
+        .map(|&c| {
+            if c == 0 && exclusive {
+                "class 0 (background)".to_string()
+            } else {
+                format!("class {c}")
+            }
+        })
+        .collect();
+    match names.len() {
+        0 => None,
+        1 => Some(format!(
+            "{} is not in the loss: no gradient, no verdict.",
+            capitalise(&names[0])
+        )),
+        _ => Some(format!(
+            "{} are not in the loss: no gradient, no verdict.",
+            capitalise(&names.join(", "))
+        )),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut cs = s.chars();
+    match cs.next() {
+        Some(f) => f.to_uppercase().chain(cs).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::msg::Msg;
+    use crate::page::state::AppState;
+    use crate::page::teach::{evaluate_state, SCENARIOS};
+    use crate::page::update::update;
+
+    fn cols(m: &Model) -> Columns {
+        let (_, e) = evaluate_state(&m.state).unwrap();
+        columns(m, Some(&e))
+    }
+
+    #[test]
+    fn the_excluded_background_is_folded_unless_asked_for() {
+        let mut m = Model::new(AppState::default_scene());
+        assert_eq!(cols(&m).shown, vec![true, true], "background in: both");
+        update(&mut m, Msg::OpenLesson(0));
+        let c = cols(&m);
+        assert_eq!(c.shown, vec![false, true]);
+        assert_eq!(c.folded, vec![0]);
+        let note = folded_note(&c.folded, m.state.exclusive).unwrap();
+        assert!(
+            note.starts_with("Class 0 (background) is not in the loss"),
+            "{note}"
+        );
+        update(&mut m, Msg::ShowExcluded(true));
+        let c = cols(&m);
+        assert_eq!((c.shown, c.folded), (vec![true, true], vec![]));
+        assert_eq!(c.out, vec![0], "still out of the loss, shown on request");
+        assert_eq!(folded_note(&[], true), None);
+        // Without an evaluation nothing is known to be out of the loss.
+        assert_eq!(columns(&m, None).shown, vec![true, true]);
+    }
+
+    #[test]
+    fn an_embed_is_at_least_800_by_600() {
+        assert_eq!(embed_size(1), (800, 600));
+        assert_eq!(embed_size(2), (800, 600));
+        assert_eq!(embed_size(3), (800, 720));
+        assert_eq!(embed_size(8).1, 1200);
+    }
+
+    #[test]
+    fn presentation_shows_only_the_lessons_classes() {
+        for (k, sc) in SCENARIOS.iter().enumerate() {
+            let mut m = Model::new(AppState::default_scene());
+            update(&mut m, Msg::OpenLesson(k));
+            update(&mut m, Msg::Present(true));
+            // Even when the excluded columns are asked for.
+            update(&mut m, Msg::ShowExcluded(true));
+            let c = cols(&m);
+            assert_eq!(c.shown, vec![false, true], "{}: class 1 only", sc.name);
+            assert_eq!(c.count(), 1);
+            // The folded note speaks only of classes out of the loss.
+            assert_eq!(
+                c.folded.is_empty(),
+                sc.state().settings.include_background,
+                "{}",
+                sc.name
+            );
+        }
+        // Without a lesson: every class in the loss.
+        let mut m = Model::new(AppState::default_scene());
+        update(&mut m, Msg::Present(true));
+        assert_eq!(cols(&m).shown, vec![true, true]);
+    }
+}

@@ -1,0 +1,270 @@
+//! The screen around the data: presentation mode (body class, full screen, its buttons),
+//! the embed's own bar (undo, redo, reset, the lesson text back, the full page), the
+//! first-visit introduction, the note of folded columns and the links to the paper and
+//! the source. Draws from the model; its buttons send messages.
+
+use std::cell::Cell;
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{HtmlAnchorElement, HtmlButtonElement, HtmlElement};
+
+use crate::page::msg::Msg;
+use crate::page::route;
+use crate::page::screen::{columns, folded_note};
+use crate::page::update::Link;
+
+use super::dispatch::Dispatch;
+use super::dom::{self, JsResult};
+use super::Frame;
+
+/// Where a dismissed introduction is remembered (this browser only).
+pub const INTRO_KEY: &str = "dice-playground-intro";
+/// The paper.
+pub const PAPER_URL: &str = "https://arxiv.org/abs/2207.09521";
+
+/// The repository's address, from Cargo.toml's `repository` (empty: no source link).
+fn source_url() -> &'static str {
+    env!("CARGO_PKG_REPOSITORY")
+}
+
+thread_local! {
+    /// Presentation mode asked the browser for full screen (so leaving full screen with
+    /// the browser's own Esc also leaves presentation mode).
+    static FULLSCREEN_ASKED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Asks for full screen (only allowed inside a click or key handler).
+pub fn enter_fullscreen() {
+    let Ok(doc) = dom::document() else { return };
+    if doc.fullscreen_element().is_some() {
+        return;
+    }
+    if let Some(root) = doc.document_element() {
+        // A refusal (an iframe without allowfullscreen, a headless browser) only means
+        // the mode fills the window instead.
+        let _ = root.request_fullscreen();
+        FULLSCREEN_ASKED.with(|f| f.set(true));
+    }
+}
+
+pub fn leave_fullscreen() {
+    FULLSCREEN_ASKED.with(|f| f.set(false));
+    if let Ok(doc) = dom::document() {
+        if doc.fullscreen_element().is_some() {
+            doc.exit_fullscreen();
+        }
+    }
+}
+
+/// Whether the intro was dismissed for good in this browser.
+pub fn intro_dismissed() -> bool {
+    dom::window()
+        .ok()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(INTRO_KEY).ok().flatten())
+        .is_some()
+}
+
+fn need<T: JsCast>(id: &str) -> JsResult<T> {
+    dom::by_id(id).ok_or_else(|| JsValue::from_str(&format!("missing #{id}")))
+}
+
+pub struct Screen {
+    body: HtmlElement,
+    intro: HtmlElement,
+    embed_lesson: HtmlButtonElement,
+    embed_undo: HtmlButtonElement,
+    embed_redo: HtmlButtonElement,
+    embed_full: HtmlAnchorElement,
+    folded: HtmlElement,
+    folded_text: HtmlElement,
+    folded_toggle: HtmlButtonElement,
+    present_top: HtmlButtonElement,
+    /// The full page's link shown on the embed's "open" link.
+    full_link: String,
+}
+
+impl Screen {
+    /// Wires the skeleton's screen elements and adds the presentation button and the
+    /// links under the control panel's title.
+    pub fn build(d: &Dispatch) -> JsResult<Screen> {
+        let doc = dom::document()?;
+        let body = doc.body().ok_or_else(|| JsValue::from_str("no body"))?;
+        // Under the title of the control panel: presentation, the paper, the source.
+        let controls: HtmlElement = need("controls")?;
+        let top = dom::el("div", "top-links")?;
+        let present_top: HtmlButtonElement =
+            dom::text_el("button", "btn present-btn", "▣ Present")?
+                .dyn_into()
+                .map_err(|_| JsValue::from_str("button"))?;
+        present_top.set_type("button");
+        present_top.set_id("present-toggle");
+        dom::set_attr(&present_top, "data-testid", "present-toggle");
+        present_top.set_title("Presentation mode: full screen, large type, only the lesson's cells, the loss and the legend; ← → walk the lessons (key P)");
+        dom::append(&top, &present_top)?;
+        let paper = dom::text_el("a", "top-link", "Paper ↗")?;
+        dom::set_attr(&paper, "href", PAPER_URL);
+        dom::set_attr(&paper, "target", "_blank");
+        dom::set_attr(&paper, "rel", "noopener");
+        dom::set_attr(&paper, "data-testid", "paper-link");
+        paper.set_title("Tilborghs et al., The Dice loss in the context of missing or empty labels: introducing Φ and ε (MICCAI 2022), arXiv 2207.09521");
+        dom::append(&top, &paper)?;
+        if !source_url().is_empty() {
+            let src = dom::text_el("a", "top-link", "Source ↗")?;
+            dom::set_attr(&src, "href", source_url());
+            dom::set_attr(&src, "target", "_blank");
+            dom::set_attr(&src, "rel", "noopener");
+            dom::set_attr(&src, "data-testid", "source-link");
+            dom::append(&top, &src)?;
+            let intro_src: HtmlAnchorElement = need("intro-source")?;
+            intro_src.set_href(source_url());
+            intro_src.set_hidden(false);
+        }
+        match controls.query_selector(".app-title")? {
+            Some(title) => {
+                title.after_with_node_1(&top)?;
+            }
+            None => controls.prepend_with_node_1(&top)?,
+        }
+        let lesson_present: HtmlElement = need("lesson-present")?;
+        for b in [present_top.unchecked_ref::<HtmlElement>(), &lesson_present] {
+            d.on(b, "click", |_| {
+                enter_fullscreen();
+                Some(Msg::Present(true))
+            });
+        }
+        let exit: HtmlElement = need("present-exit")?;
+        d.on(&exit, "click", |_| {
+            leave_fullscreen();
+            Some(Msg::Present(false))
+        });
+        // The browser's own Esc leaves full screen without a key event for the page.
+        d.on(&doc, "fullscreenchange", |_| {
+            let doc = dom::document().ok()?;
+            let left = doc.fullscreen_element().is_none() && FULLSCREEN_ASKED.with(|f| f.get());
+            if left {
+                FULLSCREEN_ASKED.with(|f| f.set(false));
+            }
+            left.then_some(Msg::Present(false))
+        });
+        let intro_tour: HtmlElement = need("intro-tour")?;
+        d.on_click(&intro_tour, Msg::StartTour);
+        let intro_close: HtmlElement = need("intro-close")?;
+        d.on(&intro_close, "click", |_| {
+            if let Some(s) = dom::window()
+                .ok()
+                .and_then(|w| w.local_storage().ok().flatten())
+            {
+                let _ = s.set_item(INTRO_KEY, "dismissed");
+            }
+            Some(Msg::DismissIntro)
+        });
+        let embed_undo: HtmlButtonElement = need("embed-undo")?;
+        let embed_redo: HtmlButtonElement = need("embed-redo")?;
+        let embed_lesson: HtmlButtonElement = need("embed-lesson")?;
+        d.on_click(&embed_undo, Msg::Undo);
+        d.on_click(&embed_redo, Msg::Redo);
+        let embed_reset: HtmlElement = need("embed-reset")?;
+        d.on_click(&embed_reset, Msg::StartOver);
+        d.on_click(&embed_lesson, Msg::CollapseLesson(false));
+        let folded_toggle: HtmlButtonElement = need("folded-toggle")?;
+        {
+            let t = folded_toggle.clone();
+            d.on(&folded_toggle, "click", move |_| {
+                Some(Msg::ShowExcluded(
+                    dom::get_data(&t, "show").as_deref() == Some("1"),
+                ))
+            });
+        }
+        Ok(Screen {
+            body,
+            intro: need("intro")?,
+            embed_lesson,
+            embed_undo,
+            embed_redo,
+            embed_full: need("embed-full")?,
+            folded: need("folded-note")?,
+            folded_text: need("folded-text")?,
+            folded_toggle,
+            present_top,
+            full_link: String::new(),
+        })
+    }
+
+    /// Returns whether the space above or beside the grid may have changed.
+    pub fn sync(&mut self, f: &Frame) -> bool {
+        let (m, ch) = (f.model, f.change);
+        let view = m.state.view;
+        let mut moved = false;
+        if ch.page || ch.view || ch.screen || ch.lesson {
+            dom::toggle_class(&self.body, "embed", view.embed);
+            dom::toggle_class(&self.body, "present", view.present);
+            dom::toggle_class(&self.body, "has-lesson", m.lesson.is_some());
+            dom::toggle_class(
+                &self.body,
+                "lesson-folded",
+                m.lesson.is_some() && m.lesson_collapsed,
+            );
+            let intro = m.intro && m.lesson.is_none() && !view.embed && !view.present;
+            dom::set_hidden(&self.intro, !intro);
+            dom::set_hidden(
+                &self.embed_lesson,
+                !(view.embed && m.lesson.is_some() && m.lesson_collapsed),
+            );
+            dom::set_attr(
+                &self.present_top,
+                "aria-pressed",
+                if view.present { "true" } else { "false" },
+            );
+            moved = true;
+        }
+        if ch.page || ch.history {
+            self.embed_undo.set_disabled(!m.history.can_undo());
+            self.embed_redo.set_disabled(!m.history.can_redo());
+        }
+        // The embed's link to the full page: the same page without the embedding.
+        if view.embed
+            && m.stroke.is_none()
+            && (ch.page || ch.link != Link::Keep || self.full_link.is_empty())
+        {
+            let mut s = m.state.clone();
+            s.view.embed = false;
+            let lesson = m.lesson.as_ref().map(|l| (l.scenario().name, &l.scene));
+            let link = route::link_with_scene(&s, lesson);
+            if link != self.full_link {
+                let base = dom::window()
+                    .ok()
+                    .and_then(|w| w.location().href().ok())
+                    .map(|h| h.split('#').next().unwrap_or_default().to_string())
+                    .unwrap_or_default();
+                self.embed_full.set_href(&format!("{base}{link}"));
+                self.full_link = link;
+            }
+        }
+        if ch.page || ch.screen || f.fresh.evaluated {
+            let cols = columns(m, f.derived.eval.as_ref().ok());
+            let note = folded_note(&cols.folded, m.state.exclusive);
+            let (text, button, show) = match note {
+                Some(t) => (Some(t), "Show column", "1"),
+                None if !cols.out.is_empty() && m.show_excluded && !view.present => (
+                    folded_note(&cols.out, m.state.exclusive),
+                    "Fold column",
+                    "0",
+                ),
+                None => (None, "", "0"),
+            };
+            let was = self.folded.hidden();
+            match text {
+                Some(t) => {
+                    dom::set_text(&self.folded_text, &t);
+                    dom::set_text(&self.folded_toggle, button);
+                    dom::set_data(&self.folded_toggle, "show", show);
+                    dom::set_hidden(&self.folded, false);
+                }
+                None => dom::set_hidden(&self.folded, true),
+            }
+            moved |= was != self.folded.hidden();
+        }
+        moved
+    }
+}
