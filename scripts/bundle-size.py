@@ -15,7 +15,7 @@ import os
 import sys
 
 # The ceiling enforced now: the bundle as it stands plus a little room, so growth is noticed.
-BUDGET_KB = 350
+BUDGET_KB = 480
 # The target of the size work: a page that opens quickly on a slow connection.
 GOAL_KB = 250
 
