@@ -197,20 +197,29 @@ ensure_node() {
     log "node $(node --version), npm $(npm --version): ok"
 }
 
-# node_modules of e2e/, from the committed package-lock.json; skipped when what is
-# installed already matches the lock file.
+# node_modules of e2e/, from the committed package-lock.json; skipped when every package
+# the lock file names is installed at its version.
 ensure_e2e_deps() {
     ensure_node
-    local want have
-    want="$(node -p 'require(process.argv[1]).packages["node_modules/playwright-core"].version' \
-        "$ROOT/e2e/package-lock.json")"
-    have="$(node -p 'try { require(process.argv[1]).version } catch { "" }' \
-        "$ROOT/e2e/node_modules/playwright-core/package.json")"
-    if [[ "$have" == "$want" ]]; then
-        log "playwright-core $have: ok"
+    # Every package the lock file names at the top level, at the locked version (a checkout
+    # from before a package was added has node_modules without it).
+    local stale
+    stale="$(cd "$ROOT/e2e" && node -e '
+        const lock = require("./package-lock.json").packages;
+        const out = [];
+        for (const [path, p] of Object.entries(lock)) {
+            if (!/^node_modules\/[^/]+$|^node_modules\/@[^/]+\/[^/]+$/.test(path)) continue;
+            let have = "";
+            try { have = require("./" + path + "/package.json").version; } catch {}
+            if (have !== p.version) out.push(`${path.slice(13)} ${have || "missing"} (lock: ${p.version})`);
+        }
+        console.log(out.join(", "));
+    ')"
+    if [[ -z "$stale" ]]; then
+        log "e2e packages: ok"
         return 0
     fi
-    log "playwright-core ${have:-missing}, lock file wants $want: npm ci"
+    log "e2e packages not as locked: $stale: npm ci"
     (cd "$ROOT/e2e" && npm ci --no-audit --no-fund)
 }
 
