@@ -219,8 +219,19 @@ impl Model {
     /// The link of the page as it is now: `#preset=NAME` while an open lesson is
     /// unchanged, else the whole page.
     pub fn link(&self) -> String {
+        self.link_for(&self.state)
+    }
+
+    /// The embed's link to the full page: the same page, trained as far, not embedded.
+    pub fn full_page_link(&self) -> String {
+        let mut s = self.state.clone();
+        s.view.embed = false;
+        self.link_for(&s)
+    }
+
+    fn link_for(&self, state: &AppState) -> String {
         let lesson = self.lesson.as_ref().map(|l| (l.scenario().name, &l.scene));
-        let link = route::link_with_scene(&self.state, lesson);
+        let link = route::link_with_scene(state, lesson);
         match self.training.as_ref().map(Training::step_count) {
             // Training is deterministic: the step count reproduces the trained page.
             Some(n) if n > 0 => format!("{link}&train={n}"),

@@ -1905,6 +1905,26 @@ mod tests {
     }
 
     #[test]
+    fn the_embeds_full_page_link_keeps_the_training() {
+        let mut m = model();
+        update(&mut m, Msg::OpenLesson(1));
+        m.state.view.embed = true;
+        update(&mut m, Msg::TrainLesson);
+        update(&mut m, Msg::TrainTick(7));
+        let link = m.full_page_link();
+        assert!(link.ends_with("&train=7"), "{link}");
+        let mut full = model();
+        update(&mut full, Msg::LinkLoaded(link));
+        assert!(!full.state.view.embed, "the full page is not embedded");
+        let (a, b) = (
+            m.training.as_ref().unwrap(),
+            full.training.as_ref().unwrap(),
+        );
+        assert_eq!(b.step_count(), 7);
+        assert_eq!(b.trainer.loss(), a.trainer.loss());
+    }
+
+    #[test]
     fn a_train_link_opens_the_run_at_that_step() {
         let mut m = model();
         update(&mut m, Msg::OpenLesson(1));

@@ -9,7 +9,6 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlAnchorElement, HtmlButtonElement, HtmlElement};
 
 use crate::page::msg::Msg;
-use crate::page::route;
 use crate::page::screen::{columns, folded_note};
 use crate::page::update::Link;
 
@@ -227,10 +226,7 @@ impl Screen {
             && m.stroke.is_none()
             && (ch.page || ch.link != Link::Keep || self.full_link.is_empty())
         {
-            let mut s = m.state.clone();
-            s.view.embed = false;
-            let lesson = m.lesson.as_ref().map(|l| (l.scenario().name, &l.scene));
-            let link = route::link_with_scene(&s, lesson);
+            let link = m.full_page_link();
             if link != self.full_link {
                 let base = dom::window()
                     .ok()
