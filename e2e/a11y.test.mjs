@@ -22,6 +22,30 @@ after(async () => {
 
 const url = (hash) => new URL(hash, BASE_URL).href;
 
+/** The visible controls inside `roots` (selectors) with neither a visible nor a
+ * programmatic name: aria-label, aria-labelledby, a <label>, or their own text. */
+function unnamed(page, roots) {
+  return page.evaluate((roots) => {
+    const out = [];
+    for (const root of roots.map((s) => document.querySelector(s))) {
+      for (const el of root.querySelectorAll('button, input, select, [tabindex="0"], a[href]')) {
+        if (el.closest('[hidden]') || el.offsetParent === null) continue;
+        const labelled = el.getAttribute('aria-labelledby');
+        const name =
+          el.getAttribute('aria-label') ||
+          (labelled && document.getElementById(labelled)?.textContent) ||
+          (el.labels && [...el.labels].map((l) => l.textContent).join(' ')) ||
+          el.textContent;
+        if (!name || !name.trim()) out.push(el.id || el.outerHTML.slice(0, 80));
+      }
+    }
+    return out;
+  }, roots);
+}
+
+/** The compare bar, the train panel with plot (d), and the control panel. */
+const CONTROL_ROOTS = ['#compare-bar', '#train-box', '#controls'];
+
 const LESSONS = [
   'missing-I',
   'missing-BI',
@@ -92,21 +116,7 @@ test('axe: no serious or critical violations in presentation mode and in the emb
 
 test('every control has a name, canvases are described images, focus rings show', async () => {
   const { page, problems } = await openApp(browser.context);
-  const unnamed = await page.evaluate(() => {
-    const out = [];
-    for (const el of document.querySelectorAll('button, input, select, [tabindex="0"], a[href]')) {
-      if (el.closest('[hidden]') || el.offsetParent === null) continue;
-      const labelled = el.getAttribute('aria-labelledby');
-      const name =
-        el.getAttribute('aria-label') ||
-        (labelled && document.getElementById(labelled)?.textContent) ||
-        (el.labels && [...el.labels].map((l) => l.textContent).join(' ')) ||
-        el.textContent;
-      if (!name || !name.trim()) out.push(el.id || el.outerHTML.slice(0, 80));
-    }
-    return out;
-  });
-  assert.deepEqual(unnamed, [], 'every control has a visible or programmatic name');
+  assert.deepEqual(await unnamed(page, ['body']), [], 'every control has a visible or programmatic name');
   const canvases = await page.$$eval('#grid canvas:not(.overlay)', (cs) =>
     cs.map((c) => ({ role: c.getAttribute('role'), label: c.getAttribute('aria-label') ?? '', tab: c.tabIndex })),
   );
@@ -150,25 +160,6 @@ test('forced colours keep pressed buttons told apart; dark mode is dark', async 
 });
 
 test('axe: compare mode with B\'s controls, and the train panel with plot (d) mid-run (light and dark)', async () => {
-  // Every visible control of the compare bar, the train panel and plot (d) has a name.
-  const unnamed = (page) =>
-    page.evaluate(() => {
-      const out = [];
-      const roots = ['#compare-bar', '#train-box', '#controls'].map((s) => document.querySelector(s));
-      for (const root of roots) {
-        for (const el of root.querySelectorAll('button, input, select, [tabindex="0"], a[href]')) {
-          if (el.closest('[hidden]') || el.offsetParent === null) continue;
-          const labelled = el.getAttribute('aria-labelledby');
-          const name =
-            el.getAttribute('aria-label') ||
-            (labelled && document.getElementById(labelled)?.textContent) ||
-            (el.labels && [...el.labels].map((l) => l.textContent).join(' ')) ||
-            el.textContent;
-          if (!name || !name.trim()) out.push(el.id || el.outerHTML.slice(0, 80));
-        }
-      }
-      return out;
-    });
   for (const scheme of ['light', 'dark']) {
     // A fresh page per scheme: the last one is still training, and its link writes would
     // race a new link typed over them.
@@ -178,13 +169,13 @@ test('axe: compare mode with B\'s controls, and the train panel with plot (d) mi
     assert.ok(await page.locator('[data-testid="compare"]').isVisible(), 'compare mode is open');
     assert.ok(await page.locator('#compare-eps').isVisible(), "B's controls are shown");
     assert.deepEqual(await serious(page), [], `compare mode (${scheme})`);
-    assert.deepEqual(await unnamed(page), [], `compare mode: every control named (${scheme})`);
+    assert.deepEqual(await unnamed(page, CONTROL_ROOTS), [], `compare mode: every control named (${scheme})`);
     await page.click('[data-testid="lesson-train"]');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-count"]')?.dataset.step) >= 3);
     assert.ok(await page.locator('[data-testid="plot-train"]').isVisible(), 'plot (d) is shown');
     assert.ok(await page.locator('[data-testid="image-0-0"]').isVisible(), 'the input images are shown');
     assert.deepEqual(await serious(page), [], `training mid-run (${scheme})`);
-    assert.deepEqual(await unnamed(page), [], `training: every control named (${scheme})`);
+    assert.deepEqual(await unnamed(page, CONTROL_ROOTS), [], `training: every control named (${scheme})`);
     const d = await page.$$eval('[data-testid="plot-train"], [data-testid^="image-"]', (cs) => cs.map((c) => [c.getAttribute('role'), c.getAttribute('aria-label') ?? '']));
     for (const [role, label] of d) {
       assert.equal(role, 'img');

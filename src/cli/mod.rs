@@ -28,27 +28,17 @@ use json::Document;
 
 pub use eval::{eval_str, to_json};
 
-/// The fields every command reads (settings and tensors); others are ignored with a
-/// warning (scripts often carry their own metadata along).
-pub const FIELDS: [&str; 15] = [
-    "shape",
-    "y",
-    "pred",
-    "missing",
-    "variant",
-    "phi",
-    "eps_nr",
-    "eps_dr",
-    "squared",
-    "jaccard",
-    "include_background",
-    "activation",
-    "preset",
-    "denominator_floor",
-    "zero_empty_sets",
-];
+/// The tensor fields every command reads; with [`SETTINGS_FIELDS`], the fields of
+/// [`is_field`].
+pub const TENSOR_FIELDS: [&str; 3] = ["shape", "y", "pred"];
 
-/// The settings fields of [`FIELDS`].
+/// Whether every command reads this field (settings and tensors); others are ignored with
+/// a warning (scripts often carry their own metadata along).
+pub fn is_field(name: &str) -> bool {
+    TENSOR_FIELDS.contains(&name) || SETTINGS_FIELDS.contains(&name)
+}
+
+/// The settings fields every command reads.
 pub const SETTINGS_FIELDS: [&str; 12] = [
     "variant",
     "missing",
@@ -273,7 +263,7 @@ pub fn unknown_fields(input: &str) -> Vec<String> {
     match Document::parse(input) {
         Ok(doc) => doc
             .remaining()
-            .filter(|k| !FIELDS.contains(k))
+            .filter(|k| !is_field(k))
             .map(str::to_string)
             .collect(),
         Err(_) => Vec::new(),

@@ -1,8 +1,8 @@
 //! The `dice` command line: arguments, the input document and array files, warnings,
 //! the output stream and exit codes (0 success, 2 refused input or failed I/O).
 //!
-//! Shared by every command: a command names the extra fields it reads on top of
-//! [`super::FIELDS`], parses its [`CommandLine`], reads its fields inside
+//! Shared by every command: a command names the extra fields it reads on top of the
+//! shared ones ([`super::is_field`]), parses its [`CommandLine`], reads its fields inside
 //! [`CommandLine::with_document`] and writes one JSON value with [`write_json`].
 
 use std::ffi::OsString;
@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::eval::Tensors;
 use super::json::Document;
-use super::{excerpt, files, one_line, read_array, read_shape, FIELDS, SETTINGS_FIELDS};
+use super::{excerpt, files, is_field, one_line, read_array, read_shape, SETTINGS_FIELDS};
 
 pub const USAGE: &str = "\
 usage: dice eval [FILE|-] [--y ARRAY] [--pred ARRAY] [--FIELD VALUE]...
@@ -267,7 +267,7 @@ const MAX_WARNINGS: usize = 10;
 pub fn warn_unknown(doc: &Document, extra: &[&str], stderr: &mut dyn Write) {
     let unknown: Vec<&str> = doc
         .remaining()
-        .filter(|k| !FIELDS.contains(k) && !extra.contains(k))
+        .filter(|k| !is_field(k) && !extra.contains(k))
         .collect();
     for k in unknown.iter().take(MAX_WARNINGS) {
         let _ = writeln!(stderr, "warning: ignoring unknown field {}", excerpt(k));
