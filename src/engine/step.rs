@@ -1,27 +1,31 @@
 //! What one small gradient-descent step does to the probabilities ỹ — the quantity a
-//! verdict on a label must judge, since ∂DL/∂ỹ of a cell alone misses the activation and,
-//! with exclusive classes, the coupling of the classes of a pixel (raising the background
-//! lowers the structure).
+//! verdict on a label must judge, since ∂DL/∂ỹ of a cell alone misses the coupling of the
+//! classes of a pixel (raising the background lowers the structure).
 //!
-//! The step is taken on the network's output, whose gradient the evaluation gives:
-//! - **sigmoid / softmax**: the logits, z ← z − η·∂L/∂z, so to first order
-//!   Δỹ = J·Δz = −η·J·∂L/∂z with J the activation's Jacobian (σ'(z) = ỹ(1−ỹ) per entry;
-//!   diag(ỹ) − ỹỹᵀ per pixel for softmax, which is symmetric). Saturated probabilities
-//!   (ỹ = 0 or 1) do not move.
-//! - **no activation**: the probabilities themselves, ỹ ← ỹ − η·∂L/∂ỹ; with exclusive
-//!   classes projected on the plane Σ_c ỹ_c = 1 (the steepest descent that keeps the
-//!   classes of a pixel summing to 1: subtract the pixel's mean gradient over the
-//!   classes). The bounds 0 ≤ ỹ ≤ 1 are not enforced: this is the first-order direction.
+//! Two steps, both as a *push* P = −Δỹ/η per pixel (positive where the step lowers ỹ, in
+//! the units of ∂DL/∂ỹ):
+//! - [`loss_push`], what the verdicts judge: the steepest-descent step on the
+//!   probabilities themselves, ỹ ← ỹ − η·∂L/∂ỹ; where the classes of a pixel are tied to
+//!   sum to 1 (softmax, or exclusive classes without an activation) projected on the plane
+//!   Σ_c ỹ_c = 1, i.e. minus the pixel's mean gradient over the classes. It is what the
+//!   loss asks of the probabilities, whatever network produces them.
+//! - [`probability_step`], the step a network of free logits takes: with sigmoid or
+//!   softmax on the logits, z ← z − η·∂L/∂z, so to first order Δỹ = J·Δz = −η·J·∂L/∂z with
+//!   J the activation's Jacobian (σ'(z) = ỹ(1−ỹ) per entry; diag(ỹ) − ỹỹᵀ per pixel for
+//!   softmax, which is symmetric); without an activation the same as [`loss_push`].
+//!   Through a sigmoid this is the loss push times (ỹ(1−ỹ))², through a two-class softmax
+//!   times 4·(ỹ₀ỹ₁)²: the same direction, shrunk by how confident the prediction already
+//!   is. That factor is why the verdicts do not judge it: a converged network, or one that
+//!   has already erased a structure, makes every push look like none (docs/science.md §11).
 //!
-//! The result is the *push* P = −Δỹ/η per pixel: positive where the step lowers ỹ, in the
-//! units of ∂DL/∂ỹ (for independent classes without an activation it is ∂DL/∂ỹ itself).
+//! The bounds 0 ≤ ỹ ≤ 1 are not enforced: this is the first-order direction.
 
 use ndarray::{arr0, s, Array2, Array3, Array4, ArrayView2, ArrayView4, Axis, Zip};
 
 use crate::engine::activation::Activation;
 use crate::engine::loss::Evaluation;
 
-/// The push P = −Δỹ/η of a small gradient step, per pixel. Without an activation it is
+/// The push P = −Δỹ/η of a small gradient step, per pixel. On the probabilities it is
 /// kept as the gradient (and the per-pixel class mean to subtract), so that judging a few
 /// cells does not copy the whole batch.
 #[derive(Clone, Debug)]
@@ -37,29 +41,28 @@ pub struct ProbabilityStep<'a> {
 
 #[derive(Clone, Debug)]
 enum Kind<'a> {
-    /// No activation, independent classes: P = ∂DL/∂ỹ.
+    /// On the probabilities, classes not tied: P = ∂DL/∂ỹ.
     Gradient(ArrayView4<'a, f64>),
-    /// No activation, exclusive classes: P = ∂DL/∂ỹ minus its mean over the classes of
+    /// On the probabilities, classes tied: P = ∂DL/∂ỹ minus its mean over the classes of
     /// the pixel (B×H×W).
     Projected(ArrayView4<'a, f64>, Array3<f64>),
-    /// Sigmoid or softmax: P = J·∂L/∂z.
+    /// On the logits through a sigmoid or softmax: P = J·∂L/∂z.
     Activation(Array4<f64>),
 }
 
-/// The push of the step on `e`'s output; `activation` is the one `e` was computed with,
-/// `exclusive` says whether the probabilities of a pixel are tied to sum to 1 when there is
-/// no activation (softmax ties them anyway; sigmoid never does).
-pub fn probability_step<'a>(
-    e: &'a Evaluation,
-    activation: Activation,
-    exclusive: bool,
-) -> ProbabilityStep<'a> {
-    let classes = e.grad_prob.dim().1;
-    let couples = match activation {
+/// Whether a step keeps the `classes` of a pixel summing to 1: softmax does; sigmoid never
+/// does; without an activation, when the classes are `exclusive`.
+pub fn ties_classes(activation: Activation, exclusive: bool, classes: usize) -> bool {
+    match activation {
         Activation::None => exclusive && classes > 1,
         Activation::Softmax => true,
         Activation::Sigmoid => false,
-    };
+    }
+}
+
+/// Per (b, c): the push has no value, because the gradient has none there or, when the
+/// step couples the classes, at some class of that image.
+fn undefined_cells(e: &Evaluation, couples: bool) -> Array2<bool> {
     let mut undefined = e.grad_undefined.clone();
     if couples {
         for mut row in undefined.rows_mut() {
@@ -68,24 +71,63 @@ pub fn probability_step<'a>(
             }
         }
     }
+    undefined
+}
+
+/// The step on the probabilities: ∂L/∂ỹ, minus its per-pixel mean over the classes when
+/// they are tied.
+fn on_probabilities<'a>(e: &'a Evaluation, couples: bool) -> Kind<'a> {
+    if !couples {
+        return Kind::Gradient(e.grad_prob.view());
+    }
+    let classes = e.grad_prob.dim().1;
+    // Summed class slice by class slice: contiguous, so it vectorises.
+    let mut mean = e.grad_prob.index_axis(Axis(1), 0).to_owned();
+    for class in e.grad_prob.axis_iter(Axis(1)).skip(1) {
+        mean += &class;
+    }
+    mean /= classes as f64;
+    Kind::Projected(e.grad_prob.view(), mean)
+}
+
+/// The push the loss itself gives `e`'s probabilities: the steepest-descent step on ỹ,
+/// kept summing to 1 over the classes where they are tied (softmax, or `exclusive`
+/// classes without an activation; sigmoid never ties them). `activation` is the one `e`
+/// was computed with; it only decides whether the classes are tied, never scales the
+/// push. What the verdicts judge.
+pub fn loss_push<'a>(
+    e: &'a Evaluation,
+    activation: Activation,
+    exclusive: bool,
+) -> ProbabilityStep<'a> {
+    let couples = ties_classes(activation, exclusive, e.grad_prob.dim().1);
+    ProbabilityStep {
+        kind: on_probabilities(e, couples),
+        undefined: undefined_cells(e, couples),
+        saturates: false,
+        prob: e.prob.view(),
+    }
+}
+
+/// The push of a step on `e`'s output, the logits with an activation: what a network of
+/// free logits does to its probabilities; `activation` is the one `e` was computed with,
+/// `exclusive` says whether the probabilities of a pixel are tied to sum to 1 when there
+/// is no activation (softmax ties them anyway; sigmoid never does).
+pub fn probability_step<'a>(
+    e: &'a Evaluation,
+    activation: Activation,
+    exclusive: bool,
+) -> ProbabilityStep<'a> {
+    let couples = ties_classes(activation, exclusive, e.grad_prob.dim().1);
     let kind = match activation {
-        Activation::None if couples => {
-            // Summed class slice by class slice: contiguous, so it vectorises.
-            let mut mean = e.grad_prob.index_axis(Axis(1), 0).to_owned();
-            for class in e.grad_prob.axis_iter(Axis(1)).skip(1) {
-                mean += &class;
-            }
-            mean /= classes as f64;
-            Kind::Projected(e.grad_prob.view(), mean)
-        }
-        Activation::None => Kind::Gradient(e.grad_prob.view()),
+        Activation::None => on_probabilities(e, couples),
         // J·∂L/∂z: the activation's backward pass is multiplication by its (symmetric)
         // Jacobian, the same rule the gradient itself went through.
         act => Kind::Activation(act.backward(e.prob.view(), e.grad().view())),
     };
     ProbabilityStep {
         kind,
-        undefined,
+        undefined: undefined_cells(e, couples),
         saturates: activation != Activation::None,
         prob: e.prob.view(),
     }
@@ -198,6 +240,44 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// What the verdicts judge and what a free-logit step does differ only by the
+    /// activation's positive factor: (ỹ(1−ỹ))² through a sigmoid, 4·(ỹ₀ỹ₁)² through a
+    /// two-class softmax — the same direction, shrunk as the prediction grows confident.
+    #[test]
+    fn the_loss_push_is_the_logit_step_without_the_activations_slope() {
+        let y = Array4::from_shape_vec((1, 2, 1, 3), vec![1., 0., 1., 0., 1., 0.]).unwrap();
+        let z = Array4::from_shape_vec((1, 2, 1, 3), vec![0.3, -4.0, 6.0, 1.2, 0.4, -9.0]).unwrap();
+        for act in [Activation::Sigmoid, Activation::Softmax] {
+            let s = DiceSettings {
+                activation: act,
+                ..DiceSettings::default()
+            };
+            let e = evaluate(y.view(), z.view(), &s).unwrap();
+            let real = probability_step(&e, act, true).push();
+            let loss = loss_push(&e, act, true).push();
+            for ((&r, &l), &p) in real.iter().zip(loss.iter()).zip(e.prob.iter()) {
+                let factor = match act {
+                    Activation::Sigmoid => (p * (1.0 - p)).powi(2),
+                    _ => 4.0 * (p * (1.0 - p)).powi(2),
+                };
+                assert!(factor > 0.0 && factor <= 0.25);
+                assert!(
+                    (r - factor * l).abs() <= 1e-12 * l.abs().max(1e-12),
+                    "{act:?}: {r} vs {factor}·{l}"
+                );
+            }
+            // A sigmoid never ties the classes; a softmax always does.
+            let tied = act == Activation::Softmax;
+            assert_eq!(ties_classes(act, false, 2), tied);
+            if !tied {
+                assert_eq!(loss, e.grad_prob);
+            }
+        }
+        assert!(ties_classes(Activation::None, true, 2));
+        assert!(!ties_classes(Activation::None, true, 1));
+        assert!(!ties_classes(Activation::None, false, 2));
     }
 
     #[test]
