@@ -278,8 +278,9 @@ pub struct Plan {
     /// The images of the scene, in order.
     pub roles: &'static [Role],
     pub phi: Phi,
-    /// `None`: the heuristic ε (mean true volume per image).
-    pub eps: Option<f64>,
+    /// (ε_nr, ε_dr), the lesson's own; `None`: the heuristic ε (mean true volume per
+    /// image of the training scene, in both places).
+    pub eps: Option<(f64, f64)>,
     pub include_background: bool,
     pub variant: Variant,
     /// What will happen and why, in two or three sentences.
@@ -302,7 +303,7 @@ const MIXED: &[Role] = &[
 const fn plan(
     roles: &'static [Role],
     phi: Phi,
-    eps: Option<f64>,
+    eps: Option<(f64, f64)>,
     (include_background, variant): (bool, Variant),
     text: &'static str,
     expected: &'static [(Role, Outcome)],
@@ -327,33 +328,36 @@ pub fn lesson_plan(name: &str) -> Option<Plan> {
     use Outcome::{Gone, Kept};
     use Role::{Annotated as A, Empty as E, Unannotated as U};
     const PLAIN: (bool, Variant) = (false, Variant::Dice);
+    const TINY: Option<(f64, f64)> = Some((scenes::TINY_EPS, scenes::TINY_EPS));
+    // The leaf Dice as its authors use it: ε in the denominator only.
+    const LEAF: Option<(f64, f64)> = Some((0.0, scenes::TINY_EPS));
     let p = match name {
-        "missing-I" => plan(MISSING, Phi::I, Some(scenes::TINY_EPS), PLAIN,
+        "missing-I" => plan(MISSING, Phi::I, TINY, PLAIN,
             "Train a small network on two labelled images and the one whose structure nobody labelled. With image-wise sets and a tiny ε the unlabelled image gets almost no gradient, so the network keeps finding the structure there: watch its curve stay high.",
             &[(A, Kept), (U, Kept)]),
-        "missing-BI" => plan(MISSING, Phi::BI, Some(scenes::TINY_EPS), PLAIN,
+        "missing-BI" => plan(MISSING, Phi::BI, TINY, PLAIN,
             "The same training with batch-wise sets. The unlabelled image shares the labelled images' set and its structure is pushed down at every pixel; the network can erase it because it looks a little different (dimmer) from the labelled ones — with identical images it could not. Watch its curve fall.",
             &[(A, Kept), (U, Gone)]),
-        "empty-I" => plan(EMPTY, Phi::I, Some(scenes::TINY_EPS), PLAIN,
+        "empty-I" => plan(EMPTY, Phi::I, TINY, PLAIN,
             "Train on two labelled images and a truly empty one with a dim distractor that the network first mistakes for the structure. Image-wise sets with a tiny ε give the empty image almost no push, so the false positive stays.",
             &[(A, Kept), (E, Kept)]),
-        "empty-BI" => plan(EMPTY, Phi::BI, Some(scenes::TINY_EPS), PLAIN,
+        "empty-BI" => plan(EMPTY, Phi::BI, TINY, PLAIN,
             "The same training with batch-wise sets: the empty image shares the set of the labelled ones, its false positive is pushed down, and the network learns to ignore the distractor.",
             &[(A, Kept), (E, Gone)]),
         "heuristic-eps" => plan(MIXED, Phi::I, None, PLAIN,
             "Image-wise sets with ε = the mean true volume per image (the unlabelled image counts as 0). Now the empty image's false positive is removed — and the unlabelled structure is erased too: one ε cannot serve both.",
             &[(A, Kept), (U, Gone), (E, Gone)]),
-        "missing-bg" => plan(MISSING, Phi::I, Some(scenes::TINY_EPS), (true, Variant::Dice),
+        "missing-bg" => plan(MISSING, Phi::I, TINY, (true, Variant::Dice),
             "Image-wise sets and a tiny ε, but with the background in the loss (MONAI's default). The unlabelled structure counts as background, the background term pushes the background up there, and through the softmax the structure goes down: the network erases it.",
             &[(A, Kept), (U, Gone)]),
-        "marginal" => plan(MIXED, Phi::I, Some(scenes::TINY_EPS), (true, Variant::Marginal),
+        "marginal" => plan(MIXED, Phi::I, TINY, (true, Variant::Marginal),
             "The marginal Dice, told which label is missing, adds that class's probability to the background there, so the background term no longer fights the structure: the network keeps it. The empty image's false positive is pushed down by the background term.",
             &[(A, Kept), (U, Kept), (E, Gone)]),
-        "leaf" => plan(MIXED, Phi::I, Some(scenes::TINY_EPS), (false, Variant::Leaf),
-            "The leaf Dice drops the missing label from the loss, so the unlabelled structure is kept. It is not told about the empty image, which is just another image-wise set with a tiny ε: its false positive stays.",
+        "leaf" => plan(MIXED, Phi::I, LEAF, (false, Variant::Leaf),
+            "The leaf Dice drops the missing label from the loss, so the unlabelled structure is kept. It is not told about the empty image, which is just another image-wise set with ε only in the denominator, and gets no gradient: its false positive stays.",
             &[(A, Kept), (U, Kept), (E, Kept)]),
-        "leaf-bg" => plan(MIXED, Phi::I, Some(scenes::TINY_EPS), (true, Variant::Leaf),
-            "The leaf Dice with the background in the loss: the background's label still covers the unlabelled structure, so the background term erases it — which is why the leaf Dice is used with the background left out.",
+        "leaf-bg" => plan(MIXED, Phi::I, LEAF, (true, Variant::Leaf),
+            "The leaf Dice with the background in the loss: the background's label still covers the unlabelled structure, so the background term erases it — one reason the authors' version of the leaf Dice leaves the background out.",
             &[(A, Kept), (U, Gone), (E, Gone)]),
         _ => return None,
     };
@@ -366,10 +370,10 @@ pub fn lesson_plan(name: &str) -> Option<Plan> {
     Some(Plan { steps, ..p })
 }
 
-/// The page of a plan at step 0: the scene's labels (the hidden truth of an unannotated
-/// structure), statuses, image and settings, and as prediction the starting network's
-/// output, so the views do not jump when training starts.
-pub fn plan_state(p: &Plan) -> AppState {
+/// The scene of a plan without its prediction: labels (the hidden truth of an unannotated
+/// structure), statuses, image, the lesson's settings with a softmax, and the training
+/// settings.
+fn scene_state(p: &Plan) -> AppState {
     let scene = Scene::new(p.roles);
     let mut s = AppState::blank(scene.batch(), scenes::CLASSES, scenes::SIZE)
         .expect("the training scenes have a valid size");
@@ -382,21 +386,47 @@ pub fn plan_state(p: &Plan) -> AppState {
         };
     }
     s.image = scene.x.mapv(quantize);
+    let (eps_nr, eps_dr) = p.eps.unwrap_or((scenes::TINY_EPS, scenes::TINY_EPS));
     s.settings = DiceSettings {
         include_background: p.include_background,
         variant: p.variant,
-        ..Scene::settings(p.phi, p.eps.unwrap_or(scenes::TINY_EPS))
+        eps_nr,
+        eps_dr,
+        ..Scene::settings(p.phi, eps_dr)
     };
     if p.eps.is_none() {
         let eps = teach::heuristic_eps(&s).unwrap_or(scenes::TINY_EPS);
         s.settings.eps_nr = eps;
         s.settings.eps_dr = eps;
     }
+    s.separate_eps = s.settings.eps_nr != s.settings.eps_dr;
     s.train = TrainSettings {
         model: ModelKind::Conv3x3,
         optimizer: Optimizer::adam(scenes::LR),
         speed: 60,
     };
+    s
+}
+
+/// What a plan's run will show, in words: its text and, for the heuristic ε, the
+/// arithmetic on the training images (they are not the lesson's images, so ε differs).
+pub fn plan_text(p: &Plan) -> String {
+    if p.eps.is_some() {
+        return p.text.to_string();
+    }
+    match teach::heuristic_eps_explained(&scene_state(p)) {
+        Some(h) => format!(
+            "{} Here ε is computed on the training images as the loss sees them: {}.",
+            p.text, h.arithmetic
+        ),
+        None => p.text.to_string(),
+    }
+}
+
+/// The page of a plan at step 0: the scene ([`scene_state`]) and as prediction the
+/// starting network's output, so the views do not jump when training starts.
+pub fn plan_state(p: &Plan) -> AppState {
+    let mut s = scene_state(p);
     if let Ok(t) = start(&s) {
         if let Some(prob) = t.trainer.probabilities() {
             let (bn, cn, h, w) = prob.dim();
@@ -476,6 +506,50 @@ mod tests {
         ] {
             assert!(lesson_plan(name).is_some(), "{name}");
         }
+    }
+
+    /// "With the lesson's Φ, ε, background and loss variant": every experiment trains
+    /// with its lesson's own settings (a softmax, since the network outputs logits), and
+    /// the heuristic ε, recomputed on the training images, says its arithmetic.
+    #[test]
+    fn every_experiment_trains_with_its_lessons_settings() {
+        for sc in &SCENARIOS {
+            let Some(p) = lesson_plan(sc.name) else {
+                continue;
+            };
+            let lesson = sc.state().settings;
+            let trained = plan_state(&p).settings;
+            assert_eq!(trained.activation, Activation::Softmax, "{}", sc.name);
+            let same = DiceSettings {
+                activation: lesson.activation,
+                ..trained
+            };
+            if p.eps.is_some() {
+                assert_eq!(same, lesson, "{}", sc.name);
+                assert_eq!(plan_text(&p), p.text);
+            } else {
+                assert_eq!(
+                    DiceSettings {
+                        eps_nr: lesson.eps_nr,
+                        eps_dr: lesson.eps_dr,
+                        ..same
+                    },
+                    lesson,
+                    "{}",
+                    sc.name
+                );
+                assert_eq!((trained.eps_nr, trained.eps_dr), (67.0, 67.0));
+                assert!(
+                    plan_text(&p).ends_with(
+                        "Here ε is computed on the training images as the loss sees them: (112 + 156 + 0 + 0) / 4 = 67."
+                    ),
+                    "{}",
+                    plan_text(&p)
+                );
+            }
+        }
+        let leaf = plan_state(&lesson_plan("leaf").unwrap()).settings;
+        assert_eq!((leaf.eps_nr, leaf.eps_dr), (0.0, 1e-7));
     }
 
     #[test]

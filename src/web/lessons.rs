@@ -143,7 +143,7 @@ impl Lessons {
         let training = f.model.training.is_some();
         match plan.filter(|_| training) {
             Some(p) => {
-                dom::set_text(&self.train_text, p.text);
+                dom::set_text(&self.train_text, &crate::page::training::plan_text(&p));
                 dom::set_hidden(&self.train_text, false);
             }
             None => dom::set_hidden(&self.train_text, true),
