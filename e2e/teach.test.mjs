@@ -56,7 +56,8 @@ const SCENARIOS = {
   ],
   'zero-over-zero-dr': [
     [0, 1, 'up', true],
-    [1, 1, 'none', false],
+    // No gradient, and nothing predicted: no push is right until a false positive is painted.
+    [1, 1, 'none', true],
   ],
   'missing-bg': [
     [0, 1, 'up', true],

@@ -7,7 +7,7 @@ use ndarray::{s, Array2, Array4};
 use crate::engine::activation::Activation;
 use crate::engine::loss::{evaluate_probs_missing, Evaluation};
 use crate::page::model::Model;
-use crate::page::teach::{self, CellVerdict};
+use crate::page::teach::{self, CellVerdict, Scale as VerdictScale};
 use crate::page::update::Change;
 use crate::present::colormap::Scale;
 
@@ -52,9 +52,9 @@ pub struct Derived {
     pub scales: Array2<Scale>,
     /// The scale over all cells (for the legend).
     pub shared: Scale,
-    /// Per-cell verdicts of the evaluation and the push they are judged against.
+    /// Per-cell verdicts of the evaluation and the scale they are judged against.
     pub verdicts: Array2<Option<CellVerdict>>,
-    pub reference: f64,
+    pub verdict_scale: VerdictScale,
     /// Counts changes of what the plots show (data and settings, not view options).
     pub data_gen: u64,
     /// Compare mode: the same data under the second setting.
@@ -66,7 +66,7 @@ pub struct Side {
     pub settings: crate::engine::loss::DiceSettings,
     pub eval: Result<Evaluation<'static>, String>,
     pub verdicts: Array2<Option<CellVerdict>>,
-    pub reference: f64,
+    pub verdict_scale: VerdictScale,
     pub scales: Array2<Scale>,
 }
 
@@ -97,7 +97,7 @@ impl Default for Derived {
             scales: Array2::from_elem((0, 0), Scale::default()),
             shared: Scale::default(),
             verdicts: Array2::from_elem((0, 0), None),
-            reference: 0.0,
+            verdict_scale: VerdictScale::default(),
             data_gen: 0,
             compare: None,
         }
@@ -165,7 +165,7 @@ impl Derived {
             };
             match &next {
                 Ok(e) => {
-                    (self.verdicts, self.reference) = teach::verdicts_and_reference(s, &y, e);
+                    (self.verdicts, self.verdict_scale) = teach::verdicts(s, &y, e);
                 }
                 Err(_) => self.verdicts = Array2::from_elem(dims, None),
             }
@@ -232,15 +232,18 @@ impl Derived {
         let prob = self.shown_pred(m).to_owned();
         let eval =
             evaluate_probs_missing(y.view(), prob, &settings, &missing).map_err(|e| e.to_string());
-        let (verdicts, reference) = match &eval {
-            Ok(e) => teach::verdicts_under(s, settings.activation, y, e),
-            Err(_) => (Array2::from_elem(s.status.dim(), None), 0.0),
+        let (verdicts, verdict_scale) = match &eval {
+            Ok(e) => teach::verdicts_under(s, &settings, y, e),
+            Err(_) => (
+                Array2::from_elem(s.status.dim(), None),
+                VerdictScale::default(),
+            ),
         };
         let mut side = Side {
             settings,
             eval,
             verdicts,
-            reference,
+            verdict_scale,
             scales: Array2::from_elem(s.status.dim(), Scale::default()),
         };
         let symlog = s.view.symlog;

@@ -54,7 +54,7 @@ fn entry(settings: &DiceSettings, status: LabelStatus) -> MatrixEntry {
     let verdict = evaluate_state(&state)
         .map_err(|e| e.to_string())
         .and_then(|(y, e)| {
-            verdicts(&state, &y, &e)[MATRIX_CELL]
+            verdicts(&state, &y, &e).0[MATRIX_CELL]
                 .ok_or_else(|| "the structure's class is not in the loss".to_string())
         });
     MatrixEntry {
@@ -169,7 +169,7 @@ mod tests {
                 // The verdict is the one that page shows.
                 let (y, e) = evaluate_state(&decoded).unwrap();
                 assert_eq!(
-                    verdicts(&decoded, &y, &e)[MATRIX_CELL].as_ref(),
+                    verdicts(&decoded, &y, &e).0[MATRIX_CELL].as_ref(),
                     entry.verdict.as_ref().ok()
                 );
                 assert!(!entry.badge().is_empty());

@@ -8,8 +8,8 @@
 //!   the open lesson, hover, the stroke in progress); [`msg`] lists what a person can do;
 //!   [`update`] is the one function that applies it; [`derived`] is what is computed from
 //!   the model (the evaluation, colour scales, verdicts).
-//! - [`paint`], [`tool`], [`history`]: editing the tensors; [`teach`]: the lessons and
-//!   verdicts; [`ui`]: control rules (ε stops and parsing, consistent settings);
+//! - [`paint`], [`tool`], [`history`]: editing the tensors; [`verdict`]: the verdict
+//!   rule's numbers; [`teach`]: the lessons and the verdicts' words; [`ui`]: control rules (ε stops and parsing, consistent settings);
 //!   [`screen`]: which columns the grid draws (presentation, folded excluded classes).
 
 pub mod codec;
@@ -28,3 +28,4 @@ pub mod tool;
 pub mod training;
 pub mod ui;
 pub mod update;
+pub mod verdict;

@@ -15,7 +15,9 @@ use crate::page::derived::ShownGrad;
 use crate::page::model::{Hover, ViewKind};
 use crate::page::screen;
 use crate::page::state::{AppState, LabelStatus};
-use crate::page::teach::{threshold_sentence, CellVerdict};
+use crate::page::teach::{
+    threshold_sentence, CellVerdict, Scale as VerdictScale, TIED_CLASSES_CLAUSE,
+};
 use crate::page::tool::Tool;
 use crate::present::colormap::{self, Rgba, Scale};
 use crate::present::describe::{self, NoGradient};
@@ -108,8 +110,9 @@ pub struct GridView {
 struct BadgeKey {
     verdict: Option<CellVerdict>,
     status: LabelStatus,
-    /// The reference push's bits (its sentence is in the tooltip).
-    reference: u64,
+    /// The scale's bits (its sentence is in the tooltip) and whether the classes are tied.
+    scale: u64,
+    tied: bool,
     logits: bool,
 }
 
@@ -341,13 +344,13 @@ fn cell_head(
 
 /// Which derivative the verdict badges judge, in words (for the badge and the legend).
 pub const BADGE_DERIVATIVE: &str =
-    "judged on what a small gradient-descent step does to the probabilities ỹ (through the activation and the coupling of the classes)";
+    "judged on the push the loss gives the probabilities ỹ (kept summing to 1 over tied classes, so raising the background lowers the structure)";
 
 /// A badge's tooltip: the verdict's sentence, what it was judged on and against what.
 fn badge_tip(
     cv: &CellVerdict,
     status: LabelStatus,
-    reference: f64,
+    tied: bool,
     rule: &str,
     logits: bool,
 ) -> String {
@@ -359,11 +362,17 @@ fn badge_tip(
     if cv.undefined {
         return format!("{}. The verdict is {which}. {rule}", cv.sentence(status));
     }
+    // The lessons' formulas are ∂DL/∂ỹ; say why the number shown differs from them.
+    let tied = if tied {
+        format!(" ({TIED_CLASSES_CLAUSE})")
+    } else {
+        String::new()
+    };
     format!(
-        "{}. The verdict is {which}: its mean here is {} ({}). {rule}",
+        "{}. The verdict is {which}: its mean here is {}{tied}, {} the scale. {rule}",
         cv.sentence(status),
         format::number(cv.push, 3),
-        ratio_text(cv.ratio, reference)
+        ratio_text(cv.ratio),
     )
 }
 
@@ -433,7 +442,7 @@ fn write_badge(
     why: &HtmlElement,
     cv: Option<CellVerdict>,
     status: LabelStatus,
-    reference: f64,
+    tied: bool,
     rule: &str,
     logits: bool,
 ) {
@@ -453,7 +462,7 @@ fn write_badge(
                 "verdict {}",
                 if cv.correct { "right" } else { "wrong" }
             ));
-            badge.set_title(&badge_tip(&cv, status, reference, rule, logits));
+            badge.set_title(&badge_tip(&cv, status, tied, rule, logits));
         }
         None => {
             dom::set_text(why, "no gradient, no verdict");
@@ -468,15 +477,18 @@ fn write_badge(
     }
 }
 
-/// "N× the reference" for the push ratio, in words where it has no finite value (a
-/// reference push of 0, or a ratio beyond f64): never "inf" or "NaN".
-fn ratio_text(ratio: f64, reference: f64) -> String {
-    if !(reference.is_finite() && reference > 0.0) {
-        "the reference push is 0, so there is no ratio".to_string()
-    } else if ratio.is_nan() {
-        "no ratio to the reference".to_string()
+/// Whether the verdicts of `state` under `activation` tie the classes of a pixel.
+fn ties_classes(state: &AppState, activation: crate::engine::activation::Activation) -> bool {
+    crate::engine::step::ties_classes(activation, state.exclusive, state.classes())
+}
+
+/// "N×" for the push's ratio to the scale, in words where it has no finite value (a ratio
+/// beyond f64): never "inf" or "NaN".
+fn ratio_text(ratio: f64) -> String {
+    if ratio.is_nan() {
+        "no ratio to".to_string()
     } else {
-        format!("{}× the reference", format::large(ratio, 2))
+        format!("{}×", format::large(ratio, 2))
     }
 }
 
@@ -982,15 +994,16 @@ impl GridView {
 
     /// The verdict badges: which way gradient descent moves each cell's prediction and
     /// whether that is right for its label status (`crate::page::teach`).
-    /// `logits`: the gradient views show ∂L/∂z (the badges still judge ∂DL/∂ỹ).
+    /// `logits`: the gradient views show ∂L/∂z (the badges still judge the push on ỹ).
     pub fn verdicts(
         &self,
         state: &AppState,
         v: &Array2<Option<CellVerdict>>,
-        reference: f64,
+        scale: &VerdictScale,
         logits: bool,
     ) -> bool {
-        let rule = threshold_sentence(reference);
+        let rule = threshold_sentence(scale);
+        let tied = ties_classes(state, state.settings.activation);
         let mut reworded = false;
         let mut shown = self.badges.borrow_mut();
         shown.resize(self.b * self.c, None);
@@ -1005,24 +1018,27 @@ impl GridView {
                 let key = BadgeKey {
                     verdict: cv,
                     status,
-                    reference: reference.to_bits(),
+                    scale: scale.scale.to_bits(),
+                    tied,
                     logits,
                 };
                 let slot = &mut shown[b * self.c + c];
                 if *slot == Some(key) {
                     continue;
                 }
-                // New words when the verdict, its correctness or the status changed.
+                // New words when the verdict, its correctness, what it judged or the
+                // status changed.
                 let words = |k: &BadgeKey| {
                     (
-                        k.verdict.map(|v| (v.verdict, v.correct, v.undefined)),
+                        k.verdict
+                            .map(|v| (v.verdict, v.correct, v.undefined, v.judged, v.reached)),
                         k.status,
                     )
                 };
                 reworded |= slot.as_ref().map(words) != Some(words(&key));
                 *slot = Some(key);
                 dom::set_text(&cell.status_word, status.words());
-                write_badge(&cell.badge, &cell.why, cv, status, reference, &rule, logits);
+                write_badge(&cell.badge, &cell.why, cv, status, tied, &rule, logits);
             }
         }
         reworded
@@ -1037,7 +1053,8 @@ impl GridView {
     ) -> bool {
         let shown = side.shown(state.view.logit_grad);
         let logits = shown.as_ref().is_some_and(|g| g.logits);
-        let rule = threshold_sentence(side.reference);
+        let rule = threshold_sentence(&side.verdict_scale);
+        let tied = ties_classes(state, side.settings.activation);
         let mut words = String::new();
         for b in 0..self.b {
             for c in 0..self.c {
@@ -1066,15 +1083,7 @@ impl GridView {
                 }
                 let cv = side.verdicts.get((b, c)).copied().flatten();
                 let status = state.status.get((b, c)).copied().unwrap_or_default();
-                write_badge(
-                    &cell.badge,
-                    &cell.why,
-                    cv,
-                    status,
-                    side.reference,
-                    &rule,
-                    logits,
-                );
+                write_badge(&cell.badge, &cell.why, cv, status, tied, &rule, logits);
                 words.push_str(&cell.why.text_content().unwrap_or_default());
             }
         }
@@ -1398,7 +1407,7 @@ impl Grid {
             g.captions(s, eval, &d.scales);
         }
         if all || fresh.evaluated || ch.view {
-            reworded |= g.verdicts(s, &d.verdicts, d.reference, logits);
+            reworded |= g.verdicts(s, &d.verdicts, &d.verdict_scale, logits);
         }
         if let Some(side) = &d.compare {
             if all || fresh.compared {

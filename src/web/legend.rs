@@ -248,10 +248,10 @@ impl Legend {
                 *self.last.borrow_mut() = None;
             }
         }
-        let reference = f.derived.reference;
-        if *self.last_key.borrow() != reference.to_bits() {
-            *self.last_key.borrow_mut() = reference.to_bits();
-            dom::set_text(&self.key, &badge_key(reference));
+        let scale = f.derived.verdict_scale;
+        if *self.last_key.borrow() != scale.scale.to_bits() {
+            *self.last_key.borrow_mut() = scale.scale.to_bits();
+            dom::set_text(&self.key, &badge_key(&scale));
         }
         let logits = f.derived.logits(f.model);
         self.draw(&f.derived.shared, f.model.state.view.shared_scale, logits)
@@ -260,11 +260,14 @@ impl Legend {
 
 /// What the badges mean, on screen: ✓/✗, the "almost no push" threshold with its number
 /// now, and the label statuses.
-fn badge_key(reference: f64) -> String {
-    use crate::page::teach::NO_PUSH_FRACTION;
+fn badge_key(scale: &crate::page::teach::Scale) -> String {
+    use crate::page::teach::{NO_PUSH_FRACTION, REACHED_HIGH, REACHED_LOW};
+    use crate::present::format::number;
     format!(
-        "Badges: ✓ right, ✗ wrong for the cell's label status. “Almost no push”: a gradient-descent step moves the cell's mean probability by less than {}% of the reference push (the median push on a labelled image's background; threshold now {}). Label status: annotated = the loss sees the painted label; missing = the structure is there (dashed outline) but the loss sees y = 0; empty = truly absent.",
+        "Badges: ✓ right, ✗ wrong for the cell's label status. “Almost no push”: a push below {}% of 1/(|Φ|·H·W) (threshold now {}); right where the label's wanted state is reached (ỹ ≥ {} on a labelled structure, ≤ {} where nothing is wanted). Label status: annotated = the loss sees the painted label; missing = the structure is there (dashed outline) but the loss sees y = 0; empty = truly absent.",
         NO_PUSH_FRACTION * 100.0,
-        crate::present::format::number(NO_PUSH_FRACTION * reference, 2)
+        number(scale.threshold(), 2),
+        number(REACHED_HIGH, 2),
+        number(REACHED_LOW, 2),
     )
 }
