@@ -42,9 +42,9 @@ pub const FRAMEWORK_PRESETS: [FrameworkPreset; 6] = [
     },
     FrameworkPreset {
         name: "nnunet",
-        label: "nnU-Net v2 soft Dice",
+        label: "nnU-Net v2 soft-Dice term only (batch_dice=False)",
         code: "MemoryEfficientSoftDiceLoss(apply_nonlin=softmax_helper_dim1,\n    batch_dice=False, do_bg=False, smooth=1e-5)",
-        note: "Softmax over all classes, then the background is dropped; denominator clipped at 1e-8. nnU-Net reports −mean(sDSC), i.e. this loss minus 1 (same gradient).",
+        note: "The soft-Dice term only: nnU-Net's default trainer adds cross-entropy (DC_and_CE_loss, weights 1 and 1), which pushes an unlabelled structure towards background whatever Φ is. Softmax over all classes, then the background is dropped; denominator clipped at 1e-8. batch_dice comes from the plans: False for 3d_lowres and for a 3d_fullres without a cascade. nnU-Net reports −mean(sDSC), i.e. this loss minus 1 (same gradient).",
         settings: DiceSettings {
             include_background: false,
             activation: Activation::Softmax,
@@ -54,9 +54,9 @@ pub const FRAMEWORK_PRESETS: [FrameworkPreset; 6] = [
     },
     FrameworkPreset {
         name: "nnunet_batch",
-        label: "nnU-Net v2 soft Dice, batch_dice",
+        label: "nnU-Net v2 soft-Dice term only (batch_dice=True)",
         code: "MemoryEfficientSoftDiceLoss(apply_nonlin=softmax_helper_dim1,\n    batch_dice=True, do_bg=False, smooth=1e-5)",
-        note: "As nnU-Net's default but with batch-wise sets (batch_dice=True in the plans). Reports −mean(sDSC), i.e. this loss minus 1.",
+        note: "The soft-Dice term only, with batch-wise sets: the plans set batch_dice=True for 2d, and for 3d_fullres when a 3d_lowres cascade exists. The default trainer adds cross-entropy (DC_and_CE_loss), which pushes an unlabelled structure towards background whatever Φ is. Reports −mean(sDSC), i.e. this loss minus 1.",
         settings: DiceSettings {
             phi: Phi::BI,
             include_background: false,

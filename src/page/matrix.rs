@@ -177,6 +177,23 @@ mod tests {
         }
     }
 
+    /// The nnU-Net rows are the soft-Dice term only, and say where `batch_dice` comes
+    /// from and that the default loss adds cross-entropy.
+    #[test]
+    fn the_nnunet_rows_say_they_are_the_dice_term_only() {
+        let rows = verdict_matrix();
+        for (key, batch_dice, planner) in [
+            ("nnunet", "batch_dice=False", "3d_lowres"),
+            ("nnunet_batch", "batch_dice=True", "3d_lowres cascade"),
+        ] {
+            let r = rows.iter().find(|r| r.key == key).unwrap();
+            assert!(r.label.contains("soft-Dice term only") && r.label.contains(batch_dice));
+            let note = crate::engine::presets::framework_preset(key).unwrap().note;
+            assert!(note.contains("DC_and_CE_loss") && note.contains("cross-entropy"));
+            assert!(note.contains(planner), "{note}");
+        }
+    }
+
     /// A preset applied by the page's own control gives the same page as the matrix's.
     #[test]
     fn framework_rows_match_the_preset_control() {

@@ -117,7 +117,7 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
   </section>
   <section id="matrix" class="matrix" data-testid="matrix" aria-labelledby="matrix-title">
     <h2 id="matrix-title">What does my framework do with missing and empty labels?</h2>
-    <p class="explain-note">The verdict on image 1's structure in the lessons' two-image scene (image 0 labelled), when its label is missing (the structure is there, unlabelled) and when it is empty (truly absent), under each library's own Dice. Wanted: almost no push for a missing label, pushed down for an empty one. Click a verdict to open that page.</p>
+    <p class="explain-note">The verdict on image 1's structure in the lessons' two-image scene (image 0 labelled), when its label is missing (the structure is there, unlabelled) and when it is empty (truly absent), under each library's own Dice. Wanted: almost no push for a missing label, pushed down for an empty one. The nnU-Net rows are its soft-Dice term only, with <code>batch_dice</code> as its planner sets it (True for 2d, and for 3d_fullres when a 3d_lowres cascade exists; False otherwise); its default loss adds cross-entropy (<code>DC_and_CE_loss</code>), as MONAI's <code>DiceCELoss</code> does, and the cross-entropy pushes any unlabelled structure towards background whatever Φ is. Click a verdict to open that page.</p>
     <div class="table-wrap"><table id="matrix-table">
       <thead><tr><th scope="col">setting</th><th scope="col">missing label</th><th scope="col">empty label</th></tr></thead>
       <tbody id="matrix-body"></tbody>

@@ -33,7 +33,7 @@ pub struct TrainPanel {
 
 fn model_note(kind: ModelKind) -> &'static str {
     match kind {
-        ModelKind::Pixels => "One free logit per pixel and class: training only integrates the gradient map, nothing is learned across images. Train it with SGD: Adam rescales every tiny push to a full step.",
+        ModelKind::Pixels => "One free logit per pixel and class: training only integrates the gradient map, nothing is learned across images. Train it with SGD: Adam divides each step by √v̂ + eps, so a push well above its eps (1e-8) becomes a step of about lr however small it is, while one far below eps does not.",
         ModelKind::Linear => "z = w·x + β per class: a per-pixel logistic regression on the image, shared by all images, so what it learns on the labelled images applies to the others.",
         ModelKind::Conv3x3 => "A 3×3 convolution of the image per class plus a bias, shared by all images: a network that generalises from the labelled images to those that look alike.",
     }
