@@ -265,13 +265,25 @@ fn the_binary_trains_from_stdin_and_from_a_file() {
 }
 
 #[test]
-fn the_binary_warns_about_unknown_fields_only() {
+fn the_binary_refuses_unknown_fields_naming_the_train_fields() {
     let mut doc: Value = serde_json::from_str(DOC).unwrap();
     doc["comment"] = Value::from("mine");
     let out = run(&["train", "-"], &doc.to_string());
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
     let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.trim(), "warning: ignoring unknown field \"comment\"");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("unknown field \"comment\"; the fields are shape, y, pred,")
+            && err.contains("x, model, optimizer, steps"),
+        "{err}"
+    );
+    let mut doc: Value = serde_json::from_str(DOC).unwrap();
+    doc["optimiser"] = doc["optimizer"].take();
+    let out = run(&["train", "-"], &doc.to_string());
+    let err = String::from_utf8(out.stderr).unwrap();
+    // The missing field is met first; either way the run does not start.
+    assert_eq!(out.status.code(), Some(2), "{err}");
 }
 
 #[test]

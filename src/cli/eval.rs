@@ -13,7 +13,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::json::Document;
-use super::{read_array, read_missing, read_settings, read_shape};
+use super::{
+    read_array, read_missing, read_settings_implied, read_shape, refuse_implied_activation,
+    refuse_unknown,
+};
 use crate::engine::loss::{DiceSettings, Evaluation, SetReport};
 use crate::engine::shape::{evaluate_nd_missing, Shape};
 
@@ -177,26 +180,30 @@ pub fn to_json(e: &Evaluation) -> Value {
 }
 
 /// Settings and tensors from a document; the fields left in it are unknown.
+/// Reads the settings and tensors of `dice eval` from `doc`, and refuses fields nobody
+/// reads and probabilities a preset's activation would read as logits.
 pub fn read_input(doc: &mut Document) -> Result<(DiceSettings, Tensors), String> {
-    let settings = read_settings(doc)?;
+    let (settings, implied) = read_settings_implied(doc)?;
     let tensors = Tensors::from_document(doc)?;
+    refuse_unknown(doc, &[])?;
+    refuse_implied_activation(implied, &tensors.pred)?;
     Ok((settings, tensors))
 }
 
-/// `dice eval ARGS…`: reads the input, warns about unknown fields, evaluates and streams
+/// `dice eval ARGS…`: reads the input (refusing unknown fields), evaluates and streams
 /// the output.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn command(
     args: &[std::ffi::OsString],
     io: &mut super::run::Io,
 ) -> Result<(), super::run::Failure> {
-    use super::run::{warn_unknown, write_output, CommandLine};
+    use super::run::{write_output, CommandLine};
     let cl = CommandLine::parse(args, &[])?;
-    let stderr = &mut *io.stderr;
     let (settings, tensors) = cl.with_document(&mut *io.stdin, |doc| {
-        let settings = read_settings(doc)?;
+        let (settings, implied) = read_settings_implied(doc)?;
         let tensors = cl.read_tensors(doc)?;
-        warn_unknown(doc, &[], stderr);
+        refuse_unknown(doc, &[])?;
+        refuse_implied_activation(implied, &tensors.pred)?;
         Ok((settings, tensors))
     })?;
     let e = tensors.evaluate(&settings)?;
@@ -309,14 +316,83 @@ mod tests {
     }
 
     #[test]
-    fn unknown_fields_are_reported_not_fatal() {
-        let doc = r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0,0],"ph":"BI","name":"x"}"#;
-        assert_eq!(
-            super::super::unknown_fields(doc),
-            vec!["name".to_string(), "ph".to_string()]
+    fn unknown_fields_are_refused_with_the_nearest_known_name() {
+        let base = r#""shape":[1,2,1,2],"y":[1,1,0,0],"pred":[0.6,0.2,0.4,0.8]"#;
+        for (extra, needle) in [
+            (
+                r#""include_backgroud":false"#,
+                r#"unknown field "include_backgroud"; did you mean `include_background`?"#,
+            ),
+            (r#""sqaured":true"#, "did you mean `squared`?"),
+            (r#""ph":"BI""#, "did you mean `phi`?"),
+            (r#""Eps_NR":0"#, "did you mean `eps_nr`?"),
+            // Another library's names.
+            (r#""smooth_nr":0"#, "did you mean `eps_nr`?"),
+            (r#""squared_pred":true"#, "did you mean `squared`?"),
+            (r#""batch":true"#, "did you mean `phi`?"),
+            (r#""eps":0"#, "did you mean `eps_nr` and `eps_dr`?"),
+            // Nothing near: the fields are listed.
+            (
+                r#""name":"x""#,
+                "unknown field \"name\"; the fields are shape, y, pred, variant",
+            ),
+            (
+                r#""ph":"BI","name":"x""#,
+                "unknown field \"name\" (and 1 more unknown field); the fields are",
+            ),
+        ] {
+            let doc = format!("{{{base},{extra}}}");
+            let err = eval_str(&doc).unwrap_err();
+            assert!(err.contains(needle), "{extra}: {err}");
+            assert!(!err.contains('\n') && err.chars().count() <= 400, "{err}");
+        }
+        // A long name is echoed as a short excerpt.
+        let long = format!("{{{base},\"{}\":1}}", "x".repeat(5000));
+        let err = eval_str(&long).unwrap_err();
+        assert!(
+            err.contains("(5000 characters)") && err.len() < 400,
+            "{err}"
         );
-        assert!(eval_str(doc).is_ok());
-        assert!(super::super::unknown_fields(r#"{"shape":[1]}"#).is_empty());
+        assert!(eval_str(&format!("{{{base}}}")).is_ok());
+    }
+
+    /// A preset that applies an activation never silently reads probabilities as
+    /// logits; the input saying which it holds is never second-guessed.
+    #[test]
+    fn a_presets_activation_needs_logits_or_a_word() {
+        // Near-perfect probabilities of two exclusive classes.
+        let probs = r#""shape":[1,2,1,3],"y":[1,0,0,0,1,1],"pred":[0.98,0.01,0.02,0.02,0.99,0.98]"#;
+        for preset in ["nnunet", "nnunet_batch", "smp"] {
+            let err = eval_str(&format!(r#"{{{probs},"preset":"{preset}"}}"#)).unwrap_err();
+            assert!(
+                err.contains(&format!("preset {preset} applies a softmax to `pred`"))
+                    && err.contains("--activation none")
+                    && err.contains("--activation softmax"),
+                "{err}"
+            );
+            // Saying so: probabilities as they are, or logits through the softmax.
+            let none = eval_str(&format!(
+                r#"{{{probs},"preset":"{preset}","activation":"none"}}"#
+            ))
+            .unwrap();
+            let direct = eval_str(&format!(
+                r#"{{{probs},"preset":"{preset}","activation":"softmax"}}"#
+            ))
+            .unwrap();
+            assert_ne!(none["loss"], direct["loss"], "{preset}");
+        }
+        // Presets without an activation read probabilities as they are.
+        for preset in ["monai", "monai_batch", "keras"] {
+            assert!(eval_str(&format!(r#"{{{probs},"preset":"{preset}"}}"#)).is_ok());
+        }
+        // Logits with the preset's activation keep working without a word.
+        let logits = r#""shape":[1,2,1,3],"y":[1,0,0,0,1,1],"pred":[3.2,-1.0,0.4,-2.5,2.0,1.1]"#;
+        let implied = eval_str(&format!(r#"{{{logits},"preset":"nnunet"}}"#)).unwrap();
+        let stated = eval_str(&format!(
+            r#"{{{logits},"preset":"nnunet","activation":"softmax"}}"#
+        ))
+        .unwrap();
+        assert_eq!(implied, stated);
     }
 
     #[test]

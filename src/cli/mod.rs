@@ -4,7 +4,8 @@
 //! reads one [`json::Document`] (and, natively, command-line flags and array files):
 //! the settings and tensors that all commands share are read here ([`read_settings`],
 //! [`read_shape`], [`read_array`]); a command takes its own extra fields from the same
-//! document, and what nobody took is warned about as unknown. `eval` lives in
+//! document, and a field nobody took is refused as unknown ([`refuse_unknown`], with the
+//! nearest known name: a mistyped option must not silently compute another loss). `eval` lives in
 //! [`eval`]; the command line itself (arguments, files, exit codes) in `run`.
 
 pub mod eval;
@@ -32,8 +33,8 @@ pub use eval::{eval_str, to_json};
 /// [`is_field`].
 pub const TENSOR_FIELDS: [&str; 3] = ["shape", "y", "pred"];
 
-/// Whether every command reads this field (settings and tensors); others are ignored with
-/// a warning (scripts often carry their own metadata along).
+/// Whether every command reads this field (settings and tensors); any other is refused
+/// unless the command reads it ([`refuse_unknown`]).
 pub fn is_field(name: &str) -> bool {
     TENSOR_FIELDS.contains(&name) || SETTINGS_FIELDS.contains(&name)
 }
@@ -89,6 +90,113 @@ pub fn one_line(msg: &str) -> String {
     format!("{head} … {tail}")
 }
 
+/// Names other libraries give these settings, and the field meant here (`eps`: both ε,
+/// which `--eps` sets on the command line).
+const OTHER_NAMES: [(&str, &str); 12] = [
+    ("smooth_nr", "eps_nr"),
+    ("smooth_dr", "eps_dr"),
+    ("smooth", "eps"),
+    ("epsilon", "eps"),
+    ("eps", "eps"),
+    ("squared_pred", "squared"),
+    ("batch", "phi"),
+    ("batch_dice", "phi"),
+    ("do_bg", "include_background"),
+    ("sigmoid", "activation"),
+    ("softmax", "activation"),
+    ("from_logits", "activation"),
+];
+
+/// The known name `name` most likely stands for: another library's name for it
+/// ([`OTHER_NAMES`]; `eps`, both ε, when `eps_nr` is known), else the nearest of `known`
+/// within a typo or two (optimal string alignment, so `sqaured` is one typo from
+/// `squared`; case and `-`/`_` ignored). `None` when nothing is that close.
+pub fn nearest_name<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let norm = |s: &str| s.to_ascii_lowercase().replace('-', "_");
+    let name = norm(name);
+    if let Some(&(_, meant)) = OTHER_NAMES.iter().find(|(other, _)| *other == name) {
+        let target = if meant == "eps" && !known.contains(&"eps") {
+            "eps_nr"
+        } else {
+            meant
+        };
+        if let Some(k) = known.iter().find(|k| **k == target) {
+            return Some(if meant == "eps" { "eps" } else { k });
+        }
+    }
+    let len = name.chars().count();
+    let allowed = if len >= 10 { 3 } else { 2 };
+    known
+        .iter()
+        // The distance is at least the difference in length: a long name is far from all.
+        .filter(|k| k.len().abs_diff(len) <= allowed)
+        .map(|k| (strsim::osa_distance(&name, &norm(k)), *k))
+        .filter(|&(d, _)| d <= allowed)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, k)| k)
+}
+
+/// Refuses `doc` if a field is left that no command reads and `extra` (the command's
+/// own fields) does not name: "unknown field "include_backgroud"; did you mean
+/// `include_background`?", or the known fields when none is near. The name is echoed as
+/// a short excerpt.
+pub fn refuse_unknown(doc: &Document, extra: &[&str]) -> Result<(), String> {
+    let unknown: Vec<&str> = doc
+        .remaining()
+        .filter(|k| !is_field(k) && !extra.contains(k))
+        .collect();
+    let Some(first) = unknown.first() else {
+        return Ok(());
+    };
+    let known: Vec<&str> = TENSOR_FIELDS
+        .iter()
+        .chain(SETTINGS_FIELDS.iter())
+        .chain(extra.iter())
+        .copied()
+        .collect();
+    let more = match unknown.len() {
+        1 => String::new(),
+        n => format!(
+            " (and {} more unknown field{})",
+            n - 1,
+            if n > 2 { "s" } else { "" }
+        ),
+    };
+    let hint = match nearest_name(first, &known) {
+        Some("eps") => "; did you mean `eps_nr` and `eps_dr`?".to_string(),
+        Some(k) => format!("; did you mean `{k}`?"),
+        None => format!("; the fields are {}", known.join(", ")),
+    };
+    Err(format!("unknown field {}{more}{hint}", excerpt(first)))
+}
+
+/// The activation a `preset` applies to `pred`, when the input does not state one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ImpliedActivation {
+    pub preset: &'static str,
+    pub activation: Activation,
+}
+
+/// Refuses a `pred` that looks like probabilities (every value in [0, 1]) when a preset,
+/// not the input, chose an activation that reads it as logits: the README's recipes save
+/// probabilities, and a softmax applied to them is another loss, computed silently. An
+/// activation the input states is never second-guessed.
+pub fn refuse_implied_activation(
+    implied: Option<ImpliedActivation>,
+    pred: &[f64],
+) -> Result<(), String> {
+    let Some(ImpliedActivation { preset, activation }) = implied else {
+        return Ok(());
+    };
+    if pred.is_empty() || !pred.iter().all(|v| (0.0..=1.0).contains(v)) {
+        return Ok(());
+    }
+    let act = activation.code();
+    Err(format!(
+        "preset {preset} applies a {act} to `pred`, reading it as logits, but every value of `pred` lies in [0, 1] like probabilities: if `pred` holds probabilities, pass --activation none (\"activation\": \"none\"); if it holds logits, pass --activation {act} to say so"
+    ))
+}
+
 fn preset_names() -> String {
     crate::engine::presets::FRAMEWORK_PRESETS
         .iter()
@@ -99,19 +207,33 @@ fn preset_names() -> String {
 
 /// Takes the settings fields from `doc`: a `preset` first, then each field over it.
 pub fn read_settings(doc: &mut Document) -> Result<DiceSettings, String> {
-    let mut s = match doc.take("preset") {
-        None => DiceSettings::default(),
+    read_settings_implied(doc).map(|(s, _)| s)
+}
+
+/// [`read_settings`], and the activation its preset applies to `pred` if the document
+/// does not state one (for [`refuse_implied_activation`]).
+pub fn read_settings_implied(
+    doc: &mut Document,
+) -> Result<(DiceSettings, Option<ImpliedActivation>), String> {
+    let stated = doc.has("activation");
+    let (mut s, implied) = match doc.take("preset") {
+        None => (DiceSettings::default(), None),
         Some(raw) => {
             let name = json::string("preset", &raw)?;
-            framework_preset(&name)
-                .ok_or_else(|| {
-                    format!(
-                        "unknown preset {}; known: {}",
-                        excerpt(&name),
-                        preset_names()
-                    )
-                })?
-                .settings
+            let p = framework_preset(&name).ok_or_else(|| {
+                format!(
+                    "unknown preset {}; known: {}",
+                    excerpt(&name),
+                    preset_names()
+                )
+            })?;
+            let implied = (!stated && p.settings.activation != Activation::None).then_some(
+                ImpliedActivation {
+                    preset: p.name,
+                    activation: p.settings.activation,
+                },
+            );
+            (p.settings, implied)
         }
     };
     // A named choice: the field's string, one of the names `parse` knows.
@@ -167,7 +289,7 @@ pub fn read_settings(doc: &mut Document) -> Result<DiceSettings, String> {
             *field = json::boolean(name, &raw)?;
         }
     }
-    Ok(s)
+    Ok((s, implied))
 }
 
 /// Takes `missing` from `doc`: the `[[b, c], …]` cells whose labels are missing, for the
@@ -255,19 +377,6 @@ pub fn tensor(
         _ => checked.engine_dim(),
     };
     Array4::from_shape_vec(dim, data).map_err(|_| DiceError::ShapeTooLarge(shape.to_vec()))
-}
-
-/// Top-level fields of `input` that `dice eval` does not read, sorted (empty if `input`
-/// is not a JSON object).
-pub fn unknown_fields(input: &str) -> Vec<String> {
-    match Document::parse(input) {
-        Ok(doc) => doc
-            .remaining()
-            .filter(|k| !is_field(k))
-            .map(str::to_string)
-            .collect(),
-        Err(_) => Vec::new(),
-    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! the output stream and exit codes (0 success, 2 refused input or failed I/O).
 //!
 //! Shared by every command: a command names the extra fields it reads on top of the
-//! shared ones ([`super::is_field`]), parses its [`CommandLine`], reads its fields inside
+//! shared ones ([`super::is_field`]; any other is refused, [`super::refuse_unknown`]), parses its [`CommandLine`], reads its fields inside
 //! [`CommandLine::with_document`] and writes one JSON value with [`write_json`].
 
 use std::ffi::OsString;
@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::eval::Tensors;
 use super::json::Document;
-use super::{excerpt, files, is_field, one_line, read_array, read_shape, SETTINGS_FIELDS};
+use super::{excerpt, files, nearest_name, one_line, read_array, read_shape, SETTINGS_FIELDS};
 
 pub const USAGE: &str = "\
 usage: dice eval [FILE|-] [--y ARRAY] [--pred ARRAY] [--FIELD VALUE]...
@@ -125,15 +125,18 @@ impl CommandLine {
                 Some((n, v)) => (n.replace('-', "_"), Some(OsString::from(v))),
                 None => (flag.replace('-', "_"), None),
             };
-            let known = name == "y"
-                || name == "pred"
-                || name == "eps"
-                || name == "shape"
-                || SETTINGS_FIELDS.contains(&name.as_str())
-                || extra.contains(&name.as_str());
-            if !known {
+            let options: Vec<&str> = ["y", "pred", "eps", "shape"]
+                .iter()
+                .chain(SETTINGS_FIELDS.iter())
+                .chain(extra.iter())
+                .copied()
+                .collect();
+            if !options.contains(&name.as_str()) {
+                let hint = nearest_name(&name, &options)
+                    .map(|k| format!("; did you mean --{}?", k.replace('_', "-")))
+                    .unwrap_or_default();
                 return Err(Failure::Usage(format!(
-                    "unknown option --{}",
+                    "unknown option --{}{hint}",
                     excerpt_name(flag)
                 )));
             }
@@ -260,27 +263,6 @@ fn read_text(path: &OsString, stdin: &mut dyn Read) -> Result<String, Failure> {
     })
 }
 
-/// At most this many unknown fields are named one by one.
-const MAX_WARNINGS: usize = 10;
-
-/// Warns on stderr about the fields of `doc` that are neither common nor in `extra`.
-pub fn warn_unknown(doc: &Document, extra: &[&str], stderr: &mut dyn Write) {
-    let unknown: Vec<&str> = doc
-        .remaining()
-        .filter(|k| !is_field(k) && !extra.contains(k))
-        .collect();
-    for k in unknown.iter().take(MAX_WARNINGS) {
-        let _ = writeln!(stderr, "warning: ignoring unknown field {}", excerpt(k));
-    }
-    if unknown.len() > MAX_WARNINGS {
-        let _ = writeln!(
-            stderr,
-            "warning: ignoring {} more unknown fields",
-            unknown.len() - MAX_WARNINGS
-        );
-    }
-}
-
 /// Writes `value` as one line of JSON, streamed (no JSON tree is built).
 pub fn write_json<T: Serialize>(value: &T, io: &mut Io) -> Result<(), Failure> {
     write_output(io, |w| {
@@ -378,7 +360,19 @@ mod tests {
         // ε = 0: sDSC = 2·0.5/(1 + 1) = 0.5.
         assert_eq!(v["loss"], 0.5);
         for (args, needle) in [
-            (vec!["eval", "-", "--ph", "BI"], "unknown option --ph"),
+            (
+                vec!["eval", "-", "--ph", "BI"],
+                "unknown option --ph; did you mean --phi?",
+            ),
+            (
+                vec!["eval", "-", "--include-backgroud", "false"],
+                "did you mean --include-background?",
+            ),
+            (
+                vec!["eval", "-", "--smooth-nr", "0"],
+                "unknown option --smooth-nr; did you mean --eps-nr?",
+            ),
+            (vec!["eval", "-", "--smooth", "0"], "did you mean --eps?"),
             (vec!["eval", "-", "--phi"], "--phi needs a value"),
             (vec!["eval", "-", "-"], "more than one input"),
             (vec!["eval"], "no input"),
@@ -423,21 +417,31 @@ mod tests {
     }
 
     #[test]
-    fn unknown_fields_are_warned_about_even_deeply_nested_and_many() {
+    fn unknown_fields_are_refused_even_deeply_nested_and_many() {
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         let doc = DOC.replacen('{', &format!(r#"{{"deep":{deep},"#), 1);
-        let (code, err) = run(os(&["eval", "-"]), &doc, &mut Vec::new());
-        assert_eq!(
-            (code, err.as_str()),
-            (0, "warning: ignoring unknown field \"deep\"\n")
+        let mut out = Vec::new();
+        let (code, err) = run(os(&["eval", "-"]), &doc, &mut out);
+        assert_eq!(code, 2);
+        assert!(out.is_empty(), "nothing computed");
+        assert!(
+            err.starts_with("unknown field \"deep\"; the fields are shape, y, pred")
+                && err.lines().count() == 1,
+            "{err}"
         );
         let many: String = (0..25).map(|i| format!(r#""k{i:02}":0,"#)).collect();
         let doc = DOC.replacen('{', &format!("{{{many}"), 1);
         let (code, err) = run(os(&["eval", "-"]), &doc, &mut Vec::new());
-        assert_eq!(code, 0);
-        assert_eq!(err.lines().count(), MAX_WARNINGS + 1, "{err}");
+        assert_eq!(code, 2);
         assert!(
-            err.ends_with("warning: ignoring 15 more unknown fields\n"),
+            err.starts_with("unknown field \"k00\" (and 24 more unknown fields)"),
+            "{err}"
+        );
+        // A mistyped train field, in the document and as a flag.
+        let (code, err) = run(os(&["train", "-", "--step", "3"]), DOC, &mut Vec::new());
+        assert_eq!(code, 2);
+        assert!(
+            err.starts_with("unknown option --step; did you mean --steps?"),
             "{err}"
         );
     }

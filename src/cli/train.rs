@@ -8,7 +8,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::json::{self, Document};
-use super::{excerpt, one_line, read_array, read_missing, read_settings, read_shape};
+use super::{
+    excerpt, one_line, read_array, read_missing, read_settings_implied, read_shape,
+    refuse_implied_activation, refuse_unknown,
+};
 use crate::engine::error::DiceError;
 use crate::engine::train::{Model, ModelKind, Optimizer, TrainReport, Trainer};
 
@@ -83,19 +86,11 @@ fn required<T>(value: Option<T>, key: &str) -> Result<T, String> {
     value.ok_or_else(|| format!("missing field `{key}`"))
 }
 
-/// Top-level fields that neither `dice eval` nor `dice train` reads.
-pub fn unknown_fields(input: &str) -> Vec<String> {
-    super::unknown_fields(input)
-        .into_iter()
-        .filter(|k| !TRAIN_FIELDS.contains(&k.as_str()))
-        .collect()
-}
-
 /// The trainer a document describes, and the number of steps it asks for. Reads the
 /// settings and tensors as `dice eval` does (the shape first); `pred` is read only by the
 /// pixels model (its starting logits).
 pub fn trainer_from_document(doc: &mut Document) -> Result<(Trainer, usize), String> {
-    let settings = read_settings(doc)?;
+    let (settings, implied) = read_settings_implied(doc)?;
     let model: ModelSpec = required(take(doc, "model")?, "model")?;
     let optimizer: OptimizerSpec = required(take(doc, "optimizer")?, "optimizer")?;
     let steps = json::count("steps", &required(doc.take("steps"), "steps")?)
@@ -147,6 +142,8 @@ pub fn trainer_from_document(doc: &mut Document) -> Result<(Trainer, usize), Str
     let built = match kind {
         ModelKind::Pixels => {
             let z = read_array(doc, "pred", &shape)?;
+            // The pixels model's `pred` is its logits when an activation applies.
+            refuse_implied_activation(implied, &z)?;
             Model::pixels(Array4::from_shape_vec((b, c, h, w), z).map_err(|e| e.to_string())?)
         }
         _ => {
@@ -160,6 +157,7 @@ pub fn trainer_from_document(doc: &mut Document) -> Result<(Trainer, usize), Str
     }
     .map_err(|e| e.to_string())?;
     let missing = read_missing(doc)?;
+    refuse_unknown(doc, &TRAIN_FIELDS)?;
     let trainer = Trainer::with_missing(y, x, settings, built, optimizer.optimizer()?, missing)
         .map_err(|e| e.to_string())?;
     Ok((trainer, steps))
@@ -171,26 +169,21 @@ pub fn trainer_from_str(input: &str) -> Result<(Trainer, usize), String> {
     trainer_from_document(&mut doc)
 }
 
-/// `dice train ARGS…`: reads the input (a JSON document; flags set any field), warns
-/// about unknown fields, trains and writes the output.
+/// `dice train ARGS…`: reads the input (a JSON document; flags set any field; unknown
+/// fields refused), trains and writes the output.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn command(
     args: &[std::ffi::OsString],
     io: &mut super::run::Io,
 ) -> Result<(), super::run::Failure> {
-    use super::run::{warn_unknown, write_json, CommandLine, Failure};
+    use super::run::{write_json, CommandLine, Failure};
     let cl = CommandLine::parse(args, &TRAIN_FIELDS)?;
     if cl.y.is_some() || cl.pred.is_some() {
         return Err(Failure::Usage(
             "dice train reads y, pred and x from the JSON document".into(),
         ));
     }
-    let stderr = &mut *io.stderr;
-    let (mut trainer, steps) = cl.with_document(&mut *io.stdin, |doc| {
-        let t = trainer_from_document(doc)?;
-        warn_unknown(doc, &TRAIN_FIELDS, stderr);
-        Ok(t)
-    })?;
+    let (mut trainer, steps) = cl.with_document(&mut *io.stdin, trainer_from_document)?;
     let report = trainer.train(steps);
     write_json(&to_json(&trainer, &report), io)
 }
@@ -397,8 +390,12 @@ mod tests {
     #[test]
     fn unknown_fields_know_the_train_fields() {
         let mut doc: Value = serde_json::from_str(LINEAR).unwrap();
-        doc["note"] = json!("x");
-        assert_eq!(unknown_fields(&doc.to_string()), vec!["note".to_string()]);
+        doc["stpes"] = json!(3);
+        let err = train_str(&doc.to_string()).unwrap_err();
+        assert!(
+            err.contains("unknown field \"stpes\"; did you mean `steps`?"),
+            "{err}"
+        );
         // `pred` may be left out by a shared model, and is ignored when given.
         let given = {
             let mut d: Value = serde_json::from_str(LINEAR).unwrap();
