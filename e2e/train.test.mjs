@@ -42,6 +42,52 @@ const EXPERIMENTS = {
   'leaf-bg': [[0, 'kept'], [2, 'gone'], [3, 'gone']],
 };
 
+/**
+ * Per lesson: the badges after its run, [b, c, verdicts allowed, correct], every cell in the
+ * loss (the judgement of tests/verdicts.rs): annotated structures and complete backgrounds
+ * right; a kept unannotated structure right with no push, an erased one wrong; a kept false
+ * positive wrong, a removed one right; the background over an unannotated structure wrong
+ * (the trap), the marginal Dice's merged background right with no push.
+ */
+const UP = ['up'];
+const BADGES = {
+  'missing-I': [[0, 1, UP, true], [1, 1, UP, true], [2, 1, ['none'], true]],
+  'missing-BI': [[0, 1, UP, true], [1, 1, UP, true], [2, 1, ['down'], false]],
+  'empty-I': [[0, 1, UP, true], [1, 1, UP, true], [2, 1, ['none'], false]],
+  'empty-BI': [[0, 1, UP, true], [1, 1, UP, true], [2, 1, ['down', 'none'], true]],
+  'heuristic-eps': [[0, 1, UP, true], [1, 1, UP, true], [2, 1, ['down'], false], [3, 1, ['down', 'none'], true]],
+  'missing-bg': [
+    [0, 0, UP, true], [0, 1, UP, true], [1, 0, UP, true], [1, 1, UP, true],
+    [2, 0, UP, false], [2, 1, ['down'], false],
+  ],
+  marginal: [
+    [0, 0, UP, true], [0, 1, UP, true], [1, 0, UP, true], [1, 1, UP, true],
+    [2, 0, ['none'], true], [2, 1, ['none'], true], [3, 0, UP, true], [3, 1, ['down', 'none'], true],
+  ],
+  leaf: [[0, 1, UP, true], [1, 1, UP, true], [2, 1, ['none'], true], [3, 1, ['none'], false]],
+  'leaf-bg': [
+    [0, 0, UP, true], [0, 1, UP, true], [1, 0, UP, true], [1, 1, UP, true],
+    [2, 0, UP, false], [2, 1, ['down'], false], [3, 0, UP, true], [3, 1, ['down', 'none'], true],
+  ],
+};
+
+/** Every badge of the grid: `b-c` → {verdict, correct, text, why}. */
+async function badges(page) {
+  return page.evaluate(() => {
+    const out = {};
+    for (const el of document.querySelectorAll('[data-testid^="verdict-"]')) {
+      const key = el.dataset.testid.slice('verdict-'.length);
+      out[key] = {
+        verdict: el.dataset.verdict,
+        correct: el.dataset.correct,
+        text: el.textContent,
+        why: document.querySelector(`[data-testid="why-${key}"]`)?.textContent ?? '',
+      };
+    }
+    return out;
+  });
+}
+
 async function step(page) {
   return Number(await page.getAttribute('[data-testid="train-count"]', 'data-step'));
 }
@@ -88,6 +134,29 @@ for (const [name, expected] of Object.entries(EXPERIMENTS)) {
       const mean = await finalMean(page, b);
       if (want === 'kept') assert.ok(mean >= 0.5, `${name}: image ${b} kept (${mean})`);
       else assert.ok(mean <= 0.1, `${name}: image ${b} gone (${mean})`);
+    }
+    // The badges beside the result lines agree with them (issue 14 §1).
+    const shown = await badges(page);
+    const judged = Object.entries(shown).filter(([, v]) => v.verdict !== undefined);
+    assert.equal(judged.length, BADGES[name].length, `${name}: every badge in the loss is checked: ${JSON.stringify(shown)}`);
+    for (const [b, c, verdicts, correct] of BADGES[name]) {
+      const got = shown[`${b}-${c}`];
+      assert.ok(got, `${name}: badge ${b}-${c}`);
+      assert.ok(verdicts.includes(got.verdict), `${name} ${b}-${c}: ${JSON.stringify(got)}`);
+      assert.equal(got.correct, String(correct), `${name} ${b}-${c}: ${JSON.stringify(got)}`);
+      assert.equal(got.text[0], correct ? '✓' : '✗', `${name} ${b}-${c}: ${got.text}`);
+      assert.ok(got.why.startsWith(correct ? 'right: ' : 'wrong: '), `${name} ${b}-${c}: ${got.why}`);
+    }
+    if (name === 'empty-I' || name === 'leaf') {
+      const fp = shown[`${expected.at(-1)[0]}-1`];
+      assert.equal(fp.text, '✗ almost no push');
+      assert.equal(fp.why, 'wrong: a prediction in an empty image should be pushed down');
+    }
+    if (name === 'marginal') {
+      assert.match(shown['2-0'].why, /^right: the merged background carries no information about the missing class$/);
+    }
+    if (name === 'missing-bg' || name === 'leaf-bg') {
+      assert.equal(shown['2-0'].why, 'wrong: this background label covers an unannotated structure, which should get no push');
     }
     assert.ok(await page.locator('[data-testid="plot-train"]').isVisible(), 'plot (d) is shown');
     assertNoProblems(problems);

@@ -87,7 +87,9 @@ impl CellVerdict {
                 "this background label covers an unannotated structure, which should get no push"
                     .into()
             }
-            (Judged::MergedBackground, _) if done => "the merged background (background or the missing class) is already predicted: it carries no information about the missing class".into(),
+            (Judged::MergedBackground, _) if done => {
+                "the merged background carries no information about the missing class".into()
+            }
             (Judged::MergedBackground, _) => {
                 "the merged background (background or the missing class) should be pushed up".into()
             }
@@ -632,7 +634,7 @@ mod tests {
         let s = scenario("marginal").unwrap().state();
         assert_eq!(
             verdict_of(&s, 1, 0).reason(LabelStatus::Annotated),
-            "right: the merged background (background or the missing class) is already predicted: it carries no information about the missing class"
+            "right: the merged background carries no information about the missing class"
         );
     }
 

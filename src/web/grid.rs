@@ -369,8 +369,9 @@ fn badge_tip(
         String::new()
     };
     format!(
-        "{}. The verdict is {which}: its mean here is {}{tied}, {} the scale. {rule}",
+        "{}. The verdict is {which}: its mean over {} is {}{tied}, {} the scale. {rule}",
         cv.sentence(status),
+        cv.judged.words(),
         format::number(cv.push, 3),
         ratio_text(cv.ratio),
     )
