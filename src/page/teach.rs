@@ -20,9 +20,6 @@ pub use crate::page::verdict::{
 };
 use crate::present::format::number as format_number;
 
-/// What the verdicts judge, in words (for the badge legend and tooltips).
-pub const VERDICT_RULE: &str = "The verdict judges the push the loss gives the cell's probabilities ỹ: a small gradient-descent step on ỹ itself, kept summing to 1 over the classes of a pixel where they are tied (softmax, or exclusive classes), so that raising the background lowers the structure. The push is minus that step's change of the cell's mean probability per unit step, over its judged pixels: its labelled structure if the loss sees one, the hidden structure of a missing label, the unannotated structure a background label covers, else every pixel. A sigmoid or softmax only scales it by how confident the prediction already is, so the verdict leaves that factor out and judges a trained network like a painted one.";
-
 /// The clause that says why a badge's push is not the cell's own ∂DL/∂ỹ when the classes
 /// of a pixel are tied (the lessons' formulas are ∂DL/∂ỹ).
 pub const TIED_CLASSES_CLAUSE: &str = "with tied classes the step keeps each pixel's probabilities summing to 1, so a class moves by its ∂DL/∂ỹ minus the pixel's mean over the classes — with two classes and the background out of the loss, half of its ∂DL/∂ỹ";
@@ -787,8 +784,8 @@ mod tests {
         assert!(!v.reached && !v.correct);
     }
 
-    /// Issue 11 §3: missing-I and empty-I have the same loss and almost the same tiny
-    /// push, yet opposite verdicts; the right setting can have the higher loss.
+    /// Issue 11 §3: missing-I and empty-I have the same loss and a push of the same
+    /// negligible size, yet opposite verdicts; the right setting can have the higher loss.
     #[test]
     fn the_loss_value_is_not_the_verdict() {
         let loss = |name: &str| run(&scenario(name).unwrap().state()).1.loss.unwrap();
