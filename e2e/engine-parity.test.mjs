@@ -225,11 +225,11 @@ test('with an activation the shown gradient is ∂L/∂z by the chain rule, ∂L
       }
     }
     assert.ok(checked >= 8, `${act}: ${checked} pixels checked`);
-    // The verdicts judge what a step does to the probabilities, not the ∂L/∂z shown, and
-    // the badge and legend say so.
+    // The verdicts judge the push the loss gives the probabilities, not the ∂L/∂z shown,
+    // and the badge and legend say so.
     const tip = await page.getAttribute('[data-testid="verdict-0-1"]', 'title');
-    assert.match(tip, /judged on what a small gradient-descent step does to the probabilities.*not the ∂L\/∂z the gradient view shows/, tip);
-    assert.match(await page.locator('.legend-note').innerText(), /judged on what a small gradient-descent step does to the probabilities.*not on the ∂L\/∂z/);
+    assert.match(tip, /judged on the push the loss gives the probabilities.*not the ∂L\/∂z the gradient view shows/, tip);
+    assert.match(await page.locator('.legend-note').innerText(), /judged on the push the loss gives the probabilities.*not on the ∂L\/∂z/);
 
     // The logit view off: the probabilities' gradient, as the engine gives it.
     await page.uncheck('#logit-grad');
