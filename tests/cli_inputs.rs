@@ -1,6 +1,6 @@
-//! The `dice` binary on real-data inputs (volumes, numpy and NIfTI files, flags) and on
-//! every bad input a fuzzer found: exit 2 with one short line, or quiet on a closed pipe,
-//! never a panic.
+//! The `dice` binary on real-data inputs (volumes, numpy files, flags) and on every bad
+//! input a fuzzer found: exit 2 with one short line, or quiet on a closed pipe, never a
+//! panic. The array-file readers' hostile cases (and NIfTI) are in `tests/cli_files.rs`.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -325,45 +325,6 @@ fn numpy_files_give_what_json_gives() {
         "unknown file type",
     );
     for p in [yp, pp, zp, other] {
-        std::fs::remove_file(p).unwrap();
-    }
-}
-
-/// A NIfTI label mask (x, y, z) with a probability map: one image, one class.
-#[test]
-fn a_nifti_pair_is_one_image_with_one_class() {
-    let dims = (4, 3, 2);
-    let label = nd::Array::from_shape_fn(dims, |(x, y, z)| u8::from(x + y + z < 3));
-    let prob = nd::Array::from_shape_fn(dims, |(x, y, z)| ((x * 6 + y * 2 + z) as f32) / 24.0);
-    let (lp, pp) = (temp("label.nii.gz"), temp("prob.nii"));
-    nifti::writer::WriterOptions::new(&lp)
-        .write_nifti(&label)
-        .unwrap();
-    nifti::writer::WriterOptions::new(&pp)
-        .write_nifti(&prob)
-        .unwrap();
-    let out = run(
-        &[
-            "eval",
-            "--y",
-            lp.to_str().unwrap(),
-            "--pred",
-            pp.to_str().unwrap(),
-        ],
-        "",
-    );
-    // Row-major over (x, y, z), as numpy gives for nibabel's get_fdata().ravel().
-    let want = json(&run(
-        &["eval", "-"],
-        &doc(
-            &[1, 1, 4, 3, 2],
-            &label.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
-            &prob.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
-            "",
-        ),
-    ));
-    assert_eq!(json(&out), want);
-    for p in [lp, pp] {
         std::fs::remove_file(p).unwrap();
     }
 }
