@@ -48,8 +48,9 @@ pub struct Route {
     pub train: Option<usize>,
 }
 
-/// The most steps `&train=N` may ask for: the page opens at once whatever N, but the run
-/// after its first frame should end within minutes even on the largest page.
+/// The most steps `&train=N` may ask for. The page opens at once whatever N; the run after
+/// its first frame takes what N steps take (on the largest page, conv3x3, about ten steps a
+/// second on a two-core machine).
 pub const MAX_LINK_STEPS: usize = 20_000;
 
 /// The names `#preset=` accepts: scenarios first, then framework presets.
