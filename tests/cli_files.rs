@@ -625,7 +625,35 @@ fn unsupported_npy_dtypes_are_refused() {
     let p = write("structured.npy", &structured);
     refused(
         &run(&["eval", "-", "--pred", s(&p)], SETTINGS),
-        "(a structured dtype)",
+        "(a structured dtype, a list of fields)",
+    );
+}
+
+/// Found while fixing the above: a header of nested brackets (`[[[…]]]` 100 deep, 320
+/// bytes) kept ndarray-npy's Python-literal parser busy for minutes. The dictionary is
+/// read in one pass now.
+#[test]
+fn nested_brackets_in_an_npy_header_are_refused_at_once() {
+    for descr in [
+        format!("{}{}", "[".repeat(100), "]".repeat(100)),
+        format!("'<f8', 'x': {}{}", "(".repeat(3000), ")".repeat(3000)),
+    ] {
+        let p = write(
+            "nested.npy",
+            &npy_literal(&descr, false, &[1, 1, 1, 2], &[0u8; 16]),
+        );
+        refused(
+            &run(&["eval", "-", "--pred", s(&p)], SETTINGS),
+            "`pred` from",
+        );
+    }
+    let mut shape = npy("<f8", false, &[1, 1, 1, 2], &[0u8; 16]);
+    let at = shape.windows(4).position(|w| w == b"(1, ").unwrap();
+    shape[at + 1] = b'(';
+    let p = write("nested-shape.npy", &shape);
+    refused(
+        &run(&["eval", "-", "--pred", s(&p)], SETTINGS),
+        "the shape must be a tuple of whole numbers",
     );
 }
 

@@ -21,16 +21,15 @@
 //!   does. Integer and float datatypes are read; RGB, complex, 128-bit and 1-bit data
 //!   are refused. Bytes after the image data are ignored (nibabel ignores them too).
 //!
-//! The headers are parsed here (the `.npy` dictionary by `ndarray-npy`, the 348-byte
-//! NIfTI-1 header by hand): the `nifti` crate read the data from right after the header
-//! whatever `vox_offset` said, panicked on RGB data and read a negative dimension as
-//! 65534, and `ndarray-npy`'s readers allocate what the header claims before reading.
+//! The headers are parsed here, by hand: the `nifti` crate read the data from right after
+//! the header whatever `vox_offset` said, panicked on RGB data and read a negative
+//! dimension as 65534; `ndarray-npy`'s readers allocate what the header claims before
+//! reading, and the Python-literal parser it reads the `.npy` dictionary with takes
+//! exponential time on nested brackets (a 200-byte header of `[[[…]]]` froze the command).
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
-
-use ndarray_npy::npy::header::{Header, Layout};
 
 use super::excerpt;
 use crate::engine::shape::Shape;
@@ -438,14 +437,13 @@ fn npy_header(r: &mut impl Read, available: u64) -> Result<NpyHeader, String> {
     bytes.extend_from_slice(&pre[..prefix]);
     bytes.resize(prefix + header_len, 0);
     r.read_exact(&mut bytes[prefix..]).map_err(short)?;
-    let header = Header::from_reader(&mut &bytes[..]).map_err(|e| {
-        format!(
-            "not a valid .npy header: {}",
-            crate::present::format::excerpt_of(&e.to_string(), 120)
-        )
-    })?;
-    let descr = &header.type_descriptor;
-    let dtype = npy_dtype(descr.as_string().map(String::as_str), &descr.to_string())?;
+    let text = match bytes[prefix..].split_last() {
+        Some((b'\n', dict)) => std::str::from_utf8(dict).ok(),
+        _ => None,
+    }
+    .ok_or("not a valid .npy header: it is not one line of text")?;
+    let header = npy_dict(text).map_err(|e| format!("not a valid .npy header: {e}"))?;
+    let dtype = npy_dtype(&header.descr)?;
     let values = header
         .shape
         .iter()
@@ -460,22 +458,153 @@ fn npy_header(r: &mut impl Read, available: u64) -> Result<NpyHeader, String> {
     Ok(NpyHeader {
         shape: header.shape,
         dtype,
-        fortran: header.layout == Layout::Fortran,
+        fortran: header.fortran,
         data_start: (prefix + header_len) as u64,
     })
 }
 
-/// The element type of a numpy descriptor such as `'<f4'` or `'|b1'`.
-/// `simple` is the descriptor when it is a string (`'<f4'`), `shown` how it reads.
-fn npy_dtype(simple: Option<&str>, shown: &str) -> Result<Dtype, String> {
+/// numpy's header dictionary, `{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }`.
+struct NpyDict {
+    /// The descriptor string, or `None` for a structured dtype (a list of fields).
+    descr: Option<String>,
+    fortran: bool,
+    shape: Vec<usize>,
+}
+
+/// Parses the header dictionary in one pass: string keys, and as values a string, `True`
+/// or `False`, a tuple of whole numbers, or (for `descr`) a list, which is a structured
+/// dtype and is not read further.
+fn npy_dict(text: &str) -> Result<NpyDict, String> {
+    struct Cur<'a>(&'a [u8], usize);
+    impl Cur<'_> {
+        fn ws(&mut self) {
+            while self.1 < self.0.len() && self.0[self.1].is_ascii_whitespace() {
+                self.1 += 1;
+            }
+        }
+        fn peek(&mut self) -> Option<u8> {
+            self.ws();
+            self.0.get(self.1).copied()
+        }
+        fn eat(&mut self, c: u8) -> bool {
+            let hit = self.peek() == Some(c);
+            self.1 += usize::from(hit);
+            hit
+        }
+        fn expect(&mut self, c: u8) -> Result<(), String> {
+            if self.eat(c) {
+                Ok(())
+            } else {
+                Err(format!("expected `{}` at byte {}", c as char, self.1))
+            }
+        }
+        fn string(&mut self) -> Result<String, String> {
+            let q = self.peek().filter(|c| matches!(c, b'\'' | b'"'));
+            let q = q.ok_or_else(|| format!("expected a quoted string at byte {}", self.1))?;
+            let start = self.1 + 1;
+            let mut i = start;
+            while i < self.0.len() && self.0[i] != q {
+                i += if self.0[i] == b'\\' { 2 } else { 1 };
+            }
+            if i >= self.0.len() {
+                return Err("a string is not closed".into());
+            }
+            self.1 = i + 1;
+            Ok(String::from_utf8_lossy(&self.0[start..i]).into_owned())
+        }
+        fn word(&mut self) -> &[u8] {
+            self.ws();
+            let start = self.1;
+            while self.1 < self.0.len() && self.0[self.1].is_ascii_alphanumeric() {
+                self.1 += 1;
+            }
+            &self.0[start..self.1]
+        }
+    }
+    let mut c = Cur(text.as_bytes(), 0);
+    let (mut descr, mut fortran, mut shape) = (None, None, None);
+    c.expect(b'{')?;
+    while !c.eat(b'}') {
+        let key = c.string()?;
+        c.expect(b':')?;
+        match key.as_str() {
+            "descr" if c.peek() == Some(b'[') => {
+                // A structured dtype: refused, so its fields need not be read.
+                descr = Some(None);
+                break;
+            }
+            "descr" => descr = Some(Some(c.string()?)),
+            "fortran_order" => {
+                fortran = Some(match c.word() {
+                    b"True" => true,
+                    b"False" => false,
+                    _ => return Err("fortran_order must be True or False".into()),
+                })
+            }
+            "shape" => {
+                c.expect(b'(')?;
+                let mut dims = Vec::new();
+                while !c.eat(b')') {
+                    let w = c.word();
+                    let digits = w.strip_suffix(b"L").unwrap_or(w);
+                    let d = std::str::from_utf8(digits)
+                        .ok()
+                        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+                        .ok_or("the shape must be a tuple of whole numbers ≥ 0")?;
+                    dims.push(d.parse::<usize>().map_err(|_| {
+                        format!("the shape's dimension {} is too large", excerpt(d))
+                    })?);
+                    if !c.eat(b',') {
+                        c.expect(b')')?;
+                        break;
+                    }
+                }
+                shape = Some(dims);
+            }
+            other => return Err(format!("unknown key {}", excerpt(other))),
+        }
+        if !c.eat(b',') {
+            c.expect(b'}')?;
+            break;
+        }
+    }
+    let descr = descr.ok_or("no 'descr'")?;
+    if descr.is_none() {
+        return Ok(NpyDict {
+            descr,
+            fortran: false,
+            shape: Vec::new(),
+        });
+    }
+    c.ws();
+    if c.1 != c.0.len() {
+        return Err(format!(
+            "unexpected text after the dictionary at byte {}",
+            c.1
+        ));
+    }
+    Ok(NpyDict {
+        descr,
+        fortran: fortran.ok_or("no 'fortran_order'")?,
+        shape: shape.ok_or("no 'shape'")?,
+    })
+}
+
+/// The element type of a numpy descriptor such as `'<f4'` or `'|b1'` (`None`: a
+/// structured dtype).
+fn npy_dtype(descr: &Option<String>) -> Result<Dtype, String> {
     let unsupported = |d: &str, why: &str| {
         Err(format!(
             "unsupported dtype {}{why}; use a bool, integer, float32 or float64 array",
             excerpt(d)
         ))
     };
-    let Some(d) = simple else {
-        return unsupported(shown, " (a structured dtype)");
+    let Some(d) = descr.as_deref() else {
+        return Err(
+            "unsupported dtype (a structured dtype, a list of fields); use a bool, \
+                    integer, float32 or float64 array"
+                .into(),
+        );
     };
     let (order, code) = match d.as_bytes().first() {
         Some(b'<' | b'>' | b'|' | b'=') => d.split_at(1),
@@ -852,6 +981,59 @@ mod tests {
             .contains("does not match"));
         for p in [p, p2] {
             std::fs::remove_file(p).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_npy_dictionary_is_read_as_numpy_writes_it() {
+        let d =
+            npy_dict("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }    ").unwrap();
+        assert_eq!(
+            (d.descr.as_deref(), d.fortran, d.shape),
+            (Some("<f8"), false, vec![2, 3])
+        );
+        let d = npy_dict(r#"{"shape":(7,),"fortran_order":True,"descr":"|b1"}"#).unwrap();
+        assert_eq!(
+            (d.descr.as_deref(), d.fortran, d.shape),
+            (Some("|b1"), true, vec![7])
+        );
+        assert_eq!(
+            npy_dict("{'descr': '<f8', 'fortran_order': False, 'shape': ()}")
+                .unwrap()
+                .shape,
+            Vec::<usize>::new()
+        );
+        assert!(npy_dict("{'descr': [('a', '<f8')], 'shape': (1,)}")
+            .unwrap()
+            .descr
+            .is_none());
+        for (bad, needle) in [
+            ("{'descr': '<f8', 'fortran_order': False}", "no 'shape'"),
+            (
+                "{'descr': '<f8', 'fortran_order': 0, 'shape': (1,)}",
+                "True or False",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (1, -2)}",
+                "whole numbers",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999999,)}",
+                "too large",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'x': 1}",
+                "unknown key",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (1,)} junk",
+                "unexpected text",
+            ),
+            ("{'descr': '<f8", "not closed"),
+            ("['descr']", "expected `{`"),
+        ] {
+            let e = npy_dict(bad).err().unwrap_or_default();
+            assert!(e.contains(needle), "{bad}: {e}");
         }
     }
 
