@@ -958,7 +958,7 @@ pub fn load_route(m: &mut Model, r: route::Route) -> Change {
 
 /// `&train=N`: the same deterministic run, N steps on, paused there. It is not trained
 /// here: the page shows its first frame at step 0 and the run reaches N in slices
-/// between frames ([`Training::target`]); a run that cannot start or stops at once says
+/// between frames ([`training::Training::target`]); a run that cannot start or stops at once says
 /// why in the link's words.
 fn train_to_link_step(m: &mut Model, n: usize) -> Change {
     let mut ch = match start_session(m) {
