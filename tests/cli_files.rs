@@ -89,10 +89,25 @@ fn refused(out: &Output, needle: &str) {
     assert!(err.contains(needle), "{err:?} lacks {needle:?}");
 }
 
+/// A file in this test's own directory (tests run in parallel; libtest names each
+/// test's thread after it), removed with the directory when the test ends.
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dice-cli-files-{}", std::process::id()));
+    let dir = test_dir();
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
+}
+
+fn test_dir() -> PathBuf {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("main")
+        .replace("::", "-");
+    std::env::temp_dir().join(format!("dice-cli-files-{}-{test}", std::process::id()))
+}
+
+/// Removes this test's files (a failing test leaves them to look at).
+fn done() {
+    let _ = std::fs::remove_dir_all(test_dir());
 }
 
 fn write(name: &str, bytes: &[u8]) -> PathBuf {
@@ -328,6 +343,7 @@ fn nifti_data_is_read_where_vox_offset_says() {
         (loss - (1.0 - (2.0 * x + 1e-5) / (v + 1e-5))).abs() < 1e-15,
         "{loss}"
     );
+    done();
 }
 
 /// scl_slope / scl_inter as nibabel's get_fdata applies them: a slope of 0 or NaN means
@@ -362,6 +378,7 @@ fn nifti_scaling_follows_nibabel() {
     refused(&one(0.0, 5.0), "prediction at index 2 is 2.0");
     refused(&one(f32::NAN, 5.0), "prediction at index 2 is 2.0");
     refused(&one(2.0, f32::NAN), "scl_inter is NaN");
+    done();
 }
 
 /// Fuzz findings 1, 2 and 7: vox_offset 1e9, NaN, −100 (and 0, or a fraction) were taken
@@ -521,6 +538,7 @@ fn bad_nifti_headers_are_refused_in_words() {
         b"not gzip at all".to_vec(),
         "not a readable NIfTI file",
     );
+    done();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -606,6 +624,7 @@ fn npy_headers_are_compared_with_the_file_size_first() {
         &run_limited(&["eval", "--y", s(&p), "--pred", s(&p)], "", Some(64)),
         "its header claims 4294967280 bytes, more than the 65536 a header may have",
     );
+    done();
 }
 
 /// Fuzz finding 2: dtypes that are not one real number per element are refused.
@@ -627,6 +646,7 @@ fn unsupported_npy_dtypes_are_refused() {
         &run(&["eval", "-", "--pred", s(&p)], SETTINGS),
         "(a structured dtype, a list of fields)",
     );
+    done();
 }
 
 /// Found while fixing the above: a header of nested brackets (`[[[…]]]` 100 deep, 320
@@ -655,6 +675,7 @@ fn nested_brackets_in_an_npy_header_are_refused_at_once() {
         &run(&["eval", "-", "--pred", s(&p)], SETTINGS),
         "the shape must be a tuple of whole numbers",
     );
+    done();
 }
 
 /// Every dtype and order that is read gives the same values: the big-endian, Fortran,
@@ -711,6 +732,7 @@ fn npy_dtypes_and_orders_read_the_same_values() {
         let out = json(&run(&["eval", "--y", s(&y), "--pred", s(&pred)], ""));
         assert_eq!(out, base, "{descr} fortran={fortran}");
     }
+    done();
 }
 
 /// A zip archive with one stored or deflated member.
@@ -766,6 +788,7 @@ fn npz_members_are_checked_before_they_are_inflated() {
         &run_limited(&["eval", "-", "--pred", s(&p)], SETTINGS, Some(64)),
         "member \"pred.npy\" is cut short: its header promises 8796093022208 bytes",
     );
+    done();
 }
 
 /// A member whose archive entry understates what it inflates to (the sizes in the zip
@@ -806,6 +829,7 @@ fn an_npz_member_that_inflates_beyond_its_declared_size_is_refused() {
         &run(&["eval", "-", "--pred", s(&p)], SETTINGS),
         "the archive member holds more data than its header describes",
     );
+    done();
 }
 
 /// Fuzz finding 6: a named pipe called `y.npy` hung the command (the file was opened
@@ -858,4 +882,5 @@ fn a_named_pipe_is_refused_without_opening_it() {
         &run(&["eval", "-", "--y", s(&dir)], r#"{"pred":[0.5]}"#),
         "is a directory, not a regular file",
     );
+    done();
 }
