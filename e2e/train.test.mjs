@@ -1,7 +1,7 @@
 // Training in the page: every lesson's "train it" run ends the way the paper says, the
 // page after N steps equals `dice train` on `diceDebug.trainInput()`, the buttons and the
-// step counter work, `&train=N` opens the page already trained, and a trained prediction
-// cannot be painted.
+// step counter work, `&train=N` opens the page and trains it to step N (after its first
+// frame), and a trained prediction cannot be painted.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -186,7 +186,7 @@ test('the page after N steps is what dice train computes on trainInput()', async
   await page.close();
 });
 
-test('play, pause, step and reset; &train=N opens the trained page; a trained prediction cannot be painted', async () => {
+test('play, pause, step and reset; &train=N trains the page to step N again; a trained prediction cannot be painted', async () => {
   const { page, problems } = await openApp(browser.context);
   // A shared model needs an activation.
   await page.click('[data-testid="train-step"]');
@@ -206,11 +206,17 @@ test('play, pause, step and reset; &train=N opens the trained page; a trained pr
   const paused = await step(page);
   await page.waitForTimeout(300);
   assert.equal(await step(page), paused, 'paused');
-  // The link holds the run: a reload opens the same trained page.
+  // The link holds the run: a reload opens the same trained page. It shows its first
+  // frame before training, then trains to the link's step between frames.
   await page.waitForFunction((n) => location.hash.endsWith(`&train=${n}`), paused);
   const loss = await shownLoss(page);
   await page.reload();
   await waitReady(page, problems);
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid="train-count"]')?.dataset.step === String(n),
+    paused,
+  );
+  await settle(page);
   assert.equal(await step(page), paused, 'reloaded at the same step');
   assert.equal(await shownLoss(page), loss, 'and the same loss');
   // Painting the prediction while trained is refused with a message.

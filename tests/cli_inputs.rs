@@ -1,6 +1,6 @@
-//! The `dice` binary on real-data inputs (volumes, numpy and NIfTI files, flags) and on
-//! every bad input a fuzzer found: exit 2 with one short line, or quiet on a closed pipe,
-//! never a panic.
+//! The `dice` binary on real-data inputs (volumes, numpy files, flags) and on every bad
+//! input a fuzzer found: exit 2 with one short line, or quiet on a closed pipe, never a
+//! panic. The array-file readers' hostile cases (and NIfTI) are in `tests/cli_files.rs`.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -319,41 +319,268 @@ fn numpy_files_give_what_json_gives() {
     }
 }
 
-/// A NIfTI label mask (x, y, z) with a probability map: one image, one class.
+/// Fuzz finding 5: repeated flags were accepted and the last one won, though a repeated
+/// JSON field is refused. A flag given twice is refused, also under its other spelling or
+/// through `--eps` (which sets both ε).
 #[test]
-fn a_nifti_pair_is_one_image_with_one_class() {
-    let dims = (4, 3, 2);
-    let label = nd::Array::from_shape_fn(dims, |(x, y, z)| u8::from(x + y + z < 3));
-    let prob = nd::Array::from_shape_fn(dims, |(x, y, z)| ((x * 6 + y * 2 + z) as f32) / 24.0);
-    let (lp, pp) = (temp("label.nii.gz"), temp("prob.nii"));
-    nifti::writer::WriterOptions::new(&lp)
-        .write_nifti(&label)
-        .unwrap();
-    nifti::writer::WriterOptions::new(&pp)
-        .write_nifti(&prob)
-        .unwrap();
-    let out = run(
-        &[
-            "eval",
-            "--y",
-            lp.to_str().unwrap(),
-            "--pred",
-            pp.to_str().unwrap(),
-        ],
-        "",
-    );
-    // Row-major over (x, y, z), as numpy gives for nibabel's get_fdata().ravel().
-    let want = json(&run(
-        &["eval", "-"],
-        &doc(
-            &[1, 1, 4, 3, 2],
-            &label.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
-            &prob.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
-            "",
+fn a_flag_given_twice_is_refused() {
+    for (args, needle) in [
+        (
+            vec!["--eps-nr", "1", "--eps_nr", "2"],
+            "--eps-nr and --eps_nr both set `eps_nr`; give each option once",
         ),
+        (vec!["--phi", "I", "--phi=BI"], "--phi is given twice"),
+        (
+            vec!["--eps", "1e-5", "--eps-dr=0"],
+            "--eps and --eps-dr both set `eps_dr`",
+        ),
+        (
+            vec![
+                "--include_background",
+                "true",
+                "--include-background",
+                "false",
+            ],
+            "both set `include_background`",
+        ),
+        (vec!["--y", "a.npy", "--y", "b.npy"], "--y is given twice"),
+    ] {
+        let mut all = vec!["eval", "-"];
+        all.extend(args.iter().copied());
+        refused(&run(&all, SMALL), needle);
+    }
+    // `dice train`'s own fields too.
+    refused(
+        &run(&["train", "-", "--steps", "1", "--steps", "2"], "{}"),
+        "--steps is given twice",
+    );
+    // Different fields are fine, and a flag still overrides the document.
+    let out = json(&run(
+        &["eval", "-", "--eps-nr", "0", "--eps-dr", "0", "--phi", "BI"],
+        SMALL,
     ));
-    assert_eq!(json(&out), want);
-    for p in [lp, pp] {
-        std::fs::remove_file(p).unwrap();
+    assert_eq!(out["loss"], 0.5);
+}
+
+/// Fuzz finding 3: a valid 48 MB JSON input peaked at 552 MB (the gradient's text was kept
+/// whole to be written twice). A document is at most 64 MiB, said before anything is
+/// read when the file says its size, and a run stays within a small multiple of its input:
+/// here 24 MB of single digits, the worst case (2 bytes a number), in a 200 MB address
+/// space (the text alone took 130 MB before).
+#[test]
+fn json_input_is_limited_and_memory_stays_a_small_multiple_of_it() {
+    let n = 6_000_000;
+    let y: String = (0..n)
+        .map(|i| if i % 7 < 3 { "1," } else { "0," })
+        .collect();
+    let pred: String = (0..n)
+        .map(|i| if i % 5 < 2 { "1," } else { "0," })
+        .collect();
+    let d = format!(
+        r#"{{"shape":[1,1,{n}],"y":[{}],"pred":[{}]}}"#,
+        y.trim_end_matches(','),
+        pred.trim_end_matches(',')
+    );
+    assert!(d.len() > 23_000_000);
+    let dir = std::env::temp_dir().join(format!("dice-cli-json-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("big.json");
+    std::fs::write(&f, &d).unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {}; exec \"$0\" eval \"$1\" > /dev/null",
+            200 * 1024
+        ))
+        .arg(BIN)
+        .arg(&f)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Beyond the limit: refused, from a file (before reading it) and from a pipe.
+    let limit = 64 << 20;
+    let big = format!(
+        r#"{{"shape":[1,1,2],"y":[1,0],"pred":[0.5,0.5],"pad":"{}"}}"#,
+        "x".repeat(limit)
+    );
+    std::fs::write(&f, &big).unwrap();
+    let needle = "is larger than 64 MiB, the most an input document may have";
+    refused(&run(&["eval", f.to_str().unwrap()], ""), needle);
+    refused(&run(&["eval", "-"], &big), needle);
+    refused(&run(&["train", "-"], &big), needle);
+    std::fs::remove_file(&f).unwrap();
+}
+
+/// Fuzz finding 5: in `dice train`, `1e-400` inside `model` or `optimizer` silently
+/// became 0, and `1e400` there was reported at a column counted from the sub-object.
+#[test]
+fn numbers_inside_model_and_optimizer_are_checked_like_the_others() {
+    let base = r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0.5,0.5],"steps":1,
+        "model":{"kind":"pixels"},"optimizer":{"kind":"sgd","lr":0.1}}"#;
+    for (field, value, needle) in [
+        (
+            "optimizer",
+            r#"{"kind":"sgd","lr":1e-400}"#,
+            "`optimizer` field \"lr\": \"1e-400\" is below the smallest positive 64-bit float",
+        ),
+        (
+            "optimizer",
+            r#"{"kind":"adam","lr":0.1,"betas":[0.9,1e-999]}"#,
+            "`optimizer` field \"betas\": \"1e-999\" is below",
+        ),
+        (
+            "optimizer",
+            r#"{"kind":"adam","lr":0.1,"eps":-1e400}"#,
+            "`optimizer` field \"eps\": \"-1e400\" is beyond the range of 64-bit floats",
+        ),
+        (
+            "model",
+            r#"{"kind":"linear","w":[1e-400],"b":[0]}"#,
+            "`model` field \"w\": \"1e-400\" is below",
+        ),
+    ] {
+        let d = base.replace(
+            &format!(
+                r#""{field}":{}"#,
+                if field == "model" {
+                    r#"{"kind":"pixels"}"#
+                } else {
+                    r#"{"kind":"sgd","lr":0.1}"#
+                }
+            ),
+            &format!(r#""{field}":{value}"#),
+        );
+        assert_ne!(d, base);
+        let out = run(&["train", "-"], &d);
+        refused(&out, needle);
+        assert!(
+            !text(&out.stderr).contains("column"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // serde's own errors inside a sub-object carry no position counted from it.
+    let d = base.replace(r#""lr":0.1"#, r#""lr":"fast""#);
+    let out = run(&["train", "-"], &d);
+    refused(
+        &out,
+        "invalid `optimizer`: invalid type: string \"fast\", expected f64",
+    );
+    assert!(
+        !text(&out.stderr).contains("column"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A subnormal is a number like any other, and 0 is 0.
+    let d = base.replace(r#""lr":0.1"#, r#""lr":0"#);
+    assert_eq!(
+        json(&run(&["train", "-"], &d))["loss"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// Fuzz finding 7: error messages printed numbers in full (`-1e-300` as 300 digits, then
+/// cut mid-word by the length cap; a 309-digit learning rate in `stopped.reason`).
+#[test]
+fn numbers_in_messages_are_short() {
+    refused(
+        &run(&["eval", "-", "--eps-nr", "-1e-300"], SMALL),
+        "`eps_nr` must be a finite number ≥ 0, got -1e-300",
+    );
+    refused(
+        &run(
+            &["eval", "-"],
+            r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0.5,1.5e300]}"#,
+        ),
+        "prediction at index 1 is 1.5e300; without an activation",
+    );
+    let d = r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0.5,0.5],"activation":"sigmoid","steps":5,
+        "model":{"kind":"pixels"},"optimizer":{"kind":"adam","lr":1e308}}"#;
+    let out = json(&run(&["train", "-"], d));
+    let reason = out["stopped"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("(learning rate 1e308 too large)") && reason.len() < 120,
+        "{reason}"
+    );
+}
+
+/// Fuzz finding 7: with ε = 0 a set whose only foreground is labels of 1e-300 was reported
+/// "overflow", though its loss is 1 and its gradient −2 on those pixels.
+#[test]
+fn a_set_whose_only_foreground_is_tiny_labels_has_loss_one() {
+    for label in ["1e-300", "1e-305"] {
+        let d =
+            format!(r#"{{"shape":[1,1,1,2],"y":[{label},0],"pred":[0,0],"eps_nr":0,"eps_dr":0}}"#);
+        let out = json(&run(&["eval", "-"], &d));
+        assert_eq!(out["loss"], 1.0, "{label}");
+        assert_eq!(out["undefined"], serde_json::json!([]), "{label}");
+        let g = out["grad"].as_array().unwrap();
+        assert!(
+            (g[0].as_f64().unwrap() + 2.0).abs() < 1e-12,
+            "{label}: {g:?}"
+        );
+        assert_eq!(g[1].as_f64(), Some(0.0), "{label}: {g:?}");
+    }
+    // With the squared denominator the labels square to 0: the set is not "0/0, no
+    // foreground", its sums are beyond 64-bit floats.
+    let d =
+        r#"{"shape":[1,1,1,2],"y":[1e-300,0],"pred":[0,0],"eps_nr":0,"eps_dr":0,"squared":true}"#;
+    let out = json(&run(&["eval", "-"], d));
+    let why = out["undefined"][0].as_str().unwrap();
+    assert!(
+        why.contains("overflow") && !why.contains("no foreground"),
+        "{why}"
+    );
+}
+
+/// Fuzz finding 7: `loss_range_warning` said "bounded below only by -inf" (and put `inf`
+/// in the JSON) or "only by 0".
+#[test]
+fn the_loss_range_warning_never_says_inf_or_zero() {
+    for (flags, needle) in [
+        (
+            vec!["--eps-nr", "1e300", "--eps-dr", "1e-300"],
+            "below −1.8e308 (beyond 64-bit floats)",
+        ),
+        (
+            vec![
+                "--eps-nr",
+                "1e-20",
+                "--eps-dr",
+                "0",
+                "--denominator-floor",
+                "1",
+            ],
+            "bounded below only by -1e-20",
+        ),
+        (
+            vec!["--eps-nr", "1.0000000000000002", "--eps-dr", "1"],
+            "bounded below only by -2.22e-16",
+        ),
+        (
+            vec![
+                "--eps-nr",
+                "5e-324",
+                "--eps-dr",
+                "0",
+                "--denominator-floor",
+                "1e300",
+            ],
+            "closer to 0 than 64-bit floats reach",
+        ),
+    ] {
+        let mut args = vec!["eval", "-"];
+        args.extend(flags.iter().copied());
+        let out = json(&run(&args, SMALL));
+        let w = out["loss_range_warning"].as_str().unwrap();
+        assert!(w.contains(needle), "{flags:?}: {w}");
+        assert!(
+            !w.contains("inf") && !w.contains("by 0") && !w.contains("by -0"),
+            "{w}"
+        );
     }
 }

@@ -779,10 +779,21 @@ fn no_foreground_and_a_tiny_prediction_is_loss_one_not_an_overflow() {
         assert_eq!(e.grad_prob[[0, 0, 0, 0]], 0.0);
         assert!(all_finite(&e));
     }
-    // With foreground the same tiny denominator does overflow (2·y/D ≥ 1e300 is used).
+    // Fuzz finding (issue 15): with foreground only in tiny labels the factor 2w/D is
+    // 2e300, but the y-term 2w·y_i/D is at most 2w (D ≥ Σy): the loss is 1 and the
+    // gradient −2·y_i/D ≈ −2 on that pixel, not an overflow.
     let y = arr((1, 1, 1, 2), &[1e-300, 0.0]);
     let p = arr((1, 1, 1, 2), &[0.0, 1e-310]);
     let e = run(&y, &p, &settings(Phi::I, 0.0, 0.0));
+    assert_eq!(e.sets[0].undefined, None);
+    assert_eq!(e.loss, Some(1.0));
+    assert!((e.grad_prob[[0, 0, 0, 0]] + 2.0).abs() < 1e-9);
+    assert_eq!(e.grad_prob[[0, 0, 0, 1]], 0.0);
+    assert!(all_finite(&e));
+    // A score that really exceeds 1e300 is still reported (ε_nr = 1e308 over D = 1).
+    let y = arr((1, 1, 1, 2), &[1.0, 0.0]);
+    let p = arr((1, 1, 1, 2), &[0.0, 0.0]);
+    let e = run(&y, &p, &settings(Phi::I, 1e308, 0.0));
     assert_eq!(e.sets[0].undefined, Some(Undefined::Overflow));
     assert!(e.undefined_reasons()[0].contains("denominator is nearly 0"));
 }

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             stdin: &mut stdin.lock(),
             stdout: &mut *stdout(),
             stderr: &mut stderr.lock(),
+            terminal: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         },
     );
     ExitCode::from(code)

@@ -84,9 +84,10 @@ impl EvalOutput<'_, '_> {
         let grad = WithNulls(e.grad().view(), &e.grad_undefined);
         let grad_prob = WithNulls(e.grad_prob.view(), &e.grad_prob_undefined);
         w.write_all(b"{\"grad\":")?;
-        if std::ptr::eq(e.grad(), &e.grad_prob) {
+        if std::ptr::eq(e.grad(), &e.grad_prob) && e.grad_prob.len() <= SHARED_TEXT_VALUES {
             // No activation: both fields hold the same numbers, so they are formatted
-            // once (formatting is most of the cost of writing a large output).
+            // once (formatting is most of the cost of writing a large output); a large
+            // array is formatted twice instead, so its text never sits in memory.
             let text = serde_json::to_vec(&grad_prob).map_err(io::Error::from)?;
             w.write_all(&text)?;
             w.write_all(b",\"grad_prob\":")?;
@@ -112,6 +113,10 @@ impl EvalOutput<'_, '_> {
         serde_json::from_slice(&text).expect("the output is valid JSON")
     }
 }
+
+/// Up to this many values, a gradient written twice (`grad` and `grad_prob` without an
+/// activation) is formatted once and its text kept (about 5 MB at most).
+const SHARED_TEXT_VALUES: usize = 1 << 18;
 
 /// A flat array with `null` wherever the per-cell flag says "undefined".
 struct WithNulls<'a>(ArrayView4<'a, f64>, &'a ndarray::Array2<bool>);

@@ -1,27 +1,35 @@
-//! Arrays from files: numpy `.npy` / `.npz` (crate `ndarray-npy`) and NIfTI-1 `.nii` /
-//! `.nii.gz` (crate `nifti`). Native only: the page never reads files.
+//! Arrays from files: numpy `.npy` / `.npz` and NIfTI-1 `.nii` / `.nii.gz`. Native only:
+//! the page never reads files.
 //!
 //! Every reader looks at the header first, so a file whose shape does not fit is refused
-//! before its data is read. Values come out as `f64` flat in row-major order of the
-//! `[B, C, *spatial]` shape:
+//! before its data is read, and compares what the header promises with what the file
+//! (or the archive member) really holds before it allocates anything for the data: a
+//! 200-byte file that claims a terabyte is refused in words, not by the allocator. Only
+//! regular files are read (a named pipe would block, a device never end). Values come out
+//! as `f64` flat in row-major order of the `[B, C, *spatial]` shape:
 //! - `.npy`, or one array of an `.npz` (the one named `y` / `pred`, or the only one):
-//!   the array's own shape, which must be `[B, C, *spatial]`; any numeric or bool
-//!   dtype, C or Fortran order.
-//! - NIfTI: one image, B = 1. Its first three dimensions (x, y, z) are the spatial ones
-//!   (fewer for a 1-D or 2-D image); any further dimensions (t, and the vector
-//!   components of a 5-D image) are flattened into the classes. So a label mask of dims
-//!   (X, Y, Z) is `[1, 1, X, Y, Z]` and a 4-D probability map (X, Y, Z, C) is
-//!   `[1, C, X, Y, Z]`, in the order numpy gives for `np.moveaxis(data, 3, 0)`. The
-//!   file's `scl_slope` / `scl_inter` are applied.
+//!   the array's own shape, which must be `[B, C, *spatial]`; bool, integer, float32 or
+//!   float64 dtypes in either byte order, C or Fortran order. The data must be exactly
+//!   what the header describes (a longer or shorter file or member is refused).
+//! - NIfTI-1 (single file, `n+1`): one image, B = 1. Its first three dimensions (x, y, z)
+//!   are the spatial ones (fewer for a 1-D or 2-D image); any further dimensions (t, and
+//!   the vector components of a 5-D image) are flattened into the classes. So a label
+//!   mask of dims (X, Y, Z) is `[1, 1, X, Y, Z]` and a 4-D probability map (X, Y, Z, C)
+//!   is `[1, C, X, Y, Z]`, in the order numpy gives for `np.moveaxis(data, 3, 0)`. The
+//!   data is read from the byte `vox_offset` names (352 or more, a whole number), as
+//!   nibabel does; `scl_slope` / `scl_inter` are applied as nibabel's `get_fdata()`
+//!   does. Integer and float datatypes are read; RGB, complex, 128-bit and 1-bit data
+//!   are refused. Bytes after the image data are ignored (nibabel ignores them too).
+//!
+//! The headers are parsed here, by hand: the `nifti` crate read the data from right after
+//! the header whatever `vox_offset` said, panicked on RGB data and read a negative
+//! dimension as 65534; `ndarray-npy`'s readers allocate what the header claims before
+//! reading, and the Python-literal parser it reads the `.npy` dictionary with takes
+//! exponential time on nested brackets (a 200-byte header of `[[[…]]]` froze the command).
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
-
-use ndarray17 as nd;
-use ndarray_npy::npy::header::Header;
-use ndarray_npy::{ReadNpyError, ReadNpyExt, ReadableElement};
-use nifti::{IntoNdArray, NiftiHeader, NiftiObject, ReaderOptions};
 
 use super::excerpt;
 use crate::engine::shape::Shape;
@@ -30,7 +38,7 @@ use crate::engine::shape::Shape;
 enum Kind {
     Npy,
     Npz,
-    Nifti,
+    Nifti { gz: bool },
 }
 
 fn kind(path: &Path) -> Option<Kind> {
@@ -39,8 +47,10 @@ fn kind(path: &Path) -> Option<Kind> {
         Some(Kind::Npy)
     } else if name.ends_with(".npz") {
         Some(Kind::Npz)
-    } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
-        Some(Kind::Nifti)
+    } else if name.ends_with(".nii") {
+        Some(Kind::Nifti { gz: false })
+    } else if name.ends_with(".nii.gz") {
+        Some(Kind::Nifti { gz: true })
     } else {
         None
     }
@@ -55,17 +65,19 @@ pub fn shown(path: &Path) -> String {
 pub fn shape_of(path: &Path, name: &str) -> Result<Shape, String> {
     let at = |e: String| format!("`{name}` from {}: {e}", shown(path));
     let dims = match kind(path) {
-        Some(Kind::Npy) => npy_header(&mut open(path)?).map(|h| h.shape),
+        Some(Kind::Npy) => {
+            let (mut f, len) = open(path)?;
+            npy_header(&mut f, len).map(|h| h.shape)
+        }
         Some(Kind::Npz) => {
             let mut zip = Npz::open(path)?;
             let member = zip.member(name).map_err(at)?;
-            zip.entry(&member)
-                .and_then(|mut e| npy_header(&mut e))
-                .map(|h| h.shape)
+            zip.header(&member).map(|(h, _)| h.shape)
         }
-        Some(Kind::Nifti) => NiftiHeader::from_file(path)
-            .map_err(|e| e.to_string())
-            .and_then(|h| nifti_dims(&h)),
+        Some(Kind::Nifti { gz }) => {
+            let (f, _) = open(path)?;
+            nifti_header(&mut nifti_stream(f, gz)).map(|h| h.array_dims())
+        }
         None => Err("unknown file type; use .npy, .npz, .nii or .nii.gz".to_string()),
     }
     .map_err(at)?;
@@ -76,87 +88,561 @@ pub fn shape_of(path: &Path, name: &str) -> Result<Shape, String> {
 /// before the data is read).
 pub fn read(path: &Path, name: &str, shape: &Shape) -> Result<Vec<f64>, String> {
     let at = |e: String| format!("`{name}` from {}: {e}", shown(path));
-    let found = shape_of(path, name)?;
-    if &found != shape {
-        return Err(at(format!(
-            "shape {:?} does not match the shape {:?} of the input",
-            found.dims(),
-            shape.dims()
-        )));
-    }
+    let check = |found: Vec<usize>| -> Result<(), String> {
+        if found != shape.dims() {
+            return Err(format!(
+                "shape {found:?} does not match the shape {:?} of the input",
+                shape.dims()
+            ));
+        }
+        Ok(())
+    };
     let data = match kind(path) {
-        Some(Kind::Npy) => npy_values(|| open(path)),
+        Some(Kind::Npy) => {
+            let (f, len) = open(path)?;
+            let mut r = BufReader::new(f);
+            let h = npy_header(&mut r, len).map_err(at)?;
+            check(h.shape.clone()).map_err(at)?;
+            h.exact_size(len - h.data_start, "the file").map_err(at)?;
+            npy_values(&h, &mut r.take(h.data_bytes()), h.values())
+        }
         Some(Kind::Npz) => {
-            // One member, decompressed once; each dtype attempt re-reads its header.
             let mut zip = Npz::open(path)?;
             let member = zip.member(name).map_err(at)?;
-            let mut bytes = Vec::new();
-            zip.entry(&member)?
-                .read_to_end(&mut bytes)
-                .map_err(|e| at(format!("cannot read {}: {e}", excerpt(&member))))?;
-            npy_values(|| Ok(&bytes[..]))
+            let (h, mut entry) = zip.header(&member).map_err(at)?;
+            check(h.shape.clone()).map_err(at)?;
+            // The member's declared size was compared with the header; the inflated
+            // stream is read up to what the header promises, then checked to end there
+            // (a member can inflate to more than it declares).
+            let values = {
+                let mut data = (&mut entry).take(h.data_bytes());
+                npy_values(&h, &mut data, h.values().min(RESERVE_LIMIT))
+            }
+            .map_err(at)?;
+            ends_here(&mut entry, "the archive member").map_err(at)?;
+            Ok(values)
         }
-        Some(Kind::Nifti) => nifti_values(path),
-        None => unreachable!("shape_of refused the file type"),
+        Some(Kind::Nifti { gz }) => {
+            let (f, len) = open(path)?;
+            let mut r = nifti_stream(f, gz);
+            let h = nifti_header(&mut r).map_err(at)?;
+            check(h.array_dims()).map_err(at)?;
+            // A plain file's size is known: refuse a short one before reading it.
+            if !gz {
+                h.fits_in(len).map_err(at)?;
+            }
+            nifti_values(&h, &mut r)
+        }
+        None => Err("unknown file type; use .npy, .npz, .nii or .nii.gz".to_string()),
     }
     .map_err(at)?;
     debug_assert_eq!(data.len(), shape.values());
     Ok(data)
 }
 
-fn open(path: &Path) -> Result<BufReader<File>, String> {
-    File::open(path)
-        .map(BufReader::new)
-        .map_err(|e| format!("cannot read {}: {e}", shown(path)))
+/// Opens a regular file and returns it with its size. A named pipe or a device is
+/// refused before it is opened (opening a pipe blocks until someone writes to it).
+fn open(path: &Path) -> Result<(File, u64), String> {
+    let cannot = |e: io::Error| format!("cannot read {}: {e}", shown(path));
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{} is {}, not a regular file; save the array to a file first",
+            shown(path),
+            file_type_words(&meta.file_type())
+        ));
+    }
+    let f = File::open(path).map_err(cannot)?;
+    let len = f.metadata().map_err(cannot)?.len();
+    Ok((f, len))
 }
 
-fn npy_header(r: &mut impl Read) -> Result<Header, String> {
-    Header::from_reader(r).map_err(|e| format!("not a valid .npy array: {e}"))
-}
-
-/// Reads the array with the first element type whose descriptor matches, converting to
-/// f64 (bool → 0/1; integers exactly up to 2^53, and labels are small).
-fn npy_values<R: Read>(mut open: impl FnMut() -> Result<R, String>) -> Result<Vec<f64>, String> {
-    fn attempt<T, R: Read>(r: R, to_f64: impl Fn(T) -> f64) -> Result<Option<Vec<f64>>, String>
-    where
-        T: ReadableElement + Copy,
+fn file_type_words(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
     {
-        match nd::ArrayD::<T>::read_npy(r) {
-            Ok(a) => Ok(Some(row_major(a, to_f64))),
-            Err(ReadNpyError::WrongDescriptor(_)) => Ok(None),
-            Err(e) => Err(format!("cannot read the .npy data: {e}")),
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
         }
     }
-    macro_rules! try_types {
-        ($($t:ty => $conv:expr),* $(,)?) => {
-            $(if let Some(v) = attempt::<$t, R>(open()?, $conv)? {
-                return Ok(v);
-            })*
-        };
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
     }
-    try_types!(
-        f64 => |v| v,
-        f32 => f64::from,
-        u8 => f64::from,
-        bool => |v| f64::from(u8::from(v)),
-        i64 => |v| v as f64,
-        i32 => f64::from,
-        i16 => f64::from,
-        i8 => f64::from,
-        u64 => |v| v as f64,
-        u32 => f64::from,
-        u16 => f64::from,
-    );
-    let descr = npy_header(&mut open()?)?.type_descriptor;
-    Err(format!(
-        "unsupported dtype {}; use a float, integer or bool array",
-        excerpt(&descr.to_string())
-    ))
 }
 
-/// Values in row-major order, whatever the array's layout.
-fn row_major<T: Copy>(a: nd::ArrayD<T>, to_f64: impl Fn(T) -> f64) -> Vec<f64> {
-    a.iter().map(|&v| to_f64(v)).collect()
+/// Reading a stream that should end here: one more byte means the data is longer than
+/// its header says.
+fn ends_here(r: &mut impl Read, what: &str) -> Result<(), String> {
+    let mut probe = [0u8; 1];
+    match r.read(&mut probe) {
+        Ok(0) => Ok(()),
+        Ok(_) => Err(format!(
+            "{what} holds more data than its header describes; it is not the array it claims to be"
+        )),
+        Err(e) => Err(format!("cannot read {what}: {e}")),
+    }
+}
+
+/// At most this many values are reserved before they are read, where the size of the data
+/// is only known once it has been read (an archive member, a gzip stream): the vector then
+/// grows with the data that really arrives.
+const RESERVE_LIMIT: usize = 1 << 22;
+
+// ---------------------------------------------------------------------------------------
+// Element types
+
+/// The element types read, in a byte order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Elem {
+    Bool,
+    U8,
+    I8,
+    U16,
+    I16,
+    U32,
+    I32,
+    U64,
+    I64,
+    F32,
+    F64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Dtype {
+    elem: Elem,
+    big_endian: bool,
+}
+
+impl Dtype {
+    fn size(self) -> usize {
+        match self.elem {
+            Elem::Bool | Elem::U8 | Elem::I8 => 1,
+            Elem::U16 | Elem::I16 => 2,
+            Elem::U32 | Elem::I32 | Elem::F32 => 4,
+            Elem::U64 | Elem::I64 | Elem::F64 => 8,
+        }
+    }
+
+    /// Appends the values of `bytes` (a whole number of elements) to `out` (bool → 0/1,
+    /// as numpy reads any non-zero byte as True; integers exactly up to 2^53).
+    fn convert(self, bytes: &[u8], out: &mut Vec<f64>) {
+        macro_rules! each {
+            ($t:ty, $n:expr, $to:expr) => {
+                out.extend(bytes.chunks_exact($n).map(|c| {
+                    let a: [u8; $n] = c.try_into().expect("chunks of the element size");
+                    let v = if self.big_endian {
+                        <$t>::from_be_bytes(a)
+                    } else {
+                        <$t>::from_le_bytes(a)
+                    };
+                    $to(v)
+                }))
+            };
+        }
+        match self.elem {
+            Elem::Bool => out.extend(bytes.iter().map(|&b| f64::from(u8::from(b != 0)))),
+            Elem::U8 => out.extend(bytes.iter().map(|&b| f64::from(b))),
+            Elem::I8 => out.extend(bytes.iter().map(|&b| f64::from(b as i8))),
+            Elem::U16 => each!(u16, 2, f64::from),
+            Elem::I16 => each!(i16, 2, f64::from),
+            Elem::U32 => each!(u32, 4, f64::from),
+            Elem::I32 => each!(i32, 4, f64::from),
+            Elem::U64 => each!(u64, 8, |v: u64| v as f64),
+            Elem::I64 => each!(i64, 8, |v: i64| v as f64),
+            Elem::F32 => each!(f32, 4, f64::from),
+            Elem::F64 => each!(f64, 8, |v: f64| v),
+        }
+    }
+}
+
+/// Reads `count` elements of `dtype` from `r` (which holds exactly their bytes) and
+/// converts them, reserving at most `reserve` values up front. A stream that ends early
+/// is a message.
+fn read_elements(
+    r: &mut impl Read,
+    dtype: Dtype,
+    count: usize,
+    reserve: usize,
+) -> Result<Vec<f64>, String> {
+    let size = dtype.size();
+    let mut out = Vec::with_capacity(reserve.min(count));
+    let mut buf = vec![0u8; (1 << 16) / size * size];
+    let mut left = count * size;
+    while left > 0 {
+        let want = left.min(buf.len());
+        let chunk = &mut buf[..want];
+        let mut got = 0;
+        while got < want {
+            match r.read(&mut chunk[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("cannot read the data: {e}")),
+            }
+        }
+        if got < want || got % size != 0 {
+            let have = count * size - left + got;
+            return Err(format!(
+                "the data is cut short: the header promises {} bytes, there are {have}",
+                count * size
+            ));
+        }
+        dtype.convert(chunk, &mut out);
+        left -= want;
+    }
+    Ok(out)
+}
+
+/// Puts `data`, stored with axis 0 varying fastest over `sizes`, where axis k's values
+/// go `strides[k]` apart in the output.
+fn scatter(data: &[f64], sizes: &[usize], strides: &[usize]) -> Vec<f64> {
+    let mut out = vec![0.0; data.len()];
+    let mut idx = vec![0usize; sizes.len()];
+    let mut off = 0usize;
+    for &v in data {
+        out[off] = v;
+        for a in 0..sizes.len() {
+            idx[a] += 1;
+            off += strides[a];
+            if idx[a] < sizes[a] {
+                break;
+            }
+            off -= strides[a] * sizes[a];
+            idx[a] = 0;
+        }
+    }
+    out
+}
+
+/// Row-major strides of `sizes`.
+fn row_major_strides(sizes: &[usize]) -> Vec<usize> {
+    let mut strides = vec![1; sizes.len()];
+    for k in (0..sizes.len().saturating_sub(1)).rev() {
+        strides[k] = strides[k + 1] * sizes[k + 1];
+    }
+    strides
+}
+
+// ---------------------------------------------------------------------------------------
+// .npy and .npz
+
+const NPY_MAGIC: &[u8] = b"\x93NUMPY";
+/// Longest `.npy` header dictionary read (numpy itself refuses more than 10,000 bytes by
+/// default).
+const MAX_NPY_HEADER: usize = 1 << 16;
+
+/// A `.npy` header with its element type and where the data starts.
+#[derive(Debug)]
+struct NpyHeader {
+    shape: Vec<usize>,
+    dtype: Dtype,
+    fortran: bool,
+    /// Bytes before the data (magic, version, length and dictionary).
+    data_start: u64,
+}
+
+impl NpyHeader {
+    fn values(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    fn data_bytes(&self) -> u64 {
+        (self.values() as u64).saturating_mul(self.dtype.size() as u64)
+    }
+
+    /// `have` bytes of data follow the header in `what`: they must be exactly the bytes
+    /// the header promises.
+    fn exact_size(&self, have: u64, what: &str) -> Result<(), String> {
+        let want = self.data_bytes();
+        match have.cmp(&want) {
+            std::cmp::Ordering::Equal => Ok(()),
+            std::cmp::Ordering::Less => Err(format!(
+                "{what} is cut short: its header promises {want} bytes of data (shape {:?}, {}), \
+                 there are {have}",
+                self.shape,
+                self.dtype_words()
+            )),
+            std::cmp::Ordering::Greater => Err(format!(
+                "{what} has {} bytes more than its header promises (shape {:?}, {}: {want} bytes); \
+                 it is not the array it claims to be",
+                have - want,
+                self.shape,
+                self.dtype_words()
+            )),
+        }
+    }
+
+    fn dtype_words(&self) -> String {
+        let bits = 8 * self.dtype.size();
+        match self.dtype.elem {
+            Elem::Bool => "bool".into(),
+            Elem::F32 | Elem::F64 => format!("float{bits}"),
+            Elem::U8 | Elem::U16 | Elem::U32 | Elem::U64 => format!("uint{bits}"),
+            Elem::I8 | Elem::I16 | Elem::I32 | Elem::I64 => format!("int{bits}"),
+        }
+    }
+}
+
+/// Reads a `.npy` header from `r`, which holds `available` bytes in all. The header's
+/// own length is checked against both before it is read, the shape's size in bytes must
+/// fit in 64 bits, and the element type must be one this reader converts.
+fn npy_header(r: &mut impl Read, available: u64) -> Result<NpyHeader, String> {
+    let not_npy = || "not a .npy array (it does not start with numpy's \\x93NUMPY)".to_string();
+    let mut pre = [0u8; 12];
+    let short = |_| not_npy();
+    r.read_exact(&mut pre[..8]).map_err(short)?;
+    if &pre[..6] != NPY_MAGIC {
+        return Err(not_npy());
+    }
+    let (len_bytes, header_len) = match pre[6] {
+        1 => {
+            r.read_exact(&mut pre[8..10]).map_err(short)?;
+            (2, usize::from(u16::from_le_bytes([pre[8], pre[9]])))
+        }
+        2 | 3 => {
+            r.read_exact(&mut pre[8..12]).map_err(short)?;
+            let n = u32::from_le_bytes([pre[8], pre[9], pre[10], pre[11]]);
+            (4, usize::try_from(n).unwrap_or(usize::MAX))
+        }
+        v => {
+            return Err(format!(
+                "not a .npy array numpy writes (format version {v}.{})",
+                pre[7]
+            ))
+        }
+    };
+    let prefix = 8 + len_bytes;
+    if header_len as u64 > available.saturating_sub(prefix as u64) || header_len > MAX_NPY_HEADER {
+        return Err(format!(
+            "not a valid .npy array: its header claims {header_len} bytes, {}",
+            if header_len > MAX_NPY_HEADER {
+                format!("more than the {MAX_NPY_HEADER} a header may have")
+            } else {
+                format!(
+                    "but only {} follow",
+                    available.saturating_sub(prefix as u64)
+                )
+            }
+        ));
+    }
+    let mut bytes = Vec::with_capacity(prefix + header_len);
+    bytes.extend_from_slice(&pre[..prefix]);
+    bytes.resize(prefix + header_len, 0);
+    r.read_exact(&mut bytes[prefix..]).map_err(short)?;
+    let text = match bytes[prefix..].split_last() {
+        Some((b'\n', dict)) => std::str::from_utf8(dict).ok(),
+        _ => None,
+    }
+    .ok_or("not a valid .npy header: it is not one line of text")?;
+    let header = npy_dict(text).map_err(|e| format!("not a valid .npy header: {e}"))?;
+    let dtype = npy_dtype(&header.descr)?;
+    let values = header
+        .shape
+        .iter()
+        .try_fold(1u64, |n, &d| n.checked_mul(d as u64))
+        .and_then(|n| n.checked_mul(dtype.size() as u64));
+    if values.is_none() {
+        return Err(format!(
+            "the header's shape {} is too large for any file",
+            excerpt(&format!("{:?}", header.shape))
+        ));
+    }
+    Ok(NpyHeader {
+        shape: header.shape,
+        dtype,
+        fortran: header.fortran,
+        data_start: (prefix + header_len) as u64,
+    })
+}
+
+/// numpy's header dictionary, `{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }`.
+struct NpyDict {
+    /// The descriptor string, or `None` for a structured dtype (a list of fields).
+    descr: Option<String>,
+    fortran: bool,
+    shape: Vec<usize>,
+}
+
+/// Parses the header dictionary in one pass: string keys, and as values a string, `True`
+/// or `False`, a tuple of whole numbers, or (for `descr`) a list, which is a structured
+/// dtype and is not read further.
+fn npy_dict(text: &str) -> Result<NpyDict, String> {
+    struct Cur<'a>(&'a [u8], usize);
+    impl Cur<'_> {
+        fn ws(&mut self) {
+            while self.1 < self.0.len() && self.0[self.1].is_ascii_whitespace() {
+                self.1 += 1;
+            }
+        }
+        fn peek(&mut self) -> Option<u8> {
+            self.ws();
+            self.0.get(self.1).copied()
+        }
+        fn eat(&mut self, c: u8) -> bool {
+            let hit = self.peek() == Some(c);
+            self.1 += usize::from(hit);
+            hit
+        }
+        fn expect(&mut self, c: u8) -> Result<(), String> {
+            if self.eat(c) {
+                Ok(())
+            } else {
+                Err(format!("expected `{}` at byte {}", c as char, self.1))
+            }
+        }
+        fn string(&mut self) -> Result<String, String> {
+            let q = self.peek().filter(|c| matches!(c, b'\'' | b'"'));
+            let q = q.ok_or_else(|| format!("expected a quoted string at byte {}", self.1))?;
+            let start = self.1 + 1;
+            let mut i = start;
+            while i < self.0.len() && self.0[i] != q {
+                i += if self.0[i] == b'\\' { 2 } else { 1 };
+            }
+            if i >= self.0.len() {
+                return Err("a string is not closed".into());
+            }
+            self.1 = i + 1;
+            Ok(String::from_utf8_lossy(&self.0[start..i]).into_owned())
+        }
+        fn word(&mut self) -> &[u8] {
+            self.ws();
+            let start = self.1;
+            while self.1 < self.0.len() && self.0[self.1].is_ascii_alphanumeric() {
+                self.1 += 1;
+            }
+            &self.0[start..self.1]
+        }
+    }
+    let mut c = Cur(text.as_bytes(), 0);
+    let (mut descr, mut fortran, mut shape) = (None, None, None);
+    c.expect(b'{')?;
+    while !c.eat(b'}') {
+        let key = c.string()?;
+        c.expect(b':')?;
+        match key.as_str() {
+            "descr" if c.peek() == Some(b'[') => {
+                // A structured dtype: refused, so its fields need not be read.
+                descr = Some(None);
+                break;
+            }
+            "descr" => descr = Some(Some(c.string()?)),
+            "fortran_order" => {
+                fortran = Some(match c.word() {
+                    b"True" => true,
+                    b"False" => false,
+                    _ => return Err("fortran_order must be True or False".into()),
+                })
+            }
+            "shape" => {
+                c.expect(b'(')?;
+                let mut dims = Vec::new();
+                while !c.eat(b')') {
+                    let w = c.word();
+                    let digits = w.strip_suffix(b"L").unwrap_or(w);
+                    let d = std::str::from_utf8(digits)
+                        .ok()
+                        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+                        .ok_or("the shape must be a tuple of whole numbers ≥ 0")?;
+                    dims.push(d.parse::<usize>().map_err(|_| {
+                        format!("the shape's dimension {} is too large", excerpt(d))
+                    })?);
+                    if !c.eat(b',') {
+                        c.expect(b')')?;
+                        break;
+                    }
+                }
+                shape = Some(dims);
+            }
+            other => return Err(format!("unknown key {}", excerpt(other))),
+        }
+        if !c.eat(b',') {
+            c.expect(b'}')?;
+            break;
+        }
+    }
+    let descr = descr.ok_or("no 'descr'")?;
+    if descr.is_none() {
+        return Ok(NpyDict {
+            descr,
+            fortran: false,
+            shape: Vec::new(),
+        });
+    }
+    c.ws();
+    if c.1 != c.0.len() {
+        return Err(format!(
+            "unexpected text after the dictionary at byte {}",
+            c.1
+        ));
+    }
+    Ok(NpyDict {
+        descr,
+        fortran: fortran.ok_or("no 'fortran_order'")?,
+        shape: shape.ok_or("no 'shape'")?,
+    })
+}
+
+/// The element type of a numpy descriptor such as `'<f4'` or `'|b1'` (`None`: a
+/// structured dtype).
+fn npy_dtype(descr: &Option<String>) -> Result<Dtype, String> {
+    let unsupported = |d: &str, why: &str| {
+        Err(format!(
+            "unsupported dtype {}{why}; use a bool, integer, float32 or float64 array",
+            excerpt(d)
+        ))
+    };
+    let Some(d) = descr.as_deref() else {
+        return Err(
+            "unsupported dtype (a structured dtype, a list of fields); use a bool, \
+                    integer, float32 or float64 array"
+                .into(),
+        );
+    };
+    let (order, code) = match d.as_bytes().first() {
+        Some(b'<' | b'>' | b'|' | b'=') => d.split_at(1),
+        _ => ("", d),
+    };
+    let elem = match code {
+        "b1" | "?" => Elem::Bool,
+        "u1" | "B" => Elem::U8,
+        "i1" | "b" => Elem::I8,
+        "u2" => Elem::U16,
+        "i2" => Elem::I16,
+        "u4" => Elem::U32,
+        "i4" => Elem::I32,
+        "u8" => Elem::U64,
+        "i8" => Elem::I64,
+        "f4" => Elem::F32,
+        "f8" => Elem::F64,
+        "f2" => return unsupported(d, " (float16: convert with .astype(np.float32))"),
+        _ => return unsupported(d, ""),
+    };
+    let dtype = Dtype {
+        elem,
+        big_endian: order == ">" || (order == "=" && cfg!(target_endian = "big")),
+    };
+    if order == "|" && dtype.size() > 1 {
+        return unsupported(d, " (a byte order is needed for a multi-byte type)");
+    }
+    Ok(dtype)
+}
+
+/// The values of a `.npy` array whose data `r` holds exactly, row-major.
+fn npy_values(h: &NpyHeader, r: &mut impl Read, reserve: usize) -> Result<Vec<f64>, String> {
+    let data = read_elements(r, h.dtype, h.values(), reserve)?;
+    if !h.fortran || h.shape.len() < 2 {
+        return Ok(data);
+    }
+    // Fortran order: the first axis varies fastest in the file.
+    Ok(scatter(&data, &h.shape, &row_major_strides(&h.shape)))
 }
 
 /// An `.npz` archive (a zip of `.npy` files).
@@ -166,7 +652,8 @@ struct Npz {
 
 impl Npz {
     fn open(path: &Path) -> Result<Npz, String> {
-        let zip = zip::ZipArchive::new(open(path)?)
+        let (f, _) = open(path)?;
+        let zip = zip::ZipArchive::new(BufReader::new(f))
             .map_err(|e| format!("{} is not a valid .npz archive: {e}", shown(path)))?;
         Ok(Npz { zip })
     }
@@ -194,64 +681,299 @@ impl Npz {
         }
     }
 
-    fn entry(&mut self, member: &str) -> Result<impl Read + '_, String> {
-        self.zip
+    /// The member's `.npy` header, checked against the size the archive gives the member
+    /// (nothing beyond the header is inflated), and the member's stream after it.
+    fn header(&mut self, member: &str) -> Result<(NpyHeader, impl Read + '_), String> {
+        let mut entry = self
+            .zip
             .by_name(member)
-            .map_err(|e| format!("cannot read {}: {e}", excerpt(member)))
+            .map_err(|e| format!("cannot read {}: {e}", excerpt(member)))?;
+        let declared = entry.size();
+        let h = npy_header(&mut entry, declared)
+            .map_err(|e| format!("member {}: {e}", excerpt(member)))?;
+        h.exact_size(
+            declared.saturating_sub(h.data_start),
+            &format!("member {}", excerpt(member)),
+        )?;
+        Ok((h, entry))
     }
 }
 
-/// A NIfTI image's `[1, C, *spatial]` (see the module comment).
-fn nifti_dims(h: &NiftiHeader) -> Result<Vec<usize>, String> {
-    let dim = h.dim().map_err(|e| e.to_string())?;
-    let dims: Vec<usize> = dim.iter().map(|&d| usize::from(d)).collect();
-    let spatial = dims.len().min(3);
-    let classes: usize = dims[spatial..].iter().product();
-    let mut out = vec![1, classes];
-    out.extend_from_slice(&dims[..spatial]);
-    Ok(out)
+// ---------------------------------------------------------------------------------------
+// NIfTI-1
+
+/// The NIfTI-1 header's size, and where the image data of a single file may start at the
+/// earliest (the header and the 4-byte extension flag).
+const NIFTI_HEADER: usize = 348;
+const NIFTI_MIN_OFFSET: u64 = 352;
+
+/// What the reader needs from a NIfTI-1 header.
+#[derive(Debug)]
+struct NiftiHeader {
+    /// dim[1..=dim[0]].
+    dims: Vec<usize>,
+    dtype: Dtype,
+    vox_offset: u64,
+    /// `scl_slope`, `scl_inter` when they scale the data (nibabel's rule).
+    scaling: Option<(f64, f64)>,
 }
 
-fn nifti_values(path: &Path) -> Result<Vec<f64>, String> {
-    let obj = ReaderOptions::new()
-        .read_file(path)
-        .map_err(|e| format!("not a valid NIfTI image: {e}"))?;
-    let a = obj
-        .into_volume()
-        .into_ndarray::<f64>()
-        .map_err(|e| format!("cannot convert the NIfTI data: {e}"))?;
-    // Axes (x, y, z, extra…) → (extra…, x, y, z): the extra axes are the classes.
-    let n = a.ndim();
+impl NiftiHeader {
+    /// `[1, C, *spatial]` (see the module comment).
+    fn array_dims(&self) -> Vec<usize> {
+        let spatial = self.dims.len().min(3);
+        let classes: usize = self.dims[spatial..].iter().product();
+        let mut out = vec![1, classes];
+        out.extend_from_slice(&self.dims[..spatial]);
+        out
+    }
+
+    fn values(&self) -> usize {
+        self.dims.iter().product()
+    }
+
+    fn data_bytes(&self) -> u64 {
+        self.values() as u64 * self.dtype.size() as u64
+    }
+
+    /// A plain `.nii` of `len` bytes must hold the whole image from `vox_offset` on.
+    fn fits_in(&self, len: u64) -> Result<(), String> {
+        let end = self.vox_offset + self.data_bytes();
+        if len < end {
+            return Err(format!(
+                "the file is cut short: its header promises {} bytes of image data (dims {:?}) \
+                 from byte {}, but the file ends at byte {len}",
+                self.data_bytes(),
+                self.dims,
+                self.vox_offset
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The decompressed stream of a NIfTI file.
+fn nifti_stream(f: File, gz: bool) -> Box<dyn Read> {
+    let r = BufReader::new(f);
+    if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(r))
+    } else {
+        Box::new(r)
+    }
+}
+
+/// Reads and checks the 348-byte NIfTI-1 header at the start of `r`.
+fn nifti_header(r: &mut impl Read) -> Result<NiftiHeader, String> {
+    let mut h = [0u8; NIFTI_HEADER];
+    let mut got = 0;
+    while got < NIFTI_HEADER {
+        match r.read(&mut h[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("not a readable NIfTI file: {e}")),
+        }
+    }
+    if got < NIFTI_HEADER {
+        return Err(format!(
+            "not a NIfTI-1 image: it has {got} bytes, fewer than the {NIFTI_HEADER}-byte header"
+        ));
+    }
+    let le = |o: usize| i32::from_le_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
+    let be = |o: usize| i32::from_be_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
+    let big =
+        match (le(0), be(0)) {
+            (348, _) => false,
+            (_, 348) => true,
+            (540, _) | (_, 540) => return Err(
+                "a NIfTI-2 image, which is not read; save it as NIfTI-1 (nibabel: nib.Nifti1Image)"
+                    .into(),
+            ),
+            _ => return Err("not a NIfTI-1 image (its first four bytes are not 348)".into()),
+        };
+    match &h[344..348] {
+        b"n+1\0" => {}
+        b"ni1\0" => return Err(
+            "a NIfTI header/image pair (.hdr + .img), which is not read; save it as one .nii file"
+                .into(),
+        ),
+        _ => return Err("not a NIfTI-1 image (no \"n+1\" magic at byte 344)".into()),
+    }
+    let i16_at = |o: usize| {
+        let a = [h[o], h[o + 1]];
+        if big {
+            i16::from_be_bytes(a)
+        } else {
+            i16::from_le_bytes(a)
+        }
+    };
+    let f32_at = |o: usize| {
+        let a = [h[o], h[o + 1], h[o + 2], h[o + 3]];
+        f64::from(if big {
+            f32::from_be_bytes(a)
+        } else {
+            f32::from_le_bytes(a)
+        })
+    };
+    let ndim = i16_at(40);
+    if !(1..=7).contains(&ndim) {
+        return Err(format!(
+            "the header's dim[0] (the number of dimensions) is {ndim}; it must be 1 to 7"
+        ));
+    }
+    let mut dims = Vec::new();
+    for k in 1..=ndim as usize {
+        let d = i16_at(40 + 2 * k);
+        if d < 1 {
+            return Err(format!(
+                "the header's dim[{k}] is {d}; every dimension must be at least 1"
+            ));
+        }
+        dims.push(d as usize);
+    }
+    let dtype = nifti_dtype(i16_at(70), big)?;
+    let offset = f32_at(108);
+    if !(offset.is_finite() && offset.fract() == 0.0 && offset >= NIFTI_MIN_OFFSET as f64) {
+        return Err(format!(
+            "the header's vox_offset is {offset:?}; the image data of a .nii file starts at a \
+             whole byte number of {NIFTI_MIN_OFFSET} or more"
+        ));
+    }
+    let (slope, inter) = (f32_at(112), f32_at(116));
+    let scaling = if slope == 0.0 || !slope.is_finite() {
+        None
+    } else if !inter.is_finite() {
+        return Err(format!(
+            "the header's scl_slope is {slope:?} but its scl_inter is {inter:?}; a scaled image \
+             needs a finite intercept"
+        ));
+    } else {
+        Some((slope, inter))
+    };
+    Ok(NiftiHeader {
+        dims,
+        dtype,
+        vox_offset: offset as u64,
+        scaling,
+    })
+}
+
+/// The element type of a NIfTI-1 datatype code.
+fn nifti_dtype(code: i16, big_endian: bool) -> Result<Dtype, String> {
+    let elem = match code {
+        2 => Elem::U8,
+        4 => Elem::I16,
+        8 => Elem::I32,
+        16 => Elem::F32,
+        64 => Elem::F64,
+        256 => Elem::I8,
+        512 => Elem::U16,
+        768 => Elem::U32,
+        1024 => Elem::I64,
+        1280 => Elem::U64,
+        other => {
+            let name = match other {
+                0 => "unknown",
+                1 => "binary, 1 bit per voxel",
+                32 => "complex64",
+                128 => "RGB24",
+                1536 => "float128",
+                1792 => "complex128",
+                2048 => "complex256",
+                2304 => "RGBA32",
+                _ => "not a NIfTI-1 datatype",
+            };
+            return Err(format!(
+                "the image's datatype {other} ({name}) is not read; labels and probabilities \
+                 are one number per voxel: save them as an integer, float32 or float64 image"
+            ));
+        }
+    };
+    Ok(Dtype { elem, big_endian })
+}
+
+/// The image's values from `r`, positioned right after the header: the bytes up to
+/// `vox_offset` are skipped, the data read, scaled and put in `[1, C, *spatial]` order.
+fn nifti_values(h: &NiftiHeader, r: &mut impl Read) -> Result<Vec<f64>, String> {
+    let skip = h.vox_offset - NIFTI_HEADER as u64;
+    let skipped = io::copy(&mut r.take(skip), &mut io::sink())
+        .map_err(|e| format!("cannot read the image: {e}"))?;
+    if skipped < skip {
+        return Err(format!(
+            "the file ends at byte {} but its header's vox_offset says the image data starts \
+             at byte {}",
+            NIFTI_HEADER as u64 + skipped,
+            h.vox_offset
+        ));
+    }
+    let mut data = read_elements(
+        &mut r.take(h.data_bytes()),
+        h.dtype,
+        h.values(),
+        h.values().min(RESERVE_LIMIT),
+    )
+    .map_err(|e| e.replace("the header", "the NIfTI header"))?;
+    if let Some((slope, inter)) = h.scaling {
+        for v in &mut data {
+            *v = *v * slope + inter;
+        }
+    }
+    // The file varies x fastest; the output is (extra…, x, y, z) row-major.
+    let n = h.dims.len();
     let spatial = n.min(3);
     let order: Vec<usize> = (spatial..n).chain(0..spatial).collect();
-    Ok(row_major(a.permuted_axes(order), |v| v))
+    let out_sizes: Vec<usize> = order.iter().map(|&a| h.dims[a]).collect();
+    let out_strides = row_major_strides(&out_sizes);
+    let mut strides = vec![0; n];
+    for (k, &a) in order.iter().enumerate() {
+        strides[a] = out_strides[k];
+    }
+    Ok(scatter(&data, &h.dims, &strides))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nd::ShapeBuilder;
-    use ndarray_npy::{write_npy, NpzWriter};
 
     fn temp(name: &str) -> std::path::PathBuf {
         std::env::temp_dir().join(format!("dice-files-{}-{name}", std::process::id()))
     }
 
+    /// A `.npy` file as numpy writes it: magic, version 1.0, the dictionary padded to 64.
+    fn npy_bytes(descr: &str, fortran: bool, shape: &[usize], data: &[u8]) -> Vec<u8> {
+        let dims: Vec<String> = shape.iter().map(|d| format!("{d},")).collect();
+        let mut dict = format!(
+            "{{'descr': '{descr}', 'fortran_order': {}, 'shape': ({}), }}",
+            if fortran { "True" } else { "False" },
+            dims.join(" ")
+        );
+        while (10 + dict.len() + 1) % 64 != 0 {
+            dict.push(' ');
+        }
+        dict.push('\n');
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend((dict.len() as u16).to_le_bytes());
+        out.extend(dict.as_bytes());
+        out.extend(data);
+        out
+    }
+
     #[test]
     fn npy_of_any_dtype_and_order_reads_row_major() {
-        let a = nd::Array::from_shape_vec((1, 2, 3), vec![0u8, 1, 0, 1, 1, 0]).unwrap();
         let p = temp("u8.npy");
-        write_npy(&p, &a).unwrap();
+        std::fs::write(&p, npy_bytes("|u1", false, &[1, 2, 3], &[0, 1, 0, 1, 1, 0])).unwrap();
         let s = shape_of(&p, "y").unwrap();
         assert_eq!(s.dims(), [1, 2, 3]);
         assert_eq!(read(&p, "y", &s).unwrap(), [0.0, 1.0, 0.0, 1.0, 1.0, 0.0]);
-        // A Fortran-ordered f32 array (numpy writes fortran_order: True for it).
-        let f = nd::Array::from_shape_vec((1, 2, 3).f(), vec![0.5f32, 0.25, 1.0, 0.0, 0.75, 0.125])
-            .unwrap();
+        // A Fortran-ordered big-endian f4 array: the file holds column-major values.
+        let column_major = [0.5f32, 0.0, 0.25, 0.75, 1.0, 0.125];
+        let bytes: Vec<u8> = column_major.iter().flat_map(|v| v.to_be_bytes()).collect();
         let p2 = temp("f32.npy");
-        write_npy(&p2, &f).unwrap();
-        let want: Vec<f64> = f.iter().map(|&v| f64::from(v)).collect();
-        assert_eq!(read(&p2, "y", &s).unwrap(), want);
+        std::fs::write(&p2, npy_bytes(">f4", true, &[1, 2, 3], &bytes)).unwrap();
+        assert_eq!(
+            read(&p2, "y", &s).unwrap(),
+            [0.5, 0.25, 1.0, 0.0, 0.75, 0.125]
+        );
         // The shape is checked before the data is read.
         let other = Shape::new(&[1, 3, 2]).unwrap();
         assert!(read(&p, "y", &other)
@@ -263,53 +985,81 @@ mod tests {
     }
 
     #[test]
-    fn npz_members_by_name_or_the_only_one() {
-        let y = nd::Array::from_shape_vec((1, 1, 2), vec![1i64, 0]).unwrap();
-        let pred = nd::Array::from_shape_vec((1, 1, 2), vec![0.75f64, 0.5]).unwrap();
-        let p = temp("batch.npz");
-        let mut w = NpzWriter::new_compressed(File::create(&p).unwrap());
-        w.add_array("pred", &pred).unwrap();
-        w.add_array("y", &y).unwrap();
-        w.finish().unwrap();
-        let s = shape_of(&p, "y").unwrap();
-        assert_eq!(read(&p, "y", &s).unwrap(), [1.0, 0.0]);
-        assert_eq!(read(&p, "pred", &s).unwrap(), [0.75, 0.5]);
-        let e = shape_of(&p, "labels").unwrap_err();
-        assert!(
-            e.contains("no array named \"labels\"") && e.contains("pred, y"),
-            "{e}"
+    fn the_npy_dictionary_is_read_as_numpy_writes_it() {
+        let d =
+            npy_dict("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }    ").unwrap();
+        assert_eq!(
+            (d.descr.as_deref(), d.fortran, d.shape),
+            (Some("<f8"), false, vec![2, 3])
         );
-        std::fs::remove_file(&p).unwrap();
+        let d = npy_dict(r#"{"shape":(7,),"fortran_order":True,"descr":"|b1"}"#).unwrap();
+        assert_eq!(
+            (d.descr.as_deref(), d.fortran, d.shape),
+            (Some("|b1"), true, vec![7])
+        );
+        assert_eq!(
+            npy_dict("{'descr': '<f8', 'fortran_order': False, 'shape': ()}")
+                .unwrap()
+                .shape,
+            Vec::<usize>::new()
+        );
+        assert!(npy_dict("{'descr': [('a', '<f8')], 'shape': (1,)}")
+            .unwrap()
+            .descr
+            .is_none());
+        for (bad, needle) in [
+            ("{'descr': '<f8', 'fortran_order': False}", "no 'shape'"),
+            (
+                "{'descr': '<f8', 'fortran_order': 0, 'shape': (1,)}",
+                "True or False",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (1, -2)}",
+                "whole numbers",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999999,)}",
+                "too large",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'x': 1}",
+                "unknown key",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (1,)} junk",
+                "unexpected text",
+            ),
+            ("{'descr': '<f8", "not closed"),
+            ("['descr']", "expected `{`"),
+        ] {
+            let e = npy_dict(bad).err().unwrap_or_default();
+            assert!(e.contains(needle), "{bad}: {e}");
+        }
     }
 
     #[test]
-    fn nifti_volumes_put_extra_dimensions_into_classes() {
-        // A 4-D image (x, y, z, c) = (2, 1, 3, 2): value 100·c + 10·x + z.
-        let a =
-            nd::Array::from_shape_fn((2, 1, 3, 2), |(x, _, z, c)| (100 * c + 10 * x + z) as f32);
-        let p = temp("probs.nii.gz");
-        nifti::writer::WriterOptions::new(&p)
-            .write_nifti(&a)
-            .unwrap();
-        let s = shape_of(&p, "pred").unwrap();
-        assert_eq!(s.dims(), [1, 2, 2, 1, 3]);
-        let v = read(&p, "pred", &s).unwrap();
-        assert_eq!(&v[..6], [0.0, 1.0, 2.0, 10.0, 11.0, 12.0]);
-        assert_eq!(&v[6..], [100.0, 101.0, 102.0, 110.0, 111.0, 112.0]);
-        std::fs::remove_file(&p).unwrap();
+    fn scatter_reorders_column_major_into_row_major() {
+        // A 2×3 array [[0, 1, 2], [3, 4, 5]] stored column-major.
+        let data = [0.0, 3.0, 1.0, 4.0, 2.0, 5.0];
+        let out = scatter(&data, &[2, 3], &row_major_strides(&[2, 3]));
+        assert_eq!(out, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(row_major_strides(&[2, 3, 4]), [12, 4, 1]);
     }
 
     #[test]
     fn bad_files_are_messages() {
         let p = temp("junk.npy");
         std::fs::write(&p, b"not an array").unwrap();
-        assert!(shape_of(&p, "y").unwrap_err().contains("not a valid .npy"));
+        assert!(shape_of(&p, "y").unwrap_err().contains("not a .npy array"));
         std::fs::remove_file(&p).unwrap();
         assert!(shape_of(Path::new("labels.csv"), "y")
             .unwrap_err()
             .contains("unknown file type"));
         assert!(shape_of(&temp("missing.nii"), "y")
             .unwrap_err()
-            .contains("`y` from"));
+            .contains("cannot read"));
+        let dir = std::env::temp_dir();
+        let e = shape_of(&dir.join("."), "y").unwrap_err();
+        assert!(e.contains("unknown file type"), "{e}");
     }
 }

@@ -247,6 +247,59 @@ pub fn for_each_number(
     }
 }
 
+/// Checks every number literal inside a raw JSON value (an object such as `dice train`'s
+/// `optimizer`) with [`number_literal`], before serde_json reads it: serde_json would turn
+/// `1e-400` into 0 without a word. The message names the field and the key the number
+/// stands under. `raw` is valid JSON (it came from serde_json).
+pub fn check_numbers(name: &str, raw: &str) -> Result<(), String> {
+    let b = raw.as_bytes();
+    let (mut i, mut key) = (0, None::<&str>);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // A string: skip it, escapes included; remember it when it is a key.
+                let start = i + 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                let text = &raw[start..i.min(b.len())];
+                i += 1;
+                let mut j = i;
+                while j < b.len() && matches!(b[j], b' ' | b'\n' | b'\r' | b'\t') {
+                    j += 1;
+                }
+                if j < b.len() && b[j] == b':' {
+                    key = Some(text);
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < b.len() && matches!(b[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                {
+                    i += 1;
+                }
+                number_literal(&raw[start..i]).map_err(|e| match key {
+                    Some(k) => format!("`{name}` field {}: {e}", excerpt(k)),
+                    None => format!("`{name}`: {e}"),
+                })?;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// serde_json's message without its " at line L column C": for a value cut out of the
+/// document, that position would count from the start of the value, not of the input.
+pub fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rsplit_once(" at line ") {
+        Some((head, _)) if e.line() > 0 => head.to_string(),
+        _ => text,
+    }
+}
+
 fn is_json_space(c: char) -> bool {
     matches!(c, ' ' | '\n' | '\r' | '\t')
 }

@@ -13,6 +13,8 @@ pub mod eval;
 pub mod files;
 pub mod json;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod progress;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod run;
 pub mod train;
 

@@ -28,6 +28,8 @@ pub struct Io<'a> {
     pub stdin: &'a mut dyn Read,
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
+    /// stderr is a terminal: a long `dice train` says there how far it is.
+    pub terminal: bool,
 }
 
 /// Why a run stops.
@@ -106,6 +108,8 @@ impl CommandLine {
     /// fields on top of the settings (which `--FIELD` may set too).
     pub fn parse(args: &[OsString], extra: &[&str]) -> Result<CommandLine, Failure> {
         let mut cl = CommandLine::default();
+        // The fields set so far, with the option as written: each may be set once.
+        let mut set: Vec<(String, String)> = Vec::new();
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             let Some(text) = arg.to_str() else {
@@ -140,6 +144,7 @@ impl CommandLine {
                     excerpt_name(flag)
                 )));
             }
+            once(&mut set, &name, flag.split('=').next().unwrap_or(flag))?;
             let value = match inline.or_else(|| it.next().cloned()) {
                 Some(v) => v,
                 None => {
@@ -240,27 +245,83 @@ impl CommandLine {
     }
 }
 
+/// The one rule for repeated options: each field is set once, whichever spelling
+/// (`--eps-nr`, `--eps_nr`) and whether directly or through `--eps` (both ε). `name` is
+/// the option with `-` turned into `_`, `flag` as written (without `=value`).
+fn once(set: &mut Vec<(String, String)>, name: &str, flag: &str) -> Result<(), Failure> {
+    let fields = match name {
+        "eps" => vec!["eps_nr", "eps_dr"],
+        other => vec![other],
+    };
+    for field in fields {
+        if let Some((_, before)) = set.iter().find(|(f, _)| f == field) {
+            let (flag, before) = (excerpt_name(flag), excerpt_name(before));
+            return Err(Failure::Usage(if flag == before {
+                format!("--{flag} is given twice; give each option once")
+            } else {
+                format!("--{before} and --{flag} both set `{field}`; give each option once")
+            }));
+        }
+        set.push((field.to_string(), flag.to_string()));
+    }
+    Ok(())
+}
+
 fn excerpt_name(flag: &str) -> String {
     let e = excerpt(flag);
     e.trim_matches('"').to_string()
 }
 
+/// The largest input document read. Every number of it becomes an `f64` (8 bytes for
+/// at least 2 of text, "0,") and the gradient another, so a run's memory stays within
+/// about 6× its input; tensors larger than this go in array files (`--y`, `--pred`).
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
+
 fn read_text(path: &OsString, stdin: &mut dyn Read) -> Result<String, Failure> {
     let (bytes, shown) = if path == "-" {
-        let mut bytes = Vec::new();
-        let r = stdin.read_to_end(&mut bytes).map(|_| bytes);
-        (r, "standard input".to_string())
+        let shown = "standard input".to_string();
+        (read_limited(stdin, None, &shown), shown)
     } else {
         let p = PathBuf::from(path);
-        (std::fs::read(&p), files::shown(&p))
+        let shown = files::shown(&p);
+        let bytes = std::fs::File::open(&p)
+            .map_err(|e| format!("cannot read {shown}: {e}"))
+            .and_then(|mut f| {
+                // A regular file says its size: too large is refused before reading.
+                let len = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+                read_limited(&mut f, len, &shown)
+            });
+        (bytes, shown)
     };
-    let bytes = bytes.map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let bytes = bytes?;
     String::from_utf8(bytes).map_err(|e| {
         Failure::Message(format!(
             "cannot read {shown}: it is not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         ))
     })
+}
+
+/// Reads at most [`MAX_INPUT_BYTES`] (`len`: the size, when known beforehand).
+fn read_limited(r: &mut dyn Read, len: Option<u64>, shown: &str) -> Result<Vec<u8>, String> {
+    let too_large = || {
+        format!(
+            "{shown} is larger than {} MiB, the most an input document may have; give y and \
+             pred as .npy, .npz or NIfTI files instead (--y, --pred)",
+            MAX_INPUT_BYTES >> 20
+        )
+    };
+    if len.is_some_and(|n| n > MAX_INPUT_BYTES) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(len.unwrap_or(0) as usize);
+    r.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// Writes `value` as one line of JSON, streamed (no JSON tree is built).
@@ -303,6 +364,7 @@ mod tests {
                 stdin: &mut input,
                 stdout,
                 stderr: &mut err,
+                terminal: false,
             },
         );
         (code, String::from_utf8(err).unwrap())
@@ -396,6 +458,38 @@ mod tests {
             err.contains("`eps_nr`") && err.contains("would become 0"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_terminal_gets_the_progress_of_dice_train() {
+        let doc = r#"{"shape":[1,1,1,2],"y":[1,0],"pred":[0.5,0.5],"steps":3,
+          "model":{"kind":"pixels"},"optimizer":{"kind":"sgd","lr":0.1}}"#;
+        let mut outputs = Vec::new();
+        for terminal in [false, true] {
+            let (mut input, mut out, mut err) = (doc.as_bytes(), Vec::new(), Vec::new());
+            let code = main_with(
+                os(&["train", "-"]),
+                &mut Io {
+                    stdin: &mut input,
+                    stdout: &mut out,
+                    stderr: &mut err,
+                    terminal,
+                },
+            );
+            assert_eq!(code, 0);
+            let err = String::from_utf8(err).unwrap();
+            if terminal {
+                assert!(
+                    err.starts_with("\r\x1b[Kdice train: step 1 of 3")
+                        && err.contains("\r\x1b[Kdice train: 3 steps in "),
+                    "{err:?}"
+                );
+            } else {
+                assert_eq!(err, "");
+            }
+            outputs.push(out);
+        }
+        assert_eq!(outputs[0], outputs[1], "the same run either way");
     }
 
     #[cfg(unix)]

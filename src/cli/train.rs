@@ -74,10 +74,13 @@ impl OptimizerSpec {
 }
 
 /// Takes `key` from the document and reads it as `T` (a JSON object or value).
+/// Its numbers are checked as the top-level ones are (`1e-400` is refused, not read as 0).
 fn take<T: DeserializeOwned>(doc: &mut Document, key: &str) -> Result<Option<T>, String> {
     doc.take(key)
         .map(|raw| {
-            serde_json::from_str(&raw).map_err(|e| one_line(&format!("invalid `{key}`: {e}")))
+            json::check_numbers(key, &raw)?;
+            serde_json::from_str(&raw)
+                .map_err(|e| one_line(&format!("invalid `{key}`: {}", json::without_position(&e))))
         })
         .transpose()
 }
@@ -184,7 +187,8 @@ pub fn command(
         ));
     }
     let (mut trainer, steps) = cl.with_document(&mut *io.stdin, trainer_from_document)?;
-    let report = trainer.train(steps);
+    let report =
+        super::progress::train(&mut trainer, steps, io.terminal.then_some(&mut *io.stderr));
     write_json(&to_json(&trainer, &report), io)
 }
 

@@ -1,4 +1,6 @@
-//! Errors of the numeric core: bad settings or inputs, said in words.
+//! Errors of the numeric core: bad settings or inputs, said in words. Numbers are written
+//! with `{:?}`, Rust's shortest exact form, which switches to an exponent for very large
+//! or small values (`1e-300`, not a 300-digit decimal).
 
 use thiserror::Error;
 
@@ -19,17 +21,17 @@ pub enum DiceError {
     },
     #[error("`y` and `pred` have different shapes: {0:?} and {1:?}")]
     ShapeMismatch(Vec<usize>, Vec<usize>),
-    #[error("`{name}` must be a finite number ≥ 0, got {value}")]
+    #[error("`{name}` must be a finite number ≥ 0, got {value:?}")]
     BadSmoothing { name: &'static str, value: f64 },
-    #[error("label `y` at index {index} is {value}; labels must lie in [0, 1]")]
+    #[error("label `y` at index {index} is {value:?}; labels must lie in [0, 1]")]
     LabelOutOfRange { index: usize, value: f64 },
-    #[error("prediction at index {index} is {value}; without an activation predictions are probabilities and must lie in [0, 1]")]
+    #[error("prediction at index {index} is {value:?}; without an activation predictions are probabilities and must lie in [0, 1]")]
     ProbabilityOutOfRange { index: usize, value: f64 },
     #[error("logit at index {index} is not a finite number")]
     NonFiniteLogit { index: usize },
     #[error("softmax over the class axis needs at least 2 classes, got {0}")]
     SoftmaxOneClass(usize),
-    #[error("softmax probabilities at batch {b}, pixel {pixel} sum to {sum} instead of 1")]
+    #[error("softmax probabilities at batch {b}, pixel {pixel} sum to {sum:?} instead of 1")]
     SoftmaxNotNormalised { b: usize, pixel: usize, sum: f64 },
     #[error("no class is left after excluding the background (there is only {0} class)")]
     NoClassLeft(usize),
@@ -50,6 +52,6 @@ pub enum DiceError {
     MarginalSigmoid,
     #[error("the marginal Dice keeps the background in the loss (the missing classes' probabilities are added to it): set include_background to true")]
     MarginalWithoutBackground,
-    #[error("the marginal Dice needs exclusive classes, but the probabilities at batch {b}, pixel {pixel} sum to {sum} instead of 1 (use softmax or normalised probabilities)")]
+    #[error("the marginal Dice needs exclusive classes, but the probabilities at batch {b}, pixel {pixel} sum to {sum:?} instead of 1 (use softmax or normalised probabilities)")]
     MarginalNotExclusive { b: usize, pixel: usize, sum: f64 },
 }

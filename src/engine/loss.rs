@@ -104,29 +104,48 @@ impl DiceSettings {
             return None;
         }
         // Over a = V + Ṽ ≥ 0 a score is at most (a + ε_nr)/max(a + ε_dr, floor), which is
-        // largest where a + ε_dr = m = max(ε_dr, floor).
+        // largest where a + ε_dr = m = max(ε_dr, floor): 1 + (ε_nr − ε_dr)/m. So a term,
+        // and the loss, is at least −(ε_nr − ε_dr)/m, computed in that form (1 minus the
+        // score would round a tiny excess away to "0").
         let m = self.eps_dr.max(self.denominator_floor);
+        let by = if self.denominator_floor > self.eps_dr {
+            "floor"
+        } else {
+            "ε_dr"
+        };
         let lowest = if m > 0.0 {
-            let low = 1.0 - (m - self.eps_dr + self.eps_nr) / m;
-            // Four significant digits, without a 300-digit expansion for huge ε.
-            let low: f64 = format!("{low:.3e}").parse().unwrap_or(low);
-            if low.abs() >= 1e6 {
-                format!("it is bounded below only by {low:e}")
+            let low = -((self.eps_nr - self.eps_dr) / m);
+            let bound = format!("−(ε_nr − ε_dr)/{by}");
+            if low.is_infinite() {
+                format!(
+                    "it is bounded below only by {bound}, below −1.8e308 (beyond 64-bit floats)"
+                )
+            } else if low == 0.0 {
+                format!(
+                    "it is bounded below only by {bound}, a negative number closer to 0 than \
+                     64-bit floats reach"
+                )
             } else {
-                format!("it is bounded below only by {low}")
+                format!("it is bounded below only by {}", short_number(low))
             }
         } else {
             "it has no lower bound (ε_dr = 0 and no floor)".to_string()
         };
-        let empty = if self.denominator_floor > self.eps_dr {
-            "ε_nr/floor"
-        } else {
-            "ε_nr/ε_dr"
-        };
         Some(format!(
             "ε_nr > ε_dr: a set can score above 1 (an empty set without prediction scores \
-             {empty}), so the loss can be negative; {lowest}"
+             ε_nr/{by}), so the loss can be negative; {lowest}"
         ))
+    }
+}
+
+/// Four significant digits, plain between 1e-3 and 1e5 and with an exponent outside
+/// (`-2.22e-16`, `-12.5`): a sentence's number, never a 300-digit decimal.
+fn short_number(v: f64) -> String {
+    let r: f64 = format!("{v:.3e}").parse().unwrap_or(v);
+    if (1e-3..1e5).contains(&r.abs()) {
+        format!("{r}")
+    } else {
+        format!("{r:e}")
     }
 }
 
@@ -720,7 +739,12 @@ fn set_report(
     let zeroed = st.zero_empty_sets && t.fg <= 0.0;
     let mut undefined = None;
     if d == 0.0 && !constant {
-        undefined = Some(if n == 0.0 {
+        // With the squared denominator, labels or predictions below ~1e-162 square to 0:
+        // the set is not empty, its sums are beyond the range of a 64-bit float.
+        let underflow = t.fg > 0.0 || t.p_max > 0.0;
+        undefined = Some(if underflow {
+            Undefined::Overflow
+        } else if n == 0.0 {
             Undefined::ZeroOverZero
         } else {
             Undefined::DivisionByZero
@@ -737,10 +761,11 @@ fn set_report(
     };
     let f = GradFactors::of_set(n, d, floored, zeroed, constant, t.fg > 0.0, n_sets);
     // Scores or gradients beyond 1e300 only arise from absurd ε; beyond that point sums of
-    // terms could overflow, so such a set is reported instead of returning ±inf.
-    // (Without foreground the y-factor is 0, so it cannot trip this.)
+    // terms could overflow, so such a set is reported instead of returning ±inf. The
+    // y-term is 2w/D·y_i: judged at the largest label, since a set whose only foreground
+    // is tiny labels has a huge 2w/D but a gradient 2w·y_i/D ≤ 2w (D ≥ Σy), and a loss of 1.
     let big = |v: f64| v.is_nan() || v.abs() >= 1e300;
-    if undefined.is_none() && (big(sdsc) || big(f.two_w_over_d) || big(f.w_r)) {
+    if undefined.is_none() && (big(sdsc) || big(f.two_w_over_d * t.y_max) || big(f.w_r)) {
         undefined = Some(Undefined::Overflow);
     }
     let defined = undefined.is_none();

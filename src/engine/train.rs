@@ -48,9 +48,9 @@ pub enum TrainError {
     ImageMissing(ModelKind),
     #[error("the image `x` has shape {got:?} but the labels need [B, H, W] = {want:?}")]
     ImageShape { got: Vec<usize>, want: Vec<usize> },
-    #[error("image `x` at index {index} is {value}; intensities must lie in [0, 1]")]
+    #[error("image `x` at index {index} is {value:?}; intensities must lie in [0, 1]")]
     ImageOutOfRange { index: usize, value: f64 },
-    #[error("optimizer {name} must be {rule}, got {value}")]
+    #[error("optimizer {name} must be {rule}, got {value:?}")]
     BadOptimizer {
         name: &'static str,
         rule: &'static str,
@@ -500,7 +500,7 @@ impl Trainer {
         );
         if let Err(k) = update {
             self.refused = Some(format!(
-                "update {} would make parameter {k} overflow (learning rate {} too large)",
+                "update {} would make parameter {k} overflow (learning rate {:?} too large)",
                 self.step + 1,
                 self.optimizer.lr()
             ));

@@ -94,8 +94,15 @@ pub fn decode(text: &str) -> Result<AppState, CodecError> {
         // happens to read as an old link; data that is neither says what it is not.
         Err(e) => legacy::decode(&bytes).map_err(|old| match (bytes.first(), e, old) {
             (Some(&VERSION), e, _) => e,
+            // Only a link framed as this format frames it (compressed data and a checksum
+            // over its version byte) is a newer one; anything else, junk or a link cut or
+            // padded out of shape, is a damaged link, whatever its first byte says.
             (_, CodecError::Version(v), CodecError::Inflate) if v > VERSION => {
-                CodecError::Version(v)
+                if framed(&bytes) {
+                    CodecError::Version(v)
+                } else {
+                    CodecError::Damaged
+                }
             }
             (_, _, old) => old,
         })?,
@@ -109,10 +116,29 @@ const CRC32: crc::Crc<u32, crc::Table<1>> =
     crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
 
 fn checksum(payload: &[u8]) -> u32 {
+    checksum_of(VERSION, payload)
+}
+
+fn checksum_of(version: u8, payload: &[u8]) -> u32 {
     let mut h = CRC32.digest();
-    h.update(&[VERSION]);
+    h.update(&[version]);
     h.update(payload);
     h.finalize()
+}
+
+/// Whether `bytes` is `version ‖ deflate(payload) ‖ crc32(version ‖ payload)`, the frame
+/// of every format from 2 on, whatever its version and payload.
+fn framed(bytes: &[u8]) -> bool {
+    let Some((&version, rest)) = bytes.split_first() else {
+        return false;
+    };
+    if rest.len() < 4 {
+        return false;
+    }
+    let (packed, crc) = rest.split_at(rest.len() - 4);
+    miniz_oxide::inflate::decompress_to_vec_with_limit(packed, MAX_INFLATED).is_ok_and(|p| {
+        checksum_of(version, &p) == u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]])
+    })
 }
 
 fn read_current(bytes: &[u8]) -> Result<AppState, CodecError> {
@@ -924,9 +950,36 @@ mod tests {
             decode(&legacy::encode(&s)),
             Err(CodecError::Dims(_))
         ));
-        // A newer format says so.
-        let newer = URL_SAFE_NO_PAD.encode([9u8, 1, 2, 3, 4, 5, 6]);
+        // A newer format says so: a link framed like this one, with another version.
+        let payload = b"a page of format 9";
+        let mut newer = vec![9u8];
+        newer.extend(miniz_oxide::deflate::compress_to_vec(payload, 9));
+        newer.extend(checksum_of(9, payload).to_le_bytes());
+        let newer = URL_SAFE_NO_PAD.encode(newer);
         assert_eq!(decode(&newer).unwrap_err(), CodecError::Version(9));
+    }
+
+    /// Fuzz finding (issue 15): junk and oversized links said "made by a newer version of
+    /// the playground (format 105)" whenever their first byte was above 2.
+    #[test]
+    fn only_a_framed_link_is_from_a_newer_version() {
+        let mut junk = vec![
+            URL_SAFE_NO_PAD.encode([9u8, 1, 2, 3, 4, 5, 6]),
+            "iiiiiiiiiiiiiiiiiiii".to_string(),
+            "zzzz".repeat(1000),
+            "_".repeat(1 << 20),
+        ];
+        // A real link with its first byte changed, and a real link padded out.
+        let real = encode(&AppState::default_scene());
+        junk.push(format!("i{}", &real[1..]));
+        junk.push(format!("{real}{}", "A".repeat(4000)));
+        for text in &junk {
+            let e = decode(text).unwrap_err();
+            assert!(!matches!(e, CodecError::Version(_)), "{}: {e}", &text[..20]);
+            assert!(!e.to_string().contains("newer version"), "{e}");
+        }
+        let e = decode(&junk[1]).unwrap_err();
+        assert_eq!(e, CodecError::Damaged, "{e}");
     }
 
     #[test]

@@ -108,6 +108,15 @@ pub struct Stroke {
 pub struct Notice {
     pub text: String,
     pub error: bool,
+    /// The entry whose typed value this notice refused: a valid value taken there ends it.
+    pub entry: Option<Entry>,
+}
+
+/// A text entry whose refusals are notices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    LearningRate,
+    CompareEps,
 }
 
 /// The open lesson.
@@ -232,8 +241,10 @@ impl Model {
     fn link_for(&self, state: &AppState) -> String {
         let lesson = self.lesson.as_ref().map(|l| (l.scenario().name, &l.scene));
         let link = route::link_with_scene(state, lesson);
-        match self.training.as_ref().map(Training::step_count) {
-            // Training is deterministic: the step count reproduces the trained page.
+        // Training is deterministic: the step count reproduces the trained page (the
+        // step a link asks for, while the run is getting there).
+        let steps = |t: &Training| t.step_count().max(t.target.unwrap_or(0));
+        match self.training.as_ref().map(steps) {
             Some(n) if n > 0 => format!("{link}&train={n}"),
             _ => link,
         }

@@ -44,11 +44,13 @@ pub enum Source {
 pub struct Route {
     pub state: AppState,
     pub source: Source,
-    /// `&train=N`: open the page already trained for N steps.
+    /// `&train=N`: open the page and train it to step N (after its first frame).
     pub train: Option<usize>,
 }
 
-/// The most steps `&train=N` may ask for (a link must open in a moment).
+/// The most steps `&train=N` may ask for. The page opens at once whatever N; the run after
+/// its first frame takes what N steps take (on the largest page, conv3x3, about ten steps a
+/// second on a two-core machine).
 pub const MAX_LINK_STEPS: usize = 20_000;
 
 /// The names `#preset=` accepts: scenarios first, then framework presets.
@@ -118,13 +120,22 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
     let mut present = None;
     let mut train = None;
     for part in body.split('&').filter(|p| !p.is_empty()) {
+        // Keys are percent-decoded like values (`%20preset%20=…` is `preset=…`).
         let (key, value) = match part.split_once('=') {
-            Some((k, v)) => (k.trim().to_ascii_lowercase(), percent_decode(v.trim())),
-            // A bare word is the payload, or a flag.
-            None if part.eq_ignore_ascii_case("embed") || part.eq_ignore_ascii_case("present") => {
-                (part.trim().to_ascii_lowercase(), "1".to_string())
+            Some((k, v)) => (
+                percent_decode(k).trim().to_ascii_lowercase(),
+                percent_decode(v.trim()),
+            ),
+            None => {
+                let word = percent_decode(part).trim().to_ascii_lowercase();
+                if word == "embed" || word == "present" {
+                    // A bare flag.
+                    (word, "1".to_string())
+                } else {
+                    // A bare word is the payload.
+                    ("s".to_string(), part.trim().to_string())
+                }
             }
-            None => ("s".to_string(), part.trim().to_string()),
         };
         let next = match key.as_str() {
             "s" | "state" => Route {
@@ -436,6 +447,19 @@ mod tests {
         for h in ["#=", "#&&&", "#s=", "#preset=", "#é%", "#%4"] {
             let _ = resolve(h);
         }
+    }
+
+    /// Fuzz finding (issue 15): `#%20preset%20=missing-I` said "unknown link parameter".
+    #[test]
+    fn percent_encoded_keys_are_decoded_like_values() {
+        let r = parse("#%20preset%20=missing-I").unwrap();
+        assert_eq!(r.source, Source::Preset("missing-I".into()));
+        let r = parse("#PRESET=missing%2DI&tr%61in=5&%65mbed&pr%65sent=1").unwrap();
+        assert_eq!(r.source, Source::Preset("missing-I".into()));
+        assert_eq!(r.train, Some(5));
+        assert!(r.state.view.embed && r.state.view.present);
+        let e = parse("#%63olour=red").unwrap_err().to_string();
+        assert!(e.contains("unknown link parameter “colour”"), "{e}");
     }
 
     #[test]

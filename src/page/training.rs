@@ -49,6 +49,9 @@ pub struct Training {
     pub playing: bool,
     /// Play pauses at this step (a lesson's run length).
     pub until: Option<usize>,
+    /// The step a link asks for (`&train=N`) while the run gets there: the page trains
+    /// towards it in slices between frames, as fast as they allow, not at the play speed.
+    pub target: Option<usize>,
     pub trace: Vec<TracePoint>,
     /// Per (b, c): the object its mean ỹ is taken over (none for the background of
     /// exclusive classes).
@@ -156,6 +159,7 @@ pub fn start(state: &AppState) -> Result<Training, String> {
         trainer,
         playing: false,
         until: None,
+        target: None,
         trace: Vec::new(),
         objects,
     };

@@ -269,6 +269,18 @@ pub fn cli_input(s: &AppState) -> Value {
     doc
 }
 
+/// The input document of `dice eval` that computes what the page shows: [`cli_input`],
+/// or while a model is trained (`trainer`) the model's logits with the page's activation,
+/// which is what the page evaluates then.
+pub fn shown_input(s: &AppState, trainer: Option<&crate::engine::train::Trainer>) -> Value {
+    let Some(t) = trainer else {
+        return cli_input(s);
+    };
+    let mut doc = loss_input(s);
+    doc["pred"] = json!(t.logits().iter().copied().collect::<Vec<f64>>());
+    doc
+}
+
 /// The fields `dice eval` and `dice train` share: the shape, the labels the loss sees, every
 /// setting of the loss (with the real activation) and the missing cells.
 pub fn loss_input(s: &AppState) -> Value {

@@ -12,7 +12,7 @@ use crate::engine::phi::Phi;
 use crate::engine::train::{Optimizer, Stop};
 use crate::engine::variants::Variant;
 use crate::page::model::{
-    EpsField, Hover, Lesson, Model, Notice, Refused, Request, Stroke, ViewKind,
+    Entry, EpsField, Hover, Lesson, Model, Notice, Refused, Request, Stroke, ViewKind,
 };
 use crate::page::msg::{HelperKind, Msg};
 use crate::page::paint::{self, Cells, Helper, Layer, Target};
@@ -38,6 +38,10 @@ pub enum Link {
     /// before the change: an edit not yet written must be written to the current entry
     /// first, or Back would lose it.
     Push { before: String },
+    /// The page was opened from the address bar (start-up, a pasted link, Back): it shows
+    /// that link as it is (a hash-less first entry stays hash-less), and a write still
+    /// pending for the page before belongs to another entry: it is dropped.
+    Opened,
 }
 
 /// What one or more messages changed. Flags are about the model, not about views.
@@ -123,6 +127,9 @@ impl Change {
             // The first push's `before` is the one that may still need writing.
             (Link::Push { before }, _) => Link::Push { before },
             (_, Link::Push { before }) => Link::Push { before },
+            // What follows an opened link rewrites it; what came before it is gone.
+            (_, Link::Opened) => Link::Opened,
+            (Link::Opened, Link::Keep) => Link::Opened,
             (Link::Replace, _) | (_, Link::Replace) => Link::Replace,
             (Link::Soon, _) | (_, Link::Soon) => Link::Soon,
             _ => Link::Keep,
@@ -519,11 +526,12 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
                 // Our own write (or a link to what is shown).
                 return Change::default();
             }
-            let (r, msg) = route::resolve(&hash);
-            let mut ch = load_route(m, r);
-            m.notice = msg.map(|text| Notice { text, error: true });
-            ch.notice = true;
-            ch
+            // Back to a hash-less entry fires both hashchange and popstate: the second
+            // finds the page it asks for already shown.
+            if shows(m, &route::resolve(&hash)) {
+                return Change::default();
+            }
+            open_link(m, &hash)
         }
         Msg::Resized => Change {
             layout: true,
@@ -549,8 +557,11 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
         Msg::TrainPause => match m.training.as_mut() {
             Some(t) if t.playing => {
                 t.playing = false;
+                // A link's run ends here: the link says the step reached.
+                let reaching = t.target.take().is_some();
                 Change {
                     training: true,
+                    link: if reaching { Link::Replace } else { Link::Keep },
                     ..Change::default()
                 }
             }
@@ -560,15 +571,20 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
             let mut ch = ensure_training(m);
             if let Some(t) = m.training.as_mut() {
                 t.playing = false;
+                t.target = None;
             }
             ch.merge(train_steps(m, 1));
             ch
         }
         Msg::TrainTick(n) => {
-            if !m.training.as_ref().is_some_and(|t| t.playing) {
+            let Some(t) = m.training.as_ref().filter(|t| t.playing) else {
                 return Change::default();
-            }
+            };
+            let target = t.target;
             let mut ch = train_steps(m, n);
+            if let Some(goal) = target {
+                ch.merge(reach_link_step(m, goal));
+            }
             // A long run writes its step count to the link a few times a second.
             if ch.link == Link::Replace {
                 ch.link = Link::Soon;
@@ -603,28 +619,31 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
         Msg::TrainLr(lr) => {
             let next = m.state.train.optimizer.with_lr(lr);
             if next.validate().is_err() {
-                let mut ch = notice(
+                let mut ch = refuse_entry(
                     m,
+                    Entry::LearningRate,
                     "The learning rate must be a positive finite number.".into(),
-                    true,
                 );
                 ch.controls = true;
                 return ch;
             }
+            let accepted = accept_entry(m, Entry::LearningRate);
             if next == m.state.train.optimizer {
-                return Change::default();
+                return accepted;
             }
             m.state.train.optimizer = next;
             if let Some(t) = m.training.as_mut() {
                 // From the next step on; Adam keeps its moments, as in PyTorch.
                 let _ = t.trainer.set_lr(lr);
             }
-            train_settings_changed()
+            let mut ch = train_settings_changed();
+            ch.merge(accepted);
+            ch
         }
         Msg::TrainLrEntered(text) => match ui::parse_lr(&text) {
             Ok(lr) => apply(m, Msg::TrainLr(lr)),
             Err(e) => {
-                let mut ch = notice(m, e, true);
+                let mut ch = refuse_entry(m, Entry::LearningRate, e);
                 ch.controls = true;
                 ch
             }
@@ -673,12 +692,16 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
         Msg::CompareVariant(v) => edit_compare(m, |s| s.variant = v),
         Msg::CompareBackground(on) => edit_compare(m, |s| s.include_background = on),
         Msg::CompareEps(text) => match ui::parse_eps(&text) {
-            Ok(v) => edit_compare(m, |s| {
-                s.eps_nr = v;
-                s.eps_dr = v;
-            }),
+            Ok(v) => {
+                let mut ch = accept_entry(m, Entry::CompareEps);
+                ch.merge(edit_compare(m, |s| {
+                    s.eps_nr = v;
+                    s.eps_dr = v;
+                }));
+                ch
+            }
             Err(e) => {
-                let mut ch = notice(m, e, true);
+                let mut ch = refuse_entry(m, Entry::CompareEps, e);
                 ch.compare = true;
                 ch
             }
@@ -780,27 +803,64 @@ fn all_preds(m: &Model) -> Cells {
 
 /// Starts a session if there is none; a session that cannot start says why.
 fn ensure_training(m: &mut Model) -> Change {
+    start_session(m).unwrap_or_else(|e| notice(m, e, true))
+}
+
+/// Starts a session if there is none, or says why it cannot start.
+fn start_session(m: &mut Model) -> Result<Change, String> {
     if m.training.is_some() {
-        return Change::default();
+        return Ok(Change::default());
     }
     finish_stroke(m);
-    match training::start(&m.state) {
-        Ok(t) => {
-            m.training = Some(t);
-            m.sessions += 1;
-            // What a shared model learns from is now worth seeing.
-            m.show_images = true;
-            Change {
-                training: true,
-                preds: all_preds(m),
-                layout: true,
-                controls: true,
-                link: Link::Replace,
-                ..Change::default()
-            }
-        }
-        Err(e) => notice(m, e, true),
+    m.training = Some(training::start(&m.state)?);
+    m.sessions += 1;
+    // What a shared model learns from is now worth seeing.
+    m.show_images = true;
+    Ok(Change {
+        training: true,
+        preds: all_preds(m),
+        layout: true,
+        controls: true,
+        link: Link::Replace,
+        ..Change::default()
+    })
+}
+
+/// After steps of a link's run towards `goal`: the run ends at the goal, or where training
+/// stopped, which the notice then says in the link's words.
+fn reach_link_step(m: &mut Model, goal: usize) -> Change {
+    let Some(t) = m.training.as_mut() else {
+        return Change::default();
+    };
+    let stop = t.trainer.stopped();
+    if t.step_count() < goal && stop.is_none() && t.playing {
+        return Change::default();
     }
+    t.target = None;
+    t.playing = false;
+    let mut ch = Change {
+        training: true,
+        ..Change::default()
+    };
+    if let Some(stop) = stop.filter(|s| s.step < goal) {
+        ch.merge(notice(m, link_stopped_sentence(goal, &stop), true));
+    }
+    ch
+}
+
+/// "The link asks for N training steps, but …": why the page shows fewer.
+fn link_asks(n: usize) -> String {
+    let steps = if n == 1 { "step" } else { "steps" };
+    format!("The link asks for {n} training {steps}, but")
+}
+
+fn link_stopped_sentence(n: usize, stop: &Stop) -> String {
+    format!(
+        "{} training stopped at step {}: {} (this is where a training run would get NaN).",
+        link_asks(n),
+        stop.step,
+        crate::present::format::excerpt_of(&stop.reason, 200)
+    )
 }
 
 fn train_steps(m: &mut Model, n: usize) -> Change {
@@ -891,11 +951,71 @@ pub fn load_route(m: &mut Model, r: route::Route) -> Change {
         m.tour = lesson;
     }
     if let Some(n) = r.train {
-        // `&train=N`: the same deterministic run, already N steps on, paused.
-        ch.merge(ensure_training(m));
-        ch.merge(train_steps(m, n));
+        ch.merge(train_to_link_step(m, n));
     }
     ch
+}
+
+/// `&train=N`: the same deterministic run, N steps on, paused there. It is not trained
+/// here: the page shows its first frame at step 0 and the run reaches N in slices
+/// between frames ([`training::Training::target`]); a run that cannot start or stops at once says
+/// why in the link's words.
+fn train_to_link_step(m: &mut Model, n: usize) -> Change {
+    let mut ch = match start_session(m) {
+        Ok(ch) => ch,
+        Err(why) => {
+            let text = match why.strip_prefix("Training cannot start: ") {
+                Some(rest) => format!("{} training cannot start: {rest}", link_asks(n)),
+                None => format!("{} training cannot start. {why}", link_asks(n)),
+            };
+            return notice(m, text, true);
+        }
+    };
+    let Some(t) = m.training.as_mut() else {
+        return ch;
+    };
+    if let Some(stop) = t.trainer.stopped() {
+        ch.merge(notice(m, link_stopped_sentence(n, &stop), true));
+        return ch;
+    }
+    t.playing = true;
+    t.until = Some(n);
+    t.target = Some(n);
+    ch
+}
+
+/// Opens the page a link asks for (start-up, a pasted link, Back or Forward): the link's
+/// page, or the default one with a message saying why not. The previous page's notice
+/// goes with it; the address bar keeps the link as it was opened.
+pub fn open_link(m: &mut Model, hash: &str) -> Change {
+    let (r, msg) = route::resolve(hash);
+    m.notice = None;
+    let mut ch = load_route(m, r);
+    if let Some(text) = msg {
+        ch.merge(notice(m, text, true));
+    }
+    ch.notice = true;
+    ch.link = Link::Opened;
+    ch
+}
+
+/// Whether the page already shows what the resolved link asks for (a link that could not
+/// be read never does: its message is to be shown).
+fn shows(m: &Model, (r, msg): &(route::Route, Option<String>)) -> bool {
+    let lesson = match &r.source {
+        Source::Preset(name) => SCENARIOS
+            .iter()
+            .position(|sc| sc.name.eq_ignore_ascii_case(name.trim())),
+        _ => None,
+    };
+    let steps = m
+        .training
+        .as_ref()
+        .map(|t| t.step_count().max(t.target.unwrap_or(0)));
+    msg.is_none()
+        && m.state == r.state
+        && m.lesson.as_ref().map(|l| l.index) == lesson
+        && steps.filter(|&n| n > 0) == r.train
 }
 
 /// The default page again (one undo step); embedding and presentation stay.
@@ -1060,7 +1180,32 @@ fn set_eps(m: &mut Model, field: EpsField, v: f64) -> Change {
 }
 
 fn notice(m: &mut Model, text: String, error: bool) -> Change {
-    m.notice = Some(Notice { text, error });
+    m.notice = Some(Notice {
+        text,
+        error,
+        entry: None,
+    });
+    Change {
+        notice: true,
+        ..Change::default()
+    }
+}
+
+/// A typed value refused: the notice says why until a valid value is taken there.
+fn refuse_entry(m: &mut Model, entry: Entry, text: String) -> Change {
+    let ch = notice(m, text, true);
+    if let Some(n) = m.notice.as_mut() {
+        n.entry = Some(entry);
+    }
+    ch
+}
+
+/// A valid value taken at `entry`: a notice that refused an earlier one there is over.
+fn accept_entry(m: &mut Model, entry: Entry) -> Change {
+    if m.notice.as_ref().is_none_or(|n| n.entry != Some(entry)) {
+        return Change::default();
+    }
+    m.notice = None;
     Change {
         notice: true,
         ..Change::default()
@@ -1915,6 +2060,7 @@ mod tests {
         assert!(link.ends_with("&train=7"), "{link}");
         let mut full = model();
         update(&mut full, Msg::LinkLoaded(link));
+        reach_link_step(&mut full);
         assert!(!full.state.view.embed, "the full page is not embedded");
         let (a, b) = (
             m.training.as_ref().unwrap(),
@@ -1935,11 +2081,216 @@ mod tests {
         let (loss, link) = (t.trainer.loss(), m.link());
         assert!(link.ends_with("&train=12"), "{link}");
         let mut other = model();
-        update(&mut other, Msg::LinkLoaded(link));
+        update(&mut other, Msg::LinkLoaded(link.clone()));
+        // Opening the link trains nothing: the run gets there in ticks between frames.
+        let t2 = other.training.as_ref().unwrap();
+        assert_eq!((t2.step_count(), t2.target), (0, Some(12)));
+        assert_eq!(other.link(), link, "the link keeps the step it asks for");
+        let ticks = reach_link_step(&mut other);
+        assert_eq!(ticks, 12);
         let t2 = other.training.as_ref().unwrap();
         assert_eq!(t2.step_count(), 12);
-        assert!(!t2.playing, "a link opens paused");
+        assert!(!t2.playing && t2.target.is_none(), "it stops there, paused");
         assert_eq!(t2.trainer.loss(), loss, "deterministic");
+        assert_eq!(other.link(), link);
+    }
+
+    /// Drives a link's run to its step one tick at a time, as the page's frames do;
+    /// returns the ticks taken.
+    fn reach_link_step(m: &mut Model) -> usize {
+        let mut ticks = 0;
+        while m.training.as_ref().is_some_and(|t| t.target.is_some()) {
+            update(m, Msg::TrainTick(1));
+            ticks += 1;
+            assert!(ticks < 100_000, "the run never ends");
+        }
+        ticks
+    }
+
+    /// Fuzz finding (issue 15): `&train=20000` trained synchronously while the page opened
+    /// (310 s on the largest page, nothing shown meanwhile). Opening trains nothing; ticks
+    /// move the run; Pause ends it where it is, and the link then says that step.
+    #[test]
+    fn a_train_link_opens_at_step_0_and_trains_in_ticks() {
+        let mut m = model();
+        update(
+            &mut m,
+            Msg::Activation(crate::engine::activation::Activation::Sigmoid),
+        );
+        let hash = format!("{}&train=20000", m.link());
+        let mut other = model();
+        let ch = open_link(&mut other, &hash);
+        assert_eq!(
+            ch.link,
+            Link::Opened,
+            "the address bar keeps the link as opened"
+        );
+        let t = other.training.as_ref().unwrap();
+        assert_eq!(
+            (t.step_count(), t.target, t.playing),
+            (0, Some(20000), true)
+        );
+        assert!(other.notice.is_none());
+        assert_eq!(other.link(), hash);
+        for _ in 0..3 {
+            update(&mut other, Msg::TrainTick(1));
+        }
+        assert_eq!(other.training.as_ref().unwrap().step_count(), 3);
+        assert_eq!(
+            other.link(),
+            hash,
+            "still the link's step while getting there"
+        );
+        let ch = update(&mut other, Msg::TrainPause);
+        assert_eq!(ch.link, Link::Replace);
+        let t = other.training.as_ref().unwrap();
+        assert!(!t.playing && t.target.is_none());
+        assert!(other.link().ends_with("&train=3"), "{}", other.link());
+        assert!(update(&mut other, Msg::TrainTick(1)).is_empty(), "paused");
+    }
+
+    /// Fuzz finding (issue 15): a trained link whose training cannot start opened at step
+    /// 0 with no word (start-up and hashchange overwrote the notice that said why).
+    #[test]
+    fn a_train_link_that_cannot_train_says_why_and_keeps_saying_it() {
+        let mut m = model();
+        update(
+            &mut m,
+            Msg::TrainModel(crate::engine::train::ModelKind::Conv3x3),
+        );
+        let hash = format!("{}&train=50", m.link());
+        let mut other = model();
+        other.notice = Some(Notice {
+            text: "an old message".into(),
+            error: false,
+            entry: None,
+        });
+        open_link(&mut other, &hash);
+        let n = other.notice.clone().expect("a notice");
+        assert!(
+            n.error
+                && n.text.starts_with(
+                    "The link asks for 50 training steps, but training cannot start. The conv3x3 model outputs logits"
+                ),
+            "{}",
+            n.text
+        );
+        assert!(other.training.is_none());
+        // It stays through what follows (a frame's tick, a hover), until closed.
+        update(&mut other, Msg::TrainTick(1));
+        update(&mut other, Msg::Hover(None));
+        assert_eq!(other.notice.as_ref(), Some(&n));
+        update(&mut other, Msg::DismissNotice);
+        assert!(other.notice.is_none());
+        // Pasted into an open page (hashchange), the same.
+        update(&mut other, Msg::LinkLoaded(format!("{}&train=1", m.link())));
+        let text = other.notice.as_ref().unwrap().text.clone();
+        assert!(
+            text.starts_with("The link asks for 1 training step, but"),
+            "{text}"
+        );
+        // A run that stops at step 0 (0/0 with the pixels model) says so.
+        let mut z = model();
+        update(
+            &mut z,
+            Msg::OpenLesson(
+                SCENARIOS
+                    .iter()
+                    .position(|s| s.name == "zero-over-zero")
+                    .unwrap(),
+            ),
+        );
+        update(
+            &mut z,
+            Msg::TrainModel(crate::engine::train::ModelKind::Pixels),
+        );
+        let hash = format!("{}&train=5", z.link());
+        let mut other = model();
+        open_link(&mut other, &hash);
+        let text = other.notice.as_ref().unwrap().text.clone();
+        assert!(
+            text.starts_with("The link asks for 5 training steps, but training stopped at step 0:")
+                && text.contains("0/0"),
+            "{text}"
+        );
+        assert!(!other.training.as_ref().unwrap().playing);
+    }
+
+    /// Fuzz finding (issue 15): Back to the first, hash-less history entry rewrote it with
+    /// the default page's full hash.
+    #[test]
+    fn back_to_the_hash_less_entry_keeps_it_hash_less() {
+        let mut m = model();
+        open_link(&mut m, "");
+        update(&mut m, Msg::OpenLesson(1));
+        let ch = update(&mut m, Msg::LinkLoaded(String::new()));
+        assert!(ch.page && m.lesson.is_none());
+        assert_eq!(m.state, AppState::default_scene());
+        assert_eq!(ch.link, Link::Opened, "the address bar is not rewritten");
+        // The second event of the same Back (hashchange and popstate) changes nothing.
+        assert!(update(&mut m, Msg::LinkLoaded(String::new())).is_empty());
+        // Nor does a link to what is shown; an edit makes "" a new page again.
+        update(&mut m, Msg::Phi(Phi::BI));
+        assert!(update(&mut m, Msg::LinkLoaded(String::new())).page);
+    }
+
+    /// Fuzz finding (issue 15): `diceDebug.cliInput()` gave the painted page while the
+    /// page showed the trained model's loss. `ui::shown_input` is what the page evaluates.
+    #[test]
+    fn the_shown_input_is_what_the_page_evaluates_while_training() {
+        let mut m = model();
+        update(
+            &mut m,
+            Msg::Activation(crate::engine::activation::Activation::Softmax),
+        );
+        let mut d = Derived::new(&m);
+        for msg in [
+            Msg::TrainStep,
+            Msg::TrainStep,
+            Msg::Phi(Phi::BI),
+            Msg::TrainStep,
+        ] {
+            let ch = update(&mut m, msg.clone());
+            d.refresh(&m, &ch);
+            let trainer = m.training.as_ref().map(|t| &t.trainer);
+            let input = crate::page::ui::shown_input(&m.state, trainer).to_string();
+            let cli = crate::cli::eval_str(&input).unwrap();
+            let shown = d.eval.as_ref().ok().and_then(|e| e.loss);
+            assert_eq!(shown, cli["loss"].as_f64(), "after {msg:?}");
+            let painted = crate::cli::eval_str(&crate::page::ui::cli_input(&m.state).to_string());
+            assert_ne!(
+                painted.unwrap()["loss"].as_f64(),
+                shown,
+                "the painted page differs"
+            );
+        }
+    }
+
+    /// Fuzz finding (issue 15): a refused learning rate's notice stayed after a valid one.
+    #[test]
+    fn a_refused_entry_s_notice_ends_with_a_valid_entry() {
+        let mut m = model();
+        update(&mut m, Msg::TrainLrEntered("fast".into()));
+        assert!(m.notice.as_ref().unwrap().text.contains("is not a number"));
+        // Another control's change leaves it.
+        update(&mut m, Msg::Phi(Phi::BI));
+        assert!(m.notice.is_some());
+        let ch = update(&mut m, Msg::TrainLrEntered("0.05".into()));
+        assert!(ch.notice && m.notice.is_none());
+        assert_eq!(m.state.train.optimizer.lr(), 0.05);
+        // The same value again still ends it.
+        update(&mut m, Msg::TrainLrEntered("-1".into()));
+        assert!(m.notice.is_some());
+        update(&mut m, Msg::TrainLrEntered("0.05".into()));
+        assert!(m.notice.is_none());
+        // A valid entry elsewhere does not end another notice.
+        update(&mut m, Msg::TrainLrEntered("x".into()));
+        update(&mut m, Msg::CompareOpen);
+        update(&mut m, Msg::CompareEps("1e-3".into()));
+        assert!(m.notice.is_some(), "the learning rate's notice stays");
+        update(&mut m, Msg::CompareEps("nope".into()));
+        update(&mut m, Msg::CompareEps("1e-4".into()));
+        assert!(m.notice.is_none());
     }
 
     #[test]

@@ -17,13 +17,12 @@ use wasm_bindgen::JsCast;
 
 use crate::page::codec;
 use crate::page::derived::Derived;
-use crate::page::model::{Model, Notice};
+use crate::page::model::Model;
 use crate::page::msg::Msg;
-use crate::page::route;
 use crate::page::state::AppState;
 use crate::page::training;
 use crate::page::ui;
-use crate::page::update::{load_route, update, Change, Link};
+use crate::page::update::{open_link, update, Change, Link};
 
 use super::dispatch::Dispatch;
 use super::dom;
@@ -41,6 +40,10 @@ const PLOT_INTERVAL_MS: f64 = 150.0;
 const FRAME_LOG: u32 = 600;
 /// Training steps taken in one frame at most: a slow frame does not pile up work.
 const MAX_STEPS_PER_FRAME: usize = 8;
+/// A link's run (`&train=N`) trains in a task of its own between frames, this long (ms) at
+/// least (one step at least), or as long as the last frame took to draw, so training gets
+/// half of a slow page's time. Input is handled between that task and the frame.
+const LINK_SLICE_MS: f64 = 30.0;
 
 struct App {
     model: Model,
@@ -69,6 +72,11 @@ struct Scheduler {
     /// Training: when the last steps were taken, and the fraction of a step owed.
     last_tick: f64,
     owed: f64,
+    /// How long the last frame took to recompute and draw (ms).
+    last_draw: f64,
+    /// The task that trains a link's next slice: set at the end of a frame, so the first
+    /// frame shows the page before any step.
+    train_timer: Option<i32>,
 }
 
 type Callback = Closure<dyn FnMut()>;
@@ -80,6 +88,7 @@ thread_local! {
     static FRAME_CB: RefCell<Option<FrameCallback>> = const { RefCell::new(None) };
     static LINK_CB: RefCell<Option<Callback>> = const { RefCell::new(None) };
     static PLOT_CB: RefCell<Option<Callback>> = const { RefCell::new(None) };
+    static TRAIN_CB: RefCell<Option<Callback>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` on the app, then applies every queued message (also those `f` queued) and
@@ -151,6 +160,10 @@ impl App {
             Link::Soon => {
                 self.sched.link_due = true;
                 self.write_link_soon();
+            }
+            Link::Opened => {
+                self.sched.link_due = false;
+                clear_timer(self.sched.link_timer.take());
             }
             Link::Push { before } => {
                 // The edit before this one must not be lost for Back.
@@ -234,11 +247,35 @@ impl App {
             self.log_frame(t1 - t0, t2 - t1);
         }
         self.shell.mark_ready();
+        self.sched.last_draw = dom::now() - t1;
         if self.model.stroke.is_none() && self.sched.link_due && self.sched.link_timer.is_none() {
             self.write_link_soon();
         }
-        if self.playing() {
+        if self.reaching_link_step() {
+            // The next slice is a task of its own: input waiting since this frame began
+            // is handled before it.
+            if self.sched.train_timer.is_none() {
+                self.sched.train_timer = set_timer(&TRAIN_CB, 0.0);
+            }
+        } else if self.playing() {
             self.request_frame();
+        }
+    }
+
+    /// One slice of a link's run (the frame it changes is asked for by `run`).
+    fn link_slice(&mut self) {
+        self.sched.train_timer = None;
+        if !self.reaching_link_step() {
+            return;
+        }
+        let start = dom::now();
+        let slice = LINK_SLICE_MS.max(self.sched.last_draw);
+        loop {
+            let ch = update(&mut self.model, Msg::TrainTick(1));
+            self.after_update(ch);
+            if !self.reaching_link_step() || dom::now() - start >= slice {
+                break;
+            }
         }
     }
 
@@ -246,9 +283,17 @@ impl App {
         self.model.training.as_ref().is_some_and(|t| t.playing)
     }
 
-    /// While training plays: the steps due at its speed since the last frame.
+    fn reaching_link_step(&self) -> bool {
+        self.model
+            .training
+            .as_ref()
+            .is_some_and(|t| t.playing && t.target.is_some())
+    }
+
+    /// While training plays: the steps due at its speed since the last frame (a link's
+    /// run trains in slices between frames instead, [`App::link_slice`]).
     fn train_beat(&mut self, now: f64) {
-        if !self.playing() {
+        if !self.playing() || self.reaching_link_step() {
             // Not playing: the next run starts afresh.
             self.sched.last_tick = f64::NAN;
             self.sched.owed = 0.0;
@@ -353,8 +398,11 @@ fn install_debug() -> dom::JsResult<()> {
     let w = dom::window()?;
     let obj = js_sys::Object::new();
     let cli = Closure::<dyn Fn() -> JsValue>::new(|| {
-        read(|a| JsValue::from_str(&ui::cli_input(&a.model.state).to_string()))
-            .unwrap_or(JsValue::NULL)
+        read(|a| {
+            let trainer = a.model.training.as_ref().map(|t| &t.trainer);
+            JsValue::from_str(&ui::shown_input(&a.model.state, trainer).to_string())
+        })
+        .unwrap_or(JsValue::NULL)
     });
     js_sys::Reflect::set(&obj, &"cliInput".into(), cli.as_ref())?;
     cli.forget();
@@ -413,6 +461,9 @@ fn install_callbacks() {
                 a.write_link_soon();
             })
         }));
+    });
+    TRAIN_CB.with(|cb| {
+        *cb.borrow_mut() = Some(Closure::<dyn FnMut()>::new(|| run(App::link_slice)));
     });
     PLOT_CB.with(|cb| {
         *cb.borrow_mut() = Some(Closure::<dyn FnMut()>::new(|| {
@@ -487,17 +538,13 @@ fn start_app() -> dom::JsResult<()> {
         replace_url(&link);
         hash = link;
     }
-    let (route, msg) = route::resolve(&hash);
     let d = dispatch();
     let shell = Shell::build(&d, perf)?;
     let views = Views::build(&d)?;
     let mut model = Model::new(AppState::default_scene());
     model.intro = !super::screen::intro_dismissed();
-    let mut pending = load_route(&mut model, route);
-    // The address bar already says what is shown: rewrite it only after a change.
-    pending.link = Link::Keep;
-    model.notice = msg.map(|text| Notice { text, error: true });
-    pending.notice = true;
+    // The address bar already says what is shown: it is rewritten only after a change.
+    let pending = open_link(&mut model, &hash);
     let app = App {
         derived: Derived::default(),
         model,
