@@ -19,9 +19,11 @@ use ndarray::Array4;
 
 use crate::engine::activation::Activation;
 use crate::engine::error::DiceError;
+use crate::engine::loss::ClassEps;
 use crate::engine::loss::DiceSettings;
+use crate::engine::objective::Objective;
 use crate::engine::phi::Phi;
-use crate::engine::presets::framework_preset;
+use crate::engine::presets::objective_preset;
 use crate::engine::shape::Shape;
 use crate::engine::variants::Variant;
 use json::Document;
@@ -39,7 +41,7 @@ pub fn is_field(name: &str) -> bool {
 }
 
 /// The settings fields every command reads.
-pub const SETTINGS_FIELDS: [&str; 12] = [
+pub const SETTINGS_FIELDS: [&str; 14] = [
     "variant",
     "missing",
     "phi",
@@ -52,6 +54,8 @@ pub const SETTINGS_FIELDS: [&str; 12] = [
     "preset",
     "denominator_floor",
     "zero_empty_sets",
+    "ce_weight",
+    "dice_weight",
 ];
 
 /// At most this many characters of user input are echoed in a message.
@@ -90,30 +94,100 @@ pub fn one_line(msg: &str) -> String {
 }
 
 fn preset_names() -> String {
-    crate::engine::presets::FRAMEWORK_PRESETS
-        .iter()
-        .map(|p| p.name)
+    crate::engine::presets::preset_names()
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// Takes the settings fields from `doc`: a `preset` first, then each field over it.
+/// Takes the settings fields from `doc` for a loss of the Dice alone with one ε; refuses
+/// per-class ε and a cross-entropy (see [`read_objective`]).
 pub fn read_settings(doc: &mut Document) -> Result<DiceSettings, String> {
-    let mut s = match doc.take("preset") {
-        None => DiceSettings::default(),
+    let o = read_objective(doc)?;
+    if o.class_eps.is_some() || !o.is_plain_dice() {
+        return Err("per-class ε and the cross-entropy need the objective reader".into());
+    }
+    Ok(o.dice)
+}
+
+/// Takes the loss fields from `doc`: a `preset` first (a Dice preset or a Dice +
+/// cross-entropy one), then each field over it. `eps_nr` and `eps_dr` may each be one
+/// number or a list of one number per class.
+pub fn read_objective(doc: &mut Document) -> Result<Objective, String> {
+    let mut o = match doc.take("preset") {
+        None => Objective::default(),
         Some(raw) => {
             let name = json::string("preset", &raw)?;
-            framework_preset(&name)
-                .ok_or_else(|| {
-                    format!(
-                        "unknown preset {}; known: {}",
-                        excerpt(&name),
-                        preset_names()
-                    )
-                })?
-                .settings
+            objective_preset(&name).ok_or_else(|| {
+                format!(
+                    "unknown preset {}; known: {}",
+                    excerpt(&name),
+                    preset_names()
+                )
+            })?
         }
     };
+    let nr = read_eps(doc, "eps_nr")?;
+    let dr = read_eps(doc, "eps_dr")?;
+    read_dice_fields(&mut o.dice, doc)?;
+    for (field, value) in [(&mut o.dice.eps_nr, &nr), (&mut o.dice.eps_dr, &dr)] {
+        if let Some(Eps::One(v)) = value {
+            *field = *v;
+        }
+    }
+    let per_class = |e: Option<Eps>, scalar: f64, n: usize| match e {
+        Some(Eps::PerClass(list)) => list,
+        _ => vec![scalar; n],
+    };
+    let n = [&nr, &dr].iter().find_map(|e| match e {
+        Some(Eps::PerClass(list)) => Some(list.len()),
+        _ => None,
+    });
+    if let Some(n) = n {
+        o.class_eps = Some(ClassEps {
+            nr: per_class(nr, o.dice.eps_nr, n),
+            dr: per_class(dr, o.dice.eps_dr, n),
+        });
+    }
+    for (name, field) in [
+        ("ce_weight", &mut o.ce_weight),
+        ("dice_weight", &mut o.dice_weight),
+    ] {
+        if let Some(raw) = doc.take(name) {
+            *field = json::number(name, &raw)?;
+        }
+    }
+    Ok(o)
+}
+
+/// An ε field: one number, or one per class.
+enum Eps {
+    One(f64),
+    PerClass(Vec<f64>),
+}
+
+fn read_eps(doc: &mut Document, name: &'static str) -> Result<Option<Eps>, String> {
+    let Some(raw) = doc.take(name) else {
+        return Ok(None);
+    };
+    if !raw.trim_start().starts_with('[') {
+        return json::number(name, &raw).map(|v| Some(Eps::One(v)));
+    }
+    let mut list = Vec::new();
+    json::for_each_number(name, &raw, |i, literal| {
+        let v = json::number_literal(literal).map_err(|e| format!("`{name}`[{i}]: {e}"))?;
+        list.push(v);
+        Ok(())
+    })?;
+    if list.is_empty() {
+        return Err(format!(
+            "`{name}` is an empty list; give one number, or one per class"
+        ));
+    }
+    Ok(Some(Eps::PerClass(list)))
+}
+
+/// Takes the Dice's own fields (not the preset, not ε) from `doc` into `s`.
+fn read_dice_fields(s: &mut DiceSettings, doc: &mut Document) -> Result<(), String> {
     // A named choice: the field's string, one of the names `parse` knows.
     fn choice<T>(
         doc: &mut Document,
@@ -148,14 +222,8 @@ pub fn read_settings(doc: &mut Document) -> Result<DiceSettings, String> {
     )? {
         s.activation = a;
     }
-    for (name, field) in [
-        ("eps_nr", &mut s.eps_nr),
-        ("eps_dr", &mut s.eps_dr),
-        ("denominator_floor", &mut s.denominator_floor),
-    ] {
-        if let Some(raw) = doc.take(name) {
-            *field = json::number(name, &raw)?;
-        }
+    if let Some(raw) = doc.take("denominator_floor") {
+        s.denominator_floor = json::number("denominator_floor", &raw)?;
     }
     for (name, field) in [
         ("squared", &mut s.squared),
@@ -167,7 +235,7 @@ pub fn read_settings(doc: &mut Document) -> Result<DiceSettings, String> {
             *field = json::boolean(name, &raw)?;
         }
     }
-    Ok(s)
+    Ok(())
 }
 
 /// Takes `missing` from `doc`: the `[[b, c], …]` cells whose labels are missing, for the

@@ -442,6 +442,8 @@ pub struct Terms {
     pub ce: Option<f64>,
     /// ∂Dice/∂pred (w.r.t. the logits with an activation); 0 where undefined.
     pub dice_grad: Array4<f64>,
+    /// Per cell: `dice_grad` has no value there.
+    pub dice_grad_undefined: Array2<bool>,
     /// ∂CE/∂pred (w.r.t. the logits), when λ > 0.
     pub ce_grad: Option<Array4<f64>>,
 }
@@ -477,6 +479,7 @@ impl Evaluation<'_> {
     pub(crate) fn combine(&mut self, dice_weight: f64, ce_weight: f64, ce: Option<CeTerm>) {
         let dice = self.loss;
         let dice_grad = self.grad().clone();
+        let dice_grad_undefined = self.grad_undefined.clone();
         let use_dice = dice_weight != 0.0;
         let scale = |a: &mut Array4<f64>, w: f64| a.mapv_inplace(|v| v * w);
         if use_dice {
@@ -533,6 +536,7 @@ impl Evaluation<'_> {
             dice,
             ce: ce_value,
             dice_grad,
+            dice_grad_undefined,
             ce_grad,
         }));
     }
