@@ -326,7 +326,10 @@ fn fixture_covers_class_eps_and_cross_entropy() {
         ("ce/dice_weight0", "formula"),
         ("ce/saturated_probability", "formula"),
     ] {
-        assert!(checked_by(name, lib), "no {name} case checked against {lib}");
+        assert!(
+            checked_by(name, lib),
+            "no {name} case checked against {lib}"
+        );
     }
     let lists = cases
         .iter()
