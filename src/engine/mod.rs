@@ -4,6 +4,7 @@
 
 pub mod activation;
 pub mod error;
+pub mod experiment;
 pub mod loss;
 pub mod objective;
 pub mod phi;
