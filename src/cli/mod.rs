@@ -8,6 +8,7 @@
 //! [`eval`]; the command line itself (arguments, files, exit codes) in `run`.
 
 pub mod eval;
+pub mod experiment;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod files;
 pub mod json;
@@ -113,8 +114,14 @@ pub fn read_settings(doc: &mut Document) -> Result<DiceSettings, String> {
 /// cross-entropy one), then each field over it. `eps_nr` and `eps_dr` may each be one
 /// number or a list of one number per class.
 pub fn read_objective(doc: &mut Document) -> Result<Objective, String> {
+    read_objective_over(Objective::default(), doc)
+}
+
+/// [`read_objective`] starting from `base` instead of `dice eval`'s defaults (a `preset`
+/// replaces it).
+pub fn read_objective_over(base: Objective, doc: &mut Document) -> Result<Objective, String> {
     let mut o = match doc.take("preset") {
-        None => Objective::default(),
+        None => base,
         Some(raw) => {
             let name = json::string("preset", &raw)?;
             objective_preset(&name).ok_or_else(|| {

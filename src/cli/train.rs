@@ -78,6 +78,13 @@ impl OptimizerSpec {
     }
 }
 
+/// An `optimizer` object as `dice train` reads it.
+pub fn optimizer_from_raw(raw: &str) -> Result<Optimizer, String> {
+    let spec: OptimizerSpec =
+        serde_json::from_str(raw).map_err(|e| one_line(&format!("invalid `optimizer`: {e}")))?;
+    spec.optimizer()
+}
+
 /// Takes `key` from the document and reads it as `T` (a JSON object or value).
 fn take<T: DeserializeOwned>(doc: &mut Document, key: &str) -> Result<Option<T>, String> {
     doc.take(key)

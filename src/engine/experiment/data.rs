@@ -7,7 +7,7 @@
 //! functions), so the images are the same bit for bit natively and in WebAssembly.
 //!
 //! - **missing** (like ACDC): C = 4 classes — background, LV (a bright disc), myocardium
-//!   (a ring around it), RV (a disc beside the ring) — inside a dim body. Group A (like
+//!   (a ring around it), RV (a disc beside the ring) — in dark tissue. Group A (like
 //!   end-diastole) has the myocardium at [`MYO_A`], group B (like end-systole: a smaller
 //!   LV inside a thicker ring of the same area) at the darker [`MYO_B`]. In every group-B
 //!   *training* image the myocardium label is removed (its pixels read as background).
@@ -76,10 +76,10 @@ pub const LV: usize = 1;
 pub const MYO: usize = 2;
 pub const RV: usize = 3;
 
-/// Intensities (before noise). The missing template has a "dark-blood" look: the
-/// cavities are darker than the tissue around the heart and the myocardium is the
-/// brightest structure, so that, as in the empty template, the structure s lies next to
-/// the background in intensity (see docs/experiment.md, "What differs").
+/// Intensities (before noise). The structure s lies next to the background in
+/// intensity, group B's version between the two, and the other classes far above: a
+/// linear model can then carve group B away without touching the others (docs/experiment.md,
+/// "Data").
 pub const TISSUE: f64 = 0.12;
 pub const LV_BLOOD: f64 = 1.0;
 pub const RV_BLOOD: f64 = 0.9;
