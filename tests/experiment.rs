@@ -67,7 +67,12 @@ fn check(template: &str, seed: u64, size: usize, images: usize) -> String {
     let (bi, i) = (by_name(&out, "BI b1"), by_name(&out, "I b1"));
     let close = |a: &Value, b: &Value| (f(a) - f(b)).abs() <= 1e-9 * f(b).abs().max(1e-300);
     for key in ["b_ratio", "a_dice", "auc", "volume_error"] {
-        assert!(close(&bi[key], &i[key]), "{at}: {key} {} vs {}", bi[key], i[key]);
+        assert!(
+            close(&bi[key], &i[key]),
+            "{at}: {key} {} vs {}",
+            bi[key],
+            i[key]
+        );
     }
     for key in ["w", "b"] {
         for (x, y) in bi["model"][key]
@@ -155,7 +160,10 @@ fn dumped_runs_replay_to_the_same_model_and_bytes_repeat() {
     );
     std::fs::create_dir_all(&b).unwrap(); // an existing directory is fine
     let out_b = dice(&["experiment", "-", "--dump", b.to_str().unwrap()], &config);
-    assert_eq!(out_a.stdout, out_b.stdout, "the same config gives the same bytes");
+    assert_eq!(
+        out_a.stdout, out_b.stdout,
+        "the same config gives the same bytes"
+    );
     for name in ["dataset.npz", "run-00.json", "run-04.json"] {
         assert_eq!(
             std::fs::read(a.join(name)).unwrap(),
@@ -189,7 +197,10 @@ fn bad_configs_are_one_line_errors() {
     for (config, needle) in [
         (json!({}), "missing field `template`"),
         (json!({"template": "brats"}), "unknown template"),
-        (json!({"template": "empty", "sed": 1}), "unknown field \"sed\""),
+        (
+            json!({"template": "empty", "sed": 1}),
+            "unknown field \"sed\"",
+        ),
         (
             json!({"template": "empty", "images": {"size": 4}}),
             "images.size must be from",
