@@ -27,8 +27,8 @@ pub use measures::{measure, Measures};
 pub const DEFAULT_TRAIN: usize = 48;
 pub const DEFAULT_TEST: usize = 48;
 pub const DEFAULT_SIZE: usize = 32;
-pub const DEFAULT_STEPS: usize = 800;
-pub const DEFAULT_LR: f64 = 0.2;
+pub const DEFAULT_STEPS: usize = 1000;
+pub const DEFAULT_LR: f64 = 0.1;
 pub const DEFAULT_BATCH: usize = 8;
 /// "ε ≈ 0", as the paper's 1e-7.
 pub const DEFAULT_EPS: f64 = 1e-7;
