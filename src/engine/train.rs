@@ -655,20 +655,29 @@ impl Trainer {
     ) -> Result<(Evaluation<'static>, Option<Array3<f64>>), String> {
         let (_, cn, h, w) = self.y.dim();
         let k = batch.len();
-        let y = Array4::from_shape_fn((k, cn, h, w), |(i, c, r, s)| self.y[[batch[i], c, r, s]]);
+        // Whole images copied in the batch's order (contiguous rows, no per-pixel indexing).
+        fn gather<D: ndarray::RemoveAxis>(
+            a: ndarray::ArrayView<f64, D>,
+            batch: &[usize],
+        ) -> ndarray::Array<f64, D> {
+            let mut dim = a.raw_dim();
+            dim.as_array_view_mut()[0] = batch.len();
+            let mut out = ndarray::Array::zeros(dim);
+            for (i, &b) in batch.iter().enumerate() {
+                out.index_axis_mut(ndarray::Axis(0), i)
+                    .assign(&a.index_axis(ndarray::Axis(0), b));
+            }
+            out
+        }
+        let y = gather(self.y.view(), batch);
         let missing: Vec<(usize, usize)> = self
             .missing
             .iter()
             .filter_map(|&(b, c)| batch.iter().position(|&i| i == b).map(|i| (i, c)))
             .collect();
-        let x = self
-            .x
-            .as_ref()
-            .map(|x| Array3::from_shape_fn((k, h, w), |(i, r, s)| x[[batch[i], r, s]]));
+        let x = self.x.as_ref().map(|x| gather(x.view(), batch));
         let z = match (&x, self.model.pixel_logits()) {
-            (_, Some(z)) => {
-                Array4::from_shape_fn((k, cn, h, w), |(i, c, r, s)| z[[batch[i], c, r, s]])
-            }
+            (_, Some(z)) => gather(z, batch),
             (Some(x), None) => {
                 let mut z = Array4::zeros((k, cn, h, w));
                 self.model.forward(x.view(), &mut z);
