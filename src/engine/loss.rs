@@ -481,7 +481,18 @@ impl Evaluation<'_> {
         let dice_grad = self.grad().clone();
         let dice_grad_undefined = self.grad_undefined.clone();
         let use_dice = dice_weight != 0.0;
-        let scale = |a: &mut Array4<f64>, w: f64| a.mapv_inplace(|v| v * w);
+        // Plain loops over the (standard-layout) buffers: ndarray's generic zips would add
+        // several KB to the page's bundle for these few lines.
+        let scale = |a: &mut Array4<f64>, w: f64| {
+            for v in a.iter_mut() {
+                *v *= w;
+            }
+        };
+        let add = |a: &mut Array4<f64>, w: f64, b: &Array4<f64>| {
+            for (v, &u) in a.iter_mut().zip(b.iter()) {
+                *v += w * u;
+            }
+        };
         if use_dice {
             scale(&mut self.grad_prob, dice_weight);
             if let Some(g) = &mut self.logit_grad {
@@ -504,7 +515,7 @@ impl Evaluation<'_> {
         let mut ce_grad = None;
         if let Some(c) = ce {
             loss = loss.map(|l| l + ce_weight * c.loss);
-            self.grad_prob.scaled_add(ce_weight, &c.prob_grad);
+            add(&mut self.grad_prob, ce_weight, &c.prob_grad);
             for ((cell, u), &cu) in self
                 .grad_prob_undefined
                 .indexed_iter_mut()
@@ -520,7 +531,7 @@ impl Evaluation<'_> {
             let g = self
                 .logit_grad
                 .get_or_insert_with(|| Array4::zeros(c.logit_grad.raw_dim()));
-            g.scaled_add(ce_weight, &c.logit_grad);
+            add(g, ce_weight, &c.logit_grad);
             for ((b, cl), &u) in self.grad_undefined.indexed_iter() {
                 if u {
                     g.slice_mut(s![b, cl, .., ..]).fill(0.0);

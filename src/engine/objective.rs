@@ -9,7 +9,7 @@
 //! the form by the number of channels instead: the softmax cross-entropy whenever C > 1,
 //! even when its Dice uses a sigmoid ([`CeForm::Monai`], the `monai_dice_ce` preset).
 
-use ndarray::{s, Array2, Array4, ArrayView4, ArrayViewD};
+use ndarray::{Array2, Array4, ArrayView4, ArrayViewD};
 
 use crate::engine::activation::{sigmoid, Activation};
 use crate::engine::error::DiceError;
@@ -200,7 +200,7 @@ impl Objective {
 /// −(1/N)·Σ_{b,i} Σ_c y_c·log softmax(z)_c with N = B·H·W, and its gradients. ∂/∂z_c is
 /// (softmax(z)_c·Σ_k y_k − y_c)/N; ∂/∂ỹ is taken through the Dice's activation `act`
 /// (−y_c/(N·ỹ_c) under a softmax, ∂/∂z_c / (ỹ_c(1 − ỹ_c)) under a sigmoid), undefined
-/// where that divides by 0.
+/// where that divides by 0. (Flat loops over row-major copies: small code in the page.)
 fn softmax_cross_entropy(
     y: ArrayView4<f64>,
     z: ArrayView4<f64>,
@@ -208,111 +208,117 @@ fn softmax_cross_entropy(
     act: Activation,
 ) -> CeTerm {
     let (bn, cn, h, w) = y.dim();
-    let n = (bn * h * w) as f64;
-    let mut logit_grad = Array4::zeros(y.raw_dim());
-    let mut prob_grad = Array4::zeros(y.raw_dim());
+    let hw = h * w;
+    let n = (bn * hw) as f64;
+    let (ys, zs, ps) = (flat(y), flat(z), flat(prob));
+    let mut logit_grad = vec![0.0; ys.len()];
+    let mut prob_grad = vec![0.0; ys.len()];
     let mut undefined = Array2::from_elem((bn, cn), false);
     let mut total = 0.0;
     let mut log_p = vec![0.0; cn];
     for b in 0..bn {
-        for i in 0..h {
-            for j in 0..w {
-                // log softmax as torch computes it: z − max − log Σ exp(z − max).
-                let m = (0..cn)
-                    .map(|c| z[[b, c, i, j]])
-                    .fold(f64::NEG_INFINITY, f64::max);
-                let sum: f64 = (0..cn).map(|c| (z[[b, c, i, j]] - m).exp()).sum();
-                let lse = sum.ln();
-                let mut y_sum = 0.0;
-                for (c, lp) in log_p.iter_mut().enumerate() {
-                    *lp = z[[b, c, i, j]] - m - lse;
-                    let yc = y[[b, c, i, j]];
-                    y_sum += yc;
-                    if yc != 0.0 {
-                        total -= yc * *lp;
-                    }
+        for i in 0..hw {
+            let at = |c: usize| (b * cn + c) * hw + i;
+            // log softmax as torch computes it: z − max − log Σ exp(z − max).
+            let m = (0..cn).map(|c| zs[at(c)]).fold(f64::NEG_INFINITY, f64::max);
+            let lse = (0..cn).map(|c| (zs[at(c)] - m).exp()).sum::<f64>().ln();
+            let mut y_sum = 0.0;
+            for (c, lp) in log_p.iter_mut().enumerate() {
+                *lp = zs[at(c)] - m - lse;
+                let yc = ys[at(c)];
+                y_sum += yc;
+                if yc != 0.0 {
+                    total -= yc * *lp;
                 }
-                for (c, lp) in log_p.iter().enumerate() {
-                    let yc = y[[b, c, i, j]];
-                    let g = (lp.exp() * y_sum - yc) / n;
-                    logit_grad[[b, c, i, j]] = g;
-                    let p = prob[[b, c, i, j]];
-                    let pg = match act {
-                        Activation::Sigmoid => g / (p * (1.0 - p)),
-                        _ if yc == 0.0 => 0.0,
-                        _ => -yc / (n * p),
-                    };
-                    if pg.is_finite() {
-                        prob_grad[[b, c, i, j]] = pg;
-                    } else {
-                        undefined[(b, c)] = true;
-                    }
+            }
+            for (c, lp) in log_p.iter().enumerate() {
+                let k = at(c);
+                let (yc, p) = (ys[k], ps[k]);
+                let g = (lp.exp() * y_sum - yc) / n;
+                logit_grad[k] = g;
+                let pg = match act {
+                    Activation::Sigmoid => g / (p * (1.0 - p)),
+                    _ if yc == 0.0 => 0.0,
+                    _ => -yc / (n * p),
+                };
+                if pg.is_finite() {
+                    prob_grad[k] = pg;
+                } else {
+                    undefined[(b, c)] = true;
                 }
             }
         }
     }
-    finish(total / n, logit_grad, prob_grad, undefined)
+    finish(y.raw_dim(), total / n, logit_grad, prob_grad, undefined)
 }
 
 /// The mean over (image, class, pixel) of max(z, 0) − z·y + log(1 + e^−|z|), and its
-/// gradients: ∂/∂z = (σ(z) − y)/N, ∂/∂ỹ = (−y/ỹ + (1 − y)/(1 − ỹ))/N.
+/// gradients: ∂/∂z = (σ(z) − y)/N, ∂/∂ỹ = (−y/ỹ + (1 − y)/(1 − ỹ))/N (never met with a
+/// softmax, which MONAI's binary form excludes: undefined there).
 fn binary_cross_entropy(
     y: ArrayView4<f64>,
     z: ArrayView4<f64>,
     prob: ArrayView4<f64>,
     act: Activation,
 ) -> CeTerm {
-    let (bn, cn, _, _) = y.dim();
-    let n = y.len() as f64;
-    let mut logit_grad = Array4::zeros(y.raw_dim());
-    let mut prob_grad = Array4::zeros(y.raw_dim());
+    let (bn, cn, h, w) = y.dim();
+    let hw = h * w;
+    let (ys, zs, ps) = (flat(y), flat(z), flat(prob));
+    let n = ys.len() as f64;
+    let mut logit_grad = vec![0.0; ys.len()];
+    let mut prob_grad = vec![0.0; ys.len()];
     let mut undefined = Array2::from_elem((bn, cn), false);
     let mut total = 0.0;
-    for ((idx, &zv), &yv) in z.indexed_iter().zip(y.iter()) {
+    for k in 0..ys.len() {
+        let (yv, zv, p) = (ys[k], zs[k], ps[k]);
         total += zv.max(0.0) - zv * yv + (-zv.abs()).exp().ln_1p();
-        let g = (sigmoid(zv) - yv) / n;
-        logit_grad[idx] = g;
-        let p = prob[idx];
-        let pg = match act {
-            Activation::Softmax => {
-                // MONAI's binary form with one channel never meets a softmax (it needs
-                // C ≥ 2); kept for completeness: no simple inverse, so undefined.
-                f64::NAN
-            }
-            _ => {
-                let up = if yv != 0.0 { -yv / p } else { 0.0 };
-                let down = if yv != 1.0 {
-                    (1.0 - yv) / (1.0 - p)
-                } else {
-                    0.0
-                };
-                (up + down) / n
-            }
+        logit_grad[k] = (sigmoid(zv) - yv) / n;
+        let pg = if act == Activation::Softmax {
+            f64::NAN
+        } else {
+            let up = if yv != 0.0 { -yv / p } else { 0.0 };
+            let down = if yv != 1.0 {
+                (1.0 - yv) / (1.0 - p)
+            } else {
+                0.0
+            };
+            (up + down) / n
         };
         if pg.is_finite() {
-            prob_grad[idx] = pg;
+            prob_grad[k] = pg;
         } else {
-            undefined[(idx.0, idx.1)] = true;
+            undefined[(k / hw / cn, k / hw % cn)] = true;
         }
     }
-    finish(total / n, logit_grad, prob_grad, undefined)
+    finish(y.raw_dim(), total / n, logit_grad, prob_grad, undefined)
+}
+
+/// The values of an array in row-major order, borrowed when it is contiguous.
+fn flat<'a>(a: ArrayView4<'a, f64>) -> std::borrow::Cow<'a, [f64]> {
+    match a.to_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(a.iter().copied().collect()),
+    }
 }
 
 fn finish(
+    dim: ndarray::Ix4,
     loss: f64,
-    logit_grad: Array4<f64>,
-    mut prob_grad: Array4<f64>,
+    logit_grad: Vec<f64>,
+    mut prob_grad: Vec<f64>,
     undefined: Array2<bool>,
 ) -> CeTerm {
-    for ((b, c), &u) in undefined.indexed_iter() {
+    let per_cell = prob_grad.len() / undefined.len().max(1);
+    for (cell, &u) in undefined.iter().enumerate() {
         if u {
-            prob_grad.slice_mut(s![b, c, .., ..]).fill(0.0);
+            prob_grad[cell * per_cell..(cell + 1) * per_cell].fill(0.0);
         }
     }
+    let array = |v| Array4::from_shape_vec(dim, v).expect("one value per entry");
     CeTerm {
         loss,
-        logit_grad,
-        prob_grad,
+        logit_grad: array(logit_grad),
+        prob_grad: array(prob_grad),
         prob_grad_undefined: undefined,
     }
 }

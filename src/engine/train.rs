@@ -298,7 +298,7 @@ struct Shuffler {
 struct Full {
     /// Logits of a shared model (empty for pixels, whose logits are its parameters).
     z: Array4<f64>,
-    eval: Result<Evaluation<'static>, String>,
+    eval: Result<Evaluation<'static>, DiceError>,
 }
 
 /// Labels, image, model, optimiser state and the evaluation at the current parameters.
@@ -488,30 +488,9 @@ impl Trainer {
                     (Array4::zeros((0, 0, 0, 0)), eval)
                 }
             };
-            Full {
-                z,
-                eval: eval.map_err(|e| e.to_string()),
-            }
+            Full { z, eval }
         });
-        // Re-evaluated for the typed error only on the (rare) failing path.
-        match &full.eval {
-            Ok(e) => Ok(e),
-            Err(_) => Err(self.full_error()),
-        }
-    }
-
-    fn full_error(&self) -> DiceError {
-        let z_owned;
-        let z = match self.model.pixel_logits() {
-            Some(z) => z,
-            None => {
-                z_owned = self.full.get().expect("evaluated").z.clone();
-                z_owned.view()
-            }
-        };
-        self.objective
-            .evaluate_owned(self.y.view(), z, &self.missing)
-            .expect_err("it failed before")
+        full.eval.as_ref().map_err(Clone::clone)
     }
 
     fn full(&self) -> &Full {
@@ -612,7 +591,7 @@ impl Trainer {
     /// Why the loss over all images at the current parameters cannot be trained on.
     fn full_stop(&self) -> Option<Stop> {
         let reason = match &self.full().eval {
-            Err(e) => e.clone(),
+            Err(e) => e.to_string(),
             Ok(e) if e.loss.is_none() => format!(
                 "the loss is undefined: {}",
                 e.undefined_reasons().join("; ")
