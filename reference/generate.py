@@ -120,6 +120,8 @@ DEFAULTS = {
     "denominator_floor": 0.0,
     "zero_empty_sets": False,
     "variant": "dice",
+    "ce_weight": 0.0,
+    "dice_weight": 1.0,
 }
 
 PRESETS = {
@@ -141,6 +143,23 @@ PRESETS = {
         "zero_empty_sets": True,
     },
     "keras": {"phi": "BCI", "eps_nr": 0.0, "eps_dr": 1e-7},
+}
+
+# Kept apart from PRESETS so that preset_cases (which loops over PRESETS) draws the same
+# random numbers as before these existed.
+CE_PRESETS = {
+    # Dice + cross-entropy (MONAI DiceCELoss(softmax=True); nnU-Net v2 DC_and_CE_loss with
+    # batch_dice False / True). "ce_form" "monai": MONAI picks the softmax CE whenever
+    # there is more than one channel, whatever the activation of its Dice.
+    "monai_dice_ce": {"activation": "softmax", "ce_weight": 1.0, "dice_weight": 1.0, "ce_form": "monai"},
+    "nnunet_dice_ce": {
+        "include_background": False, "activation": "softmax", "denominator_floor": 1e-8,
+        "ce_weight": 1.0, "dice_weight": 1.0,
+    },
+    "nnunet_dice_ce_batch": {
+        "phi": "BI", "include_background": False, "activation": "softmax", "denominator_floor": 1e-8,
+        "ce_weight": 1.0, "dice_weight": 1.0,
+    },
 }
 
 PHIS = ["I", "CI", "BI", "BCI"]
@@ -205,8 +224,9 @@ except Exception as e:  # pragma: no cover
 
 def settings_of(inp: dict) -> dict:
     s = dict(DEFAULTS)
+    s["ce_form"] = "activation"
     if "preset" in inp:
-        s.update(PRESETS[inp["preset"]])
+        s.update({**PRESETS, **CE_PRESETS}[inp["preset"]])
     for k in DEFAULTS:
         if k in inp:
             s[k] = inp[k]
@@ -290,11 +310,11 @@ def formula(inp: dict) -> tuple[dict, dict]:
     x = torch.stack([total(x_cell, cs) for cs in cells_of_sets])
     fg = torch.stack([total(fg_cell, cs) for cs in cells_of_sets])
     den = 2.0 * (v + vp - x) if s["jaccard"] else v + vp
-    den_raw = den + s["eps_dr"]
+    den_raw = den + eps_of_sets(s["eps_dr"], cells_of_sets)
     floor = s["denominator_floor"]
     floored = [float(d) < floor for d in den_raw.detach()]
     d = torch.clamp_min(den_raw, floor) if floor > 0 else den_raw
-    n = 2.0 * x + s["eps_nr"]
+    n = 2.0 * x + eps_of_sets(s["eps_nr"], cells_of_sets)
     sdsc = torch.stack([torch.zeros(()) if k else n[i] / d[i] for i, k in enumerate(constant)])
     term = 1.0 - sdsc
     zeroed = [False] * len(cells_of_sets)
@@ -393,6 +413,8 @@ def formula(inp: dict) -> tuple[dict, dict]:
     }
     if not any_undef:
         assert math.isfinite(float(loss.detach()))
+    if s["ce_weight"] > 0 or s["dice_weight"] != 1.0:
+        expected = with_cross_entropy(inp, s, expected, cell_undef)
     aux = {
         "settings": s,
         "floored": floored,
@@ -403,6 +425,98 @@ def formula(inp: dict) -> tuple[dict, dict]:
         "variant_active": s["variant"] != "dice" and bool(missing.any()),
     }
     return expected, aux
+
+
+def eps_of_sets(eps, cells_of_sets):
+    """ε as a number, or (one per class) the value of each set's class: per-class ε is
+    only allowed where every set holds one class (Φ = I or BI)."""
+    if not isinstance(eps, list):
+        return eps
+    classes = [{c for _, c in cs} for cs in cells_of_sets]
+    assert all(len(k) == 1 for k in classes), "per-class ε with a set of several classes"
+    return torch.tensor([float(eps[next(iter(k))]) for k in classes])
+
+
+def softmax_ce_form(s: dict, C: int) -> bool:
+    """Which cross-entropy: softmax over all classes, or binary with logits."""
+    if s["ce_form"] == "monai":
+        return C > 1
+    return s["activation"] == "softmax"
+
+
+def cross_entropy(inp: dict, s: dict):
+    """The cross-entropy of the logits `pred` against y: its value, ∂/∂pred (autograd
+    through torch.nn.functional.cross_entropy with class probabilities, or
+    binary_cross_entropy_with_logits, both mean-reduced) and ∂/∂ỹ with ỹ the Dice's
+    activation of pred (autograd through the same loss written on ỹ: −Σ y·log ỹ, the
+    binary form, or the softmax CE of logit(ỹ) under a sigmoid); the last is undefined
+    (None per cell) where autograd gives a non-finite value."""
+    B, C, H, W = inp["shape"]
+    y, z = fresh_pred(inp)
+    soft = softmax_ce_form(s, C)
+    if soft:
+        ce = torch.nn.functional.cross_entropy(z, y)
+    else:
+        ce = torch.nn.functional.binary_cross_entropy_with_logits(z, y)
+    ce.backward()
+    _, z2 = tensors(inp)
+    p = activate(z2, s["activation"]).detach().requires_grad_(True)
+    one, zero = torch.ones_like(p), torch.zeros_like(p)
+    # A term whose label weight is 0 is absent (no 0·log 0 → NaN gradient).
+    if soft and s["activation"] == "softmax":
+        ce_p = -(y * torch.log(torch.where(y > 0, p, one))).sum(dim=1).mean()
+    elif soft:  # MONAI's softmax CE under a sigmoid: the logits are logit(ỹ)
+        ce_p = torch.nn.functional.cross_entropy(torch.logit(p), y)
+    else:
+        up = y * torch.log(torch.where(y > 0, p, one))
+        down = (1.0 - y) * torch.log1p(-torch.where(y < 1, p, zero))
+        ce_p = -(up + down).mean()
+    ce_p.backward()
+    gp = p.grad.detach()
+    undef = np.zeros((B, C), dtype=bool)
+    for b in range(B):
+        for c in range(C):
+            undef[b, c] = not bool(torch.isfinite(gp[b, c]).all())
+    assert math.isfinite(ce.item())
+    return ce.item(), z.grad.detach(), gp, undef
+
+
+def with_cross_entropy(inp: dict, s: dict, dice: dict, dice_cell_undef: np.ndarray) -> dict:
+    """μ·Dice + λ·CE from the Dice's expected values (a weight-0 term is left out)."""
+    B, C, H, W = inp["shape"]
+    mu, lam = s["dice_weight"], s["ce_weight"]
+    n = H * W
+    if lam > 0:
+        ce, ce_g, ce_gp, ce_undef = cross_entropy(inp, s)
+        ce_g = ce_g.reshape(-1).tolist()
+        ce_gp = ce_gp.reshape(-1).tolist()
+    else:
+        ce, ce_g, ce_gp, ce_undef = None, [0.0] * (B * C * n), [0.0] * (B * C * n), np.zeros((B, C), bool)
+    def combine(dice_vals, ce_vals, ce_cells):
+        out = []
+        for i, (dv, cv) in enumerate(zip(dice_vals, ce_vals)):
+            b, c = divmod(i // n, C)
+            if ce_cells is not None and ce_cells[b, c]:
+                out.append(None)
+            elif mu != 0 and dv is None:
+                out.append(None)
+            else:
+                out.append((mu * dv if mu != 0 else 0.0) + lam * cv)
+        return out
+    loss = None
+    if not (mu != 0 and dice["loss"] is None):
+        loss = (mu * dice["loss"] if mu != 0 else 0.0) + (lam * ce if lam > 0 else 0.0)
+    expected = dict(dice)
+    expected["loss"] = loss
+    expected["grad"] = combine(dice["grad"], ce_g, None)
+    expected["grad_prob"] = combine(dice["grad_prob"], ce_gp, ce_undef)
+    expected["terms"] = {
+        "dice": {"loss": dice["loss"], "grad": dice["grad"], "weight": mu},
+        "ce": None if lam == 0 else {"loss": ce, "grad": ce_g, "weight": lam},
+    }
+    if mu == 0:
+        expected["undefined_count"] = dice["undefined_count"]
+    return expected
 
 
 def missing_mask(inp: dict) -> np.ndarray:
@@ -690,6 +804,73 @@ def check_nnunet(inp, expected, aux):
     return out
 
 
+def check_monai_dice_ce(inp, expected, aux):
+    """MONAI DiceCELoss: its Dice as check_monai, plus CrossEntropyLoss on the logits (more
+    than one channel, whatever the activation) or BCEWithLogitsLoss (one channel)."""
+    s = aux["settings"]
+    if "monai" not in LIBS or s["phi"] not in ("I", "BI") or s["activation"] == "none":
+        return None
+    if any(aux["floored"]) or any(aux["zeroed"]) or s["variant"] != "dice":
+        return None
+    if isinstance(s["eps_nr"], list) or isinstance(s["eps_dr"], list):
+        return None
+    B, C, _, _ = inp["shape"]
+    if softmax_ce_form(s, C) != (C > 1):
+        return None
+    if expected["loss"] is None or expected["terms"]["dice"]["loss"] is None:
+        return None  # an undefined Dice is NaN in the libraries, even with weight 0
+    from monai.losses import DiceCELoss
+
+    kwargs = {
+        "include_background": s["include_background"],
+        "sigmoid": s["activation"] == "sigmoid",
+        "softmax": s["activation"] == "softmax",
+        "squared_pred": s["squared"],
+        "jaccard": s["jaccard"],
+        "smooth_nr": s["eps_nr"],
+        "smooth_dr": s["eps_dr"],
+        "batch": s["phi"] == "BI",
+        "lambda_dice": s["dice_weight"],
+        "lambda_ce": s["ce_weight"],
+    }
+    y, pred = fresh_pred(inp)
+    loss = DiceCELoss(**kwargs)(pred, y)
+    loss.backward()
+    label = "monai.losses.DiceCELoss(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
+    compare_to_expected(label, loss.item(), pred.grad, expected)
+    return f"monai {LIBS['monai']}: {label}"
+
+
+def check_nnunet_dc_ce(inp, expected, aux):
+    """nnU-Net v2 DC_and_CE_loss (MemoryEfficientSoftDiceLoss + RobustCrossEntropyLoss on
+    the class-index map), which reports μ·(−mean sDSC) + λ·CE: loss + μ is compared."""
+    s = aux["settings"]
+    if "nnunet" not in LIBS or s["phi"] not in ("I", "BI") or s["eps_nr"] != s["eps_dr"]:
+        return None
+    if isinstance(s["eps_nr"], list):
+        return None
+    if s["activation"] != "softmax" or s["squared"] or s["jaccard"] or any(aux["zeroed"]):
+        return None
+    if aux["floored"] != [d < 1e-8 for d in aux["den_raw"]] or s["variant"] != "dice":
+        return None
+    y_np = np.asarray(inp["y"]).reshape(inp["shape"])
+    if not (np.isin(y_np, (0.0, 1.0)).all() and (y_np.sum(axis=1) == 1).all()):
+        return None
+    if expected["loss"] is None or expected["terms"]["dice"]["loss"] is None:
+        return None  # an undefined Dice is NaN in the libraries, even with weight 0
+    from nnunetv2.training.loss.compound_losses import DC_and_CE_loss
+
+    kw = {"batch_dice": s["phi"] == "BI", "smooth": s["eps_nr"], "do_bg": s["include_background"], "ddp": False}
+    y, pred = fresh_pred(inp)
+    target = y.argmax(dim=1, keepdim=True).to(torch.float64)
+    fn = DC_and_CE_loss(kw, {}, weight_ce=s["ce_weight"], weight_dice=s["dice_weight"], dice_class=NnunetDice64)
+    loss = fn(pred, target)
+    loss.backward()
+    label = f"DC_and_CE_loss({kw!r}, {{}}, weight_ce={s['ce_weight']}, weight_dice={s['dice_weight']})"
+    compare_to_expected(label, loss.item() + s["dice_weight"], pred.grad, expected)
+    return f"nnunetv2 {LIBS['nnunet']}: {label} [Dice source with float32→float64], loss + μ"
+
+
 def checks(inp, expected, aux) -> list[str]:
     if aux["variant_active"]:
         # No library computes the leaf / marginal Dice; the authors' code where it applies.
@@ -697,6 +878,16 @@ def checks(inp, expected, aux) -> list[str]:
         r = check_authors(inp, expected, aux)
         return done + ([r] if r else [])
     done = ["formula: torch autograd float64 (docs/science.md §2)"]
+    s = aux["settings"]
+    extended = s["ce_weight"] > 0 or s["dice_weight"] != 1.0
+    if extended or isinstance(s["eps_nr"], list) or isinstance(s["eps_dr"], list):
+        # Per-class ε: no library has it. Dice + CE: the libraries' own combined losses.
+        if extended:
+            for fn in (check_monai_dice_ce, check_nnunet_dc_ce):
+                r = fn(inp, expected, aux)
+                if r is not None:
+                    done.append(r)
+        return done
     for fn in (check_monai, check_smp, check_keras, check_nnunet):
         r = fn(inp, expected, aux)
         if r is None:
@@ -1206,6 +1397,85 @@ def variant_author_cases():
                 )
 
 
+def class_eps_cases():
+    """One ε per class (Φ = I and BI), with and without the background, every activation,
+    equal and unequal lists, a list beside a scalar."""
+    for phi in ("I", "BI"):
+        for incl in (True, False):
+            for act in ACTS:
+                for rep_i in range(2):
+                    shape = random_shape("softmax", incl)
+                    C = shape[1]
+                    y = labels(shape, "onehot" if act == "softmax" or rep_i == 0 else "binary")
+                    pred = predictions(shape, act, y)
+                    choices = [0.0, 1e-7, 1e-5, 0.5, 3.0, 50.0]
+                    nr = [choices[int(rng.integers(0, len(choices)))] for _ in range(C)]
+                    dr = list(nr) if rep_i == 0 else [choices[int(rng.integers(0, len(choices)))] for _ in range(C)]
+                    # ε_dr = 0 with an empty set and no prediction would be 0/0: keep it > 0.
+                    dr = [d if d > 0 else 1e-7 for d in dr]
+                    add(
+                        f"class_eps/{phi}/bg{int(incl)}/{act}/{rep_i}",
+                        make_input(shape, y, pred, phi=phi, include_background=incl, activation=act, eps_nr=nr, eps_dr=dr),
+                    )
+    shape = [2, 3, 3, 3]
+    y = labels(shape, "onehot")
+    z = predictions(shape, "softmax", y)
+    add("class_eps/list_and_scalar", make_input(shape, y, z, phi="I", activation="softmax", eps_nr=[1.0, 2.0, 3.0], eps_dr=0.5))
+    add("class_eps/with_preset", make_input(shape, y, z, preset="nnunet_batch", eps_nr=[0.0, 9.0, 12.4], eps_dr=[0.0, 9.0, 12.4]))
+
+
+def ce_cases():
+    """Dice + cross-entropy: softmax and binary forms, weights, Φ, MONAI's and nnU-Net's
+    presets (MONAI's softmax CE under sigmoid=True with C > 1), per-class ε with CE."""
+    for phi in PHIS:
+        for act in ("softmax", "sigmoid"):
+            for incl in (True, False):
+                shape = random_shape("softmax", incl)
+                y = labels(shape, "onehot")
+                z = predictions(shape, act, y)
+                mu, lam = [(1.0, 1.0), (0.5, 2.0), (0.0, 1.0), (2.0, 0.3)][int(rng.integers(0, 4))]
+                add(
+                    f"ce/{phi}/{act}/bg{int(incl)}",
+                    make_input(shape, y, z, phi=phi, activation=act, include_background=incl, ce_weight=lam, dice_weight=mu),
+                )
+    for preset in ("monai_dice_ce", "nnunet_dice_ce", "nnunet_dice_ce_batch"):
+        for rep_i in range(2):
+            shape = random_shape("softmax", False)
+            y = labels(shape, "onehot")
+            z = predictions(shape, "softmax", y)
+            add(f"ce_preset/{preset}/{rep_i}", make_input(shape, y, z, preset=preset))
+    # MONAI's DiceCELoss(sigmoid=True) keeps the softmax CE when C > 1.
+    for C in (1, 2, 3):
+        shape = [2, C, 3, 4]
+        y = labels(shape, "onehot" if C > 1 else "binary")
+        z = predictions(shape, "sigmoid", y)
+        add(f"ce_preset/monai_dice_ce/sigmoid/C{C}", make_input(shape, y, z, preset="monai_dice_ce", activation="sigmoid"))
+    # The engine's own sigmoid + CE is the binary form, soft labels too.
+    shape = [2, 2, 3, 3]
+    y = labels(shape, "soft")
+    z = predictions(shape, "sigmoid", y)
+    add("ce/sigmoid_soft_labels", make_input(shape, y, z, activation="sigmoid", ce_weight=1.0))
+    # Dice weight 0: the CE alone, even where the Dice would be 0/0.
+    yz = np.zeros((2, 2, 2, 2))
+    yz[:, 0] = 1.0
+    zz = np.zeros((2, 2, 2, 2))
+    zz[:, 1] = -800.0
+    add("ce/dice_weight0_dice_undefined", make_input(yz.shape, yz, zz, activation="softmax", include_background=False,
+                                                      eps_nr=0.0, eps_dr=0.0, ce_weight=1.0, dice_weight=0.0))
+    # A saturated probability: ∂CE/∂ỹ undefined on that cell, ∂CE/∂z fine.
+    y1 = np.zeros((1, 2, 1, 2))
+    y1[0, 1] = 1.0
+    y1[0, :, 0, 0] = [1.0, 0.0]  # pixel 0 is class 0, whose probability underflows to 0
+    z1 = np.array([0.0, 0.0, 800.0, 0.0]).reshape(1, 2, 1, 2)
+    add("ce/saturated_probability", make_input(y1.shape, y1, z1, activation="softmax", ce_weight=1.0))
+    # Per-class ε with the CE.
+    shape = [3, 3, 3, 3]
+    y = labels(shape, "onehot")
+    z = predictions(shape, "softmax", y)
+    add("ce/class_eps", make_input(shape, y, z, phi="BI", activation="softmax", include_background=False,
+                                   eps_nr=[0.0, 4.0, 7.5], eps_dr=[0.0, 4.0, 7.5], ce_weight=1.0))
+
+
 def main():
     grid_cases()
     eps_cases()
@@ -1216,6 +1486,8 @@ def main():
     variant_cases()
     variant_edge_cases()
     variant_author_cases()
+    class_eps_cases()
+    ce_cases()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     doc = json.dumps(CASES, allow_nan=False, separators=(",", ":"))
     OUT.write_text(doc + "\n")

@@ -130,6 +130,25 @@ fn compare(out: &Value, exp: &Value) -> Result<(), String> {
             ));
         }
     }
+    // Dice + cross-entropy: each term, unweighted, and its gradient.
+    match (&exp["terms"], &out["terms"]) {
+        (Value::Null, Value::Null) => {}
+        (Value::Null, got) => return Err(format!("terms: got {got}, expected none")),
+        (want, got) => {
+            for term in ["dice", "ce"] {
+                let (g, w) = (&got[term], &want[term]);
+                if w.is_null() || g.is_null() {
+                    if !(w.is_null() && g.is_null()) {
+                        return Err(format!("terms.{term}: got {g}, expected {w}"));
+                    }
+                    continue;
+                }
+                number(&format!("terms.{term}.loss"), &g["loss"], &w["loss"])?;
+                number(&format!("terms.{term}.weight"), &g["weight"], &w["weight"])?;
+                numbers(&format!("terms.{term}.grad"), &g["grad"], &w["grad"])?;
+            }
+        }
+    }
     let reasons = array("undefined", &out["undefined"])?.len() as u64;
     let want = exp["undefined_count"]
         .as_u64()
@@ -279,4 +298,42 @@ fn fixture_covers_the_variants() {
         "the authors' losses are checked for both"
     );
     assert!(constant_with_zero_eps >= 4, "{constant_with_zero_eps}");
+}
+
+/// Per-class ε and Dice + cross-entropy are covered, and the CE presets were checked
+/// against the libraries they reproduce (MONAI's softmax CE under sigmoid=True included).
+#[test]
+fn fixture_covers_class_eps_and_cross_entropy() {
+    let cases = load_cases();
+    let checked_by = |name: &str, lib: &str| {
+        cases.iter().any(|c| {
+            c["name"].as_str().unwrap().starts_with(name)
+                && c["checked_against"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| x.as_str().unwrap().contains(lib))
+        })
+    };
+    for (name, lib) in [
+        ("ce_preset/monai_dice_ce/sigmoid/C3", "DiceCELoss"),
+        ("ce_preset/monai_dice_ce/sigmoid/C1", "DiceCELoss"),
+        ("ce_preset/monai_dice_ce/0", "DiceCELoss"),
+        ("ce_preset/nnunet_dice_ce/", "DC_and_CE_loss"),
+        ("ce_preset/nnunet_dice_ce_batch/", "DC_and_CE_loss"),
+        ("class_eps/BI/", "formula"),
+        ("class_eps/I/", "formula"),
+        ("ce/dice_weight0", "formula"),
+        ("ce/saturated_probability", "formula"),
+    ] {
+        assert!(
+            checked_by(name, lib),
+            "no {name} case checked against {lib}"
+        );
+    }
+    let lists = cases
+        .iter()
+        .filter(|c| c["input"]["eps_nr"].is_array())
+        .count();
+    assert!(lists >= 20, "only {lists} per-class ε cases");
 }

@@ -98,6 +98,14 @@ fn compare(worst: &mut Worst, name: &str, out: &Value, exp: &Value) -> Result<()
             worst.numbers(&format!("{name} pred"), &out["pred"], pred)?;
         }
     }
+    // Mini-batches: the images of every step, exactly (the shuffle is the documented one).
+    if let Some(batches) = exp.get("batches") {
+        if &out["batches"] != batches {
+            return Err(format!("{name}: batches {} vs {}", out["batches"], batches));
+        }
+    } else if out.get("batches").is_some() {
+        return Err(format!("{name}: batches echoed for a full-batch run"));
+    }
     match (&out["stopped"], &exp["stopped"]) {
         (Value::Null, Value::Null) => {}
         (got, want) if !got.is_null() && !want.is_null() => {
@@ -190,6 +198,34 @@ fn fixture_covers_models_optimisers_and_stops() {
             "no stop {want:?}"
         );
     }
+}
+
+/// Mini-batches (lists and the shuffle, with a stop), per-class ε and Dice + CE are
+/// covered by the PyTorch runs.
+#[test]
+fn fixture_covers_mini_batches_class_eps_and_cross_entropy() {
+    let cases = cases();
+    let has = |pred: &dyn Fn(&Value) -> bool| cases.iter().any(|c| pred(&c["input"]));
+    assert!(has(
+        &|i| i["batches"].is_array() && i["model"]["kind"] == "pixels"
+    ));
+    assert!(has(
+        &|i| i["batch_size"].is_u64() && i["model"]["kind"] == "conv3x3"
+    ));
+    assert!(has(&|i| i["batch_size"].is_u64() && i["phi"] == "BI"));
+    assert!(has(&|i| i["eps_nr"].is_array() && i["phi"] == "BI"));
+    assert!(has(&|i| i["eps_nr"].is_array() && i["batch_size"].is_u64()));
+    assert!(has(
+        &|i| i["ce_weight"].as_f64().is_some_and(|w| w > 0.0) && i["activation"] == "sigmoid"
+    ));
+    assert!(has(&|i| i["dice_weight"] == 0.0));
+    for preset in ["monai_dice_ce", "nnunet_dice_ce", "nnunet_dice_ce_batch"] {
+        assert!(has(&|i| i["preset"] == preset), "no {preset} run");
+    }
+    assert!(cases.iter().any(|c| c["input"]["batches"].is_array()
+        && c["expected"]["stopped"]["step"]
+            .as_u64()
+            .is_some_and(|s| s > 0)));
 }
 
 /// The fixture's scene is the engine's own lesson scene, so those runs vouch for it.

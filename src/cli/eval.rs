@@ -14,11 +14,11 @@ use serde_json::Value;
 
 use super::json::Document;
 use super::{
-    read_array, read_missing, read_settings_implied, read_shape, refuse_implied_activation,
-    refuse_unknown,
+    read_array, read_missing, read_objective, read_shape, refuse_implied_activation, refuse_unknown,
 };
-use crate::engine::loss::{DiceSettings, Evaluation, SetReport};
-use crate::engine::shape::{evaluate_nd_missing, Shape};
+use crate::engine::loss::{Evaluation, SetReport, Terms};
+use crate::engine::objective::Objective;
+use crate::engine::shape::Shape;
 
 /// The tensors of one evaluation, flat in row-major order.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,20 +47,22 @@ impl Tensors {
 
     /// The loss on these tensors (borrowing them: `prob` is `pred` when there is no
     /// activation).
-    pub fn evaluate(&self, settings: &DiceSettings) -> Result<Evaluation<'_>, String> {
+    pub fn evaluate(&self, objective: &Objective) -> Result<Evaluation<'_>, String> {
         let dims = IxDyn(self.shape.dims());
         let too_large = |e: ndarray::ShapeError| e.to_string();
         let y = ArrayViewD::from_shape(dims.clone(), &self.y[..]).map_err(too_large)?;
         let pred = ArrayViewD::from_shape(dims, &self.pred[..]).map_err(too_large)?;
-        evaluate_nd_missing(y, pred, settings, &self.missing).map_err(|e| e.to_string())
+        objective
+            .evaluate_nd(y, pred, &self.missing)
+            .map_err(|e| e.to_string())
     }
 }
 
-/// What `dice eval` prints for an evaluation made with `settings`.
-pub fn output<'a, 'b>(e: &'a Evaluation<'b>, settings: &DiceSettings) -> EvalOutput<'a, 'b> {
+/// What `dice eval` prints for an evaluation made with `objective`.
+pub fn output<'a, 'b>(e: &'a Evaluation<'b>, objective: &Objective) -> EvalOutput<'a, 'b> {
     EvalOutput {
         e,
-        loss_range_warning: Some(settings.loss_range_warning()),
+        loss_range_warning: Some(objective.loss_range_warning(e.cell_set.dim().1)),
     }
 }
 
@@ -101,6 +103,9 @@ impl EvalOutput<'_, '_> {
             value(w, "loss_range_warning", warning)?;
         }
         value(w, "sets", &Sets(&e.sets))?;
+        if let Some(t) = &e.terms {
+            value(w, "terms", &TermsJson(t))?;
+        }
         value(w, "undefined", &e.undefined_reasons())?;
         w.write_all(b"}")
     }
@@ -137,6 +142,47 @@ impl Serialize for WithNulls<'_> {
             }
         }
         seq.end()
+    }
+}
+
+/// `{"ce": {"grad", "loss", "weight"}, "dice": {…}}`: each term unweighted, its gradient
+/// w.r.t. `pred` (null where undefined); `ce` is null when its weight is 0.
+struct TermsJson<'a>(&'a Terms);
+
+impl Serialize for TermsJson<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        struct Term<'a> {
+            grad: WithNulls<'a>,
+            loss: Option<f64>,
+            weight: f64,
+        }
+        impl Serialize for Term<'_> {
+            fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                let mut m = ser.serialize_map(Some(3))?;
+                m.serialize_entry("grad", &self.grad)?;
+                m.serialize_entry("loss", &self.loss)?;
+                m.serialize_entry("weight", &self.weight)?;
+                m.end()
+            }
+        }
+        let t = self.0;
+        let none = ndarray::Array2::from_elem(t.dice_grad_undefined.raw_dim(), false);
+        let mut m = ser.serialize_map(Some(2))?;
+        let ce = t.ce_grad.as_ref().map(|g| Term {
+            grad: WithNulls(g.view(), &none),
+            loss: t.ce,
+            weight: t.ce_weight,
+        });
+        m.serialize_entry("ce", &ce)?;
+        m.serialize_entry(
+            "dice",
+            &Term {
+                grad: WithNulls(t.dice_grad.view(), &t.dice_grad_undefined),
+                loss: t.dice,
+                weight: t.dice_weight,
+            },
+        )?;
+        m.end()
     }
 }
 
@@ -184,11 +230,10 @@ pub fn to_json(e: &Evaluation) -> Value {
     .to_value()
 }
 
-/// Settings and tensors from a document; the fields left in it are unknown.
-/// Reads the settings and tensors of `dice eval` from `doc`, and refuses fields nobody
+/// Reads the objective and tensors of `dice eval` from `doc`, and refuses fields nobody
 /// reads and probabilities a preset's activation would read as logits.
-pub fn read_input(doc: &mut Document) -> Result<(DiceSettings, Tensors), String> {
-    let (settings, implied) = read_settings_implied(doc)?;
+pub fn read_input(doc: &mut Document) -> Result<(Objective, Tensors), String> {
+    let (settings, implied) = read_objective(doc)?;
     let tensors = Tensors::from_document(doc)?;
     refuse_unknown(doc, &[])?;
     refuse_implied_activation(implied, &tensors.pred)?;
@@ -205,7 +250,7 @@ pub fn command(
     use super::run::{write_output, CommandLine};
     let cl = CommandLine::parse(args, &[])?;
     let (settings, tensors) = cl.with_document(&mut *io.stdin, |doc| {
-        let (settings, implied) = read_settings_implied(doc)?;
+        let (settings, implied) = read_objective(doc)?;
         let tensors = cl.read_tensors(doc)?;
         refuse_unknown(doc, &[])?;
         refuse_implied_activation(implied, &tensors.pred)?;

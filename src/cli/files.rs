@@ -931,6 +931,78 @@ fn nifti_values(h: &NiftiHeader, r: &mut impl Read) -> Result<Vec<f64>, String> 
     Ok(scatter(&data, &h.dims, &strides))
 }
 
+// ---------------------------------------------------------------------------------------
+// Writing .npz (`dice experiment --dump`)
+
+/// An `.npz` archive being written: each array a deflated `.npy` member (format 1.0,
+/// little-endian, row-major), as `numpy.savez_compressed` writes them. Deterministic: the
+/// members carry the zip format's fixed default time, so the same arrays give the same bytes.
+pub struct NpzOut<W: io::Write + io::Seek> {
+    zip: zip::ZipWriter<W>,
+}
+
+impl<W: io::Write + io::Seek> NpzOut<W> {
+    pub fn new(out: W) -> Self {
+        NpzOut {
+            zip: zip::ZipWriter::new(out),
+        }
+    }
+
+    /// Adds `name.npy`: float64 values of `shape`.
+    pub fn f64(&mut self, name: &str, shape: &[usize], data: &[f64]) -> io::Result<()> {
+        let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.member(name, "<f8", shape, &bytes)
+    }
+
+    /// Adds `name.npy`: uint8 values of `shape`.
+    pub fn u8(&mut self, name: &str, shape: &[usize], data: &[u8]) -> io::Result<()> {
+        self.member(name, "|u1", shape, data)
+    }
+
+    fn member(&mut self, name: &str, descr: &str, shape: &[usize], data: &[u8]) -> io::Result<()> {
+        use io::Write;
+        debug_assert_eq!(
+            shape.iter().product::<usize>() * if descr == "<f8" { 8 } else { 1 },
+            data.len()
+        );
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        self.zip
+            .start_file(format!("{name}.npy"), options)
+            .map_err(io::Error::other)?;
+        self.zip.write_all(&npy_header_bytes(descr, shape))?;
+        self.zip.write_all(data)
+    }
+
+    pub fn finish(self) -> io::Result<W> {
+        self.zip.finish().map_err(io::Error::other)
+    }
+}
+
+/// A `.npy` format 1.0 header: magic, version, the dictionary padded with spaces so the
+/// data starts at a multiple of 64 bytes, as numpy writes it.
+fn npy_header_bytes(descr: &str, shape: &[usize]) -> Vec<u8> {
+    let dims = match shape {
+        [n] => format!("({n},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}");
+    let unpadded = 10 + dict.len() + 1;
+    dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
+    dict.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

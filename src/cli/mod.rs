@@ -9,6 +9,7 @@
 //! [`eval`]; the command line itself (arguments, files, exit codes) in `run`.
 
 pub mod eval;
+pub mod experiment;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod files;
 pub mod json;
@@ -22,9 +23,11 @@ use ndarray::Array4;
 
 use crate::engine::activation::Activation;
 use crate::engine::error::DiceError;
+use crate::engine::loss::ClassEps;
 use crate::engine::loss::DiceSettings;
+use crate::engine::objective::Objective;
 use crate::engine::phi::Phi;
-use crate::engine::presets::framework_preset;
+use crate::engine::presets::objective_preset;
 use crate::engine::shape::Shape;
 use crate::engine::variants::Variant;
 use json::Document;
@@ -42,7 +45,7 @@ pub fn is_field(name: &str) -> bool {
 }
 
 /// The settings fields every command reads.
-pub const SETTINGS_FIELDS: [&str; 12] = [
+pub const SETTINGS_FIELDS: [&str; 14] = [
     "variant",
     "missing",
     "phi",
@@ -55,6 +58,8 @@ pub const SETTINGS_FIELDS: [&str; 12] = [
     "preset",
     "denominator_floor",
     "zero_empty_sets",
+    "ce_weight",
+    "dice_weight",
 ];
 
 /// At most this many characters of user input are echoed in a message.
@@ -200,44 +205,122 @@ pub fn refuse_implied_activation(
 }
 
 fn preset_names() -> String {
-    crate::engine::presets::FRAMEWORK_PRESETS
-        .iter()
-        .map(|p| p.name)
+    crate::engine::presets::preset_names()
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// Takes the settings fields from `doc`: a `preset` first, then each field over it.
+/// Takes the settings fields from `doc` for a loss of the Dice alone with one ε; refuses
+/// per-class ε and a cross-entropy (see [`read_objective`]).
 pub fn read_settings(doc: &mut Document) -> Result<DiceSettings, String> {
-    read_settings_implied(doc).map(|(s, _)| s)
+    let (o, _) = read_objective(doc)?;
+    if o.class_eps.is_some() || !o.is_plain_dice() {
+        return Err("per-class ε and the cross-entropy need the objective reader".into());
+    }
+    Ok(o.dice)
 }
 
-/// [`read_settings`], and the activation its preset applies to `pred` if the document
-/// does not state one (for [`refuse_implied_activation`]).
-pub fn read_settings_implied(
+/// Takes the loss fields from `doc`: a `preset` first (a Dice preset or a Dice +
+/// cross-entropy one), then each field over it. `eps_nr` and `eps_dr` may each be one
+/// number or a list of one number per class. Also returns the activation the preset
+/// applies to `pred` if the document does not state one (for
+/// [`refuse_implied_activation`]).
+pub fn read_objective(
     doc: &mut Document,
-) -> Result<(DiceSettings, Option<ImpliedActivation>), String> {
+) -> Result<(Objective, Option<ImpliedActivation>), String> {
+    read_objective_over(Objective::default(), doc)
+}
+
+/// [`read_objective`] starting from `base` instead of `dice eval`'s defaults (a `preset`
+/// replaces it).
+pub fn read_objective_over(
+    base: Objective,
+    doc: &mut Document,
+) -> Result<(Objective, Option<ImpliedActivation>), String> {
     let stated = doc.has("activation");
-    let (mut s, implied) = match doc.take("preset") {
-        None => (DiceSettings::default(), None),
+    let (mut o, implied) = match doc.take("preset") {
+        None => (base, None),
         Some(raw) => {
             let name = json::string("preset", &raw)?;
-            let p = framework_preset(&name).ok_or_else(|| {
+            let unknown = || {
                 format!(
                     "unknown preset {}; known: {}",
                     excerpt(&name),
                     preset_names()
                 )
-            })?;
-            let implied = (!stated && p.settings.activation != Activation::None).then_some(
-                ImpliedActivation {
-                    preset: p.name,
-                    activation: p.settings.activation,
-                },
-            );
-            (p.settings, implied)
+            };
+            let o = objective_preset(&name).ok_or_else(unknown)?;
+            let preset = crate::engine::presets::preset_names()
+                .find(|p| p.eq_ignore_ascii_case(name.trim()))
+                .ok_or_else(unknown)?;
+            let activation = o.dice.activation;
+            let implied = (!stated && activation != Activation::None)
+                .then_some(ImpliedActivation { preset, activation });
+            (o, implied)
         }
     };
+    let nr = read_eps(doc, "eps_nr")?;
+    let dr = read_eps(doc, "eps_dr")?;
+    read_dice_fields(&mut o.dice, doc)?;
+    for (field, value) in [(&mut o.dice.eps_nr, &nr), (&mut o.dice.eps_dr, &dr)] {
+        if let Some(Eps::One(v)) = value {
+            *field = *v;
+        }
+    }
+    let per_class = |e: Option<Eps>, scalar: f64, n: usize| match e {
+        Some(Eps::PerClass(list)) => list,
+        _ => vec![scalar; n],
+    };
+    let n = [&nr, &dr].iter().find_map(|e| match e {
+        Some(Eps::PerClass(list)) => Some(list.len()),
+        _ => None,
+    });
+    if let Some(n) = n {
+        o.class_eps = Some(ClassEps {
+            nr: per_class(nr, o.dice.eps_nr, n),
+            dr: per_class(dr, o.dice.eps_dr, n),
+        });
+    }
+    for (name, field) in [
+        ("ce_weight", &mut o.ce_weight),
+        ("dice_weight", &mut o.dice_weight),
+    ] {
+        if let Some(raw) = doc.take(name) {
+            *field = json::number(name, &raw)?;
+        }
+    }
+    Ok((o, implied))
+}
+
+/// An ε field: one number, or one per class.
+enum Eps {
+    One(f64),
+    PerClass(Vec<f64>),
+}
+
+fn read_eps(doc: &mut Document, name: &'static str) -> Result<Option<Eps>, String> {
+    let Some(raw) = doc.take(name) else {
+        return Ok(None);
+    };
+    if !raw.trim_start().starts_with('[') {
+        return json::number(name, &raw).map(|v| Some(Eps::One(v)));
+    }
+    let mut list = Vec::new();
+    json::for_each_number(name, &raw, |i, literal| {
+        let v = json::number_literal(literal).map_err(|e| format!("`{name}`[{i}]: {e}"))?;
+        list.push(v);
+        Ok(())
+    })?;
+    if list.is_empty() {
+        return Err(format!(
+            "`{name}` is an empty list; give one number, or one per class"
+        ));
+    }
+    Ok(Some(Eps::PerClass(list)))
+}
+
+/// Takes the Dice's own fields (not the preset, not ε) from `doc` into `s`.
+fn read_dice_fields(s: &mut DiceSettings, doc: &mut Document) -> Result<(), String> {
     // A named choice: the field's string, one of the names `parse` knows.
     fn choice<T>(
         doc: &mut Document,
@@ -272,14 +355,8 @@ pub fn read_settings_implied(
     )? {
         s.activation = a;
     }
-    for (name, field) in [
-        ("eps_nr", &mut s.eps_nr),
-        ("eps_dr", &mut s.eps_dr),
-        ("denominator_floor", &mut s.denominator_floor),
-    ] {
-        if let Some(raw) = doc.take(name) {
-            *field = json::number(name, &raw)?;
-        }
+    if let Some(raw) = doc.take("denominator_floor") {
+        s.denominator_floor = json::number("denominator_floor", &raw)?;
     }
     for (name, field) in [
         ("squared", &mut s.squared),
@@ -291,7 +368,7 @@ pub fn read_settings_implied(
             *field = json::boolean(name, &raw)?;
         }
     }
-    Ok((s, implied))
+    Ok(())
 }
 
 /// Takes `missing` from `doc`: the `[[b, c], …]` cells whose labels are missing, for the

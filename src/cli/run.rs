@@ -18,6 +18,7 @@ use super::{excerpt, files, nearest_name, one_line, read_array, read_shape, SETT
 pub const USAGE: &str = "\
 usage: dice eval [FILE|-] [--y ARRAY] [--pred ARRAY] [--FIELD VALUE]...
        dice train [FILE|-] [--FIELD VALUE]...   (see the README: x, model, optimizer, steps)
+       dice experiment CONFIG|- [--dump DIR]    (see the README: template, seed, images, runs)
   FILE     a JSON object with the input fields (- reads standard input)
   ARRAY    y or pred from a .npy, .npz, .nii or .nii.gz file (the shape comes from it)
   --FIELD  any settings field, overriding FILE: --phi BI, --eps-nr 1e-7, --eps 1e-7
@@ -54,6 +55,7 @@ pub fn main_with(args: Vec<OsString>, io: &mut Io) -> u8 {
     let result = match args.first().map(|a| a.to_str()) {
         Some(Some("eval")) => super::eval::command(&args[1..], io),
         Some(Some("train")) => super::train::command(&args[1..], io),
+        Some(Some("experiment")) => super::experiment::command(&args[1..], io),
         Some(Some("-h" | "--help" | "help")) => write_text(io, USAGE),
         _ => Err(Failure::Usage(String::new())),
     };

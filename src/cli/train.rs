@@ -9,14 +9,22 @@ use serde_json::{json, Value};
 
 use super::json::{self, Document};
 use super::{
-    excerpt, one_line, read_array, read_missing, read_settings_implied, read_shape,
+    excerpt, one_line, read_array, read_missing, read_objective, read_shape,
     refuse_implied_activation, refuse_unknown,
 };
 use crate::engine::error::DiceError;
-use crate::engine::train::{Model, ModelKind, Optimizer, TrainReport, Trainer};
+use crate::engine::train::{Batches, Model, ModelKind, Optimizer, TrainReport, Trainer};
 
 /// The fields `dice train` reads beyond those of `dice eval`.
-pub const TRAIN_FIELDS: [&str; 4] = ["x", "model", "optimizer", "steps"];
+pub const TRAIN_FIELDS: [&str; 7] = [
+    "x",
+    "model",
+    "optimizer",
+    "steps",
+    "batches",
+    "batch_size",
+    "shuffle_seed",
+];
 
 /// The most steps one run may ask for (a typo in `steps` should not hang the command).
 pub const MAX_STEPS: usize = 1_000_000;
@@ -73,6 +81,13 @@ impl OptimizerSpec {
     }
 }
 
+/// An `optimizer` object as `dice train` reads it.
+pub fn optimizer_from_raw(raw: &str) -> Result<Optimizer, String> {
+    let spec: OptimizerSpec =
+        serde_json::from_str(raw).map_err(|e| one_line(&format!("invalid `optimizer`: {e}")))?;
+    spec.optimizer()
+}
+
 /// Takes `key` from the document and reads it as `T` (a JSON object or value).
 /// Its numbers are checked as the top-level ones are (`1e-400` is refused, not read as 0).
 fn take<T: DeserializeOwned>(doc: &mut Document, key: &str) -> Result<Option<T>, String> {
@@ -93,7 +108,7 @@ fn required<T>(value: Option<T>, key: &str) -> Result<T, String> {
 /// settings and tensors as `dice eval` does (the shape first); `pred` is read only by the
 /// pixels model (its starting logits).
 pub fn trainer_from_document(doc: &mut Document) -> Result<(Trainer, usize), String> {
-    let (settings, implied) = read_settings_implied(doc)?;
+    let (settings, implied) = read_objective(doc)?;
     let model: ModelSpec = required(take(doc, "model")?, "model")?;
     let optimizer: OptimizerSpec = required(take(doc, "optimizer")?, "optimizer")?;
     let steps = json::count("steps", &required(doc.take("steps"), "steps")?)
@@ -160,10 +175,50 @@ pub fn trainer_from_document(doc: &mut Document) -> Result<(Trainer, usize), Str
     }
     .map_err(|e| e.to_string())?;
     let missing = read_missing(doc)?;
+    let batches = read_batches(doc)?;
     refuse_unknown(doc, &TRAIN_FIELDS)?;
     let trainer = Trainer::with_missing(y, x, settings, built, optimizer.optimizer()?, missing)
+        .and_then(|t| t.with_batches(batches))
         .map_err(|e| e.to_string())?;
     Ok((trainer, steps))
+}
+
+/// `batches` (a list of lists of image indices), or `batch_size` with `shuffle_seed`
+/// (default 0), or neither: full batch.
+fn read_batches(doc: &mut Document) -> Result<Batches, String> {
+    let lists = doc.take("batches");
+    let size = doc.take("batch_size");
+    let seed = doc.take("shuffle_seed");
+    match (lists, size, seed) {
+        (None, None, None) => Ok(Batches::Full),
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(
+            "give either `batches` or `batch_size` (with `shuffle_seed`), not both".into(),
+        ),
+        (Some(raw), None, None) => serde_json::from_str::<Vec<Vec<usize>>>(&raw)
+            .map(Batches::List)
+            .map_err(|_| {
+                format!(
+                    "`batches` must be a list of lists of image indices (whole numbers ≥ 0), got {}",
+                    excerpt(raw.trim())
+                )
+            }),
+        (None, None, Some(_)) => {
+            Err("`shuffle_seed` needs `batch_size` (the size of the shuffled mini-batches)".into())
+        }
+        (None, Some(size), seed) => {
+            let size = json::count("batch_size", &size)?;
+            let seed = match seed {
+                None => 0,
+                Some(raw) => raw.trim().parse::<u64>().map_err(|_| {
+                    format!(
+                        "`shuffle_seed` must be a whole number from 0 to 2^64 − 1, got {}",
+                        excerpt(raw.trim())
+                    )
+                })?,
+            };
+            Ok(Batches::Shuffle { size, seed })
+        }
+    }
 }
 
 /// [`trainer_from_document`] of a JSON text.
@@ -202,13 +257,19 @@ pub fn to_json(trainer: &Trainer, report: &TrainReport) -> Value {
     let pred = trainer
         .probabilities()
         .map(|p| Value::Array(p.iter().map(|&v| json!(v)).collect()));
-    json!({
+    let mut out = json!({
         "loss": report.losses,
         "final_loss": report.final_loss,
         "model": model,
         "pred": pred,
         "stopped": report.stopped,
-    })
+    });
+    // Mini-batches: the images of every step taken (batches[t] is the batch of loss[t]),
+    // so any framework can replay the run.
+    if *trainer.batches() != Batches::Full {
+        out["batches"] = json!(trainer.batches_used());
+    }
+    out
 }
 
 /// Trains as one JSON input document says; the error is a one-line message.

@@ -23,6 +23,26 @@ pub enum DiceError {
     ShapeMismatch(Vec<usize>, Vec<usize>),
     #[error("`{name}` must be a finite number ≥ 0, got {value:?}")]
     BadSmoothing { name: &'static str, value: f64 },
+    #[error("`{name}` for class {class} must be a finite number ≥ 0, got {value:?}")]
+    BadClassSmoothing {
+        name: &'static str,
+        class: usize,
+        value: f64,
+    },
+    #[error("`{name}` has {got} values, one per class, but the input has {want} classes")]
+    ClassEpsLength {
+        name: &'static str,
+        got: usize,
+        want: usize,
+    },
+    #[error("one ε per class needs sets that each hold one class (Φ = I or BI); Φ = {0} sums several classes in one set")]
+    ClassEpsPhi(&'static str),
+    #[error("`{name}` must be a finite number ≥ 0, got {value:?}")]
+    BadWeight { name: &'static str, value: f64 },
+    #[error("dice_weight and ce_weight are both 0: the loss would be 0 whatever the network does")]
+    NoTerm,
+    #[error("the cross-entropy (ce_weight > 0) needs logits: set activation to \"softmax\" or \"sigmoid\"")]
+    CeNeedsLogits,
     #[error("label `y` at index {index} is {value:?}; labels must lie in [0, 1]")]
     LabelOutOfRange { index: usize, value: f64 },
     #[error("prediction at index {index} is {value:?}; without an activation predictions are probabilities and must lie in [0, 1]")]

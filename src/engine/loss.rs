@@ -149,6 +149,46 @@ fn short_number(v: f64) -> String {
     }
 }
 
+/// One ε_nr and one ε_dr per class (index = class), for losses whose sets each hold one
+/// class (Φ = I or BI): the authors' heuristic ε is computed per class. Replaces the
+/// settings' scalar `eps_nr`/`eps_dr`; the background's values are unused when it is out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassEps {
+    pub nr: Vec<f64>,
+    pub dr: Vec<f64>,
+}
+
+impl ClassEps {
+    /// Checks the lists against the settings and the number of classes.
+    pub fn validate(&self, settings: &DiceSettings, classes: usize) -> Result<(), DiceError> {
+        if matches!(settings.phi, Phi::CI | Phi::BCI) {
+            return Err(DiceError::ClassEpsPhi(settings.phi.code()));
+        }
+        for (name, list) in [("eps_nr", &self.nr), ("eps_dr", &self.dr)] {
+            if list.len() != classes {
+                return Err(DiceError::ClassEpsLength {
+                    name,
+                    got: list.len(),
+                    want: classes,
+                });
+            }
+            if let Some((class, &value)) = list
+                .iter()
+                .enumerate()
+                .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+            {
+                return Err(DiceError::BadClassSmoothing { name, class, value });
+            }
+        }
+        Ok(())
+    }
+
+    /// (ε_nr, ε_dr) of class `c`.
+    pub fn of(&self, c: usize) -> (f64, f64) {
+        (self.nr[c], self.dr[c])
+    }
+}
+
 /// Why a set's sDSC has no value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -404,6 +444,36 @@ pub struct Evaluation<'a> {
     pub grad_prob_undefined: Array2<bool>,
     /// Per cell: `grad` has no value there (softmax spreads this across classes).
     pub grad_undefined: Array2<bool>,
+    /// The Dice and cross-entropy terms apart, when the loss is μ·Dice + λ·CE rather than
+    /// the Dice alone (see `engine::objective`); `loss`, `grad_prob` and `grad()` are then
+    /// the weighted totals, while `sets` describe the Dice term alone.
+    pub terms: Option<Box<Terms>>,
+}
+
+/// The two terms of μ·Dice + λ·CE, each unweighted.
+#[derive(Clone, Debug)]
+pub struct Terms {
+    pub dice_weight: f64,
+    pub ce_weight: f64,
+    /// The Dice term (`None` where undefined).
+    pub dice: Option<f64>,
+    /// The cross-entropy term (`None` when λ = 0: not computed).
+    pub ce: Option<f64>,
+    /// ∂Dice/∂pred (w.r.t. the logits with an activation); 0 where undefined.
+    pub dice_grad: Array4<f64>,
+    /// Per cell: `dice_grad` has no value there.
+    pub dice_grad_undefined: Array2<bool>,
+    /// ∂CE/∂pred (w.r.t. the logits), when λ > 0.
+    pub ce_grad: Option<Array4<f64>>,
+}
+
+/// What the cross-entropy adds: its value and its gradients w.r.t. the logits and the
+/// probabilities (the latter undefined where a probability saturated at 0 or 1).
+pub(crate) struct CeTerm {
+    pub loss: f64,
+    pub logit_grad: Array4<f64>,
+    pub prob_grad: Array4<f64>,
+    pub prob_grad_undefined: Array2<bool>,
 }
 
 impl Evaluation<'_> {
@@ -418,7 +488,87 @@ impl Evaluation<'_> {
             cell_set: self.cell_set,
             grad_prob_undefined: self.grad_prob_undefined,
             grad_undefined: self.grad_undefined,
+            terms: self.terms,
         }
+    }
+
+    /// Turns the Dice evaluation into one of μ·Dice + λ·CE (`ce` is `None` when λ = 0).
+    /// A term of weight 0 is left out entirely: with μ = 0 the Dice's undefined sets do
+    /// not make the loss undefined.
+    pub(crate) fn combine(&mut self, dice_weight: f64, ce_weight: f64, ce: Option<CeTerm>) {
+        let dice = self.loss;
+        let dice_grad = self.grad().clone();
+        let dice_grad_undefined = self.grad_undefined.clone();
+        let use_dice = dice_weight != 0.0;
+        // Plain loops over the (standard-layout) buffers: ndarray's generic zips would add
+        // several KB to the page's bundle for these few lines.
+        let scale = |a: &mut Array4<f64>, w: f64| {
+            for v in a.iter_mut() {
+                *v *= w;
+            }
+        };
+        let add = |a: &mut Array4<f64>, w: f64, b: &Array4<f64>| {
+            for (v, &u) in a.iter_mut().zip(b.iter()) {
+                *v += w * u;
+            }
+        };
+        if use_dice {
+            scale(&mut self.grad_prob, dice_weight);
+            if let Some(g) = &mut self.logit_grad {
+                scale(g, dice_weight);
+            }
+        } else {
+            self.grad_prob.fill(0.0);
+            self.grad_prob_undefined.fill(false);
+            self.grad_undefined.fill(false);
+            if let Some(g) = &mut self.logit_grad {
+                g.fill(0.0);
+            }
+        }
+        let mut loss = if use_dice {
+            dice.map(|d| dice_weight * d)
+        } else {
+            Some(0.0)
+        };
+        let mut ce_value = None;
+        let mut ce_grad = None;
+        if let Some(c) = ce {
+            loss = loss.map(|l| l + ce_weight * c.loss);
+            add(&mut self.grad_prob, ce_weight, &c.prob_grad);
+            for ((cell, u), &cu) in self
+                .grad_prob_undefined
+                .indexed_iter_mut()
+                .zip(c.prob_grad_undefined.iter())
+            {
+                if cu {
+                    *u = true;
+                    self.grad_prob
+                        .slice_mut(s![cell.0, cell.1, .., ..])
+                        .fill(0.0);
+                }
+            }
+            let g = self
+                .logit_grad
+                .get_or_insert_with(|| Array4::zeros(c.logit_grad.raw_dim()));
+            add(g, ce_weight, &c.logit_grad);
+            for ((b, cl), &u) in self.grad_undefined.indexed_iter() {
+                if u {
+                    g.slice_mut(s![b, cl, .., ..]).fill(0.0);
+                }
+            }
+            ce_value = Some(c.loss);
+            ce_grad = Some(c.logit_grad);
+        }
+        self.loss = loss;
+        self.terms = Some(Box::new(Terms {
+            dice_weight,
+            ce_weight,
+            dice,
+            ce: ce_value,
+            dice_grad,
+            dice_grad_undefined,
+            ce_grad,
+        }));
     }
 
     /// ∂DL/∂pred: with respect to the logits when an activation is on; 0 where undefined.
@@ -509,7 +659,22 @@ pub fn evaluate_missing<'a>(
     settings: &DiceSettings,
     missing: &[(usize, usize)],
 ) -> Result<Evaluation<'a>, DiceError> {
+    evaluate_with(y, pred, settings, None, missing)
+}
+
+/// [`evaluate_missing`] with, optionally, one ε per class instead of the settings' scalar
+/// ε (Φ = I or BI only: see [`ClassEps`]).
+pub fn evaluate_with<'a>(
+    y: ArrayView4<f64>,
+    pred: ArrayView4<'a, f64>,
+    settings: &DiceSettings,
+    class_eps: Option<&ClassEps>,
+    missing: &[(usize, usize)],
+) -> Result<Evaluation<'a>, DiceError> {
     validate_shapes(y, pred, settings)?;
+    if let Some(e) = class_eps {
+        e.validate(settings, y.dim().1)?;
+    }
     let missing = variants::missing_cells((y.dim().0, y.dim().1), settings, missing)?;
     let prob = match settings.activation {
         Activation::None => CowArray::from(pred),
@@ -522,7 +687,7 @@ pub fn evaluate_missing<'a>(
         }
     };
     variants::check_exclusive(prob.view(), settings)?;
-    evaluate_checked(y, prob, settings, missing.as_ref())
+    evaluate_checked(y, prob, settings, class_eps, missing.as_ref())
 }
 
 /// Like [`evaluate`] but starting from the probabilities ỹ even when an activation is
@@ -545,7 +710,21 @@ pub fn evaluate_probs_missing(
     settings: &DiceSettings,
     missing: &[(usize, usize)],
 ) -> Result<Evaluation<'static>, DiceError> {
+    evaluate_probs_with(y, prob, settings, None, missing)
+}
+
+/// [`evaluate_probs_missing`] with, optionally, one ε per class (see [`evaluate_with`]).
+pub fn evaluate_probs_with(
+    y: ArrayView4<f64>,
+    prob: Array4<f64>,
+    settings: &DiceSettings,
+    class_eps: Option<&ClassEps>,
+    missing: &[(usize, usize)],
+) -> Result<Evaluation<'static>, DiceError> {
     validate_shapes(y, prob.view(), settings)?;
+    if let Some(e) = class_eps {
+        e.validate(settings, y.dim().1)?;
+    }
     let missing = variants::missing_cells((y.dim().0, y.dim().1), settings, missing)?;
     if settings.activation == Activation::Softmax {
         if let Some((b, pixel, sum)) = first_unnormalised(prob.view()) {
@@ -553,7 +732,13 @@ pub fn evaluate_probs_missing(
         }
     }
     variants::check_exclusive(prob.view(), settings)?;
-    evaluate_checked(y, CowArray::from(prob), settings, missing.as_ref())
+    evaluate_checked(
+        y,
+        CowArray::from(prob),
+        settings,
+        class_eps,
+        missing.as_ref(),
+    )
 }
 
 /// The first pixel whose probabilities do not sum to 1 over the classes (to 1e-9), as
@@ -685,14 +870,17 @@ pub fn reduce_sets(
     sums: &Array2<CellSums>,
     settings: &DiceSettings,
 ) -> (Vec<SetReport>, Array2<Option<usize>>) {
-    reduce_sets_masked(sums, settings, None)
+    reduce_sets_masked(sums, settings, None, None)
 }
 
-/// [`reduce_sets`] where a set made only of `missing` cells has the constant score 0.
+/// [`reduce_sets`] where a set made only of `missing` cells has the constant score 0, and
+/// each set takes the ε of its class from `class_eps` when given (validated: every set
+/// then holds one class).
 fn reduce_sets_masked(
     sums: &Array2<CellSums>,
     settings: &DiceSettings,
     missing: Option<&Array2<bool>>,
+    class_eps: Option<&ClassEps>,
 ) -> (Vec<SetReport>, Array2<Option<usize>>) {
     let (bn, cn) = sums.dim();
     let classes = settings.classes(cn);
@@ -709,7 +897,11 @@ fn reduce_sets_masked(
                 t = t.add(sums[(b, c)]);
             }
             let constant = missing.is_some_and(|m| cells.iter().all(|&bc| m[bc]));
-            set_report(cells, t, n_sets, settings, constant)
+            let eps = match class_eps {
+                Some(e) => e.of(cells[0].1),
+                None => (settings.eps_nr, settings.eps_dr),
+            };
+            set_report(cells, t, n_sets, settings, eps, constant)
         })
         .collect();
     (reports, cell_set)
@@ -720,6 +912,7 @@ fn set_report(
     t: CellSums,
     n_sets: f64,
     st: &DiceSettings,
+    (eps_nr, eps_dr): (f64, f64),
     constant: bool,
 ) -> SetReport {
     let den = if st.jaccard {
@@ -728,14 +921,14 @@ fn set_report(
         t.v + t.v_pred
     };
     // Rounding can leave a hair below zero in the Jaccard form; it is ≥ 0 mathematically.
-    let den_raw = den.max(0.0) + st.eps_dr;
+    let den_raw = den.max(0.0) + eps_dr;
     let floored = den_raw < st.denominator_floor;
     let d = if floored {
         st.denominator_floor
     } else {
         den_raw
     };
-    let n = 2.0 * t.x + st.eps_nr;
+    let n = 2.0 * t.x + eps_nr;
     let zeroed = st.zero_empty_sets && t.fg <= 0.0;
     let mut undefined = None;
     if d == 0.0 && !constant {
@@ -754,7 +947,7 @@ fn set_report(
     // clamp only removes rounding (a perfect set could otherwise give a loss of −2e-16).
     let sdsc = if constant {
         0.0
-    } else if st.loss_bounded() {
+    } else if eps_nr <= eps_dr {
         (n / d).min(1.0)
     } else {
         n / d
@@ -823,6 +1016,7 @@ fn evaluate_checked<'a>(
     y_in: ArrayView4<f64>,
     prob: CowArray<'a, f64, Ix4>,
     settings: &DiceSettings,
+    class_eps: Option<&ClassEps>,
     missing: Option<&Missing>,
 ) -> Result<Evaluation<'a>, DiceError> {
     // With a variant the Dice runs on its transformed inputs; `prob` stays the
@@ -844,7 +1038,8 @@ fn evaluate_checked<'a>(
             return Err(DiceError::ProbabilityOutOfRange { index, value });
         }
     }
-    let (sets, cell_set) = reduce_sets_masked(&sums, settings, missing.map(Missing::mask));
+    let (sets, cell_set) =
+        reduce_sets_masked(&sums, settings, missing.map(Missing::mask), class_eps);
     let (bn, cn, _, _) = y.dim();
     let n_sets = sets.len() as f64;
     let shape = DenShape::of(settings);
@@ -915,5 +1110,6 @@ fn evaluate_checked<'a>(
         cell_set,
         grad_prob_undefined,
         grad_undefined,
+        terms: None,
     })
 }

@@ -4,9 +4,12 @@
 
 pub mod activation;
 pub mod error;
+pub mod experiment;
 pub mod loss;
+pub mod objective;
 pub mod phi;
 pub mod presets;
+pub mod rng;
 pub mod shape;
 pub mod step;
 pub mod train;

@@ -3,6 +3,7 @@
 
 use crate::engine::activation::Activation;
 use crate::engine::loss::DiceSettings;
+use crate::engine::objective::{CeForm, Objective};
 use crate::engine::phi::Phi;
 use crate::engine::variants::Variant;
 
@@ -172,6 +173,103 @@ pub fn monai_sentence(s: &DiceSettings) -> String {
             why.unwrap_or_else(|| "no matching option".into())
         ),
     }
+}
+
+/// A library's Dice + cross-entropy loss: Dice settings and the two weights.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiceCePreset {
+    /// Name used in JSON (`"preset"`).
+    pub name: &'static str,
+    pub label: &'static str,
+    /// The code it stands for.
+    pub code: &'static str,
+    /// What it computes, in a sentence.
+    pub note: &'static str,
+    pub settings: DiceSettings,
+    pub dice_weight: f64,
+    pub ce_weight: f64,
+    pub ce_form: CeForm,
+}
+
+impl DiceCePreset {
+    pub fn objective(&self) -> Objective {
+        Objective {
+            dice: self.settings,
+            class_eps: None,
+            dice_weight: self.dice_weight,
+            ce_weight: self.ce_weight,
+            ce_form: self.ce_form,
+        }
+    }
+}
+
+/// What practitioners train with: MONAI's `DiceCELoss` and nnU-Net's default trainer loss
+/// (docs/training.md, "Dice plus cross-entropy").
+pub const DICE_CE_PRESETS: [DiceCePreset; 3] = [
+    DiceCePreset {
+        name: "monai_dice_ce",
+        label: "MONAI DiceCELoss(softmax=True)",
+        code: "monai.losses.DiceCELoss(softmax=True)",
+        note: "MONAI's DiceLoss (image-wise sets, smooth_nr = smooth_dr = 1e-5, background in) plus torch.nn.CrossEntropyLoss on the logits over all classes, weights 1 and 1. MONAI uses the softmax cross-entropy whenever there is more than one channel, even with sigmoid=True (BCEWithLogitsLoss only for one channel); this preset does the same whatever activation it is given.",
+        settings: DiceSettings {
+            activation: Activation::Softmax,
+            ..base()
+        },
+        dice_weight: 1.0,
+        ce_weight: 1.0,
+        ce_form: CeForm::Monai,
+    },
+    DiceCePreset {
+        name: "nnunet_dice_ce",
+        label: "nnU-Net v2 DC_and_CE_loss",
+        code: "DC_and_CE_loss({'batch_dice': False, 'smooth': 1e-5, 'do_bg': False},\n    {}, weight_ce=1, weight_dice=1, dice_class=MemoryEfficientSoftDiceLoss)",
+        note: "nnU-Net's default trainer loss as its planner sets it for 3d_fullres without a cascade and for 3d_lowres (batch_dice False): the soft Dice of the nnunet preset plus RobustCrossEntropyLoss (softmax over all classes), weights 1 and 1. nnU-Net reports the Dice as −mean(sDSC): this loss minus 1, same gradient.",
+        settings: DiceSettings {
+            include_background: false,
+            activation: Activation::Softmax,
+            denominator_floor: 1e-8,
+            ..base()
+        },
+        dice_weight: 1.0,
+        ce_weight: 1.0,
+        ce_form: CeForm::ByActivation,
+    },
+    DiceCePreset {
+        name: "nnunet_dice_ce_batch",
+        label: "nnU-Net v2 DC_and_CE_loss, batch_dice",
+        code: "DC_and_CE_loss({'batch_dice': True, 'smooth': 1e-5, 'do_bg': False},\n    {}, weight_ce=1, weight_dice=1, dice_class=MemoryEfficientSoftDiceLoss)",
+        note: "nnU-Net's default trainer loss as its planner sets it for 2d, and for 3d_fullres when a 3d_lowres cascade exists (batch_dice True): batch-wise Dice sets plus the softmax cross-entropy, weights 1 and 1.",
+        settings: DiceSettings {
+            phi: Phi::BI,
+            include_background: false,
+            activation: Activation::Softmax,
+            denominator_floor: 1e-8,
+            ..base()
+        },
+        dice_weight: 1.0,
+        ce_weight: 1.0,
+        ce_form: CeForm::ByActivation,
+    },
+];
+
+/// The objective a preset name stands for: a Dice preset of [`FRAMEWORK_PRESETS`] (the
+/// Dice alone) or a Dice + CE preset of [`DICE_CE_PRESETS`].
+pub fn objective_preset(name: &str) -> Option<Objective> {
+    if let Some(p) = framework_preset(name) {
+        return Some(p.settings.into());
+    }
+    DICE_CE_PRESETS
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+        .map(DiceCePreset::objective)
+}
+
+/// Every preset name `objective_preset` knows, in order.
+pub fn preset_names() -> impl Iterator<Item = &'static str> {
+    FRAMEWORK_PRESETS
+        .iter()
+        .map(|p| p.name)
+        .chain(DICE_CE_PRESETS.iter().map(|p| p.name))
 }
 
 /// Python-style float literal: shortest round-trip form.

@@ -15,9 +15,10 @@ use ndarray::{Array3, Array4, ArrayView3, ArrayView4};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::engine::activation::Activation;
 use crate::engine::error::DiceError;
-use crate::engine::loss::{evaluate_probs_missing, DiceSettings, Evaluation};
+use crate::engine::loss::{DiceSettings, Evaluation};
+use crate::engine::objective::Objective;
+use crate::engine::rng::{Rng, STREAM_SHUFFLE};
 
 mod model;
 pub mod scenes;
@@ -50,6 +51,8 @@ pub enum TrainError {
     ImageShape { got: Vec<usize>, want: Vec<usize> },
     #[error("image `x` at index {index} is {value:?}; intensities must lie in [0, 1]")]
     ImageOutOfRange { index: usize, value: f64 },
+    #[error("{0}")]
+    BadBatches(String),
     #[error("optimizer {name} must be {rule}, got {value:?}")]
     BadOptimizer {
         name: &'static str,
@@ -226,13 +229,85 @@ pub struct TrainReport {
     pub stopped: Option<Stop>,
 }
 
+/// Which images each step trains on.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Batches {
+    /// Every step sees every image (the Dice sets span the whole batch).
+    #[default]
+    Full,
+    /// Step t trains on list `t mod len` (each list non-empty, indices below B, no repeats).
+    List(Vec<Vec<usize>>),
+    /// Mini-batches of `size` images: every epoch the indices 0..B are shuffled by
+    /// [`Rng::shuffle`] on `Rng::new(seed, STREAM_SHUFFLE)` and cut into consecutive
+    /// batches of `size` (the last one smaller when `size` does not divide B).
+    Shuffle { size: usize, seed: u64 },
+}
+
+impl Batches {
+    /// Checks the batches against the number of images `bn`.
+    pub fn validate(&self, bn: usize) -> Result<(), TrainError> {
+        let bad = |m: String| Err(TrainError::BadBatches(m));
+        match self {
+            Batches::Full => Ok(()),
+            Batches::Shuffle { size, .. } => {
+                if *size == 0 || *size > bn {
+                    return bad(format!(
+                        "batch_size must be between 1 and the number of images {bn}, got {size}"
+                    ));
+                }
+                Ok(())
+            }
+            Batches::List(lists) => {
+                if lists.is_empty() {
+                    return bad("`batches` must hold at least one mini-batch".into());
+                }
+                for (t, list) in lists.iter().enumerate() {
+                    if list.is_empty() {
+                        return bad(format!("mini-batch {t} of `batches` is empty"));
+                    }
+                    let mut seen = vec![false; bn];
+                    for &b in list {
+                        if b >= bn {
+                            return bad(format!(
+                                "mini-batch {t} of `batches` names image {b}, but there are {bn} images (0 to {})",
+                                bn - 1
+                            ));
+                        }
+                        if std::mem::replace(&mut seen[b], true) {
+                            return bad(format!(
+                                "mini-batch {t} of `batches` names image {b} twice"
+                            ));
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The mini-batches still to come of a [`Batches::Shuffle`] schedule.
+#[derive(Clone, Debug)]
+struct Shuffler {
+    rng: Rng,
+    planned: std::collections::VecDeque<Vec<usize>>,
+}
+
+/// The evaluation over all images at the current parameters, computed when first asked.
+#[derive(Clone, Debug)]
+struct Full {
+    /// Logits of a shared model (empty for pixels, whose logits are its parameters).
+    z: Array4<f64>,
+    eval: Result<Evaluation<'static>, DiceError>,
+}
+
 /// Labels, image, model, optimiser state and the evaluation at the current parameters.
 #[derive(Clone, Debug)]
 pub struct Trainer {
     y: Array4<f64>,
     /// B×H×W; `None` only for the pixels model without an image.
     x: Option<Array3<f64>>,
-    settings: DiceSettings,
+    objective: Objective,
     /// The (b, c) cells whose labels are missing, for the leaf and marginal Dice.
     missing: Vec<(usize, usize)>,
     initial: Model,
@@ -242,73 +317,67 @@ pub struct Trainer {
     m: Vec<f64>,
     v: Vec<f64>,
     step: usize,
-    /// Logits of a shared model at the current parameters (unused for pixels).
-    z: Array4<f64>,
-    /// ∂L/∂θ of a shared model (weights then biases), reused every step.
+    batches: Batches,
+    shuffler: Option<Shuffler>,
+    /// The images of every step taken, in order (empty in full-batch mode).
+    used: Vec<Vec<usize>>,
+    /// ∂L/∂θ (weights then biases, or one per logit), reused every step.
     grad: Vec<f64>,
-    /// The evaluation at the current parameters, or why there is none.
-    current: Result<Evaluation<'static>, String>,
-    /// Set when an update was refused because it would leave the finite numbers.
-    refused: Option<String>,
+    full: std::cell::OnceCell<Full>,
+    /// Set when an update was refused because it would leave the finite numbers, or a
+    /// mini-batch's loss could not be trained on.
+    refused: Option<Stop>,
 }
 
-/// The loss at logits `z`: the activation (if any), then the engine.
-fn evaluate_logits(
-    y: ArrayView4<f64>,
-    z: ArrayView4<f64>,
-    settings: &DiceSettings,
-    missing: &[(usize, usize)],
-) -> Result<Evaluation<'static>, DiceError> {
-    if settings.activation != Activation::None {
-        if let Some(index) = z.iter().position(|v| !v.is_finite()) {
-            return Err(DiceError::NonFiniteLogit { index });
-        }
-    }
-    // Owned probabilities give an evaluation that does not borrow the logits, so it can
-    // be kept beside them; without an activation that costs one copy.
-    let prob = match settings.activation {
-        Activation::None => z.to_owned(),
-        act => act.apply(z),
-    };
-    evaluate_probs_missing(y, prob, settings, missing)
-}
-
-/// ∂L/∂θ from the evaluation `e` at the model's parameters; `buf` holds it for a shared
-/// model, while for pixels (θ = z) it is the engine's ∂L/∂z as it stands.
-fn param_grad<'a>(
+/// ∂L/∂θ from the evaluation `e` at logits of images `x` (the mini-batch's), into `out`.
+/// For pixels (θ = z) `images` says which images of the whole batch `e` covers; the other
+/// logits get 0, as PyTorch leaves the gradient of parameters the loss did not touch.
+fn param_grad(
     model: &Model,
-    x: Option<&Array3<f64>>,
-    e: &'a Evaluation<'static>,
-    buf: &'a mut Vec<f64>,
-) -> std::borrow::Cow<'a, [f64]> {
+    x: Option<ArrayView3<f64>>,
+    e: &Evaluation<'static>,
+    images: Option<&[usize]>,
+    out: &mut Vec<f64>,
+) {
     let g = e.grad();
+    out.resize(model.params().len(), 0.0);
     match x {
-        Some(x) if model.kind().needs_image() => {
-            buf.resize(model.params().len(), 0.0);
-            model.backward(x.view(), g.view(), buf);
-            std::borrow::Cow::Borrowed(buf.as_slice())
-        }
-        _ => match g.as_slice() {
-            Some(s) => std::borrow::Cow::Borrowed(s),
-            None => std::borrow::Cow::Owned(g.iter().copied().collect()),
+        Some(x) if model.kind().needs_image() => model.backward(x, g.view(), out),
+        _ => match images {
+            None => {
+                out.clear();
+                out.extend(g.iter().copied());
+            }
+            Some(images) => {
+                out.fill(0.0);
+                let per_image = g.len() / images.len().max(1);
+                for (k, &b) in images.iter().enumerate() {
+                    let src = g.index_axis(ndarray::Axis(0), k);
+                    let dst = &mut out[b * per_image..(b + 1) * per_image];
+                    for (d, &s) in dst.iter_mut().zip(src.iter()) {
+                        *d = s;
+                    }
+                }
+            }
         },
     }
 }
 
 impl Trainer {
-    /// A trainer at step 0. `y` is B×C×H×W, `x` B×H×W intensities in [0, 1] (needed by
-    /// the shared models). Fails, with nothing trained, when the input or the loss at the
+    /// A trainer at step 0, full batch. `y` is B×C×H×W, `x` B×H×W intensities in [0, 1]
+    /// (needed by the shared models); `objective` is Dice settings or a whole
+    /// [`Objective`]. Fails, with nothing trained, when the input or the loss at the
     /// starting parameters is invalid (settings, shapes, a prediction outside [0, 1]
     /// without an activation, …). An undefined loss at step 0 is not an error: the
     /// trainer is then stopped at step 0.
     pub fn new(
         y: Array4<f64>,
         x: Option<Array3<f64>>,
-        settings: DiceSettings,
+        objective: impl Into<Objective>,
         model: Model,
         optimizer: Optimizer,
     ) -> Result<Trainer, TrainError> {
-        Trainer::with_missing(y, x, settings, model, optimizer, Vec::new())
+        Trainer::with_missing(y, x, objective, model, optimizer, Vec::new())
     }
 
     /// [`Trainer::new`] with the loss told which (b, c) labels are missing: the leaf and
@@ -316,13 +385,15 @@ impl Trainer {
     pub fn with_missing(
         y: Array4<f64>,
         x: Option<Array3<f64>>,
-        settings: DiceSettings,
+        objective: impl Into<Objective>,
         model: Model,
         optimizer: Optimizer,
         missing: Vec<(usize, usize)>,
     ) -> Result<Trainer, TrainError> {
+        let objective = objective.into();
         optimizer.validate()?;
         let (bn, cn, h, wd) = y.dim();
+        objective.validate(cn)?;
         if model.classes() != cn {
             return Err(TrainError::ClassMismatch {
                 model: model.classes(),
@@ -363,16 +434,10 @@ impl Trainer {
         let y = y.as_standard_layout().into_owned();
         let n = model.params().len();
         let adam = matches!(optimizer, Optimizer::Adam { .. });
-        let shared = model.kind().needs_image();
-        let mut t = Trainer {
-            z: Array4::zeros(if shared {
-                y.raw_dim()
-            } else {
-                ndarray::Dim([0; 4])
-            }),
+        let t = Trainer {
             y,
             x,
-            settings,
+            objective,
             missing,
             initial: model.clone(),
             model,
@@ -380,29 +445,57 @@ impl Trainer {
             m: vec![0.0; if adam { n } else { 0 }],
             v: vec![0.0; if adam { n } else { 0 }],
             step: 0,
-            grad: vec![0.0; if shared { n } else { 0 }],
-            current: Err(String::new()),
+            batches: Batches::Full,
+            shuffler: None,
+            used: Vec::new(),
+            grad: Vec::with_capacity(n),
+            full: std::cell::OnceCell::new(),
             refused: None,
         };
-        t.forward();
-        t.current = Ok(evaluate_logits(
-            t.y.view(),
-            t.logits(),
-            &t.settings,
-            &t.missing,
-        )?);
+        // Bad input (a prediction outside [0, 1], a bad missing cell) fails here; an
+        // undefined loss is a stop, not an error.
+        if let Err(e) = t.evaluate_full_checked() {
+            return Err(e.into());
+        }
         Ok(t)
     }
 
-    fn forward(&mut self) {
-        if let Some(x) = &self.x {
-            self.model.forward(x.view(), &mut self.z);
-        }
+    /// The same trainer (at step 0) training on mini-batches.
+    pub fn with_batches(mut self, batches: Batches) -> Result<Trainer, TrainError> {
+        batches.validate(self.y.dim().0)?;
+        self.batches = batches;
+        self.reset();
+        Ok(self)
     }
 
-    fn reevaluate(&mut self) {
-        self.current = evaluate_logits(self.y.view(), self.logits(), &self.settings, &self.missing)
-            .map_err(|e| e.to_string());
+    /// The loss over all images at the current parameters, or the engine's error.
+    fn evaluate_full_checked(&self) -> Result<&Evaluation<'static>, DiceError> {
+        let full = self.full.get_or_init(|| {
+            let (z, eval) = match &self.x {
+                Some(x) if self.model.kind().needs_image() => {
+                    let mut z = Array4::zeros(self.y.raw_dim());
+                    self.model.forward(x.view(), &mut z);
+                    let eval =
+                        self.objective
+                            .evaluate_owned(self.y.view(), z.view(), &self.missing);
+                    (z, eval)
+                }
+                _ => {
+                    let z = self.model.pixel_logits().expect("pixels");
+                    let eval = self
+                        .objective
+                        .evaluate_owned(self.y.view(), z, &self.missing);
+                    (Array4::zeros((0, 0, 0, 0)), eval)
+                }
+            };
+            Full { z, eval }
+        });
+        full.eval.as_ref().map_err(Clone::clone)
+    }
+
+    fn full(&self) -> &Full {
+        let _ = self.evaluate_full_checked();
+        self.full.get().expect("just evaluated")
     }
 
     /// Updates done so far.
@@ -418,8 +511,23 @@ impl Trainer {
         &self.optimizer
     }
 
+    /// The Dice settings of the loss.
     pub fn settings(&self) -> &DiceSettings {
-        &self.settings
+        &self.objective.dice
+    }
+
+    /// The whole loss: Dice settings, per-class ε, the cross-entropy's weight.
+    pub fn objective(&self) -> &Objective {
+        &self.objective
+    }
+
+    pub fn batches(&self) -> &Batches {
+        &self.batches
+    }
+
+    /// The images each step taken so far trained on, in order (empty in full-batch mode).
+    pub fn batches_used(&self) -> &[Vec<usize>] {
+        &self.used
     }
 
     pub fn labels(&self) -> ArrayView4<'_, f64> {
@@ -432,13 +540,17 @@ impl Trainer {
 
     /// The logits z at the current parameters (B×C×H×W).
     pub fn logits(&self) -> ArrayView4<'_, f64> {
-        self.model.pixel_logits().unwrap_or_else(|| self.z.view())
+        match self.model.pixel_logits() {
+            Some(z) => z,
+            None => self.full().z.view(),
+        }
     }
 
-    /// The loss's evaluation at the current parameters: loss, sets, ∂L/∂ỹ, ∂L/∂z. `None`
-    /// when the loss could not be evaluated there ([`Trainer::stopped`] says why).
+    /// The loss's evaluation over all images at the current parameters: loss, sets,
+    /// ∂L/∂ỹ, ∂L/∂z. `None` when the loss could not be evaluated there
+    /// ([`Trainer::stopped`] says why).
     pub fn evaluation(&self) -> Option<&Evaluation<'static>> {
-        self.current.as_ref().ok()
+        self.full().eval.as_ref().ok()
     }
 
     /// The probabilities ỹ at the current parameters.
@@ -446,35 +558,45 @@ impl Trainer {
         self.evaluation().map(|e| e.prob.view())
     }
 
-    /// The loss at the current parameters (`None` if undefined or not evaluable).
+    /// The loss over all images at the current parameters (`None` if undefined or not
+    /// evaluable).
     pub fn loss(&self) -> Option<f64> {
         self.evaluation().and_then(|e| e.loss)
     }
 
-    /// ∂L/∂θ at the current parameters, in the order of [`Model::params`] (`None` when
-    /// the trainer is stopped). Allocates; [`Trainer::step`] does not need it.
+    /// ∂L/∂θ over all images at the current parameters, in the order of
+    /// [`Model::params`] (`None` when the loss is not defined there). Allocates;
+    /// [`Trainer::step`] does not need it.
     pub fn gradient(&self) -> Option<Vec<f64>> {
-        if self.stopped().is_some() {
-            return None;
-        }
-        let e = self.current.as_ref().ok()?;
+        let e = self.evaluation()?;
+        e.loss?;
         let mut buf = Vec::new();
-        Some(param_grad(&self.model, self.x.as_ref(), e, &mut buf).into_owned())
+        param_grad(&self.model, self.image(), e, None, &mut buf);
+        Some(buf)
     }
 
-    /// Why no further step can be taken, if so: the loss at the current parameters is
-    /// undefined or could not be evaluated, or the next update would overflow.
+    /// Why no further step can be taken, if so: an update was refused, a mini-batch could
+    /// not be trained on, or (full batch) the loss at the current parameters is undefined
+    /// or could not be evaluated.
     pub fn stopped(&self) -> Option<Stop> {
-        let reason = match (&self.refused, &self.current) {
-            (Some(r), _) => r.clone(),
-            (None, Err(e)) => e.clone(),
-            (None, Ok(e)) if e.loss.is_none() => {
-                format!(
-                    "the loss is undefined: {}",
-                    e.undefined_reasons().join("; ")
-                )
-            }
-            (None, Ok(_)) => return None,
+        if let Some(r) = &self.refused {
+            return Some(r.clone());
+        }
+        if self.batches != Batches::Full {
+            return None;
+        }
+        self.full_stop()
+    }
+
+    /// Why the loss over all images at the current parameters cannot be trained on.
+    fn full_stop(&self) -> Option<Stop> {
+        let reason = match &self.full().eval {
+            Err(e) => e.to_string(),
+            Ok(e) if e.loss.is_none() => format!(
+                "the loss is undefined: {}",
+                e.undefined_reasons().join("; ")
+            ),
+            Ok(_) => return None,
         };
         Some(Stop {
             step: self.step,
@@ -482,34 +604,165 @@ impl Trainer {
         })
     }
 
-    /// One update: returns L_t, the loss before it, or where and why training stopped
-    /// (nothing changes then).
-    pub fn step(&mut self) -> Result<f64, Stop> {
-        if let Some(stop) = self.stopped() {
-            return Err(stop);
+    /// The images of the next step, `None` for all of them in order (full batch).
+    fn next_batch(&mut self) -> Option<Vec<usize>> {
+        let bn = self.y.dim().0;
+        match &self.batches {
+            Batches::Full => None,
+            Batches::List(lists) => Some(lists[self.step % lists.len()].clone()),
+            Batches::Shuffle { size, .. } => {
+                let size = *size;
+                let sh = self
+                    .shuffler
+                    .as_mut()
+                    .expect("a shuffle schedule has a shuffler");
+                if sh.planned.is_empty() {
+                    let mut order: Vec<usize> = (0..bn).collect();
+                    sh.rng.shuffle(&mut order);
+                    sh.planned.extend(order.chunks(size).map(<[usize]>::to_vec));
+                }
+                sh.planned.front().cloned()
+            }
         }
-        let e = self.current.as_ref().expect("not stopped, so evaluated");
-        let loss = e.loss.expect("not stopped, so defined");
-        let grad = param_grad(&self.model, self.x.as_ref(), e, &mut self.grad);
+    }
+
+    /// The loss of one mini-batch at the current parameters: the images `batch`, in that
+    /// order, form the batch the Dice sets are made of.
+    fn evaluate_batch(
+        &self,
+        batch: &[usize],
+    ) -> Result<(Evaluation<'static>, Option<Array3<f64>>), String> {
+        let (_, cn, h, w) = self.y.dim();
+        let k = batch.len();
+        // Whole images copied in the batch's order (contiguous rows, no per-pixel indexing).
+        fn gather<D: ndarray::RemoveAxis>(
+            a: ndarray::ArrayView<f64, D>,
+            batch: &[usize],
+        ) -> ndarray::Array<f64, D> {
+            let mut dim = a.raw_dim();
+            dim.as_array_view_mut()[0] = batch.len();
+            let mut out = ndarray::Array::zeros(dim);
+            for (i, &b) in batch.iter().enumerate() {
+                out.index_axis_mut(ndarray::Axis(0), i)
+                    .assign(&a.index_axis(ndarray::Axis(0), b));
+            }
+            out
+        }
+        let y = gather(self.y.view(), batch);
+        let missing: Vec<(usize, usize)> = self
+            .missing
+            .iter()
+            .filter_map(|&(b, c)| batch.iter().position(|&i| i == b).map(|i| (i, c)))
+            .collect();
+        let x = self.x.as_ref().map(|x| gather(x.view(), batch));
+        let z = match (&x, self.model.pixel_logits()) {
+            (_, Some(z)) => gather(z, batch),
+            (Some(x), None) => {
+                let mut z = Array4::zeros((k, cn, h, w));
+                self.model.forward(x.view(), &mut z);
+                z
+            }
+            (None, None) => unreachable!("a shared model has its image"),
+        };
+        let e = self
+            .objective
+            .evaluate_owned(y.view(), z.view(), &missing)
+            .map_err(|e| e.to_string())?;
+        Ok((e, x))
+    }
+
+    /// One update: returns L_t, the loss (of step t's mini-batch) before it, or where and
+    /// why training stopped (nothing changes then).
+    pub fn step(&mut self) -> Result<f64, Stop> {
+        if let Some(stop) = &self.refused {
+            return Err(stop.clone());
+        }
+        let batch = self.next_batch();
+        let whole = batch
+            .as_deref()
+            .is_none_or(|b| b.iter().copied().eq(0..self.y.dim().0));
+        let loss = if whole {
+            if let Some(stop) = self.full_stop() {
+                return Err(self.halt(batch.as_deref(), stop));
+            }
+            let mut g = std::mem::take(&mut self.grad);
+            let e = self.evaluation().expect("not stopped, so evaluated");
+            param_grad(&self.model, self.image(), e, None, &mut g);
+            let loss = e.loss.expect("not stopped, so defined");
+            self.grad = g;
+            loss
+        } else {
+            let images = batch.as_deref().expect("a mini-batch");
+            let (e, x) = match self.evaluate_batch(images) {
+                Ok(ex) => ex,
+                Err(reason) => {
+                    let stop = Stop {
+                        step: self.step,
+                        reason,
+                    };
+                    return Err(self.halt(batch.as_deref(), stop));
+                }
+            };
+            let Some(loss) = e.loss else {
+                let reason = format!(
+                    "the loss is undefined: {}",
+                    e.undefined_reasons().join("; ")
+                );
+                let stop = Stop {
+                    step: self.step,
+                    reason,
+                };
+                return Err(self.halt(batch.as_deref(), stop));
+            };
+            let mut g = std::mem::take(&mut self.grad);
+            param_grad(
+                &self.model,
+                x.as_ref().map(|x| x.view()),
+                &e,
+                Some(images),
+                &mut g,
+            );
+            self.grad = g;
+            loss
+        };
         let update = self.optimizer.update(
             self.step + 1,
             self.model.params_mut(),
-            &grad,
+            &self.grad,
             &mut self.m,
             &mut self.v,
         );
         if let Err(k) = update {
-            self.refused = Some(format!(
-                "update {} would make parameter {k} overflow (learning rate {:?} too large)",
-                self.step + 1,
-                self.optimizer.lr()
-            ));
-            return Err(self.stopped().expect("just refused"));
+            let stop = Stop {
+                step: self.step,
+                reason: format!(
+                    "update {} would make parameter {k} overflow (learning rate {:?} too large)",
+                    self.step + 1,
+                    self.optimizer.lr()
+                ),
+            };
+            self.refused = Some(stop.clone());
+            return Err(stop);
         }
         self.step += 1;
-        self.forward();
-        self.reevaluate();
+        self.full = std::cell::OnceCell::new();
+        if let Some(b) = batch {
+            self.used.push(b);
+            if let Some(sh) = &mut self.shuffler {
+                sh.planned.pop_front();
+            }
+        }
         Ok(loss)
+    }
+
+    /// Records a mini-batch that cannot be trained on (in full-batch mode the stop is
+    /// read from the evaluation itself, which a new learning rate or settings may lift).
+    fn halt(&mut self, batch: Option<&[usize]>, mut stop: Stop) -> Stop {
+        if let Some(b) = batch.filter(|_| self.batches != Batches::Full) {
+            stop.reason = format!("mini-batch {b:?} at step {}: {}", stop.step, stop.reason);
+            self.refused = Some(stop.clone());
+        }
+        stop
     }
 
     /// Up to `n` more steps; stops early where [`Trainer::step`] would refuse.
@@ -525,7 +778,8 @@ impl Trainer {
                 }
             }
         }
-        // An undefined loss at the very end also ends the run.
+        // Full batch: an undefined loss at the very end also ends the run (it is the
+        // next step's loss). With mini-batches only a step's own batch stops it.
         let stopped = stopped.or_else(|| self.stopped());
         TrainReport {
             losses,
@@ -534,15 +788,23 @@ impl Trainer {
         }
     }
 
-    /// Back to the starting parameters and a fresh optimiser state, step 0.
+    /// Back to the starting parameters, a fresh optimiser state and the first mini-batch,
+    /// step 0.
     pub fn reset(&mut self) {
         self.model = self.initial.clone();
         self.m.fill(0.0);
         self.v.fill(0.0);
         self.step = 0;
         self.refused = None;
-        self.forward();
-        self.reevaluate();
+        self.used.clear();
+        self.shuffler = match self.batches {
+            Batches::Shuffle { seed, .. } => Some(Shuffler {
+                rng: Rng::new(seed, STREAM_SHUFFLE),
+                planned: Default::default(),
+            }),
+            _ => None,
+        };
+        self.full = std::cell::OnceCell::new();
     }
 
     /// A new learning rate from the next step on; the optimiser's state is kept, as when
@@ -555,12 +817,17 @@ impl Trainer {
         Ok(())
     }
 
-    /// New loss settings from the next step on (the parameters stay); the current
-    /// evaluation is redone under them.
+    /// New Dice settings from the next step on (the parameters, the per-class ε and the
+    /// cross-entropy's weight stay); the current evaluation is redone under them.
     pub fn set_settings(&mut self, settings: DiceSettings) -> Result<(), TrainError> {
-        settings.validate(self.y.dim().1)?;
-        self.settings = settings;
-        self.reevaluate();
+        let next = Objective {
+            dice: settings,
+            ..self.objective.clone()
+        };
+        next.validate(self.y.dim().1)?;
+        self.objective = next;
+        self.refused = None;
+        self.full = std::cell::OnceCell::new();
         Ok(())
     }
 }

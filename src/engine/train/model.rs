@@ -176,6 +176,15 @@ impl Model {
         }
     }
 
+    /// The logits of a shared model for images `x` (B×H×W), B×C×H×W; the pixels model's
+    /// own logits do not depend on an image and give zeros of that shape.
+    pub fn logits(&self, x: ArrayView3<f64>) -> Array4<f64> {
+        let (bn, h, w) = x.dim();
+        let mut z = Array4::zeros((bn, self.classes(), h, w));
+        self.forward(x, &mut z);
+        z
+    }
+
     /// The logits for image `x` into `z` (shared models only; `z` is B×C×H×W).
     pub(super) fn forward(&self, x: ArrayView3<f64>, z: &mut Array4<f64>) {
         let (w, b) = (self.weights(), self.biases());

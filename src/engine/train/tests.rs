@@ -1,6 +1,7 @@
 use ndarray::{Array3, Array4};
 
 use super::*;
+use crate::engine::activation::Activation;
 use crate::engine::phi::Phi;
 
 /// Deterministic values in [0, 1).
@@ -260,8 +261,7 @@ fn set_lr_keeps_the_state_and_set_settings_reevaluates() {
     a.set_settings(bi).unwrap();
     let mut fresh = trainer(ModelKind::Linear, bi, Optimizer::adam(0.1));
     fresh.model = a.model().clone();
-    fresh.forward();
-    fresh.reevaluate();
+    fresh.full = std::cell::OnceCell::new();
     assert_eq!(a.loss(), fresh.loss());
     let bad = DiceSettings { eps_nr: -1.0, ..bi };
     assert!(a.set_settings(bad).is_err());

@@ -32,19 +32,6 @@ pub enum Target {
     /// Every cell.
     All,
 }
-pub(super) fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// Uniform in [0, 1).
-fn unit(state: &mut u64) -> f64 {
-    (splitmix64(state) >> 11) as f64 / (1u64 << 53) as f64
-}
-
 fn shift_plane(plane: ArrayView2<f64>, dx: i32, dy: i32) -> Array2<f64> {
     let (h, w) = plane.dim();
     let (dx, dy) = (i64::from(dx), i64::from(dy));
@@ -158,10 +145,11 @@ fn helper_plane(state: &AppState, helper: Helper, b: usize, c: usize) -> Array2<
         Helper::Blur(sigma) => blur_plane(label, sigma),
         Helper::Noise { amount, seed } => {
             let a = amount.abs().min(1.0);
-            let mut rng = seed ^ ((b as u64) << 16 | c as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+            // The engine's generator, one stream per cell.
+            let mut rng = crate::engine::rng::Rng::new(seed, ((b as u64) << 16) | c as u64);
             let mut out = label.to_owned();
             for v in out.iter_mut() {
-                *v += (2.0 * unit(&mut rng) - 1.0) * a;
+                *v += (2.0 * rng.uniform() - 1.0) * a;
             }
             out
         }

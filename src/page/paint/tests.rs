@@ -6,7 +6,16 @@ use crate::page::levels::normalise_column;
 use crate::page::levels::{apportion, level, LEVELS};
 use crate::page::state::StateError;
 use crate::page::state::{AppState, LabelStatus};
-use helpers::{morph, splitmix64};
+use helpers::morph;
+
+/// The random operations' own generator (SplitMix64); the page's noise uses the engine's.
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
 use ndarray::Array2;
 
 /// Exclusive: labels one-hot or empty; everything: labels in {0,1}, pred on the grid,
