@@ -5,12 +5,15 @@
 pub mod activation;
 pub mod error;
 pub mod experiment;
+pub mod heuristic;
 pub mod loss;
 pub mod objective;
 pub mod phi;
 pub mod presets;
 pub mod rng;
 pub mod shape;
+pub mod status;
 pub mod step;
 pub mod train;
 pub mod variants;
+pub mod verdict;

@@ -30,12 +30,11 @@ use ndarray::{Array2, Array3, Array4};
 use crate::engine::activation::Activation;
 use crate::engine::loss::DiceSettings;
 use crate::engine::phi::Phi;
+use crate::engine::status::LabelStatus;
 use crate::engine::train::{ModelKind, Optimizer};
 use crate::engine::variants::Variant;
 use crate::page::levels::{bit, from_level, level, pack_bits, LEVELS};
-use crate::page::state::{
-    check_dims, AppState, LabelStatus, StateError, TrainSettings, ViewOptions, MAX_SPEED,
-};
+use crate::page::state::{check_dims, AppState, StateError, TrainSettings, ViewOptions, MAX_SPEED};
 
 /// The version byte of the format written.
 const VERSION: u8 = 2;
@@ -583,8 +582,9 @@ pub mod legacy {
 
     use super::{CodecError, MAX_INFLATED};
     use crate::engine::loss::DiceSettings;
+    use crate::engine::status::LabelStatus;
     use crate::page::levels::{bit, pack_bits, LEVELS, PRED_LEVELS};
-    use crate::page::state::{check_dims, AppState, LabelStatus, ViewOptions};
+    use crate::page::state::{check_dims, AppState, ViewOptions};
 
     #[derive(Serialize, Deserialize)]
     struct Wire {
@@ -763,7 +763,7 @@ mod tests {
         s.view.present = true;
         assert!(decode(&encode(&s)).unwrap().view.present);
     }
-    use crate::page::teach::SCENARIOS;
+    use crate::page::lessons::SCENARIOS;
 
     #[test]
     fn checksum_is_the_standard_crc32() {

@@ -6,8 +6,10 @@ use ndarray::{s, Array2, Array4};
 
 use crate::engine::activation::Activation;
 use crate::engine::loss::{evaluate_probs_missing, Evaluation};
+use crate::engine::status::missing_cells;
+use crate::engine::verdict::{CellVerdict, Scale as VerdictScale};
+use crate::page::judge;
 use crate::page::model::Model;
-use crate::page::teach::{self, CellVerdict, Scale as VerdictScale};
 use crate::page::update::Change;
 use crate::present::colormap::Scale;
 
@@ -105,7 +107,6 @@ impl Default for Derived {
 }
 
 impl Derived {
-    #[cfg(test)]
     /// Everything computed for `m` from scratch.
     pub fn new(m: &Model) -> Derived {
         let mut d = Derived::default();
@@ -158,14 +159,14 @@ impl Derived {
                 None => {
                     // The leaf and marginal Dice read which labels are missing from the
                     // statuses.
-                    let missing = teach::missing_cells(s);
+                    let missing = judge::missing_cells(s);
                     evaluate_probs_missing(y.view(), s.pred.clone(), &s.settings, &missing)
                         .map_err(|e| e.to_string())
                 }
             };
             match &next {
                 Ok(e) => {
-                    (self.verdicts, self.verdict_scale) = teach::verdicts(s, &y, e);
+                    (self.verdicts, self.verdict_scale) = judge::verdicts(s, &y, e);
                 }
                 Err(_) => self.verdicts = Array2::from_elem(dims, None),
             }
@@ -228,12 +229,12 @@ impl Derived {
         };
         let s = &m.state;
         // The leaf and marginal Dice read which labels are missing from the statuses.
-        let missing = teach::missing_cells_of(&s.status, settings.variant);
+        let missing = missing_cells(&s.status, settings.variant);
         let prob = self.shown_pred(m).to_owned();
         let eval =
             evaluate_probs_missing(y.view(), prob, &settings, &missing).map_err(|e| e.to_string());
         let (verdicts, verdict_scale) = match &eval {
-            Ok(e) => teach::verdicts_under(s, &settings, y, e),
+            Ok(e) => judge::verdicts_under(s, &settings, y, e),
             Err(_) => (
                 Array2::from_elem(s.status.dim(), None),
                 VerdictScale::default(),
@@ -323,12 +324,12 @@ impl Derived {
     }
 
     /// The cell the explanations are about: the clicked one while it is in the loss, else
-    /// the lesson's cell ([`teach::focus_cell`]).
+    /// the lesson's cell ([`judge::focus_cell`]).
     pub fn focus_cell(&self, m: &Model) -> Option<(usize, usize)> {
         let e = self.eval.as_ref().ok()?;
         m.focus
             .filter(|&(b, c)| e.cell_set.get((b, c)).copied().flatten().is_some())
-            .or_else(|| teach::focus_cell(&m.state, e))
+            .or_else(|| judge::focus_cell(&m.state, e))
     }
 
     /// The selected set: the focus cell's.
@@ -341,5 +342,90 @@ impl Derived {
             .get((b, c))
             .copied()
             .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{s, Zip};
+
+    use crate::engine::loss::{evaluate_probs, DiceSettings};
+    use crate::engine::phi::Phi;
+    use crate::page::lessons::scenario;
+    use crate::present::curves::{empty_set_push, with_eps, Sweep};
+
+    /// The plots' sweep on the lessons' scenes is what full evaluations give.
+    #[test]
+    fn sweep_matches_full_evaluations() {
+        for name in ["missing-I", "empty-I", "heuristic-eps", "zero-over-zero"] {
+            let st = scenario(name).unwrap().state();
+            let y = st.loss_labels();
+            for squared in [false, true] {
+                let settings = DiceSettings {
+                    squared,
+                    ..st.settings
+                };
+                let sweep = Sweep::new(&y, &st.pred, &settings);
+                for phi in Phi::ALL {
+                    for eps in [0.0, 1e-7, 0.5, 37.0, 1e4] {
+                        let full = evaluate_probs(
+                            y.view(),
+                            st.pred.clone(),
+                            &with_eps(&settings, phi, eps),
+                        )
+                        .unwrap();
+                        let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+                            (Some(a), Some(b)) => {
+                                (a - b).abs() <= 1e-12 * a.abs().max(b.abs()) + 1e-300
+                            }
+                            (a, b) => a.is_none() && b.is_none(),
+                        };
+                        assert!(
+                            close(sweep.loss(phi, eps), full.loss),
+                            "{name} {phi:?} {eps}"
+                        );
+                        for b in 0..st.batch() {
+                            // The mean of the engine's own background gradients in cell (b, 1).
+                            let g = full.grad_prob.slice(s![b, 1, .., ..]);
+                            let yv = y.slice(s![b, 1, .., ..]);
+                            let (sum, n) =
+                                Zip::from(&g).and(&yv).fold((0.0, 0), |(s, n), &g, &y| {
+                                    if y == 0.0 {
+                                        (s + g, n + 1)
+                                    } else {
+                                        (s, n)
+                                    }
+                                });
+                            let want = (!full.grad_prob_undefined[(b, 1)]).then(|| sum / n as f64);
+                            let got = sweep.background_push(phi, eps, b, 1);
+                            match (got, want) {
+                                (Some(a), Some(w)) => assert!(
+                                    (a - w).abs() <= 1e-9 * w.abs() + 1e-18,
+                                    "{name} {phi:?} {eps} b{b}: {a} vs {w}"
+                                ),
+                                (a, w) => assert_eq!(
+                                    a.is_none(),
+                                    w.is_none(),
+                                    "{name} {phi:?} {eps} b{b}"
+                                ),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn empty_set_push_is_what_the_engine_gives_an_empty_image() {
+        let st = scenario("empty-I").unwrap().state();
+        let y = st.loss_labels();
+        let sweep = Sweep::new(&y, &st.pred, &st.settings);
+        let v_pred = st.pred.slice(s![1, 1, .., ..]).sum();
+        for eps in [1e-7, 1.0, 100.0] {
+            let want = empty_set_push(v_pred, eps, 2).unwrap();
+            let got = sweep.background_push(Phi::I, eps, 1, 1).unwrap();
+            assert!((got - want).abs() <= 1e-12 * want, "{eps}: {got} vs {want}");
+        }
     }
 }

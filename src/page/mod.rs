@@ -15,6 +15,8 @@
 pub mod codec;
 pub mod derived;
 pub mod history;
+pub mod judge;
+pub mod lessons;
 pub mod levels;
 pub mod matrix;
 pub mod model;
@@ -23,9 +25,7 @@ pub mod paint;
 pub mod route;
 pub mod screen;
 pub mod state;
-pub mod teach;
 pub mod tool;
 pub mod training;
 pub mod ui;
 pub mod update;
-pub mod verdict;

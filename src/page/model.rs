@@ -5,10 +5,10 @@
 use ndarray::Array3;
 
 use crate::page::history::History;
+use crate::page::lessons::{Scenario, SCENARIOS};
 use crate::page::paint::Layer;
 use crate::page::route;
 use crate::page::state::AppState;
-use crate::page::teach::{Scenario, SCENARIOS};
 use crate::page::tool::Tool;
 use crate::page::training::Training;
 

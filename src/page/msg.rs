@@ -3,11 +3,11 @@
 
 use crate::engine::activation::Activation;
 use crate::engine::phi::Phi;
+use crate::engine::status::LabelStatus;
 use crate::engine::train::ModelKind;
 use crate::engine::variants::Variant;
 use crate::page::model::{EpsField, Hover, ViewKind};
 use crate::page::paint::Layer;
-use crate::page::state::LabelStatus;
 
 /// The prediction helpers offered by the Paint panel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,15 +3,15 @@
 //! - empty: the default scene;
 //! - `#<payload>` or `#s=<payload>`: a saved page ([`crate::page::codec`]);
 //! - `#preset=NAME` (or `#framework=NAME`): a named page. Scenario names of
-//!   [`crate::page::teach::SCENARIOS`] are tried first (their own scene and settings), then the
+//!   [`crate::page::lessons::SCENARIOS`] are tried first (their own scene and settings), then the
 //!   framework presets of [`crate::engine::presets`] (applied to the default scene);
 //! - `&embed` (or `embed=1`) after any of these hides the control panels;
 //! - `&present` (or `present=1`) opens presentation mode.
 
 use crate::engine::presets::{framework_preset, FRAMEWORK_PRESETS};
 use crate::page::codec::{self, CodecError};
+use crate::page::lessons::{scenario, SCENARIOS};
 use crate::page::state::AppState;
-use crate::page::teach::{scenario, SCENARIOS};
 use crate::present::format::excerpt;
 
 /// A hash the page cannot use, in words.

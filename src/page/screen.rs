@@ -105,9 +105,10 @@ fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::page::judge::evaluate_state;
+    use crate::page::lessons::SCENARIOS;
     use crate::page::msg::Msg;
     use crate::page::state::AppState;
-    use crate::page::teach::{evaluate_state, SCENARIOS};
     use crate::page::update::update;
 
     fn cols(m: &Model) -> Columns {

@@ -6,6 +6,7 @@ use ndarray::{Array2, Array3, Array4, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::loss::DiceSettings;
+use crate::engine::status::LabelStatus;
 use crate::engine::train::scenes;
 use crate::engine::train::{ModelKind, Optimizer};
 use crate::page::levels::quantize;
@@ -15,72 +16,6 @@ pub const MAX_BATCH: usize = 8;
 pub const MAX_CLASSES: usize = 4;
 pub const MIN_SIZE: usize = 8;
 pub const MAX_SIZE: usize = 128;
-
-/// What the annotation of one (b, c) cell means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum LabelStatus {
-    /// The painted label is the ground truth the loss sees.
-    #[default]
-    Annotated,
-    /// The structure is there (painted as a hidden truth) but the loss sees y = 0.
-    Missing,
-    /// The structure is truly absent: the loss sees y = 0.
-    Empty,
-}
-
-impl LabelStatus {
-    /// In the order the page lists them (their index is their code in a link).
-    pub const ALL: [LabelStatus; 3] = [
-        LabelStatus::Annotated,
-        LabelStatus::Missing,
-        LabelStatus::Empty,
-    ];
-
-    /// The name in links, selects and the CLI: "annotated", "missing", "empty".
-    pub fn code(self) -> &'static str {
-        match self {
-            LabelStatus::Annotated => "annotated",
-            LabelStatus::Missing => "missing",
-            LabelStatus::Empty => "empty",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<LabelStatus> {
-        Self::ALL.into_iter().find(|st| st.code() == s)
-    }
-
-    /// A few words for a select.
-    pub fn words(self) -> &'static str {
-        match self {
-            LabelStatus::Annotated => "annotated",
-            LabelStatus::Missing => "missing label",
-            LabelStatus::Empty => "empty (absent)",
-        }
-    }
-
-    /// What it means, in a sentence.
-    pub fn meaning(self) -> &'static str {
-        match self {
-            LabelStatus::Annotated => "Annotated: the painted label is the ground truth the loss sees",
-            LabelStatus::Missing => "Missing: the structure is there (paint it as the hidden truth) but nobody labelled it, so the loss sees y = 0. Wanted: almost no push",
-            LabelStatus::Empty => "Empty: the structure is truly absent, so the loss sees y = 0. Wanted: any prediction pushed down",
-        }
-    }
-
-    /// Position in [`LabelStatus::ALL`].
-    pub fn index(self) -> u8 {
-        match self {
-            LabelStatus::Annotated => 0,
-            LabelStatus::Missing => 1,
-            LabelStatus::Empty => 2,
-        }
-    }
-
-    pub fn from_index(k: u8) -> Option<LabelStatus> {
-        Self::ALL.get(usize::from(k)).copied()
-    }
-}
 
 /// How the gradient views are drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,8 +7,9 @@ use serde_json::{json, Value};
 
 use crate::engine::activation::Activation;
 use crate::engine::presets::FrameworkPreset;
+use crate::engine::status::LabelStatus;
 use crate::page::paint::Layer;
-use crate::page::state::{AppState, LabelStatus};
+use crate::page::state::AppState;
 
 /// Smallest and largest non-zero ε on the slider, as powers of ten.
 pub const EPS_MIN_EXP: i32 = -8;
@@ -299,7 +300,7 @@ pub fn loss_input(s: &AppState) -> Value {
         "denominator_floor": st.denominator_floor,
         "zero_empty_sets": st.zero_empty_sets,
         "variant": st.variant.code(),
-        "missing": crate::page::teach::missing_cells(s)
+        "missing": crate::page::judge::missing_cells(s)
             .into_iter()
             .map(|(b, c)| [b, c])
             .collect::<Vec<_>>(),
@@ -416,56 +417,5 @@ mod tests {
         assert_eq!(s.labels[[0, 2, 0, 0]], 1.0);
         assert_eq!(s.labels[[0, 1, 0, 0]], 0.0);
         assert_eq!(s.labels[[0, 0, 1, 1]], 1.0);
-    }
-
-    #[test]
-    fn cli_input_reproduces_the_engine() {
-        let mut s = AppState::default_scene();
-        s.settings.phi = crate::engine::phi::Phi::BI;
-        s.settings.eps_nr = 1e-7;
-        s.settings.activation = Activation::Softmax;
-        let doc = cli_input(&s).to_string();
-        let out = crate::cli::eval_str(&doc).unwrap();
-        let e = crate::engine::loss::evaluate_probs(
-            s.loss_labels().view(),
-            s.pred.clone(),
-            &s.settings,
-        )
-        .unwrap();
-        assert_eq!(out["loss"].as_f64(), e.loss);
-        // The CLI sees probabilities, so its `grad_prob` (and its `grad`) is the page's
-        // ∂DL/∂ỹ exactly; the page's ∂DL/∂z is that through the softmax.
-        let cli_grad: Vec<f64> = out["grad_prob"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .collect();
-        assert_eq!(cli_grad, e.grad_prob.iter().copied().collect::<Vec<_>>());
-        assert_eq!(out["grad"], out["grad_prob"]);
-        let z = Activation::Softmax.backward(e.prob.view(), e.grad_prob.view());
-        assert_eq!(&z, e.grad());
-        assert_ne!(e.grad(), &e.grad_prob);
-    }
-
-    #[test]
-    fn cli_input_carries_the_variant_and_the_missing_cells() {
-        for name in ["marginal", "leaf", "missing-I"] {
-            let s = crate::page::teach::scenario(name).unwrap().state();
-            let out = crate::cli::eval_str(&cli_input(&s).to_string()).unwrap();
-            let (_, e) = crate::page::teach::evaluate_state(&s).unwrap();
-            assert_eq!(out["loss"].as_f64(), e.loss, "{name}");
-            let cli: Vec<f64> = out["grad_prob"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap())
-                .collect();
-            assert_eq!(
-                cli,
-                e.grad_prob.iter().copied().collect::<Vec<_>>(),
-                "{name}"
-            );
-        }
     }
 }

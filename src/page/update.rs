@@ -11,6 +11,9 @@ use crate::engine::loss::DiceSettings;
 use crate::engine::phi::Phi;
 use crate::engine::train::{Optimizer, Stop};
 use crate::engine::variants::Variant;
+use crate::page::judge;
+use crate::page::lessons::experiments;
+use crate::page::lessons::SCENARIOS;
 use crate::page::model::{
     Entry, EpsField, Hover, Lesson, Model, Notice, Refused, Request, Stroke, ViewKind,
 };
@@ -19,7 +22,6 @@ use crate::page::paint::{self, Cells, Helper, Layer, Target};
 use crate::page::route::{self, Source};
 use crate::page::state::AppState;
 use crate::page::state::MAX_SPEED;
-use crate::page::teach::{self, SCENARIOS};
 use crate::page::training;
 use crate::page::ui;
 
@@ -377,7 +379,7 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
                 s.settings.eps_dr = s.settings.eps_nr;
             }
         }),
-        Msg::HeuristicEps => match teach::heuristic_eps_explained(&m.state) {
+        Msg::HeuristicEps => match judge::heuristic_eps_explained(&m.state) {
             Some(h) => {
                 let v = h.eps;
                 let mut ch = settings(m, |s| {
@@ -720,11 +722,11 @@ fn apply(m: &mut Model, msg: Msg) -> Change {
             let Some(lesson) = m.lesson.as_ref() else {
                 return Change::default();
             };
-            let Some(plan) = training::lesson_plan(lesson.scenario().name) else {
+            let Some(plan) = experiments::lesson_plan(lesson.scenario().name) else {
                 return Change::default();
             };
             let index = lesson.index;
-            let mut s = training::plan_state(&plan);
+            let mut s = experiments::plan_state(&plan);
             // The screen stays as it is: an embed, a presentation.
             s.view.embed = m.state.view.embed;
             s.view.present = m.state.view.present;
@@ -1423,11 +1425,10 @@ fn close_lesson(m: &mut Model) -> Change {
 mod tests {
     use super::*;
     use crate::engine::phi::Phi;
+    use crate::engine::status::LabelStatus;
     use crate::page::codec;
-    use crate::page::derived::Derived;
     use crate::page::model::{EpsField, Hover, ViewKind};
     use crate::page::msg::HelperKind;
-    use crate::page::state::LabelStatus;
 
     fn model() -> Model {
         Model::new(AppState::default_scene())
@@ -1919,62 +1920,6 @@ mod tests {
         .is_empty());
     }
 
-    /// After any sequence of actions, the loss the page computes is what `dice eval`
-    /// computes on the page's input, and painting leaves the other images' gradient views
-    /// alone under Φ = I.
-    #[test]
-    fn the_derived_loss_follows_every_action() {
-        let mut m = model();
-        let mut d = Derived::new(&m);
-        let msgs = [
-            Msg::Phi(Phi::BI),
-            Msg::EpsSlider {
-                field: EpsField::First,
-                pos: 3,
-            },
-            Msg::Squared(true),
-            Msg::Status {
-                b: 1,
-                c: 1,
-                status: LabelStatus::Missing,
-            },
-            Msg::Activation(crate::engine::activation::Activation::Softmax),
-            Msg::Helper(HelperKind::Blur),
-            Msg::Undo,
-            Msg::IncludeBackground(false),
-            Msg::Preset("keras".into()),
-            Msg::Size { b: 3, c: 3, n: 16 },
-            Msg::OpenLesson(4),
-            Msg::HeuristicEps,
-            Msg::Reset,
-        ];
-        for msg in msgs {
-            let ch = update(&mut m, msg.clone());
-            d.refresh(&m, &ch);
-            let input = crate::page::ui::cli_input(&m.state).to_string();
-            let cli = crate::cli::eval_str(&input).unwrap();
-            let shown = d.eval.as_ref().ok().and_then(|e| e.loss);
-            assert_eq!(shown, cli["loss"].as_f64(), "after {msg:?}");
-        }
-        // Per-cell colour scales, so one cell's new maximum does not rescale the others.
-        for msg in [Msg::Phi(Phi::I), Msg::SharedScale(false)] {
-            let ch = update(&mut m, msg);
-            d.refresh(&m, &ch);
-        }
-        let ch = paint_pred(&mut m, 1, 1, &[(3.0, 3.0), (9.0, 9.0)]);
-        let fresh = d.refresh(&m, &ch);
-        assert!(fresh.evaluated);
-        assert!(
-            fresh.grads[(1, 1)],
-            "the painted cell's gradient is redrawn"
-        );
-        assert!(!fresh.grads[(0, 1)], "image 0's own set did not change");
-        let gen = d.data_gen;
-        let ch = update(&mut m, Msg::Symlog(false));
-        let fresh = d.refresh(&m, &ch);
-        assert!(!fresh.evaluated && fresh.rescaled && d.data_gen == gen);
-    }
-
     #[test]
     fn training_plays_pauses_steps_and_resets() {
         let mut m = model();
@@ -2232,38 +2177,6 @@ mod tests {
         // Nor does a link to what is shown; an edit makes "" a new page again.
         update(&mut m, Msg::Phi(Phi::BI));
         assert!(update(&mut m, Msg::LinkLoaded(String::new())).page);
-    }
-
-    /// Fuzz finding (issue 15): `diceDebug.cliInput()` gave the painted page while the
-    /// page showed the trained model's loss. `ui::shown_input` is what the page evaluates.
-    #[test]
-    fn the_shown_input_is_what_the_page_evaluates_while_training() {
-        let mut m = model();
-        update(
-            &mut m,
-            Msg::Activation(crate::engine::activation::Activation::Softmax),
-        );
-        let mut d = Derived::new(&m);
-        for msg in [
-            Msg::TrainStep,
-            Msg::TrainStep,
-            Msg::Phi(Phi::BI),
-            Msg::TrainStep,
-        ] {
-            let ch = update(&mut m, msg.clone());
-            d.refresh(&m, &ch);
-            let trainer = m.training.as_ref().map(|t| &t.trainer);
-            let input = crate::page::ui::shown_input(&m.state, trainer).to_string();
-            let cli = crate::cli::eval_str(&input).unwrap();
-            let shown = d.eval.as_ref().ok().and_then(|e| e.loss);
-            assert_eq!(shown, cli["loss"].as_f64(), "after {msg:?}");
-            let painted = crate::cli::eval_str(&crate::page::ui::cli_input(&m.state).to_string());
-            assert_ne!(
-                painted.unwrap()["loss"].as_f64(),
-                shown,
-                "the painted page differs"
-            );
-        }
     }
 
     /// Fuzz finding (issue 15): a refused learning rate's notice stayed after a valid one.

@@ -7,9 +7,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{Event, HtmlElement, KeyboardEvent, PointerEvent};
 
 use crate::engine::phi::Phi;
+use crate::engine::status::LabelStatus;
 use crate::page::model::{Hover, ViewKind};
 use crate::page::msg::Msg;
-use crate::page::state::LabelStatus;
 
 use super::dispatch::Dispatch;
 use super::dom;

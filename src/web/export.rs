@@ -348,7 +348,7 @@ fn grid_figure(m: &Model, d: &Derived) -> JsResult<Figure> {
                 }
                 _ => Vec::new(),
             };
-            let hidden = if status == crate::page::state::LabelStatus::Missing {
+            let hidden = if status == crate::engine::status::LabelStatus::Missing {
                 s.labels
                     .slice(ndarray::s![b, c, .., ..])
                     .iter()

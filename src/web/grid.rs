@@ -11,17 +11,17 @@ use web_sys::{
 };
 
 use crate::engine::loss::Evaluation;
+use crate::engine::status::LabelStatus;
+use crate::engine::verdict::{CellVerdict, Scale as VerdictScale};
 use crate::page::derived::ShownGrad;
 use crate::page::model::{Hover, ViewKind};
 use crate::page::screen;
-use crate::page::state::{AppState, LabelStatus};
-use crate::page::teach::{
-    threshold_sentence, CellVerdict, Scale as VerdictScale, TIED_CLASSES_CLAUSE,
-};
+use crate::page::state::AppState;
 use crate::page::tool::Tool;
 use crate::present::colormap::{self, Rgba, Scale};
 use crate::present::describe::{self, NoGradient};
 use crate::present::format;
+use crate::present::verdict::{threshold_sentence, BADGE_DERIVATIVE, TIED_CLASSES_CLAUSE};
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
@@ -341,10 +341,6 @@ fn cell_head(
     dom::append(&head, &badge)?;
     Ok((head, status, what, badge))
 }
-
-/// Which derivative the verdict badges judge, in words (for the badge and the legend).
-pub const BADGE_DERIVATIVE: &str =
-    "judged on the push the loss gives the probabilities ỹ (kept summing to 1 over tied classes, so raising the background lowers the structure)";
 
 /// A badge's tooltip: the verdict's sentence, what it was judged on and against what.
 fn badge_tip(

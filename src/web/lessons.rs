@@ -1,12 +1,13 @@
-//! The lessons: a panel with one button per scenario of `crate::page::teach` and a guided tour,
-//! and the lesson box above the grid that says what to look at. The scenes, their texts
-//! and the expected verdicts all live in `crate::page::teach`.
+//! The lessons: a panel with one button per scenario of `crate::page::lessons` and a guided
+//! tour, and the lesson box above the grid that says what to look at. The scenes, their
+//! texts and the expected verdicts all live in `crate::page::lessons`.
 
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlButtonElement, HtmlElement};
 
+use crate::page::lessons::experiments::{lesson_plan, plan_text};
+use crate::page::lessons::SCENARIOS;
 use crate::page::msg::Msg;
-use crate::page::teach::SCENARIOS;
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
@@ -138,12 +139,12 @@ impl Lessons {
         dom::set_data(&self.box_, "lesson", sc.name);
         // The experiment's sentences appear with its run, so the lesson text alone keeps
         // the grid in view.
-        let plan = crate::page::training::lesson_plan(sc.name);
+        let plan = lesson_plan(sc.name);
         dom::set_hidden(&self.train, plan.is_none());
         let training = f.model.training.is_some();
         match plan.filter(|_| training) {
             Some(p) => {
-                dom::set_text(&self.train_text, &crate::page::training::plan_text(&p));
+                dom::set_text(&self.train_text, &plan_text(&p));
                 dom::set_hidden(&self.train_text, false);
             }
             None => dom::set_hidden(&self.train_text, true),

@@ -10,8 +10,9 @@ use web_sys::HtmlElement;
 
 use crate::engine::loss::{Evaluation, SetReport};
 use crate::engine::presets::{monai_equivalent, monai_sentence};
+use crate::engine::status::LabelStatus;
 use crate::page::model::Hover;
-use crate::page::state::{AppState, LabelStatus};
+use crate::page::state::AppState;
 use crate::present::format;
 use crate::Activation;
 
