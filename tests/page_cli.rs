@@ -7,15 +7,18 @@ use dice_playground::cli;
 use dice_playground::engine::activation::Activation;
 use dice_playground::engine::phi::Phi;
 use dice_playground::engine::status::LabelStatus;
+use dice_playground::page::change::Change;
 use dice_playground::page::derived::Derived;
 use dice_playground::page::lessons::experiments::{lesson_plan, plan_state};
 use dice_playground::page::model::{EpsField, Model};
-use dice_playground::page::msg::{HelperKind, Msg};
+use dice_playground::page::msg::{
+    DisplayMsg, HelperKind, LessonMsg, Msg, PageMsg, PaintMsg, Preset, SettingsMsg, TrainMsg,
+};
 use dice_playground::page::paint::Layer;
 use dice_playground::page::state::AppState;
 use dice_playground::page::training::{start, train_input};
 use dice_playground::page::ui::{cli_input, shown_input};
-use dice_playground::page::update::{update, Change};
+use dice_playground::page::update::update;
 
 fn model() -> Model {
     Model::new(AppState::default_scene())
@@ -24,18 +27,18 @@ fn model() -> Model {
 fn paint_pred(m: &mut Model, b: usize, c: usize, path: &[(f64, f64)]) -> Change {
     let mut ch = update(
         m,
-        Msg::StrokeStart {
+        Msg::Paint(PaintMsg::StrokeStart {
             layer: Layer::Pred,
             b,
             c,
             at: path[0],
             erase: false,
-        },
+        }),
     );
     for &at in &path[1..] {
-        ch.merge(update(m, Msg::StrokeMove { at }));
+        ch.merge(update(m, Msg::Paint(PaintMsg::StrokeMove { at })));
     }
-    ch.merge(update(m, Msg::StrokeEnd));
+    ch.merge(update(m, Msg::Paint(PaintMsg::StrokeEnd)));
     ch
 }
 
@@ -116,26 +119,26 @@ fn the_derived_loss_follows_every_action() {
     let mut m = model();
     let mut d = Derived::new(&m);
     let msgs = [
-        Msg::Phi(Phi::BI),
-        Msg::EpsSlider {
+        Msg::Settings(SettingsMsg::Phi(Phi::BI)),
+        Msg::Settings(SettingsMsg::EpsSlider {
             field: EpsField::First,
             pos: 3,
-        },
-        Msg::Squared(true),
-        Msg::Status {
+        }),
+        Msg::Settings(SettingsMsg::Squared(true)),
+        Msg::Settings(SettingsMsg::Status {
             b: 1,
             c: 1,
             status: LabelStatus::Missing,
-        },
-        Msg::Activation(Activation::Softmax),
-        Msg::Helper(HelperKind::Blur),
-        Msg::Undo,
-        Msg::IncludeBackground(false),
-        Msg::Preset("keras".into()),
-        Msg::Size { b: 3, c: 3, n: 16 },
-        Msg::OpenLesson(4),
-        Msg::HeuristicEps,
-        Msg::Reset,
+        }),
+        Msg::Settings(SettingsMsg::Activation(Activation::Softmax)),
+        Msg::Paint(PaintMsg::Helper(HelperKind::Blur)),
+        Msg::Paint(PaintMsg::Undo),
+        Msg::Settings(SettingsMsg::IncludeBackground(false)),
+        Msg::Settings(SettingsMsg::Preset(Preset::named("keras"))),
+        Msg::Page(PageMsg::Size { b: 3, c: 3, n: 16 }),
+        Msg::Lesson(LessonMsg::Open(4)),
+        Msg::Settings(SettingsMsg::HeuristicEps),
+        Msg::Page(PageMsg::Reset),
     ];
     for msg in msgs {
         let ch = update(&mut m, msg.clone());
@@ -146,7 +149,10 @@ fn the_derived_loss_follows_every_action() {
         assert_eq!(shown, cli["loss"].as_f64(), "after {msg:?}");
     }
     // Per-cell colour scales, so one cell's new maximum does not rescale the others.
-    for msg in [Msg::Phi(Phi::I), Msg::SharedScale(false)] {
+    for msg in [
+        Msg::Settings(SettingsMsg::Phi(Phi::I)),
+        Msg::Display(DisplayMsg::SharedScale(false)),
+    ] {
         let ch = update(&mut m, msg);
         d.refresh(&m, &ch);
     }
@@ -159,7 +165,7 @@ fn the_derived_loss_follows_every_action() {
     );
     assert!(!fresh.grads[(0, 1)], "image 0's own set did not change");
     let gen = d.data_gen;
-    let ch = update(&mut m, Msg::Symlog(false));
+    let ch = update(&mut m, Msg::Display(DisplayMsg::Symlog(false)));
     let fresh = d.refresh(&m, &ch);
     assert!(!fresh.evaluated && fresh.rescaled && d.data_gen == gen);
 }
@@ -169,17 +175,20 @@ fn the_derived_loss_follows_every_action() {
 #[test]
 fn the_shown_input_is_what_the_page_evaluates_while_training() {
     let mut m = model();
-    update(&mut m, Msg::Activation(Activation::Softmax));
+    update(
+        &mut m,
+        Msg::Settings(SettingsMsg::Activation(Activation::Softmax)),
+    );
     let mut d = Derived::new(&m);
     for msg in [
-        Msg::TrainStep,
-        Msg::TrainStep,
-        Msg::Phi(Phi::BI),
-        Msg::TrainStep,
+        Msg::Train(TrainMsg::Step),
+        Msg::Train(TrainMsg::Step),
+        Msg::Settings(SettingsMsg::Phi(Phi::BI)),
+        Msg::Train(TrainMsg::Step),
     ] {
         let ch = update(&mut m, msg.clone());
         d.refresh(&m, &ch);
-        let trainer = m.training.as_ref().map(|t| &t.trainer);
+        let trainer = m.train.session.as_ref().map(|t| &t.trainer);
         let input = shown_input(&m.state, trainer).to_string();
         let cli = cli::eval_str(&input).unwrap();
         let shown = d.eval.as_ref().ok().and_then(|e| e.loss);

@@ -8,9 +8,9 @@ use crate::engine::activation::Activation;
 use crate::engine::loss::{evaluate_probs_missing, Evaluation};
 use crate::engine::status::missing_cells;
 use crate::engine::verdict::{CellVerdict, Scale as VerdictScale};
+use crate::page::change::Change;
 use crate::page::judge;
 use crate::page::model::Model;
-use crate::page::update::Change;
 use crate::present::colormap::Scale;
 
 /// The gradient the views show, and how it is named.
@@ -110,13 +110,7 @@ impl Derived {
     /// Everything computed for `m` from scratch.
     pub fn new(m: &Model) -> Derived {
         let mut d = Derived::default();
-        d.refresh(
-            m,
-            &Change {
-                page: true,
-                ..Change::default()
-            },
-        );
+        d.refresh(m, &Change::none().page());
         d
     }
 
@@ -133,8 +127,8 @@ impl Derived {
             self.y = None;
         }
         let evaluate = ch.data() || ch.training || self.y.is_none() || self.scales.dim() != dims;
-        let mut grads = Array2::from_elem(dims, ch.page || ch.settings || ch.view);
-        if !evaluate && !ch.view {
+        let mut grads = Array2::from_elem(dims, ch.page || ch.settings || ch.display);
+        if !evaluate && !ch.display {
             let compared = self.refresh_compare(m, ch, false);
             return Fresh {
                 evaluated: false,
@@ -149,7 +143,7 @@ impl Derived {
                 Some(y) if y.dim() == s.labels.dim() => y,
                 _ => s.loss_labels(),
             };
-            let next = match &m.training {
+            let next = match &m.train.session {
                 // The trainer keeps the evaluation at its current parameters.
                 Some(t) => t.trainer.evaluation().cloned().ok_or_else(|| {
                     t.trainer
@@ -221,7 +215,7 @@ impl Derived {
         let Some(settings) = m.state.compare else {
             return self.compare.take().is_some();
         };
-        if !(evaluated || ch.compare || ch.view || self.compare.is_none()) {
+        if !(evaluated || ch.compare || ch.display || self.compare.is_none()) {
             return false;
         }
         let Some(y) = self.y.as_ref() else {
@@ -300,7 +294,7 @@ impl Derived {
     /// The probabilities the prediction views show: the trained model's while a training
     /// session runs, else the painted ones.
     pub fn shown_pred<'a>(&'a self, m: &'a Model) -> ndarray::ArrayView4<'a, f64> {
-        match (&m.training, &self.eval) {
+        match (&m.train.session, &self.eval) {
             (Some(_), Ok(e)) => e.prob.view(),
             _ => m.state.pred.view(),
         }
@@ -327,7 +321,8 @@ impl Derived {
     /// the lesson's cell ([`judge::focus_cell`]).
     pub fn focus_cell(&self, m: &Model) -> Option<(usize, usize)> {
         let e = self.eval.as_ref().ok()?;
-        m.focus
+        m.explain
+            .focus
             .filter(|&(b, c)| e.cell_set.get((b, c)).copied().flatten().is_some())
             .or_else(|| judge::focus_cell(&m.state, e))
     }

@@ -12,6 +12,7 @@
 //!   rule's numbers; [`teach`]: the lessons and the verdicts' words; [`ui`]: control rules (ε stops and parsing, consistent settings);
 //!   [`screen`]: which columns the grid draws (presentation, folded excluded classes).
 
+pub mod change;
 pub mod codec;
 pub mod derived;
 pub mod history;

@@ -1324,11 +1324,13 @@ impl Grid {
                 .target()
                 .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())?;
             let cell = |k: &str| dom::get_data(&sel, k).and_then(|v| v.parse::<usize>().ok());
-            Some(crate::page::msg::Msg::Status {
-                b: cell("b")?,
-                c: cell("c")?,
-                status: LabelStatus::parse(&sel.value())?,
-            })
+            Some(crate::page::msg::Msg::Settings(
+                crate::page::msg::SettingsMsg::Status {
+                    b: cell("b")?,
+                    c: cell("c")?,
+                    status: LabelStatus::parse(&sel.value())?,
+                },
+            ))
         });
         Ok(Grid {
             view: None,
@@ -1344,12 +1346,12 @@ impl Grid {
             s.batch(),
             s.classes(),
             s.size(),
-            m.show_images,
+            m.train.show_images,
             s.compare.is_some(),
         );
         let rebuilt = self.view.as_ref().map(GridView::dims) != Some(dims);
         if rebuilt {
-            match GridView::build(s, m.show_images, s.compare.is_some()) {
+            match GridView::build(s, m.train.show_images, s.compare.is_some()) {
                 Ok(g) => self.view = Some(g),
                 Err(e) => {
                     dom::warn(&format!("grid: {e:?}"));
@@ -1386,7 +1388,7 @@ impl Grid {
         let mut reworded = false;
         if all || ch.training {
             let lines = Array2::from_shape_fn((dims.0, dims.1), |(b, c)| {
-                m.training.as_ref().and_then(|t| t.result_line(b, c))
+                m.train.session.as_ref().and_then(|t| t.result_line(b, c))
             });
             reworded |= g.results(&lines);
         }
@@ -1403,7 +1405,7 @@ impl Grid {
         if captions {
             g.captions(s, eval, &d.scales);
         }
-        if all || fresh.evaluated || ch.view {
+        if all || fresh.evaluated || ch.display {
             reworded |= g.verdicts(s, &d.verdicts, &d.verdict_scale, logits);
         }
         if let Some(side) = &d.compare {
@@ -1414,12 +1416,18 @@ impl Grid {
         }
         // Last, once the words are in: their size decides the views' size. Not in the
         // middle of a stroke (the grid must not move under the pointer).
-        if all || ch.layout || moved || regrid || ch.screen || (reworded && m.stroke.is_none()) {
+        if all
+            || ch.layout
+            || moved
+            || regrid
+            || ch.screen
+            || (reworded && m.paint.stroke.is_none())
+        {
             g.layout(s.view.embed, s.view.present);
             drew = true;
         }
         if captions || ch.hover || ch.focus || ch.tool {
-            g.show_hover(eval, m.hover, &m.tool, d.selected_set(m));
+            g.show_hover(eval, m.explain.hover, &m.paint.tool, d.selected_set(m));
         }
         drew
     }

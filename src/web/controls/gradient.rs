@@ -4,7 +4,7 @@ use web_sys::{Element, HtmlElement, HtmlInputElement};
 
 use crate::engine::activation::Activation;
 use crate::page::model::Model;
-use crate::page::msg::Msg;
+use crate::page::msg::{DisplayMsg, Msg};
 use crate::web::dispatch::Dispatch;
 use crate::web::dom::{self, JsResult};
 
@@ -39,9 +39,9 @@ impl GradientPanel {
             "symmetric-log scale",
             "Logarithmic colour scale: tiny gradients (1e-9) stay visible next to large ones (1e-2)",
         )?;
-        on_check(d, &logit, Msg::LogitGrad);
-        on_check(d, &shared, Msg::SharedScale);
-        on_check(d, &symlog, Msg::Symlog);
+        on_check(d, &logit, |on| Msg::Display(DisplayMsg::LogitGrad(on)));
+        on_check(d, &shared, |on| Msg::Display(DisplayMsg::SharedScale(on)));
+        on_check(d, &symlog, |on| Msg::Display(DisplayMsg::Symlog(on)));
         Ok(GradientPanel {
             logit,
             logit_label,
