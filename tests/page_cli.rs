@@ -8,6 +8,7 @@ use dice_playground::engine::activation::Activation;
 use dice_playground::engine::phi::Phi;
 use dice_playground::engine::status::LabelStatus;
 use dice_playground::page::change::Change;
+use dice_playground::page::cli_input::{cli_input, shown_input, train_input};
 use dice_playground::page::derived::Derived;
 use dice_playground::page::lessons::experiments::{lesson_plan, plan_state};
 use dice_playground::page::model::{EpsField, Model};
@@ -16,8 +17,7 @@ use dice_playground::page::msg::{
 };
 use dice_playground::page::paint::Layer;
 use dice_playground::page::state::AppState;
-use dice_playground::page::training::{start, train_input};
-use dice_playground::page::ui::{cli_input, shown_input};
+use dice_playground::page::training::start;
 use dice_playground::page::update::update;
 
 fn model() -> Model {
@@ -171,7 +171,7 @@ fn the_derived_loss_follows_every_action() {
 }
 
 /// Fuzz finding (issue 15): `diceDebug.cliInput()` gave the painted page while the
-/// page showed the trained model's loss. `ui::shown_input` is what the page evaluates.
+/// page showed the trained model's loss. `cli_input::shown_input` is what the page evaluates.
 #[test]
 fn the_shown_input_is_what_the_page_evaluates_while_training() {
     let mut m = model();

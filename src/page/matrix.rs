@@ -201,7 +201,7 @@ mod tests {
         for r in verdict_matrix().iter().take(FRAMEWORK_PRESETS.len()) {
             let p = crate::engine::presets::framework_preset(r.key).unwrap();
             let mut s = lesson_scene(LabelStatus::Missing);
-            crate::page::ui::apply_preset(&mut s, p).unwrap();
+            crate::page::rules::apply_preset(&mut s, p).unwrap();
             assert_eq!(s, r.missing.state, "{}", r.key);
         }
     }

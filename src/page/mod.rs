@@ -13,8 +13,10 @@
 //!   [`screen`]: which columns the grid draws (presentation, folded excluded classes).
 
 pub mod change;
+pub mod cli_input;
 pub mod codec;
 pub mod derived;
+pub mod entry;
 pub mod history;
 pub mod judge;
 pub mod lessons;
@@ -24,9 +26,9 @@ pub mod model;
 pub mod msg;
 pub mod paint;
 pub mod route;
+pub mod rules;
 pub mod screen;
 pub mod state;
 pub mod tool;
 pub mod training;
-pub mod ui;
 pub mod update;

@@ -73,7 +73,7 @@ pub fn preset_state(name: &str) -> Result<AppState, RouteError> {
         known: preset_names().join(", "),
     })?;
     let mut s = AppState::default_scene();
-    crate::page::ui::apply_preset(&mut s, p).map_err(|reason| RouteError::Preset {
+    crate::page::rules::apply_preset(&mut s, p).map_err(|reason| RouteError::Preset {
         name: excerpt(name),
         reason,
     })?;

@@ -5,12 +5,11 @@
 //! [`crate::page::lessons::experiments`].
 
 use ndarray::{Array2, Array4};
-use serde_json::{json, Value};
 
 use crate::engine::activation::Activation;
 use crate::engine::status::LabelStatus;
 use crate::engine::train::scenes::{START_BIAS, START_SLOPE};
-use crate::engine::train::{Model, ModelKind, Optimizer, Stop, Trainer};
+use crate::engine::train::{Model, ModelKind, Stop, Trainer};
 use crate::page::judge::missing_cells;
 use crate::page::state::AppState;
 use crate::present::format;
@@ -233,32 +232,6 @@ impl Training {
             format::number(z, 2)
         ))
     }
-}
-
-/// The `dice train` input that runs `state`'s training for `steps` steps: the loss's
-/// labels, the real activation, the image, the starting model and the optimiser.
-pub fn train_input(state: &AppState, steps: usize) -> Result<Value, String> {
-    let model = start_model(state)?;
-    let mut doc = crate::page::ui::loss_input(state);
-    doc["x"] = json!(state.image.iter().copied().collect::<Vec<f64>>());
-    doc["steps"] = json!(steps);
-    doc["model"] = match model.kind() {
-        ModelKind::Pixels => {
-            doc["pred"] = json!(model.params());
-            json!({"kind": "pixels"})
-        }
-        kind => json!({"kind": kind.code(), "w": model.weights(), "b": model.biases()}),
-    };
-    doc["optimizer"] = match state.train.optimizer {
-        Optimizer::Sgd { lr } => json!({"kind": "sgd", "lr": lr}),
-        Optimizer::Adam {
-            lr,
-            beta1,
-            beta2,
-            eps,
-        } => json!({"kind": "adam", "lr": lr, "betas": [beta1, beta2], "eps": eps}),
-    };
-    Ok(doc)
 }
 
 #[cfg(test)]

@@ -15,13 +15,12 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::page::cli_input;
 use crate::page::codec;
 use crate::page::derived::Derived;
 use crate::page::model::Model;
 use crate::page::msg::{Msg, TrainMsg};
 use crate::page::state::AppState;
-use crate::page::training;
-use crate::page::ui;
 use crate::page::update::{open_link, update, Change, Link};
 
 use super::dispatch::Dispatch;
@@ -405,7 +404,7 @@ fn install_debug() -> dom::JsResult<()> {
     let cli = Closure::<dyn Fn() -> JsValue>::new(|| {
         read(|a| {
             let trainer = a.model.train.session.as_ref().map(|t| &t.trainer);
-            JsValue::from_str(&ui::shown_input(&a.model.state, trainer).to_string())
+            JsValue::from_str(&cli_input::shown_input(&a.model.state, trainer).to_string())
         })
         .unwrap_or(JsValue::NULL)
     });
@@ -443,7 +442,7 @@ fn install_debug() -> dom::JsResult<()> {
                 .as_f64()
                 .filter(|v| v.is_finite() && *v >= 0.0)
                 .map_or(done, |v| v as usize);
-            training::train_input(&a.model.state, steps)
+            cli_input::train_input(&a.model.state, steps)
                 .map_or(JsValue::NULL, |v| JsValue::from_str(&v.to_string()))
         })
         .unwrap_or(JsValue::NULL)

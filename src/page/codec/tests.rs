@@ -268,7 +268,7 @@ fn a_link_with_softmax_and_independent_classes_opens_exclusive() {
     assert!(d.exclusive, "softmax comes with exclusive classes");
     // What the controls would have made of it.
     let mut want = s.clone();
-    crate::page::ui::set_activation(&mut want, Activation::Softmax).unwrap();
+    crate::page::rules::set_activation(&mut want, Activation::Softmax).unwrap();
     assert_eq!(d.labels, want.labels);
     for b in 0..2 {
         for i in 0..32 {

@@ -77,7 +77,7 @@ fn the_backgrounds_in_the_loss_are_judged_as_complete_covering_or_merged() {
     for (name, b, judged, verdict, correct) in BACKGROUNDS {
         let mut s = scenario(name).unwrap().state();
         if !s.settings.include_background {
-            crate::page::ui::set_include_background(&mut s, true).unwrap();
+            crate::page::rules::set_include_background(&mut s, true).unwrap();
             // Without an activation a Dice with the background in: judged the same.
             assert_eq!(s.settings.activation, Activation::None);
         }
@@ -130,8 +130,8 @@ fn undefined_cell_is_reported_as_such() {
 #[test]
 fn the_background_trap_is_a_wrong_push_down() {
     let mut s = scenario("missing-I").unwrap().state();
-    crate::page::ui::set_include_background(&mut s, true).unwrap();
-    crate::page::ui::set_activation(&mut s, Activation::Softmax).unwrap();
+    crate::page::rules::set_include_background(&mut s, true).unwrap();
+    crate::page::rules::set_activation(&mut s, Activation::Softmax).unwrap();
     let (y, e) = run(&s);
     let (v, scale) = verdicts(&s, &y, &e);
     let hidden = v[(1, 1)].unwrap();
@@ -189,10 +189,10 @@ fn the_background_trap_is_a_wrong_push_down() {
         scenario("missing-bg").unwrap().state()
     );
     // Without an activation the coupling of exclusive classes does the same.
-    crate::page::ui::set_activation(&mut s, Activation::None).unwrap();
+    crate::page::rules::set_activation(&mut s, Activation::None).unwrap();
     assert_eq!(verdict_of(&s, 1, 1).verdict, Verdict::Down);
     // With independent classes nothing couples them: the tiny own push is judged.
-    crate::page::ui::set_exclusive(&mut s, false).unwrap();
+    crate::page::rules::set_exclusive(&mut s, false).unwrap();
     assert_eq!(verdict_of(&s, 1, 1).verdict, Verdict::None);
 }
 

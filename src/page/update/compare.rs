@@ -5,9 +5,9 @@
 use crate::engine::loss::DiceSettings;
 use crate::engine::phi::Phi;
 use crate::page::change::{Change, Link};
+use crate::page::entry;
 use crate::page::model::{Entry, Model};
 use crate::page::msg::CompareMsg;
-use crate::page::ui;
 
 use super::notice::{accept_entry, notice, refuse_entry};
 
@@ -37,7 +37,7 @@ pub fn update(m: &mut Model, msg: CompareMsg) -> Change {
         CompareMsg::Phi(p) => edit_compare(m, |s| s.phi = p),
         CompareMsg::Variant(v) => edit_compare(m, |s| s.variant = v),
         CompareMsg::Background(on) => edit_compare(m, |s| s.include_background = on),
-        CompareMsg::Eps(text) => match ui::parse_eps(&text) {
+        CompareMsg::Eps(text) => match entry::parse_eps(&text) {
             Ok(v) => {
                 let mut ch = accept_entry(m, Entry::CompareEps);
                 ch.merge(edit_compare(m, |s| {

@@ -8,8 +8,8 @@ use crate::page::change::{Change, Link};
 use crate::page::model::{Hover, Model, Stroke, ViewKind};
 use crate::page::msg::{HelperKind, PaintMsg};
 use crate::page::paint::{self, Cells, Helper, Layer, Target};
+use crate::page::rules;
 use crate::page::state::AppState;
-use crate::page::ui;
 
 use super::explain;
 use super::notice::notice;
@@ -64,7 +64,7 @@ fn refusal(m: &Model, layer: Layer, b: usize, c: usize) -> Option<String> {
     if layer == Layer::Pred && m.train.session.is_some() {
         return Some(TRAINED_PREDICTION.into());
     }
-    ui::paint_refusal(&m.state, layer, b, c)
+    rules::paint_refusal(&m.state, layer, b, c)
 }
 
 /// Fill (or Clear) the target view.

@@ -5,12 +5,13 @@
 
 use crate::engine::presets::FrameworkPreset;
 use crate::page::change::{Change, Link};
+use crate::page::entry;
 use crate::page::judge;
 use crate::page::model::{EpsField, Model, Refused};
 use crate::page::msg::SettingsMsg;
 use crate::page::paint::Cells;
+use crate::page::rules;
 use crate::page::state::AppState;
-use crate::page::ui;
 
 use super::notice::notice;
 use super::paint::edit;
@@ -27,13 +28,13 @@ pub fn update(m: &mut Model, msg: SettingsMsg) -> Change {
                 // The slider replaces a refused entry.
                 ch.entry = true;
             }
-            ch.merge(set_eps(m, field, ui::eps_at(pos)));
+            ch.merge(set_eps(m, field, entry::eps_at(pos)));
             if ch.link == Link::Replace {
                 ch.link = Link::Soon;
             }
             ch
         }
-        SettingsMsg::EpsEntered { field, text } => match ui::parse_eps(&text) {
+        SettingsMsg::EpsEntered { field, text } => match entry::parse_eps(&text) {
             Ok(v) => {
                 let mut ch = Change::none();
                 if m.feedback.refused[field.index()].take().is_some() {
@@ -59,17 +60,18 @@ pub fn update(m: &mut Model, msg: SettingsMsg) -> Change {
         SettingsMsg::Jaccard(on) => settings(m, |s| s.settings.jaccard = on),
         SettingsMsg::Variant(v) => settings(m, |s| s.settings.variant = v),
         SettingsMsg::Squared(on) => settings(m, |s| s.settings.squared = on),
-        SettingsMsg::IncludeBackground(on) => match ui::set_include_background(&mut m.state, on) {
+        SettingsMsg::IncludeBackground(on) => match rules::set_include_background(&mut m.state, on)
+        {
             Ok(()) => Change::none().settings().link(Link::Replace),
             // The checkbox goes back to what the settings say.
             Err(e) => notice(m, e, true).controls(),
         },
         SettingsMsg::Exclusive(on) => edit(m, |s| {
-            let note = ui::set_exclusive(s, on)?;
+            let note = rules::set_exclusive(s, on)?;
             Ok((Change::whole_page(), note))
         }),
         SettingsMsg::Activation(a) => edit(m, |s| {
-            let note = ui::set_activation(s, a)?;
+            let note = rules::set_activation(s, a)?;
             Ok((Change::whole_page(), note))
         }),
         SettingsMsg::Status { b, c, status } => {
@@ -90,7 +92,7 @@ pub fn update(m: &mut Model, msg: SettingsMsg) -> Change {
 /// A library's settings, as one undo step (it may switch the class mode).
 fn preset(m: &mut Model, p: &'static FrameworkPreset) -> Change {
     edit(m, |s| {
-        let note = ui::apply_preset(s, p)?;
+        let note = rules::apply_preset(s, p)?;
         Ok((
             Change::whole_page(),
             note.map(|n| format!("{}: {n}.", p.label)),

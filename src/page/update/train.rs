@@ -6,13 +6,13 @@
 use crate::engine::train::Stop;
 use crate::engine::variants::Variant;
 use crate::page::change::{Change, Link};
+use crate::page::entry;
 use crate::page::lessons::experiments;
 use crate::page::model::{Entry, Lesson, Model};
 use crate::page::msg::{OptimizerKind, TrainMsg};
 use crate::page::paint::Cells;
 use crate::page::state::MAX_SPEED;
 use crate::page::training;
-use crate::page::ui;
 use crate::present::format::excerpt_of;
 
 use super::notice::{accept_entry, notice, refuse_entry};
@@ -53,7 +53,7 @@ pub fn update(m: &mut Model, msg: TrainMsg) -> Change {
         }
         TrainMsg::Optimizer(kind) => optimizer(m, kind),
         TrainMsg::Lr(lr) => set_lr(m, lr),
-        TrainMsg::LrEntered(text) => match ui::parse_lr(&text) {
+        TrainMsg::LrEntered(text) => match entry::parse_lr(&text) {
             Ok(lr) => set_lr(m, lr),
             Err(e) => refuse_entry(m, Entry::LearningRate, e).controls(),
         },

@@ -6,9 +6,10 @@ use crate::engine::activation::Activation;
 use crate::engine::phi::Phi;
 use crate::engine::presets::{monai_equivalent, monai_sentence, FRAMEWORK_PRESETS};
 use crate::engine::variants::Variant;
+use crate::page::entry;
 use crate::page::model::{EpsField, Model, Refused};
 use crate::page::msg::{CompareMsg, Msg, Preset, SettingsMsg};
-use crate::page::ui;
+use crate::page::rules;
 use crate::present::format;
 use crate::web::dispatch::Dispatch;
 use crate::web::dom::{self, JsResult};
@@ -38,7 +39,7 @@ impl EpsInput {
         let label = labelled(&r, label, label_tip)?;
         let text = text_input(&r, id, text_tip)?;
         label_for(&label, &text, "");
-        let max_pos = f64::from(ui::eps_stop_count() - 1);
+        let max_pos = f64::from(entry::eps_stop_count() - 1);
         let slider = range(
             parent,
             &format!("{id}-slider"),
@@ -78,7 +79,7 @@ impl EpsInput {
     /// Shows ε. The field's text is never rewritten while it has focus (re-synced on
     /// blur); a refused entry keeps its text and message until ε changes some other way.
     fn sync(&self, v: f64, refused: Option<&Refused>) {
-        set_value(&self.slider, &ui::eps_position(v).to_string());
+        set_value(&self.slider, &entry::eps_position(v).to_string());
         let (text, reason) = match refused {
             Some(r) => (r.text.clone(), r.reason.as_str()),
             None => (format::exact(v), ""),
@@ -424,7 +425,7 @@ impl LossPanel {
         self.include_bg
             .set_disabled(one_class && st.include_background);
         let bg_tip = if one_class {
-            ui::NO_BACKGROUND_ONE_CLASS
+            rules::NO_BACKGROUND_ONE_CLASS
         } else {
             "Whether class 0 takes part in the loss (MONAI include_background, nnU-Net do_bg)"
         };
@@ -434,10 +435,10 @@ impl LossPanel {
         set_select(&self.variant, st.variant.code());
         if one_class {
             dom::set_attr(&self.softmax_option, "disabled", "");
-            self.softmax_option.set_title(ui::SOFTMAX_ONE_CLASS);
+            self.softmax_option.set_title(rules::SOFTMAX_ONE_CLASS);
             self.activation.set_title(&format!(
                 "Activation between logits z and probabilities ỹ. {}",
-                ui::SOFTMAX_ONE_CLASS
+                rules::SOFTMAX_ONE_CLASS
             ));
         } else {
             let _ = self.softmax_option.remove_attribute("disabled");

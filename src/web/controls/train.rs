@@ -4,10 +4,10 @@
 use web_sys::{Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
 use crate::engine::train::ModelKind;
+use crate::page::entry::{lr_position, LR_STOPS};
 use crate::page::model::Model;
 use crate::page::msg::{Msg, OptimizerKind, TrainMsg};
 use crate::page::state::MAX_SPEED;
-use crate::page::ui::{lr_position, LR_STOPS};
 use crate::present::format;
 use crate::web::dispatch::Dispatch;
 use crate::web::dom::{self, JsResult};
