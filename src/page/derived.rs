@@ -241,17 +241,17 @@ impl Derived {
             verdict_scale,
             scales: Array2::from_elem(s.status.dim(), Scale::default()),
         };
-        let symlog = s.view.symlog;
+        let symlog = s.display.symlog;
         let blank = Scale { max: 0.0, symlog };
         let mut scales = Array2::from_elem(s.status.dim(), blank);
-        if let Some(g) = side.shown(s.view.logit_grad) {
+        if let Some(g) = side.shown(s.display.logit_grad) {
             for ((b, c), scale) in scales.indexed_iter_mut() {
                 if !g.undefined[(b, c)] {
                     *scale = Scale::fit(g.values.slice(s![b, c, .., ..]).iter().copied(), symlog);
                 }
             }
         }
-        if s.view.shared_scale {
+        if s.display.shared_scale {
             let shared = scales.iter().fold(blank, |a, s| a.union(*s));
             scales.fill(shared);
         }
@@ -262,7 +262,7 @@ impl Derived {
 
     /// Colour scales fitted to the shown gradient; sets [`Derived::shared`].
     fn fit_scales(&mut self, m: &Model) -> Array2<Scale> {
-        let symlog = m.state.view.symlog;
+        let symlog = m.state.display.symlog;
         let blank = Scale { max: 0.0, symlog };
         let mut scales = Array2::from_elem(m.state.status.dim(), blank);
         if let Some(g) = self.shown_grad(m) {
@@ -274,7 +274,7 @@ impl Derived {
             }
         }
         let shared = scales.iter().fold(blank, |a, s| a.union(*s));
-        if m.state.view.shared_scale {
+        if m.state.display.shared_scale {
             scales.fill(shared);
         }
         self.shared = shared;
@@ -287,7 +287,7 @@ impl Derived {
         ShownGrad::of(
             &self.eval,
             m.state.settings.activation,
-            m.state.view.logit_grad,
+            m.state.display.logit_grad,
         )
     }
 

@@ -19,6 +19,7 @@ pub mod derived;
 pub mod entry;
 pub mod history;
 pub mod judge;
+pub mod layout;
 pub mod lessons;
 pub mod levels;
 pub mod matrix;
@@ -27,7 +28,7 @@ pub mod msg;
 pub mod paint;
 pub mod route;
 pub mod rules;
-pub mod screen;
+
 pub mod state;
 pub mod tool;
 pub mod training;

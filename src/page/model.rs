@@ -269,7 +269,7 @@ impl Model {
     /// The embed's link to the full page: the same page, trained as far, not embedded.
     pub fn full_page_link(&self) -> String {
         let mut s = self.state.clone();
-        s.view.embed = false;
+        s.mode.embed = false;
         self.link_for(&s)
     }
 

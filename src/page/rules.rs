@@ -75,7 +75,7 @@ pub fn set_include_background(s: &mut AppState, include: bool) -> Result<(), Str
 /// them (softmax or no background with one class); may switch to exclusive classes.
 pub fn apply_preset(s: &mut AppState, p: &FrameworkPreset) -> Result<Option<String>, String> {
     let mut next = s.clone();
-    let keep_view = next.view;
+    let keep = (next.display, next.mode);
     next.settings = p.settings;
     next.separate_eps = p.settings.eps_nr != p.settings.eps_dr;
     if next.classes() < 2
@@ -91,7 +91,7 @@ pub fn apply_preset(s: &mut AppState, p: &FrameworkPreset) -> Result<Option<Stri
         make_exclusive(&mut next);
         note = Some("switched to exclusive classes for softmax".to_string());
     }
-    next.view = keep_view;
+    (next.display, next.mode) = keep;
     *s = next;
     Ok(note)
 }

@@ -3,7 +3,6 @@
 //! and label bits are [`crate::page::levels`].
 
 use ndarray::{Array2, Array3, Array4, Zip};
-use serde::{Deserialize, Serialize};
 
 use crate::engine::loss::DiceSettings;
 use crate::engine::status::LabelStatus;
@@ -18,32 +17,34 @@ pub const MIN_SIZE: usize = 8;
 pub const MAX_SIZE: usize = 128;
 
 /// How the gradient views are drawn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ViewOptions {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DisplayOptions {
     /// One colour scale for all cells (so magnitudes compare) instead of one per cell.
     pub shared_scale: bool,
     /// Symmetric-log colour scale instead of linear.
     pub symlog: bool,
     /// With an activation on: show ∂DL/∂z (true) or ∂DL/∂ỹ (false).
     pub logit_grad: bool,
+}
+
+impl Default for DisplayOptions {
+    fn default() -> Self {
+        DisplayOptions {
+            shared_scale: true,
+            symlog: true,
+            logit_grad: true,
+        }
+    }
+}
+
+/// What kind of page this is: the full page, an embed, a presentation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageMode {
     /// Embedding: hide the control panels, keep the grid and readouts.
     pub embed: bool,
     /// Presentation mode: full window, large type, only the lesson's cells, the loss and
     /// the legend.
     pub present: bool,
-}
-
-impl Default for ViewOptions {
-    fn default() -> Self {
-        ViewOptions {
-            shared_scale: true,
-            symlog: true,
-            logit_grad: true,
-            embed: false,
-            present: false,
-        }
-    }
 }
 
 /// How the Train panel trains: the model, the optimiser (with its learning rate) and how
@@ -89,7 +90,8 @@ pub struct AppState {
     pub train: TrainSettings,
     /// Compare mode: the same scene under these second loss settings, side by side.
     pub compare: Option<DiceSettings>,
-    pub view: ViewOptions,
+    pub display: DisplayOptions,
+    pub mode: PageMode,
 }
 
 /// A size the page cannot show.
@@ -134,7 +136,8 @@ impl AppState {
             image: Array3::zeros((b, n, n)),
             train: TrainSettings::default(),
             compare: None,
-            view: ViewOptions::default(),
+            display: DisplayOptions::default(),
+            mode: PageMode::default(),
         };
         if s.exclusive {
             // Exclusive classes: everything starts as background, predicted as background.

@@ -323,7 +323,7 @@ impl App {
     /// Redraws the plots if their inputs changed: never during a brush stroke (they wait
     /// for its end) nor in an embed, and at most every `PLOT_INTERVAL_MS`.
     fn plots_if_due(&mut self) -> bool {
-        if !self.sched.plots_due || self.model.paint.stroke.is_some() || self.model.state.view.embed
+        if !self.sched.plots_due || self.model.paint.stroke.is_some() || self.model.state.mode.embed
         {
             return false;
         }

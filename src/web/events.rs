@@ -32,7 +32,7 @@ pub struct Events;
 impl Events {
     pub fn sync(&mut self, f: &Frame) {
         TOURING.with(|t| t.set(f.model.lesson.tour.is_some()));
-        PRESENTING.with(|p| p.set(f.model.state.view.present));
+        PRESENTING.with(|p| p.set(f.model.state.mode.present));
     }
 }
 

@@ -12,10 +12,10 @@ use web_sys::{
 };
 
 use crate::page::derived::Derived;
+use crate::page::layout::{columns, embed_size, folded_note};
 use crate::page::model::Model;
 use crate::page::msg::{ExportKind, Msg, ScreenMsg};
 use crate::page::route;
-use crate::page::screen::{columns, embed_size, folded_note};
 use crate::present::colormap;
 use crate::present::figure::{self, esc, Figure, FigureCell, FigureLegend};
 use crate::present::palette;
@@ -199,8 +199,8 @@ fn page_base() -> String {
 /// An `<iframe>` that shows this page as an embed, sized for its images.
 fn embed_code(m: &Model) -> String {
     let mut s = m.state.clone();
-    s.view.embed = true;
-    s.view.present = false;
+    s.mode.embed = true;
+    s.mode.present = false;
     let lesson = m
         .lesson
         .open

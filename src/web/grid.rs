@@ -14,8 +14,8 @@ use crate::engine::loss::Evaluation;
 use crate::engine::status::LabelStatus;
 use crate::engine::verdict::{CellVerdict, Scale as VerdictScale};
 use crate::page::derived::ShownGrad;
+use crate::page::layout;
 use crate::page::model::{Hover, ViewKind};
-use crate::page::screen;
 use crate::page::state::AppState;
 use crate::page::tool::Tool;
 use crate::present::colormap::{self, Rgba, Scale};
@@ -96,7 +96,7 @@ pub struct GridView {
     grad_heads: Vec<HtmlElement>,
     class_heads: Vec<HtmlElement>,
     col_heads: Vec<HtmlElement>,
-    /// The columns drawn now (`page::screen::columns`).
+    /// The columns drawn now (`page::layout::columns`).
     columns: RefCell<Vec<bool>>,
     /// Pixel buffer of the overlays.
     obuf: RefCell<Vec<u8>>,
@@ -1048,7 +1048,7 @@ impl GridView {
         side: &crate::page::derived::Side,
         buf: &mut Vec<u8>,
     ) -> bool {
-        let shown = side.shown(state.view.logit_grad);
+        let shown = side.shown(state.display.logit_grad);
         let logits = shown.as_ref().is_some_and(|g| g.logits);
         let rule = threshold_sentence(&side.verdict_scale);
         let tied = ties_classes(state, side.settings.activation);
@@ -1170,7 +1170,8 @@ impl GridView {
 
     /// Captions (set, sDSC, per-cell maximum), headings and the excluded-class look.
     pub fn captions(&self, state: &AppState, eval: Option<&Evaluation>, scales: &Array2<Scale>) {
-        let logits = state.settings.activation != crate::Activation::None && state.view.logit_grad;
+        let logits =
+            state.settings.activation != crate::Activation::None && state.display.logit_grad;
         for h in &self.grad_heads {
             dom::set_text(h, if logits { "∂L/∂z" } else { "∂L/∂ỹ" });
         }
@@ -1199,7 +1200,7 @@ impl GridView {
                             Some(s) => t.push_str(&format!(" · sDSC {}", format::number(s, 3))),
                             None => t.push_str(" · undefined"),
                         }
-                        if !state.view.shared_scale {
+                        if !state.display.shared_scale {
                             if let Some(s) = scales.get((b, c)) {
                                 t.push_str(&format!(" · max |g| {}", format::number(s.max, 2)));
                             }
@@ -1365,7 +1366,7 @@ impl Grid {
         let all = rebuilt || ch.page;
         let mut drew = false;
         let eval = d.eval.as_ref().ok();
-        let columns = screen::columns(m, eval);
+        let columns = layout::columns(m, eval);
         let regrid = *g.columns.borrow() != columns.shown;
         g.set_columns(&columns.shown);
         let pred = d.shown_pred(m);
@@ -1423,7 +1424,7 @@ impl Grid {
             || ch.screen
             || (reworded && m.paint.stroke.is_none())
         {
-            g.layout(s.view.embed, s.view.present);
+            g.layout(s.mode.embed, s.mode.present);
             drew = true;
         }
         if captions || ch.hover || ch.focus || ch.tool {

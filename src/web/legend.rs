@@ -254,7 +254,11 @@ impl Legend {
             dom::set_text(&self.key, &badge_key(&scale));
         }
         let logits = f.derived.logits(f.model);
-        self.draw(&f.derived.shared, f.model.state.view.shared_scale, logits)
+        self.draw(
+            &f.derived.shared,
+            f.model.state.display.shared_scale,
+            logits,
+        )
     }
 }
 

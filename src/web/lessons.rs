@@ -158,7 +158,7 @@ impl Lessons {
             dom::set_hidden(b, !touring);
         }
         dom::set_hidden(&self.close, touring);
-        let embed = f.model.state.view.embed;
+        let embed = f.model.state.mode.embed;
         dom::set_data(&self.close, "fold", if embed { "1" } else { "0" });
         // In an embed the button says "Hide text" (its name); elsewhere "×" needs one.
         if embed {

@@ -8,8 +8,8 @@ use std::cell::Cell;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlAnchorElement, HtmlButtonElement, HtmlElement};
 
+use crate::page::layout::{columns, folded_note};
 use crate::page::msg::{LessonMsg, Msg, PageMsg, PaintMsg, ScreenMsg};
-use crate::page::screen::{columns, folded_note};
 use crate::page::update::Link;
 
 use super::dispatch::Dispatch;
@@ -193,27 +193,27 @@ impl Screen {
     /// Returns whether the space above or beside the grid may have changed.
     pub fn sync(&mut self, f: &Frame) -> bool {
         let (m, ch) = (f.model, f.change);
-        let view = m.state.view;
+        let mode = m.state.mode;
         let mut moved = false;
         if ch.page || ch.display || ch.screen || ch.lesson {
-            dom::toggle_class(&self.body, "embed", view.embed);
-            dom::toggle_class(&self.body, "present", view.present);
+            dom::toggle_class(&self.body, "embed", mode.embed);
+            dom::toggle_class(&self.body, "present", mode.present);
             dom::toggle_class(&self.body, "has-lesson", m.lesson.open.is_some());
             dom::toggle_class(
                 &self.body,
                 "lesson-folded",
                 m.lesson.open.is_some() && m.lesson.collapsed,
             );
-            let intro = m.screen.intro && m.lesson.open.is_none() && !view.embed && !view.present;
+            let intro = m.screen.intro && m.lesson.open.is_none() && !mode.embed && !mode.present;
             dom::set_hidden(&self.intro, !intro);
             dom::set_hidden(
                 &self.embed_lesson,
-                !(view.embed && m.lesson.open.is_some() && m.lesson.collapsed),
+                !(mode.embed && m.lesson.open.is_some() && m.lesson.collapsed),
             );
             dom::set_attr(
                 &self.present_top,
                 "aria-pressed",
-                if view.present { "true" } else { "false" },
+                if mode.present { "true" } else { "false" },
             );
             moved = true;
         }
@@ -222,7 +222,7 @@ impl Screen {
             self.embed_redo.set_disabled(!m.paint.history.can_redo());
         }
         // The embed's link to the full page: the same page without the embedding.
-        if view.embed
+        if mode.embed
             && m.paint.stroke.is_none()
             && (ch.page || ch.link != Link::Keep || self.full_link.is_empty())
         {
@@ -242,7 +242,7 @@ impl Screen {
             let note = folded_note(&cols.folded, m.state.exclusive);
             let (text, button, show) = match note {
                 Some(t) => (Some(t), "Show column", "1"),
-                None if !cols.out.is_empty() && m.screen.show_excluded && !view.present => (
+                None if !cols.out.is_empty() && m.screen.show_excluded && !mode.present => (
                     folded_note(&cols.out, m.state.exclusive),
                     "Fold column",
                     "0",

@@ -11,7 +11,7 @@ use super::CodecError;
 use crate::engine::loss::DiceSettings;
 use crate::engine::status::LabelStatus;
 use crate::page::levels::{bit, pack_bits, LEVELS, PRED_LEVELS};
-use crate::page::state::{check_dims, AppState, ViewOptions};
+use crate::page::state::{check_dims, AppState, DisplayOptions, PageMode};
 
 #[derive(Serialize, Deserialize)]
 struct Wire {
@@ -22,13 +22,57 @@ struct Wire {
     s: DiceSettings,
     sep: bool,
     ex: bool,
-    view: ViewOptions,
+    view: WireView,
     /// One char per (b, c) cell: a, m, e (the first letter of the status's code).
     st: String,
     /// Labels as bits, base64url.
     y: String,
     /// Prediction levels as little-endian u16, base64url.
     p: String,
+}
+
+/// The display options and page mode as format 1 held them, in one object.
+#[derive(Serialize, Deserialize)]
+#[serde(default)]
+struct WireView {
+    shared_scale: bool,
+    symlog: bool,
+    logit_grad: bool,
+    embed: bool,
+    present: bool,
+}
+
+impl Default for WireView {
+    fn default() -> Self {
+        WireView::of(&DisplayOptions::default(), &PageMode::default())
+    }
+}
+
+impl WireView {
+    fn of(display: &DisplayOptions, mode: &PageMode) -> WireView {
+        WireView {
+            shared_scale: display.shared_scale,
+            symlog: display.symlog,
+            logit_grad: display.logit_grad,
+            embed: mode.embed,
+            present: mode.present,
+        }
+    }
+
+    fn display(&self) -> DisplayOptions {
+        DisplayOptions {
+            shared_scale: self.shared_scale,
+            symlog: self.symlog,
+            logit_grad: self.logit_grad,
+        }
+    }
+
+    fn mode(&self) -> PageMode {
+        PageMode {
+            embed: self.embed,
+            present: self.present,
+        }
+    }
 }
 
 fn status_char(s: LabelStatus) -> char {
@@ -51,7 +95,7 @@ pub fn encode(state: &AppState) -> String {
         s: state.settings,
         sep: state.separate_eps,
         ex: state.exclusive,
-        view: state.view,
+        view: WireView::of(&state.display, &state.mode),
         st: state.status.iter().map(|&s| status_char(s)).collect(),
         y: URL_SAFE_NO_PAD.encode(pack_bits(state.labels.iter().map(|&v| v >= 0.5))),
         p: URL_SAFE_NO_PAD.encode(levels),
@@ -157,7 +201,8 @@ pub fn decode(packed: &[u8]) -> Result<AppState, CodecError> {
         image: ndarray::Array3::zeros((w.b, w.n, w.n)),
         train: Default::default(),
         compare: None,
-        view: w.view,
+        display: w.view.display(),
+        mode: w.view.mode(),
     })
     .map(|mut s: AppState| {
         s.image = s.scene_image();

@@ -14,14 +14,14 @@ use crate::engine::phi::Phi;
 use crate::engine::status::LabelStatus;
 use crate::engine::variants::Variant;
 use crate::page::levels::{from_level, LEVELS};
-use crate::page::state::ViewOptions;
+use crate::page::state::{DisplayOptions, PageMode};
 
 #[test]
 fn presentation_is_bit_6_of_the_page_flags_and_older_links_open_without_it() {
     let mut s = AppState::default_scene();
-    s.view.embed = true;
+    s.mode.embed = true;
     let without = payload(&s);
-    s.view.present = true;
+    s.mode.present = true;
     let with = payload(&s);
     // Only bit 6 of the page flags byte (after B, C, H) differs: the other flags,
     // the variant, image, training and compare bytes are where they were.
@@ -29,11 +29,11 @@ fn presentation_is_bit_6_of_the_page_flags_and_older_links_open_without_it() {
     assert_eq!(diff, vec![3]);
     assert_eq!(with[3] ^ without[3], 1 << 6);
     // A link written before presentation mode existed (bit 6 clear) opens without it.
-    s.view.present = false;
+    s.mode.present = false;
     let old = decode(&encode(&s)).unwrap();
-    assert!(!old.view.present && old.view.embed);
-    s.view.present = true;
-    assert!(decode(&encode(&s)).unwrap().view.present);
+    assert!(!old.mode.present && old.mode.embed);
+    s.mode.present = true;
+    assert!(decode(&encode(&s)).unwrap().mode.present);
 }
 use crate::page::lessons::SCENARIOS;
 
@@ -49,7 +49,7 @@ fn hash_round_trip_is_exact() {
     s.settings.phi = Phi::BI;
     s.settings.eps_nr = 1e-7;
     s.status[(1, 1)] = LabelStatus::Missing;
-    s.view.symlog = false;
+    s.display.symlog = false;
     let text = encode(&s);
     assert!(
         text.len() < 2000,
@@ -92,10 +92,12 @@ fn every_field_and_scenario_round_trips() {
         variant: Variant::Leaf,
     };
     s.separate_eps = true;
-    s.view = ViewOptions {
+    s.display = DisplayOptions {
         shared_scale: false,
         symlog: false,
         logit_grad: false,
+    };
+    s.mode = PageMode {
         embed: true,
         present: true,
     };

@@ -12,7 +12,9 @@ use crate::engine::status::LabelStatus;
 use crate::engine::train::{ModelKind, Optimizer};
 use crate::engine::variants::Variant;
 use crate::page::levels::{bit, from_level, level, pack_bits, LEVELS};
-use crate::page::state::{check_dims, AppState, TrainSettings, ViewOptions, MAX_SPEED};
+use crate::page::state::{
+    check_dims, AppState, DisplayOptions, PageMode, TrainSettings, MAX_SPEED,
+};
 
 const PHI: Codes<Phi> = Codes {
     what: "Φ code",
@@ -73,12 +75,13 @@ pub fn write(state: &AppState) -> Vec<u8> {
         image,
         train,
         compare,
-        view,
+        display,
+        mode,
     } = state;
     let mut w = Writer::default();
     let (b, c, n, _) = labels.dim();
     w.bytes([b as u8, c as u8, n as u8]);
-    write_page_flags(&mut w, *separate_eps, *exclusive, view);
+    write_page_flags(&mut w, *separate_eps, *exclusive, display, mode);
     write_settings(&mut w, settings);
     write_statuses(&mut w, status);
     w.bytes(pack_bits(labels.iter().map(|&v| v >= 0.5)));
@@ -102,7 +105,7 @@ pub fn read(payload: &[u8]) -> Result<AppState, CodecError> {
         usize::from(dims[2]),
     );
     check_dims(b, c, n)?;
-    let (separate_eps, exclusive, view) = read_page_flags(&mut r, c)?;
+    let (separate_eps, exclusive, display, mode) = read_page_flags(&mut r, c)?;
     let settings = read_settings(&mut r, c)?;
     let status = read_statuses(&mut r, b, c)?;
     let bits = r.take((b * c * n * n).div_ceil(8))?;
@@ -131,18 +134,24 @@ pub fn read(payload: &[u8]) -> Result<AppState, CodecError> {
         image,
         train,
         compare,
-        view,
+        display,
+        mode,
     })
 }
 
-fn write_page_flags(w: &mut Writer, separate_eps: bool, exclusive: bool, view: &ViewOptions) {
-    let ViewOptions {
+fn write_page_flags(
+    w: &mut Writer,
+    separate_eps: bool,
+    exclusive: bool,
+    display: &DisplayOptions,
+    mode: &PageMode,
+) {
+    let DisplayOptions {
         shared_scale,
         symlog,
         logit_grad,
-        embed,
-        present,
-    } = *view;
+    } = *display;
+    let PageMode { embed, present } = *mode;
     w.flags(&[
         separate_eps,
         exclusive,
@@ -154,21 +163,24 @@ fn write_page_flags(w: &mut Writer, separate_eps: bool, exclusive: bool, view: &
     ]);
 }
 
-/// (separate ε, exclusive classes, view options); one class is never exclusive.
+/// (separate ε, exclusive classes, display options, page mode); one class is never
+/// exclusive.
 fn read_page_flags(
     r: &mut Reader,
     classes: usize,
-) -> Result<(bool, bool, ViewOptions), CodecError> {
+) -> Result<(bool, bool, DisplayOptions, PageMode), CodecError> {
     let page = r.byte()?;
     let on = |k| Reader::on(page, k);
-    let view = ViewOptions {
+    let display = DisplayOptions {
         shared_scale: on(2),
         symlog: on(3),
         logit_grad: on(4),
+    };
+    let mode = PageMode {
         embed: on(5),
         present: on(6),
     };
-    Ok((on(0), on(1) && classes > 1, view))
+    Ok((on(0), on(1) && classes > 1, display, mode))
 }
 
 fn write_settings(w: &mut Writer, settings: &DiceSettings) {

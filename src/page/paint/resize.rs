@@ -28,7 +28,8 @@ pub fn resize(state: &AppState, b: usize, c: usize, n: usize) -> Result<AppState
         image: Array3::zeros((b, n, n)),
         train: state.train,
         compare: state.compare,
-        view: state.view,
+        display: state.display,
+        mode: state.mode,
     };
     if c < 2 {
         // With one class: no softmax over classes and no background to leave out.

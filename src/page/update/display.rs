@@ -4,7 +4,7 @@
 use crate::page::change::{Change, Link};
 use crate::page::model::Model;
 use crate::page::msg::DisplayMsg;
-use crate::page::state::ViewOptions;
+use crate::page::state::DisplayOptions;
 
 pub fn update(m: &mut Model, msg: DisplayMsg) -> Change {
     match msg {
@@ -14,10 +14,10 @@ pub fn update(m: &mut Model, msg: DisplayMsg) -> Change {
     }
 }
 
-fn display(m: &mut Model, f: impl FnOnce(&mut ViewOptions)) -> Change {
-    let before = m.state.view;
-    f(&mut m.state.view);
-    if m.state.view == before {
+fn display(m: &mut Model, f: impl FnOnce(&mut DisplayOptions)) -> Change {
+    let before = m.state.display;
+    f(&mut m.state.display);
+    if m.state.display == before {
         return Change::none();
     }
     Change::none().display().link(Link::Replace)

@@ -35,7 +35,7 @@ pub fn update(m: &mut Model, msg: LessonMsg) -> Change {
 fn tour_step(m: &mut Model, delta: isize) -> Change {
     let Some(k) = m.lesson.tour else {
         // In presentation mode the arrows always walk the lessons.
-        if m.state.view.present && m.lesson.open.is_none() && delta > 0 {
+        if m.state.mode.present && m.lesson.open.is_none() && delta > 0 {
             m.lesson.tour = Some(0);
             return open_lesson(m, 0, true);
         }
@@ -55,8 +55,8 @@ pub fn open_lesson(m: &mut Model, k: usize, push: bool) -> Change {
     };
     let before = m.link();
     let mut s = sc.state();
-    s.view.embed = m.state.view.embed;
-    s.view.present = m.state.view.present;
+    s.mode.embed = m.state.mode.embed;
+    s.mode.present = m.state.mode.present;
     let mut ch = load(m, s);
     m.lesson.collapsed = false;
     m.lesson.open = Some(Lesson {

@@ -43,11 +43,10 @@ pub fn update(m: &mut Model, msg: PageMsg) -> Change {
 
 /// The default page again (one undo step); embedding and presentation stay.
 fn reset(m: &mut Model) -> Change {
-    let view = m.state.view;
+    let mode = m.state.mode;
     let mut ch = edit(m, |s| {
         *s = AppState::default_scene();
-        s.view.embed = view.embed;
-        s.view.present = view.present;
+        s.mode = mode;
         Ok((Change::whole_page(), None))
     });
     ch.merge(close_lesson(m));
@@ -102,7 +101,7 @@ pub fn load_route(m: &mut Model, r: route::Route) -> Change {
     m.lesson.collapsed = false;
     if lesson.is_none() {
         m.lesson.tour = None;
-    } else if m.state.view.present {
+    } else if m.state.mode.present {
         // A presentation walks the lessons with the arrow keys.
         m.lesson.tour = lesson;
     }

@@ -34,10 +34,10 @@ pub fn update(m: &mut Model, msg: ScreenMsg) -> Change {
 
 /// Presentation mode: the open lesson becomes a tour step, so ← and → walk the lessons.
 fn present(m: &mut Model, on: bool) -> Change {
-    if m.state.view.present == on {
+    if m.state.mode.present == on {
         return Change::none();
     }
-    m.state.view.present = on;
+    m.state.mode.present = on;
     let mut ch = Change::none()
         .screen()
         .layout()

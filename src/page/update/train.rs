@@ -153,8 +153,8 @@ fn lesson(m: &mut Model) -> Change {
     let index = lesson.index;
     let mut s = experiments::plan_state(&plan);
     // The screen stays as it is: an embed, a presentation.
-    s.view.embed = m.state.view.embed;
-    s.view.present = m.state.view.present;
+    s.mode.embed = m.state.mode.embed;
+    s.mode.present = m.state.mode.present;
     let scene = lesson.scene.clone();
     let mut ch = load(m, s);
     // The lesson stays open: its text says what the run shows.

@@ -14,14 +14,14 @@ fn links_open_lessons_and_bad_links_say_why() {
         SCENARIOS[m.lesson.open.as_ref().unwrap().index].name,
         "empty-BI"
     );
-    assert!(m.state.view.embed, "embed follows the link");
+    assert!(m.state.mode.embed, "embed follows the link");
     assert!(m.pristine());
     assert_eq!(m.link(), "#preset=empty-BI&embed");
     update(
         &mut m,
         Msg::Page(PageMsg::LinkLoaded("#preset=empty-BI".into())),
     );
-    assert!(!m.state.view.embed, "and follows it back");
+    assert!(!m.state.mode.embed, "and follows it back");
     let ch = update(&mut m, Msg::Page(PageMsg::LinkLoaded("#Ag-broken".into())));
     assert!(ch.notice);
     let n = m.feedback.notice.clone().unwrap();
@@ -70,7 +70,7 @@ fn start_over_restores_the_lesson_in_an_embed() {
     update(&mut m, Msg::Settings(SettingsMsg::Phi(Phi::BCI)));
     update(&mut m, Msg::Page(PageMsg::StartOver));
     let mut want = AppState::default_scene();
-    want.view.embed = true;
+    want.mode.embed = true;
     assert_eq!(m.state, want);
 }
 

@@ -14,12 +14,12 @@ fn presentation_walks_the_lessons_and_keeps_its_flag() {
     assert!(update(&mut m, Msg::Screen(ScreenMsg::Present(true))).is_empty());
     update(&mut m, Msg::Lesson(LessonMsg::TourStep(1)));
     assert_eq!(m.lesson.open.as_ref().unwrap().index, 4);
-    assert!(m.state.view.present, "a new lesson keeps presentation mode");
+    assert!(m.state.mode.present, "a new lesson keeps presentation mode");
     assert_eq!(m.link(), format!("#preset={}&present", SCENARIOS[4].name));
     // Undo history and the data are not touched by the mode.
     let before = m.state.clone();
     update(&mut m, Msg::Screen(ScreenMsg::Present(false)));
-    assert!(!m.state.view.present);
+    assert!(!m.state.mode.present);
     assert!(route::is_scene(&m.state, &before));
     assert_eq!(m.link(), format!("#preset={}", SCENARIOS[4].name));
     // A link with &present opens the lesson as a tour step.
@@ -28,7 +28,7 @@ fn presentation_walks_the_lessons_and_keeps_its_flag() {
         &mut m,
         Msg::Page(PageMsg::LinkLoaded("#preset=leaf&present".into())),
     );
-    assert!(m.state.view.present);
+    assert!(m.state.mode.present);
     assert_eq!(m.lesson.tour, m.lesson.open.as_ref().map(|l| l.index));
     // Presentation without a lesson: → starts the tour.
     let mut m = model();
@@ -40,10 +40,10 @@ fn presentation_walks_the_lessons_and_keeps_its_flag() {
         (m.lesson.tour, m.lesson.open.as_ref().map(|l| l.index)),
         (Some(0), Some(0))
     );
-    assert!(m.state.view.present);
+    assert!(m.state.mode.present);
     // Reset keeps the mode too.
     update(&mut m, Msg::Page(PageMsg::Reset));
-    assert!(m.state.view.present && m.lesson.open.is_none());
+    assert!(m.state.mode.present && m.lesson.open.is_none());
 }
 
 #[test]

@@ -73,10 +73,10 @@ fn training_a_lesson_keeps_the_presentation_and_the_embed() {
         let mut m = model();
         update(&mut m, Msg::Lesson(LessonMsg::Open(1)));
         update(&mut m, Msg::Screen(ScreenMsg::Present(present)));
-        m.state.view.embed = embed;
+        m.state.mode.embed = embed;
         update(&mut m, Msg::Train(TrainMsg::Lesson));
         assert!(m.train.session.is_some());
-        assert_eq!((m.state.view.present, m.state.view.embed), (present, embed));
+        assert_eq!((m.state.mode.present, m.state.mode.embed), (present, embed));
         assert!(m.lesson.open.is_some(), "the lesson stays open");
     }
 }
@@ -85,7 +85,7 @@ fn training_a_lesson_keeps_the_presentation_and_the_embed() {
 fn the_embeds_full_page_link_keeps_the_training() {
     let mut m = model();
     update(&mut m, Msg::Lesson(LessonMsg::Open(1)));
-    m.state.view.embed = true;
+    m.state.mode.embed = true;
     update(&mut m, Msg::Train(TrainMsg::Lesson));
     update(&mut m, Msg::Train(TrainMsg::Tick(7)));
     let link = m.full_page_link();
@@ -93,7 +93,7 @@ fn the_embeds_full_page_link_keeps_the_training() {
     let mut full = model();
     update(&mut full, Msg::Page(PageMsg::LinkLoaded(link)));
     reach_link_step(&mut full);
-    assert!(!full.state.view.embed, "the full page is not embedded");
+    assert!(!full.state.mode.embed, "the full page is not embedded");
     let (a, b) = (
         m.train.session.as_ref().unwrap(),
         full.train.session.as_ref().unwrap(),

@@ -39,7 +39,7 @@ pub fn columns(m: &Model, e: Option<&Evaluation>) -> Columns {
         .map(|c| in_loss(e, batch, c) == Some(false))
         .collect();
     let mut shown: Vec<bool> = out_of_loss.iter().map(|&out| !out).collect();
-    if m.state.view.present {
+    if m.state.mode.present {
         if let Some(l) = &m.lesson.open {
             let about: Vec<bool> = (0..classes)
                 .map(|c| l.scenario().expected.iter().any(|&(_, k, _, _)| k == c))
