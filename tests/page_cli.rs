@@ -145,7 +145,7 @@ fn the_derived_loss_follows_every_action() {
         d.refresh(&m, &ch);
         let input = cli_input(&m.state).to_string();
         let cli = cli::eval_str(&input).unwrap();
-        let shown = d.eval.as_ref().ok().and_then(|e| e.loss);
+        let shown = d.main.eval.as_ref().ok().and_then(|e| e.loss);
         assert_eq!(shown, cli["loss"].as_f64(), "after {msg:?}");
     }
     // Per-cell colour scales, so one cell's new maximum does not rescale the others.
@@ -191,7 +191,7 @@ fn the_shown_input_is_what_the_page_evaluates_while_training() {
         let trainer = m.train.session.as_ref().map(|t| &t.trainer);
         let input = shown_input(&m.state, trainer).to_string();
         let cli = cli::eval_str(&input).unwrap();
-        let shown = d.eval.as_ref().ok().and_then(|e| e.loss);
+        let shown = d.main.eval.as_ref().ok().and_then(|e| e.loss);
         assert_eq!(shown, cli["loss"].as_f64(), "after {msg:?}");
         let painted = cli::eval_str(&cli_input(&m.state).to_string());
         assert_ne!(

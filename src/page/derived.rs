@@ -1,17 +1,23 @@
-//! What the page computes from its model: the loss's labels, the evaluation, the colour
-//! scales of the gradient views and the verdicts. Recomputed from what a [`Change`]
-//! says changed, never from the views.
+//! What the page computes from its model: the loss's labels, and for each setting shown
+//! (A, and compare mode's B) one [`Side`]: its evaluation, the colour scales of its
+//! gradient views, its verdicts and the plots' sweep. Recomputed from what a [`Change`]
+//! says changed, never from the views; every view that shows "the prediction" reads
+//! [`Derived::shown_pred`], which is the trained model's output while a session runs.
 
-use ndarray::{s, Array2, Array4};
+use std::cell::OnceCell;
+
+use ndarray::{s, Array2, Array4, ArrayView4};
 
 use crate::engine::activation::Activation;
-use crate::engine::loss::{evaluate_probs_missing, Evaluation};
+use crate::engine::loss::{evaluate_probs_missing, DiceSettings, Evaluation};
 use crate::engine::status::missing_cells;
 use crate::engine::verdict::{CellVerdict, Scale as VerdictScale};
 use crate::page::change::Change;
 use crate::page::judge;
 use crate::page::model::Model;
+use crate::page::state::{AppState, DisplayOptions};
 use crate::present::colormap::Scale;
+use crate::present::curves::Sweep;
 
 /// The gradient the views show, and how it is named.
 pub struct ShownGrad<'a> {
@@ -21,15 +27,54 @@ pub struct ShownGrad<'a> {
     pub logits: bool,
 }
 
-impl<'a> ShownGrad<'a> {
-    /// ∂L/∂z with an activation and the logit view on, else ∂L/∂ỹ.
-    fn of(
-        eval: &'a Result<Evaluation<'static>, String>,
-        activation: Activation,
-        logit_view: bool,
-    ) -> Option<ShownGrad<'a>> {
-        let e = eval.as_ref().ok()?;
-        let logits = activation != Activation::None && logit_view;
+/// One setting's evaluation of the page's data: the page's own settings (A), or compare
+/// mode's second setting (B).
+pub struct Side {
+    pub settings: DiceSettings,
+    pub eval: Result<Evaluation<'static>, String>,
+    /// Per-cell verdicts of the evaluation and the scale they are judged against.
+    pub verdicts: Array2<Option<CellVerdict>>,
+    pub verdict_scale: VerdictScale,
+    /// Colour scale per (b, c) cell (already shared when the display options say so).
+    pub scales: Array2<Scale>,
+    /// The scale over all cells (for the legend).
+    pub shared: Scale,
+    /// The plots' sweep of this evaluation's data, made when first asked for.
+    sweep: OnceCell<Sweep>,
+}
+
+impl Side {
+    /// The side of `eval`, an evaluation of `state`'s data under `settings`: its verdicts
+    /// (the colour scales follow from [`Side::fit_scales`]).
+    fn new(
+        state: &AppState,
+        settings: DiceSettings,
+        y: &Array4<f64>,
+        eval: Result<Evaluation<'static>, String>,
+    ) -> Side {
+        let (verdicts, verdict_scale) = match &eval {
+            Ok(e) => judge::verdicts_under(state, &settings, y, e),
+            Err(_) => (
+                Array2::from_elem(state.status.dim(), None),
+                VerdictScale::default(),
+            ),
+        };
+        Side {
+            settings,
+            eval,
+            verdicts,
+            verdict_scale,
+            scales: Array2::from_elem((0, 0), Scale::default()),
+            shared: Scale::default(),
+            sweep: OnceCell::new(),
+        }
+    }
+
+    /// The gradient its views show: ∂L/∂z with an activation and the logit view on, else
+    /// ∂L/∂ỹ.
+    pub fn shown(&self, logit_view: bool) -> Option<ShownGrad<'_>> {
+        let e = self.eval.as_ref().ok()?;
+        let logits = self.settings.activation != Activation::None && logit_view;
         Some(if logits {
             ShownGrad {
                 values: e.grad(),
@@ -44,39 +89,54 @@ impl<'a> ShownGrad<'a> {
             }
         })
     }
+
+    /// Colour scales fitted to the shown gradient, per cell or shared, and the scale over
+    /// all cells.
+    fn fit_scales(&self, dims: (usize, usize), display: &DisplayOptions) -> (Array2<Scale>, Scale) {
+        let symlog = display.symlog;
+        let blank = Scale { max: 0.0, symlog };
+        let mut scales = Array2::from_elem(dims, blank);
+        if let Some(g) = self.shown(display.logit_grad) {
+            for ((b, c), scale) in scales.indexed_iter_mut() {
+                if !g.undefined[(b, c)] {
+                    let cell = g.values.slice(s![b, c, .., ..]);
+                    *scale = Scale::fit(cell.iter().copied(), symlog);
+                }
+            }
+        }
+        let shared = scales.iter().fold(blank, |a, s| a.union(*s));
+        if display.shared_scale {
+            scales.fill(shared);
+        }
+        (scales, shared)
+    }
+
+    /// The gradient value shown at a pixel; `None` if undefined or out of range.
+    pub fn grad_at(
+        &self,
+        logit_view: bool,
+        (b, c, i, j): (usize, usize, usize, usize),
+    ) -> Option<f64> {
+        let g = self.shown(logit_view)?;
+        if *g.undefined.get((b, c))? {
+            return None;
+        }
+        g.values
+            .get((b, c, i, j))
+            .copied()
+            .filter(|v| v.is_finite())
+    }
 }
 
 pub struct Derived {
     /// The labels the loss sees, kept while only predictions and settings change.
     y: Option<Array4<f64>>,
-    pub eval: Result<Evaluation<'static>, String>,
-    /// Colour scale per (b, c) cell (already shared when the view says so).
-    pub scales: Array2<Scale>,
-    /// The scale over all cells (for the legend).
-    pub shared: Scale,
-    /// Per-cell verdicts of the evaluation and the scale they are judged against.
-    pub verdicts: Array2<Option<CellVerdict>>,
-    pub verdict_scale: VerdictScale,
-    /// Counts changes of what the plots show (data and settings, not view options).
-    pub data_gen: u64,
-    /// Compare mode: the same data under the second setting.
+    /// The page's own settings (A).
+    pub main: Side,
+    /// Compare mode: the same data under the second setting (B).
     pub compare: Option<Side>,
-}
-
-/// One setting's evaluation of the page's data (compare mode's second side).
-pub struct Side {
-    pub settings: crate::engine::loss::DiceSettings,
-    pub eval: Result<Evaluation<'static>, String>,
-    pub verdicts: Array2<Option<CellVerdict>>,
-    pub verdict_scale: VerdictScale,
-    pub scales: Array2<Scale>,
-}
-
-impl Side {
-    /// The gradient its views show: ∂L/∂z with an activation and the logit view on.
-    pub fn shown(&self, logit_view: bool) -> Option<ShownGrad<'_>> {
-        ShownGrad::of(&self.eval, self.settings.activation, logit_view)
-    }
+    /// Counts changes of what the plots show (data and settings, not display options).
+    pub data_gen: u64,
 }
 
 /// What a refresh recomputed.
@@ -95,13 +155,17 @@ impl Default for Derived {
     fn default() -> Self {
         Derived {
             y: None,
-            eval: Err("not computed yet".into()),
-            scales: Array2::from_elem((0, 0), Scale::default()),
-            shared: Scale::default(),
-            verdicts: Array2::from_elem((0, 0), None),
-            verdict_scale: VerdictScale::default(),
-            data_gen: 0,
+            main: Side {
+                settings: DiceSettings::default(),
+                eval: Err("not computed yet".into()),
+                verdicts: Array2::from_elem((0, 0), None),
+                verdict_scale: VerdictScale::default(),
+                scales: Array2::from_elem((0, 0), Scale::default()),
+                shared: Scale::default(),
+                sweep: OnceCell::new(),
+            },
             compare: None,
+            data_gen: 0,
         }
     }
 }
@@ -126,8 +190,8 @@ impl Derived {
         if ch.page || !ch.labels.is_empty() {
             self.y = None;
         }
-        let evaluate = ch.data() || ch.training || self.y.is_none() || self.scales.dim() != dims;
-        let mut grads = Array2::from_elem(dims, ch.page || ch.settings || ch.display);
+        let evaluate =
+            ch.data() || ch.training || self.y.is_none() || self.main.scales.dim() != dims;
         if !evaluate && !ch.display {
             let compared = self.refresh_compare(m, ch, false);
             return Fresh {
@@ -138,46 +202,76 @@ impl Derived {
             };
         }
         let old = if evaluate {
-            self.data_gen = self.data_gen.wrapping_add(1);
-            let y = match self.y.take() {
-                Some(y) if y.dim() == s.labels.dim() => y,
-                _ => s.loss_labels(),
-            };
-            let next = match &m.train.session {
-                // The trainer keeps the evaluation at its current parameters.
-                Some(t) => t.trainer.evaluation().cloned().ok_or_else(|| {
-                    t.trainer
-                        .stopped()
-                        .map_or_else(|| "not evaluated".to_string(), |s| s.reason)
-                }),
-                None => {
-                    // The leaf and marginal Dice read which labels are missing from the
-                    // statuses.
-                    let missing = judge::missing_cells(s);
-                    evaluate_probs_missing(y.view(), s.pred.clone(), &s.settings, &missing)
-                        .map_err(|e| e.to_string())
-                }
-            };
-            match &next {
-                Ok(e) => {
-                    (self.verdicts, self.verdict_scale) = judge::verdicts(s, &y, e);
-                }
-                Err(_) => self.verdicts = Array2::from_elem(dims, None),
-            }
-            self.y = Some(y);
-            Some(std::mem::replace(&mut self.eval, next))
+            Some(self.evaluate(m))
         } else {
             None
         };
-        let scales = self.fit_scales(m);
-        // Redraw only the gradient views whose values or scale changed.
-        let logits = self.shown_grad(m).is_some_and(|g| g.logits);
+        let (scales, shared) = self.main.fit_scales(dims, &s.display);
+        let grads = self.changed_grads(m, ch, old.as_ref(), &scales);
+        self.main.scales = scales;
+        self.main.shared = shared;
+        let evaluated = old.is_some();
+        let compared = self.refresh_compare(m, ch, evaluated);
+        Fresh {
+            evaluated,
+            compared,
+            grads,
+            rescaled: true,
+        }
+    }
+
+    /// Evaluates the page's own side again; returns the evaluation it replaces.
+    fn evaluate(&mut self, m: &Model) -> Result<Evaluation<'static>, String> {
+        let s = &m.state;
+        self.data_gen = self.data_gen.wrapping_add(1);
+        let y = match self.y.take() {
+            Some(y) if y.dim() == s.labels.dim() => y,
+            _ => s.loss_labels(),
+        };
+        let eval = match &m.train.session {
+            // The trainer keeps the evaluation at its current parameters.
+            Some(t) => t.trainer.evaluation().cloned().ok_or_else(|| {
+                t.trainer
+                    .stopped()
+                    .map_or_else(|| "not evaluated".to_string(), |s| s.reason)
+            }),
+            // The leaf and marginal Dice read which labels are missing from the statuses.
+            None => evaluate_probs_missing(
+                y.view(),
+                s.pred.clone(),
+                &s.settings,
+                &judge::missing_cells(s),
+            )
+            .map_err(|e| e.to_string()),
+        };
+        let mut side = Side::new(s, s.settings, &y, eval);
+        if side.eval.is_err() {
+            // Nothing judged: the rule's numbers stay what they were.
+            side.verdict_scale = self.main.verdict_scale;
+        }
+        self.y = Some(y);
+        let old = std::mem::replace(&mut self.main, side);
+        old.eval
+    }
+
+    /// Which gradient views to redraw: all after a new page, settings or display options,
+    /// else those whose values or colour scale changed.
+    fn changed_grads(
+        &self,
+        m: &Model,
+        ch: &Change,
+        old: Option<&Result<Evaluation<'static>, String>>,
+        scales: &Array2<Scale>,
+    ) -> Array2<bool> {
+        let dims = m.state.status.dim();
+        let mut grads = Array2::from_elem(dims, ch.page || ch.settings || ch.display);
+        let logits = self.logits(m);
         for ((b, c), dirty) in grads.indexed_iter_mut() {
             if *dirty {
                 continue;
             }
-            let same_scale = self.scales.get((b, c)) == scales.get((b, c));
-            let same_values = match (&old, &self.eval) {
+            let same_scale = self.main.scales.get((b, c)) == scales.get((b, c));
+            let same_values = match (old, &self.main.eval) {
                 (None, _) => true,
                 (Some(Ok(o)), Ok(n)) if o.grad().dim() == n.grad().dim() => {
                     let (ov, ou, nv, nu) = if logits {
@@ -198,15 +292,7 @@ impl Derived {
             };
             *dirty = !(same_scale && same_values);
         }
-        self.scales = scales;
-        let evaluated = old.is_some();
-        let compared = self.refresh_compare(m, ch, evaluated);
-        Fresh {
-            evaluated,
-            compared,
-            grads,
-            rescaled: true,
-        }
+        grads
     }
 
     /// Compare mode's side: the page's labels and shown predictions under the second
@@ -227,77 +313,38 @@ impl Derived {
         let prob = self.shown_pred(m).to_owned();
         let eval =
             evaluate_probs_missing(y.view(), prob, &settings, &missing).map_err(|e| e.to_string());
-        let (verdicts, verdict_scale) = match &eval {
-            Ok(e) => judge::verdicts_under(s, &settings, y, e),
-            Err(_) => (
-                Array2::from_elem(s.status.dim(), None),
-                VerdictScale::default(),
-            ),
-        };
-        let mut side = Side {
-            settings,
-            eval,
-            verdicts,
-            verdict_scale,
-            scales: Array2::from_elem(s.status.dim(), Scale::default()),
-        };
-        let symlog = s.display.symlog;
-        let blank = Scale { max: 0.0, symlog };
-        let mut scales = Array2::from_elem(s.status.dim(), blank);
-        if let Some(g) = side.shown(s.display.logit_grad) {
-            for ((b, c), scale) in scales.indexed_iter_mut() {
-                if !g.undefined[(b, c)] {
-                    *scale = Scale::fit(g.values.slice(s![b, c, .., ..]).iter().copied(), symlog);
-                }
-            }
-        }
-        if s.display.shared_scale {
-            let shared = scales.iter().fold(blank, |a, s| a.union(*s));
-            scales.fill(shared);
-        }
-        side.scales = scales;
+        let mut side = Side::new(s, settings, y, eval);
+        (side.scales, side.shared) = side.fit_scales(s.status.dim(), &s.display);
         self.compare = Some(side);
         true
-    }
-
-    /// Colour scales fitted to the shown gradient; sets [`Derived::shared`].
-    fn fit_scales(&mut self, m: &Model) -> Array2<Scale> {
-        let symlog = m.state.display.symlog;
-        let blank = Scale { max: 0.0, symlog };
-        let mut scales = Array2::from_elem(m.state.status.dim(), blank);
-        if let Some(g) = self.shown_grad(m) {
-            for ((b, c), scale) in scales.indexed_iter_mut() {
-                if !g.undefined[(b, c)] {
-                    let cell = g.values.slice(s![b, c, .., ..]);
-                    *scale = Scale::fit(cell.iter().copied(), symlog);
-                }
-            }
-        }
-        let shared = scales.iter().fold(blank, |a, s| a.union(*s));
-        if m.state.display.shared_scale {
-            scales.fill(shared);
-        }
-        self.shared = shared;
-        scales
     }
 
     /// Which gradient the views show: ∂L/∂z with an activation and the logit view on,
     /// else ∂L/∂ỹ.
     pub fn shown_grad(&self, m: &Model) -> Option<ShownGrad<'_>> {
-        ShownGrad::of(
-            &self.eval,
-            m.state.settings.activation,
-            m.state.display.logit_grad,
-        )
+        self.main.shown(m.state.display.logit_grad)
     }
 
     /// The probabilities the prediction views show: the trained model's while a training
-    /// session runs, else the painted ones.
-    pub fn shown_pred<'a>(&'a self, m: &'a Model) -> ndarray::ArrayView4<'a, f64> {
-        match (&m.train.session, &self.eval) {
+    /// session runs, else the painted ones. Every view that shows "the prediction" (the
+    /// prediction views, the hover line, the formula, the plots, compare mode, the
+    /// exported figure) reads this.
+    pub fn shown_pred<'a>(&'a self, m: &'a Model) -> ArrayView4<'a, f64> {
+        match (&m.train.session, &self.main.eval) {
             (Some(_), Ok(e)) => e.prob.view(),
             _ => m.state.pred.view(),
         }
+    }
+
+    /// The plots' sweep of the shown data (made once per evaluation, when first asked).
+    pub fn sweep(&self, m: &Model) -> Option<&Sweep> {
+        let y = self.y.as_ref()?;
+        self.main.eval.as_ref().ok()?;
+        Some(
+            self.main
+                .sweep
+                .get_or_init(|| Sweep::new(y.view(), self.shown_pred(m), &self.main.settings)),
+        )
     }
 
     /// Whether the views show ∂L/∂z.
@@ -307,20 +354,13 @@ impl Derived {
 
     /// The gradient value shown at a pixel; `None` if undefined or out of range.
     pub fn grad_at(&self, m: &Model, b: usize, c: usize, i: usize, j: usize) -> Option<f64> {
-        let g = self.shown_grad(m)?;
-        if *g.undefined.get((b, c))? {
-            return None;
-        }
-        g.values
-            .get((b, c, i, j))
-            .copied()
-            .filter(|v| v.is_finite())
+        self.main.grad_at(m.state.display.logit_grad, (b, c, i, j))
     }
 
     /// The cell the explanations are about: the clicked one while it is in the loss, else
     /// the lesson's cell ([`judge::focus_cell`]).
     pub fn focus_cell(&self, m: &Model) -> Option<(usize, usize)> {
-        let e = self.eval.as_ref().ok()?;
+        let e = self.main.eval.as_ref().ok()?;
         m.explain
             .focus
             .filter(|&(b, c)| e.cell_set.get((b, c)).copied().flatten().is_some())
@@ -330,7 +370,8 @@ impl Derived {
     /// The selected set: the focus cell's.
     pub fn selected_set(&self, m: &Model) -> Option<usize> {
         let (b, c) = self.focus_cell(m)?;
-        self.eval
+        self.main
+            .eval
             .as_ref()
             .ok()?
             .cell_set
@@ -360,7 +401,7 @@ mod tests {
                     squared,
                     ..st.settings
                 };
-                let sweep = Sweep::new(&y, &st.pred, &settings);
+                let sweep = Sweep::new(y.view(), st.pred.view(), &settings);
                 for phi in Phi::ALL {
                     for eps in [0.0, 1e-7, 0.5, 37.0, 1e4] {
                         let full = evaluate_probs(
@@ -415,12 +456,87 @@ mod tests {
     fn empty_set_push_is_what_the_engine_gives_an_empty_image() {
         let st = scenario("empty-I").unwrap().state();
         let y = st.loss_labels();
-        let sweep = Sweep::new(&y, &st.pred, &st.settings);
+        let sweep = Sweep::new(y.view(), st.pred.view(), &st.settings);
         let v_pred = st.pred.slice(s![1, 1, .., ..]).sum();
         for eps in [1e-7, 1.0, 100.0] {
             let want = empty_set_push(v_pred, eps, 2).unwrap();
             let got = sweep.background_push(Phi::I, eps, 1, 1).unwrap();
             assert!((got - want).abs() <= 1e-12 * want, "{eps}: {got} vs {want}");
+        }
+    }
+
+    /// Every view that shows "the prediction" reads one: while a session trains, the
+    /// shown prediction, the plots' sweep and compare mode's side are the trained
+    /// model's, not the painting's.
+    #[test]
+    fn the_shown_prediction_is_the_trained_models_everywhere() {
+        use crate::engine::activation::Activation;
+        use crate::page::model::Model;
+        use crate::page::msg::{CompareMsg, Msg, SettingsMsg, TrainMsg};
+        use crate::page::state::AppState;
+        use crate::page::update::update;
+
+        let mut m = Model::new(AppState::default_scene());
+        let mut d = super::Derived::new(&m);
+        assert_eq!(d.shown_pred(&m), m.state.pred.view());
+        for msg in [
+            Msg::Settings(SettingsMsg::Activation(Activation::Softmax)),
+            Msg::Compare(CompareMsg::Open),
+            Msg::Train(TrainMsg::Step),
+            Msg::Train(TrainMsg::Step),
+        ] {
+            let ch = update(&mut m, msg);
+            d.refresh(&m, &ch);
+        }
+        let trained = m
+            .train
+            .session
+            .as_ref()
+            .unwrap()
+            .trainer
+            .probabilities()
+            .unwrap();
+        assert_eq!(d.shown_pred(&m), trained);
+        assert_ne!(
+            d.shown_pred(&m),
+            m.state.pred.view(),
+            "the run moved the prediction"
+        );
+        // The plots' sweep is of the trained prediction.
+        let y = m.state.loss_labels();
+        let want = Sweep::new(y.view(), trained, &m.state.settings);
+        let got = d.sweep(&m).unwrap();
+        for phi in Phi::ALL {
+            assert_eq!(got.loss(phi, 0.5), want.loss(phi, 0.5), "{phi:?}");
+            assert_eq!(
+                got.background_push(phi, 1e-3, 1, 1),
+                want.background_push(phi, 1e-3, 1, 1)
+            );
+        }
+        // Compare mode's side evaluates the same prediction.
+        let b = d.compare.as_ref().unwrap().eval.as_ref().unwrap();
+        assert_eq!(b.prob.view(), trained);
+    }
+
+    /// A and B are one kind of side, fitted by one rule: B under A's own settings is A.
+    #[test]
+    fn both_sides_are_computed_alike() {
+        use crate::page::model::Model;
+        use crate::page::msg::{DisplayMsg, Msg};
+        use crate::page::update::update;
+
+        for shared in [true, false] {
+            let mut m = Model::new(scenario("missing-BI").unwrap().state());
+            m.state.compare = Some(m.state.settings);
+            let ch = update(&mut m, Msg::Display(DisplayMsg::SharedScale(shared)));
+            let mut d = super::Derived::new(&m);
+            d.refresh(&m, &ch);
+            let (a, b) = (&d.main, d.compare.as_ref().unwrap());
+            assert_eq!(a.scales, b.scales, "shared {shared}");
+            assert_eq!(a.shared, b.shared);
+            assert_eq!(a.verdicts, b.verdicts);
+            assert_eq!(a.verdict_scale, b.verdict_scale);
+            assert_eq!(a.eval.as_ref().unwrap().loss, b.eval.as_ref().unwrap().loss);
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The data behind the plots (issue #4): sweeps over ε and Ṽ computed from cell sums, so
 //! a sweep of a hundred ε values costs no more pixel passes than one evaluation.
 
-use ndarray::{s, Array2, Array4, Zip};
+use ndarray::{s, Array2, ArrayView4, Zip};
 
 use crate::engine::loss::{all_cell_sums, reduce_sets, CellSums, DiceSettings};
 use crate::engine::phi::Phi;
@@ -41,8 +41,8 @@ pub fn with_eps(s: &DiceSettings, phi: Phi, eps: f64) -> DiceSettings {
 }
 
 impl Sweep {
-    pub fn new(y: &Array4<f64>, prob: &Array4<f64>, settings: &DiceSettings) -> Sweep {
-        let sums = all_cell_sums(y.view(), prob.view(), settings.squared);
+    pub fn new(y: ArrayView4<f64>, prob: ArrayView4<f64>, settings: &DiceSettings) -> Sweep {
+        let sums = all_cell_sums(y, prob, settings.squared);
         let (bn, cn, _, _) = y.dim();
         let bg_mean_pred = Array2::from_shape_fn((bn, cn), |(b, c)| {
             let (sum, n) = Zip::from(y.slice(s![b, c, .., ..]))

@@ -79,11 +79,15 @@ struct Scheduler {
 }
 
 type Callback = Closure<dyn FnMut()>;
+type Work = Box<dyn FnOnce(&mut App)>;
 type FrameCallback = Closure<dyn FnMut(f64)>;
 
 thread_local! {
     static APP: RefCell<Option<App>> = const { RefCell::new(None) };
     static QUEUE: Rc<RefCell<VecDeque<Msg>>> = Rc::new(RefCell::new(VecDeque::new()));
+    /// Work handed to [`run`] while it was already running, done when the running call
+    /// is done.
+    static DEFERRED: RefCell<VecDeque<Work>> = const { RefCell::new(VecDeque::new()) };
     static FRAME_CB: RefCell<Option<FrameCallback>> = const { RefCell::new(None) };
     static LINK_CB: RefCell<Option<Callback>> = const { RefCell::new(None) };
     static PLOT_CB: RefCell<Option<Callback>> = const { RefCell::new(None) };
@@ -91,18 +95,29 @@ thread_local! {
 }
 
 /// Runs `f` on the app, then applies every queued message (also those `f` queued) and
-/// asks for a frame if anything changed. Does nothing while the app is already running
-/// (re-entrant events): the running call drains the queue when it is done.
-fn run(f: impl FnOnce(&mut App)) {
+/// asks for a frame if anything changed. Nothing is dropped: called while the app is
+/// already running (an event fired by the running call's own DOM work), `f` waits and the
+/// running call does it when it is done, after the messages queued before it.
+fn run(f: impl FnOnce(&mut App) + 'static) {
     APP.with(|cell| {
         let Ok(mut guard) = cell.try_borrow_mut() else {
+            DEFERRED.with(|d| d.borrow_mut().push_back(Box::new(f)));
             return;
         };
-        let Some(app) = guard.as_mut() else { return };
+        let Some(app) = guard.as_mut() else {
+            dom::warn("an event came before the page was built");
+            return;
+        };
         f(app);
-        while let Some(msg) = QUEUE.with(|q| q.borrow_mut().pop_front()) {
-            let ch = update(&mut app.model, msg);
-            app.after_update(ch);
+        loop {
+            while let Some(msg) = QUEUE.with(|q| q.borrow_mut().pop_front()) {
+                let ch = update(&mut app.model, msg);
+                app.after_update(ch);
+            }
+            match DEFERRED.with(|d| d.borrow_mut().pop_front()) {
+                Some(work) => work(app),
+                None => break,
+            }
         }
         if !app.pending.is_empty() || app.sched.plots_due {
             app.request_frame();
@@ -167,11 +182,11 @@ impl App {
             Link::Push { before } => {
                 // The edit before this one must not be lost for Back.
                 if self.sched.link_due {
-                    replace_url(before);
+                    write_url(before, Entry::Replace);
                 }
                 self.sched.link_due = false;
                 clear_timer(self.sched.link_timer.take());
-                push_url(&self.model.link());
+                write_url(&self.model.link(), Entry::Push);
                 self.sched.last_link_write = dom::now();
             }
         }
@@ -198,7 +213,7 @@ impl App {
         }
         self.sched.link_due = false;
         self.sched.last_link_write = dom::now();
-        replace_url(&self.model.link());
+        write_url(&self.model.link(), Entry::Replace);
     }
 
     fn request_frame(&mut self) {
@@ -366,31 +381,28 @@ impl App {
     }
 }
 
-fn replace_url(link: &str) {
-    let Ok(w) = dom::window() else { return };
-    if w.location().hash().unwrap_or_default() == link {
-        return;
-    }
-    if let Ok(h) = w.history() {
-        if h.replace_state_with_url(&JsValue::NULL, "", Some(link))
-            .is_err()
-        {
-            dom::warn("could not write the link to the address bar");
-        }
-    }
+/// How the address bar takes a link.
+#[derive(Clone, Copy)]
+enum Entry {
+    /// Rewrite the current history entry.
+    Replace,
+    /// A new history entry, so Back returns to the current one.
+    Push,
 }
 
-fn push_url(link: &str) {
+/// The one writer of the address bar (nothing when it already shows `link`).
+fn write_url(link: &str, entry: Entry) {
     let Ok(w) = dom::window() else { return };
     if w.location().hash().unwrap_or_default() == link {
         return;
     }
-    if let Ok(h) = w.history() {
-        if h.push_state_with_url(&JsValue::NULL, "", Some(link))
-            .is_err()
-        {
-            dom::warn("could not write the link to the address bar");
-        }
+    let Ok(h) = w.history() else { return };
+    let written = match entry {
+        Entry::Replace => h.replace_state_with_url(&JsValue::NULL, "", Some(link)),
+        Entry::Push => h.push_state_with_url(&JsValue::NULL, "", Some(link)),
+    };
+    if written.is_err() {
+        dom::warn("could not write the link to the address bar");
     }
 }
 
@@ -539,14 +551,14 @@ fn start_app() -> dom::JsResult<()> {
         .any(|p| p == "perf" || p.starts_with("perf="));
     let mut hash = w.location().hash().unwrap_or_default();
     if let Some(link) = rescued_hash(&hash) {
-        replace_url(&link);
+        write_url(&link, Entry::Replace);
         hash = link;
     }
     let d = dispatch();
     let shell = Shell::build(&d, perf)?;
     let views = Views::build(&d)?;
     let mut model = Model::new(AppState::default_scene());
-    model.screen.intro = !super::screen::intro_dismissed();
+    model.screen.intro = !super::effects::intro_dismissed();
     // The address bar already says what is shown: it is rewritten only after a change.
     let pending = open_link(&mut model, &hash);
     let app = App {

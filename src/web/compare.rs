@@ -30,10 +30,6 @@ pub struct CompareBar {
     preset: HtmlSelectElement,
 }
 
-fn need<T: wasm_bindgen::JsCast>(id: &str) -> JsResult<T> {
-    dom::by_id(id).ok_or_else(|| JsValue::from_str(&format!("missing #{id}")))
-}
-
 /// A setting in a few words: "Φ = BI, ε = 1e-7, background out".
 pub fn summary(s: &DiceSettings) -> String {
     let mut parts = vec![format!("Φ = {}", s.phi.code())];
@@ -68,11 +64,11 @@ fn loss_text(l: Option<f64>) -> (String, String) {
 }
 
 impl CompareBar {
-    pub fn build(d: &Dispatch) -> JsResult<CompareBar> {
-        let root: HtmlElement = need("compare-bar")?;
-        let close: HtmlButtonElement = need("compare-close")?;
-        d.on_click(&close, Msg::Compare(CompareMsg::Close));
-        let box_: HtmlElement = need("compare-phi")?;
+    pub fn build(dispatch: &Dispatch) -> JsResult<CompareBar> {
+        let root: HtmlElement = dom::need("compare-bar")?;
+        let close: HtmlButtonElement = dom::need("compare-close")?;
+        dispatch.on_click(&close, Msg::Compare(CompareMsg::Close));
+        let box_: HtmlElement = dom::need("compare-phi")?;
         let mut phi = Vec::new();
         for p in Phi::ALL {
             let b: HtmlButtonElement =
@@ -81,17 +77,17 @@ impl CompareBar {
             b.set_title(&format!("B: {} sets", p.wise_name()));
             dom::set_data(&b, "phi", p.code());
             dom::append(&box_, &b)?;
-            d.on_click(&b, Msg::Compare(CompareMsg::Phi(p)));
+            dispatch.on_click(&b, Msg::Compare(CompareMsg::Phi(p)));
             phi.push((p, b));
         }
-        let eps: HtmlInputElement = need("compare-eps")?;
+        let eps: HtmlInputElement = dom::need("compare-eps")?;
         {
             let t = eps.clone();
-            d.on(&eps, "change", move |_| {
+            dispatch.on(&eps, "change", move |_| {
                 Some(Msg::Compare(CompareMsg::Eps(t.value())))
             });
         }
-        let variant: HtmlSelectElement = need("compare-variant")?;
+        let variant: HtmlSelectElement = dom::need("compare-variant")?;
         for v in Variant::ALL {
             let o = dom::text_el("option", "", v.label())?;
             dom::set_attr(&o, "value", v.code());
@@ -99,18 +95,18 @@ impl CompareBar {
         }
         {
             let s = variant.clone();
-            d.on(&variant, "change", move |_| {
+            dispatch.on(&variant, "change", move |_| {
                 Variant::parse(&s.value()).map(|v| Msg::Compare(CompareMsg::Variant(v)))
             });
         }
-        let background: HtmlInputElement = need("compare-bg")?;
+        let background: HtmlInputElement = dom::need("compare-bg")?;
         {
             let i = background.clone();
-            d.on(&background, "change", move |_| {
+            dispatch.on(&background, "change", move |_| {
                 Some(Msg::Compare(CompareMsg::Background(i.checked())))
             });
         }
-        let preset: HtmlSelectElement = need("compare-preset")?;
+        let preset: HtmlSelectElement = dom::need("compare-preset")?;
         let o = dom::text_el("option", "", "a library's setting…")?;
         dom::set_attr(&o, "value", "custom");
         dom::append(&preset, &o)?;
@@ -121,16 +117,16 @@ impl CompareBar {
         }
         {
             let s = preset.clone();
-            d.on(&preset, "change", move |_| {
+            dispatch.on(&preset, "change", move |_| {
                 Some(Msg::Compare(CompareMsg::Preset(Preset::named(&s.value()))))
             });
         }
         Ok(CompareBar {
             root,
-            a: need("compare-a")?,
-            b: need("compare-b")?,
-            b_loss: need("compare-loss")?,
-            a_loss: need("compare-a-loss")?,
+            a: dom::need("compare-a")?,
+            b: dom::need("compare-b")?,
+            b_loss: dom::need("compare-loss")?,
+            a_loss: dom::need("compare-a-loss")?,
             phi,
             eps,
             variant,
@@ -141,7 +137,7 @@ impl CompareBar {
 
     /// Returns whether the bar appeared, went or was reworded (the grid below it moves).
     pub fn sync(&self, f: &Frame) -> bool {
-        let (m, d, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
+        let (m, derived, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
         if !(ch.page || ch.compare || ch.settings || fresh.evaluated || fresh.compared) {
             return false;
         }
@@ -156,15 +152,15 @@ impl CompareBar {
             || self.b.text_content().as_deref() != Some(b_words.as_str());
         dom::set_text(&self.a, &a_words);
         dom::set_text(&self.b, &b_words);
-        let (text, value) = loss_text(d.eval.as_ref().ok().and_then(|e| e.loss));
+        let (text, value) = loss_text(derived.main.eval.as_ref().ok().and_then(|e| e.loss));
         dom::set_text(&self.a_loss, &text);
         dom::set_data(&self.a_loss, "value", &value);
-        let side_loss = d
+        let side_loss = derived
             .compare
             .as_ref()
             .and_then(|s| s.eval.as_ref().ok())
             .and_then(|e| e.loss);
-        let (text, value) = match d.compare.as_ref().map(|s| &s.eval) {
+        let (text, value) = match derived.compare.as_ref().map(|s| &s.eval) {
             Some(Err(e)) => (format!("cannot compute: {e}"), "undefined".to_string()),
             _ => loss_text(side_loss),
         };

@@ -53,6 +53,11 @@ pub fn by_id<T: JsCast>(id: &str) -> Option<T> {
     document().ok()?.get_element_by_id(id)?.dyn_into::<T>().ok()
 }
 
+/// The skeleton's element `#id`, which a view cannot work without.
+pub fn need<T: JsCast>(id: &str) -> JsResult<T> {
+    by_id(id).ok_or_else(|| JsValue::from_str(&format!("missing #{id}")))
+}
+
 pub fn set_attr(e: &Element, name: &str, value: &str) {
     let _ = e.set_attribute(name, value);
 }

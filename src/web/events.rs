@@ -13,6 +13,7 @@ use crate::page::msg::{ExplainMsg, LessonMsg, Msg, PageMsg, PaintMsg, ScreenMsg,
 
 use super::dispatch::Dispatch;
 use super::dom;
+use super::effects;
 use super::Frame;
 
 thread_local! {
@@ -76,13 +77,13 @@ fn active(e: &PointerEvent) -> bool {
 }
 
 /// Wires the grid, the window's keys, resizing and link changes.
-pub fn wire(d: &Dispatch) {
+pub fn wire(dispatch: &Dispatch) {
     let Some(grid) = dom::by_id::<HtmlElement>("grid") else {
         dom::warn("no #grid to listen to");
         return;
     };
     {
-        let d = d.clone();
+        let dispatch = dispatch.clone();
         dom::on(&grid, "pointerdown", move |ev| {
             let Some(e) = pointer(&ev) else { return };
             let Some((canvas, view, b, c, i, j)) = locate(&e) else {
@@ -100,23 +101,19 @@ pub fn wire(d: &Dispatch) {
             if ACTIVE.with(|a| a.get()).is_some() {
                 return; // a second finger does not start another stroke
             }
-            let _ = canvas.set_pointer_capture(e.pointer_id());
+            effects::capture_pointer(&canvas, e.pointer_id());
             ACTIVE.with(|a| a.set(Some(e.pointer_id())));
-            // Painting focuses this page's window, so Ctrl+Z undoes here — inside an
-            // embed's frame too, which otherwise leaves the keys with the parent page
-            // (preventing the default above also prevents the usual focus on a press).
-            // Focus inside the page stays where it was.
-            if let Ok(w) = dom::window() {
-                let _ = w.focus();
-            }
-            d.send(Msg::Explain(ExplainMsg::Hover(Some(Hover {
+            // Painting focuses this page's window (preventing the default above also
+            // prevents the usual focus on a press).
+            effects::focus_window();
+            dispatch.send(Msg::Explain(ExplainMsg::Hover(Some(Hover {
                 view,
                 b,
                 c,
                 i,
                 j,
             }))));
-            d.send(Msg::Paint(PaintMsg::StrokeStart {
+            dispatch.send(Msg::Paint(PaintMsg::StrokeStart {
                 layer,
                 b,
                 c,
@@ -126,7 +123,7 @@ pub fn wire(d: &Dispatch) {
         });
     }
     {
-        let d = d.clone();
+        let dispatch = dispatch.clone();
         dom::on(&grid, "pointermove", move |ev| {
             let Some(e) = pointer(&ev) else { return };
             match locate(&e) {
@@ -135,7 +132,7 @@ pub fn wire(d: &Dispatch) {
                         .dyn_ref::<web_sys::HtmlCanvasElement>()
                         .map_or(1.0, |cv| f64::from(cv.width()));
                     let inside = (0.0..n).contains(&i) && (0.0..n).contains(&j);
-                    d.send(Msg::Explain(ExplainMsg::Hover(inside.then_some(Hover {
+                    dispatch.send(Msg::Explain(ExplainMsg::Hover(inside.then_some(Hover {
                         view,
                         b,
                         c,
@@ -143,10 +140,10 @@ pub fn wire(d: &Dispatch) {
                         j,
                     }))));
                     if active(&e) {
-                        d.send(Msg::Paint(PaintMsg::StrokeMove { at: (i, j) }));
+                        dispatch.send(Msg::Paint(PaintMsg::StrokeMove { at: (i, j) }));
                     }
                 }
-                None => d.send(Msg::Explain(ExplainMsg::Hover(None))),
+                None => dispatch.send(Msg::Explain(ExplainMsg::Hover(None))),
             }
         });
     }
@@ -160,27 +157,27 @@ pub fn wire(d: &Dispatch) {
             Some(msg.clone())
         }
     };
-    d.on(&grid, "pointerup", end(Msg::Paint(PaintMsg::StrokeEnd)));
-    d.on(
+    dispatch.on(&grid, "pointerup", end(Msg::Paint(PaintMsg::StrokeEnd)));
+    dispatch.on(
         &grid,
         "lostpointercapture",
         end(Msg::Paint(PaintMsg::StrokeEnd)),
     );
     // The system took the pointer (a scroll gesture, a palm, the window lost it): the
     // stroke was not meant, so it is undone rather than kept.
-    d.on(
+    dispatch.on(
         &grid,
         "pointercancel",
         end(Msg::Paint(PaintMsg::StrokeCancel)),
     );
-    d.on(&grid, "pointerleave", |ev| {
+    dispatch.on(&grid, "pointerleave", |ev| {
         let e = pointer(ev)?;
         (!active(&e)).then_some(Msg::Explain(ExplainMsg::Hover(None)))
     });
     dom::on(&grid, "contextmenu", |ev| ev.prevent_default());
     // The keyboard cursor of a focused view: arrows move it (Shift paints along), Space
     // or Enter paints a dab, Delete erases one.
-    d.on(&grid, "keydown", |ev| {
+    dispatch.on(&grid, "keydown", |ev| {
         let k = ev.dyn_ref::<KeyboardEvent>()?;
         let (view, b, c) = view_of(ev)?;
         if k.ctrl_key() || k.meta_key() || k.alt_key() {
@@ -210,7 +207,7 @@ pub fn wire(d: &Dispatch) {
         ev.stop_propagation();
         Some(msg)
     });
-    d.on(&grid, "focusin", |ev| {
+    dispatch.on(&grid, "focusin", |ev| {
         // Focus from the brush: the pointer says where the cursor is.
         if ACTIVE.with(|a| a.get()).is_some() {
             return None;
@@ -225,12 +222,12 @@ pub fn wire(d: &Dispatch) {
             paint: false,
         }))
     });
-    d.on(&grid, "focusout", |ev| {
+    dispatch.on(&grid, "focusout", |ev| {
         view_of(ev)?;
         (ACTIVE.with(|a| a.get()).is_none()).then_some(Msg::Explain(ExplainMsg::Hover(None)))
     });
     // The label status selects in the cells' headers.
-    d.on(&grid, "change", |ev| {
+    dispatch.on(&grid, "change", |ev| {
         let sel = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())?;
@@ -243,7 +240,7 @@ pub fn wire(d: &Dispatch) {
     });
 
     let Ok(window) = dom::window() else { return };
-    d.on(&window, "keydown", |ev| {
+    dispatch.on(&window, "keydown", |ev| {
         let k = ev.dyn_ref::<KeyboardEvent>()?;
         if dom::focus_in_text_field() {
             return None;
@@ -270,14 +267,14 @@ pub fn wire(d: &Dispatch) {
         let presenting = PRESENTING.with(|p| p.get());
         if key == "p" {
             if presenting {
-                super::screen::leave_fullscreen();
+                effects::leave_fullscreen();
             } else {
-                super::screen::enter_fullscreen();
+                effects::enter_fullscreen();
             }
             return Some(Msg::Screen(ScreenMsg::Present(!presenting)));
         }
         if presenting && k.key() == "Escape" {
-            super::screen::leave_fullscreen();
+            effects::leave_fullscreen();
             return Some(Msg::Screen(ScreenMsg::Present(false)));
         }
         // The guided tour: arrows step, Escape ends it.
@@ -305,12 +302,12 @@ pub fn wire(d: &Dispatch) {
         };
         Some(Msg::Settings(SettingsMsg::Phi(phi)))
     });
-    d.on(&window, "resize", |_| Some(Msg::Screen(ScreenMsg::Resized)));
+    dispatch.on(&window, "resize", |_| Some(Msg::Screen(ScreenMsg::Resized)));
     // A pasted link, Back or Forward. Both events, because a traversal between entries
     // made by pushState fires only popstate in some browsers; `update` ignores a link to
     // what is already shown.
     for event in ["hashchange", "popstate"] {
-        d.on(&window, event, |_| {
+        dispatch.on(&window, event, |_| {
             let w = dom::window().ok()?;
             Some(Msg::Page(PageMsg::LinkLoaded(
                 w.location().hash().unwrap_or_default(),

@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlCanvasElement, HtmlElement};
 
 use crate::engine::loss::Evaluation;
@@ -61,13 +61,6 @@ pub struct Explain {
     formula_markup: RefCell<dom::Markup>,
     /// What each plot on screen shows: (data generation, focus cell, canvas width).
     plot_keys: [Option<PlotKey>; 3],
-    /// The sweep the plots are drawn from, for the key it was made for (the plots are
-    /// drawn one per frame, from one sweep).
-    sweep: Option<(PlotKey, Sweep)>,
-}
-
-fn need<T: JsCast>(id: &str) -> JsResult<T> {
-    dom::by_id(id).ok_or_else(|| JsValue::from_str(&format!("missing #{id}")))
 }
 
 /// Shows `text` in a plot's caveat line, or hides the line.
@@ -111,15 +104,15 @@ fn clicked_cell(ev: &web_sys::Event) -> Option<(usize, usize)> {
 impl Explain {
     /// Finds the elements of the skeleton (`super::shell`) and wires clicks on the Φ
     /// picture and the sets table.
-    pub fn build(d: &Dispatch) -> JsResult<Explain> {
-        let phi_box: HtmlElement = need("phi-picture")?;
-        let sets_body: HtmlElement = need("sets-body")?;
+    pub fn build(dispatch: &Dispatch) -> JsResult<Explain> {
+        let phi_box: HtmlElement = dom::need("phi-picture")?;
+        let sets_body: HtmlElement = dom::need("sets-body")?;
         for el in [&phi_box, &sets_body] {
-            d.on(el, "click", |ev| {
+            dispatch.on(el, "click", |ev| {
                 clicked_cell(ev).map(|(b, c)| Msg::Explain(ExplainMsg::Focus { b, c }))
             });
             // The sets are focusable: Enter or Space selects one from the keyboard.
-            d.on(el, "keydown", |ev| {
+            dispatch.on(el, "keydown", |ev| {
                 let key = ev
                     .dyn_ref::<web_sys::KeyboardEvent>()
                     .map(|k| k.key())
@@ -134,7 +127,7 @@ impl Explain {
         }
         // Plots (a) and (b) share one legend of the Φ colours.
         for id in ["legend-loss", "legend-push"] {
-            let el: HtmlElement = need(id)?;
+            let el: HtmlElement = dom::need(id)?;
             let mut html = String::new();
             for p in crate::engine::phi::Phi::ALL {
                 html.push_str(&format!(
@@ -150,55 +143,55 @@ impl Explain {
         }
         Ok(Explain {
             phi_box,
-            phi_caption: need("phi-caption")?,
-            formula_title: need("formula-title")?,
-            formula: need("formula")?,
-            formula_markup: RefCell::new(dom::Markup::new(need("formula")?)),
+            phi_caption: dom::need("phi-caption")?,
+            formula_title: dom::need("formula-title")?,
+            formula: dom::need("formula")?,
+            formula_markup: RefCell::new(dom::Markup::new(dom::need("formula")?)),
             plots: [
-                need("plot-loss-eps")?,
-                need("plot-push-eps")?,
-                need("plot-empty-push")?,
+                dom::need("plot-loss-eps")?,
+                dom::need("plot-push-eps")?,
+                dom::need("plot-empty-push")?,
             ],
-            push_title: need("plot-push-title")?,
-            empty_legend: RefCell::new(dom::Markup::new(need("legend-empty")?)),
+            push_title: dom::need("plot-push-title")?,
+            empty_legend: RefCell::new(dom::Markup::new(dom::need("legend-empty")?)),
             notes: [
-                need("note-loss-eps")?,
-                need("note-push-eps")?,
-                need("note-empty-push")?,
+                dom::need("note-loss-eps")?,
+                dom::need("note-push-eps")?,
+                dom::need("note-empty-push")?,
             ],
             last_svg: RefCell::new(String::new()),
             last_phi: RefCell::new(None),
             plot_keys: [None; 3],
-            sweep: None,
         })
     }
 
     /// The Φ picture and the formula.
     pub fn sync(&self, f: &Frame) -> bool {
-        let (m, d, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
-        let eval = d.eval.as_ref().ok();
+        let (m, derived, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
+        let eval = derived.main.eval.as_ref().ok();
         let phi = ch.page || ch.settings || ch.focus || fresh.evaluated;
         if phi {
-            self.phi(&m.state, eval, d.selected_set(m));
+            self.phi(&m.state, eval, derived.selected_set(m));
         }
         let formula = phi || ch.hover;
         if formula {
-            self.draw_formula(m, d);
+            self.draw_formula(m, derived);
         }
         phi || formula
     }
 
     /// The formula of the hovered pixel's set with its numbers, else of the selected set.
-    fn draw_formula(&self, m: &Model, d: &Derived) {
-        let e = d.eval.as_ref().ok();
+    fn draw_formula(&self, m: &Model, derived: &Derived) {
+        let e = derived.main.eval.as_ref().ok();
         let hovered = m.explain.hover.and_then(|h| {
             let e = e?;
             let set = e.cell_set.get((h.b, h.c)).copied().flatten()?;
             let (i, j) = h.pixel(m.state.size());
             let at = (h.b, h.c, i, j);
             let pixel = Pixel {
-                y: *d.y()?.get(at)?,
-                p: *m.state.pred.get(at)?,
+                y: *derived.y()?.get(at)?,
+                // The prediction the views show (the trained model's while training).
+                p: *derived.shown_pred(m).get(at)?,
                 grad: (!e.grad_prob_undefined.get((h.b, h.c))?)
                     .then(|| e.grad_prob.get(at).copied())
                     .flatten(),
@@ -207,22 +200,21 @@ impl Explain {
         });
         match hovered {
             Some((set, pixel)) => self.formula(&m.state, e, Some(set), Some(pixel)),
-            None => self.formula(&m.state, e, d.selected_set(m), None),
+            None => self.formula(&m.state, e, derived.selected_set(m), None),
         }
     }
 
     /// Draws the first plot whose data changed since it was drawn, one plot per call so
     /// no single task draws all three (~3× one plot, 50–100 ms at 8×4×128×128); returns
     /// whether it drew, and whether a plot is still out of date.
-    pub fn draw_plots(&mut self, m: &Model, d: &Derived) -> (bool, bool) {
-        let (e, y) = match (&d.eval, d.y()) {
-            (Ok(e), Some(y)) => (e, y),
+    pub fn draw_plots(&mut self, m: &Model, derived: &Derived) -> (bool, bool) {
+        let (e, sweep) = match (&derived.main.eval, derived.sweep(m)) {
+            (Ok(e), Some(sweep)) => (e, sweep),
             (Err(msg), _) => {
                 // Not the curves of the last state that could be evaluated.
                 let shown = self.plot_keys.iter().any(Option::is_some);
                 if shown || self.notes[0].hidden() {
                     self.plot_keys = [None; 3];
-                    self.sweep = None;
                     self.blank_plots(msg);
                     return (true, false);
                 }
@@ -230,18 +222,13 @@ impl Explain {
             }
             _ => return (false, false),
         };
-        let focus = d.focus_cell(m);
-        let key = (d.data_gen, focus, self.plot_width());
+        let focus = derived.focus_cell(m);
+        let key = (derived.data_gen, focus, self.plot_width());
         let Some(k) = self.plot_keys.iter().position(|shown| *shown != Some(key)) else {
             return (false, false);
         };
-        if self.sweep.as_ref().map(|(at, _)| *at) != Some(key) {
-            self.sweep = Some((key, Sweep::new(y, &m.state.pred, &m.state.settings)));
-        }
-        if let Some((_, sweep)) = &self.sweep {
-            if let Err(msg) = self.draw_plot(k, sweep, &m.state, e, focus, d.selected_set(m)) {
-                dom::warn(&format!("plots: {msg}"));
-            }
+        if let Err(msg) = self.draw_plot(k, sweep, &m.state, e, focus, derived.selected_set(m)) {
+            dom::warn(&format!("plots: {msg}"));
         }
         self.plot_keys[k] = Some(key);
         let more = self.plot_keys.iter().any(|shown| *shown != Some(key));
@@ -514,8 +501,8 @@ impl Explain {
 
 /// Plot `k` ((a), (b), (c) = 0, 1, 2) of the page as SVG text of `size` CSS px: the same
 /// curves as on its canvas, drawn by the same code (for export).
-pub fn plot_svg(k: u8, m: &Model, d: &Derived, size: (u32, u32)) -> Result<String, String> {
-    let (Ok(e), Some(y)) = (&d.eval, d.y()) else {
+pub fn plot_svg(k: u8, m: &Model, derived: &Derived, size: (u32, u32)) -> Result<String, String> {
+    let (Ok(e), Some(sweep)) = (&derived.main.eval, derived.sweep(m)) else {
         return Err("there is nothing to plot".into());
     };
     let state = &m.state;
@@ -525,25 +512,17 @@ pub fn plot_svg(k: u8, m: &Model, d: &Derived, size: (u32, u32)) -> Result<Strin
     {
         let target = plots::Target::Svg(&mut out, size);
         match k {
-            0 => plots::loss_vs_eps(
-                target,
-                &Sweep::new(y, &state.pred, st).loss_series(),
-                eps,
-                st.phi,
-            )?,
+            0 => plots::loss_vs_eps(target, &sweep.loss_series(), eps, st.phi)?,
             1 => {
-                let (b, c) = d.focus_cell(m).ok_or("no cell takes part in the loss")?;
-                plots::push_vs_eps(
-                    target,
-                    &Sweep::new(y, &state.pred, st).background_push_series(b, c),
-                    eps,
-                    st.phi,
-                )?
+                let (b, c) = derived
+                    .focus_cell(m)
+                    .ok_or("no cell takes part in the loss")?;
+                plots::push_vs_eps(target, &sweep.background_push_series(b, c), eps, st.phi)?
             }
             _ => {
                 // The selected set is marked only when it is empty and the settings are
                 // the plain Dice the curves describe (as on the page).
-                let empty_v = d
+                let empty_v = derived
                     .selected_set(m)
                     .and_then(|s| e.sets.get(s))
                     .filter(|r| !r.has_fg && plain_dice_differences(state).is_empty())

@@ -41,29 +41,29 @@ fn button(
     text: &str,
     tip: &str,
     msg: Msg,
-    d: &Dispatch,
+    dispatch: &Dispatch,
 ) -> JsResult<()> {
     let b = dom::text_el("button", "btn", text)?;
     dom::set_attr(&b, "type", "button");
     dom::set_attr(&b, "data-testid", id);
     b.set_id(id);
     b.set_title(tip);
-    d.on_click(&b, msg);
+    dispatch.on_click(&b, msg);
     dom::append(parent, &b)
 }
 
 impl Export {
     /// Adds the Share & export panel at the end of the control panel and wires the plots'
     /// PNG/SVG buttons.
-    pub fn build(d: &Dispatch) -> JsResult<Export> {
+    pub fn build(dispatch: &Dispatch) -> JsResult<Export> {
         let panel = dom::el("section", "panel share")?;
         panel.set_id("share-panel");
         let h = dom::text_el("h2", "", "Share & export")?;
         dom::append(&panel, &h)?;
         let r = dom::el("div", "row buttons")?;
         dom::append(&panel, &r)?;
-        button(&r, "export-grid-png", "Grid as PNG (2×)", "The grid with its headers, badges, reasons and the colour legend, as a PNG image at twice the screen's resolution, for slides", Msg::Screen(ScreenMsg::Export(ExportKind::GridPng)), d)?;
-        button(&r, "export-grid-svg", "Grid as SVG", "The grid with its headers, badges, reasons and the colour legend, as a vector image (SVG)", Msg::Screen(ScreenMsg::Export(ExportKind::GridSvg)), d)?;
+        button(&r, "export-grid-png", "Grid as PNG (2×)", "The grid with its headers, badges, reasons and the colour legend, as a PNG image at twice the screen's resolution, for slides", Msg::Screen(ScreenMsg::Export(ExportKind::GridPng)), dispatch)?;
+        button(&r, "export-grid-svg", "Grid as SVG", "The grid with its headers, badges, reasons and the colour legend, as a vector image (SVG)", Msg::Screen(ScreenMsg::Export(ExportKind::GridSvg)), dispatch)?;
         let r = dom::el("div", "row buttons")?;
         dom::append(&panel, &r)?;
         button(
@@ -72,9 +72,9 @@ impl Export {
             "Copy link",
             "Copy a link that opens this page exactly as it is",
             Msg::Screen(ScreenMsg::Export(ExportKind::CopyLink)),
-            d,
+            dispatch,
         )?;
-        button(&r, "copy-embed", "Copy embed code", "Copy an <iframe> that shows this page as an embed (lesson text, loss and grid), sized to fit it", Msg::Screen(ScreenMsg::Export(ExportKind::CopyEmbed)), d)?;
+        button(&r, "copy-embed", "Copy embed code", "Copy an <iframe> that shows this page as an embed (lesson text, loss and grid), sized to fit it", Msg::Screen(ScreenMsg::Export(ExportKind::CopyEmbed)), dispatch)?;
         let copied: HtmlInputElement = dom::el("input", "num copied")?
             .dyn_into()
             .map_err(|_| JsValue::from_str("input"))?;
@@ -98,7 +98,7 @@ impl Export {
         dom::append(&controls, &panel)?;
         let explain: HtmlElement =
             dom::by_id("explain").ok_or_else(|| JsValue::from_str("no #explain"))?;
-        d.on(&explain, "click", |ev| {
+        dispatch.on(&explain, "click", |ev| {
             let t: web_sys::Element = ev.target()?.dyn_into().ok()?;
             let b = t.closest("[data-export]").ok()??;
             let k: u8 = b.get_attribute("data-plot")?.parse().ok()?;
@@ -130,20 +130,20 @@ impl Export {
         }
     }
 
-    fn run(&self, kind: ExportKind, m: &Model, d: &Derived) -> JsResult<()> {
+    fn run(&self, kind: ExportKind, m: &Model, derived: &Derived) -> JsResult<()> {
         let name = file_stem(m);
         match kind {
             ExportKind::GridSvg => {
-                let svg = figure::grid_svg(&grid_figure(m, d)?);
+                let svg = figure::grid_svg(&grid_figure(m, derived)?);
                 download(&svg_url(&svg), &format!("{name}-grid.svg"))?;
                 dom::set_text(&self.status, "Saved the grid as SVG.");
             }
             ExportKind::GridPng => {
-                let svg = figure::grid_svg(&grid_figure(m, d)?);
+                let svg = figure::grid_svg(&grid_figure(m, derived)?);
                 png_from_svg(svg, format!("{name}-grid.png"), self.status.clone())?;
             }
             ExportKind::PlotSvg(k) | ExportKind::PlotPng(k) => {
-                let svg = plot_figure(k, m, d)?;
+                let svg = plot_figure(k, m, derived)?;
                 let file = format!("{name}-plot-{}", ['a', 'b', 'c'][usize::from(k.min(2))]);
                 if matches!(kind, ExportKind::PlotSvg(_)) {
                     download(&svg_url(&svg), &format!("{file}.svg"))?;
@@ -338,18 +338,18 @@ fn text_of(selector: &str) -> String {
 }
 
 /// The grid as the page shows it, as a figure.
-fn grid_figure(m: &Model, d: &Derived) -> JsResult<Figure> {
+fn grid_figure(m: &Model, derived: &Derived) -> JsResult<Figure> {
     let s = &m.state;
     let n = s.size();
-    let eval = d.eval.as_ref().ok();
+    let eval = derived.main.eval.as_ref().ok();
     let cols = columns(m, eval);
-    let shown = d.shown_grad(m);
+    let shown = derived.shown_grad(m);
     let logits = shown.as_ref().is_some_and(|g| g.logits);
     let mut cells = Vec::new();
     for b in 0..s.batch() {
         for c in (0..s.classes()).filter(|&c| cols.shown[c]) {
             let status = s.status[(b, c)];
-            let verdict = d.verdicts.get((b, c)).copied().flatten();
+            let verdict = derived.main.verdicts.get((b, c)).copied().flatten();
             let in_loss = eval.is_some_and(|e| e.cell_set.get((b, c)).copied().flatten().is_some());
             let sign = match &shown {
                 Some(g) if in_loss && !g.undefined.get((b, c)).copied().unwrap_or(true) => {
@@ -437,7 +437,7 @@ fn grid_figure(m: &Model, d: &Derived) -> JsResult<Figure> {
             ramp: (0..128)
                 .map(|k| colormap::diverging(-1.0 + 2.0 * (f64::from(k) + 0.5) / 128.0))
                 .collect(),
-            ticks: d.shared.ticks(),
+            ticks: derived.main.shared.ticks(),
             // The words without the glyph (the figure draws its own).
             neg: text_of(".legend-neg")
                 .trim_start_matches('−')
@@ -453,7 +453,7 @@ fn grid_figure(m: &Model, d: &Derived) -> JsResult<Figure> {
 }
 
 /// Plot `k` with its title and legend around the curves, as SVG.
-fn plot_figure(k: u8, m: &Model, d: &Derived) -> JsResult<String> {
+fn plot_figure(k: u8, m: &Model, derived: &Derived) -> JsResult<String> {
     let k = k.min(2);
     let ids = [
         ("plot-loss-eps", "legend-loss"),
@@ -463,7 +463,7 @@ fn plot_figure(k: u8, m: &Model, d: &Derived) -> JsResult<String> {
     let canvas: HtmlCanvasElement =
         dom::by_id(ids.0).ok_or_else(|| JsValue::from_str("no plot canvas"))?;
     let (w, h) = (canvas.width().max(420), canvas.height().max(280));
-    let inner = plot_svg(k, m, d, (w, h)).map_err(|e| JsValue::from_str(&e))?;
+    let inner = plot_svg(k, m, derived, (w, h)).map_err(|e| JsValue::from_str(&e))?;
     let title = dom::by_id::<HtmlElement>(ids.0)
         .and_then(|c| c.closest("figure").ok().flatten())
         .and_then(|f| f.query_selector("figcaption h2").ok().flatten())

@@ -23,7 +23,6 @@ use crate::present::describe::{self, NoGradient};
 use crate::present::format;
 use crate::present::verdict::{threshold_sentence, BADGE_DERIVATIVE, TIED_CLASSES_CLAUSE};
 
-use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
 use super::Frame;
 
@@ -1307,7 +1306,10 @@ impl GridView {
     }
 }
 
-/// The grid view: built for the model's size, redrawn from what changed.
+/// The grid view: built for the model's size, redrawn from what changed. It starts
+/// empty: the cells are built on the first sync, for the model's size (their label status
+/// selects are wired with the grid's other events, `super::events`).
+#[derive(Default)]
 pub struct Grid {
     view: Option<GridView>,
     /// Pixel buffer reused for ImageData.
@@ -1315,33 +1317,9 @@ pub struct Grid {
 }
 
 impl Grid {
-    /// Wires the cells' label status selects (the cells themselves are built on the first
-    /// sync, for the model's size).
-    pub fn new(d: &Dispatch) -> JsResult<Grid> {
-        let root: HtmlElement =
-            dom::by_id("grid").ok_or_else(|| JsValue::from_str("no #grid element"))?;
-        d.on(&root, "change", |ev| {
-            let sel = ev
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())?;
-            let cell = |k: &str| dom::get_data(&sel, k).and_then(|v| v.parse::<usize>().ok());
-            Some(crate::page::msg::Msg::Settings(
-                crate::page::msg::SettingsMsg::Status {
-                    b: cell("b")?,
-                    c: cell("c")?,
-                    status: LabelStatus::parse(&sel.value())?,
-                },
-            ))
-        });
-        Ok(Grid {
-            view: None,
-            buf: Vec::new(),
-        })
-    }
-
     /// Redraws what changed; `moved`: the space above the grid changed size.
     pub fn sync(&mut self, f: &Frame, moved: bool) -> bool {
-        let (m, d, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
+        let (m, derived, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
         let s = &m.state;
         let dims = (
             s.batch(),
@@ -1365,18 +1343,18 @@ impl Grid {
         };
         let all = rebuilt || ch.page;
         let mut drew = false;
-        let eval = d.eval.as_ref().ok();
+        let eval = derived.main.eval.as_ref().ok();
         let columns = layout::columns(m, eval);
         let regrid = *g.columns.borrow() != columns.shown;
         g.set_columns(&columns.shown);
-        let pred = d.shown_pred(m);
+        let pred = derived.shown_pred(m);
         for b in 0..dims.0 {
             if all || ch.images.contains(&b) {
                 g.draw_image(s, b, &mut self.buf);
             }
             for c in 0..dims.1 {
                 if all || ch.labels.contains(&(b, c)) {
-                    g.draw_label(s, d.y(), b, c, &mut self.buf);
+                    g.draw_label(s, derived.y(), b, c, &mut self.buf);
                     drew = true;
                 }
                 // The labels too: a missing label's outline is drawn on the prediction.
@@ -1393,10 +1371,15 @@ impl Grid {
             });
             reworded |= g.results(&lines);
         }
-        let shown = d.shown_grad(m);
+        let shown = derived.shown_grad(m);
         for ((b, c), &dirty) in fresh.grads.indexed_iter() {
             if all || dirty {
-                let scale = d.scales.get((b, c)).copied().unwrap_or(d.shared);
+                let scale = derived
+                    .main
+                    .scales
+                    .get((b, c))
+                    .copied()
+                    .unwrap_or(derived.main.shared);
                 g.draw_grad(s, eval, shown.as_ref(), b, c, scale, &mut self.buf);
                 drew = true;
             }
@@ -1404,12 +1387,17 @@ impl Grid {
         let logits = shown.as_ref().is_some_and(|g| g.logits);
         let captions = all || fresh.evaluated || fresh.rescaled;
         if captions {
-            g.captions(s, eval, &d.scales);
+            g.captions(s, eval, &derived.main.scales);
         }
         if all || fresh.evaluated || ch.display {
-            reworded |= g.verdicts(s, &d.verdicts, &d.verdict_scale, logits);
+            reworded |= g.verdicts(
+                s,
+                &derived.main.verdicts,
+                &derived.main.verdict_scale,
+                logits,
+            );
         }
-        if let Some(side) = &d.compare {
+        if let Some(side) = &derived.compare {
             if all || fresh.compared {
                 reworded |= g.draw_compare(s, side, &mut self.buf);
                 drew = true;
@@ -1428,7 +1416,12 @@ impl Grid {
             drew = true;
         }
         if captions || ch.hover || ch.focus || ch.tool {
-            g.show_hover(eval, m.explain.hover, &m.paint.tool, d.selected_set(m));
+            g.show_hover(
+                eval,
+                m.explain.hover,
+                &m.paint.tool,
+                derived.selected_set(m),
+            );
         }
         drew
     }

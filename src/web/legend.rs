@@ -248,14 +248,14 @@ impl Legend {
                 *self.last.borrow_mut() = None;
             }
         }
-        let scale = f.derived.verdict_scale;
+        let scale = f.derived.main.verdict_scale;
         if *self.last_key.borrow() != scale.scale.to_bits() {
             *self.last_key.borrow_mut() = scale.scale.to_bits();
             dom::set_text(&self.key, &badge_key(&scale));
         }
         let logits = f.derived.logits(f.model);
         self.draw(
-            &f.derived.shared,
+            &f.derived.main.shared,
             f.model.state.display.shared_scale,
             logits,
         )

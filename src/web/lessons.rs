@@ -30,10 +30,6 @@ pub struct Lessons {
     train_text: HtmlElement,
 }
 
-fn need<T: JsCast>(id: &str) -> JsResult<T> {
-    dom::by_id(id).ok_or_else(|| JsValue::from_str(&format!("missing #{id}")))
-}
-
 fn button(parent: &HtmlElement, class: &str, text: &str, tip: &str) -> JsResult<HtmlButtonElement> {
     let b: HtmlButtonElement = dom::text_el("button", class, text)?
         .dyn_into()
@@ -47,8 +43,8 @@ fn button(parent: &HtmlElement, class: &str, text: &str, tip: &str) -> JsResult<
 impl Lessons {
     /// Fills `#lessons-panel` (in the control panel) and wires it and the lesson box of
     /// the skeleton, above the grid.
-    pub fn build(d: &Dispatch) -> JsResult<Lessons> {
-        let panel: HtmlElement = need("lessons-panel")?;
+    pub fn build(dispatch: &Dispatch) -> JsResult<Lessons> {
+        let panel: HtmlElement = dom::need("lessons-panel")?;
         panel.set_inner_html("");
         let h = dom::text_el("h2", "", "Lessons from the paper")?;
         h.set_title("One click sets up a scene of the paper: missing versus empty labels under different Φ and ε");
@@ -60,7 +56,7 @@ impl Lessons {
             let b = button(&grid, "btn lesson-btn", sc.short, sc.title)?;
             dom::set_attr(&b, "data-testid", &format!("lesson-{}", sc.name));
             dom::set_data(&b, "lesson", sc.name);
-            d.on_click(&b, Msg::Lesson(LessonMsg::Open(k)));
+            dispatch.on_click(&b, Msg::Lesson(LessonMsg::Open(k)));
             buttons.push(b);
         }
         let tour_start = button(
@@ -73,34 +69,34 @@ impl Lessons {
             ),
         )?;
         dom::set_attr(&tour_start, "data-testid", "tour-start");
-        d.on_click(&tour_start, Msg::Lesson(LessonMsg::StartTour));
+        dispatch.on_click(&tour_start, Msg::Lesson(LessonMsg::StartTour));
 
         let l = Lessons {
             buttons,
             tour_start,
-            box_: need("lesson")?,
-            step: need("lesson-step")?,
-            title: need("lesson-title")?,
-            text: need("lesson-text")?,
-            changed: need("lesson-changed")?,
-            prev: need("tour-prev")?,
-            next: need("tour-next")?,
-            exit: need("tour-exit")?,
-            restore: need("lesson-restore")?,
-            close: need("lesson-close")?,
-            train: need("lesson-train-btn")?,
-            train_text: need("lesson-train-text")?,
+            box_: dom::need("lesson")?,
+            step: dom::need("lesson-step")?,
+            title: dom::need("lesson-title")?,
+            text: dom::need("lesson-text")?,
+            changed: dom::need("lesson-changed")?,
+            prev: dom::need("tour-prev")?,
+            next: dom::need("tour-next")?,
+            exit: dom::need("tour-exit")?,
+            restore: dom::need("lesson-restore")?,
+            close: dom::need("lesson-close")?,
+            train: dom::need("lesson-train-btn")?,
+            train_text: dom::need("lesson-train-text")?,
         };
-        d.on_click(&l.train, Msg::Train(TrainMsg::Lesson));
-        d.on_click(&l.prev, Msg::Lesson(LessonMsg::TourStep(-1)));
-        d.on_click(&l.next, Msg::Lesson(LessonMsg::TourStep(1)));
-        d.on_click(&l.exit, Msg::Lesson(LessonMsg::ExitTour));
-        d.on_click(&l.restore, Msg::Lesson(LessonMsg::Restore));
+        dispatch.on_click(&l.train, Msg::Train(TrainMsg::Lesson));
+        dispatch.on_click(&l.prev, Msg::Lesson(LessonMsg::TourStep(-1)));
+        dispatch.on_click(&l.next, Msg::Lesson(LessonMsg::TourStep(1)));
+        dispatch.on_click(&l.exit, Msg::Lesson(LessonMsg::ExitTour));
+        dispatch.on_click(&l.restore, Msg::Lesson(LessonMsg::Restore));
         {
             // In an embed there is no Lessons panel to come back from: × folds the text
             // (the embed bar unfolds it) instead of closing the lesson.
             let close = l.close.clone();
-            d.on(&l.close, "click", move |_| {
+            dispatch.on(&l.close, "click", move |_| {
                 Some(if dom::get_data(&close, "fold").as_deref() == Some("1") {
                     Msg::Lesson(LessonMsg::Collapse(true))
                 } else {

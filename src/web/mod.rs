@@ -16,6 +16,7 @@ pub mod compare;
 pub mod controls;
 pub mod dispatch;
 pub mod dom;
+pub mod effects;
 pub mod events;
 pub mod explain;
 pub mod export;
@@ -62,21 +63,21 @@ pub struct Views {
 }
 
 impl Views {
-    pub fn build(d: &Dispatch) -> JsResult<Views> {
+    pub fn build(dispatch: &Dispatch) -> JsResult<Views> {
         matrix::build()?;
-        let controls = controls::Controls::build(d)?;
+        let controls = controls::Controls::build(dispatch)?;
         Ok(Views {
             // After the controls: it adds to the panel's top and its Share panel.
-            screen: screen::Screen::build(d)?,
-            export: export::Export::build(d)?,
+            screen: screen::Screen::build(dispatch)?,
+            export: export::Export::build(dispatch)?,
             controls,
-            lessons: lessons::Lessons::build(d)?,
-            grid: grid::Grid::new(d)?,
+            lessons: lessons::Lessons::build(dispatch)?,
+            grid: grid::Grid::default(),
             legend: legend::Legend::build()?,
-            readout: readout::Readout::build(d)?,
-            explain: explain::Explain::build(d)?,
+            readout: readout::Readout::build(dispatch)?,
+            explain: explain::Explain::build(dispatch)?,
             train_plot: trainplot::TrainPlot::build()?,
-            compare: compare::CompareBar::build(d)?,
+            compare: compare::CompareBar::build(dispatch)?,
             events: events::Events,
         })
     }
@@ -101,7 +102,7 @@ impl Views {
 
     /// Draws a plot whose inputs changed since it was last drawn (one per call); returns
     /// whether it drew and whether another plot is still out of date.
-    pub fn plots(&mut self, m: &Model, d: &Derived) -> (bool, bool) {
-        self.explain.draw_plots(m, d)
+    pub fn plots(&mut self, m: &Model, derived: &Derived) -> (bool, bool) {
+        self.explain.draw_plots(m, derived)
     }
 }

@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use ndarray::Array4;
+use ndarray::{Array4, ArrayView4};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
@@ -33,10 +33,6 @@ pub struct Readout {
     /// The table's rows: their numbers change with every move of a stroke, their shape
     /// rarely, so they are patched rather than re-parsed.
     rows: RefCell<dom::Markup>,
-}
-
-fn need(id: &str) -> JsResult<HtmlElement> {
-    dom::by_id(id).ok_or_else(|| wasm_bindgen::JsValue::from_str(&format!("missing #{id}")))
 }
 
 fn esc(s: &str) -> String {
@@ -98,37 +94,38 @@ impl Readout {
     /// Finds the readout elements of the skeleton (`super::shell`).
     pub fn build(_d: &Dispatch) -> JsResult<Readout> {
         Ok(Readout {
-            loss_name: need("loss-name")?,
-            loss_value: need("loss-value")?,
-            loss_why: need("loss-why")?,
-            loss_sub: need("loss-sub")?,
-            loss_code: need("loss-code")?,
-            hover: need("hover-info")?,
-            sets_title: need("sets-title")?,
-            sets_body: need("sets-body")?,
+            loss_name: dom::need("loss-name")?,
+            loss_value: dom::need("loss-value")?,
+            loss_why: dom::need("loss-why")?,
+            loss_sub: dom::need("loss-sub")?,
+            loss_code: dom::need("loss-code")?,
+            hover: dom::need("hover-info")?,
+            sets_title: dom::need("sets-title")?,
+            sets_body: dom::need("sets-body")?,
             last_hover_set: RefCell::new(None),
-            rows: RefCell::new(dom::Markup::new(need("sets-body")?)),
+            rows: RefCell::new(dom::Markup::new(dom::need("sets-body")?)),
         })
     }
 
     pub fn sync(&self, f: &Frame) -> bool {
-        let (m, d, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
+        let (m, derived, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
         let loss = ch.page || ch.settings || fresh.evaluated;
         if loss {
-            self.update(&m.state, &d.eval);
+            self.update(&m.state, &derived.main.eval);
         }
         if loss || ch.hover || ch.display || ch.focus {
             let pointed = m.explain.hover.map(|h| {
                 let (i, j) = h.pixel(m.state.size());
-                (h, d.grad_at(m, h.b, h.c, i, j))
+                (h, derived.grad_at(m, h.b, h.c, i, j))
             });
             self.hover(
                 &m.state,
-                d.y(),
-                d.eval.as_ref().ok(),
+                derived.shown_pred(m),
+                derived.y(),
+                derived.main.eval.as_ref().ok(),
                 pointed,
-                d.logits(m),
-                d.selected_set(m),
+                derived.logits(m),
+                derived.selected_set(m),
             );
         }
         loss
@@ -324,11 +321,14 @@ impl Readout {
     }
 
     /// The hover line, and the hovered pixel's set row highlighted (else the selected
-    /// set's). `pointed`: the hovered pixel and the gradient the views show there (`None`
-    /// where it has no value); `logits`: that gradient is ∂L/∂z.
+    /// set's). `pred`: the prediction the views show (the trained model's while
+    /// training); `pointed`: the hovered pixel and the gradient the views show there
+    /// (`None` where it has no value); `logits`: that gradient is ∂L/∂z.
+    #[allow(clippy::too_many_arguments)]
     fn hover(
         &self,
         state: &AppState,
+        pred: ArrayView4<f64>,
         y_loss: Option<&Array4<f64>>,
         eval: Option<&Evaluation>,
         pointed: Option<(Hover, Option<f64>)>,
@@ -363,7 +363,7 @@ impl Readout {
         let seen = y_loss
             .filter(|y| y.dim() == state.labels.dim())
             .and_then(|y| y.get(at).copied());
-        let p = state.pred.get(at).copied().unwrap_or(0.0);
+        let p = pred.get(at).copied().unwrap_or(0.0);
         let status = state.status.get((h.b, h.c)).copied().unwrap_or_default();
         let y_text = match (status, seen) {
             (LabelStatus::Annotated, Some(y)) if y != painted => format!(

@@ -3,8 +3,6 @@
 //! first-visit introduction, the note of folded columns and the links to the paper and
 //! the source. Draws from the model; its buttons send messages.
 
-use std::cell::Cell;
-
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlAnchorElement, HtmlButtonElement, HtmlElement};
 
@@ -14,58 +12,15 @@ use crate::page::update::Link;
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
+use super::effects;
 use super::Frame;
 
-/// Where a dismissed introduction is remembered (this browser only).
-pub const INTRO_KEY: &str = "dice-playground-intro";
 /// The paper.
 pub const PAPER_URL: &str = "https://arxiv.org/abs/2207.09521";
 
 /// The repository's address, from Cargo.toml's `repository` (empty: no source link).
 fn source_url() -> &'static str {
     env!("CARGO_PKG_REPOSITORY")
-}
-
-thread_local! {
-    /// Presentation mode asked the browser for full screen (so leaving full screen with
-    /// the browser's own Esc also leaves presentation mode).
-    static FULLSCREEN_ASKED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Asks for full screen (only allowed inside a click or key handler).
-pub fn enter_fullscreen() {
-    let Ok(doc) = dom::document() else { return };
-    if doc.fullscreen_element().is_some() {
-        return;
-    }
-    if let Some(root) = doc.document_element() {
-        // A refusal (an iframe without allowfullscreen, a headless browser) only means
-        // the mode fills the window instead.
-        let _ = root.request_fullscreen();
-        FULLSCREEN_ASKED.with(|f| f.set(true));
-    }
-}
-
-pub fn leave_fullscreen() {
-    FULLSCREEN_ASKED.with(|f| f.set(false));
-    if let Ok(doc) = dom::document() {
-        if doc.fullscreen_element().is_some() {
-            doc.exit_fullscreen();
-        }
-    }
-}
-
-/// Whether the intro was dismissed for good in this browser.
-pub fn intro_dismissed() -> bool {
-    dom::window()
-        .ok()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .and_then(|s| s.get_item(INTRO_KEY).ok().flatten())
-        .is_some()
-}
-
-fn need<T: JsCast>(id: &str) -> JsResult<T> {
-    dom::by_id(id).ok_or_else(|| JsValue::from_str(&format!("missing #{id}")))
 }
 
 pub struct Screen {
@@ -86,11 +41,11 @@ pub struct Screen {
 impl Screen {
     /// Wires the skeleton's screen elements and adds the presentation button and the
     /// links under the control panel's title.
-    pub fn build(d: &Dispatch) -> JsResult<Screen> {
+    pub fn build(dispatch: &Dispatch) -> JsResult<Screen> {
         let doc = dom::document()?;
         let body = doc.body().ok_or_else(|| JsValue::from_str("no body"))?;
         // Under the title of the control panel: presentation, the paper, the source.
-        let controls: HtmlElement = need("controls")?;
+        let controls: HtmlElement = dom::need("controls")?;
         let top = dom::el("div", "top-links")?;
         let present_top: HtmlButtonElement =
             dom::text_el("button", "btn present-btn", "▣ Present")?
@@ -115,7 +70,7 @@ impl Screen {
             dom::set_attr(&src, "rel", "noopener");
             dom::set_attr(&src, "data-testid", "source-link");
             dom::append(&top, &src)?;
-            let intro_src: HtmlAnchorElement = need("intro-source")?;
+            let intro_src: HtmlAnchorElement = dom::need("intro-source")?;
             intro_src.set_href(source_url());
             intro_src.set_hidden(false);
         }
@@ -125,51 +80,41 @@ impl Screen {
             }
             None => controls.prepend_with_node_1(&top)?,
         }
-        let lesson_present: HtmlElement = need("lesson-present")?;
+        let lesson_present: HtmlElement = dom::need("lesson-present")?;
         for b in [present_top.unchecked_ref::<HtmlElement>(), &lesson_present] {
-            d.on(b, "click", |_| {
-                enter_fullscreen();
+            dispatch.on(b, "click", |_| {
+                effects::enter_fullscreen();
                 Some(Msg::Screen(ScreenMsg::Present(true)))
             });
         }
-        let exit: HtmlElement = need("present-exit")?;
-        d.on(&exit, "click", |_| {
-            leave_fullscreen();
+        let exit: HtmlElement = dom::need("present-exit")?;
+        dispatch.on(&exit, "click", |_| {
+            effects::leave_fullscreen();
             Some(Msg::Screen(ScreenMsg::Present(false)))
         });
         // The browser's own Esc leaves full screen without a key event for the page.
-        d.on(&doc, "fullscreenchange", |_| {
-            let doc = dom::document().ok()?;
-            let left = doc.fullscreen_element().is_none() && FULLSCREEN_ASKED.with(|f| f.get());
-            if left {
-                FULLSCREEN_ASKED.with(|f| f.set(false));
-            }
-            left.then_some(Msg::Screen(ScreenMsg::Present(false)))
+        dispatch.on(&doc, "fullscreenchange", |_| {
+            effects::left_fullscreen().then_some(Msg::Screen(ScreenMsg::Present(false)))
         });
-        let intro_tour: HtmlElement = need("intro-tour")?;
-        d.on_click(&intro_tour, Msg::Lesson(LessonMsg::StartTour));
-        let intro_close: HtmlElement = need("intro-close")?;
-        d.on(&intro_close, "click", |_| {
-            if let Some(s) = dom::window()
-                .ok()
-                .and_then(|w| w.local_storage().ok().flatten())
-            {
-                let _ = s.set_item(INTRO_KEY, "dismissed");
-            }
+        let intro_tour: HtmlElement = dom::need("intro-tour")?;
+        dispatch.on_click(&intro_tour, Msg::Lesson(LessonMsg::StartTour));
+        let intro_close: HtmlElement = dom::need("intro-close")?;
+        dispatch.on(&intro_close, "click", |_| {
+            effects::dismiss_intro_for_good();
             Some(Msg::Screen(ScreenMsg::DismissIntro))
         });
-        let embed_undo: HtmlButtonElement = need("embed-undo")?;
-        let embed_redo: HtmlButtonElement = need("embed-redo")?;
-        let embed_lesson: HtmlButtonElement = need("embed-lesson")?;
-        d.on_click(&embed_undo, Msg::Paint(PaintMsg::Undo));
-        d.on_click(&embed_redo, Msg::Paint(PaintMsg::Redo));
-        let embed_reset: HtmlElement = need("embed-reset")?;
-        d.on_click(&embed_reset, Msg::Page(PageMsg::StartOver));
-        d.on_click(&embed_lesson, Msg::Lesson(LessonMsg::Collapse(false)));
-        let folded_toggle: HtmlButtonElement = need("folded-toggle")?;
+        let embed_undo: HtmlButtonElement = dom::need("embed-undo")?;
+        let embed_redo: HtmlButtonElement = dom::need("embed-redo")?;
+        let embed_lesson: HtmlButtonElement = dom::need("embed-lesson")?;
+        dispatch.on_click(&embed_undo, Msg::Paint(PaintMsg::Undo));
+        dispatch.on_click(&embed_redo, Msg::Paint(PaintMsg::Redo));
+        let embed_reset: HtmlElement = dom::need("embed-reset")?;
+        dispatch.on_click(&embed_reset, Msg::Page(PageMsg::StartOver));
+        dispatch.on_click(&embed_lesson, Msg::Lesson(LessonMsg::Collapse(false)));
+        let folded_toggle: HtmlButtonElement = dom::need("folded-toggle")?;
         {
             let t = folded_toggle.clone();
-            d.on(&folded_toggle, "click", move |_| {
+            dispatch.on(&folded_toggle, "click", move |_| {
                 Some(Msg::Screen(ScreenMsg::ShowExcluded(
                     dom::get_data(&t, "show").as_deref() == Some("1"),
                 )))
@@ -177,13 +122,13 @@ impl Screen {
         }
         Ok(Screen {
             body,
-            intro: need("intro")?,
+            intro: dom::need("intro")?,
             embed_lesson,
             embed_undo,
             embed_redo,
-            embed_full: need("embed-full")?,
-            folded: need("folded-note")?,
-            folded_text: need("folded-text")?,
+            embed_full: dom::need("embed-full")?,
+            folded: dom::need("folded-note")?,
+            folded_text: dom::need("folded-text")?,
             folded_toggle,
             present_top,
             full_link: String::new(),
@@ -238,7 +183,7 @@ impl Screen {
             }
         }
         if ch.page || ch.screen || f.fresh.evaluated {
-            let cols = columns(m, f.derived.eval.as_ref().ok());
+            let cols = columns(m, f.derived.main.eval.as_ref().ok());
             let note = folded_note(&cols.folded, m.state.exclusive);
             let (text, button, show) = match note {
                 Some(t) => (Some(t), "Show column", "1"),

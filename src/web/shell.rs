@@ -218,15 +218,12 @@ impl Shell {
         } else {
             None
         };
-        let need = |id: &str| -> JsResult<HtmlElement> {
-            dom::by_id(id).ok_or_else(|| JsValue::from_str(&format!("missing #{id}")))
-        };
-        let close = need("notice-close")?;
+        let close: HtmlElement = dom::need("notice-close")?;
         dispatch.on_click(&close, Msg::Page(PageMsg::DismissNotice));
         Ok(Shell {
             body,
-            notice: need("notice")?,
-            notice_text: need("notice-text")?,
+            notice: dom::need("notice")?,
+            notice_text: dom::need("notice-text")?,
             perf,
             ready: false,
         })

@@ -4,7 +4,6 @@
 
 use std::cell::RefCell;
 
-use wasm_bindgen::JsValue;
 use web_sys::{HtmlCanvasElement, HtmlElement};
 
 use crate::page::model::Model;
@@ -28,16 +27,12 @@ pub struct TrainPlot {
     drawn: Option<(usize, usize)>,
 }
 
-fn need<T: wasm_bindgen::JsCast>(id: &str) -> JsResult<T> {
-    dom::by_id(id).ok_or_else(|| JsValue::from_str(&format!("missing #{id}")))
-}
-
 impl TrainPlot {
     pub fn build() -> JsResult<TrainPlot> {
         Ok(TrainPlot {
-            root: need("train-box")?,
-            canvas: need("plot-train")?,
-            legend: RefCell::new(dom::Markup::new(need("legend-train")?)),
+            root: dom::need("train-box")?,
+            canvas: dom::need("plot-train")?,
+            legend: RefCell::new(dom::Markup::new(dom::need("legend-train")?)),
             last: f64::NEG_INFINITY,
             drawn: None,
         })

@@ -18,7 +18,7 @@ pub struct GradientPanel {
 }
 
 impl GradientPanel {
-    pub fn build(root: &Element, d: &Dispatch) -> JsResult<GradientPanel> {
+    pub fn build(root: &Element, dispatch: &Dispatch) -> JsResult<GradientPanel> {
         let gv = section(root, "Gradient view", "How the gradient maps are coloured")?;
         let r = row(&gv, "checks")?;
         let (logit, logit_label) = checkbox(
@@ -39,9 +39,13 @@ impl GradientPanel {
             "symmetric-log scale",
             "Logarithmic colour scale: tiny gradients (1e-9) stay visible next to large ones (1e-2)",
         )?;
-        on_check(d, &logit, |on| Msg::Display(DisplayMsg::LogitGrad(on)));
-        on_check(d, &shared, |on| Msg::Display(DisplayMsg::SharedScale(on)));
-        on_check(d, &symlog, |on| Msg::Display(DisplayMsg::Symlog(on)));
+        on_check(dispatch, &logit, |on| {
+            Msg::Display(DisplayMsg::LogitGrad(on))
+        });
+        on_check(dispatch, &shared, |on| {
+            Msg::Display(DisplayMsg::SharedScale(on))
+        });
+        on_check(dispatch, &symlog, |on| Msg::Display(DisplayMsg::Symlog(on)));
         Ok(GradientPanel {
             logit,
             logit_label,

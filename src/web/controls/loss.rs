@@ -33,7 +33,7 @@ impl EpsInput {
         field: EpsField,
         (label, label_tip): (&str, &str),
         (text_tip, slider_tip): (&str, &str),
-        d: &Dispatch,
+        dispatch: &Dispatch,
     ) -> JsResult<(EpsInput, HtmlElement)> {
         let r = row(parent, "")?;
         let label = labelled(&r, label, label_tip)?;
@@ -52,7 +52,7 @@ impl EpsInput {
         dom::append(parent, &msg)?;
         {
             let s = slider.clone();
-            d.on(&slider, "input", move |_| {
+            dispatch.on(&slider, "input", move |_| {
                 Some(Msg::Settings(SettingsMsg::EpsSlider {
                     field,
                     pos: s.value().parse().unwrap_or(0),
@@ -63,14 +63,14 @@ impl EpsInput {
             // Enter or leaving the field commits the whole entry; nothing is applied while
             // typing, so no half-typed prefix ("1e" of "1e-7") ever becomes ε.
             let t = text.clone();
-            d.on(&text, "change", move |_| {
+            dispatch.on(&text, "change", move |_| {
                 Some(Msg::Settings(SettingsMsg::EpsEntered {
                     field,
                     text: t.value(),
                 }))
             });
         }
-        d.on(&text, "blur", move |_| {
+        dispatch.on(&text, "blur", move |_| {
             Some(Msg::Settings(SettingsMsg::EpsLeft(field)))
         });
         Ok((EpsInput { slider, text, msg }, label))
@@ -126,7 +126,7 @@ fn phi_tip(p: Phi) -> &'static str {
 }
 
 impl LossPanel {
-    pub fn build(root: &Element, d: &Dispatch) -> JsResult<LossPanel> {
+    pub fn build(root: &Element, dispatch: &Dispatch) -> JsResult<LossPanel> {
         let loss = section(root, "Loss", "How the Dice loss is computed")?;
         let r = row(&loss, "")?;
         let library = labelled(&r, "Library", "Load the settings a library uses")?;
@@ -148,7 +148,7 @@ impl LossPanel {
         }
         {
             let s = preset.clone();
-            d.on(&preset, "change", move |_| {
+            dispatch.on(&preset, "change", move |_| {
                 Some(Msg::Settings(SettingsMsg::Preset(Preset::named(
                     &s.value(),
                 ))))
@@ -187,7 +187,7 @@ impl LossPanel {
             ));
             dom::set_data(&b, "phi", p.code());
             dom::set_attr(&b, "aria-pressed", "false");
-            d.on_click(&b, Msg::Settings(SettingsMsg::Phi(p)));
+            dispatch.on_click(&b, Msg::Settings(SettingsMsg::Phi(p)));
             phi.push((p, b));
         }
 
@@ -205,7 +205,7 @@ impl LossPanel {
                 "Type ε, e.g. 1e-7, 0.001 or 0, then Enter",
                 "ε on a logarithmic scale: far left is exactly 0, then 1e-8 … 1e4",
             ),
-            d,
+            dispatch,
         )?;
         let ticks = dom::el("div", "eps-ticks")?;
         ticks.set_inner_html(
@@ -226,7 +226,7 @@ impl LossPanel {
                 "Type ε_dr, e.g. 1e-5, then Enter",
                 "ε_dr on a logarithmic scale: far left is exactly 0, then 1e-8 … 1e4",
             ),
-            d,
+            dispatch,
         )?;
 
         let r = row(&loss, "")?;
@@ -236,7 +236,7 @@ impl LossPanel {
             "separate ε_nr / ε_dr",
             "Use different smoothing in numerator (ε_nr) and denominator (ε_dr), like MONAI's smooth_nr/smooth_dr",
         )?;
-        on_check(d, &eps_sep, |on| {
+        on_check(dispatch, &eps_sep, |on| {
             Msg::Settings(SettingsMsg::SeparateEps(on))
         });
         let cmp = button(
@@ -245,14 +245,14 @@ impl LossPanel {
             "Compare…",
             "Compare mode: the same scene under a second setting, side by side",
         )?;
-        d.on_click(&cmp, Msg::Compare(CompareMsg::Open));
+        dispatch.on_click(&cmp, Msg::Compare(CompareMsg::Open));
         let heur = button(
             &r,
             "eps-heuristic",
             "ε = mean volume",
             "Set ε to the mean true volume per image of the structure classes in the loss, over all images as the loss sees them — a missing label counts as 0 (the paper's heuristic for empty labels)",
         )?;
-        d.on_click(&heur, Msg::Settings(SettingsMsg::HeuristicEps));
+        dispatch.on_click(&heur, Msg::Settings(SettingsMsg::HeuristicEps));
 
         let r = row(&loss, "seg")?;
         labelled(&r, "Score", "Dice or Jaccard (soft IoU)")?;
@@ -263,8 +263,8 @@ impl LossPanel {
             "Jaccard",
             "Jaccard / soft IoU: denominator 2·(V + Ṽ − X) (MONAI jaccard=True)",
         )?;
-        d.on_click(&dice, Msg::Settings(SettingsMsg::Jaccard(false)));
-        d.on_click(&jaccard, Msg::Settings(SettingsMsg::Jaccard(true)));
+        dispatch.on_click(&dice, Msg::Settings(SettingsMsg::Jaccard(false)));
+        dispatch.on_click(&jaccard, Msg::Settings(SettingsMsg::Jaccard(true)));
 
         let r = row(&loss, "checks")?;
         let (squared, _) = checkbox(
@@ -273,14 +273,16 @@ impl LossPanel {
             "squared denominator Σy² + Σỹ²",
             "V-Net / MONAI squared_pred: sum squares in the denominator",
         )?;
-        on_check(d, &squared, |on| Msg::Settings(SettingsMsg::Squared(on)));
+        on_check(dispatch, &squared, |on| {
+            Msg::Settings(SettingsMsg::Squared(on))
+        });
         let (include_bg, include_bg_label) = checkbox(
             &r,
             "include-bg",
             "include background (class 0)",
             "Whether class 0 takes part in the loss (MONAI include_background, nnU-Net do_bg)",
         )?;
-        on_check(d, &include_bg, |on| {
+        on_check(dispatch, &include_bg, |on| {
             Msg::Settings(SettingsMsg::IncludeBackground(on))
         });
         let (exclusive, exclusive_label) = checkbox(
@@ -289,7 +291,7 @@ impl LossPanel {
             "exclusive classes",
             "Exclusive: one label per pixel and predictions that sum to 1 over classes (class 0 is the background). Off: independent (multi-label) classes",
         )?;
-        on_check(d, &exclusive, |on| {
+        on_check(dispatch, &exclusive, |on| {
             Msg::Settings(SettingsMsg::Exclusive(on))
         });
 
@@ -315,7 +317,7 @@ impl LossPanel {
             .ok_or_else(|| wasm_bindgen::JsValue::from_str("softmax option"))?;
         {
             let s = activation.clone();
-            d.on(&activation, "change", move |_| {
+            dispatch.on(&activation, "change", move |_| {
                 Activation::parse(&s.value()).map(|a| Msg::Settings(SettingsMsg::Activation(a)))
             });
         }
@@ -345,7 +347,7 @@ impl LossPanel {
         }
         {
             let s = variant.clone();
-            d.on(&variant, "change", move |_| {
+            dispatch.on(&variant, "change", move |_| {
                 Variant::parse(&s.value()).map(|v| Msg::Settings(SettingsMsg::Variant(v)))
             });
         }

@@ -29,7 +29,7 @@ pub struct Controls {
 impl Controls {
     /// Builds the panel inside `#controls`, with an empty `#lessons-panel` for
     /// [`super::lessons::Lessons`].
-    pub fn build(d: &Dispatch) -> JsResult<Controls> {
+    pub fn build(dispatch: &Dispatch) -> JsResult<Controls> {
         let root: HtmlElement =
             dom::by_id("controls").ok_or_else(|| JsValue::from_str("no #controls"))?;
         root.set_inner_html("");
@@ -39,14 +39,14 @@ impl Controls {
         let lessons = dom::el("section", "panel lessons")?;
         lessons.set_id("lessons-panel");
         dom::append(&root, &lessons)?;
-        let loss = loss::LossPanel::build(&root, d)?;
-        let train = train::TrainPanel::build(&root, d)?;
+        let loss = loss::LossPanel::build(&root, dispatch)?;
+        let train = train::TrainPanel::build(&root, dispatch)?;
         Ok(Controls {
             loss,
             train,
-            gradient: gradient::GradientPanel::build(&root, d)?,
-            paint: paint::PaintPanel::build(&root, d)?,
-            size: size::SizePanel::build(&root, d)?,
+            gradient: gradient::GradientPanel::build(&root, dispatch)?,
+            paint: paint::PaintPanel::build(&root, dispatch)?,
+            size: size::SizePanel::build(&root, dispatch)?,
             first: true,
         })
     }

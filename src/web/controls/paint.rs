@@ -67,7 +67,7 @@ fn helper_text(h: HelperKind) -> (&'static str, &'static str, &'static str) {
 }
 
 impl PaintPanel {
-    pub fn build(root: &Element, d: &Dispatch) -> JsResult<PaintPanel> {
+    pub fn build(root: &Element, dispatch: &Dispatch) -> JsResult<PaintPanel> {
         let pt = section(
             root,
             "Paint",
@@ -82,8 +82,8 @@ impl PaintPanel {
             "Label brush paints foreground (y = 1)",
         )?;
         let label_erase = button(&r, "label-erase", "erase", "Label brush erases (y = 0)")?;
-        d.on_click(&label_paint, Msg::Tool(ToolMsg::LabelErase(false)));
-        d.on_click(&label_erase, Msg::Tool(ToolMsg::LabelErase(true)));
+        dispatch.on_click(&label_paint, Msg::Tool(ToolMsg::LabelErase(false)));
+        dispatch.on_click(&label_erase, Msg::Tool(ToolMsg::LabelErase(true)));
         let r = row(&pt, "")?;
         let value_label = labelled(
             &r,
@@ -101,7 +101,7 @@ impl PaintPanel {
         dom::append(&r, &pred_value_out)?;
         {
             let i = pred_value.clone();
-            d.on(&pred_value, "input", move |_| {
+            dispatch.on(&pred_value, "input", move |_| {
                 Some(Msg::Tool(ToolMsg::PredValue(
                     i.value().parse().unwrap_or(f64::NAN),
                 )))
@@ -120,7 +120,7 @@ impl PaintPanel {
         dom::append(&r, &radius_out)?;
         {
             let i = radius.clone();
-            d.on(&radius, "input", move |_| {
+            dispatch.on(&radius, "input", move |_| {
                 Some(Msg::Tool(ToolMsg::Radius(
                     i.value().parse().unwrap_or(f64::NAN),
                 )))
@@ -130,15 +130,15 @@ impl PaintPanel {
         labelled(&r, "Shape", "Brush stamp shape")?;
         let disk = button(&r, "shape-disk", "disk", "Round brush")?;
         let square = button(&r, "shape-square", "square", "Square brush")?;
-        d.on_click(&disk, Msg::Tool(ToolMsg::SquareBrush(false)));
-        d.on_click(&square, Msg::Tool(ToolMsg::SquareBrush(true)));
+        dispatch.on_click(&disk, Msg::Tool(ToolMsg::SquareBrush(false)));
+        dispatch.on_click(&square, Msg::Tool(ToolMsg::SquareBrush(true)));
         let (soft, _) = checkbox(
             &r,
             "soft",
             "soft edge",
             "Prediction brush: full value in the middle, blending into the old value at the rim",
         )?;
-        on_check(d, &soft, |on| Msg::Tool(ToolMsg::SoftEdge(on)));
+        on_check(dispatch, &soft, |on| Msg::Tool(ToolMsg::SoftEdge(on)));
 
         let target_text = dom::el("div", "note target")?;
         target_text.set_title(
@@ -158,13 +158,13 @@ impl PaintPanel {
             "Clear",
             "Clear the selected view (y = 0 or ỹ = 0)",
         )?;
-        d.on_click(&fill, Msg::Paint(PaintMsg::Fill));
-        d.on_click(&clear, Msg::Paint(PaintMsg::Clear));
+        dispatch.on_click(&fill, Msg::Paint(PaintMsg::Fill));
+        dispatch.on_click(&clear, Msg::Paint(PaintMsg::Clear));
         let r = row(&pt, "buttons helpers")?;
         for h in HelperKind::ALL {
             let (id, text, tip) = helper_text(h);
             let b = button(&r, &format!("helper-{id}"), text, tip)?;
-            d.on_click(&b, Msg::Paint(PaintMsg::Helper(h)));
+            dispatch.on_click(&b, Msg::Paint(PaintMsg::Helper(h)));
         }
         let r = row(&pt, "")?;
         let (helper_all, _) = checkbox(
@@ -173,7 +173,9 @@ impl PaintPanel {
             "helpers act on all cells",
             "On: the helpers above rewrite every prediction; off: only the selected cell's",
         )?;
-        on_check(d, &helper_all, |on| Msg::Tool(ToolMsg::HelpersOnAll(on)));
+        on_check(dispatch, &helper_all, |on| {
+            Msg::Tool(ToolMsg::HelpersOnAll(on))
+        });
         let r = row(&pt, "buttons")?;
         let undo = button(
             &r,
@@ -182,8 +184,8 @@ impl PaintPanel {
             "Undo the last stroke or edit (Ctrl+Z)",
         )?;
         let redo = button(&r, "redo", "↷ Redo", "Redo (Ctrl+Shift+Z or Ctrl+Y)")?;
-        d.on_click(&undo, Msg::Paint(PaintMsg::Undo));
-        d.on_click(&redo, Msg::Paint(PaintMsg::Redo));
+        dispatch.on_click(&undo, Msg::Paint(PaintMsg::Undo));
+        dispatch.on_click(&redo, Msg::Paint(PaintMsg::Redo));
         Ok(PaintPanel {
             label_paint,
             label_erase,

@@ -53,7 +53,7 @@ fn add_size_option(select: &HtmlSelectElement, n: usize) {
 }
 
 impl SizePanel {
-    pub fn build(root: &Element, d: &Dispatch) -> JsResult<SizePanel> {
+    pub fn build(root: &Element, dispatch: &Dispatch) -> JsResult<SizePanel> {
         let sz = section(root, "Size", "Batch size B, classes C and image size H = W")?;
         let r = row(&sz, "sizes")?;
         let size_b_label = labelled(&r, "B", "Batch size: images in the batch")?;
@@ -85,7 +85,7 @@ impl SizePanel {
         label_for(&size_n_label, &size_n, "");
         for s in [&size_b, &size_c, &size_n] {
             let (sb, sc, sn) = (size_b.clone(), size_c.clone(), size_n.clone());
-            d.on(s, "change", move |_| {
+            dispatch.on(s, "change", move |_| {
                 Some(Msg::Page(PageMsg::Size {
                     b: sb.value().parse().ok()?,
                     c: sc.value().parse().ok()?,
@@ -100,7 +100,7 @@ impl SizePanel {
             "Reset example",
             "Back to the default example: 2 images × 2 classes at 32×32, MONAI's default settings",
         )?;
-        d.on_click(&reset, Msg::Page(PageMsg::Reset));
+        dispatch.on_click(&reset, Msg::Page(PageMsg::Reset));
         Ok(SizePanel {
             size_b,
             size_c,

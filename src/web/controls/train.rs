@@ -40,7 +40,7 @@ fn model_note(kind: ModelKind) -> &'static str {
 }
 
 impl TrainPanel {
-    pub fn build(root: &Element, d: &Dispatch) -> JsResult<TrainPanel> {
+    pub fn build(root: &Element, dispatch: &Dispatch) -> JsResult<TrainPanel> {
         let p = section(
             root,
             "Train",
@@ -71,7 +71,7 @@ impl TrainPanel {
         dom::append(&r, &count)?;
         {
             let b = play.clone();
-            d.on(&play, "click", move |_| {
+            dispatch.on(&play, "click", move |_| {
                 Some(if dom::get_data(&b, "playing").as_deref() == Some("true") {
                     Msg::Train(TrainMsg::Pause)
                 } else {
@@ -79,8 +79,8 @@ impl TrainPanel {
                 })
             });
         }
-        d.on_click(&step, Msg::Train(TrainMsg::Step));
-        d.on_click(&reset, Msg::Train(TrainMsg::Reset));
+        dispatch.on_click(&step, Msg::Train(TrainMsg::Step));
+        dispatch.on_click(&reset, Msg::Train(TrainMsg::Reset));
 
         let r = row(&p, "")?;
         labelled(&r, "Model", "What is trained: the logits z come from it")?;
@@ -96,7 +96,7 @@ impl TrainPanel {
         dom::set_attr(&model, "aria-label", "Model");
         {
             let s = model.clone();
-            d.on(&model, "change", move |_| {
+            dispatch.on(&model, "change", move |_| {
                 ModelKind::parse(&s.value()).map(|kind| Msg::Train(TrainMsg::Model(kind)))
             });
         }
@@ -120,7 +120,7 @@ impl TrainPanel {
         dom::set_attr(&optimizer, "aria-label", "Optimiser");
         {
             let s = optimizer.clone();
-            d.on(&optimizer, "change", move |_| {
+            dispatch.on(&optimizer, "change", move |_| {
                 OptimizerKind::parse(&s.value()).map(|k| Msg::Train(TrainMsg::Optimizer(k)))
             });
         }
@@ -131,7 +131,7 @@ impl TrainPanel {
         dom::set_attr(&lr, "aria-label", "Learning rate");
         {
             let t = lr.clone();
-            d.on(&lr, "change", move |_| {
+            dispatch.on(&lr, "change", move |_| {
                 Some(Msg::Train(TrainMsg::LrEntered(t.value())))
             });
         }
@@ -148,7 +148,7 @@ impl TrainPanel {
         );
         {
             let s = lr_slider.clone();
-            d.on(&lr_slider, "input", move |_| {
+            dispatch.on(&lr_slider, "input", move |_| {
                 let k: usize = s.value().parse().ok()?;
                 LR_STOPS.get(k).map(|&v| Msg::Train(TrainMsg::Lr(v)))
             });
@@ -166,7 +166,7 @@ impl TrainPanel {
         dom::append(&r, &speed_out)?;
         {
             let s = speed.clone();
-            d.on(&speed, "input", move |_| {
+            dispatch.on(&speed, "input", move |_| {
                 s.value()
                     .parse()
                     .ok()
@@ -180,7 +180,7 @@ impl TrainPanel {
             "show the input images x",
             "A column before the classes with each image's intensities: what a shared model sees (paintable)",
         )?;
-        on_check(d, &images, |on| Msg::Train(TrainMsg::ShowImages(on)));
+        on_check(dispatch, &images, |on| Msg::Train(TrainMsg::ShowImages(on)));
         let status = dom::el("div", "note train-status")?;
         dom::set_attr(&status, "data-testid", "train-status");
         dom::append(&p, &status)?;
