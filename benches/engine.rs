@@ -9,35 +9,29 @@
 //! and sketches of a fused engine, to say what a rewrite would gain.
 //! `cargo bench --bench engine -- nothing` skips criterion and prints only the report.
 
+mod common;
+
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{criterion_group, Criterion, Throughput};
 use dice_playground::engine::loss::{all_cell_sums, reduce_sets};
 use dice_playground::{evaluate, Activation, DiceSettings, Phi};
 use ndarray::{s, Array4, ArrayView4, Zip};
 
-type Shape = (usize, usize, usize, usize);
-
-const SHAPES: [Shape; 2] = [(4, 3, 64, 64), (8, 4, 128, 128)];
+use common::{label, medians, rng, Shape, SHAPES};
 
 /// Deterministic data: a disc of foreground per (b, c), predictions uniform in [0, 1].
 fn data(shape: Shape) -> (Array4<f64>, Array4<f64>) {
     let (_, _, h, w) = shape;
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = rng(1);
     let y = Array4::from_shape_fn(shape, |(b, c, i, j)| {
         let ci = (h * (b + 1)) as f64 / 3.0 % h as f64;
         let cj = (w * (c + 2)) as f64 / 5.0 % w as f64;
         let r = h.min(w) as f64 / 4.0;
         f64::from((i as f64 - ci).powi(2) + (j as f64 - cj).powi(2) < r * r)
     });
-    let p = Array4::from_shape_fn(shape, |_| next());
+    let p = Array4::from_shape_fn(shape, |_| rng.uniform());
     (y, p)
 }
 
@@ -52,11 +46,6 @@ fn settings(phi: Phi) -> DiceSettings {
 fn single_pass(y: ArrayView4<f64>, p: ArrayView4<f64>) -> f64 {
     Zip::from(y).and(p).fold(0.0, |acc, &a, &b| acc + a * b)
 }
-
-fn label(shape: Shape) -> String {
-    format!("{}x{}x{}x{}", shape.0, shape.1, shape.2, shape.3)
-}
-
 fn bench(c: &mut Criterion) {
     for shape in SHAPES {
         let (y, p) = data(shape);
@@ -86,33 +75,6 @@ criterion_group! {
 
 // ---------------------------------------------------------------------------------------
 // Medians with Instant.
-
-/// Median time per call of each closure, measured round-robin: `rounds` rounds, each
-/// timing `reps` calls of every closure.
-fn medians(fs: &mut [&mut dyn FnMut()], rounds: usize, reps: usize) -> Vec<Duration> {
-    for f in fs.iter_mut() {
-        for _ in 0..reps {
-            f();
-        }
-    }
-    let mut samples = vec![Vec::with_capacity(rounds); fs.len()];
-    for _ in 0..rounds {
-        for (f, out) in fs.iter_mut().zip(samples.iter_mut()) {
-            let t = Instant::now();
-            for _ in 0..reps {
-                f();
-            }
-            out.push(t.elapsed() / reps as u32);
-        }
-    }
-    samples
-        .into_iter()
-        .map(|mut v| {
-            v.sort();
-            v[v.len() / 2]
-        })
-        .collect()
-}
 
 /// Repetitions so that one round of one closure takes a few ms.
 fn reps_for(elements: usize) -> usize {

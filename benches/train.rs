@@ -7,29 +7,21 @@
 //! `cargo bench --bench train -- nothing` runs no criterion benchmark (the filter matches
 //! none) and prints only the ratios.
 
+mod common;
+
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{criterion_group, Criterion, Throughput};
 use dice_playground::engine::train::{Model, Optimizer, Trainer};
 use dice_playground::{evaluate, Activation, DiceSettings, Phi};
 use ndarray::{Array3, Array4};
 
-type Shape = (usize, usize, usize, usize);
-
-const SHAPES: [Shape; 2] = [(4, 3, 64, 64), (8, 4, 128, 128)];
-
-fn next(state: &mut u64) -> f64 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    (*state >> 11) as f64 / (1u64 << 53) as f64
-}
-
+use common::{label, medians, rng, Shape, SHAPES};
 /// One-hot labels (a disc of class 1 + b % (C − 1) per image), a noisy image, logits.
 fn data(shape: Shape) -> (Array4<f64>, Array3<f64>, Array4<f64>) {
     let (bn, cn, h, w) = shape;
-    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    let mut rng = rng(1);
     let inside = |b: usize, i: usize, j: usize| {
         let (ci, cj) = ((h * (b + 1)) as f64 / 3.0 % h as f64, w as f64 / 2.0);
         let r = h.min(w) as f64 / 4.0;
@@ -41,9 +33,9 @@ fn data(shape: Shape) -> (Array4<f64>, Array3<f64>, Array4<f64>) {
     });
     let x = Array3::from_shape_fn((bn, h, w), |(b, i, j)| {
         let base = if inside(b, i, j) { 0.8 } else { 0.1 };
-        base + 0.2 * next(&mut s) - 0.1
+        base + 0.2 * rng.uniform() - 0.1
     });
-    let z = Array4::from_shape_fn(shape, |_| 4.0 * next(&mut s) - 2.0);
+    let z = Array4::from_shape_fn(shape, |_| 4.0 * rng.uniform() - 2.0);
     (y, x, z)
 }
 
@@ -58,8 +50,8 @@ fn settings() -> DiceSettings {
 
 fn trainer(y: &Array4<f64>, x: &Array3<f64>) -> Trainer {
     let cn = y.dim().1;
-    let mut s = 7u64;
-    let w = (0..9 * cn).map(|_| next(&mut s) - 0.5).collect();
+    let mut rng = rng(7);
+    let w = (0..9 * cn).map(|_| rng.uniform() - 0.5).collect();
     let model = Model::conv3x3(w, vec![0.0; cn]).unwrap();
     // A small learning rate: thousands of benchmark steps must not end the run.
     Trainer::new(
@@ -71,11 +63,6 @@ fn trainer(y: &Array4<f64>, x: &Array3<f64>) -> Trainer {
     )
     .unwrap()
 }
-
-fn label(shape: Shape) -> String {
-    format!("{}x{}x{}x{}", shape.0, shape.1, shape.2, shape.3)
-}
-
 fn bench(c: &mut Criterion) {
     for shape in SHAPES {
         let (y, x, z) = data(shape);
@@ -100,32 +87,6 @@ criterion_group! {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
     targets = bench
-}
-
-/// Median time per call of each closure, measured round-robin.
-fn medians(fs: &mut [&mut dyn FnMut()], rounds: usize, reps: usize) -> Vec<Duration> {
-    for f in fs.iter_mut() {
-        for _ in 0..reps {
-            f();
-        }
-    }
-    let mut samples = vec![Vec::with_capacity(rounds); fs.len()];
-    for _ in 0..rounds {
-        for (f, out) in fs.iter_mut().zip(samples.iter_mut()) {
-            let t = Instant::now();
-            for _ in 0..reps {
-                f();
-            }
-            out.push(t.elapsed() / reps as u32);
-        }
-    }
-    samples
-        .into_iter()
-        .map(|mut v| {
-            v.sort();
-            v[v.len() / 2]
-        })
-        .collect()
 }
 
 fn report() {

@@ -1,13 +1,14 @@
 //! The `dice` binary: one JSON object in, one JSON object out; bad input exits 2 with a
 //! one-line message on stderr and nothing on stdout.
 
+mod common;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+use common::BIN;
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_dice");
 
 /// Two images, two classes, batch-wise sets, with an empty class in image 0.
 const VALID: &str = r#"{"shape":[2,2,1,3],

@@ -1,5 +1,5 @@
-//! The `dice` binary's array-file readers on every hostile or unusual file a fuzzer found
-//! (issue 15): NIfTI images whose data starts where `vox_offset` says, headers that
+//! The `dice` binary's array-file readers on every hostile or unusual file a fuzzer found:
+//! NIfTI images whose data starts where `vox_offset` says, headers that
 //! promise more (or less) than the file holds, datatypes that are not read, archive
 //! members that inflate beyond their header, a named pipe. Each is read correctly or
 //! refused with exit 2 and one short line: never an abort, a panic, a hang or a misread.
@@ -8,13 +8,14 @@
 //! the NIfTI files are laid out as nibabel writes them (`reference/files.py` checks the same
 //! cases against nibabel and numpy themselves).
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use common::BIN;
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_dice");
 
 fn run(args: &[&str], stdin: &str) -> Output {
     run_limited(args, stdin, None)

@@ -2,14 +2,15 @@
 //! input a fuzzer found: exit 2 with one short line, or quiet on a closed pipe, never a
 //! panic. The array-file readers' hostile cases (and NIfTI) are in `tests/cli_files.rs`.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+use common::BIN;
 use ndarray17 as nd;
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_dice");
 
 fn run_with(args: &[&std::ffi::OsStr], stdin: &str) -> Output {
     let mut child = Command::new(BIN)

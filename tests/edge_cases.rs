@@ -11,6 +11,8 @@
 //! All images below are 2×2 (4 pixels) unless said otherwise; arrays are written in
 //! B, C, H, W order.
 
+mod common;
+
 use dice_playground::engine::loss::Undefined;
 use dice_playground::{
     evaluate, evaluate_probs, Activation, DiceError, DiceSettings, Evaluation, Phi,
@@ -779,7 +781,7 @@ fn no_foreground_and_a_tiny_prediction_is_loss_one_not_an_overflow() {
         assert_eq!(e.grad_prob[[0, 0, 0, 0]], 0.0);
         assert!(all_finite(&e));
     }
-    // Fuzz finding (issue 15): with foreground only in tiny labels the factor 2w/D is
+    // Fuzz finding: with foreground only in tiny labels the factor 2w/D is
     // 2e300, but the y-term 2w·y_i/D is at most 2w (D ≥ Σy): the loss is 1 and the
     // gradient −2·y_i/D ≈ −2 on that pixel, not an overflow.
     let y = arr((1, 1, 1, 2), &[1e-300, 0.0]);
@@ -822,13 +824,8 @@ fn rounding_never_takes_the_loss_out_of_zero_one_with_equal_eps() {
     assert_eq!(e.sets[0].sdsc, Some(1.0));
     assert_eq!(e.loss, Some(0.0));
     // A sweep of near-perfect predictions over every denominator form and Φ.
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut draws = common::Draws::new(1);
+    let mut next = move || draws.unit();
     for trial in 0..4000 {
         let n = 1 + trial % 9;
         let y = Array4::from_shape_fn((2, 2, 1, n), |_| f64::from(next() < 0.8));

@@ -3,11 +3,12 @@
 //! runs replay through `dice train` to the same model; the same config gives the same
 //! bytes.
 
+mod common;
+
 use std::process::{Command, Stdio};
 
+use common::BIN;
 use serde_json::{json, Value};
-
-const BIN: &str = env!("CARGO_BIN_EXE_dice");
 
 /// Runs given only name, Φ, ε and batch size, as the acceptance asks.
 fn paper_runs() -> Value {

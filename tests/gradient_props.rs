@@ -46,6 +46,9 @@
 //!
 //! `PROPTEST_CASES=5000` runs more cases; `FD_STATS=1` prints every check's terms.
 
+mod common;
+
+use common::Draws;
 use dice_playground::engine::loss::Undefined;
 use dice_playground::{evaluate, Activation, DiceSettings, Evaluation, Phi};
 use ndarray::{Array4, Axis};
@@ -56,30 +59,6 @@ const U: f64 = f64::EPSILON / 2.0;
 
 // ---------------------------------------------------------------------------------------
 // Random cases.
-
-/// A tiny deterministic generator for the pixel values (the shape and settings come from
-/// proptest, so they shrink; the pixels follow from one seed).
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
 
 #[derive(Clone, Debug)]
 struct Case {
@@ -190,7 +169,7 @@ fn knobs_strategy() -> impl Strategy<Value = Knobs> {
 
 /// Labels: per (b, c) cell an empty, full, sparse, dense or soft image; or one-hot over
 /// the classes of each pixel.
-fn make_labels(k: &Knobs, rng: &mut SplitMix) -> Array4<f64> {
+fn make_labels(k: &Knobs, rng: &mut Draws) -> Array4<f64> {
     let (bn, cn, h, w) = k.shape;
     let mut y = Array4::<f64>::zeros(k.shape);
     if k.one_hot && !k.soft_labels && cn > 1 {
@@ -238,7 +217,7 @@ fn make_labels(k: &Knobs, rng: &mut SplitMix) -> Array4<f64> {
 
 /// Predictions: probabilities (with exact zeros, hard 0/1, tiny values, values near the
 /// bounds) or logits (moderate, strongly negative, strongly positive).
-fn make_pred(k: &Knobs, activation: Activation, rng: &mut SplitMix) -> Array4<f64> {
+fn make_pred(k: &Knobs, activation: Activation, rng: &mut Draws) -> Array4<f64> {
     let (bn, cn, h, w) = k.shape;
     let mut p = Array4::<f64>::zeros(k.shape);
     for b in 0..bn {
@@ -276,7 +255,7 @@ fn make_pred(k: &Knobs, activation: Activation, rng: &mut SplitMix) -> Array4<f6
 }
 
 fn build(k: Knobs, settings: DiceSettings, picks: Vec<usize>) -> Case {
-    let mut rng = SplitMix(k.seed);
+    let mut rng = Draws::new(k.seed);
     let y = make_labels(&k, &mut rng);
     let pred = make_pred(&k, settings.activation, &mut rng);
     Case {

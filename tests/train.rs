@@ -7,10 +7,13 @@
 //! history, final loss, final parameters and final prediction must agree to abs 1e-12 +
 //! rel 1e-9, and a run must stop at the same step for the same kind of reason.
 
+mod common;
+
 use std::collections::HashSet;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use common::BIN;
 use serde_json::Value;
 
 const ABS_TOL: f64 = 1e-12;
@@ -19,7 +22,6 @@ const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/train_reference.json"
 );
-const BIN: &str = env!("CARGO_BIN_EXE_dice");
 
 fn cases() -> Vec<Value> {
     let text = std::fs::read_to_string(FIXTURE)

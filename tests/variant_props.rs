@@ -14,6 +14,9 @@
 //! and a tolerance of 1e-6 relative plus the measured truncation |fd(h) − fd(h/2)| plus the
 //! rounding of the loss.
 
+mod common;
+
+use common::Draws;
 use dice_playground::{
     evaluate_missing, evaluate_probs_missing, Activation, DiceSettings, Evaluation, Phi, Variant,
 };
@@ -21,28 +24,6 @@ use ndarray::Array4;
 use proptest::prelude::*;
 
 const U: f64 = f64::EPSILON / 2.0;
-
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
-
 #[derive(Clone, Debug)]
 struct Case {
     y: Array4<f64>,
@@ -74,7 +55,7 @@ fn build(
     form: usize,
     seed: u64,
 ) -> Case {
-    let mut rng = SplitMix(seed);
+    let mut rng = Draws::new(seed);
     let activation = match (variant, act % 3) {
         (Variant::Marginal, 2) | (_, 0) => Activation::None,
         (Variant::Marginal, _) | (_, 1) => Activation::Softmax,
@@ -239,11 +220,11 @@ fn d_min(e: &Evaluation) -> f64 {
 
 fn directions(case: &Case, picks: &[u64]) -> Vec<Direction> {
     let (b, c, h, w) = case.y.dim();
-    let mut rng = SplitMix(case.seed ^ 0xD1CE);
+    let mut rng = Draws::new(case.seed ^ 0xD1CE);
     picks
         .iter()
         .map(|&p| {
-            let mut r = SplitMix(p);
+            let mut r = Draws::new(p);
             let idx = [r.below(b), r.below(c), r.below(h), r.below(w)];
             let minus = (case.exclusive).then(|| (idx[1] + 1 + rng.below(c - 1)) % c);
             Direction { idx, minus }

@@ -1,4 +1,4 @@
-//! Property tests of the verdict rule (`page::verdict`) on random pages, painted and
+//! Property tests of the verdict rule (`engine::verdict`) on random pages, painted and
 //! trained:
 //!
 //! - a cell whose wanted state is reached is never ✗ for "almost no push";
@@ -13,6 +13,9 @@
 //! variants, squared and Jaccard denominators, a floor and smp's zeroed empty sets; label
 //! statuses at random; predictions from wildly wrong to converged.
 
+mod common;
+
+use common::Draws;
 use dice_playground::engine::activation::Activation;
 use dice_playground::engine::loss::{DiceSettings, Evaluation};
 use dice_playground::engine::phi::Phi;
@@ -24,33 +27,11 @@ use dice_playground::page::judge;
 use dice_playground::page::state::AppState;
 use ndarray::{s, Array2, Array4};
 use proptest::prelude::*;
-
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
-        from[self.below(from.len())]
-    }
-}
-
 const EPS: [f64; 6] = [0.0, 1e-7, 1e-5, 0.5, 5.0, 40.0];
 
 /// A random page and the logits its prediction comes from.
 fn page(seed: u64, trainable: bool) -> Option<(AppState, Array4<f64>)> {
-    let mut r = SplitMix(seed);
+    let mut r = Draws::new(seed);
     let b = 1 + r.below(3);
     let c = if trainable { 2 } else { 2 + r.below(2) };
     let mut s = AppState::blank(b, c, 8).ok()?;

@@ -120,19 +120,9 @@ mod tests {
     use ndarray::{Array, IxDyn};
 
     fn data(dims: &[usize]) -> (Array<f64, IxDyn>, Array<f64, IxDyn>) {
-        let mut k = 0u64;
-        let y = Array::from_shape_fn(IxDyn(dims), |_| {
-            k = k
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            f64::from((k >> 61) & 1 == 1)
-        });
-        let p = Array::from_shape_fn(IxDyn(dims), |_| {
-            k = k
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (k >> 11) as f64 / (1u64 << 53) as f64
-        });
+        let mut rng = crate::engine::rng::Rng::new(1, 0);
+        let y = Array::from_shape_fn(IxDyn(dims), |_| f64::from(rng.below(2) == 1));
+        let p = Array::from_shape_fn(IxDyn(dims), |_| rng.uniform());
         (y, p)
     }
 

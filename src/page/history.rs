@@ -541,7 +541,8 @@ mod tests {
         let before = s.clone();
         fill(&mut s, Layer::Label, 0, 1, 1.0);
         h.record(&before, &s);
-        // The web layer calls clear() on resize; if it forgets, undo refuses and clears.
+        // `update` calls clear() on a resize (page/update/paint.rs); if it forgot, undo would
+        // refuse and clear.
         let mut big = resize(&s, 2, 2, 40).unwrap();
         let big0 = big.clone();
         assert!(h.undo(&mut big).is_none());
@@ -577,7 +578,7 @@ mod tests {
 
     #[test]
     fn random_edits_undo_to_the_start_and_redo_to_the_end() {
-        let mut rng = 0xD1CE_u64;
+        let mut rng = crate::engine::rng::Rng::new(0xD1CE, 0);
         for excl in [true, false] {
             let mut s = AppState::blank(2, 3, 10).unwrap();
             crate::page::paint::set_exclusive(&mut s, excl);

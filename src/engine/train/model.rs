@@ -356,15 +356,8 @@ mod tests {
 
     /// Deterministic values in [−1, 1).
     fn values(n: usize, seed: u64) -> Vec<f64> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-            })
-            .collect()
+        let mut rng = crate::engine::rng::Rng::new(seed, 0);
+        (0..n).map(|_| rng.range(-1.0, 1.0)).collect()
     }
 
     /// The convolution written straight from its definition, index by index.

@@ -6,15 +6,8 @@ use crate::engine::phi::Phi;
 
 /// Deterministic values in [0, 1).
 fn unit(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        })
-        .collect()
+    let mut rng = crate::engine::rng::Rng::new(seed, 0);
+    (0..n).map(|_| rng.uniform()).collect()
 }
 
 const SHAPE: (usize, usize, usize, usize) = (2, 3, 4, 5);
