@@ -7,7 +7,11 @@
 //! verdicts); without a lesson every class in the loss.
 
 use crate::engine::loss::Evaluation;
+use crate::engine::status::LabelStatus;
+use crate::page::levels;
 use crate::page::model::Model;
+use crate::page::state::AppState;
+use crate::present::labels::class_name;
 
 /// The grid's columns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,16 +75,7 @@ pub fn embed_size(batch: usize) -> (u32, u32) {
 
 /// The note that replaces folded columns, in words.
 pub fn folded_note(folded: &[usize], exclusive: bool) -> Option<String> {
-    let names: Vec<String> = folded
-        .iter()
-        .map(|&c| {
-            if c == 0 && exclusive {
-                "class 0 (background)".to_string()
-            } else {
-                format!("class {c}")
-            }
-        })
-        .collect();
+    let names: Vec<String> = folded.iter().map(|&c| class_name(c, exclusive)).collect();
     match names.len() {
         0 => None,
         1 => Some(format!(
@@ -100,6 +95,20 @@ fn capitalise(s: &str) -> String {
         Some(f) => f.to_uppercase().chain(cs).collect(),
         None => String::new(),
     }
+}
+
+/// A missing label's hidden truth per pixel, row-major (empty for other statuses): what
+/// the label view outlines and the exported figure draws.
+pub fn hidden_mask(state: &AppState, b: usize, c: usize) -> Vec<bool> {
+    if state.status.get((b, c)) != Some(&LabelStatus::Missing) {
+        return Vec::new();
+    }
+    state
+        .labels
+        .slice(ndarray::s![b, c, .., ..])
+        .iter()
+        .map(|&v| levels::is_on(v))
+        .collect()
 }
 
 #[cfg(test)]

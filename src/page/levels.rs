@@ -29,6 +29,16 @@ pub fn from_level(k: i64) -> f64 {
     k.clamp(0, LEVELS) as f64 / PRED_LEVELS
 }
 
+/// The label bit: a label value is the structure (1) from 0.5 up, else background (0).
+pub fn is_on(v: f64) -> bool {
+    v >= 0.5
+}
+
+/// A label plane as bits ([`is_on`]).
+pub fn bits(plane: ndarray::ArrayView2<f64>) -> ndarray::Array2<bool> {
+    plane.mapv(is_on)
+}
+
 /// Whether `p` is exactly on the grid.
 pub fn on_grid(p: f64) -> bool {
     quantize(p) == p

@@ -12,11 +12,13 @@
 //!   rule's numbers; [`teach`]: the lessons and the verdicts' words; [`ui`]: control rules (ε stops and parsing, consistent settings);
 //!   [`screen`]: which columns the grid draws (presentation, folded excluded classes).
 
+pub mod cells;
 pub mod change;
 pub mod cli_input;
 pub mod codec;
 pub mod derived;
 pub mod entry;
+pub mod figure;
 pub mod history;
 pub mod judge;
 pub mod layout;

@@ -67,7 +67,7 @@ pub fn object(state: &AppState, b: usize, c: usize) -> Option<Object> {
     let where_ = |on: &dyn Fn(usize, usize) -> bool| -> Vec<usize> {
         (0..n * n).filter(|&k| on(k / n, k % n)).collect()
     };
-    let painted = where_(&|i, j| labels[(i, j)] >= 0.5);
+    let painted = where_(&|i, j| crate::page::levels::is_on(labels[(i, j)]));
     let bright = where_(&|i, j| image[(i, j)] > 0.0);
     let status = state.status[(b, c)];
     let (pixels, name) = match status {

@@ -29,9 +29,9 @@ pub const HIDDEN_INSIDE: Rgba = [238, 235, 250, 255];
 /// Colours of a missing label's hidden truth, row-major: dashes (two on, two off) on its
 /// boundary pixels (4-neighbourhood; the image border counts as outside), a faint inside,
 /// and white elsewhere.
-pub fn hidden_outline(values: ndarray::ArrayView2<f64>) -> Vec<Rgba> {
-    let (h, w) = values.dim();
-    let on = |i: usize, j: usize| values[(i, j)] >= 0.5;
+pub fn hidden_outline(bits: ndarray::ArrayView2<bool>) -> Vec<Rgba> {
+    let (h, w) = bits.dim();
+    let on = |i: usize, j: usize| bits[(i, j)];
     let mut out = Vec::with_capacity(h * w);
     for i in 0..h {
         for j in 0..w {
@@ -352,7 +352,7 @@ mod tests {
     fn hidden_truth_is_a_dashed_outline() {
         let mut y = ndarray::Array2::<f64>::zeros((8, 8));
         y.slice_mut(ndarray::s![2..7, 1..6]).fill(1.0);
-        let px = hidden_outline(y.view());
+        let px = hidden_outline(y.mapv(|v| v == 1.0).view());
         let at = |i: usize, j: usize| px[i * 8 + j];
         assert_eq!(at(0, 0), EMPTY);
         assert_eq!(at(4, 3), HIDDEN_INSIDE, "inside is not filled");
@@ -364,7 +364,7 @@ mod tests {
         assert!(edge.iter().all(|c| *c != HIDDEN_INSIDE));
         // A structure touching the border is outlined there too.
         let full = ndarray::Array2::<f64>::ones((4, 4));
-        let px = hidden_outline(full.view());
+        let px = hidden_outline(full.mapv(|v| v == 1.0).view());
         assert_eq!(px[5], HIDDEN_INSIDE);
         assert!([0, 1, 4, 15].iter().all(|&k| px[k] != HIDDEN_INSIDE));
     }

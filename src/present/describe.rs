@@ -21,9 +21,9 @@ fn signed(v: f64) -> String {
     }
 }
 
-/// The label view: what the loss sees there.
-pub fn label(b: usize, c: usize, status: LabelStatus, painted: ArrayView2<f64>) -> String {
-    let px = painted.iter().filter(|&&v| v >= 0.5).count();
+/// The label view: what the loss sees there (`painted`: the painted label's bits).
+pub fn label(b: usize, c: usize, status: LabelStatus, painted: ArrayView2<bool>) -> String {
+    let px = painted.iter().filter(|&&on| on).count();
     let total = painted.len();
     let at = place(b, c);
     match status {
@@ -42,11 +42,14 @@ pub fn label(b: usize, c: usize, status: LabelStatus, painted: ArrayView2<f64>) 
     }
 }
 
+/// Where the prediction view's description calls a prediction confident.
+const CONFIDENT: f64 = 0.5;
+
 /// The prediction view: how much is predicted and where it is confident.
 pub fn prediction(b: usize, c: usize, pred: ArrayView2<f64>) -> String {
     let n = pred.len().max(1);
     let mean = pred.sum() / n as f64;
-    let high = pred.iter().filter(|&&v| v >= 0.5).count();
+    let high = pred.iter().filter(|&&v| v >= CONFIDENT).count();
     format!(
         "Prediction ỹ, {}: mean {}, {high} of {} pixels at 0.5 or above; paintable",
         place(b, c),
@@ -141,11 +144,17 @@ mod tests {
         let mut y = Array2::<f64>::zeros((4, 4));
         y[(1, 1)] = 1.0;
         y[(1, 2)] = 1.0;
-        assert!(label(0, 1, LabelStatus::Annotated, y.view()).contains("2 of 16 pixels"));
         assert!(
-            label(0, 1, LabelStatus::Missing, y.view()).contains("hidden structure of 2 pixels")
+            label(0, 1, LabelStatus::Annotated, y.mapv(|v| v == 1.0).view())
+                .contains("2 of 16 pixels")
         );
-        assert!(label(0, 1, LabelStatus::Empty, y.view()).contains("truly absent"));
+        assert!(
+            label(0, 1, LabelStatus::Missing, y.mapv(|v| v == 1.0).view())
+                .contains("hidden structure of 2 pixels")
+        );
+        assert!(
+            label(0, 1, LabelStatus::Empty, y.mapv(|v| v == 1.0).view()).contains("truly absent")
+        );
         let p = Array2::<f64>::from_elem((2, 2), 0.25);
         assert_eq!(
             prediction(1, 0, p.view()),

@@ -62,7 +62,7 @@ const REASON_H: f64 = 20.0;
 const CAPTION_H: f64 = 20.0;
 const FONT: &str = "system-ui, 'DejaVu Sans', Arial, sans-serif";
 
-/// XML text escapes.
+/// XML text escapes (the figures' SVG and the page's HTML text and attributes).
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

@@ -23,3 +23,13 @@ impl LabelStatus {
         }
     }
 }
+
+/// The one name of class `c`: "class 0 (background)" where class 0 is the background of
+/// exclusive classes, else "class c".
+pub fn class_name(c: usize, exclusive: bool) -> String {
+    if c == 0 && exclusive {
+        "class 0 (background)".to_string()
+    } else {
+        format!("class {c}")
+    }
+}

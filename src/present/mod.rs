@@ -11,4 +11,5 @@ pub mod format;
 pub mod formula;
 pub mod labels;
 pub mod palette;
+pub mod readout;
 pub mod verdict;

@@ -2,7 +2,9 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, Event, EventTarget, HtmlElement, HtmlInputElement, Window};
+use web_sys::{
+    Document, Element, Event, EventTarget, HtmlButtonElement, HtmlElement, HtmlInputElement, Window,
+};
 
 pub type JsResult<T> = Result<T, JsValue>;
 
@@ -43,6 +45,21 @@ pub fn text_el(tag: &str, class: &str, text: &str) -> JsResult<HtmlElement> {
     let e = el(tag, class)?;
     e.set_text_content(Some(text));
     Ok(e)
+}
+
+/// The one button builder: a `type="button"` (never a form submit) with class `btn`, the
+/// id (none when empty) and the tooltip, appended to `parent`.
+pub fn button(parent: &Element, id: &str, text: &str, tip: &str) -> JsResult<HtmlButtonElement> {
+    let b: HtmlButtonElement = text_el("button", "btn", text)?
+        .dyn_into()
+        .map_err(|_| JsValue::from_str("unexpected element type"))?;
+    b.set_type("button");
+    if !id.is_empty() {
+        b.set_id(id);
+    }
+    b.set_title(tip);
+    append(parent, &b)?;
+    Ok(b)
 }
 
 pub fn append(parent: &Element, child: &Element) -> JsResult<()> {

@@ -17,6 +17,7 @@ use crate::present::diagram::phi_svg;
 use crate::present::format::number as format_number;
 use crate::present::formula::{formulas, Pixel};
 use crate::present::palette;
+use crate::present::readout;
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
@@ -414,10 +415,7 @@ impl Explain {
         }
         match focus {
             Some((b, c)) => {
-                dom::set_text(
-                    &self.push_title,
-                    &format!("(b) The push on a false positive in image {b}, class {c}, against ε"),
-                );
+                dom::set_text(&self.push_title, &readout::plot_title(1, focus));
                 plots::push_vs_eps(
                     plots::Target::Canvas(&self.plots[1]),
                     &sweep.background_push_series(b, c),
@@ -426,7 +424,7 @@ impl Explain {
                 )?;
             }
             None => {
-                dom::set_text(&self.push_title, "(b) No cell takes part in the loss");
+                dom::set_text(&self.push_title, &readout::plot_title(1, None));
                 // Not the last cell's curves.
                 plots::blank(&self.plots[1])?;
             }

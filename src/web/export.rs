@@ -12,12 +12,12 @@ use web_sys::{
 };
 
 use crate::page::derived::Derived;
-use crate::page::layout::{columns, embed_size, folded_note};
+use crate::page::figure::grid_figure;
+use crate::page::layout::embed_size;
 use crate::page::model::Model;
 use crate::page::msg::{ExportKind, Msg, ScreenMsg};
 use crate::page::route;
-use crate::present::colormap;
-use crate::present::figure::{self, esc, Figure, FigureCell, FigureLegend};
+use crate::present::figure::{self, esc};
 use crate::present::palette;
 
 use super::dispatch::Dispatch;
@@ -35,7 +35,8 @@ pub struct Export {
     done: u32,
 }
 
-fn button(
+/// An export button (its id is its test id too) that sends `msg`.
+fn export_button(
     parent: &HtmlElement,
     id: &str,
     text: &str,
@@ -43,13 +44,10 @@ fn button(
     msg: Msg,
     dispatch: &Dispatch,
 ) -> JsResult<()> {
-    let b = dom::text_el("button", "btn", text)?;
-    dom::set_attr(&b, "type", "button");
+    let b = dom::button(parent, id, text, tip)?;
     dom::set_attr(&b, "data-testid", id);
-    b.set_id(id);
-    b.set_title(tip);
     dispatch.on_click(&b, msg);
-    dom::append(parent, &b)
+    Ok(())
 }
 
 impl Export {
@@ -62,11 +60,11 @@ impl Export {
         dom::append(&panel, &h)?;
         let r = dom::el("div", "row buttons")?;
         dom::append(&panel, &r)?;
-        button(&r, "export-grid-png", "Grid as PNG (2×)", "The grid with its headers, badges, reasons and the colour legend, as a PNG image at twice the screen's resolution, for slides", Msg::Screen(ScreenMsg::Export(ExportKind::GridPng)), dispatch)?;
-        button(&r, "export-grid-svg", "Grid as SVG", "The grid with its headers, badges, reasons and the colour legend, as a vector image (SVG)", Msg::Screen(ScreenMsg::Export(ExportKind::GridSvg)), dispatch)?;
+        export_button(&r, "export-grid-png", "Grid as PNG (2×)", "The grid with its headers, badges, reasons and the colour legend, as a PNG image at twice the screen's resolution, for slides", Msg::Screen(ScreenMsg::Export(ExportKind::GridPng)), dispatch)?;
+        export_button(&r, "export-grid-svg", "Grid as SVG", "The grid with its headers, badges, reasons and the colour legend, as a vector image (SVG)", Msg::Screen(ScreenMsg::Export(ExportKind::GridSvg)), dispatch)?;
         let r = dom::el("div", "row buttons")?;
         dom::append(&panel, &r)?;
-        button(
+        export_button(
             &r,
             "copy-link",
             "Copy link",
@@ -74,7 +72,7 @@ impl Export {
             Msg::Screen(ScreenMsg::Export(ExportKind::CopyLink)),
             dispatch,
         )?;
-        button(&r, "copy-embed", "Copy embed code", "Copy an <iframe> that shows this page as an embed (lesson text, loss and grid), sized to fit it", Msg::Screen(ScreenMsg::Export(ExportKind::CopyEmbed)), dispatch)?;
+        export_button(&r, "copy-embed", "Copy embed code", "Copy an <iframe> that shows this page as an embed (lesson text, loss and grid), sized to fit it", Msg::Screen(ScreenMsg::Export(ExportKind::CopyEmbed)), dispatch)?;
         let copied: HtmlInputElement = dom::el("input", "num copied")?
             .dyn_into()
             .map_err(|_| JsValue::from_str("input"))?;
@@ -134,12 +132,12 @@ impl Export {
         let name = file_stem(m);
         match kind {
             ExportKind::GridSvg => {
-                let svg = figure::grid_svg(&grid_figure(m, derived)?);
+                let svg = figure::grid_svg(&grid_figure(m, derived));
                 download(&svg_url(&svg), &format!("{name}-grid.svg"))?;
                 dom::set_text(&self.status, "Saved the grid as SVG.");
             }
             ExportKind::GridPng => {
-                let svg = figure::grid_svg(&grid_figure(m, derived)?);
+                let svg = figure::grid_svg(&grid_figure(m, derived));
                 png_from_svg(svg, format!("{name}-grid.png"), self.status.clone())?;
             }
             ExportKind::PlotSvg(k) | ExportKind::PlotPng(k) => {
@@ -303,155 +301,6 @@ fn png_from_svg(svg: String, name: String, status: HtmlElement) -> JsResult<()> 
     Ok(())
 }
 
-/// The RGBA pixels a view's canvas shows.
-fn canvas_pixels(testid: &str, n: usize) -> Vec<colormap::Rgba> {
-    let read = || -> Option<Vec<colormap::Rgba>> {
-        let doc = dom::document().ok()?;
-        let c: HtmlCanvasElement = doc
-            .query_selector(&format!("[data-testid=\"{testid}\"]"))
-            .ok()??
-            .dyn_into()
-            .ok()?;
-        let ctx: CanvasRenderingContext2d = c.get_context("2d").ok()??.dyn_into().ok()?;
-        let data = ctx
-            .get_image_data(0.0, 0.0, n as f64, n as f64)
-            .ok()?
-            .data();
-        Some(
-            data.chunks_exact(4)
-                .map(|p| [p[0], p[1], p[2], p[3]])
-                .collect(),
-        )
-    };
-    read().unwrap_or_default()
-}
-
-/// Text of the first element matching `selector` (empty if none).
-fn text_of(selector: &str) -> String {
-    dom::document()
-        .ok()
-        .and_then(|d| d.query_selector(selector).ok().flatten())
-        .and_then(|e| e.text_content())
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
-/// The grid as the page shows it, as a figure.
-fn grid_figure(m: &Model, derived: &Derived) -> JsResult<Figure> {
-    let s = &m.state;
-    let n = s.size();
-    let eval = derived.main.eval.as_ref().ok();
-    let cols = columns(m, eval);
-    let shown = derived.shown_grad(m);
-    let logits = shown.as_ref().is_some_and(|g| g.logits);
-    let mut cells = Vec::new();
-    for b in 0..s.batch() {
-        for c in (0..s.classes()).filter(|&c| cols.shown[c]) {
-            let status = s.status[(b, c)];
-            let verdict = derived.main.verdicts.get((b, c)).copied().flatten();
-            let in_loss = eval.is_some_and(|e| e.cell_set.get((b, c)).copied().flatten().is_some());
-            let sign = match &shown {
-                Some(g) if in_loss && !g.undefined.get((b, c)).copied().unwrap_or(true) => {
-                    colormap::signs(g.values.slice(ndarray::s![b, c, .., ..]))
-                }
-                _ => Vec::new(),
-            };
-            let hidden = if status == crate::engine::status::LabelStatus::Missing {
-                s.labels
-                    .slice(ndarray::s![b, c, .., ..])
-                    .iter()
-                    .map(|&v| v >= 0.5)
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            cells.push(FigureCell {
-                b,
-                c,
-                status: status.words().to_string(),
-                views: [
-                    canvas_pixels(&format!("label-{b}-{c}"), n),
-                    canvas_pixels(&format!("pred-{b}-{c}"), n),
-                    canvas_pixels(&format!("grad-{b}-{c}"), n),
-                ],
-                sign,
-                hidden,
-                badge: verdict.map(|v| (v.badge(), v.correct)),
-                reason: verdict.map_or(
-                    "not in the loss: no gradient, no verdict".to_string(),
-                    |v| v.reason(status),
-                ),
-                caption: text_of(&format!("[data-cell=\"{b}-{c}\"] .caption")),
-            });
-        }
-    }
-    let columns_named = (0..s.classes())
-        .filter(|&c| cols.shown[c])
-        .map(|c| {
-            (
-                c,
-                if c == 0 && s.exclusive {
-                    "class 0 (background)".to_string()
-                } else {
-                    format!("class {c}")
-                },
-            )
-        })
-        .collect();
-    let title = m
-        .lesson
-        .open
-        .as_ref()
-        .map_or("Dice Loss Playground".to_string(), |l| {
-            l.scenario().title.to_string()
-        });
-    let st = &s.settings;
-    let loss = format!(
-        "{} DL_{} ({}) = {} · {}",
-        if st.jaccard {
-            "Jaccard loss"
-        } else {
-            "Dice loss"
-        },
-        st.phi.code(),
-        st.phi.wise_name(),
-        text_of("#loss-value"),
-        text_of("#loss-sub")
-    );
-    let d_name = if logits { "∂L/∂z" } else { "∂L/∂ỹ" };
-    Ok(Figure {
-        title,
-        loss,
-        n,
-        columns: columns_named,
-        rows: (0..s.batch()).collect(),
-        heads: [
-            "label y".to_string(),
-            "prediction ỹ".to_string(),
-            format!("gradient {d_name}"),
-        ],
-        cells,
-        note: folded_note(&cols.folded, s.exclusive),
-        legend: FigureLegend {
-            ramp: (0..128)
-                .map(|k| colormap::diverging(-1.0 + 2.0 * (f64::from(k) + 0.5) / 128.0))
-                .collect(),
-            ticks: derived.main.shared.ticks(),
-            // The words without the glyph (the figure draws its own).
-            neg: text_of(".legend-neg")
-                .trim_start_matches('−')
-                .trim()
-                .to_string(),
-            pos: text_of(".legend-pos")
-                .trim_start_matches('+')
-                .trim()
-                .to_string(),
-            note: text_of(".legend-note"),
-        },
-    })
-}
-
 /// Plot `k` with its title and legend around the curves, as SVG.
 fn plot_figure(k: u8, m: &Model, derived: &Derived) -> JsResult<String> {
     let k = k.min(2);
@@ -464,11 +313,7 @@ fn plot_figure(k: u8, m: &Model, derived: &Derived) -> JsResult<String> {
         dom::by_id(ids.0).ok_or_else(|| JsValue::from_str("no plot canvas"))?;
     let (w, h) = (canvas.width().max(420), canvas.height().max(280));
     let inner = plot_svg(k, m, derived, (w, h)).map_err(|e| JsValue::from_str(&e))?;
-    let title = dom::by_id::<HtmlElement>(ids.0)
-        .and_then(|c| c.closest("figure").ok().flatten())
-        .and_then(|f| f.query_selector("figcaption h2").ok().flatten())
-        .and_then(|t| t.text_content())
-        .unwrap_or_default();
+    let title = crate::present::readout::plot_title(k, derived.focus_cell(m));
     // The legend entries: (colour, words).
     let mut keys: Vec<(String, String)> = Vec::new();
     if k < 2 {

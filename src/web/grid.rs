@@ -13,14 +13,18 @@ use web_sys::{
 use crate::engine::loss::Evaluation;
 use crate::engine::status::LabelStatus;
 use crate::engine::verdict::{CellVerdict, Scale as VerdictScale};
+use crate::page::cells::{self, GradLook};
 use crate::page::derived::ShownGrad;
 use crate::page::layout;
+use crate::page::levels;
 use crate::page::model::{Hover, ViewKind};
 use crate::page::state::AppState;
 use crate::page::tool::Tool;
-use crate::present::colormap::{self, Rgba, Scale};
+use crate::present::colormap::{self, Scale};
 use crate::present::describe::{self, NoGradient};
 use crate::present::format;
+use crate::present::labels;
+use crate::present::readout;
 use crate::present::verdict::{threshold_sentence, BADGE_DERIVATIVE, TIED_CLASSES_CLAUSE};
 
 use super::dom::{self, JsResult};
@@ -252,57 +256,6 @@ impl View {
     }
 }
 
-fn fill_buf(buf: &mut Vec<u8>, n: usize, mut colour: impl FnMut(usize, usize) -> Rgba) {
-    buf.resize(n * n * 4, 0);
-    for i in 0..n {
-        for j in 0..n {
-            let k = (i * n + j) * 4;
-            buf[k..k + 4].copy_from_slice(&colour(i, j));
-        }
-    }
-}
-
-/// Colours one cell's values (row-major) into `buf`, remembering the last value's colour:
-/// the Dice gradient is flat per region, so most pixels repeat their neighbour's value.
-fn map_cell(buf: &mut Vec<u8>, values: ndarray::ArrayView2<f64>, colour: impl Fn(f64) -> Rgba) {
-    buf.resize(values.len() * 4, 0);
-    let mut last: Option<(f64, Rgba)> = None;
-    for (px, &v) in buf.chunks_exact_mut(4).zip(values.iter()) {
-        let rgba = match last {
-            Some((lv, lc)) if lv == v => lc,
-            _ => {
-                let c = colour(v);
-                last = Some((v, c));
-                c
-            }
-        };
-        px.copy_from_slice(&rgba);
-    }
-}
-
-/// A missing label's hidden truth per pixel (empty for other statuses).
-fn hidden_mask(state: &AppState, b: usize, c: usize) -> Vec<bool> {
-    if state.status.get((b, c)) != Some(&LabelStatus::Missing) {
-        return Vec::new();
-    }
-    state
-        .labels
-        .slice(ndarray::s![b, c, .., ..])
-        .iter()
-        .map(|&v| v >= 0.5)
-        .collect()
-}
-
-/// Diagonal hatch of an undefined gradient.
-fn hatch(i: usize, j: usize, n: usize) -> Rgba {
-    let period = (n / 8).max(3);
-    if (i + j).is_multiple_of(period) {
-        colormap::HATCH_DARK
-    } else {
-        colormap::HATCH_LIGHT
-    }
-}
-
 /// A cell's header: its label status select (`status-b-c`) and verdict badge
 /// (`verdict-b-c`).
 fn cell_head(
@@ -391,20 +344,17 @@ fn draw_grad_view(
     let logits = shown.is_some_and(|g| g.logits);
     let mut sign = Vec::new();
     let mut strength = Vec::new();
-    let text = match shown {
-        None => {
-            fill_buf(buf, n, |_, _| colormap::NEUTRAL);
+    let text = match (cells::gradient(shown, (b, c), n, scale, buf), shown) {
+        (GradLook::NotComputed, _) | (_, None) => {
             view.word(Some("not computed"));
             describe::gradient(b, c, Err(NoGradient::NotComputed), logits)
         }
-        Some(g) if g.undefined.get((b, c)).copied().unwrap_or(false) => {
-            fill_buf(buf, n, |i, j| hatch(i, j, n));
+        (GradLook::Undefined, _) => {
             view.word(Some("undefined"));
             describe::gradient(b, c, Err(NoGradient::Undefined), logits)
         }
-        Some(g) => {
+        (GradLook::Values, Some(g)) => {
             let values = g.values.slice(ndarray::s![b, c, .., ..]);
-            map_cell(buf, values, |v| scale.colour(v));
             view.word(None);
             if in_loss {
                 sign = colormap::signs(values);
@@ -419,7 +369,13 @@ fn draw_grad_view(
         }
     };
     view.put(buf, n);
-    view.overlay(n, (&sign, &strength), buf, &hidden_mask(state, b, c), obuf);
+    view.overlay(
+        n,
+        (&sign, &strength),
+        buf,
+        &layout::hidden_mask(state, b, c),
+        obuf,
+    );
     view.describe(text);
 }
 
@@ -489,11 +445,7 @@ fn ratio_text(ratio: f64) -> String {
 }
 
 fn class_name(c: usize, state: &AppState) -> String {
-    if c == 0 && state.exclusive {
-        "class 0 (background)".to_string()
-    } else {
-        format!("class {c}")
-    }
+    labels::class_name(c, state.exclusive)
 }
 
 impl GridView {
@@ -512,7 +464,7 @@ impl GridView {
         let Some(view) = self.images.get(b) else {
             return;
         };
-        map_cell(
+        cells::map(
             buf,
             state.image.slice(ndarray::s![b, .., ..]),
             colormap::grey,
@@ -928,33 +880,10 @@ impl GridView {
             .copied()
             .unwrap_or(LabelStatus::Annotated);
         let painted = state.labels.slice(ndarray::s![b, c, .., ..]);
-        // Annotated cells whose loss labels differ from the painted ones: class 0 of an
-        // image with an unannotated structure (exclusive classes).
-        let mut widened = false;
-        match status {
-            LabelStatus::Annotated => {
-                let seen = y_loss
-                    .filter(|y| y.dim() == state.labels.dim())
-                    .map(|y| y.slice(ndarray::s![b, c, .., ..]));
-                match seen {
-                    Some(y) => {
-                        widened = y != painted;
-                        map_cell(buf, y, colormap::sequential);
-                    }
-                    None => map_cell(buf, painted, colormap::sequential),
-                }
-            }
-            // Outlined, not filled: the structure is there, the loss does not see it.
-            LabelStatus::Missing => {
-                buf.clear();
-                buf.extend(colormap::hidden_outline(painted).into_iter().flatten());
-            }
-            // Truly absent: nothing to show, whatever was painted before.
-            LabelStatus::Empty => fill_buf(buf, n, |_, _| colormap::EMPTY),
-        }
+        let widened = cells::label(state, y_loss, (b, c), buf);
         let view = &cell.views[0];
         view.put(buf, n);
-        view.describe(describe::label(b, c, status, painted));
+        view.describe(describe::label(b, c, status, levels::bits(painted).view()));
         view.word(match status {
             LabelStatus::Annotated => None,
             LabelStatus::Missing => Some("missing"),
@@ -989,7 +918,7 @@ impl GridView {
     }
 
     /// The verdict badges: which way gradient descent moves each cell's prediction and
-    /// whether that is right for its label status (`crate::page::teach`).
+    /// whether that is right for its label status (`crate::engine::verdict`).
     /// `logits`: the gradient views show ∂L/∂z (the badges still judge the push on ỹ).
     pub fn verdicts(
         &self,
@@ -1102,14 +1031,14 @@ impl GridView {
         let Some(cell) = self.cell(b, c) else { return };
         let n = self.n;
         let pred = pred.slice(ndarray::s![b, c, .., ..]);
-        map_cell(buf, pred, colormap::sequential);
+        cells::prediction(pred, buf);
         let view = &cell.views[1];
         view.put(buf, n);
         view.overlay(
             n,
             (&[], &[]),
             &[],
-            &hidden_mask(state, b, c),
+            &layout::hidden_mask(state, b, c),
             &mut self.obuf.borrow_mut(),
         );
         view.describe(describe::prediction(b, c, pred));
@@ -1186,27 +1115,10 @@ impl GridView {
                     .and_then(|e| e.cell_set.get((b, c)).copied().flatten())
                     .filter(|&k| eval.is_some_and(|e| k < e.sets.len()));
                 dom::toggle_class(&cell.el, "excluded", eval.is_some() && set.is_none());
-                let text = match (eval, set) {
-                    (None, _) => String::new(),
-                    (Some(_), None) => "not in the loss (background excluded)".to_string(),
-                    (Some(e), Some(k)) => {
-                        let Some(r) = e.sets.get(k) else { continue };
-                        let mut t = format!("φ{}", k + 1);
-                        match r.sdsc {
-                            Some(s) if r.zeroed => {
-                                t.push_str(&format!(" · sDSC {} (zeroed)", format::number(s, 3)))
-                            }
-                            Some(s) => t.push_str(&format!(" · sDSC {}", format::number(s, 3))),
-                            None => t.push_str(" · undefined"),
-                        }
-                        if !state.display.shared_scale {
-                            if let Some(s) = scales.get((b, c)) {
-                                t.push_str(&format!(" · max |g| {}", format::number(s.max, 2)));
-                            }
-                        }
-                        t
-                    }
-                };
+                let own_scale = (!state.display.shared_scale)
+                    .then(|| scales.get((b, c)).copied())
+                    .flatten();
+                let text = readout::caption(eval, b, c, own_scale);
                 dom::set_text(&cell.caption, &text);
                 if let Some(e) = eval {
                     if set.is_none() {

@@ -6,10 +6,10 @@ use wasm_bindgen::{Clamped, JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement, ImageData};
 
 use crate::present::colormap::{self, Scale};
+use crate::present::readout;
 
 use super::dom::{self, JsResult};
 use super::Frame;
-use crate::present::verdict::BADGE_DERIVATIVE;
 
 pub struct Legend {
     ctx: Option<CanvasRenderingContext2d>,
@@ -197,12 +197,11 @@ impl Legend {
                 }
             }
         }
-        let d = if logits { "∂L/∂z" } else { "∂L/∂ỹ" };
-        let what = if logits { "z" } else { "ỹ" };
-        dom::set_text(&self.neg, &format!("blue: descent raises {what}"));
-        dom::set_text(&self.neg_d, &format!(" ({d} < 0)"));
-        dom::set_text(&self.pos, &format!("orange: descent lowers {what}"));
-        dom::set_text(&self.pos_d, &format!(" ({d} > 0)"));
+        let [(neg, neg_d), (pos, pos_d)] = readout::legend_sides(logits);
+        dom::set_text(&self.neg, &neg);
+        dom::set_text(&self.neg_d, &neg_d);
+        dom::set_text(&self.pos, &pos);
+        dom::set_text(&self.pos_d, &pos_d);
         dom::set_attr(&self.bar, "role", "img");
         dom::set_attr(
             &self.bar,
@@ -212,27 +211,9 @@ impl Legend {
                 crate::present::format::number(scale.max, 2)
             ),
         );
-        let kind = if scale.symlog {
-            format!(
-                "symmetric-log: {} decades below the largest value fade to grey",
-                colormap::SYMLOG_DECADES
-            )
-        } else {
-            "linear".to_string()
-        };
-        let who = if shared {
-            "one scale for all cells"
-        } else {
-            "each cell scaled to its own maximum (in its caption); ticks show the largest"
-        };
-        let badges = if logits {
-            format!("the verdict badges are {BADGE_DERIVATIVE}, not on the ∂L/∂z shown here")
-        } else {
-            format!("the verdict badges are {BADGE_DERIVATIVE}")
-        };
         dom::set_text(
             &self.note,
-            &format!("{kind}; {who}; hatched = undefined (no value); {badges}"),
+            &readout::legend_note(scale.symlog, shared, logits),
         );
         true
     }

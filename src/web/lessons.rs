@@ -2,7 +2,6 @@
 //! tour, and the lesson box above the grid that says what to look at. The scenes, their
 //! texts and the expected verdicts all live in `crate::page::lessons`.
 
-use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlButtonElement, HtmlElement};
 
 use crate::page::lessons::experiments::{lesson_plan, plan_text};
@@ -30,13 +29,15 @@ pub struct Lessons {
     train_text: HtmlElement,
 }
 
-fn button(parent: &HtmlElement, class: &str, text: &str, tip: &str) -> JsResult<HtmlButtonElement> {
-    let b: HtmlButtonElement = dom::text_el("button", class, text)?
-        .dyn_into()
-        .map_err(|_| JsValue::from_str("button"))?;
-    b.set_type("button");
-    b.set_title(tip);
-    dom::append(parent, &b)?;
+/// A button of the lessons panel: `btn` and `class`.
+fn lesson_button(
+    parent: &HtmlElement,
+    class: &str,
+    text: &str,
+    tip: &str,
+) -> JsResult<HtmlButtonElement> {
+    let b = dom::button(parent, "", text, tip)?;
+    let _ = b.class_list().add_1(class);
     Ok(b)
 }
 
@@ -53,15 +54,15 @@ impl Lessons {
         dom::append(&panel, &grid)?;
         let mut buttons = Vec::new();
         for (k, sc) in SCENARIOS.iter().enumerate() {
-            let b = button(&grid, "btn lesson-btn", sc.short, sc.title)?;
+            let b = lesson_button(&grid, "lesson-btn", sc.short, sc.title)?;
             dom::set_attr(&b, "data-testid", &format!("lesson-{}", sc.name));
             dom::set_data(&b, "lesson", sc.name);
             dispatch.on_click(&b, Msg::Lesson(LessonMsg::Open(k)));
             buttons.push(b);
         }
-        let tour_start = button(
+        let tour_start = lesson_button(
             &panel,
-            "btn tour-start",
+            "tour-start",
             &format!("▶ Guided tour ({} steps)", SCENARIOS.len()),
             &format!(
                 "Step through the {} scenes in order; ← and → keys step, Esc ends the tour",

@@ -7,15 +7,9 @@ use web_sys::HtmlElement;
 
 use crate::page::matrix::{verdict_matrix, MatrixEntry};
 use crate::page::route;
+use crate::present::figure::esc;
 
 use super::dom::{self, JsResult};
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 fn cell(key: &str, which: &str, e: &MatrixEntry) -> String {
     let (verdict, correct, class) = match &e.verdict {

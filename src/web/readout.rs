@@ -13,8 +13,9 @@ use crate::engine::presets::{monai_equivalent, monai_sentence};
 use crate::engine::status::LabelStatus;
 use crate::page::model::Hover;
 use crate::page::state::AppState;
+use crate::present::figure::esc;
 use crate::present::format;
-use crate::Activation;
+use crate::present::readout as words;
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
@@ -33,13 +34,6 @@ pub struct Readout {
     /// The table's rows: their numbers change with every move of a stroke, their shape
     /// rarely, so they are patched rather than re-parsed.
     rows: RefCell<dom::Markup>,
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn num(v: f64) -> String {
@@ -92,7 +86,7 @@ fn set_note(r: &SetReport, st: &AppState) -> String {
 
 impl Readout {
     /// Finds the readout elements of the skeleton (`super::shell`).
-    pub fn build(_d: &Dispatch) -> JsResult<Readout> {
+    pub fn build(_dispatch: &Dispatch) -> JsResult<Readout> {
         Ok(Readout {
             loss_name: dom::need("loss-name")?,
             loss_value: dom::need("loss-value")?,
@@ -133,47 +127,17 @@ impl Readout {
 
     fn update(&self, state: &AppState, eval: &Result<Evaluation, String>) {
         let st = &state.settings;
-        let kind = if st.jaccard {
-            "Jaccard loss"
-        } else {
-            "Dice loss"
-        };
         // Only fixed words and Φ's code go into this markup.
         let name = format!(
-            "{kind} DL<sub>{}</sub> ({})",
+            "{} DL<sub>{}</sub> ({})",
+            words::loss_kind(st),
             st.phi.code(),
             st.phi.wise_name()
         );
         if self.loss_name.inner_html() != name {
             self.loss_name.set_inner_html(&name);
         }
-        let mut sub = Vec::new();
-        if let Ok(e) = eval {
-            sub.push(format!(
-                "|Φ| = {} set{}",
-                e.sets.len(),
-                if e.sets.len() == 1 { "" } else { "s" }
-            ));
-        }
-        if st.eps_nr == st.eps_dr {
-            sub.push(format!("ε = {}", num(st.eps_nr)));
-        } else {
-            sub.push(format!(
-                "ε_nr = {}, ε_dr = {}",
-                num(st.eps_nr),
-                num(st.eps_dr)
-            ));
-        }
-        if st.squared {
-            sub.push("squared denominator".into());
-        }
-        if !st.include_background {
-            sub.push("background excluded".into());
-        }
-        if st.activation != Activation::None {
-            sub.push(st.activation.code().to_string());
-        }
-        dom::set_text(&self.loss_sub, &sub.join(" · "));
+        dom::set_text(&self.loss_sub, &words::loss_sub(st, eval.as_ref().ok()));
         dom::set_text(
             &self.loss_code,
             &match monai_equivalent(st) {
@@ -186,7 +150,7 @@ impl Readout {
         match eval {
             Ok(e) => match e.loss.filter(|l| l.is_finite()) {
                 Some(l) => {
-                    dom::set_text(&self.loss_value, &format::number(l, 5));
+                    dom::set_text(&self.loss_value, &words::loss_value(eval.as_ref()));
                     dom::set_data(&self.loss_value, "value", &format!("{l}"));
                     dom::toggle_class(&self.loss_value, "undefined", false);
                     // A negative or tiny loss is no mistake of the page when ε_nr > ε_dr.

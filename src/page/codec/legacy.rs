@@ -97,7 +97,9 @@ pub fn encode(state: &AppState) -> String {
         ex: state.exclusive,
         view: WireView::of(&state.display, &state.mode),
         st: state.status.iter().map(|&s| status_char(s)).collect(),
-        y: URL_SAFE_NO_PAD.encode(pack_bits(state.labels.iter().map(|&v| v >= 0.5))),
+        y: URL_SAFE_NO_PAD.encode(pack_bits(
+            state.labels.iter().map(|&v| crate::page::levels::is_on(v)),
+        )),
         p: URL_SAFE_NO_PAD.encode(levels),
     };
     let json = serde_json::to_vec(&wire).unwrap_or_default();

@@ -84,7 +84,9 @@ pub fn write(state: &AppState) -> Vec<u8> {
     write_page_flags(&mut w, *separate_eps, *exclusive, display, mode);
     write_settings(&mut w, settings);
     write_statuses(&mut w, status);
-    w.bytes(pack_bits(labels.iter().map(|&v| v >= 0.5)));
+    w.bytes(pack_bits(
+        labels.iter().map(|&v| crate::page::levels::is_on(v)),
+    ));
     write_predictions(&mut w, pred, first_stored_class(state));
     write_image(&mut w, image);
     write_training(&mut w, train);

@@ -139,7 +139,7 @@ fn helper_plane(state: &AppState, helper: Helper, b: usize, c: usize) -> Array2<
         Helper::Copy => label.to_owned(),
         Helper::Shift { dx, dy } => shift_plane(label, dx, dy),
         Helper::Dilate(r) | Helper::Erode(r) => {
-            let mask = label.mapv(|v| v >= 0.5);
+            let mask = label.mapv(crate::page::levels::is_on);
             morph(&mask, r, matches!(helper, Helper::Dilate(_))).mapv(|m| f64::from(u8::from(m)))
         }
         Helper::Blur(sigma) => blur_plane(label, sigma),

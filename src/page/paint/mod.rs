@@ -210,7 +210,16 @@ pub fn fill(state: &mut AppState, layer: Layer, b: usize, c: usize, value: f64) 
     for i in 0..d.h {
         for j in 0..d.w {
             match layer {
-                Layer::Label => label_pixel(state, &mut tr, excl, b, c, i, j, value >= 0.5),
+                Layer::Label => label_pixel(
+                    state,
+                    &mut tr,
+                    excl,
+                    b,
+                    c,
+                    i,
+                    j,
+                    crate::page::levels::is_on(value),
+                ),
                 Layer::Pred => pred_pixel(state, &mut tr, excl, b, c, i, j, value.clamp(0.0, 1.0)),
                 Layer::Image => image_pixel(state, &mut tr, b, i, j, value),
             }
@@ -246,7 +255,7 @@ pub fn set_exclusive(state: &mut AppState, on: bool) -> Cells {
             for j in 0..d.w {
                 let keep = (0..d.c)
                     .rev()
-                    .find(|&k| state.labels[[b, k, i, j]] >= 0.5)
+                    .find(|&k| crate::page::levels::is_on(state.labels[[b, k, i, j]]))
                     .unwrap_or(0);
                 for k in 0..d.c {
                     put(

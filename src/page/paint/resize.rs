@@ -5,7 +5,7 @@ use ndarray::{Array2, Array3, Array4};
 use super::dims;
 use crate::engine::activation::Activation;
 use crate::engine::status::LabelStatus;
-use crate::page::levels::{from_level, level, normalise_column, quantize};
+use crate::page::levels::{from_level, is_on, level, normalise_column, quantize};
 use crate::page::state::{check_dims, AppState, StateError};
 
 /// A new state with B = `b`, C = `c`, H = W = `n` (checked by `state::check_dims`).
@@ -69,8 +69,8 @@ pub fn resize(state: &AppState, b: usize, c: usize, n: usize) -> Result<AppState
                     continue;
                 }
                 // Classes kc..c (new) are 0; dropped classes c..d.c go to the background.
-                let kept_label = (0..kc).any(|k| out.labels[[bb, k, i, j]] >= 0.5);
-                let dropped_label = (kc..d.c).any(|k| state.labels[[bb, k, si, sj]] >= 0.5);
+                let kept_label = (0..kc).any(|k| is_on(out.labels[[bb, k, i, j]]));
+                let dropped_label = (kc..d.c).any(|k| is_on(state.labels[[bb, k, si, sj]]));
                 if !kept_label && dropped_label {
                     out.labels[[bb, 0, i, j]] = 1.0;
                 }

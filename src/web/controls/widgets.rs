@@ -26,16 +26,7 @@ pub fn row(parent: &Element, class: &str) -> JsResult<HtmlElement> {
     Ok(r)
 }
 
-pub fn button(parent: &Element, id: &str, text: &str, tip: &str) -> JsResult<HtmlButtonElement> {
-    let b: HtmlButtonElement = cast(dom::text_el("button", "btn", text)?)?;
-    b.set_type("button");
-    if !id.is_empty() {
-        b.set_id(id);
-    }
-    b.set_title(tip);
-    dom::append(parent, &b)?;
-    Ok(b)
-}
+pub use crate::web::dom::button;
 
 /// A checkbox with its label; returns (input, label element).
 pub fn checkbox(
@@ -158,10 +149,10 @@ pub fn set_select(s: &HtmlSelectElement, v: &str) {
 
 /// A checkbox's state as a message.
 pub fn on_check(
-    d: &crate::web::dispatch::Dispatch,
+    dispatch: &crate::web::dispatch::Dispatch,
     input: &HtmlInputElement,
     msg: fn(bool) -> crate::page::msg::Msg,
 ) {
     let i = input.clone();
-    d.on(input, "change", move |_| Some(msg(i.checked())));
+    dispatch.on(input, "change", move |_| Some(msg(i.checked())));
 }
