@@ -1,24 +1,18 @@
-// Issue 9: accessibility. axe-core (from npm, injected into the page) finds no serious or
+// Accessibility. axe-core (from npm, injected into the page) finds no serious or
 // critical violation on the default page, every lesson, presentation mode and the embed,
 // in light and dark mode; pressed buttons stay told apart in forced colours; focus rings
 // show.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { BASE_URL, launch, openApp, assertNoProblems, waitReady, settle } from './helpers.mjs';
+import { BASE_URL, sharedBrowser, openApp, assertNoProblems, waitReady, settle } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core');
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 const url = (hash) => new URL(hash, BASE_URL).href;
 

@@ -1,10 +1,10 @@
 // The page loads cleanly; painting with real pointer events changes the tensors and the
 // loss; undo and redo restore the loss.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch,
+  sharedBrowser,
   openApp,
   assertNoProblems,
   shownLoss,
@@ -18,13 +18,7 @@ import {
   pixelCentre,
 } from './helpers.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 // A horizontal line of pixels in the lower left of image 0, away from the default blob.
 const STROKE = [

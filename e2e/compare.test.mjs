@@ -2,11 +2,11 @@
 // side, by link), the verdict matrix (each framework on a missing and an empty label, each
 // entry a link to its page) and the loss-variant selector.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE_URL,
-  launch,
+  sharedBrowser,
   openApp,
   assertNoProblems,
   cliInput,
@@ -17,13 +17,7 @@ import {
   waitReady,
 } from './helpers.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 const url = (hash) => new URL(hash, BASE_URL).href;
 

@@ -2,12 +2,12 @@
 // single violation, the policy is enforced (no eval, no injected inline script), and the
 // only test hooks in the bundle are the documented read-only ones.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
   BASE_URL,
-  launch,
+  sharedBrowser,
   openApp,
   assertNoProblems,
   shownLoss,
@@ -16,13 +16,7 @@ import {
   typeEps,
 } from './helpers.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 async function servedHtml() {
   const r = await fetch(BASE_URL);

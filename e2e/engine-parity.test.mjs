@@ -1,10 +1,10 @@
 // The page's loss equals the native engine's (`target/release/dice eval -`) for every Φ
 // and several ε typed by hand; the gradient view has the paper's sign pattern.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch,
+  sharedBrowser,
   openApp,
   assertNoProblems,
   cliInput,
@@ -19,13 +19,7 @@ import {
 const PHIS = ['I', 'CI', 'BI', 'BCI'];
 const EPSILONS = ['1e-7', '0', '100'];
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 async function choosePhi(page, phi) {
   await page.click(`[data-phi="${phi}"]`);

@@ -1,17 +1,15 @@
-// Issue 9: the lecture hall, the blog post and the phone. Every lesson and the default page
+// The lecture hall, the blog post and the phone. Every lesson and the default page
 // fit 1280×720, 1920×1080 and 1024×768 without scrolling (by link and by button), an
 // 800×600 embed fits its frame and works alone, presentation mode has twice the type and
 // only the lesson, the phone shows the lesson and the grid before the controls, the words
 // are on screen, and the exports are produced.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
 import {
   BASE_URL,
-  CHROMIUM,
-  launch,
+  sharedBrowser,
   openApp,
   assertNoProblems,
   shownLoss,
@@ -19,15 +17,10 @@ import {
   waitReady,
   settle,
   stroke,
+  launchPhone,
 } from './helpers.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 const url = (hash) => new URL(hash, BASE_URL).href;
 
@@ -392,8 +385,8 @@ test('the grid and every plot export as PNG (2×) and SVG', async () => {
 });
 
 test('on a phone the lesson text and the grid come before the controls, without sideways scrolling', async () => {
-  const phone = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
-  const ctx = await phone.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const phone = await launchPhone();
+  const ctx = phone.context;
   const page = await ctx.newPage();
   await page.goto(url('#preset=empty-BI'));
   await waitReady(page);

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,6 +48,31 @@ export async function launch() {
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The browser a test file shares: launched before its first test, closed after its last.
+ * Returns a handle whose `context` is set once the browser runs.
+ */
+export function sharedBrowser() {
+  const shared = { context: null, close: async () => {} };
+  before(async () => {
+    Object.assign(shared, await launch());
+  });
+  after(async () => {
+    await shared.close();
+  });
+  return shared;
+}
+
+/**
+ * Starts a separate headless Chromium that emulates a phone (390×844, touch). Returns
+ * { context, close }.
+ */
+export async function launchPhone() {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  return { context, close: () => browser.close() };
 }
 
 /**

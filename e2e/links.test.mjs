@@ -2,11 +2,11 @@
 // reload at once keeps it), Back after a lesson click returns to the edit, a mistyped link
 // is refused with a message, `&embed` follows the link, and the links are short.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE_URL,
-  launch,
+  sharedBrowser,
   openApp,
   assertNoProblems,
   shownLoss,
@@ -17,13 +17,7 @@ import {
   assertLossMatchesNative,
 } from './helpers.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 test('a typed ε survives a reload at once', async () => {
   const { page, problems } = await openApp(browser.context);

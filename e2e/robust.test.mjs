@@ -1,17 +1,17 @@
-// Bad or heavy links the page must take cleanly (issue 15): a trained link never blocks
+// Bad or heavy links the page must take cleanly: a trained link never blocks
 // the page (the first frame comes before training, which then runs in slices between
 // frames to the link's step, and Pause works), a training that cannot start says why and
 // keeps saying it, percent-encoded keys open their page, Back to the first hash-less entry
 // leaves it hash-less, and `diceDebug.cliInput()` describes the trained page it shows.
 // No clock is read: the tests wait for states, never for times.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
   BASE_URL,
   DICE_BIN,
-  launch,
+  sharedBrowser,
   openApp,
   assertNoProblems,
   shownLoss,
@@ -22,13 +22,7 @@ import {
   assertClose,
 } from './helpers.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 const url = (hash) => new URL(hash, BASE_URL).href;
 

@@ -1,12 +1,12 @@
-// The lessons of issue #4: every scenario opened by its link shows the verdicts docs/science.md
+// The lessons: every scenario opened by its link shows the verdicts docs/science.md
 // §4 predicts; label status selects, the Φ picture, the formula, the plots, the guided tour
 // and the framework code all work with real clicks.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE_URL,
-  launch,
+  sharedBrowser,
   openApp,
   assertNoProblems,
   shownLoss,
@@ -17,16 +17,10 @@ import {
   settle,
 } from './helpers.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 // (b, c, verdict, correct) per scenario, in the order of the lesson buttons: the
-// expectations of src/page/teach.rs.
+// expectations of src/page/lessons/ (each scenario's `expected`).
 const SCENARIOS = {
   'missing-I': [
     [0, 1, 'up', true],
@@ -263,7 +257,7 @@ test('the label views and the hover line show the labels the loss sees', async (
     return page.locator('#hover-info').innerText();
   };
   assert.match(await hoverAt('label-1-1'), /hidden truth 1, loss sees y = 0/);
-  // The excluded background's column is folded into a note (issue 9): show it to point at it.
+  // The excluded background's column is folded into a note: show it to point at it.
   await page.click('[data-testid="folded-toggle"]');
   await page.locator('[data-testid="label-1-0"]').waitFor({ state: 'visible', timeout: 5_000 });
   const line = await hoverAt('label-1-0');
@@ -493,6 +487,19 @@ test('framework presets show their code and the MONAI equivalent', async () => {
   await page.waitForFunction(() => document.querySelector('#preset')?.value === 'monai');
   await page.click('#squared');
   await page.waitForFunction(() => document.querySelector('#preset-code')?.textContent === 'monai.losses.DiceLoss(squared_pred=True)');
+  assertNoProblems(problems);
+  await page.close();
+});
+
+test('one change of a label status select sends one message', async () => {
+  const { page, problems } = await openApp(browser.context);
+  const loss0 = await shownLoss(page);
+  const sent = () => page.evaluate(() => window.diceDebug.sent());
+  const before = await sent();
+  await page.selectOption('[data-testid="status-1-1"]', 'missing');
+  await waitLossChange(page, loss0, 'marking the label missing');
+  await settle(page);
+  assert.equal((await sent()) - before, 1, 'the change is heard once (one listener), not once per listener');
   assertNoProblems(problems);
   await page.close();
 });

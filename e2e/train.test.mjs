@@ -3,13 +3,13 @@
 // step counter work, `&train=N` opens the page and trains it to step N (after its first
 // frame), and a trained prediction cannot be painted.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
   BASE_URL,
   DICE_BIN,
-  launch,
+  sharedBrowser,
   openApp,
   assertNoProblems,
   shownLoss,
@@ -17,19 +17,17 @@ import {
   stroke,
   waitReady,
   assertClose,
+  cliInput,
+  flatIndex,
+  viewGeometry,
+  pixelCentre,
 } from './helpers.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 const url = (hash) => new URL(hash, BASE_URL).href;
 
-/** Per lesson: (image, 'kept' | 'gone') after its run; the expectations of src/page/training.rs. */
+/** Per lesson: (image, 'kept' | 'gone') after its run; the expectations of src/page/lessons/experiments.rs. */
 const EXPERIMENTS = {
   'missing-I': [[0, 'kept'], [1, 'kept'], [2, 'kept']],
   'missing-BI': [[0, 'kept'], [2, 'gone']],
@@ -135,7 +133,7 @@ for (const [name, expected] of Object.entries(EXPERIMENTS)) {
       if (want === 'kept') assert.ok(mean >= 0.5, `${name}: image ${b} kept (${mean})`);
       else assert.ok(mean <= 0.1, `${name}: image ${b} gone (${mean})`);
     }
-    // The badges beside the result lines agree with them (issue 14 §1).
+    // The badges beside the result lines agree with them.
     const shown = await badges(page);
     const judged = Object.entries(shown).filter(([, v]) => v.verdict !== undefined);
     assert.equal(judged.length, BADGES[name].length, `${name}: every badge in the loss is checked: ${JSON.stringify(shown)}`);
@@ -228,6 +226,68 @@ test('play, pause, step and reset; &train=N trains the page to step N again; a t
   await settle(page);
   assert.equal(await step(page), 0);
   assert.equal(await shownLoss(page), painted, 'back to the painted prediction');
+  assertNoProblems(problems);
+  await page.close();
+});
+
+/** The ỹ the hover line shows for the pixel under the pointer. */
+async function hoveredPred(page, geom, [i, j]) {
+  const at = pixelCentre(geom, i, j);
+  await page.mouse.move(at.x, at.y);
+  await page.waitForFunction(
+    ([i, j]) => document.querySelector('#hover-info').textContent.includes(`pixel (${i}, ${j})`),
+    [i, j],
+  );
+  const text = await page.locator('#hover-info').innerText();
+  const m = text.match(/· ỹ = (\S+) ·/);
+  assert.ok(m, `the hover line names ỹ: ${text}`);
+  return Number(m[1]);
+}
+
+/** The probability at (b, c, i, j) of `input.pred` (logits) under `input.activation`. */
+function probability(input, b, c, i, j) {
+  const z = (k) => input.pred[flatIndex(input.shape, b, k, i, j)];
+  if (input.activation === 'sigmoid') return 1 / (1 + Math.exp(-z(c)));
+  assert.equal(input.activation, 'softmax');
+  const classes = input.shape[1];
+  const top = Math.max(...Array.from({ length: classes }, (_, k) => z(k)));
+  let sum = 0;
+  for (let k = 0; k < classes; k++) sum += Math.exp(z(k) - top);
+  return Math.exp(z(c) - top) / sum;
+}
+
+test("during training the hover line's ỹ is the trained model's, not the painted prediction", async () => {
+  const { page, problems } = await openApp(browser.context, url('#preset=empty-BI'));
+  const geom = await viewGeometry(page, 'pred-0-1');
+  const n = geom.w;
+  const pixels = [
+    [n >> 2, n >> 2],
+    [n >> 1, n >> 1],
+    [(3 * n) >> 2, n >> 2],
+    [n >> 2, (3 * n) >> 2],
+    [(3 * n) >> 2, (3 * n) >> 2],
+  ];
+  const painted = [];
+  for (const px of pixels) painted.push(await hoveredPred(page, geom, px));
+  await page.click('[data-testid="lesson-train"]');
+  await page.click('[data-testid="train-play"]'); // pause
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-count"]')?.dataset.step) >= 1);
+  await settle(page);
+  const trained = await cliInput(page);
+  // Training adds result lines under the cells: the views may have moved.
+  const after = await viewGeometry(page, 'pred-0-1');
+  let moved = 0;
+  for (const [k, [i, j]] of pixels.entries()) {
+    const want = probability(trained, 0, 1, i, j);
+    const shown = await hoveredPred(page, after, [i, j]);
+    // The line writes 4 significant digits.
+    assert.ok(
+      Math.abs(shown - want) <= 5e-4 * Math.abs(want) + 1e-12,
+      `pixel (${i}, ${j}): the hover line shows ỹ = ${shown}, the trained model gives ${want} (painted ${painted[k]})`,
+    );
+    if (Math.abs(want - painted[k]) > 1e-2) moved += 1;
+  }
+  assert.ok(moved > 0, `the run moved the prediction at one of the pixels at least (painted ${painted})`);
   assertNoProblems(problems);
   await page.close();
 });

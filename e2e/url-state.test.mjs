@@ -1,12 +1,12 @@
 // The state lives in the URL hash: a reload (or a shared link) reproduces the page, and a
 // broken link gives a message, not a dead page.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import {
   BASE_URL,
-  launch,
+  sharedBrowser,
   openApp,
   assertNoProblems,
   shownLoss,
@@ -18,13 +18,7 @@ import {
   typeEps,
 } from './helpers.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 test('a reload restores the state from the URL hash', async () => {
   const { page, problems } = await openApp(browser.context);

@@ -406,7 +406,7 @@ fn write_url(link: &str, entry: Entry) {
     }
 }
 
-/// `window.diceDebug = { cliInput(), gradAt(b, c, i, j), hash(), trainInput(steps) }` for
+/// `window.diceDebug = { cliInput(), gradAt(b, c, i, j), hash(), trainInput(steps), sent() }` for
 /// end-to-end tests:
 /// read-only views of the page. `hash()` is the page in link format 1 (JSON inside
 /// deflate, which a script can read and edit); the address bar uses format 2.
@@ -461,6 +461,10 @@ fn install_debug() -> dom::JsResult<()> {
     });
     js_sys::Reflect::set(&obj, &"trainInput".into(), train.as_ref())?;
     train.forget();
+    let sent =
+        Closure::<dyn Fn() -> JsValue>::new(|| JsValue::from_f64(super::dispatch::sent() as f64));
+    js_sys::Reflect::set(&obj, &"sent".into(), sent.as_ref())?;
+    sent.forget();
     js_sys::Reflect::set(&w, &"diceDebug".into(), &obj)?;
     js_sys::Reflect::set(&w, &"__diceFrames".into(), &js_sys::Array::new())?;
     Ok(())
@@ -554,9 +558,9 @@ fn start_app() -> dom::JsResult<()> {
         write_url(&link, Entry::Replace);
         hash = link;
     }
-    let d = dispatch();
-    let shell = Shell::build(&d, perf)?;
-    let views = Views::build(&d)?;
+    let dispatch = dispatch();
+    let shell = Shell::build(&dispatch, perf)?;
+    let views = Views::build(&dispatch)?;
     let mut model = Model::new(AppState::default_scene());
     model.screen.intro = !super::effects::intro_dismissed();
     // The address bar already says what is shown: it is rewritten only after a change.
@@ -571,7 +575,7 @@ fn start_app() -> dom::JsResult<()> {
     };
     APP.with(|cell| *cell.borrow_mut() = Some(app));
     install_callbacks();
-    events::wire(&d);
+    events::wire(&dispatch);
     wire_flush();
     install_debug()?;
     run(App::request_frame);

@@ -3,7 +3,7 @@
 //! `update` — also those sent while it is busy (during a frame, or from an event that a
 //! view's own DOM work fired), which wait in the queue instead of being dropped.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -12,6 +12,16 @@ use web_sys::{Event, EventTarget};
 use crate::page::msg::Msg;
 
 use super::dom;
+
+thread_local! {
+    /// Messages sent so far (`diceDebug.sent()`: a test counts what one event sends).
+    static SENT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many messages the views have sent since the page started.
+pub fn sent() -> u64 {
+    SENT.with(Cell::get)
+}
 
 #[derive(Clone)]
 pub struct Dispatch {
@@ -26,6 +36,7 @@ impl Dispatch {
     }
 
     pub fn send(&self, msg: Msg) {
+        SENT.with(|s| s.set(s.get() + 1));
         self.queue.borrow_mut().push_back(msg);
         (self.wake)();
     }
@@ -38,10 +49,10 @@ impl Dispatch {
         event: &str,
         f: impl Fn(&Event) -> Option<Msg> + 'static,
     ) {
-        let d = self.clone();
+        let dispatch = self.clone();
         dom::on(target, event, move |ev| {
             if let Some(msg) = f(&ev) {
-                d.send(msg);
+                dispatch.send(msg);
             }
         });
     }
