@@ -170,7 +170,7 @@ fn the_derived_loss_follows_every_action() {
     assert!(!fresh.evaluated && fresh.rescaled && d.data_gen == gen);
 }
 
-/// Fuzz finding (issue 15): `diceDebug.cliInput()` gave the painted page while the
+/// Fuzz finding: `diceDebug.cliInput()` gave the painted page while the
 /// page showed the trained model's loss. `cli_input::shown_input` is what the page evaluates.
 #[test]
 fn the_shown_input_is_what_the_page_evaluates_while_training() {

@@ -135,7 +135,7 @@ fn every_lesson_run_is_judged_right_at_its_start_middle_and_end() {
     );
 }
 
-/// Issue 14 §1, the reported case: after `empty-I`'s run the distractor went 0.77 →
+/// The reported case: after `empty-I`'s run the distractor went 0.77 →
 /// 0.89 and its badge said "✓ pushed down"; the labelled backgrounds of `marginal` ended
 /// "✗ almost no push".
 #[test]

@@ -446,7 +446,7 @@ mod tests {
         }
     }
 
-    /// Fuzz finding (issue 15): `#%20preset%20=missing-I` said "unknown link parameter".
+    /// Fuzz finding: `#%20preset%20=missing-I` said "unknown link parameter".
     #[test]
     fn percent_encoded_keys_are_decoded_like_values() {
         let r = parse("#%20preset%20=missing-I").unwrap();

@@ -1,4 +1,4 @@
-//! The data behind the plots (issue #4): sweeps over ε and Ṽ computed from cell sums, so
+//! The data behind the plots: sweeps over ε and Ṽ computed from cell sums, so
 //! a sweep of a hundred ε values costs no more pixel passes than one evaluation.
 
 use ndarray::{s, Array2, ArrayView4, Zip};

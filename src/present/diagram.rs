@@ -1,4 +1,4 @@
-//! The Φ picture (issue #4, the idea of the paper's Figure 1): a B×C block diagram with
+//! The Φ picture (the idea of the paper's Figure 1): a B×C block diagram with
 //! each reduction set in its own colour, numbered from 1 as in the sets table. Pure SVG
 //! text; the web layer inserts it and handles clicks on elements carrying `data-set`
 //! (0-based) and `data-b`/`data-c` (the cell).

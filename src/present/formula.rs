@@ -1,4 +1,4 @@
-//! The live formula (issue #4): sDSC_φ and ∂DL/∂ỹ_i in MathML with the current numbers
+//! The live formula: sDSC_φ and ∂DL/∂ỹ_i in MathML with the current numbers
 //! of one set substituted. Pure string building, so it is tested natively; the browser
 //! renders MathML itself.
 

@@ -1,4 +1,4 @@
-//! The three plots of issue #4, drawn with plotters on canvases. The numbers come from
+//! The three plots of the explanation panel, drawn with plotters on canvases. The numbers come from
 //! `curves` (unit-tested natively); this module only draws them. Titles and legends are
 //! HTML next to the canvases (see `explain`), so the canvas holds only axes and curves
 //! and its text stays at 16–18 px.

@@ -233,7 +233,7 @@ fn garbage_links_are_errors_not_panics() {
     assert_eq!(decode(&newer).unwrap_err(), CodecError::Version(9));
 }
 
-/// Fuzz finding (issue 15): junk and oversized links said "made by a newer version of
+/// Fuzz finding: junk and oversized links said "made by a newer version of
 /// the playground (format 105)" whenever their first byte was above 2.
 #[test]
 fn only_a_framed_link_is_from_a_newer_version() {

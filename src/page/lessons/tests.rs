@@ -124,7 +124,7 @@ fn undefined_cell_is_reported_as_such() {
     assert!(v.undefined && !v.correct && v.verdict == Verdict::None);
 }
 
-/// Issue 11 §1: `#preset=missing-I` with the background in and softmax is not "✓
+/// `#preset=missing-I` with the background in and softmax is not "✓
 /// almost no push": the structure's own gradient is tiny, but raising the background
 /// on it lowers it through the softmax.
 #[test]
@@ -244,7 +244,7 @@ fn no_push_is_judged_against_a_fixed_scale() {
     assert!(!v.reached && !v.correct);
 }
 
-/// Issue 11 §3: missing-I and empty-I have the same loss and a push of the same
+/// missing-I and empty-I have the same loss and a push of the same
 /// negligible size, yet opposite verdicts; the right setting can have the higher loss.
 #[test]
 fn the_loss_value_is_not_the_verdict() {

@@ -74,7 +74,7 @@ fn start_over_restores_the_lesson_in_an_embed() {
     assert_eq!(m.state, want);
 }
 
-/// Fuzz finding (issue 15): Back to the first, hash-less history entry rewrote it with
+/// Fuzz finding: Back to the first, hash-less history entry rewrote it with
 /// the default page's full hash.
 #[test]
 fn back_to_the_hash_less_entry_keeps_it_hash_less() {

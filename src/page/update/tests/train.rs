@@ -139,7 +139,7 @@ fn reach_link_step(m: &mut Model) -> usize {
     ticks
 }
 
-/// Fuzz finding (issue 15): `&train=20000` trained synchronously while the page opened
+/// Fuzz finding: `&train=20000` trained synchronously while the page opened
 /// (310 s on the largest page, nothing shown meanwhile). Opening trains nothing; ticks
 /// move the run; Pause ends it where it is, and the link then says that step.
 #[test]
@@ -186,7 +186,7 @@ fn a_train_link_opens_at_step_0_and_trains_in_ticks() {
     );
 }
 
-/// Fuzz finding (issue 15): a trained link whose training cannot start opened at step
+/// Fuzz finding: a trained link whose training cannot start opened at step
 /// 0 with no word (start-up and hashchange overwrote the notice that said why).
 #[test]
 fn a_train_link_that_cannot_train_says_why_and_keeps_saying_it() {
@@ -256,7 +256,7 @@ fn a_train_link_that_cannot_train_says_why_and_keeps_saying_it() {
     assert!(!other.train.session.as_ref().unwrap().playing);
 }
 
-/// Fuzz finding (issue 15): a refused learning rate's notice stayed after a valid one.
+/// Fuzz finding: a refused learning rate's notice stayed after a valid one.
 #[test]
 fn a_refused_entry_s_notice_ends_with_a_valid_entry() {
     let mut m = model();
