@@ -1,18 +1,23 @@
 //! Dice Loss Playground.
 //!
-//! The crate is layered, and each layer only uses the ones above it:
+//! The crate is layered, engine → present → page → web, and each layer imports only the
+//! layers before it (`scripts/layers.py` checks it):
 //!
 //! - [`engine`]: the numeric core — reduction sets Φ, activations, the Dice loss and its
-//!   exact gradient, framework presets. Plain Rust on `ndarray`, no browser types.
-//! - [`cli`]: the command-line front end of the engine (the `dice` binary): JSON
-//!   documents, flags and array files (numpy, NIfTI) in, JSON out.
-//! - [`page`]: the page model — the state a page shows, its link codec, undo history,
-//!   painting, the lessons, and the one `update(model, msg)` that every user action goes
-//!   through. Plain Rust, tested natively.
-//! - [`present`]: how numbers and data look — number formatting, colours, the formula,
-//!   the Φ diagram, the plot curves. Plain Rust, tested natively.
-//! - `web`: the browser (wasm32 only) — DOM views that draw the model and turn events
-//!   into messages.
+//!   exact gradient, training, label statuses, the verdict rule's numbers, framework
+//!   presets. Plain Rust on `ndarray`, no browser types.
+//! - [`present`]: how numbers and data look, on the engine — number formatting, colours,
+//!   words, the formula, the Φ diagram, the plot curves, the grid figure. Plain Rust,
+//!   tested natively.
+//! - [`page`]: the page model, on the engine and `present` — the state a page shows, its
+//!   link codec, undo history, painting, the lessons, the one `update(model, msg)` that
+//!   every user action goes through, and the data derived from the model. Plain Rust,
+//!   tested natively.
+//! - `web`: the browser (wasm32 only), on all three — DOM views that draw the model and
+//!   the derived data and turn events into messages.
+//! - [`cli`]: beside the page, on the engine and `present` only (never `page` or `web`):
+//!   the command-line front end (the `dice` binary) — JSON documents, flags and array
+//!   files (numpy, NIfTI) in, JSON out.
 //!
 //! The science the code relies on is written up in `docs/science.md`.
 
