@@ -249,6 +249,10 @@ impl Derived {
             // Nothing judged: the rule's numbers stay what they were.
             side.verdict_scale = self.main.verdict_scale;
         }
+        // The last colour scales stay until `refresh` fits new ones: it compares the two to
+        // redraw only the gradient views whose scale changed.
+        side.scales = std::mem::take(&mut self.main.scales);
+        side.shared = self.main.shared;
         self.y = Some(y);
         let old = std::mem::replace(&mut self.main, side);
         old.eval
