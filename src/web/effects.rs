@@ -12,7 +12,9 @@
 //! - the introduction's dismissal, remembered in this browser ([`dismiss_intro_for_good`],
 //!   read back at start-up by [`intro_dismissed`]).
 //!
-//! Everything else a handler does is read the event and send a message.
+//! Everything else a handler does is read the event and send a message. (Outside the
+//! handlers, the root `app.rs` owns frames, timers, the address bar and the link left in
+//! session storage for a reload; the sets table keeps keyboard focus on the row it rebuilt.)
 
 use std::cell::Cell;
 
