@@ -17,6 +17,7 @@ import {
   waitReady,
   settle,
   stroke,
+  launch,
   launchPhone,
 } from './helpers.mjs';
 
