@@ -24,6 +24,7 @@ use ndarray::Array4;
 use proptest::prelude::*;
 
 const U: f64 = f64::EPSILON / 2.0;
+
 #[derive(Clone, Debug)]
 struct Case {
     y: Array4<f64>,
@@ -295,6 +296,44 @@ proptest! {
                 o.analytic, o.fd, o.tol, case.settings, case.missing
             );
         }
+    }
+}
+
+/// The finding in `variant_props.proptest-regressions`, kept with its pixels: the file
+/// replays proptest's choices, and the pixels a seed draws changed when these tests moved
+/// to the engine's generator (`engine::rng`).
+#[test]
+fn the_marginal_dice_finding_on_one_pixel_still_holds() {
+    let one_pixel = |v: [f64; 2]| Array4::from_shape_vec((1, 2, 1, 1), v.to_vec()).unwrap();
+    let case = Case {
+        y: one_pixel([1.0, 0.0]),
+        pred: one_pixel([0.6060647881500837, 0.3939352118499163]),
+        settings: DiceSettings {
+            phi: Phi::I,
+            eps_nr: 1e-5,
+            eps_dr: 1e-5,
+            squared: false,
+            jaccard: false,
+            include_background: true,
+            activation: Activation::None,
+            denominator_floor: 0.0,
+            zero_empty_sets: false,
+            variant: Variant::Marginal,
+        },
+        missing: vec![(0, 1)],
+        exclusive: true,
+        seed: 0,
+    };
+    let outcomes = outcomes(&case, &[0; 6], 1.0);
+    assert!(!outcomes.is_empty());
+    for (what, o) in outcomes {
+        assert!(
+            (o.analytic - o.fd).abs() <= o.tol,
+            "{what}: analytic {:e}, finite difference {:e}, tolerance {:e}",
+            o.analytic,
+            o.fd,
+            o.tol
+        );
     }
 }
 
