@@ -14,8 +14,10 @@ import gzip
 import os
 import sys
 
-# The ceiling enforced now: the bundle as it stands plus a little room, so growth is noticed.
-BUDGET_KB = 480
+# The ceiling enforced now: the page as it stood before the size work (464 KB) plus 5%, so
+# growth is noticed while the screens and experiment work land; the size work lowers it to
+# the goal.
+BUDGET_KB = 487
 # The target of the size work: a page that opens quickly on a slow connection.
 GOAL_KB = 250
 
