@@ -413,3 +413,26 @@ fn summary_is_words_without_per_pixel_arrays() {
     assert!(!sum.contains("grad_prob") && !sum.contains("[["));
     refused(&run(&["eval", "-", "--summary=yes"], &doc), &["--summary"]);
 }
+
+/// `dice train` reads the same fields: its first loss is `dice eval`'s on the initial
+/// model's logits (class 0: 0, class 1: x), with a class map, micro weights and a mask.
+#[test]
+fn train_reads_the_options_and_the_class_map() {
+    let fields = r#""shape":[1,2,2,3],"y":[0,0,1,1,1,0],"classes":2,"activation":"softmax",
+        "class_weights":[1,3],"class_weighting":"micro","phi":"CI","mask":[1,1,0,1,1,1]"#;
+    let train = format!(
+        r#"{{{fields},"x":[0.9,0.8,0.1, 0.2,0.0,0.7],
+        "model":{{"kind":"conv3x3","w":[0,0,0,0,0,0,0,0,0, 0,0,0,0,1,0,0,0,0],"b":[0,0]}},
+        "optimizer":{{"kind":"adam","lr":0.05}},"steps":3}}"#
+    );
+    let trained = json(&run(&["train", "-"], &train));
+    let eval = json(&run(
+        &["eval", "-"],
+        &format!(r#"{{{fields},"pred":[0,0,0,0,0,0, 0.9,0.8,0.1,0.2,0.0,0.7]}}"#),
+    ));
+    let first = trained["loss"][0].as_f64().unwrap();
+    let want = eval["loss"].as_f64().unwrap();
+    assert!((first - want).abs() <= 1e-15, "{first} vs {want}");
+    let last = trained["final_loss"].as_f64().unwrap();
+    assert!(last < first, "{last} ≥ {first}");
+}
