@@ -16,10 +16,12 @@
 use dice_playground::engine::activation::Activation;
 use dice_playground::engine::loss::{DiceSettings, Evaluation};
 use dice_playground::engine::phi::Phi;
+use dice_playground::engine::status::LabelStatus;
 use dice_playground::engine::train::{Model, Optimizer, Trainer};
 use dice_playground::engine::variants::Variant;
-use dice_playground::page::state::{AppState, LabelStatus};
-use dice_playground::page::teach::{self, CellVerdict, Judged, Verdict, REACHED_HIGH, REACHED_LOW};
+use dice_playground::engine::verdict::{CellVerdict, Judged, Verdict, REACHED_HIGH, REACHED_LOW};
+use dice_playground::page::judge;
+use dice_playground::page::state::AppState;
 use ndarray::{s, Array2, Array4};
 use proptest::prelude::*;
 
@@ -263,8 +265,8 @@ proptest! {
     #[test]
     fn painted_pages_are_judged_soundly(seed in any::<u64>()) {
         let Some((s, _)) = page(seed, false) else { return Ok(()) };
-        let Ok((y, e)) = teach::evaluate_state(&s) else { return Ok(()) };
-        let (v, scale) = teach::verdicts(&s, &y, &e);
+        let Ok((y, e)) = judge::evaluate_state(&s) else { return Ok(()) };
+        let (v, scale) = judge::verdicts(&s, &y, &e);
         check(&s, &e, &v, scale.threshold())?;
     }
 
@@ -278,13 +280,13 @@ proptest! {
             s.settings,
             Model::pixels(z).unwrap(),
             Optimizer::sgd(lr),
-            teach::missing_cells(&s),
+            judge::missing_cells(&s),
         ) else { return Ok(()) };
         if t.train(steps).stopped.is_some() {
             return Ok(());
         }
         let e = t.evaluation().unwrap().clone();
-        let (v, scale) = teach::verdicts(&s, &y, &e);
+        let (v, scale) = judge::verdicts(&s, &y, &e);
         check(&s, &e, &v, scale.threshold())?;
         // A ✓ on an empty label that still predicts something is a push a gradient step
         // on the logits follows (plain sums: the push is the same on every pixel of the
@@ -314,16 +316,16 @@ fn the_checks_catch_a_wrong_verdict() {
     let (s, _) = (0..200)
         .find_map(|seed| {
             let (s, z) = page(seed, false)?;
-            let (y, e) = teach::evaluate_state(&s).ok()?;
-            let v = teach::verdicts(&s, &y, &e).0;
+            let (y, e) = judge::evaluate_state(&s).ok()?;
+            let v = judge::verdicts(&s, &y, &e).0;
             v.iter()
                 .flatten()
                 .any(|cv| cv.wanted == Verdict::Down && !cv.reached && !cv.undefined)
                 .then_some((s, z))
         })
         .expect("a page with a false positive");
-    let (y, e) = teach::evaluate_state(&s).unwrap();
-    let (mut v, scale) = teach::verdicts(&s, &y, &e);
+    let (y, e) = judge::evaluate_state(&s).unwrap();
+    let (mut v, scale) = judge::verdicts(&s, &y, &e);
     for cv in v.iter_mut().flatten() {
         if cv.wanted == Verdict::Down && !cv.reached && !cv.undefined {
             // A ✓ "almost no push" on a false positive that is still there.

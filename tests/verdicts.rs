@@ -1,7 +1,7 @@
 //! The verdict badges stay true while a lesson's experiment trains: at step 0, half-way
 //! and at the end of every lesson's "Train it" run, judged on the trained network's
 //! output exactly as the page judges it (`page::derived` passes the trainer's evaluation
-//! to `teach::verdicts`).
+//! to `judge::verdicts`).
 //!
 //! - every annotated structure and every complete background (of a fully annotated or
 //!   an empty image) is ✓;
@@ -15,14 +15,19 @@
 
 use dice_playground::engine::loss::Evaluation;
 use dice_playground::engine::phi::Phi;
+use dice_playground::engine::status::missing_cells;
+use dice_playground::engine::status::LabelStatus;
 use dice_playground::engine::train::scenes::Role;
-use dice_playground::page::state::{AppState, LabelStatus};
-use dice_playground::page::teach::{self, CellVerdict, Judged, Verdict, SCENARIOS};
-use dice_playground::page::training::{lesson_plan, plan_state, start, Outcome, Plan};
+use dice_playground::engine::verdict::{CellVerdict, Judged, Verdict};
+use dice_playground::page::judge;
+use dice_playground::page::lessons::experiments::{lesson_plan, plan_state, Outcome, Plan};
+use dice_playground::page::lessons::SCENARIOS;
+use dice_playground::page::state::AppState;
+use dice_playground::page::training::start;
 
 /// The verdicts of a page whose training session is at its current step.
 fn judged(s: &AppState, e: &Evaluation) -> ndarray::Array2<Option<CellVerdict>> {
-    teach::verdicts(s, &s.loss_labels(), e).0
+    judge::verdicts(s, &s.loss_labels(), e).0
 }
 
 /// What the plan expects of the role of image b.
@@ -165,7 +170,7 @@ fn the_reported_badges_after_training() {
 }
 
 /// Compare mode's side B: the same trained output judged under B's settings, by the same
-/// rule (`teach::verdicts_under`), gives what B's own page would show.
+/// rule (`judge::verdicts_under`), gives what B's own page would show.
 #[test]
 fn the_compare_side_is_judged_by_the_same_rule_on_the_trained_output() {
     use dice_playground::engine::loss::evaluate_probs_missing;
@@ -181,15 +186,15 @@ fn the_compare_side_is_judged_by_the_same_rule_on_the_trained_output() {
         activation: dice_playground::engine::activation::Activation::None,
         ..s.settings
     };
-    let missing = teach::missing_cells_of(&s.status, b_settings.variant);
+    let missing = missing_cells(&s.status, b_settings.variant);
     let e_b = evaluate_probs_missing(y.view(), prob.clone(), &b_settings, &missing).unwrap();
-    let (side, scale) = teach::verdicts_under(&s, &b_settings, &y, &e_b);
+    let (side, scale) = judge::verdicts_under(&s, &b_settings, &y, &e_b);
     // The page with B's settings and the trained output painted judges the same.
     let mut page_b = s.clone();
     page_b.settings = b_settings;
     page_b.pred = prob;
-    let (y2, e2) = teach::evaluate_state(&page_b).unwrap();
-    let (own, own_scale) = teach::verdicts(&page_b, &y2, &e2);
+    let (y2, e2) = judge::evaluate_state(&page_b).unwrap();
+    let (own, own_scale) = judge::verdicts(&page_b, &y2, &e2);
     assert_eq!(side, own);
     assert_eq!(scale, own_scale);
     assert_eq!(scale.sets, 1, "Φ = BI with the background out: one set");

@@ -7,6 +7,7 @@ pub mod error;
 pub mod experiment;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod general;
+pub mod heuristic;
 pub mod loss;
 pub mod objective;
 pub mod options;
@@ -14,6 +15,8 @@ pub mod phi;
 pub mod presets;
 pub mod rng;
 pub mod shape;
+pub mod status;
 pub mod step;
 pub mod train;
 pub mod variants;
+pub mod verdict;

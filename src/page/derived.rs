@@ -6,9 +6,11 @@ use ndarray::{s, Array2, Array4};
 
 use crate::engine::activation::Activation;
 use crate::engine::loss::{evaluate_probs_missing, Evaluation};
+use crate::engine::status::missing_cells;
+use crate::engine::verdict::{CellVerdict, Scale as VerdictScale};
+use crate::page::change::Change;
+use crate::page::judge;
 use crate::page::model::Model;
-use crate::page::teach::{self, CellVerdict, Scale as VerdictScale};
-use crate::page::update::Change;
 use crate::present::colormap::Scale;
 
 /// The gradient the views show, and how it is named.
@@ -105,17 +107,10 @@ impl Default for Derived {
 }
 
 impl Derived {
-    #[cfg(test)]
     /// Everything computed for `m` from scratch.
     pub fn new(m: &Model) -> Derived {
         let mut d = Derived::default();
-        d.refresh(
-            m,
-            &Change {
-                page: true,
-                ..Change::default()
-            },
-        );
+        d.refresh(m, &Change::none().page());
         d
     }
 
@@ -132,8 +127,8 @@ impl Derived {
             self.y = None;
         }
         let evaluate = ch.data() || ch.training || self.y.is_none() || self.scales.dim() != dims;
-        let mut grads = Array2::from_elem(dims, ch.page || ch.settings || ch.view);
-        if !evaluate && !ch.view {
+        let mut grads = Array2::from_elem(dims, ch.page || ch.settings || ch.display);
+        if !evaluate && !ch.display {
             let compared = self.refresh_compare(m, ch, false);
             return Fresh {
                 evaluated: false,
@@ -148,7 +143,7 @@ impl Derived {
                 Some(y) if y.dim() == s.labels.dim() => y,
                 _ => s.loss_labels(),
             };
-            let next = match &m.training {
+            let next = match &m.train.session {
                 // The trainer keeps the evaluation at its current parameters.
                 Some(t) => t.trainer.evaluation().cloned().ok_or_else(|| {
                     t.trainer
@@ -158,14 +153,14 @@ impl Derived {
                 None => {
                     // The leaf and marginal Dice read which labels are missing from the
                     // statuses.
-                    let missing = teach::missing_cells(s);
+                    let missing = judge::missing_cells(s);
                     evaluate_probs_missing(y.view(), s.pred.clone(), &s.settings, &missing)
                         .map_err(|e| e.to_string())
                 }
             };
             match &next {
                 Ok(e) => {
-                    (self.verdicts, self.verdict_scale) = teach::verdicts(s, &y, e);
+                    (self.verdicts, self.verdict_scale) = judge::verdicts(s, &y, e);
                 }
                 Err(_) => self.verdicts = Array2::from_elem(dims, None),
             }
@@ -220,7 +215,7 @@ impl Derived {
         let Some(settings) = m.state.compare else {
             return self.compare.take().is_some();
         };
-        if !(evaluated || ch.compare || ch.view || self.compare.is_none()) {
+        if !(evaluated || ch.compare || ch.display || self.compare.is_none()) {
             return false;
         }
         let Some(y) = self.y.as_ref() else {
@@ -228,12 +223,12 @@ impl Derived {
         };
         let s = &m.state;
         // The leaf and marginal Dice read which labels are missing from the statuses.
-        let missing = teach::missing_cells_of(&s.status, settings.variant);
+        let missing = missing_cells(&s.status, settings.variant);
         let prob = self.shown_pred(m).to_owned();
         let eval =
             evaluate_probs_missing(y.view(), prob, &settings, &missing).map_err(|e| e.to_string());
         let (verdicts, verdict_scale) = match &eval {
-            Ok(e) => teach::verdicts_under(s, &settings, y, e),
+            Ok(e) => judge::verdicts_under(s, &settings, y, e),
             Err(_) => (
                 Array2::from_elem(s.status.dim(), None),
                 VerdictScale::default(),
@@ -246,17 +241,17 @@ impl Derived {
             verdict_scale,
             scales: Array2::from_elem(s.status.dim(), Scale::default()),
         };
-        let symlog = s.view.symlog;
+        let symlog = s.display.symlog;
         let blank = Scale { max: 0.0, symlog };
         let mut scales = Array2::from_elem(s.status.dim(), blank);
-        if let Some(g) = side.shown(s.view.logit_grad) {
+        if let Some(g) = side.shown(s.display.logit_grad) {
             for ((b, c), scale) in scales.indexed_iter_mut() {
                 if !g.undefined[(b, c)] {
                     *scale = Scale::fit(g.values.slice(s![b, c, .., ..]).iter().copied(), symlog);
                 }
             }
         }
-        if s.view.shared_scale {
+        if s.display.shared_scale {
             let shared = scales.iter().fold(blank, |a, s| a.union(*s));
             scales.fill(shared);
         }
@@ -267,7 +262,7 @@ impl Derived {
 
     /// Colour scales fitted to the shown gradient; sets [`Derived::shared`].
     fn fit_scales(&mut self, m: &Model) -> Array2<Scale> {
-        let symlog = m.state.view.symlog;
+        let symlog = m.state.display.symlog;
         let blank = Scale { max: 0.0, symlog };
         let mut scales = Array2::from_elem(m.state.status.dim(), blank);
         if let Some(g) = self.shown_grad(m) {
@@ -279,7 +274,7 @@ impl Derived {
             }
         }
         let shared = scales.iter().fold(blank, |a, s| a.union(*s));
-        if m.state.view.shared_scale {
+        if m.state.display.shared_scale {
             scales.fill(shared);
         }
         self.shared = shared;
@@ -292,14 +287,14 @@ impl Derived {
         ShownGrad::of(
             &self.eval,
             m.state.settings.activation,
-            m.state.view.logit_grad,
+            m.state.display.logit_grad,
         )
     }
 
     /// The probabilities the prediction views show: the trained model's while a training
     /// session runs, else the painted ones.
     pub fn shown_pred<'a>(&'a self, m: &'a Model) -> ndarray::ArrayView4<'a, f64> {
-        match (&m.training, &self.eval) {
+        match (&m.train.session, &self.eval) {
             (Some(_), Ok(e)) => e.prob.view(),
             _ => m.state.pred.view(),
         }
@@ -323,12 +318,13 @@ impl Derived {
     }
 
     /// The cell the explanations are about: the clicked one while it is in the loss, else
-    /// the lesson's cell ([`teach::focus_cell`]).
+    /// the lesson's cell ([`judge::focus_cell`]).
     pub fn focus_cell(&self, m: &Model) -> Option<(usize, usize)> {
         let e = self.eval.as_ref().ok()?;
-        m.focus
+        m.explain
+            .focus
             .filter(|&(b, c)| e.cell_set.get((b, c)).copied().flatten().is_some())
-            .or_else(|| teach::focus_cell(&m.state, e))
+            .or_else(|| judge::focus_cell(&m.state, e))
     }
 
     /// The selected set: the focus cell's.
@@ -341,5 +337,90 @@ impl Derived {
             .get((b, c))
             .copied()
             .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{s, Zip};
+
+    use crate::engine::loss::{evaluate_probs, DiceSettings};
+    use crate::engine::phi::Phi;
+    use crate::page::lessons::scenario;
+    use crate::present::curves::{empty_set_push, with_eps, Sweep};
+
+    /// The plots' sweep on the lessons' scenes is what full evaluations give.
+    #[test]
+    fn sweep_matches_full_evaluations() {
+        for name in ["missing-I", "empty-I", "heuristic-eps", "zero-over-zero"] {
+            let st = scenario(name).unwrap().state();
+            let y = st.loss_labels();
+            for squared in [false, true] {
+                let settings = DiceSettings {
+                    squared,
+                    ..st.settings
+                };
+                let sweep = Sweep::new(&y, &st.pred, &settings);
+                for phi in Phi::ALL {
+                    for eps in [0.0, 1e-7, 0.5, 37.0, 1e4] {
+                        let full = evaluate_probs(
+                            y.view(),
+                            st.pred.clone(),
+                            &with_eps(&settings, phi, eps),
+                        )
+                        .unwrap();
+                        let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+                            (Some(a), Some(b)) => {
+                                (a - b).abs() <= 1e-12 * a.abs().max(b.abs()) + 1e-300
+                            }
+                            (a, b) => a.is_none() && b.is_none(),
+                        };
+                        assert!(
+                            close(sweep.loss(phi, eps), full.loss),
+                            "{name} {phi:?} {eps}"
+                        );
+                        for b in 0..st.batch() {
+                            // The mean of the engine's own background gradients in cell (b, 1).
+                            let g = full.grad_prob.slice(s![b, 1, .., ..]);
+                            let yv = y.slice(s![b, 1, .., ..]);
+                            let (sum, n) =
+                                Zip::from(&g).and(&yv).fold((0.0, 0), |(s, n), &g, &y| {
+                                    if y == 0.0 {
+                                        (s + g, n + 1)
+                                    } else {
+                                        (s, n)
+                                    }
+                                });
+                            let want = (!full.grad_prob_undefined[(b, 1)]).then(|| sum / n as f64);
+                            let got = sweep.background_push(phi, eps, b, 1);
+                            match (got, want) {
+                                (Some(a), Some(w)) => assert!(
+                                    (a - w).abs() <= 1e-9 * w.abs() + 1e-18,
+                                    "{name} {phi:?} {eps} b{b}: {a} vs {w}"
+                                ),
+                                (a, w) => assert_eq!(
+                                    a.is_none(),
+                                    w.is_none(),
+                                    "{name} {phi:?} {eps} b{b}"
+                                ),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn empty_set_push_is_what_the_engine_gives_an_empty_image() {
+        let st = scenario("empty-I").unwrap().state();
+        let y = st.loss_labels();
+        let sweep = Sweep::new(&y, &st.pred, &st.settings);
+        let v_pred = st.pred.slice(s![1, 1, .., ..]).sum();
+        for eps in [1e-7, 1.0, 100.0] {
+            let want = empty_set_push(v_pred, eps, 2).unwrap();
+            let got = sweep.background_push(Phi::I, eps, 1, 1).unwrap();
+            assert!((got - want).abs() <= 1e-12 * want, "{eps}: {got} vs {want}");
+        }
     }
 }

@@ -1,14 +1,15 @@
 //! The verdict matrix: what each framework's Dice (and the leaf and marginal Dice as
 //! their authors use them) does with a missing and with an empty label, on the lessons'
-//! two-image scene ([`crate::page::teach::lesson_scene`]). Computed by the engine like
+//! two-image scene ([`crate::page::lessons::lesson_scene`]). Computed by the engine like
 //! every verdict; each entry carries the page it was judged on, so the page can link to it.
 
 use crate::engine::loss::DiceSettings;
 use crate::engine::presets::FRAMEWORK_PRESETS;
-use crate::page::state::{AppState, LabelStatus};
-use crate::page::teach::{
-    evaluate_state, lesson_scene, verdicts, CellVerdict, LEAF_AUTHORS, MARGINAL_AUTHORS,
-};
+use crate::engine::status::LabelStatus;
+use crate::engine::verdict::CellVerdict;
+use crate::page::judge::{evaluate_state, verdicts};
+use crate::page::lessons::{lesson_scene, LEAF_AUTHORS, MARGINAL_AUTHORS};
+use crate::page::state::AppState;
 
 /// The cell the matrix judges: image 1's structure.
 pub const MATRIX_CELL: (usize, usize) = (1, 1);
@@ -103,7 +104,7 @@ pub fn verdict_matrix() -> Vec<MatrixRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::page::teach::{Verdict, NO_PUSH_FRACTION};
+    use crate::engine::verdict::{Verdict, NO_PUSH_FRACTION};
 
     /// What each setting does, from the paper (§4: image-wise Φ with a tiny ε leaves a
     /// missing label alone and misses an empty one; batch-wise Φ the reverse) and the
@@ -200,7 +201,7 @@ mod tests {
         for r in verdict_matrix().iter().take(FRAMEWORK_PRESETS.len()) {
             let p = crate::engine::presets::framework_preset(r.key).unwrap();
             let mut s = lesson_scene(LabelStatus::Missing);
-            crate::page::ui::apply_preset(&mut s, p).unwrap();
+            crate::page::rules::apply_preset(&mut s, p).unwrap();
             assert_eq!(s, r.missing.state, "{}", r.key);
         }
     }

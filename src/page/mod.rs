@@ -12,20 +12,24 @@
 //!   rule's numbers; [`teach`]: the lessons and the verdicts' words; [`ui`]: control rules (ε stops and parsing, consistent settings);
 //!   [`screen`]: which columns the grid draws (presentation, folded excluded classes).
 
+pub mod change;
+pub mod cli_input;
 pub mod codec;
 pub mod derived;
+pub mod entry;
 pub mod history;
+pub mod judge;
+pub mod layout;
+pub mod lessons;
 pub mod levels;
 pub mod matrix;
 pub mod model;
 pub mod msg;
 pub mod paint;
 pub mod route;
-pub mod screen;
+pub mod rules;
+
 pub mod state;
-pub mod teach;
 pub mod tool;
 pub mod training;
-pub mod ui;
 pub mod update;
-pub mod verdict;

@@ -1,14 +1,15 @@
 //! The page model: everything a person has set up on the page, and nothing computed
-//! from it. [`crate::page::update::update`] is the only code that changes it;
-//! [`crate::page::derived`] computes the evaluation from it; the browser views draw it.
+//! from it, grouped by domain as the messages are. [`crate::page::update::update`] is
+//! the only code that changes it; [`crate::page::derived`] computes the evaluation from
+//! it; the browser views draw it.
 
 use ndarray::Array3;
 
 use crate::page::history::History;
+use crate::page::lessons::{Scenario, SCENARIOS};
 use crate::page::paint::Layer;
 use crate::page::route;
 use crate::page::state::AppState;
-use crate::page::teach::{Scenario, SCENARIOS};
 use crate::page::tool::Tool;
 use crate::page::training::Training;
 
@@ -166,62 +167,96 @@ pub struct Request {
     pub kind: crate::page::msg::ExportKind,
 }
 
+/// Editing the tensors: the undo history, the brush, the view the buttons act on and the
+/// stroke in progress.
 #[derive(Clone, Debug)]
-pub struct Model {
-    pub state: AppState,
+pub struct Painting {
     pub history: History,
     pub tool: Tool,
     /// The view that Fill, Clear and the helpers act on.
     pub target: (Layer, usize, usize),
+    pub stroke: Option<Stroke>,
+}
+
+/// What the explanations point at.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Pointing {
+    /// The pixel under the pointer (or the keyboard cursor).
+    pub hover: Option<Hover>,
     /// The cell whose set the Φ picture, the formula and plot (b) show (chosen by a click).
     pub focus: Option<(usize, usize)>,
-    pub lesson: Option<Lesson>,
+}
+
+/// The open lesson and the tour.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Teaching {
+    pub open: Option<Lesson>,
     /// The tour step when touring (the lesson is then that step's).
     pub tour: Option<usize>,
-    pub hover: Option<Hover>,
-    pub stroke: Option<Stroke>,
-    pub notice: Option<Notice>,
-    /// Refused entries of the two ε fields.
-    pub refused: [Option<Refused>; 2],
+    /// The lesson text is folded to its title line.
+    pub collapsed: bool,
+}
+
+/// What the screen shows around the data, and what leaves it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Screen {
     /// The first-visit introduction is shown (the browser remembers a dismissal).
     pub intro: bool,
-    /// The lesson text is folded to its title line.
-    pub lesson_collapsed: bool,
     /// Classes that are not in the loss are shown as columns (else a one-line note).
     pub show_excluded: bool,
     /// The last export or copy asked for.
     pub request: Option<Request>,
+}
+
+/// What the page says back: the notice above the grid and refused entries.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Feedback {
+    pub notice: Option<Notice>,
+    /// Refused entries of the two ε fields.
+    pub refused: [Option<Refused>; 2],
+}
+
+/// Training on the page.
+#[derive(Clone, Debug, Default)]
+pub struct TrainingState {
     /// The training session, if one was started (until Reset or a change of the data it
     /// trains on); the prediction views then show the model's output.
-    pub training: Option<Training>,
+    pub session: Option<Training>,
     /// The grid shows each batch element's input image x (a column before the classes).
     pub show_images: bool,
     /// Training sessions started so far (tells a new session from an old one).
     pub sessions: u64,
 }
 
+/// The page model, by domain (as the messages and `update` are).
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// What a link holds.
+    pub state: AppState,
+    pub paint: Painting,
+    pub explain: Pointing,
+    pub lesson: Teaching,
+    pub screen: Screen,
+    pub feedback: Feedback,
+    pub train: TrainingState,
+}
+
 impl Model {
     /// A page showing `state`, with nothing selected and an empty history.
     pub fn new(state: AppState) -> Model {
         Model {
-            target: (Layer::Pred, 0, state.classes().saturating_sub(1)),
+            paint: Painting {
+                history: History::default(),
+                tool: Tool::default(),
+                target: (Layer::Pred, 0, state.classes().saturating_sub(1)),
+                stroke: None,
+            },
             state,
-            history: History::default(),
-            tool: Tool::default(),
-            focus: None,
-            lesson: None,
-            tour: None,
-            hover: None,
-            stroke: None,
-            notice: None,
-            refused: [None, None],
-            intro: false,
-            lesson_collapsed: false,
-            show_excluded: false,
-            request: None,
-            training: None,
-            show_images: false,
-            sessions: 0,
+            explain: Pointing::default(),
+            lesson: Teaching::default(),
+            screen: Screen::default(),
+            feedback: Feedback::default(),
+            train: TrainingState::default(),
         }
     }
 
@@ -234,17 +269,21 @@ impl Model {
     /// The embed's link to the full page: the same page, trained as far, not embedded.
     pub fn full_page_link(&self) -> String {
         let mut s = self.state.clone();
-        s.view.embed = false;
+        s.mode.embed = false;
         self.link_for(&s)
     }
 
     fn link_for(&self, state: &AppState) -> String {
-        let lesson = self.lesson.as_ref().map(|l| (l.scenario().name, &l.scene));
+        let lesson = self
+            .lesson
+            .open
+            .as_ref()
+            .map(|l| (l.scenario().name, &l.scene));
         let link = route::link_with_scene(state, lesson);
         // Training is deterministic: the step count reproduces the trained page (the
         // step a link asks for, while the run is getting there).
         let steps = |t: &Training| t.step_count().max(t.target.unwrap_or(0));
-        match self.training.as_ref().map(steps) {
+        match self.train.session.as_ref().map(steps) {
             Some(n) if n > 0 => format!("{link}&train={n}"),
             _ => link,
         }
@@ -253,6 +292,7 @@ impl Model {
     /// Whether the page is still the open lesson's own scene.
     pub fn pristine(&self) -> bool {
         self.lesson
+            .open
             .as_ref()
             .is_some_and(|l| route::is_scene(&self.state, &l.scene))
     }

@@ -1,13 +1,259 @@
-//! Everything a person can do on the page, as data. The browser turns events into these;
-//! [`crate::page::update::update`] applies them.
+//! Everything a person can do on the page, as data, one enum per domain (as the page
+//! model and [`crate::page::update`] are split). The browser turns events into these;
+//! [`crate::page::update::update`] applies them. Payloads are typed: a value the page
+//! does not know never becomes a message.
 
 use crate::engine::activation::Activation;
 use crate::engine::phi::Phi;
-use crate::engine::train::ModelKind;
+use crate::engine::presets::{framework_preset, FrameworkPreset};
+use crate::engine::status::LabelStatus;
+use crate::engine::train::{ModelKind, Optimizer};
 use crate::engine::variants::Variant;
 use crate::page::model::{EpsField, Hover, ViewKind};
 use crate::page::paint::Layer;
-use crate::page::state::LabelStatus;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    /// Brush strokes, the keyboard cursor, Fill, Clear, the helpers, undo and redo.
+    Paint(PaintMsg),
+    /// The brush and helper settings.
+    Tool(ToolMsg),
+    /// The loss settings and the label statuses.
+    Settings(SettingsMsg),
+    /// How the gradient views are drawn.
+    Display(DisplayMsg),
+    /// What the explanations point at: the hovered pixel, the selected set.
+    Explain(ExplainMsg),
+    /// The page as a whole: its size, a reset, a link, the notice.
+    Page(PageMsg),
+    /// The lessons and the guided tour.
+    Lesson(LessonMsg),
+    /// What the screen shows around the data, and exports.
+    Screen(ScreenMsg),
+    /// Training a model on the page. Every message that must not end a session is here
+    /// (the session follows the data of every other message).
+    Train(TrainMsg),
+    /// Compare mode: the same scene under a second setting.
+    Compare(CompareMsg),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PaintMsg {
+    /// Pointer down on a paintable view at (row, column); `erase` for the right button
+    /// or a pen's eraser.
+    StrokeStart {
+        layer: Layer,
+        b: usize,
+        c: usize,
+        at: (f64, f64),
+        erase: bool,
+    },
+    /// The painting pointer moved to (row, column) of the stroke's view.
+    StrokeMove {
+        at: (f64, f64),
+    },
+    StrokeEnd,
+    /// The system took the pointer (a scroll gesture, a palm): the stroke was not meant.
+    StrokeCancel,
+    /// The keyboard cursor of a focused view moves by (rows, columns) (0, 0 puts it on
+    /// the view); `paint`: the move paints a line on a paintable view (one undo step).
+    CursorMove {
+        view: ViewKind,
+        b: usize,
+        c: usize,
+        di: i32,
+        dj: i32,
+        paint: bool,
+    },
+    /// Paints (or erases) one brush dab at the keyboard cursor: one undo step.
+    PaintAtCursor {
+        erase: bool,
+    },
+    Fill,
+    Clear,
+    Helper(HelperKind),
+    Undo,
+    Redo,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ToolMsg {
+    LabelErase(bool),
+    PredValue(f64),
+    Radius(f64),
+    SquareBrush(bool),
+    SoftEdge(bool),
+    HelpersOnAll(bool),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SettingsMsg {
+    /// A framework's settings; `None`: "custom settings", which is not a preset (the
+    /// select shows the settings again).
+    Preset(Option<Preset>),
+    Phi(Phi),
+    /// An ε slider moved to this stop.
+    EpsSlider {
+        field: EpsField,
+        pos: u32,
+    },
+    /// An ε field's entry was committed (Enter or leaving the field).
+    EpsEntered {
+        field: EpsField,
+        text: String,
+    },
+    /// An ε field lost focus (it may show the value in its usual form again).
+    EpsLeft(EpsField),
+    SeparateEps(bool),
+    HeuristicEps,
+    Jaccard(bool),
+    Squared(bool),
+    IncludeBackground(bool),
+    Exclusive(bool),
+    Activation(Activation),
+    /// The plain, leaf or marginal Dice.
+    Variant(Variant),
+    Status {
+        b: usize,
+        c: usize,
+        status: LabelStatus,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DisplayMsg {
+    LogitGrad(bool),
+    SharedScale(bool),
+    Symlog(bool),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ExplainMsg {
+    /// The pixel under the pointer, or none.
+    Hover(Option<Hover>),
+    /// Show the set of this cell in the Φ picture, the formula and plot (b).
+    Focus { b: usize, c: usize },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PageMsg {
+    Size {
+        b: usize,
+        c: usize,
+        n: usize,
+    },
+    Reset,
+    /// The open lesson's scene again, else the default page; presentation and embedding
+    /// stay as they are (the embed's reset button).
+    StartOver,
+    /// The address bar's hash changed (a pasted link, Back, Forward).
+    LinkLoaded(String),
+    DismissNotice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LessonMsg {
+    Open(usize),
+    StartTour,
+    /// One tour step forward (+1) or back (−1); past the last step ends the tour.
+    TourStep(isize),
+    ExitTour,
+    Close,
+    Restore,
+    /// Folds the lesson text to its title line (true) or unfolds it.
+    Collapse(bool),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScreenMsg {
+    /// Presentation mode on or off.
+    Present(bool),
+    /// Show the columns of classes that are not in the loss (else a one-line note).
+    ShowExcluded(bool),
+    /// Hide the first-visit introduction.
+    DismissIntro,
+    /// The window changed size.
+    Resized,
+    /// An export or a copy.
+    Export(ExportKind),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrainMsg {
+    Play,
+    Pause,
+    /// One step, then paused.
+    Step,
+    /// Back to the prediction before training.
+    Reset,
+    /// The scheduler's beat while playing: this many steps are due.
+    Tick(usize),
+    Model(ModelKind),
+    /// The optimiser (the learning rate is kept).
+    Optimizer(OptimizerKind),
+    Lr(f64),
+    /// The learning-rate field's entry was committed.
+    LrEntered(String),
+    Speed(u32),
+    /// The open lesson's training experiment: its scene for training, then play.
+    Lesson,
+    /// Show the input images x in the grid.
+    ShowImages(bool),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CompareMsg {
+    /// The same scene under a second setting, side by side.
+    Open,
+    Close,
+    Phi(Phi),
+    /// The second setting's ε entry was committed (ε_nr = ε_dr).
+    Eps(String),
+    Variant(Variant),
+    Background(bool),
+    /// A framework preset as the second setting; `None`: "a library's setting…", which
+    /// is not one (the bar shows B again).
+    Preset(Option<Preset>),
+}
+
+/// A framework preset of [`crate::engine::presets`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Preset(pub &'static FrameworkPreset);
+
+impl Preset {
+    /// The preset of this name, if there is one.
+    pub fn named(name: &str) -> Option<Preset> {
+        framework_preset(name).map(Preset)
+    }
+}
+
+/// The optimisers the Train panel offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptimizerKind {
+    Sgd,
+    Adam,
+}
+
+impl OptimizerKind {
+    pub const ALL: [OptimizerKind; 2] = [OptimizerKind::Sgd, OptimizerKind::Adam];
+
+    /// The name in links, selects and the CLI ([`Optimizer::code`]).
+    pub fn code(self) -> &'static str {
+        self.with_lr(1.0).code()
+    }
+
+    pub fn parse(s: &str) -> Option<OptimizerKind> {
+        Self::ALL.into_iter().find(|k| k.code() == s)
+    }
+
+    /// The optimiser of this kind with learning rate `lr` (and PyTorch's defaults).
+    pub fn with_lr(self, lr: f64) -> Optimizer {
+        match self {
+            OptimizerKind::Sgd => Optimizer::sgd(lr),
+            OptimizerKind::Adam => Optimizer::adam(lr),
+        }
+    }
+}
 
 /// The prediction helpers offered by the Paint panel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,156 +292,23 @@ pub enum ExportKind {
     CopyEmbed,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum Msg {
-    // ---- painting ------------------------------------------------------------------
-    /// Pointer down on a paintable view at (row, column); `erase` for the right button
-    /// or a pen's eraser.
-    StrokeStart {
-        layer: Layer,
-        b: usize,
-        c: usize,
-        at: (f64, f64),
-        erase: bool,
-    },
-    /// The painting pointer moved to (row, column) of the stroke's view.
-    StrokeMove {
-        at: (f64, f64),
-    },
-    StrokeEnd,
-    /// The system took the pointer (a scroll gesture, a palm): the stroke was not meant.
-    StrokeCancel,
-    /// The pixel under the pointer, or none.
-    Hover(Option<Hover>),
-    /// The keyboard cursor of a focused view moves by (rows, columns) (0, 0 puts it on
-    /// the view); `paint`: the move paints a line on a paintable view (one undo step).
-    CursorMove {
-        view: ViewKind,
-        b: usize,
-        c: usize,
-        di: i32,
-        dj: i32,
-        paint: bool,
-    },
-    /// Paints (or erases) one brush dab at the keyboard cursor: one undo step.
-    PaintAtCursor {
-        erase: bool,
-    },
-    // ---- tools -----------------------------------------------------------------------
-    LabelErase(bool),
-    PredValue(f64),
-    Radius(f64),
-    SquareBrush(bool),
-    SoftEdge(bool),
-    HelpersOnAll(bool),
-    Fill,
-    Clear,
-    Helper(HelperKind),
-    Undo,
-    Redo,
-    // ---- loss settings ---------------------------------------------------------------
-    Preset(String),
-    Phi(Phi),
-    /// An ε slider moved to this stop.
-    EpsSlider {
-        field: EpsField,
-        pos: u32,
-    },
-    /// An ε field's entry was committed (Enter or leaving the field).
-    EpsEntered {
-        field: EpsField,
-        text: String,
-    },
-    /// An ε field lost focus (it may show the value in its usual form again).
-    EpsLeft(EpsField),
-    SeparateEps(bool),
-    HeuristicEps,
-    Jaccard(bool),
-    Squared(bool),
-    IncludeBackground(bool),
-    Exclusive(bool),
-    Activation(Activation),
-    /// The plain, leaf or marginal Dice.
-    Variant(Variant),
-    Status {
-        b: usize,
-        c: usize,
-        status: LabelStatus,
-    },
-    // ---- gradient view ---------------------------------------------------------------
-    LogitGrad(bool),
-    SharedScale(bool),
-    Symlog(bool),
-    // ---- size ------------------------------------------------------------------------
-    Size {
-        b: usize,
-        c: usize,
-        n: usize,
-    },
-    Reset,
-    /// The open lesson's scene again, else the default page; presentation and embedding
-    /// stay as they are (the embed's reset button).
-    StartOver,
-    // ---- lessons ---------------------------------------------------------------------
-    OpenLesson(usize),
-    StartTour,
-    /// One tour step forward (+1) or back (−1); past the last step ends the tour.
-    TourStep(isize),
-    ExitTour,
-    CloseLesson,
-    RestoreLesson,
-    /// Folds the lesson text to its title line (true) or unfolds it.
-    CollapseLesson(bool),
-    // ---- explanations ----------------------------------------------------------------
-    /// Show the set of this cell in the Φ picture, the formula and plot (b).
-    Focus {
-        b: usize,
-        c: usize,
-    },
-    DismissNotice,
-    // ---- the screen ------------------------------------------------------------------
-    /// Presentation mode on or off.
-    Present(bool),
-    /// Show the columns of classes that are not in the loss (else a one-line note).
-    ShowExcluded(bool),
-    /// Hide the first-visit introduction.
-    DismissIntro,
-    /// An export or a copy.
-    Export(ExportKind),
-    // ---- training --------------------------------------------------------------------
-    TrainPlay,
-    TrainPause,
-    /// One step, then paused.
-    TrainStep,
-    /// Back to the prediction before training.
-    TrainReset,
-    /// The scheduler's beat while playing: this many steps are due.
-    TrainTick(usize),
-    TrainModel(ModelKind),
-    /// "sgd" or "adam" (the learning rate is kept).
-    TrainOptimizer(String),
-    TrainLr(f64),
-    /// The learning-rate field's entry was committed.
-    TrainLrEntered(String),
-    TrainSpeed(u32),
-    /// The open lesson's training experiment: its scene for training, then play.
-    TrainLesson,
-    /// Show the input images x in the grid.
-    ShowImages(bool),
-    // ---- compare mode ----------------------------------------------------------------
-    /// The same scene under a second setting, side by side.
-    CompareOpen,
-    CompareClose,
-    ComparePhi(Phi),
-    /// The second setting's ε entry was committed (ε_nr = ε_dr).
-    CompareEps(String),
-    CompareVariant(Variant),
-    CompareBackground(bool),
-    /// A framework preset as the second setting.
-    ComparePreset(String),
-    // ---- the page --------------------------------------------------------------------
-    /// The address bar's hash changed (a pasted link, Back, Forward).
-    LinkLoaded(String),
-    /// The window changed size.
-    Resized,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_are_parsed_into_their_types_or_refused() {
+        assert_eq!(Preset::named("keras").map(|p| p.0.name), Some("keras"));
+        assert_eq!(Preset::named("custom"), None);
+        assert_eq!(Preset::named("not a preset"), None);
+        for k in OptimizerKind::ALL {
+            assert_eq!(OptimizerKind::parse(k.code()), Some(k));
+            assert_eq!(k.with_lr(0.3).lr(), 0.3);
+        }
+        assert_eq!(OptimizerKind::parse("sgd"), Some(OptimizerKind::Sgd));
+        assert_eq!(OptimizerKind::parse("adam"), Some(OptimizerKind::Adam));
+        // An unknown optimiser is no message at all (it once was a string that did nothing).
+        assert_eq!(OptimizerKind::parse("rmsprop"), None);
+        assert_eq!(OptimizerKind::parse(""), None);
+    }
 }

@@ -3,15 +3,15 @@
 //! - empty: the default scene;
 //! - `#<payload>` or `#s=<payload>`: a saved page ([`crate::page::codec`]);
 //! - `#preset=NAME` (or `#framework=NAME`): a named page. Scenario names of
-//!   [`crate::page::teach::SCENARIOS`] are tried first (their own scene and settings), then the
+//!   [`crate::page::lessons::SCENARIOS`] are tried first (their own scene and settings), then the
 //!   framework presets of [`crate::engine::presets`] (applied to the default scene);
 //! - `&embed` (or `embed=1`) after any of these hides the control panels;
 //! - `&present` (or `present=1`) opens presentation mode.
 
 use crate::engine::presets::{framework_preset, FRAMEWORK_PRESETS};
 use crate::page::codec::{self, CodecError};
+use crate::page::lessons::{scenario, SCENARIOS};
 use crate::page::state::AppState;
-use crate::page::teach::{scenario, SCENARIOS};
 use crate::present::format::excerpt;
 
 /// A hash the page cannot use, in words.
@@ -73,7 +73,7 @@ pub fn preset_state(name: &str) -> Result<AppState, RouteError> {
         known: preset_names().join(", "),
     })?;
     let mut s = AppState::default_scene();
-    crate::page::ui::apply_preset(&mut s, p).map_err(|reason| RouteError::Preset {
+    crate::page::rules::apply_preset(&mut s, p).map_err(|reason| RouteError::Preset {
         name: excerpt(name),
         reason,
     })?;
@@ -178,10 +178,10 @@ pub fn parse(hash: &str) -> Result<Route, RouteError> {
         train: None,
     });
     if let Some(e) = embed {
-        route.state.view.embed = e;
+        route.state.mode.embed = e;
     }
     if let Some(p) = present {
-        route.state.view.present = p;
+        route.state.mode.present = p;
     }
     route.train = train.filter(|&n| n > 0);
     Ok(route)
@@ -223,8 +223,8 @@ pub fn link_of(state: &AppState, lesson: Option<&str>) -> String {
 pub fn link_with_scene(state: &AppState, lesson: Option<(&str, &AppState)>) -> String {
     match lesson {
         Some((name, scene)) if is_scene(state, scene) => {
-            let embed = if state.view.embed { "&embed" } else { "" };
-            let present = if state.view.present { "&present" } else { "" };
+            let embed = if state.mode.embed { "&embed" } else { "" };
+            let present = if state.mode.present { "&present" } else { "" };
             format!("#preset={name}{embed}{present}")
         }
         _ => hash_of(state),
@@ -251,7 +251,8 @@ pub fn is_scene(state: &AppState, scene: &AppState) -> bool {
         image,
         train,
         compare,
-        view,
+        display,
+        mode: _,
     } = state;
     labels.dim() == scene.labels.dim()
         && *settings == scene.settings
@@ -261,11 +262,7 @@ pub fn is_scene(state: &AppState, scene: &AppState) -> bool {
         && *train == scene.train
         && *compare == scene.compare
         && *image == scene.image
-        && crate::page::state::ViewOptions {
-            embed: scene.view.embed,
-            present: scene.view.present,
-            ..*view
-        } == scene.view
+        && *display == scene.display
         && *labels == scene.labels
         && *pred == scene.pred
 }
@@ -296,7 +293,7 @@ mod tests {
         assert_eq!(parse(&keyed).unwrap().state, s);
         let embedded = format!("{h}&embed");
         let r = parse(&embedded).unwrap();
-        assert!(r.state.view.embed);
+        assert!(r.state.mode.embed);
         assert_eq!(r.source, Source::Saved);
     }
 
@@ -309,7 +306,7 @@ mod tests {
         assert_eq!(r.state.labels, AppState::default_scene().labels);
         let r = parse("framework=KERAS&embed=1").unwrap();
         assert_eq!(r.state.settings.phi, Phi::BCI);
-        assert!(r.state.view.embed);
+        assert!(r.state.mode.embed);
         for name in preset_names() {
             assert!(parse(&format!("#preset={name}")).is_ok());
         }
@@ -322,7 +319,7 @@ mod tests {
             assert_eq!(r.source, Source::Preset(sc.name.into()));
             assert_eq!(r.state, sc.state(), "{}", sc.name);
             let r = parse(&format!("#preset={}&embed", sc.name.to_uppercase())).unwrap();
-            assert!(r.state.view.embed);
+            assert!(r.state.mode.embed);
         }
         // Scenario names come first in the list and in the error message.
         assert_eq!(preset_names()[0], SCENARIOS[0].name);
@@ -344,7 +341,7 @@ mod tests {
         let sc = &SCENARIOS[1];
         let mut s = sc.state();
         assert_eq!(link_of(&s, Some(sc.name)), format!("#preset={}", sc.name));
-        s.view.embed = true;
+        s.mode.embed = true;
         assert_eq!(
             link_of(&s, Some(sc.name)),
             format!("#preset={}&embed", sc.name)
@@ -367,7 +364,7 @@ mod tests {
             format!("#preset={}&PRESENT", sc.name),
         ] {
             let r = parse(&h).unwrap();
-            assert!(r.state.view.present && !r.state.view.embed, "{h}");
+            assert!(r.state.mode.present && !r.state.mode.embed, "{h}");
             assert_eq!(r.source, Source::Preset(sc.name.into()));
             let scene = sc.state();
             assert!(
@@ -380,20 +377,20 @@ mod tests {
             );
         }
         let r = parse(&format!("#preset={}&present=0", sc.name)).unwrap();
-        assert!(!r.state.view.present);
+        assert!(!r.state.mode.present);
         // A saved page carries the flag in its own bits, and `&present` sets it too.
         let mut s = AppState::default_scene();
-        s.view.present = true;
-        assert!(parse(&hash_of(&s)).unwrap().state.view.present);
+        s.mode.present = true;
+        assert!(parse(&hash_of(&s)).unwrap().state.mode.present);
         let plain = hash_of(&AppState::default_scene());
         assert!(
             parse(&format!("{plain}&present"))
                 .unwrap()
                 .state
-                .view
+                .mode
                 .present
         );
-        assert!(!parse(&plain).unwrap().state.view.present);
+        assert!(!parse(&plain).unwrap().state.mode.present);
     }
 
     #[test]
@@ -402,7 +399,7 @@ mod tests {
             let scene = sc.state();
             let mut s = sc.state();
             for embed in [false, true] {
-                s.view.embed = embed;
+                s.mode.embed = embed;
                 assert!(is_scene(&s, &scene), "{}: embedding aside", sc.name);
                 assert_eq!(
                     link_with_scene(&s, Some((sc.name, &scene))),
@@ -410,10 +407,10 @@ mod tests {
                 );
             }
             let mut t = s.clone();
-            t.view.symlog = !t.view.symlog;
+            t.display.symlog = !t.display.symlog;
             assert!(
                 !is_scene(&t, &scene),
-                "other view options are part of the scene"
+                "the display options are part of the scene"
             );
             let mut t = s.clone();
             t.pred[[0, 0, 0, 0]] = 0.5;
@@ -457,7 +454,7 @@ mod tests {
         let r = parse("#PRESET=missing%2DI&tr%61in=5&%65mbed&pr%65sent=1").unwrap();
         assert_eq!(r.source, Source::Preset("missing-I".into()));
         assert_eq!(r.train, Some(5));
-        assert!(r.state.view.embed && r.state.view.present);
+        assert!(r.state.mode.embed && r.state.mode.present);
         let e = parse("#%63olour=red").unwrap_err().to_string();
         assert!(e.contains("unknown link parameter “colour”"), "{e}");
     }

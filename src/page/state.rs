@@ -3,9 +3,9 @@
 //! and label bits are [`crate::page::levels`].
 
 use ndarray::{Array2, Array3, Array4, Zip};
-use serde::{Deserialize, Serialize};
 
 use crate::engine::loss::DiceSettings;
+use crate::engine::status::LabelStatus;
 use crate::engine::train::scenes;
 use crate::engine::train::{ModelKind, Optimizer};
 use crate::page::levels::quantize;
@@ -16,99 +16,35 @@ pub const MAX_CLASSES: usize = 4;
 pub const MIN_SIZE: usize = 8;
 pub const MAX_SIZE: usize = 128;
 
-/// What the annotation of one (b, c) cell means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum LabelStatus {
-    /// The painted label is the ground truth the loss sees.
-    #[default]
-    Annotated,
-    /// The structure is there (painted as a hidden truth) but the loss sees y = 0.
-    Missing,
-    /// The structure is truly absent: the loss sees y = 0.
-    Empty,
-}
-
-impl LabelStatus {
-    /// In the order the page lists them (their index is their code in a link).
-    pub const ALL: [LabelStatus; 3] = [
-        LabelStatus::Annotated,
-        LabelStatus::Missing,
-        LabelStatus::Empty,
-    ];
-
-    /// The name in links, selects and the CLI: "annotated", "missing", "empty".
-    pub fn code(self) -> &'static str {
-        match self {
-            LabelStatus::Annotated => "annotated",
-            LabelStatus::Missing => "missing",
-            LabelStatus::Empty => "empty",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<LabelStatus> {
-        Self::ALL.into_iter().find(|st| st.code() == s)
-    }
-
-    /// A few words for a select.
-    pub fn words(self) -> &'static str {
-        match self {
-            LabelStatus::Annotated => "annotated",
-            LabelStatus::Missing => "missing label",
-            LabelStatus::Empty => "empty (absent)",
-        }
-    }
-
-    /// What it means, in a sentence.
-    pub fn meaning(self) -> &'static str {
-        match self {
-            LabelStatus::Annotated => "Annotated: the painted label is the ground truth the loss sees",
-            LabelStatus::Missing => "Missing: the structure is there (paint it as the hidden truth) but nobody labelled it, so the loss sees y = 0. Wanted: almost no push",
-            LabelStatus::Empty => "Empty: the structure is truly absent, so the loss sees y = 0. Wanted: any prediction pushed down",
-        }
-    }
-
-    /// Position in [`LabelStatus::ALL`].
-    pub fn index(self) -> u8 {
-        match self {
-            LabelStatus::Annotated => 0,
-            LabelStatus::Missing => 1,
-            LabelStatus::Empty => 2,
-        }
-    }
-
-    pub fn from_index(k: u8) -> Option<LabelStatus> {
-        Self::ALL.get(usize::from(k)).copied()
-    }
-}
-
 /// How the gradient views are drawn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ViewOptions {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DisplayOptions {
     /// One colour scale for all cells (so magnitudes compare) instead of one per cell.
     pub shared_scale: bool,
     /// Symmetric-log colour scale instead of linear.
     pub symlog: bool,
     /// With an activation on: show ∂DL/∂z (true) or ∂DL/∂ỹ (false).
     pub logit_grad: bool,
+}
+
+impl Default for DisplayOptions {
+    fn default() -> Self {
+        DisplayOptions {
+            shared_scale: true,
+            symlog: true,
+            logit_grad: true,
+        }
+    }
+}
+
+/// What kind of page this is: the full page, an embed, a presentation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageMode {
     /// Embedding: hide the control panels, keep the grid and readouts.
     pub embed: bool,
     /// Presentation mode: full window, large type, only the lesson's cells, the loss and
     /// the legend.
     pub present: bool,
-}
-
-impl Default for ViewOptions {
-    fn default() -> Self {
-        ViewOptions {
-            shared_scale: true,
-            symlog: true,
-            logit_grad: true,
-            embed: false,
-            present: false,
-        }
-    }
 }
 
 /// How the Train panel trains: the model, the optimiser (with its learning rate) and how
@@ -154,7 +90,8 @@ pub struct AppState {
     pub train: TrainSettings,
     /// Compare mode: the same scene under these second loss settings, side by side.
     pub compare: Option<DiceSettings>,
-    pub view: ViewOptions,
+    pub display: DisplayOptions,
+    pub mode: PageMode,
 }
 
 /// A size the page cannot show.
@@ -199,7 +136,8 @@ impl AppState {
             image: Array3::zeros((b, n, n)),
             train: TrainSettings::default(),
             compare: None,
-            view: ViewOptions::default(),
+            display: DisplayOptions::default(),
+            mode: PageMode::default(),
         };
         if s.exclusive {
             // Exclusive classes: everything starts as background, predicted as background.

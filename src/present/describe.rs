@@ -4,7 +4,7 @@
 
 use ndarray::ArrayView2;
 
-use crate::page::state::LabelStatus;
+use crate::engine::status::LabelStatus;
 use crate::present::format;
 
 /// The place of a view in words.

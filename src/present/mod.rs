@@ -1,5 +1,6 @@
 //! Presentation without a browser: colours, number formatting, the live formula, the Φ
-//! diagram, the plot curves, the views described in words and the grid as a figure.
+//! diagram, the plot curves, the views described in words, labels and classes in words
+//! and the grid as a figure.
 
 pub mod colormap;
 pub mod curves;
@@ -8,4 +9,6 @@ pub mod diagram;
 pub mod figure;
 pub mod format;
 pub mod formula;
+pub mod labels;
 pub mod palette;
+pub mod verdict;

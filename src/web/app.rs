@@ -15,13 +15,12 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::page::cli_input;
 use crate::page::codec;
 use crate::page::derived::Derived;
 use crate::page::model::Model;
-use crate::page::msg::Msg;
+use crate::page::msg::{Msg, TrainMsg};
 use crate::page::state::AppState;
-use crate::page::training;
-use crate::page::ui;
 use crate::page::update::{open_link, update, Change, Link};
 
 use super::dispatch::Dispatch;
@@ -151,7 +150,7 @@ impl App {
             Link::Keep => {}
             Link::Replace => {
                 self.sched.link_due = true;
-                if self.model.stroke.is_none() {
+                if self.model.paint.stroke.is_none() {
                     self.flush_link();
                 } else {
                     self.write_link_soon();
@@ -183,7 +182,7 @@ impl App {
     /// else sets a timer for it.
     fn write_link_soon(&mut self) {
         let wait = LINK_DELAY_MS - (dom::now() - self.sched.last_link_write);
-        if wait <= 0.0 && self.model.stroke.is_none() {
+        if wait <= 0.0 && self.model.paint.stroke.is_none() {
             self.flush_link();
         } else if self.sched.link_timer.is_none() {
             self.sched.link_timer = set_timer(&LINK_CB, wait.max(LINK_DELAY_MS / 4.0));
@@ -248,7 +247,10 @@ impl App {
         }
         self.shell.mark_ready();
         self.sched.last_draw = dom::now() - t1;
-        if self.model.stroke.is_none() && self.sched.link_due && self.sched.link_timer.is_none() {
+        if self.model.paint.stroke.is_none()
+            && self.sched.link_due
+            && self.sched.link_timer.is_none()
+        {
             self.write_link_soon();
         }
         if self.reaching_link_step() {
@@ -271,7 +273,7 @@ impl App {
         let start = dom::now();
         let slice = LINK_SLICE_MS.max(self.sched.last_draw);
         loop {
-            let ch = update(&mut self.model, Msg::TrainTick(1));
+            let ch = update(&mut self.model, Msg::Train(TrainMsg::Tick(1)));
             self.after_update(ch);
             if !self.reaching_link_step() || dom::now() - start >= slice {
                 break;
@@ -280,12 +282,13 @@ impl App {
     }
 
     fn playing(&self) -> bool {
-        self.model.training.as_ref().is_some_and(|t| t.playing)
+        self.model.train.session.as_ref().is_some_and(|t| t.playing)
     }
 
     fn reaching_link_step(&self) -> bool {
         self.model
-            .training
+            .train
+            .session
             .as_ref()
             .is_some_and(|t| t.playing && t.target.is_some())
     }
@@ -312,7 +315,7 @@ impl App {
         };
         self.sched.last_tick = now;
         if steps > 0 {
-            let ch = update(&mut self.model, Msg::TrainTick(steps));
+            let ch = update(&mut self.model, Msg::Train(TrainMsg::Tick(steps)));
             self.after_update(ch);
         }
     }
@@ -320,7 +323,8 @@ impl App {
     /// Redraws the plots if their inputs changed: never during a brush stroke (they wait
     /// for its end) nor in an embed, and at most every `PLOT_INTERVAL_MS`.
     fn plots_if_due(&mut self) -> bool {
-        if !self.sched.plots_due || self.model.stroke.is_some() || self.model.state.view.embed {
+        if !self.sched.plots_due || self.model.paint.stroke.is_some() || self.model.state.mode.embed
+        {
             return false;
         }
         let wait = PLOT_INTERVAL_MS - (dom::now() - self.sched.last_plot);
@@ -399,8 +403,8 @@ fn install_debug() -> dom::JsResult<()> {
     let obj = js_sys::Object::new();
     let cli = Closure::<dyn Fn() -> JsValue>::new(|| {
         read(|a| {
-            let trainer = a.model.training.as_ref().map(|t| &t.trainer);
-            JsValue::from_str(&ui::shown_input(&a.model.state, trainer).to_string())
+            let trainer = a.model.train.session.as_ref().map(|t| &t.trainer);
+            JsValue::from_str(&cli_input::shown_input(&a.model.state, trainer).to_string())
         })
         .unwrap_or(JsValue::NULL)
     });
@@ -433,12 +437,12 @@ fn install_debug() -> dom::JsResult<()> {
     // the steps the page has taken).
     let train = Closure::<dyn Fn(JsValue) -> JsValue>::new(|steps: JsValue| {
         read(|a| {
-            let done = a.model.training.as_ref().map_or(0, |t| t.step_count());
+            let done = a.model.train.session.as_ref().map_or(0, |t| t.step_count());
             let steps = steps
                 .as_f64()
                 .filter(|v| v.is_finite() && *v >= 0.0)
                 .map_or(done, |v| v as usize);
-            training::train_input(&a.model.state, steps)
+            cli_input::train_input(&a.model.state, steps)
                 .map_or(JsValue::NULL, |v| JsValue::from_str(&v.to_string()))
         })
         .unwrap_or(JsValue::NULL)
@@ -542,7 +546,7 @@ fn start_app() -> dom::JsResult<()> {
     let shell = Shell::build(&d, perf)?;
     let views = Views::build(&d)?;
     let mut model = Model::new(AppState::default_scene());
-    model.intro = !super::screen::intro_dismissed();
+    model.screen.intro = !super::screen::intro_dismissed();
     // The address bar already says what is shown: it is rewritten only after a change.
     let pending = open_link(&mut model, &hash);
     let app = App {

@@ -9,7 +9,7 @@ use crate::engine::loss::DiceSettings;
 use crate::engine::phi::Phi;
 use crate::engine::presets::FRAMEWORK_PRESETS;
 use crate::engine::variants::Variant;
-use crate::page::msg::Msg;
+use crate::page::msg::{CompareMsg, Msg, Preset};
 use crate::present::format;
 
 use super::dispatch::Dispatch;
@@ -71,7 +71,7 @@ impl CompareBar {
     pub fn build(d: &Dispatch) -> JsResult<CompareBar> {
         let root: HtmlElement = need("compare-bar")?;
         let close: HtmlButtonElement = need("compare-close")?;
-        d.on_click(&close, Msg::CompareClose);
+        d.on_click(&close, Msg::Compare(CompareMsg::Close));
         let box_: HtmlElement = need("compare-phi")?;
         let mut phi = Vec::new();
         for p in Phi::ALL {
@@ -81,13 +81,15 @@ impl CompareBar {
             b.set_title(&format!("B: {} sets", p.wise_name()));
             dom::set_data(&b, "phi", p.code());
             dom::append(&box_, &b)?;
-            d.on_click(&b, Msg::ComparePhi(p));
+            d.on_click(&b, Msg::Compare(CompareMsg::Phi(p)));
             phi.push((p, b));
         }
         let eps: HtmlInputElement = need("compare-eps")?;
         {
             let t = eps.clone();
-            d.on(&eps, "change", move |_| Some(Msg::CompareEps(t.value())));
+            d.on(&eps, "change", move |_| {
+                Some(Msg::Compare(CompareMsg::Eps(t.value())))
+            });
         }
         let variant: HtmlSelectElement = need("compare-variant")?;
         for v in Variant::ALL {
@@ -98,14 +100,14 @@ impl CompareBar {
         {
             let s = variant.clone();
             d.on(&variant, "change", move |_| {
-                Variant::parse(&s.value()).map(Msg::CompareVariant)
+                Variant::parse(&s.value()).map(|v| Msg::Compare(CompareMsg::Variant(v)))
             });
         }
         let background: HtmlInputElement = need("compare-bg")?;
         {
             let i = background.clone();
             d.on(&background, "change", move |_| {
-                Some(Msg::CompareBackground(i.checked()))
+                Some(Msg::Compare(CompareMsg::Background(i.checked())))
             });
         }
         let preset: HtmlSelectElement = need("compare-preset")?;
@@ -120,7 +122,7 @@ impl CompareBar {
         {
             let s = preset.clone();
             d.on(&preset, "change", move |_| {
-                Some(Msg::ComparePreset(s.value()))
+                Some(Msg::Compare(CompareMsg::Preset(Preset::named(&s.value()))))
             });
         }
         Ok(CompareBar {

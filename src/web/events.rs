@@ -7,9 +7,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{Event, HtmlElement, KeyboardEvent, PointerEvent};
 
 use crate::engine::phi::Phi;
+use crate::engine::status::LabelStatus;
 use crate::page::model::{Hover, ViewKind};
-use crate::page::msg::Msg;
-use crate::page::state::LabelStatus;
+use crate::page::msg::{ExplainMsg, LessonMsg, Msg, PageMsg, PaintMsg, ScreenMsg, SettingsMsg};
 
 use super::dispatch::Dispatch;
 use super::dom;
@@ -31,8 +31,8 @@ pub struct Events;
 
 impl Events {
     pub fn sync(&mut self, f: &Frame) {
-        TOURING.with(|t| t.set(f.model.tour.is_some()));
-        PRESENTING.with(|p| p.set(f.model.state.view.present));
+        TOURING.with(|t| t.set(f.model.lesson.tour.is_some()));
+        PRESENTING.with(|p| p.set(f.model.state.mode.present));
     }
 }
 
@@ -109,14 +109,20 @@ pub fn wire(d: &Dispatch) {
             if let Ok(w) = dom::window() {
                 let _ = w.focus();
             }
-            d.send(Msg::Hover(Some(Hover { view, b, c, i, j })));
-            d.send(Msg::StrokeStart {
+            d.send(Msg::Explain(ExplainMsg::Hover(Some(Hover {
+                view,
+                b,
+                c,
+                i,
+                j,
+            }))));
+            d.send(Msg::Paint(PaintMsg::StrokeStart {
                 layer,
                 b,
                 c,
                 at: (i, j),
                 erase,
-            });
+            }));
         });
     }
     {
@@ -129,12 +135,18 @@ pub fn wire(d: &Dispatch) {
                         .dyn_ref::<web_sys::HtmlCanvasElement>()
                         .map_or(1.0, |cv| f64::from(cv.width()));
                     let inside = (0.0..n).contains(&i) && (0.0..n).contains(&j);
-                    d.send(Msg::Hover(inside.then_some(Hover { view, b, c, i, j })));
+                    d.send(Msg::Explain(ExplainMsg::Hover(inside.then_some(Hover {
+                        view,
+                        b,
+                        c,
+                        i,
+                        j,
+                    }))));
                     if active(&e) {
-                        d.send(Msg::StrokeMove { at: (i, j) });
+                        d.send(Msg::Paint(PaintMsg::StrokeMove { at: (i, j) }));
                     }
                 }
-                None => d.send(Msg::Hover(None)),
+                None => d.send(Msg::Explain(ExplainMsg::Hover(None))),
             }
         });
     }
@@ -148,14 +160,22 @@ pub fn wire(d: &Dispatch) {
             Some(msg.clone())
         }
     };
-    d.on(&grid, "pointerup", end(Msg::StrokeEnd));
-    d.on(&grid, "lostpointercapture", end(Msg::StrokeEnd));
+    d.on(&grid, "pointerup", end(Msg::Paint(PaintMsg::StrokeEnd)));
+    d.on(
+        &grid,
+        "lostpointercapture",
+        end(Msg::Paint(PaintMsg::StrokeEnd)),
+    );
     // The system took the pointer (a scroll gesture, a palm, the window lost it): the
     // stroke was not meant, so it is undone rather than kept.
-    d.on(&grid, "pointercancel", end(Msg::StrokeCancel));
+    d.on(
+        &grid,
+        "pointercancel",
+        end(Msg::Paint(PaintMsg::StrokeCancel)),
+    );
     d.on(&grid, "pointerleave", |ev| {
         let e = pointer(ev)?;
-        (!active(&e)).then_some(Msg::Hover(None))
+        (!active(&e)).then_some(Msg::Explain(ExplainMsg::Hover(None)))
     });
     dom::on(&grid, "contextmenu", |ev| ev.prevent_default());
     // The keyboard cursor of a focused view: arrows move it (Shift paints along), Space
@@ -166,21 +186,23 @@ pub fn wire(d: &Dispatch) {
         if k.ctrl_key() || k.meta_key() || k.alt_key() {
             return None;
         }
-        let step = |di, dj| Msg::CursorMove {
-            view,
-            b,
-            c,
-            di,
-            dj,
-            paint: k.shift_key(),
+        let step = |di, dj| {
+            Msg::Paint(PaintMsg::CursorMove {
+                view,
+                b,
+                c,
+                di,
+                dj,
+                paint: k.shift_key(),
+            })
         };
         let msg = match k.key().as_str() {
             "ArrowUp" => step(-1, 0),
             "ArrowDown" => step(1, 0),
             "ArrowLeft" => step(0, -1),
             "ArrowRight" => step(0, 1),
-            " " | "Enter" => Msg::PaintAtCursor { erase: false },
-            "Delete" | "Backspace" => Msg::PaintAtCursor { erase: true },
+            " " | "Enter" => Msg::Paint(PaintMsg::PaintAtCursor { erase: false }),
+            "Delete" | "Backspace" => Msg::Paint(PaintMsg::PaintAtCursor { erase: true }),
             _ => return None,
         };
         // The view has the key: not the tour, not the page's scroll.
@@ -194,18 +216,18 @@ pub fn wire(d: &Dispatch) {
             return None;
         }
         let (view, b, c) = view_of(ev)?;
-        Some(Msg::CursorMove {
+        Some(Msg::Paint(PaintMsg::CursorMove {
             view,
             b,
             c,
             di: 0,
             dj: 0,
             paint: false,
-        })
+        }))
     });
     d.on(&grid, "focusout", |ev| {
         view_of(ev)?;
-        (ACTIVE.with(|a| a.get()).is_none()).then_some(Msg::Hover(None))
+        (ACTIVE.with(|a| a.get()).is_none()).then_some(Msg::Explain(ExplainMsg::Hover(None)))
     });
     // The label status selects in the cells' headers.
     d.on(&grid, "change", |ev| {
@@ -213,11 +235,11 @@ pub fn wire(d: &Dispatch) {
             .target()
             .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())?;
         let cell = |k: &str| dom::get_data(&sel, k).and_then(|v| v.parse::<usize>().ok());
-        Some(Msg::Status {
+        Some(Msg::Settings(SettingsMsg::Status {
             b: cell("b")?,
             c: cell("c")?,
             status: LabelStatus::parse(&sel.value())?,
-        })
+        }))
     });
 
     let Ok(window) = dom::window() else { return };
@@ -235,7 +257,11 @@ pub fn wire(d: &Dispatch) {
                 return None;
             }
             ev.prevent_default();
-            return Some(if redo { Msg::Redo } else { Msg::Undo });
+            return Some(if redo {
+                Msg::Paint(PaintMsg::Redo)
+            } else {
+                Msg::Paint(PaintMsg::Undo)
+            });
         }
         if k.alt_key() || dom::focus_in_form_field() {
             return None;
@@ -248,11 +274,11 @@ pub fn wire(d: &Dispatch) {
             } else {
                 super::screen::enter_fullscreen();
             }
-            return Some(Msg::Present(!presenting));
+            return Some(Msg::Screen(ScreenMsg::Present(!presenting)));
         }
         if presenting && k.key() == "Escape" {
             super::screen::leave_fullscreen();
-            return Some(Msg::Present(false));
+            return Some(Msg::Screen(ScreenMsg::Present(false)));
         }
         // The guided tour: arrows step, Escape ends it.
         if TOURING.with(|t| t.get()) {
@@ -263,10 +289,10 @@ pub fn wire(d: &Dispatch) {
             };
             if let Some(delta) = step {
                 ev.prevent_default();
-                return Some(Msg::TourStep(delta));
+                return Some(Msg::Lesson(LessonMsg::TourStep(delta)));
             }
             if k.key() == "Escape" {
-                return Some(Msg::ExitTour);
+                return Some(Msg::Lesson(LessonMsg::ExitTour));
             }
         }
         // Keys 1–4 choose Φ (handy on a projector).
@@ -277,16 +303,18 @@ pub fn wire(d: &Dispatch) {
             "4" => Phi::BCI,
             _ => return None,
         };
-        Some(Msg::Phi(phi))
+        Some(Msg::Settings(SettingsMsg::Phi(phi)))
     });
-    d.on(&window, "resize", |_| Some(Msg::Resized));
+    d.on(&window, "resize", |_| Some(Msg::Screen(ScreenMsg::Resized)));
     // A pasted link, Back or Forward. Both events, because a traversal between entries
     // made by pushState fires only popstate in some browsers; `update` ignores a link to
     // what is already shown.
     for event in ["hashchange", "popstate"] {
         d.on(&window, event, |_| {
             let w = dom::window().ok()?;
-            Some(Msg::LinkLoaded(w.location().hash().unwrap_or_default()))
+            Some(Msg::Page(PageMsg::LinkLoaded(
+                w.location().hash().unwrap_or_default(),
+            )))
         });
     }
 }

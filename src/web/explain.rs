@@ -10,7 +10,7 @@ use web_sys::{Element, HtmlCanvasElement, HtmlElement};
 use crate::engine::loss::Evaluation;
 use crate::page::derived::Derived;
 use crate::page::model::Model;
-use crate::page::msg::Msg;
+use crate::page::msg::{ExplainMsg, Msg};
 use crate::page::state::AppState;
 use crate::present::curves::Sweep;
 use crate::present::diagram::phi_svg;
@@ -116,7 +116,7 @@ impl Explain {
         let sets_body: HtmlElement = need("sets-body")?;
         for el in [&phi_box, &sets_body] {
             d.on(el, "click", |ev| {
-                clicked_cell(ev).map(|(b, c)| Msg::Focus { b, c })
+                clicked_cell(ev).map(|(b, c)| Msg::Explain(ExplainMsg::Focus { b, c }))
             });
             // The sets are focusable: Enter or Space selects one from the keyboard.
             d.on(el, "keydown", |ev| {
@@ -129,7 +129,7 @@ impl Explain {
                 }
                 let (b, c) = clicked_cell(ev)?;
                 ev.prevent_default();
-                Some(Msg::Focus { b, c })
+                Some(Msg::Explain(ExplainMsg::Focus { b, c }))
             });
         }
         // Plots (a) and (b) share one legend of the Φ colours.
@@ -191,7 +191,7 @@ impl Explain {
     /// The formula of the hovered pixel's set with its numbers, else of the selected set.
     fn draw_formula(&self, m: &Model, d: &Derived) {
         let e = d.eval.as_ref().ok();
-        let hovered = m.hover.and_then(|h| {
+        let hovered = m.explain.hover.and_then(|h| {
             let e = e?;
             let set = e.cell_set.get((h.b, h.c)).copied().flatten()?;
             let (i, j) = h.pixel(m.state.size());

@@ -1,8 +1,9 @@
 //! Export for slides and sharing: the grid (with its headers, badges, reasons and the
 //! legend) and each plot as SVG or as PNG at twice the screen's size, the page's link and
-//! an embed code (an `<iframe>` sized to the page). The buttons send `Msg::Export`; the
-//! work is done here once per request (`Model::request`), from the model, the derived
-//! data and the pixels the views show.
+//! an embed code (an `<iframe>` sized to the page). The buttons send
+//! `Msg::Screen(ScreenMsg::Export(…))`; the work is done here once per request
+//! (`Model::screen.request`), from the model, the derived data and the pixels the views
+//! show.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -11,10 +12,10 @@ use web_sys::{
 };
 
 use crate::page::derived::Derived;
+use crate::page::layout::{columns, embed_size, folded_note};
 use crate::page::model::Model;
-use crate::page::msg::{ExportKind, Msg};
+use crate::page::msg::{ExportKind, Msg, ScreenMsg};
 use crate::page::route;
-use crate::page::screen::{columns, embed_size, folded_note};
 use crate::present::colormap;
 use crate::present::figure::{self, esc, Figure, FigureCell, FigureLegend};
 use crate::present::palette;
@@ -61,8 +62,8 @@ impl Export {
         dom::append(&panel, &h)?;
         let r = dom::el("div", "row buttons")?;
         dom::append(&panel, &r)?;
-        button(&r, "export-grid-png", "Grid as PNG (2×)", "The grid with its headers, badges, reasons and the colour legend, as a PNG image at twice the screen's resolution, for slides", Msg::Export(ExportKind::GridPng), d)?;
-        button(&r, "export-grid-svg", "Grid as SVG", "The grid with its headers, badges, reasons and the colour legend, as a vector image (SVG)", Msg::Export(ExportKind::GridSvg), d)?;
+        button(&r, "export-grid-png", "Grid as PNG (2×)", "The grid with its headers, badges, reasons and the colour legend, as a PNG image at twice the screen's resolution, for slides", Msg::Screen(ScreenMsg::Export(ExportKind::GridPng)), d)?;
+        button(&r, "export-grid-svg", "Grid as SVG", "The grid with its headers, badges, reasons and the colour legend, as a vector image (SVG)", Msg::Screen(ScreenMsg::Export(ExportKind::GridSvg)), d)?;
         let r = dom::el("div", "row buttons")?;
         dom::append(&panel, &r)?;
         button(
@@ -70,10 +71,10 @@ impl Export {
             "copy-link",
             "Copy link",
             "Copy a link that opens this page exactly as it is",
-            Msg::Export(ExportKind::CopyLink),
+            Msg::Screen(ScreenMsg::Export(ExportKind::CopyLink)),
             d,
         )?;
-        button(&r, "copy-embed", "Copy embed code", "Copy an <iframe> that shows this page as an embed (lesson text, loss and grid), sized to fit it", Msg::Export(ExportKind::CopyEmbed), d)?;
+        button(&r, "copy-embed", "Copy embed code", "Copy an <iframe> that shows this page as an embed (lesson text, loss and grid), sized to fit it", Msg::Screen(ScreenMsg::Export(ExportKind::CopyEmbed)), d)?;
         let copied: HtmlInputElement = dom::el("input", "num copied")?
             .dyn_into()
             .map_err(|_| JsValue::from_str("input"))?;
@@ -101,12 +102,12 @@ impl Export {
             let t: web_sys::Element = ev.target()?.dyn_into().ok()?;
             let b = t.closest("[data-export]").ok()??;
             let k: u8 = b.get_attribute("data-plot")?.parse().ok()?;
-            Some(Msg::Export(
+            Some(Msg::Screen(ScreenMsg::Export(
                 match b.get_attribute("data-export")?.as_str() {
                     "svg" => ExportKind::PlotSvg(k),
                     _ => ExportKind::PlotPng(k),
                 },
-            ))
+            )))
         });
         Ok(Export {
             status,
@@ -116,7 +117,9 @@ impl Export {
     }
 
     pub fn sync(&mut self, f: &Frame) {
-        let Some(req) = f.model.request else { return };
+        let Some(req) = f.model.screen.request else {
+            return;
+        };
         if !f.change.export || req.seq == self.done {
             return;
         }
@@ -196,13 +199,18 @@ fn page_base() -> String {
 /// An `<iframe>` that shows this page as an embed, sized for its images.
 fn embed_code(m: &Model) -> String {
     let mut s = m.state.clone();
-    s.view.embed = true;
-    s.view.present = false;
-    let lesson = m.lesson.as_ref().map(|l| (l.scenario().name, &l.scene));
+    s.mode.embed = true;
+    s.mode.present = false;
+    let lesson = m
+        .lesson
+        .open
+        .as_ref()
+        .map(|l| (l.scenario().name, &l.scene));
     let link = route::link_with_scene(&s, lesson);
     let (w, h) = embed_size(s.batch());
     let title = m
         .lesson
+        .open
         .as_ref()
         .map_or("Dice Loss Playground".to_string(), |l| {
             format!("Dice Loss Playground: {}", l.scenario().title)
@@ -218,6 +226,7 @@ fn embed_code(m: &Model) -> String {
 /// A file name from the lesson (or "dice-playground").
 fn file_stem(m: &Model) -> String {
     m.lesson
+        .open
         .as_ref()
         .map_or("dice-playground".to_string(), |l| {
             format!("dice-{}", l.scenario().name)
@@ -348,7 +357,7 @@ fn grid_figure(m: &Model, d: &Derived) -> JsResult<Figure> {
                 }
                 _ => Vec::new(),
             };
-            let hidden = if status == crate::page::state::LabelStatus::Missing {
+            let hidden = if status == crate::engine::status::LabelStatus::Missing {
                 s.labels
                     .slice(ndarray::s![b, c, .., ..])
                     .iter()
@@ -392,6 +401,7 @@ fn grid_figure(m: &Model, d: &Derived) -> JsResult<Figure> {
         .collect();
     let title = m
         .lesson
+        .open
         .as_ref()
         .map_or("Dice Loss Playground".to_string(), |l| {
             l.scenario().title.to_string()

@@ -11,17 +11,17 @@ use web_sys::{
 };
 
 use crate::engine::loss::Evaluation;
+use crate::engine::status::LabelStatus;
+use crate::engine::verdict::{CellVerdict, Scale as VerdictScale};
 use crate::page::derived::ShownGrad;
+use crate::page::layout;
 use crate::page::model::{Hover, ViewKind};
-use crate::page::screen;
-use crate::page::state::{AppState, LabelStatus};
-use crate::page::teach::{
-    threshold_sentence, CellVerdict, Scale as VerdictScale, TIED_CLASSES_CLAUSE,
-};
+use crate::page::state::AppState;
 use crate::page::tool::Tool;
 use crate::present::colormap::{self, Rgba, Scale};
 use crate::present::describe::{self, NoGradient};
 use crate::present::format;
+use crate::present::verdict::{threshold_sentence, BADGE_DERIVATIVE, TIED_CLASSES_CLAUSE};
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
@@ -96,7 +96,7 @@ pub struct GridView {
     grad_heads: Vec<HtmlElement>,
     class_heads: Vec<HtmlElement>,
     col_heads: Vec<HtmlElement>,
-    /// The columns drawn now (`page::screen::columns`).
+    /// The columns drawn now (`page::layout::columns`).
     columns: RefCell<Vec<bool>>,
     /// Pixel buffer of the overlays.
     obuf: RefCell<Vec<u8>>,
@@ -341,10 +341,6 @@ fn cell_head(
     dom::append(&head, &badge)?;
     Ok((head, status, what, badge))
 }
-
-/// Which derivative the verdict badges judge, in words (for the badge and the legend).
-pub const BADGE_DERIVATIVE: &str =
-    "judged on the push the loss gives the probabilities ỹ (kept summing to 1 over tied classes, so raising the background lowers the structure)";
 
 /// A badge's tooltip: the verdict's sentence, what it was judged on and against what.
 fn badge_tip(
@@ -1052,7 +1048,7 @@ impl GridView {
         side: &crate::page::derived::Side,
         buf: &mut Vec<u8>,
     ) -> bool {
-        let shown = side.shown(state.view.logit_grad);
+        let shown = side.shown(state.display.logit_grad);
         let logits = shown.as_ref().is_some_and(|g| g.logits);
         let rule = threshold_sentence(&side.verdict_scale);
         let tied = ties_classes(state, side.settings.activation);
@@ -1174,7 +1170,8 @@ impl GridView {
 
     /// Captions (set, sDSC, per-cell maximum), headings and the excluded-class look.
     pub fn captions(&self, state: &AppState, eval: Option<&Evaluation>, scales: &Array2<Scale>) {
-        let logits = state.settings.activation != crate::Activation::None && state.view.logit_grad;
+        let logits =
+            state.settings.activation != crate::Activation::None && state.display.logit_grad;
         for h in &self.grad_heads {
             dom::set_text(h, if logits { "∂L/∂z" } else { "∂L/∂ỹ" });
         }
@@ -1203,7 +1200,7 @@ impl GridView {
                             Some(s) => t.push_str(&format!(" · sDSC {}", format::number(s, 3))),
                             None => t.push_str(" · undefined"),
                         }
-                        if !state.view.shared_scale {
+                        if !state.display.shared_scale {
                             if let Some(s) = scales.get((b, c)) {
                                 t.push_str(&format!(" · max |g| {}", format::number(s.max, 2)));
                             }
@@ -1328,11 +1325,13 @@ impl Grid {
                 .target()
                 .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())?;
             let cell = |k: &str| dom::get_data(&sel, k).and_then(|v| v.parse::<usize>().ok());
-            Some(crate::page::msg::Msg::Status {
-                b: cell("b")?,
-                c: cell("c")?,
-                status: LabelStatus::parse(&sel.value())?,
-            })
+            Some(crate::page::msg::Msg::Settings(
+                crate::page::msg::SettingsMsg::Status {
+                    b: cell("b")?,
+                    c: cell("c")?,
+                    status: LabelStatus::parse(&sel.value())?,
+                },
+            ))
         });
         Ok(Grid {
             view: None,
@@ -1348,12 +1347,12 @@ impl Grid {
             s.batch(),
             s.classes(),
             s.size(),
-            m.show_images,
+            m.train.show_images,
             s.compare.is_some(),
         );
         let rebuilt = self.view.as_ref().map(GridView::dims) != Some(dims);
         if rebuilt {
-            match GridView::build(s, m.show_images, s.compare.is_some()) {
+            match GridView::build(s, m.train.show_images, s.compare.is_some()) {
                 Ok(g) => self.view = Some(g),
                 Err(e) => {
                     dom::warn(&format!("grid: {e:?}"));
@@ -1367,7 +1366,7 @@ impl Grid {
         let all = rebuilt || ch.page;
         let mut drew = false;
         let eval = d.eval.as_ref().ok();
-        let columns = screen::columns(m, eval);
+        let columns = layout::columns(m, eval);
         let regrid = *g.columns.borrow() != columns.shown;
         g.set_columns(&columns.shown);
         let pred = d.shown_pred(m);
@@ -1390,7 +1389,7 @@ impl Grid {
         let mut reworded = false;
         if all || ch.training {
             let lines = Array2::from_shape_fn((dims.0, dims.1), |(b, c)| {
-                m.training.as_ref().and_then(|t| t.result_line(b, c))
+                m.train.session.as_ref().and_then(|t| t.result_line(b, c))
             });
             reworded |= g.results(&lines);
         }
@@ -1407,7 +1406,7 @@ impl Grid {
         if captions {
             g.captions(s, eval, &d.scales);
         }
-        if all || fresh.evaluated || ch.view {
+        if all || fresh.evaluated || ch.display {
             reworded |= g.verdicts(s, &d.verdicts, &d.verdict_scale, logits);
         }
         if let Some(side) = &d.compare {
@@ -1418,12 +1417,18 @@ impl Grid {
         }
         // Last, once the words are in: their size decides the views' size. Not in the
         // middle of a stroke (the grid must not move under the pointer).
-        if all || ch.layout || moved || regrid || ch.screen || (reworded && m.stroke.is_none()) {
-            g.layout(s.view.embed, s.view.present);
+        if all
+            || ch.layout
+            || moved
+            || regrid
+            || ch.screen
+            || (reworded && m.paint.stroke.is_none())
+        {
+            g.layout(s.mode.embed, s.mode.present);
             drew = true;
         }
         if captions || ch.hover || ch.focus || ch.tool {
-            g.show_hover(eval, m.hover, &m.tool, d.selected_set(m));
+            g.show_hover(eval, m.explain.hover, &m.paint.tool, d.selected_set(m));
         }
         drew
     }

@@ -8,8 +8,8 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement, ImageDat
 use crate::present::colormap::{self, Scale};
 
 use super::dom::{self, JsResult};
-use super::grid::BADGE_DERIVATIVE;
 use super::Frame;
+use crate::present::verdict::BADGE_DERIVATIVE;
 
 pub struct Legend {
     ctx: Option<CanvasRenderingContext2d>,
@@ -254,14 +254,18 @@ impl Legend {
             dom::set_text(&self.key, &badge_key(&scale));
         }
         let logits = f.derived.logits(f.model);
-        self.draw(&f.derived.shared, f.model.state.view.shared_scale, logits)
+        self.draw(
+            &f.derived.shared,
+            f.model.state.display.shared_scale,
+            logits,
+        )
     }
 }
 
 /// What the badges mean, on screen: ✓/✗, the "almost no push" threshold with its number
 /// now, and the label statuses.
-fn badge_key(scale: &crate::page::teach::Scale) -> String {
-    use crate::page::teach::{NO_PUSH_FRACTION, REACHED_HIGH, REACHED_LOW};
+fn badge_key(scale: &crate::engine::verdict::Scale) -> String {
+    use crate::engine::verdict::{NO_PUSH_FRACTION, REACHED_HIGH, REACHED_LOW};
     use crate::present::format::number;
     format!(
         "Badges: ✓ right, ✗ wrong for the cell's label status. “Almost no push”: a push below {}% of 1/(|Φ|·H·W) (threshold now {}); right where the label's wanted state is reached (ỹ ≥ {} on a labelled structure, ≤ {} where nothing is wanted). Label status: annotated = the loss sees the painted label; missing = the structure is there (dashed outline) but the loss sees y = 0; empty = truly absent.",

@@ -1,12 +1,13 @@
-//! The lessons: a panel with one button per scenario of `crate::page::teach` and a guided tour,
-//! and the lesson box above the grid that says what to look at. The scenes, their texts
-//! and the expected verdicts all live in `crate::page::teach`.
+//! The lessons: a panel with one button per scenario of `crate::page::lessons` and a guided
+//! tour, and the lesson box above the grid that says what to look at. The scenes, their
+//! texts and the expected verdicts all live in `crate::page::lessons`.
 
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlButtonElement, HtmlElement};
 
-use crate::page::msg::Msg;
-use crate::page::teach::SCENARIOS;
+use crate::page::lessons::experiments::{lesson_plan, plan_text};
+use crate::page::lessons::SCENARIOS;
+use crate::page::msg::{LessonMsg, Msg, TrainMsg};
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
@@ -59,7 +60,7 @@ impl Lessons {
             let b = button(&grid, "btn lesson-btn", sc.short, sc.title)?;
             dom::set_attr(&b, "data-testid", &format!("lesson-{}", sc.name));
             dom::set_data(&b, "lesson", sc.name);
-            d.on_click(&b, Msg::OpenLesson(k));
+            d.on_click(&b, Msg::Lesson(LessonMsg::Open(k)));
             buttons.push(b);
         }
         let tour_start = button(
@@ -72,7 +73,7 @@ impl Lessons {
             ),
         )?;
         dom::set_attr(&tour_start, "data-testid", "tour-start");
-        d.on_click(&tour_start, Msg::StartTour);
+        d.on_click(&tour_start, Msg::Lesson(LessonMsg::StartTour));
 
         let l = Lessons {
             buttons,
@@ -90,20 +91,20 @@ impl Lessons {
             train: need("lesson-train-btn")?,
             train_text: need("lesson-train-text")?,
         };
-        d.on_click(&l.train, Msg::TrainLesson);
-        d.on_click(&l.prev, Msg::TourStep(-1));
-        d.on_click(&l.next, Msg::TourStep(1));
-        d.on_click(&l.exit, Msg::ExitTour);
-        d.on_click(&l.restore, Msg::RestoreLesson);
+        d.on_click(&l.train, Msg::Train(TrainMsg::Lesson));
+        d.on_click(&l.prev, Msg::Lesson(LessonMsg::TourStep(-1)));
+        d.on_click(&l.next, Msg::Lesson(LessonMsg::TourStep(1)));
+        d.on_click(&l.exit, Msg::Lesson(LessonMsg::ExitTour));
+        d.on_click(&l.restore, Msg::Lesson(LessonMsg::Restore));
         {
             // In an embed there is no Lessons panel to come back from: × folds the text
             // (the embed bar unfolds it) instead of closing the lesson.
             let close = l.close.clone();
             d.on(&l.close, "click", move |_| {
                 Some(if dom::get_data(&close, "fold").as_deref() == Some("1") {
-                    Msg::CollapseLesson(true)
+                    Msg::Lesson(LessonMsg::Collapse(true))
                 } else {
-                    Msg::CloseLesson
+                    Msg::Lesson(LessonMsg::Close)
                 })
             });
         }
@@ -117,10 +118,10 @@ impl Lessons {
         if !(ch.page || ch.lesson || ch.data() || ch.screen || ch.training) {
             return false;
         }
-        let lesson = f.model.lesson.as_ref().map(|l| l.scenario());
-        let tour = f.model.tour;
+        let lesson = f.model.lesson.open.as_ref().map(|l| l.scenario());
+        let tour = f.model.lesson.tour;
         // A lesson's training experiment is its own scene, not a change to it.
-        let pristine = f.model.pristine() || f.model.training.is_some();
+        let pristine = f.model.pristine() || f.model.train.session.is_some();
         let was_hidden = self.box_.hidden();
         let train_was_hidden = self.train_text.hidden();
         let old_text = self.text.text_content();
@@ -138,12 +139,12 @@ impl Lessons {
         dom::set_data(&self.box_, "lesson", sc.name);
         // The experiment's sentences appear with its run, so the lesson text alone keeps
         // the grid in view.
-        let plan = crate::page::training::lesson_plan(sc.name);
+        let plan = lesson_plan(sc.name);
         dom::set_hidden(&self.train, plan.is_none());
-        let training = f.model.training.is_some();
+        let training = f.model.train.session.is_some();
         match plan.filter(|_| training) {
             Some(p) => {
-                dom::set_text(&self.train_text, &crate::page::training::plan_text(&p));
+                dom::set_text(&self.train_text, &plan_text(&p));
                 dom::set_hidden(&self.train_text, false);
             }
             None => dom::set_hidden(&self.train_text, true),
@@ -157,7 +158,7 @@ impl Lessons {
             dom::set_hidden(b, !touring);
         }
         dom::set_hidden(&self.close, touring);
-        let embed = f.model.state.view.embed;
+        let embed = f.model.state.mode.embed;
         dom::set_data(&self.close, "fold", if embed { "1" } else { "0" });
         // In an embed the button says "Hide text" (its name); elsewhere "×" needs one.
         if embed {
@@ -171,7 +172,7 @@ impl Lessons {
             dom::set_attr(&self.close, "aria-label", "Hide the lesson text");
             dom::set_text(&self.close, "×");
         }
-        dom::set_hidden(&self.text, f.model.lesson_collapsed);
+        dom::set_hidden(&self.text, f.model.lesson.collapsed);
         dom::set_hidden(&self.step, !touring);
         if let Some(k) = tour {
             dom::set_text(

@@ -10,8 +10,9 @@ use web_sys::HtmlElement;
 
 use crate::engine::loss::{Evaluation, SetReport};
 use crate::engine::presets::{monai_equivalent, monai_sentence};
+use crate::engine::status::LabelStatus;
 use crate::page::model::Hover;
-use crate::page::state::{AppState, LabelStatus};
+use crate::page::state::AppState;
 use crate::present::format;
 use crate::Activation;
 
@@ -116,8 +117,8 @@ impl Readout {
         if loss {
             self.update(&m.state, &d.eval);
         }
-        if loss || ch.hover || ch.view || ch.focus {
-            let pointed = m.hover.map(|h| {
+        if loss || ch.hover || ch.display || ch.focus {
+            let pointed = m.explain.hover.map(|h| {
                 let (i, j) = h.pixel(m.state.size());
                 (h, d.grad_at(m, h.b, h.c, i, j))
             });

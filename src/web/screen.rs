@@ -8,8 +8,8 @@ use std::cell::Cell;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlAnchorElement, HtmlButtonElement, HtmlElement};
 
-use crate::page::msg::Msg;
-use crate::page::screen::{columns, folded_note};
+use crate::page::layout::{columns, folded_note};
+use crate::page::msg::{LessonMsg, Msg, PageMsg, PaintMsg, ScreenMsg};
 use crate::page::update::Link;
 
 use super::dispatch::Dispatch;
@@ -129,13 +129,13 @@ impl Screen {
         for b in [present_top.unchecked_ref::<HtmlElement>(), &lesson_present] {
             d.on(b, "click", |_| {
                 enter_fullscreen();
-                Some(Msg::Present(true))
+                Some(Msg::Screen(ScreenMsg::Present(true)))
             });
         }
         let exit: HtmlElement = need("present-exit")?;
         d.on(&exit, "click", |_| {
             leave_fullscreen();
-            Some(Msg::Present(false))
+            Some(Msg::Screen(ScreenMsg::Present(false)))
         });
         // The browser's own Esc leaves full screen without a key event for the page.
         d.on(&doc, "fullscreenchange", |_| {
@@ -144,10 +144,10 @@ impl Screen {
             if left {
                 FULLSCREEN_ASKED.with(|f| f.set(false));
             }
-            left.then_some(Msg::Present(false))
+            left.then_some(Msg::Screen(ScreenMsg::Present(false)))
         });
         let intro_tour: HtmlElement = need("intro-tour")?;
-        d.on_click(&intro_tour, Msg::StartTour);
+        d.on_click(&intro_tour, Msg::Lesson(LessonMsg::StartTour));
         let intro_close: HtmlElement = need("intro-close")?;
         d.on(&intro_close, "click", |_| {
             if let Some(s) = dom::window()
@@ -156,23 +156,23 @@ impl Screen {
             {
                 let _ = s.set_item(INTRO_KEY, "dismissed");
             }
-            Some(Msg::DismissIntro)
+            Some(Msg::Screen(ScreenMsg::DismissIntro))
         });
         let embed_undo: HtmlButtonElement = need("embed-undo")?;
         let embed_redo: HtmlButtonElement = need("embed-redo")?;
         let embed_lesson: HtmlButtonElement = need("embed-lesson")?;
-        d.on_click(&embed_undo, Msg::Undo);
-        d.on_click(&embed_redo, Msg::Redo);
+        d.on_click(&embed_undo, Msg::Paint(PaintMsg::Undo));
+        d.on_click(&embed_redo, Msg::Paint(PaintMsg::Redo));
         let embed_reset: HtmlElement = need("embed-reset")?;
-        d.on_click(&embed_reset, Msg::StartOver);
-        d.on_click(&embed_lesson, Msg::CollapseLesson(false));
+        d.on_click(&embed_reset, Msg::Page(PageMsg::StartOver));
+        d.on_click(&embed_lesson, Msg::Lesson(LessonMsg::Collapse(false)));
         let folded_toggle: HtmlButtonElement = need("folded-toggle")?;
         {
             let t = folded_toggle.clone();
             d.on(&folded_toggle, "click", move |_| {
-                Some(Msg::ShowExcluded(
+                Some(Msg::Screen(ScreenMsg::ShowExcluded(
                     dom::get_data(&t, "show").as_deref() == Some("1"),
-                ))
+                )))
             });
         }
         Ok(Screen {
@@ -193,37 +193,37 @@ impl Screen {
     /// Returns whether the space above or beside the grid may have changed.
     pub fn sync(&mut self, f: &Frame) -> bool {
         let (m, ch) = (f.model, f.change);
-        let view = m.state.view;
+        let mode = m.state.mode;
         let mut moved = false;
-        if ch.page || ch.view || ch.screen || ch.lesson {
-            dom::toggle_class(&self.body, "embed", view.embed);
-            dom::toggle_class(&self.body, "present", view.present);
-            dom::toggle_class(&self.body, "has-lesson", m.lesson.is_some());
+        if ch.page || ch.display || ch.screen || ch.lesson {
+            dom::toggle_class(&self.body, "embed", mode.embed);
+            dom::toggle_class(&self.body, "present", mode.present);
+            dom::toggle_class(&self.body, "has-lesson", m.lesson.open.is_some());
             dom::toggle_class(
                 &self.body,
                 "lesson-folded",
-                m.lesson.is_some() && m.lesson_collapsed,
+                m.lesson.open.is_some() && m.lesson.collapsed,
             );
-            let intro = m.intro && m.lesson.is_none() && !view.embed && !view.present;
+            let intro = m.screen.intro && m.lesson.open.is_none() && !mode.embed && !mode.present;
             dom::set_hidden(&self.intro, !intro);
             dom::set_hidden(
                 &self.embed_lesson,
-                !(view.embed && m.lesson.is_some() && m.lesson_collapsed),
+                !(mode.embed && m.lesson.open.is_some() && m.lesson.collapsed),
             );
             dom::set_attr(
                 &self.present_top,
                 "aria-pressed",
-                if view.present { "true" } else { "false" },
+                if mode.present { "true" } else { "false" },
             );
             moved = true;
         }
         if ch.page || ch.history {
-            self.embed_undo.set_disabled(!m.history.can_undo());
-            self.embed_redo.set_disabled(!m.history.can_redo());
+            self.embed_undo.set_disabled(!m.paint.history.can_undo());
+            self.embed_redo.set_disabled(!m.paint.history.can_redo());
         }
         // The embed's link to the full page: the same page without the embedding.
-        if view.embed
-            && m.stroke.is_none()
+        if mode.embed
+            && m.paint.stroke.is_none()
             && (ch.page || ch.link != Link::Keep || self.full_link.is_empty())
         {
             let link = m.full_page_link();
@@ -242,7 +242,7 @@ impl Screen {
             let note = folded_note(&cols.folded, m.state.exclusive);
             let (text, button, show) = match note {
                 Some(t) => (Some(t), "Show column", "1"),
-                None if !cols.out.is_empty() && m.show_excluded && !view.present => (
+                None if !cols.out.is_empty() && m.screen.show_excluded && !mode.present => (
                     folded_note(&cols.out, m.state.exclusive),
                     "Fold column",
                     "0",

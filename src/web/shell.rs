@@ -5,7 +5,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlElement;
 
-use crate::page::msg::Msg;
+use crate::page::msg::{Msg, PageMsg};
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
@@ -222,7 +222,7 @@ impl Shell {
             dom::by_id(id).ok_or_else(|| JsValue::from_str(&format!("missing #{id}")))
         };
         let close = need("notice-close")?;
-        dispatch.on_click(&close, Msg::DismissNotice);
+        dispatch.on_click(&close, Msg::Page(PageMsg::DismissNotice));
         Ok(Shell {
             body,
             notice: need("notice")?,
@@ -235,7 +235,7 @@ impl Shell {
     pub fn sync(&mut self, f: &Frame) {
         let (m, ch) = (f.model, f.change);
         if ch.page || ch.notice {
-            match &m.notice {
+            match &m.feedback.notice {
                 Some(n) => {
                     dom::set_text(&self.notice_text, &n.text);
                     dom::toggle_class(&self.notice, "error", n.error);

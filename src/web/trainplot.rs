@@ -45,7 +45,7 @@ impl TrainPlot {
 
     pub fn sync(&mut self, f: &Frame) -> bool {
         let m = f.model;
-        let Some(t) = &m.training else {
+        let Some(t) = &m.train.session else {
             dom::set_hidden(&self.root, true);
             self.drawn = None;
             return false;
@@ -66,7 +66,7 @@ impl TrainPlot {
     }
 
     fn draw(&self, m: &Model) {
-        let Some(t) = &m.training else { return };
+        let Some(t) = &m.train.session else { return };
         let width = self.root.client_width().clamp(420, 900) as u32;
         let height = (f64::from(width) * 0.42).round() as u32;
         if self.canvas.width() != width || self.canvas.height() != height {

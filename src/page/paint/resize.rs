@@ -4,8 +4,9 @@ use ndarray::{Array2, Array3, Array4};
 
 use super::dims;
 use crate::engine::activation::Activation;
+use crate::engine::status::LabelStatus;
 use crate::page::levels::{from_level, level, normalise_column, quantize};
-use crate::page::state::{check_dims, AppState, LabelStatus, StateError};
+use crate::page::state::{check_dims, AppState, StateError};
 
 /// A new state with B = `b`, C = `c`, H = W = `n` (checked by `state::check_dims`).
 /// Existing images and classes are kept, resampled nearest-neighbour (pixel centres) to
@@ -27,7 +28,8 @@ pub fn resize(state: &AppState, b: usize, c: usize, n: usize) -> Result<AppState
         image: Array3::zeros((b, n, n)),
         train: state.train,
         compare: state.compare,
-        view: state.view,
+        display: state.display,
+        mode: state.mode,
     };
     if c < 2 {
         // With one class: no softmax over classes and no background to leave out.

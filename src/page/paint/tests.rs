@@ -2,10 +2,11 @@
 
 use super::*;
 use crate::engine::activation::Activation;
+use crate::engine::status::LabelStatus;
 use crate::page::levels::normalise_column;
 use crate::page::levels::{apportion, level, LEVELS};
+use crate::page::state::AppState;
 use crate::page::state::StateError;
-use crate::page::state::{AppState, LabelStatus};
 use helpers::morph;
 
 /// The random operations' own generator (SplitMix64); the page's noise uses the engine's.

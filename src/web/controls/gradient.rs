@@ -4,7 +4,7 @@ use web_sys::{Element, HtmlElement, HtmlInputElement};
 
 use crate::engine::activation::Activation;
 use crate::page::model::Model;
-use crate::page::msg::Msg;
+use crate::page::msg::{DisplayMsg, Msg};
 use crate::web::dispatch::Dispatch;
 use crate::web::dom::{self, JsResult};
 
@@ -39,9 +39,9 @@ impl GradientPanel {
             "symmetric-log scale",
             "Logarithmic colour scale: tiny gradients (1e-9) stay visible next to large ones (1e-2)",
         )?;
-        on_check(d, &logit, Msg::LogitGrad);
-        on_check(d, &shared, Msg::SharedScale);
-        on_check(d, &symlog, Msg::Symlog);
+        on_check(d, &logit, |on| Msg::Display(DisplayMsg::LogitGrad(on)));
+        on_check(d, &shared, |on| Msg::Display(DisplayMsg::SharedScale(on)));
+        on_check(d, &symlog, |on| Msg::Display(DisplayMsg::Symlog(on)));
         Ok(GradientPanel {
             logit,
             logit_label,
@@ -53,7 +53,7 @@ impl GradientPanel {
     pub fn sync(&self, m: &Model) {
         let state = &m.state;
         let act_on = state.settings.activation != Activation::None;
-        set_checked(&self.logit, state.view.logit_grad);
+        set_checked(&self.logit, state.display.logit_grad);
         self.logit.set_disabled(!act_on);
         self.logit_label.set_title(if act_on {
             "Show the gradient w.r.t. the logits z (on) or the probabilities ỹ (off)"
@@ -61,7 +61,7 @@ impl GradientPanel {
             "Only with an activation: without one, ỹ is the network output and ∂L/∂ỹ is shown"
         });
         dom::toggle_class(&self.logit_label, "disabled", !act_on);
-        set_checked(&self.shared, state.view.shared_scale);
-        set_checked(&self.symlog, state.view.symlog);
+        set_checked(&self.shared, state.display.shared_scale);
+        set_checked(&self.symlog, state.display.symlog);
     }
 }

@@ -6,9 +6,10 @@ use crate::engine::activation::Activation;
 use crate::engine::phi::Phi;
 use crate::engine::presets::{monai_equivalent, monai_sentence, FRAMEWORK_PRESETS};
 use crate::engine::variants::Variant;
+use crate::page::entry;
 use crate::page::model::{EpsField, Model, Refused};
-use crate::page::msg::Msg;
-use crate::page::ui;
+use crate::page::msg::{CompareMsg, Msg, Preset, SettingsMsg};
+use crate::page::rules;
 use crate::present::format;
 use crate::web::dispatch::Dispatch;
 use crate::web::dom::{self, JsResult};
@@ -38,7 +39,7 @@ impl EpsInput {
         let label = labelled(&r, label, label_tip)?;
         let text = text_input(&r, id, text_tip)?;
         label_for(&label, &text, "");
-        let max_pos = f64::from(ui::eps_stop_count() - 1);
+        let max_pos = f64::from(entry::eps_stop_count() - 1);
         let slider = range(
             parent,
             &format!("{id}-slider"),
@@ -52,10 +53,10 @@ impl EpsInput {
         {
             let s = slider.clone();
             d.on(&slider, "input", move |_| {
-                Some(Msg::EpsSlider {
+                Some(Msg::Settings(SettingsMsg::EpsSlider {
                     field,
                     pos: s.value().parse().unwrap_or(0),
-                })
+                }))
             });
         }
         {
@@ -63,20 +64,22 @@ impl EpsInput {
             // typing, so no half-typed prefix ("1e" of "1e-7") ever becomes ε.
             let t = text.clone();
             d.on(&text, "change", move |_| {
-                Some(Msg::EpsEntered {
+                Some(Msg::Settings(SettingsMsg::EpsEntered {
                     field,
                     text: t.value(),
-                })
+                }))
             });
         }
-        d.on(&text, "blur", move |_| Some(Msg::EpsLeft(field)));
+        d.on(&text, "blur", move |_| {
+            Some(Msg::Settings(SettingsMsg::EpsLeft(field)))
+        });
         Ok((EpsInput { slider, text, msg }, label))
     }
 
     /// Shows ε. The field's text is never rewritten while it has focus (re-synced on
     /// blur); a refused entry keeps its text and message until ε changes some other way.
     fn sync(&self, v: f64, refused: Option<&Refused>) {
-        set_value(&self.slider, &ui::eps_position(v).to_string());
+        set_value(&self.slider, &entry::eps_position(v).to_string());
         let (text, reason) = match refused {
             Some(r) => (r.text.clone(), r.reason.as_str()),
             None => (format::exact(v), ""),
@@ -145,7 +148,11 @@ impl LossPanel {
         }
         {
             let s = preset.clone();
-            d.on(&preset, "change", move |_| Some(Msg::Preset(s.value())));
+            d.on(&preset, "change", move |_| {
+                Some(Msg::Settings(SettingsMsg::Preset(Preset::named(
+                    &s.value(),
+                ))))
+            });
         }
         // The code that computes the current settings: the preset's own, else MONAI's.
         let preset_code = dom::el("pre", "code")?;
@@ -180,7 +187,7 @@ impl LossPanel {
             ));
             dom::set_data(&b, "phi", p.code());
             dom::set_attr(&b, "aria-pressed", "false");
-            d.on_click(&b, Msg::Phi(p));
+            d.on_click(&b, Msg::Settings(SettingsMsg::Phi(p)));
             phi.push((p, b));
         }
 
@@ -229,21 +236,23 @@ impl LossPanel {
             "separate ε_nr / ε_dr",
             "Use different smoothing in numerator (ε_nr) and denominator (ε_dr), like MONAI's smooth_nr/smooth_dr",
         )?;
-        on_check(d, &eps_sep, Msg::SeparateEps);
+        on_check(d, &eps_sep, |on| {
+            Msg::Settings(SettingsMsg::SeparateEps(on))
+        });
         let cmp = button(
             &r,
             "compare-open",
             "Compare…",
             "Compare mode: the same scene under a second setting, side by side",
         )?;
-        d.on_click(&cmp, Msg::CompareOpen);
+        d.on_click(&cmp, Msg::Compare(CompareMsg::Open));
         let heur = button(
             &r,
             "eps-heuristic",
             "ε = mean volume",
             "Set ε to the mean true volume per image of the structure classes in the loss, over all images as the loss sees them — a missing label counts as 0 (the paper's heuristic for empty labels)",
         )?;
-        d.on_click(&heur, Msg::HeuristicEps);
+        d.on_click(&heur, Msg::Settings(SettingsMsg::HeuristicEps));
 
         let r = row(&loss, "seg")?;
         labelled(&r, "Score", "Dice or Jaccard (soft IoU)")?;
@@ -254,8 +263,8 @@ impl LossPanel {
             "Jaccard",
             "Jaccard / soft IoU: denominator 2·(V + Ṽ − X) (MONAI jaccard=True)",
         )?;
-        d.on_click(&dice, Msg::Jaccard(false));
-        d.on_click(&jaccard, Msg::Jaccard(true));
+        d.on_click(&dice, Msg::Settings(SettingsMsg::Jaccard(false)));
+        d.on_click(&jaccard, Msg::Settings(SettingsMsg::Jaccard(true)));
 
         let r = row(&loss, "checks")?;
         let (squared, _) = checkbox(
@@ -264,21 +273,25 @@ impl LossPanel {
             "squared denominator Σy² + Σỹ²",
             "V-Net / MONAI squared_pred: sum squares in the denominator",
         )?;
-        on_check(d, &squared, Msg::Squared);
+        on_check(d, &squared, |on| Msg::Settings(SettingsMsg::Squared(on)));
         let (include_bg, include_bg_label) = checkbox(
             &r,
             "include-bg",
             "include background (class 0)",
             "Whether class 0 takes part in the loss (MONAI include_background, nnU-Net do_bg)",
         )?;
-        on_check(d, &include_bg, Msg::IncludeBackground);
+        on_check(d, &include_bg, |on| {
+            Msg::Settings(SettingsMsg::IncludeBackground(on))
+        });
         let (exclusive, exclusive_label) = checkbox(
             &r,
             "exclusive",
             "exclusive classes",
             "Exclusive: one label per pixel and predictions that sum to 1 over classes (class 0 is the background). Off: independent (multi-label) classes",
         )?;
-        on_check(d, &exclusive, Msg::Exclusive);
+        on_check(d, &exclusive, |on| {
+            Msg::Settings(SettingsMsg::Exclusive(on))
+        });
 
         let r = row(&loss, "")?;
         let act_label = labelled(
@@ -303,7 +316,7 @@ impl LossPanel {
         {
             let s = activation.clone();
             d.on(&activation, "change", move |_| {
-                Activation::parse(&s.value()).map(Msg::Activation)
+                Activation::parse(&s.value()).map(|a| Msg::Settings(SettingsMsg::Activation(a)))
             });
         }
         let r = row(&loss, "")?;
@@ -333,7 +346,7 @@ impl LossPanel {
         {
             let s = variant.clone();
             d.on(&variant, "change", move |_| {
-                Variant::parse(&s.value()).map(Msg::Variant)
+                Variant::parse(&s.value()).map(|v| Msg::Settings(SettingsMsg::Variant(v)))
             });
         }
         let extra = dom::el("div", "note extra")?;
@@ -401,10 +414,10 @@ impl LossPanel {
                 "ε (smoothing)"
             },
         );
-        self.eps.sync(st.eps_nr, m.refused[0].as_ref());
+        self.eps.sync(st.eps_nr, m.feedback.refused[0].as_ref());
         set_checked(&self.eps_sep, state.separate_eps);
         dom::set_hidden(&self.eps_dr_row, !state.separate_eps);
-        self.eps_dr.sync(st.eps_dr, m.refused[1].as_ref());
+        self.eps_dr.sync(st.eps_dr, m.feedback.refused[1].as_ref());
         pressed(&self.dice, !st.jaccard);
         pressed(&self.jaccard, st.jaccard);
         set_checked(&self.squared, st.squared);
@@ -412,7 +425,7 @@ impl LossPanel {
         self.include_bg
             .set_disabled(one_class && st.include_background);
         let bg_tip = if one_class {
-            ui::NO_BACKGROUND_ONE_CLASS
+            rules::NO_BACKGROUND_ONE_CLASS
         } else {
             "Whether class 0 takes part in the loss (MONAI include_background, nnU-Net do_bg)"
         };
@@ -422,10 +435,10 @@ impl LossPanel {
         set_select(&self.variant, st.variant.code());
         if one_class {
             dom::set_attr(&self.softmax_option, "disabled", "");
-            self.softmax_option.set_title(ui::SOFTMAX_ONE_CLASS);
+            self.softmax_option.set_title(rules::SOFTMAX_ONE_CLASS);
             self.activation.set_title(&format!(
                 "Activation between logits z and probabilities ỹ. {}",
-                ui::SOFTMAX_ONE_CLASS
+                rules::SOFTMAX_ONE_CLASS
             ));
         } else {
             let _ = self.softmax_option.remove_attribute("disabled");

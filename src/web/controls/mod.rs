@@ -54,7 +54,7 @@ impl Controls {
     pub fn sync(&mut self, f: &Frame) -> bool {
         let ch = f.change;
         let first = std::mem::take(&mut self.first);
-        let settings = first || ch.page || ch.settings || ch.controls || ch.entry || ch.view;
+        let settings = first || ch.page || ch.settings || ch.controls || ch.entry || ch.display;
         if settings {
             self.loss.sync(f.model);
             self.gradient.sync(f.model);

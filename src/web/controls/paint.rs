@@ -4,7 +4,7 @@
 use web_sys::{Element, HtmlButtonElement, HtmlElement, HtmlInputElement};
 
 use crate::page::model::Model;
-use crate::page::msg::{HelperKind, Msg};
+use crate::page::msg::{HelperKind, Msg, PaintMsg, ToolMsg};
 use crate::page::paint::Layer;
 use crate::web::dispatch::Dispatch;
 use crate::web::dom::{self, JsResult};
@@ -82,8 +82,8 @@ impl PaintPanel {
             "Label brush paints foreground (y = 1)",
         )?;
         let label_erase = button(&r, "label-erase", "erase", "Label brush erases (y = 0)")?;
-        d.on_click(&label_paint, Msg::LabelErase(false));
-        d.on_click(&label_erase, Msg::LabelErase(true));
+        d.on_click(&label_paint, Msg::Tool(ToolMsg::LabelErase(false)));
+        d.on_click(&label_erase, Msg::Tool(ToolMsg::LabelErase(true)));
         let r = row(&pt, "")?;
         let value_label = labelled(
             &r,
@@ -102,7 +102,9 @@ impl PaintPanel {
         {
             let i = pred_value.clone();
             d.on(&pred_value, "input", move |_| {
-                Some(Msg::PredValue(i.value().parse().unwrap_or(f64::NAN)))
+                Some(Msg::Tool(ToolMsg::PredValue(
+                    i.value().parse().unwrap_or(f64::NAN),
+                )))
             });
         }
         let r = row(&pt, "")?;
@@ -119,22 +121,24 @@ impl PaintPanel {
         {
             let i = radius.clone();
             d.on(&radius, "input", move |_| {
-                Some(Msg::Radius(i.value().parse().unwrap_or(f64::NAN)))
+                Some(Msg::Tool(ToolMsg::Radius(
+                    i.value().parse().unwrap_or(f64::NAN),
+                )))
             });
         }
         let r = row(&pt, "seg")?;
         labelled(&r, "Shape", "Brush stamp shape")?;
         let disk = button(&r, "shape-disk", "disk", "Round brush")?;
         let square = button(&r, "shape-square", "square", "Square brush")?;
-        d.on_click(&disk, Msg::SquareBrush(false));
-        d.on_click(&square, Msg::SquareBrush(true));
+        d.on_click(&disk, Msg::Tool(ToolMsg::SquareBrush(false)));
+        d.on_click(&square, Msg::Tool(ToolMsg::SquareBrush(true)));
         let (soft, _) = checkbox(
             &r,
             "soft",
             "soft edge",
             "Prediction brush: full value in the middle, blending into the old value at the rim",
         )?;
-        on_check(d, &soft, Msg::SoftEdge);
+        on_check(d, &soft, |on| Msg::Tool(ToolMsg::SoftEdge(on)));
 
         let target_text = dom::el("div", "note target")?;
         target_text.set_title(
@@ -154,13 +158,13 @@ impl PaintPanel {
             "Clear",
             "Clear the selected view (y = 0 or ỹ = 0)",
         )?;
-        d.on_click(&fill, Msg::Fill);
-        d.on_click(&clear, Msg::Clear);
+        d.on_click(&fill, Msg::Paint(PaintMsg::Fill));
+        d.on_click(&clear, Msg::Paint(PaintMsg::Clear));
         let r = row(&pt, "buttons helpers")?;
         for h in HelperKind::ALL {
             let (id, text, tip) = helper_text(h);
             let b = button(&r, &format!("helper-{id}"), text, tip)?;
-            d.on_click(&b, Msg::Helper(h));
+            d.on_click(&b, Msg::Paint(PaintMsg::Helper(h)));
         }
         let r = row(&pt, "")?;
         let (helper_all, _) = checkbox(
@@ -169,7 +173,7 @@ impl PaintPanel {
             "helpers act on all cells",
             "On: the helpers above rewrite every prediction; off: only the selected cell's",
         )?;
-        on_check(d, &helper_all, Msg::HelpersOnAll);
+        on_check(d, &helper_all, |on| Msg::Tool(ToolMsg::HelpersOnAll(on)));
         let r = row(&pt, "buttons")?;
         let undo = button(
             &r,
@@ -178,8 +182,8 @@ impl PaintPanel {
             "Undo the last stroke or edit (Ctrl+Z)",
         )?;
         let redo = button(&r, "redo", "↷ Redo", "Redo (Ctrl+Shift+Z or Ctrl+Y)")?;
-        d.on_click(&undo, Msg::Undo);
-        d.on_click(&redo, Msg::Redo);
+        d.on_click(&undo, Msg::Paint(PaintMsg::Undo));
+        d.on_click(&redo, Msg::Paint(PaintMsg::Redo));
         Ok(PaintPanel {
             label_paint,
             label_erase,
@@ -198,7 +202,7 @@ impl PaintPanel {
     }
 
     pub fn sync(&self, m: &Model) {
-        let tool = &m.tool;
+        let tool = &m.paint.tool;
         pressed(&self.label_paint, !tool.label_erase);
         pressed(&self.label_erase, tool.label_erase);
         set_value(&self.pred_value, &tool.pred_value.to_string());
@@ -209,7 +213,7 @@ impl PaintPanel {
         pressed(&self.square, tool.square);
         set_checked(&self.soft, tool.soft);
         set_checked(&self.helper_all, tool.helper_all);
-        let (layer, b, c) = m.target;
+        let (layer, b, c) = m.paint.target;
         let what = match layer {
             Layer::Label => "label y",
             Layer::Pred => "prediction ỹ",
@@ -231,7 +235,7 @@ impl PaintPanel {
                 }
             ),
         );
-        self.undo.set_disabled(!m.history.can_undo());
-        self.redo.set_disabled(!m.history.can_redo());
+        self.undo.set_disabled(!m.paint.history.can_undo());
+        self.redo.set_disabled(!m.paint.history.can_redo());
     }
 }

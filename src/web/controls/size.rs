@@ -3,7 +3,7 @@
 use web_sys::{Element, HtmlSelectElement};
 
 use crate::page::model::Model;
-use crate::page::msg::Msg;
+use crate::page::msg::{Msg, PageMsg};
 use crate::page::state::{MAX_BATCH, MAX_CLASSES};
 use crate::web::dispatch::Dispatch;
 use crate::web::dom::{self, JsResult};
@@ -86,11 +86,11 @@ impl SizePanel {
         for s in [&size_b, &size_c, &size_n] {
             let (sb, sc, sn) = (size_b.clone(), size_c.clone(), size_n.clone());
             d.on(s, "change", move |_| {
-                Some(Msg::Size {
+                Some(Msg::Page(PageMsg::Size {
                     b: sb.value().parse().ok()?,
                     c: sc.value().parse().ok()?,
                     n: sn.value().parse().ok()?,
-                })
+                }))
             });
         }
         let r = row(&sz, "buttons")?;
@@ -100,7 +100,7 @@ impl SizePanel {
             "Reset example",
             "Back to the default example: 2 images × 2 classes at 32×32, MONAI's default settings",
         )?;
-        d.on_click(&reset, Msg::Reset);
+        d.on_click(&reset, Msg::Page(PageMsg::Reset));
         Ok(SizePanel {
             size_b,
             size_c,

@@ -4,10 +4,10 @@
 use web_sys::{Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
 use crate::engine::train::ModelKind;
+use crate::page::entry::{lr_position, LR_STOPS};
 use crate::page::model::Model;
-use crate::page::msg::Msg;
+use crate::page::msg::{Msg, OptimizerKind, TrainMsg};
 use crate::page::state::MAX_SPEED;
-use crate::page::ui::{lr_position, LR_STOPS};
 use crate::present::format;
 use crate::web::dispatch::Dispatch;
 use crate::web::dom::{self, JsResult};
@@ -73,14 +73,14 @@ impl TrainPanel {
             let b = play.clone();
             d.on(&play, "click", move |_| {
                 Some(if dom::get_data(&b, "playing").as_deref() == Some("true") {
-                    Msg::TrainPause
+                    Msg::Train(TrainMsg::Pause)
                 } else {
-                    Msg::TrainPlay
+                    Msg::Train(TrainMsg::Play)
                 })
             });
         }
-        d.on_click(&step, Msg::TrainStep);
-        d.on_click(&reset, Msg::TrainReset);
+        d.on_click(&step, Msg::Train(TrainMsg::Step));
+        d.on_click(&reset, Msg::Train(TrainMsg::Reset));
 
         let r = row(&p, "")?;
         labelled(&r, "Model", "What is trained: the logits z come from it")?;
@@ -97,7 +97,7 @@ impl TrainPanel {
         {
             let s = model.clone();
             d.on(&model, "change", move |_| {
-                ModelKind::parse(&s.value()).map(Msg::TrainModel)
+                ModelKind::parse(&s.value()).map(|kind| Msg::Train(TrainMsg::Model(kind)))
             });
         }
         let model_note_el = dom::el("div", "note train-model-note")?;
@@ -121,7 +121,7 @@ impl TrainPanel {
         {
             let s = optimizer.clone();
             d.on(&optimizer, "change", move |_| {
-                Some(Msg::TrainOptimizer(s.value()))
+                OptimizerKind::parse(&s.value()).map(|k| Msg::Train(TrainMsg::Optimizer(k)))
             });
         }
         let r = row(&p, "")?;
@@ -131,7 +131,9 @@ impl TrainPanel {
         dom::set_attr(&lr, "aria-label", "Learning rate");
         {
             let t = lr.clone();
-            d.on(&lr, "change", move |_| Some(Msg::TrainLrEntered(t.value())));
+            d.on(&lr, "change", move |_| {
+                Some(Msg::Train(TrainMsg::LrEntered(t.value())))
+            });
         }
         let lr_slider = range(
             &p,
@@ -148,7 +150,7 @@ impl TrainPanel {
             let s = lr_slider.clone();
             d.on(&lr_slider, "input", move |_| {
                 let k: usize = s.value().parse().ok()?;
-                LR_STOPS.get(k).map(|&v| Msg::TrainLr(v))
+                LR_STOPS.get(k).map(|&v| Msg::Train(TrainMsg::Lr(v)))
             });
         }
         let r = row(&p, "")?;
@@ -165,7 +167,10 @@ impl TrainPanel {
         {
             let s = speed.clone();
             d.on(&speed, "input", move |_| {
-                s.value().parse().ok().map(Msg::TrainSpeed)
+                s.value()
+                    .parse()
+                    .ok()
+                    .map(|speed| Msg::Train(TrainMsg::Speed(speed)))
             });
         }
         let r = row(&p, "checks")?;
@@ -175,7 +180,7 @@ impl TrainPanel {
             "show the input images x",
             "A column before the classes with each image's intensities: what a shared model sees (paintable)",
         )?;
-        on_check(d, &images, Msg::ShowImages);
+        on_check(d, &images, |on| Msg::Train(TrainMsg::ShowImages(on)));
         let status = dom::el("div", "note train-status")?;
         dom::set_attr(&status, "data-testid", "train-status");
         dom::append(&p, &status)?;
@@ -196,7 +201,7 @@ impl TrainPanel {
 
     pub fn sync(&self, m: &Model) {
         let t = &m.state.train;
-        let playing = m.training.as_ref().is_some_and(|t| t.playing);
+        let playing = m.train.session.as_ref().is_some_and(|t| t.playing);
         dom::set_text(&self.play, if playing { "⏸ Pause" } else { "▶ Play" });
         dom::set_data(
             &self.play,
@@ -204,7 +209,7 @@ impl TrainPanel {
             if playing { "true" } else { "false" },
         );
         pressed(&self.play, playing);
-        let step = m.training.as_ref().map_or(0, |t| t.step_count());
+        let step = m.train.session.as_ref().map_or(0, |t| t.step_count());
         dom::set_text(&self.count, &format!("step {step}"));
         dom::set_data(&self.count, "step", &step.to_string());
         set_select(&self.model, t.model.code());
@@ -214,8 +219,8 @@ impl TrainPanel {
         set_value(&self.lr_slider, &lr_position(t.optimizer.lr()).to_string());
         set_value(&self.speed, &t.speed.to_string());
         dom::set_text(&self.speed_out, &format!("{}/s", t.speed));
-        set_checked(&self.images, m.show_images);
-        let status = match &m.training {
+        set_checked(&self.images, m.train.show_images);
+        let status = match &m.train.session {
             None => "Not trained: the prediction views show the painted prediction.".to_string(),
             Some(tr) => match tr.trainer.stopped() {
                 Some(stop) => format!("Stopped at step {}: {}", stop.step, stop.reason),

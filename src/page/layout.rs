@@ -39,8 +39,8 @@ pub fn columns(m: &Model, e: Option<&Evaluation>) -> Columns {
         .map(|c| in_loss(e, batch, c) == Some(false))
         .collect();
     let mut shown: Vec<bool> = out_of_loss.iter().map(|&out| !out).collect();
-    if m.state.view.present {
-        if let Some(l) = &m.lesson {
+    if m.state.mode.present {
+        if let Some(l) = &m.lesson.open {
             let about: Vec<bool> = (0..classes)
                 .map(|c| l.scenario().expected.iter().any(|&(_, k, _, _)| k == c))
                 .collect();
@@ -48,7 +48,7 @@ pub fn columns(m: &Model, e: Option<&Evaluation>) -> Columns {
                 shown = about.iter().zip(&shown).map(|(&a, &s)| a && s).collect();
             }
         }
-    } else if m.show_excluded {
+    } else if m.screen.show_excluded {
         shown = vec![true; classes];
     }
     // Never an empty grid: with nothing in the loss, every column is drawn.
@@ -105,9 +105,10 @@ fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::page::msg::Msg;
+    use crate::page::judge::evaluate_state;
+    use crate::page::lessons::SCENARIOS;
+    use crate::page::msg::{LessonMsg, Msg, ScreenMsg};
     use crate::page::state::AppState;
-    use crate::page::teach::{evaluate_state, SCENARIOS};
     use crate::page::update::update;
 
     fn cols(m: &Model) -> Columns {
@@ -119,7 +120,7 @@ mod tests {
     fn the_excluded_background_is_folded_unless_asked_for() {
         let mut m = Model::new(AppState::default_scene());
         assert_eq!(cols(&m).shown, vec![true, true], "background in: both");
-        update(&mut m, Msg::OpenLesson(0));
+        update(&mut m, Msg::Lesson(LessonMsg::Open(0)));
         let c = cols(&m);
         assert_eq!(c.shown, vec![false, true]);
         assert_eq!(c.folded, vec![0]);
@@ -128,7 +129,7 @@ mod tests {
             note.starts_with("Class 0 (background) is not in the loss"),
             "{note}"
         );
-        update(&mut m, Msg::ShowExcluded(true));
+        update(&mut m, Msg::Screen(ScreenMsg::ShowExcluded(true)));
         let c = cols(&m);
         assert_eq!((c.shown, c.folded), (vec![true, true], vec![]));
         assert_eq!(c.out, vec![0], "still out of the loss, shown on request");
@@ -149,10 +150,10 @@ mod tests {
     fn presentation_shows_only_the_lessons_classes() {
         for (k, sc) in SCENARIOS.iter().enumerate() {
             let mut m = Model::new(AppState::default_scene());
-            update(&mut m, Msg::OpenLesson(k));
-            update(&mut m, Msg::Present(true));
+            update(&mut m, Msg::Lesson(LessonMsg::Open(k)));
+            update(&mut m, Msg::Screen(ScreenMsg::Present(true)));
             // Even when the excluded columns are asked for.
-            update(&mut m, Msg::ShowExcluded(true));
+            update(&mut m, Msg::Screen(ScreenMsg::ShowExcluded(true)));
             let c = cols(&m);
             assert_eq!(c.shown, vec![false, true], "{}: class 1 only", sc.name);
             assert_eq!(c.count(), 1);
@@ -166,7 +167,7 @@ mod tests {
         }
         // Without a lesson: every class in the loss.
         let mut m = Model::new(AppState::default_scene());
-        update(&mut m, Msg::Present(true));
+        update(&mut m, Msg::Screen(ScreenMsg::Present(true)));
         assert_eq!(cols(&m).shown, vec![true, true]);
     }
 }

@@ -1,6 +1,6 @@
 //! The verdict rule's numbers: which way the loss pushes a cell's probabilities, against
 //! which fixed scale, on which pixels, and whether that is right for what the cell's label
-//! means (docs/science.md §11). No words here: [`crate::page::teach`] says it.
+//! means (docs/science.md §11). No words here: `present::verdict` says it.
 //!
 //! - **The push** of a cell is the mean, over its judged pixels, of the loss's own push on
 //!   the probabilities ([`crate::engine::step::loss_push`]): ∂DL/∂ỹ, minus the pixel's mean
@@ -23,12 +23,12 @@
 //!   background is the merged label "background or the missing class", judged on the
 //!   merged probability.
 
-use ndarray::{s, Array2, Array4, ArrayView2, Zip};
+use ndarray::{s, Array2, Array4, ArrayView2, ArrayView4, Zip};
 
 use crate::engine::loss::{DiceSettings, Evaluation};
+use crate::engine::status::LabelStatus;
 use crate::engine::step::{loss_push, ProbabilityStep};
 use crate::engine::variants::Variant;
-use crate::page::state::{AppState, LabelStatus};
 
 /// Below this fraction of the scale, a push counts as "almost none".
 pub const NO_PUSH_FRACTION: f64 = 0.01;
@@ -143,20 +143,27 @@ impl Default for Scale {
     }
 }
 
-/// Verdicts for every cell of `state` under its own settings; `None` where the class does
-/// not take part in the loss. `e` must be the evaluation of `state`'s labels as the loss
-/// sees them (`y_loss`) and its shown probabilities.
-pub fn verdicts(
-    state: &AppState,
-    y_loss: &Array4<f64>,
-    e: &Evaluation,
-) -> (Array2<Option<CellVerdict>>, Scale) {
-    verdicts_under(state, &state.settings, y_loss, e)
+/// What the verdicts judge against, besides the evaluation: the painted labels (for a
+/// missing cell its hidden truth), what each cell's label means, and whether the classes
+/// are exclusive (one label per pixel).
+#[derive(Clone, Copy, Debug)]
+pub struct Labelling<'a> {
+    pub painted: ArrayView4<'a, f64>,
+    pub status: &'a Array2<LabelStatus>,
+    pub exclusive: bool,
 }
 
-/// [`verdicts`] for an evaluation of `state`'s data under other `settings` (compare mode).
-pub fn verdicts_under(
-    state: &AppState,
+impl Labelling<'_> {
+    fn classes(&self) -> usize {
+        self.status.dim().1
+    }
+}
+
+/// Verdicts for every cell of `labelling` under `settings`; `None` where the class does
+/// not take part in the loss. `e` must be the evaluation under `settings` of the labels as
+/// the loss sees them (`y_loss`) and the shown probabilities.
+pub fn verdicts(
+    labelling: &Labelling,
     settings: &DiceSettings,
     y_loss: &Array4<f64>,
     e: &Evaluation,
@@ -164,15 +171,19 @@ pub fn verdicts_under(
     let (_, _, h, w) = y_loss.dim();
     let scale = Scale::of(e, h * w);
     let judge = Judge {
-        state,
+        // A view of the view: ndarray's views are invariant in their lifetime.
+        labelling: Labelling {
+            painted: labelling.painted.view(),
+            ..*labelling
+        },
         settings,
         y_loss,
         e,
-        step: loss_push(e, settings.activation, state.exclusive),
+        step: loss_push(e, settings.activation, labelling.exclusive),
         threshold: scale.threshold(),
         scale: scale.scale,
     };
-    let v = Array2::from_shape_fn(state.status.dim(), |(b, c)| judge.cell(b, c));
+    let v = Array2::from_shape_fn(labelling.status.dim(), |(b, c)| judge.cell(b, c));
     (v, scale)
 }
 
@@ -192,7 +203,7 @@ impl Pixels<'_> {
 }
 
 struct Judge<'a, 'e> {
-    state: &'a AppState,
+    labelling: Labelling<'a>,
     settings: &'a DiceSettings,
     y_loss: &'a Array4<f64>,
     e: &'a Evaluation<'e>,
@@ -205,7 +216,7 @@ impl Judge<'_, '_> {
     /// The classes whose probabilities the loss reads as one in cell (b, c): the
     /// background and the image's missing classes under the marginal Dice, else the class.
     fn merged(&self, b: usize, c: usize) -> Vec<usize> {
-        let s = self.state;
+        let s = &self.labelling;
         let merges =
             self.settings.variant == Variant::Marginal && s.exclusive && c == 0 && s.classes() > 1;
         let mut classes = vec![c];
@@ -218,18 +229,18 @@ impl Judge<'_, '_> {
     /// The union of the hidden structures of image b's missing classes, if the background
     /// label of exclusive classes covers any (else `None`).
     fn covered(&self, b: usize) -> Option<Array2<f64>> {
-        let s = self.state;
+        let s = &self.labelling;
         if !s.exclusive || s.classes() < 2 {
             return None;
         }
-        let (_, _, h, w) = s.labels.dim();
+        let (_, _, h, w) = s.painted.dim();
         let mut mask = Array2::<f64>::zeros((h, w));
         for k in 1..s.classes() {
             if s.status[(b, k)] != LabelStatus::Missing {
                 continue;
             }
             Zip::from(&mut mask)
-                .and(s.labels.slice(s![b, k, .., ..]))
+                .and(s.painted.slice(s![b, k, .., ..]))
                 .for_each(|m, &l| *m = m.max(if l == 1.0 { 1.0 } else { 0.0 }));
         }
         mask.iter().any(|&m| m == 1.0).then_some(mask)
@@ -237,10 +248,10 @@ impl Judge<'_, '_> {
 
     /// What cell (b, c) is judged on, what is wanted there, and on which pixels.
     fn what(&self, b: usize, c: usize) -> (Judged, Verdict, Pixels<'_>) {
-        let s = self.state;
+        let s = &self.labelling;
         let y = self.y_loss.slice(s![b, c, .., ..]);
         let has_fg = y.iter().any(|&v| v == 1.0);
-        let hidden = s.labels.slice(s![b, c, .., ..]);
+        let hidden = s.painted.slice(s![b, c, .., ..]);
         match s.status[(b, c)] {
             LabelStatus::Missing if hidden.iter().any(|&v| v == 1.0) => (
                 Judged::HiddenTruth,

@@ -1,0 +1,161 @@
+//! The verdicts in words: what a badge says, the reason written next to it, its tooltip's
+//! sentence and the rule with its current numbers. The numbers are the engine's
+//! ([`crate::engine::verdict`]); nothing here decides a verdict.
+
+use crate::engine::heuristic::Heuristic;
+use crate::engine::status::LabelStatus;
+use crate::engine::verdict::{
+    CellVerdict, Judged, Scale, Verdict, NO_PUSH_FRACTION, REACHED_HIGH, REACHED_LOW,
+};
+use crate::present::format::number as format_number;
+
+/// Which derivative the verdict badges judge, in words (for the badge and the legend).
+pub const BADGE_DERIVATIVE: &str =
+    "judged on the push the loss gives the probabilities ỹ (kept summing to 1 over tied classes, so raising the background lowers the structure)";
+
+/// The clause that says why a badge's push is not the cell's own ∂DL/∂ỹ when the classes
+/// of a pixel are tied (the lessons' formulas are ∂DL/∂ỹ).
+pub const TIED_CLASSES_CLAUSE: &str = "with tied classes the step keeps each pixel's probabilities summing to 1, so a class moves by its ∂DL/∂ỹ minus the pixel's mean over the classes — with two classes and the background out of the loss, half of its ∂DL/∂ỹ";
+
+impl Verdict {
+    pub fn words(self) -> &'static str {
+        match self {
+            Verdict::Down => "pushes the prediction down",
+            Verdict::None => "almost no push",
+            Verdict::Up => "pushes the prediction up",
+        }
+    }
+}
+
+impl Judged {
+    pub fn words(self) -> &'static str {
+        match self {
+            Judged::Foreground => "its labelled pixels",
+            Judged::HiddenTruth => "the pixels of its unannotated structure",
+            Judged::Background => "its pixels without a label",
+            Judged::CoveredStructure => "the pixels of the unannotated structure its label covers",
+            Judged::MergedBackground => {
+                "its merged label (background or the missing class), on the summed probability"
+            }
+        }
+    }
+}
+
+impl CellVerdict {
+    pub fn sentence(&self, status: LabelStatus) -> String {
+        if self.undefined {
+            return "undefined gradient (0/0): training would get NaN here".into();
+        }
+        let right = if self.correct { "right" } else { "wrong" };
+        format!("{}: {right}, {}", self.verdict.words(), self.why(status))
+    }
+
+    /// The reason written next to a badge: right or wrong, and what the label wants (the
+    /// badge itself says what the step does).
+    pub fn reason(&self, status: LabelStatus) -> String {
+        if self.undefined {
+            return "wrong: 0/0, training would get NaN here".into();
+        }
+        let right = if self.correct { "right" } else { "wrong" };
+        format!("{right}: {}", self.why(status))
+    }
+
+    /// What the label wants, in words; when "almost no push" is right because the cell
+    /// is already there, that instead.
+    fn why(&self, status: LabelStatus) -> String {
+        let done = self.reached && self.verdict == Verdict::None;
+        let low = format_number(REACHED_LOW, 2);
+        let high = format_number(REACHED_HIGH, 2);
+        match (self.judged, status) {
+            (Judged::HiddenTruth, _) | (_, LabelStatus::Missing) => {
+                "a missing label should get no push".into()
+            }
+            (Judged::CoveredStructure, _) => {
+                "this background label covers an unannotated structure, which should get no push"
+                    .into()
+            }
+            (Judged::MergedBackground, _) if done => {
+                "the merged background carries no information about the missing class".into()
+            }
+            (Judged::MergedBackground, _) => {
+                "the merged background (background or the missing class) should be pushed up".into()
+            }
+            (Judged::Foreground, _) if done => format!(
+                "the labelled structure is already predicted (ỹ ≥ {high} on every labelled pixel)"
+            ),
+            (Judged::Foreground, _) => "the labelled structure should be pushed up".into(),
+            (Judged::Background, LabelStatus::Empty) if done => {
+                format!("nothing is predicted in this empty image (ỹ ≤ {low} everywhere)")
+            }
+            (Judged::Background, LabelStatus::Empty) => {
+                "a prediction in an empty image should be pushed down".into()
+            }
+            (Judged::Background, _) if done => {
+                format!("nothing is predicted where nothing is labelled (ỹ ≤ {low} everywhere)")
+            }
+            (Judged::Background, _) => {
+                "an image with no labelled structure should have its prediction pushed down".into()
+            }
+        }
+    }
+
+    /// The few words of a cell's badge, with ✓ or ✗.
+    pub fn badge(&self) -> String {
+        if self.undefined {
+            return "✗ undefined (0/0)".into();
+        }
+        let mark = if self.correct { '✓' } else { '✗' };
+        let words = match self.verdict {
+            Verdict::Down => "pushed down",
+            Verdict::None => "almost no push",
+            Verdict::Up => "pushed up",
+        };
+        format!("{mark} {words}")
+    }
+}
+
+/// The verdict rule in words, with the current numbers (for tooltips and the legend).
+pub fn threshold_sentence(scale: &Scale) -> String {
+    format!(
+        "“Almost no push” means a push below {}% of the scale 1/(|Φ|·H·W) = 1/({}·{}) = {} per unit step — the push a background pixel gets in a set whose denominator is one image's pixels, which does not shrink as the model converges — so below {}. A cell already where its label wants it needs no push, and there almost none is right: a labelled structure with ỹ ≥ {} on every labelled pixel, a label that wants nothing with ỹ ≤ {} on every pixel.",
+        NO_PUSH_FRACTION * 100.0,
+        scale.sets,
+        scale.pixels,
+        format_number(scale.scale, 3),
+        format_number(scale.threshold(), 3),
+        format_number(REACHED_HIGH, 2),
+        format_number(REACHED_LOW, 2),
+    )
+}
+
+/// The heuristic ε's arithmetic, e.g. "(156 + 0 + 0) / 3 = 52": one such term per class,
+/// named when there are several, and their mean.
+pub fn heuristic_arithmetic(h: &Heuristic) -> String {
+    let several = h.classes.len() > 1;
+    let parts: Vec<String> = h
+        .classes
+        .iter()
+        .map(|part| {
+            let terms: Vec<String> = part.volumes.iter().map(|&v| format_number(v, 6)).collect();
+            let sum = format!(
+                "({}) / {} = {}",
+                terms.join(" + "),
+                part.volumes.len(),
+                format_number(part.mean, 6)
+            );
+            if several {
+                format!("class {}: {sum}", part.class)
+            } else {
+                sum
+            }
+        })
+        .collect();
+    let mut arithmetic = parts.join("; ");
+    if several {
+        arithmetic.push_str(&format!(
+            "; mean over the classes = {}",
+            format_number(h.eps, 6)
+        ));
+    }
+    arithmetic
+}
