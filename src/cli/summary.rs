@@ -1,25 +1,31 @@
 //! `dice eval --summary`: the evaluation in words for a person at a terminal — the loss,
 //! the settings (Φ and ε) in words, the per-set sums and scores, and for every cell what
-//! one gradient-descent step on the probabilities does to it — without per-pixel arrays.
+//! one gradient-descent step on the probabilities does to it and whether that is right for
+//! its label (the page's verdict badges) — without per-pixel arrays.
 //!
 //! The per-cell step is the loss's own push on the probabilities
 //! ([`crate::engine::step::loss_push`]), averaged over the cell's labelled pixels (y = 1)
-//! and over its other pixels (y = 0): positive lowers ỹ, negative raises it. Whether that
-//! is right for the cell's label — the verdict rule's fixed scale, "almost no push",
-//! "reached" — is the one thing not computed here: see [`cell_verdict`].
+//! and over its other pixels (y = 0): positive lowers ỹ, negative raises it. The verdict is
+//! the engine's rule ([`crate::engine::verdict`]: the fixed scale 1/(|Φ|·H·W), "almost no
+//! push", "reached") in `present::verdict`'s words. A cell listed as missing (or inferred
+//! so) is judged as missing; a cell whose label is all zero but not listed could be either
+//! a missing or an empty label — the command cannot tell — so both readings are given.
 
 use std::fmt::Write;
 
-use ndarray::{s, ArrayView4};
+use ndarray::{s, Array2, ArrayView4};
 
 use crate::engine::activation::Activation;
 use crate::engine::loss::{Evaluation, SetReport};
 use crate::engine::objective::Objective;
 use crate::engine::options::{ClassWeighting, Extras};
 use crate::engine::phi::Phi;
+use crate::engine::status::LabelStatus;
 use crate::engine::step::loss_push;
 use crate::engine::variants::Variant;
+use crate::engine::verdict::{self, CellVerdict, Labelling, Scale};
 use crate::present::format::number;
+use crate::present::verdict::threshold_sentence;
 
 /// Four significant digits, the rule of the page's readouts.
 fn n(v: f64) -> String {
@@ -30,32 +36,113 @@ fn opt(v: Option<f64>) -> String {
     v.map_or_else(|| "undefined".to_string(), n)
 }
 
-/// What one cell of the batch is, for the verdict.
-pub struct CellInput<'a, 'e, 'y> {
-    pub b: usize,
-    pub c: usize,
-    pub evaluation: &'a Evaluation<'e>,
-    pub objective: &'a Objective,
-    /// The labels as the loss sees them, B×C×H×W (NaN where masked).
-    pub y: ArrayView4<'y, f64>,
-    /// The cell's label is missing (listed or inferred).
-    pub missing: bool,
-    /// Whether the classes of a pixel are tied (softmax, or probabilities summing to 1).
+/// A (b, c) cell.
+type Cell = (usize, usize);
+
+/// What the cells are, for the verdict: the labels as given (a listed missing cell may
+/// carry its unannotated structure, which the leaf and marginal Dice do not see), the
+/// listed and inferred missing cells, and whether the classes of a pixel are tied.
+pub struct Cells<'a> {
+    /// B×C×H×W, NaN where a mask ignores the entry.
+    pub y: ArrayView4<'a, f64>,
+    pub missing: &'a [Cell],
     pub exclusive: bool,
 }
 
-/// HOOK — the per-cell verdict (the ✓/✗ of the page's badges) plugs in here.
-///
-/// The verdict rule's numbers (the fixed scale 1/(|Φ|·H·W), "almost no push" below 1% of
-/// it, "reached" at ỹ ≥ 0.9 / ≤ 0.1, the judged pixels of docs/science.md §11) live in
-/// the page model today (`page::verdict`), which the command line must not import. Once
-/// they are in the engine, this returns the verdict in words for one cell — e.g. "✓ pushed
-/// up (0.32 of the scale)", or for an all-zero label both readings, "missing: ✗ pushed
-/// down / empty: ✓ pushed down" — and the summary prints it in a last column. Until then
-/// it returns `None` and the column is left out.
-pub fn cell_verdict(cell: &CellInput<'_, '_, '_>) -> Option<String> {
-    let _ = cell;
-    None
+/// The verdict of every cell in the loss, in words: a badge ("✓ pushed up") with the push
+/// relative to the scale, or for an all-zero label not listed as missing both readings
+/// ("missing: ✗ pushed down · empty: ✓ pushed down"); and the scale judged against.
+pub fn cell_verdicts(
+    e: &Evaluation,
+    o: &Objective,
+    cells: &Cells,
+) -> (Array2<Option<String>>, Scale) {
+    let (bn, cn, _, _) = cells.y.dim();
+    let y = cells.y;
+    let all_zero = |b: usize, c: usize| {
+        y.slice(s![b, c, .., ..])
+            .iter()
+            .all(|v| !v.is_finite() || *v == 0.0)
+    };
+    let listed = |b: usize, c: usize| cells.missing.contains(&(b, c));
+    let ambiguous =
+        Array2::from_shape_fn((bn, cn), |(b, c)| c > 0 && !listed(b, c) && all_zero(b, c));
+    // The labels the loss sees: the leaf and marginal Dice zero the missing cells.
+    let mut y_loss = y.to_owned();
+    if o.dice.variant != Variant::Dice {
+        for &(b, c) in cells.missing {
+            y_loss.slice_mut(s![b, c, .., ..]).fill(0.0);
+        }
+    }
+    let judge = |unlisted_zero: LabelStatus| {
+        let status = Array2::from_shape_fn((bn, cn), |(b, c)| {
+            if listed(b, c) {
+                LabelStatus::Missing
+            } else if ambiguous[(b, c)] {
+                unlisted_zero
+            } else {
+                LabelStatus::Annotated
+            }
+        });
+        let labelling = Labelling {
+            // A view of the view: ndarray's views are invariant in their lifetime.
+            painted: y.view(),
+            status: &status,
+            exclusive: cells.exclusive,
+        };
+        verdict::verdicts(&labelling, &o.dice, &y_loss, e)
+    };
+    let (as_empty, scale) = judge(LabelStatus::Empty);
+    let as_missing = ambiguous
+        .iter()
+        .any(|&a| a)
+        .then(|| judge(LabelStatus::Missing).0);
+    let badge = |v: &CellVerdict| {
+        if v.undefined {
+            v.badge()
+        } else {
+            format!("{} ({} of the scale)", v.badge(), n(v.ratio))
+        }
+    };
+    // With exclusive classes the background label of an image with a missing structure
+    // covers that structure, and is judged on its pixels (the background trap). The input
+    // shows them only if the missing cell's y holds them (possible under leaf and
+    // marginal, which do not read it); otherwise the verdict cannot be given.
+    let hidden_unknown = |b: usize| {
+        let merged = o.dice.variant == Variant::Marginal;
+        let missing_here: Vec<usize> = cells
+            .missing
+            .iter()
+            .filter(|m| m.0 == b && m.1 > 0)
+            .map(|m| m.1)
+            .collect();
+        (cells.exclusive
+            && !merged
+            && !missing_here.is_empty()
+            && missing_here.iter().all(|&k| all_zero(b, k)))
+        .then_some(missing_here)
+    };
+    let words = Array2::from_shape_fn((bn, cn), |(b, c)| {
+        let v = as_empty[(b, c)].as_ref()?;
+        if c == 0 {
+            if let Some(k) = hidden_unknown(b) {
+                let k: Vec<String> = k.iter().map(|k| k.to_string()).collect();
+                return Some(format!(
+                    "? this background covers the missing class {}: judged on that \
+                     structure's pixels, which the input does not show",
+                    k.join(", ")
+                ));
+            }
+        }
+        match (&as_missing, ambiguous[(b, c)]) {
+            (Some(m), true) => {
+                let m = m[(b, c)].as_ref()?;
+                Some(format!("missing: {} · empty: {}", m.badge(), v.badge()))
+            }
+            _ => Some(badge(v)),
+        }
+    });
+    (words, scale)
 }
 
 /// The summary of `e`, made with `o` on labels `y` (B×C×H×W as the loss sees them, NaN
@@ -90,10 +177,27 @@ pub fn summary(
         .map(|r| r.inferred_missing.clone())
         .unwrap_or_default();
     let exclusive = o.dice.activation == Activation::Softmax || tied(e, o);
+    let all_missing: Vec<Cell> = listed.iter().chain(&inferred).copied().collect();
+    let (verdicts, scale) = cell_verdicts(
+        e,
+        o,
+        &Cells {
+            y: y.view(),
+            missing: &all_missing,
+            exclusive,
+        },
+    );
     let _ = write!(
         out,
         "{}",
-        cells_table(e, o, y, (&listed, &inferred), exclusive, h * w)
+        cells_table(e, o, y, (&listed, &inferred), exclusive, h * w, &verdicts)
+    );
+    let _ = write!(
+        out,
+        "\nverdict       ✓ where the step does what the cell's label wants (a labelled structure \
+         pushed up, a prediction where nothing is labelled pushed down, a missing label left \
+         alone), ✗ otherwise. {}",
+        threshold_sentence(&scale)
     );
     out
 }
@@ -348,9 +452,6 @@ fn set_row(i: usize, s: &SetReport, weight: Option<f64>) -> Vec<String> {
     ]
 }
 
-/// A (b, c) cell.
-type Cell = (usize, usize);
-
 /// One line per cell in the loss: its label, and which way one step moves ỹ on its
 /// labelled and on its other pixels.
 fn cells_table(
@@ -360,6 +461,7 @@ fn cells_table(
     (listed, inferred): (&[Cell], &[Cell]),
     exclusive: bool,
     pixels: usize,
+    verdicts: &Array2<Option<String>>,
 ) -> String {
     let step = loss_push(e, o.dice.activation, exclusive);
     let (bn, cn, _, _) = y.dim();
@@ -381,7 +483,6 @@ fn cells_table(
             let cell_y = y.slice(s![b, c, .., ..]);
             // Ignored (masked) pixels are NaN in `y`: neither labelled nor unlabelled.
             let volume: f64 = cell_y.iter().filter(|v| v.is_finite()).sum();
-            let is_missing = listed.contains(&(b, c)) || inferred.contains(&(b, c));
             let label = if listed.contains(&(b, c)) {
                 "missing (listed)".to_string()
             } else if inferred.contains(&(b, c)) {
@@ -397,15 +498,7 @@ fn cells_table(
                 Some(v) if v < 0.0 => format!("raises ỹ ({})", n(v)),
                 Some(_) => "no push (0)".to_string(),
             };
-            let verdict = cell_verdict(&CellInput {
-                b,
-                c,
-                evaluation: e,
-                objective: o,
-                y: y.view(),
-                missing: is_missing,
-                exclusive,
-            });
+            let verdict = verdicts[(b, c)].clone();
             any_verdict |= verdict.is_some();
             rows.push(vec![
                 b.to_string(),
