@@ -82,7 +82,7 @@ What is computed, for every case:
   below independently from docs/science.md §5 and the library sources named above, which they
   follow: MONAI DiceLoss defaults (smooth_nr = smooth_dr = 1e-5), nnU-Net
   MemoryEfficientSoftDiceLoss (smooth = 1e-5, do_bg=False, clamp_min(1e-8),
-  softmax_helper_dim1), smp DiceLoss (smooth = 0, eps = 1e-7 via clamp_min, loss *=
+  softmax_helper_dim1), smp ≥ 0.4 DiceLoss (smooth = 0, eps = 1e-7 via clamp_min on (V + Ṽ)/2, X = Σ min(y, ỹ), loss *=
   (y_true.sum(dims) > 0)), keras dice (2·Σ y·ỹ / (Σy + Σỹ + backend.epsilon())).
 """
 
@@ -122,6 +122,9 @@ DEFAULTS = {
     "variant": "dice",
     "ce_weight": 0.0,
     "dice_weight": 1.0,
+    # X = Σ min(y, ỹ) (MONAI soft_label, smp ≥ 0.4); torch.minimum splits the gradient
+    # in half at a tie, as the engine does.
+    "soft_label": False,
 }
 
 PRESETS = {
@@ -139,8 +142,11 @@ PRESETS = {
         "eps_nr": 0.0,
         "eps_dr": 0.0,
         "activation": "softmax",
-        "denominator_floor": 1e-7,
+        # smp ≥ 0.4 (0.6.0 here): clamp_min(eps = 1e-7) on (V + Ṽ)/2, i.e. 2e-7 on V + Ṽ,
+        # and the soft-label overlap Σ min(y, ỹ).
+        "denominator_floor": 2e-7,
         "zero_empty_sets": True,
+        "soft_label": True,
     },
     "keras": {"phi": "BCI", "eps_nr": 0.0, "eps_dr": 1e-7},
 }
@@ -296,7 +302,10 @@ def formula(inp: dict) -> tuple[dict, dict]:
         p_used.retain_grad()
     v_cell = (y**power).sum(dim=(2, 3))
     p_cell = (p_used**power).sum(dim=(2, 3))
-    x_cell = (y * p_used).sum(dim=(2, 3))
+    if s["soft_label"] and not s["squared"]:
+        x_cell = torch.minimum(y, p_used).sum(dim=(2, 3))
+    else:
+        x_cell = (y * p_used).sum(dim=(2, 3))
     fg_cell = y.sum(dim=(2, 3))
     cells_of_sets = set_cells(s["phi"], B, classes)
     # A set made only of missing cells scores the constant 0 (no gradient, counts in |Φ|).
@@ -682,6 +691,8 @@ def check_monai(inp, expected, aux):
         "smooth_dr": s["eps_dr"],
         "batch": s["phi"] == "BI",
     }
+    if s["soft_label"]:
+        kwargs["soft_label"] = True
     fn = MonaiDiceLoss(**kwargs)
     y, pred = fresh_pred(inp)
     loss = fn(pred, y)
@@ -698,7 +709,9 @@ def check_smp(inp, expected, aux):
     if s["eps_nr"] != s["eps_dr"] or not s["zero_empty_sets"]:
         return None
     y, prob = aux["y"], aux["prob"]
-    if not bool(((y == 0) | (y == 1)).all()) or bool((prob == y).any()):
+    # smp's L1-norm overlap is Σ min(y, ỹ): the formula's with soft_label; without it the
+    # same only for hard labels and no ỹ equal to y.
+    if not s["soft_label"] and (not bool(((y == 0) | (y == 1)).all()) or bool((prob == y).any())):
         return None
     # smp 0.6.0 computes the Dice as a Tversky score with α = β = 1/2:
     # (X + smooth) / ((V + Ṽ)/2 + smooth).clamp_min(eps), i.e. ε_nr = ε_dr = 2·smooth and a
@@ -744,7 +757,7 @@ def check_smp(inp, expected, aux):
 
 def check_keras(inp, expected, aux):
     s = aux["settings"]
-    if "keras" not in LIBS or s["phi"] != "BCI" or s["eps_nr"] != 0.0:
+    if "keras" not in LIBS or s["phi"] != "BCI" or s["eps_nr"] != 0.0 or s["soft_label"]:
         return None
     if s["squared"] or s["jaccard"] or any(aux["floored"]) or any(aux["zeroed"]):
         return None
@@ -774,7 +787,7 @@ def check_keras(inp, expected, aux):
 
 def check_nnunet(inp, expected, aux):
     s = aux["settings"]
-    if "nnunet" not in LIBS or s["phi"] not in ("I", "BI") or s["eps_nr"] != s["eps_dr"]:
+    if "nnunet" not in LIBS or s["phi"] not in ("I", "BI") or s["eps_nr"] != s["eps_dr"] or s["soft_label"]:
         return None
     if s["squared"] or s["jaccard"] or any(aux["zeroed"]):
         return None

@@ -130,8 +130,13 @@ fn valid_input_from_a_file_and_from_stdin() {
     check_success(&from_stdin);
     assert_eq!(from_file.stdout, from_stdin.stdout);
     // The binary prints exactly what the library computes.
-    let library = dice_playground::cli::eval_str(VALID).unwrap().to_string();
-    assert_eq!(text(&from_file.stdout).trim_end(), library);
+    let library = dice_playground::cli::eval_str(VALID).unwrap();
+    let printed: serde_json::Value = serde_json::from_str(&text(&from_file.stdout)).unwrap();
+    assert_eq!(printed, library);
+    // In reading order: the loss first, the per-pixel arrays last.
+    let out = text(&from_file.stdout);
+    assert!(out.starts_with("{\"loss\":"), "{out}");
+    assert!(out.find("\"sets\"").unwrap() < out.find("\"grad\"").unwrap());
 }
 
 /// A mistyped field or option, or another library's name for one, is refused with the

@@ -297,14 +297,14 @@ fn numpy_files_give_what_json_gives() {
     ndarray_npy::write_npy(&other, &nd::Array::<f32, _>::zeros((2, 2, 4, 3))).unwrap();
     refused(
         &run(&["eval", "--y", ys, "--pred", other.to_str().unwrap()], ""),
-        "has shape [2, 2, 4, 3] but the input's shape is [2, 2, 3, 4]",
+        "has shape [2, 2, 3, 4] but `pred` has shape [2, 2, 4, 3]",
     );
     refused(
         &run(
             &["eval", "-", "--y", ys, "--pred", ps],
             r#"{"shape":[1,1,1,2]}"#,
         ),
-        "but the input's shape is [1, 1, 1, 2]",
+        "but the input's `shape` is [1, 1, 1, 2]",
     );
     refused(
         &run(&["eval", "-", "--y", ys], r#"{"y":[1]}"#),

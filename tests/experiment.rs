@@ -147,6 +147,10 @@ fn dumped_runs_replay_to_the_same_model_and_bytes_repeat() {
             {"name": "marginal", "variant": "marginal", "include_background": true},
             {"name": "MONAI Dice+CE sigmoid", "preset": "monai_dice_ce", "activation": "sigmoid"},
             {"name": "full", "labels": "full", "ce_weight": 1, "batch_size": 16},
+            // The peer libraries' options are written into the dumped input and replayed.
+            {"name": "options", "soft_label": true, "tversky_alpha": 0.3, "tversky_beta": 0.7,
+             "class_weights": [1, 2, 0.5, 3], "class_weighting": "mean", "focal_gamma": 1.5,
+             "log_loss": true, "infer_missing": true, "variant": "leaf"},
         ],
     })
     .to_string();
@@ -165,14 +169,14 @@ fn dumped_runs_replay_to_the_same_model_and_bytes_repeat() {
         out_a.stdout, out_b.stdout,
         "the same config gives the same bytes"
     );
-    for name in ["dataset.npz", "run-00.json", "run-04.json"] {
+    for name in ["dataset.npz", "run-00.json", "run-05.json"] {
         assert_eq!(
             std::fs::read(a.join(name)).unwrap(),
             std::fs::read(b.join(name)).unwrap(),
             "{name}"
         );
     }
-    assert!(!a.join("run-05.json").exists());
+    assert!(!a.join("run-06.json").exists());
     let out: Value = serde_json::from_slice(&out_a.stdout).unwrap();
     for (i, r) in out["runs"].as_array().unwrap().iter().enumerate() {
         let path = a.join(format!("run-{i:02}.json"));

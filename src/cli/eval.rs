@@ -7,85 +7,73 @@
 
 use std::io::{self, Write};
 
-use ndarray::{ArrayView4, ArrayViewD, IxDyn};
+use ndarray::ArrayView4;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::json::Document;
-use super::{
-    read_array, read_missing, read_objective, read_shape, refuse_implied_activation, refuse_unknown,
-};
+pub use super::tensors::Tensors;
+use super::{read_objective, refuse_implied_activation, refuse_unknown};
 use crate::engine::loss::{Evaluation, SetReport, Terms};
 use crate::engine::objective::Objective;
-use crate::engine::shape::Shape;
-
-/// The tensors of one evaluation, flat in row-major order.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Tensors {
-    pub shape: Shape,
-    pub y: Vec<f64>,
-    pub pred: Vec<f64>,
-    /// The (b, c) cells whose labels are missing (`missing`).
-    pub missing: Vec<(usize, usize)>,
-}
-
-impl Tensors {
-    /// Reads `shape`, `y` and `pred` from the document, the shape first.
-    pub fn from_document(doc: &mut Document) -> Result<Tensors, String> {
-        let shape = read_shape(doc)?.ok_or("missing field `shape`")?;
-        let y = read_array(doc, "y", &shape)?;
-        let pred = read_array(doc, "pred", &shape)?;
-        let missing = read_missing(doc)?;
-        Ok(Tensors {
-            shape,
-            y,
-            pred,
-            missing,
-        })
-    }
-
-    /// The loss on these tensors (borrowing them: `prob` is `pred` when there is no
-    /// activation).
-    pub fn evaluate(&self, objective: &Objective) -> Result<Evaluation<'_>, String> {
-        let dims = IxDyn(self.shape.dims());
-        let too_large = |e: ndarray::ShapeError| e.to_string();
-        let y = ArrayViewD::from_shape(dims.clone(), &self.y[..]).map_err(too_large)?;
-        let pred = ArrayViewD::from_shape(dims, &self.pred[..]).map_err(too_large)?;
-        objective
-            .evaluate_nd(y, pred, &self.missing)
-            .map_err(|e| e.to_string())
-    }
-}
+use crate::engine::options::OptionsReport;
 
 /// What `dice eval` prints for an evaluation made with `objective`.
 pub fn output<'a, 'b>(e: &'a Evaluation<'b>, objective: &Objective) -> EvalOutput<'a, 'b> {
     EvalOutput {
         e,
         loss_range_warning: Some(objective.loss_range_warning(e.cell_set.dim().1)),
+        arrays: true,
     }
 }
 
-/// The output object of one evaluation, serialised with its keys in sorted order (the
-/// order of a `serde_json::Value`).
+/// The output object of one evaluation, its keys in reading order: the loss and what
+/// qualifies it first, then the per-set table, the terms, and the per-pixel arrays last.
 pub struct EvalOutput<'a, 'b> {
     e: &'a Evaluation<'b>,
     /// `None`: the field is left out (as [`to_json`] does, which has no settings).
     loss_range_warning: Option<Option<String>>,
+    /// Whether `grad` and `grad_prob` are written (not when they go to a file).
+    pub arrays: bool,
 }
 
 impl EvalOutput<'_, '_> {
     /// Writes the object as one line of JSON (without the newline), streamed: no JSON
-    /// tree is built. The keys come in sorted order, as a `serde_json::Value` prints them.
+    /// tree is built. Keys: `loss`, `loss_range_warning`, `undefined`, `options` (with the
+    /// peer libraries' options), `sets`, `terms` (Dice + CE), `grad`, `grad_prob`.
     pub fn write_to(&self, w: &mut dyn Write) -> io::Result<()> {
         fn value(w: &mut dyn Write, key: &str, v: &impl Serialize) -> io::Result<()> {
             write!(w, ",\"{key}\":")?;
             serde_json::to_writer(&mut *w, v).map_err(io::Error::from)
         }
         let e = self.e;
+        w.write_all(b"{\"loss\":")?;
+        serde_json::to_writer(&mut *w, &e.loss).map_err(io::Error::from)?;
+        if let Some(warning) = &self.loss_range_warning {
+            value(w, "loss_range_warning", warning)?;
+        }
+        value(w, "undefined", &e.undefined_reasons())?;
+        if let Some(o) = &e.options {
+            value(w, "options", &OptionsJson(o))?;
+        }
+        let weights = e.options.as_ref().map(|o| o.set_weights.as_slice());
+        value(w, "sets", &Sets(&e.sets, weights))?;
+        if let Some(t) = &e.terms {
+            value(w, "terms", &TermsJson(t))?;
+        }
+        if self.arrays {
+            self.write_arrays(w)?;
+        }
+        w.write_all(b"}")
+    }
+
+    /// `grad` and `grad_prob`, each formatted once where it can be.
+    fn write_arrays(&self, w: &mut dyn Write) -> io::Result<()> {
+        let e = self.e;
         let grad = WithNulls(e.grad().view(), &e.grad_undefined);
         let grad_prob = WithNulls(e.grad_prob.view(), &e.grad_prob_undefined);
-        w.write_all(b"{\"grad\":")?;
+        w.write_all(b",\"grad\":")?;
         if std::ptr::eq(e.grad(), &e.grad_prob) && e.grad_prob.len() <= SHARED_TEXT_VALUES {
             // No activation: both fields hold the same numbers, so they are formatted
             // once (formatting is most of the cost of writing a large output); a large
@@ -93,29 +81,37 @@ impl EvalOutput<'_, '_> {
             let text = serde_json::to_vec(&grad_prob).map_err(io::Error::from)?;
             w.write_all(&text)?;
             w.write_all(b",\"grad_prob\":")?;
-            w.write_all(&text)?;
+            w.write_all(&text)
         } else {
             serde_json::to_writer(&mut *w, &grad).map_err(io::Error::from)?;
-            value(w, "grad_prob", &grad_prob)?;
+            w.write_all(b",\"grad_prob\":")?;
+            serde_json::to_writer(&mut *w, &grad_prob).map_err(io::Error::from)
         }
-        value(w, "loss", &e.loss)?;
-        if let Some(warning) = &self.loss_range_warning {
-            value(w, "loss_range_warning", warning)?;
-        }
-        value(w, "sets", &Sets(&e.sets))?;
-        if let Some(t) = &e.terms {
-            value(w, "terms", &TermsJson(t))?;
-        }
-        value(w, "undefined", &e.undefined_reasons())?;
-        w.write_all(b"}")
     }
 
-    /// The same object as a `serde_json::Value`.
+    /// The same object as a `serde_json::Value` (whose keys print in sorted order).
     pub fn to_value(&self) -> Value {
         let mut text = Vec::new();
         self.write_to(&mut text)
             .expect("writing to memory succeeds");
         serde_json::from_slice(&text).expect("the output is valid JSON")
+    }
+}
+
+/// `{"loss_before_power", "focal_gamma", "constant", "inferred_missing"}`: what the
+/// options add (the set weights are in `sets`).
+struct OptionsJson<'a>(&'a OptionsReport);
+
+impl Serialize for OptionsJson<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let o = self.0;
+        let mut m = ser.serialize_map(None)?;
+        m.serialize_entry("loss_before_power", &o.loss_before_power)?;
+        m.serialize_entry("focal_gamma", &o.focal_gamma)?;
+        m.serialize_entry("constant", &o.constant)?;
+        let cells: Vec<[usize; 2]> = o.inferred_missing.iter().map(|&(b, c)| [b, c]).collect();
+        m.serialize_entry("inferred_missing", &cells)?;
+        m.end()
     }
 }
 
@@ -159,9 +155,9 @@ impl Serialize for TermsJson<'_> {
         impl Serialize for Term<'_> {
             fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
                 let mut m = ser.serialize_map(Some(3))?;
-                m.serialize_entry("grad", &self.grad)?;
                 m.serialize_entry("loss", &self.loss)?;
                 m.serialize_entry("weight", &self.weight)?;
+                m.serialize_entry("grad", &self.grad)?;
                 m.end()
             }
         }
@@ -173,7 +169,6 @@ impl Serialize for TermsJson<'_> {
             loss: t.ce,
             weight: t.ce_weight,
         });
-        m.serialize_entry("ce", &ce)?;
         m.serialize_entry(
             "dice",
             &Term {
@@ -182,23 +177,25 @@ impl Serialize for TermsJson<'_> {
                 weight: t.dice_weight,
             },
         )?;
+        m.serialize_entry("ce", &ce)?;
         m.end()
     }
 }
 
-struct Sets<'a>(&'a [SetReport]);
+/// The sets, with each one's weight in the loss when the options give them weights.
+struct Sets<'a>(&'a [SetReport], Option<&'a [f64]>);
 
 impl Serialize for Sets<'_> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         let mut seq = ser.serialize_seq(Some(self.0.len()))?;
-        for s in self.0 {
-            seq.serialize_element(&SetJson(s))?;
+        for (i, s) in self.0.iter().enumerate() {
+            seq.serialize_element(&SetJson(s, self.1.map(|w| w[i])))?;
         }
         seq.end()
     }
 }
 
-struct SetJson<'a>(&'a SetReport);
+struct SetJson<'a>(&'a SetReport, Option<f64>);
 
 impl Serialize for SetJson<'_> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
@@ -206,16 +203,19 @@ impl Serialize for SetJson<'_> {
         let mut m = ser.serialize_map(None)?;
         let cells: Vec<[usize; 2]> = s.cells.iter().map(|&(b, c)| [b, c]).collect();
         m.serialize_entry("cells", &cells)?;
-        m.serialize_entry("denominator", &s.denominator)?;
-        m.serialize_entry("grad_bg", &s.grad_bg)?;
-        m.serialize_entry("grad_fg", &s.grad_fg)?;
-        m.serialize_entry("numerator", &s.numerator)?;
         m.serialize_entry("sdsc", &s.sdsc)?;
         m.serialize_entry("term", &s.term)?;
-        m.serialize_entry("undefined", &s.undefined.map(|u| u.explain()))?;
+        if let Some(weight) = self.1 {
+            m.serialize_entry("weight", &weight)?;
+        }
         m.serialize_entry("v", &s.v)?;
         m.serialize_entry("v_pred", &s.v_pred)?;
         m.serialize_entry("x", &s.x)?;
+        m.serialize_entry("numerator", &s.numerator)?;
+        m.serialize_entry("denominator", &s.denominator)?;
+        m.serialize_entry("grad_fg", &s.grad_fg)?;
+        m.serialize_entry("grad_bg", &s.grad_bg)?;
+        m.serialize_entry("undefined", &s.undefined.map(|u| u.explain()))?;
         m.end()
     }
 }
@@ -226,6 +226,7 @@ pub fn to_json(e: &Evaluation) -> Value {
     EvalOutput {
         e,
         loss_range_warning: None,
+        arrays: true,
     }
     .to_value()
 }
@@ -241,7 +242,8 @@ pub fn read_input(doc: &mut Document) -> Result<(Objective, Tensors), String> {
 }
 
 /// `dice eval ARGS…`: reads the input (refusing unknown fields), evaluates and streams
-/// the output.
+/// the output: the JSON object, with `--grad FILE` the gradient in an array file instead
+/// of the JSON, with `--summary` a summary in words.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn command(
     args: &[std::ffi::OsString],
@@ -257,7 +259,55 @@ pub fn command(
         Ok((settings, tensors))
     })?;
     let e = tensors.evaluate(&settings)?;
-    write_output(io, |w| output(&e, &settings).write_to(w))
+    if let Some(path) = &cl.grad {
+        write_gradient(path, &tensors, &e)?;
+    }
+    if cl.summary {
+        let text = summary_of(&e, &settings, &tensors);
+        return write_output(io, |w| w.write_all(text.trim_end().as_bytes()));
+    }
+    write_output(io, |w| {
+        let mut out = output(&e, &settings);
+        out.arrays = cl.grad.is_none();
+        out.write_to(w)
+    })
+}
+
+/// The summary in words of an evaluation of `tensors`.
+pub fn summary_of(e: &Evaluation, o: &Objective, tensors: &Tensors) -> String {
+    let mut y = ndarray::Array4::from_shape_vec(e.prob.raw_dim(), tensors.y.clone())
+        .expect("the labels have the evaluation's shape");
+    if let Some(m) = &tensors.extras.mask {
+        let (_, _, h, w) = y.dim();
+        for ((b, c, i, j), v) in y.indexed_iter_mut() {
+            if m.at(b, c, i * w + j, h * w) == 0.0 {
+                *v = f64::NAN;
+            }
+        }
+    }
+    super::summary::summary(e, o, y.view(), &tensors.missing, &tensors.extras)
+}
+
+/// `--grad FILE`: ∂loss/∂pred in the input's layout (`[B, C, *spatial]`, float64, NaN
+/// where the JSON would say null) as a `.npy`; a `.npz` holds `grad` and `grad_prob`.
+#[cfg(not(target_arch = "wasm32"))]
+fn write_gradient(path: &std::path::Path, t: &Tensors, e: &Evaluation) -> Result<(), String> {
+    let with_nan = |a: &ndarray::Array4<f64>, undefined: &ndarray::Array2<bool>| {
+        let mut out = a.as_standard_layout().into_owned();
+        for ((b, c), &u) in undefined.indexed_iter() {
+            if u {
+                out.slice_mut(ndarray::s![b, c, .., ..]).fill(f64::NAN);
+            }
+        }
+        out.into_raw_vec_and_offset().0
+    };
+    let grad = with_nan(e.grad(), &e.grad_undefined);
+    let grad_prob = with_nan(&e.grad_prob, &e.grad_prob_undefined);
+    super::files::write_arrays(
+        path,
+        t.shape.dims(),
+        &[("grad", &grad), ("grad_prob", &grad_prob)],
+    )
 }
 
 /// Evaluates one JSON input document; the error is a one-line message.
@@ -294,7 +344,14 @@ mod tests {
         let mut streamed = Vec::new();
         output(&e, &s).write_to(&mut streamed).unwrap();
         let streamed = String::from_utf8(streamed).unwrap();
-        assert_eq!(streamed, eval_str(doc).unwrap().to_string());
+        let parsed: Value = serde_json::from_str(&streamed).unwrap();
+        assert_eq!(parsed, eval_str(doc).unwrap());
+        // Reading order: the loss and the sets first, the per-pixel arrays last.
+        let at = |key: &str| streamed.find(&format!("\"{key}\":")).unwrap();
+        assert_eq!(at("loss"), 1);
+        assert!(at("loss") < at("undefined") && at("undefined") < at("sets"));
+        assert!(at("sets") < at("grad") && at("grad") < at("grad_prob"));
+        assert!(at("sdsc") < at("v") && at("term") < at("numerator"));
         // to_json is the same without the settings' field.
         let mut v = eval_str(doc).unwrap();
         v.as_object_mut().unwrap().remove("loss_range_warning");

@@ -10,6 +10,7 @@ use crate::engine::experiment::{
     Experiment, ExperimentConfig, RunConfig, RunPlan, RunResult, Template,
 };
 use crate::engine::objective::{CeForm, Objective};
+use crate::engine::options::LossOptions;
 use crate::engine::train::{Model, ModelKind, Optimizer};
 
 /// The top-level fields of a config.
@@ -183,7 +184,12 @@ fn read_run(i: usize, raw: &str) -> Result<RunConfig, String> {
             }
         };
     }
-    let known: Vec<&str> = RUN_FIELDS.iter().chain(&RUN_LOSS_FIELDS).copied().collect();
+    let known: Vec<&str> = RUN_FIELDS
+        .iter()
+        .chain(&RUN_LOSS_FIELDS)
+        .chain(&super::LOSS_OPTION_FIELDS)
+        .copied()
+        .collect();
     no_unknown(&doc, &whose, &known)?;
     Ok(run)
 }
@@ -233,6 +239,37 @@ fn objective_fields(o: &Objective, out: &mut Map<String, Value>) {
     out.insert("variant".into(), json!(d.variant.code()));
     out.insert("ce_weight".into(), json!(o.ce_weight));
     out.insert("dice_weight".into(), json!(o.dice_weight));
+    option_fields(&o.options, out);
+}
+
+/// The fields of the peer libraries' options that give exactly `o` (none when unused).
+fn option_fields(o: &LossOptions, out: &mut Map<String, Value>) {
+    if o.soft_label {
+        out.insert("soft_label".into(), json!(true));
+    }
+    if let Some((a, b)) = o.tversky {
+        out.insert("tversky_alpha".into(), json!(a));
+        out.insert("tversky_beta".into(), json!(b));
+    }
+    if o.focal_gamma != 1.0 {
+        out.insert("focal_gamma".into(), json!(o.focal_gamma));
+    }
+    if let Some(eps) = o.log_loss {
+        out.insert("log_loss".into(), json!(true));
+        out.insert("log_loss_eps".into(), json!(eps));
+    }
+    if let Some(w) = &o.class_weights {
+        if !w.weights.is_empty() {
+            out.insert("class_weights".into(), json!(w.weights));
+        }
+        out.insert("class_weighting".into(), json!(w.mode.code()));
+    }
+    if let Some(list) = &o.class_subset {
+        out.insert("class_subset".into(), json!(list));
+    }
+    if o.infer_missing {
+        out.insert("infer_missing".into(), json!(true));
+    }
 }
 
 /// A run's plan as a complete `dice train` input: no other fields.

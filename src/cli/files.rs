@@ -61,38 +61,65 @@ pub fn shown(path: &Path) -> String {
     excerpt(&path.to_string_lossy())
 }
 
-/// The shape of array `name` (`"y"` or `"pred"`) in `path`, from the header only.
-pub fn shape_of(path: &Path, name: &str) -> Result<Shape, String> {
+/// What a file's header says of array `name`: its dimensions as stored (a NIfTI image as
+/// `[1, C, *spatial]`) and whether its element type is an integer or bool one (a label
+/// map rather than probabilities).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub dims: Vec<usize>,
+    pub integer: bool,
+}
+
+/// The header of array `name` (`"y"`, `"pred"`, `"mask"`) in `path`, without its data.
+pub fn header(path: &Path, name: &str) -> Result<Header, String> {
     let at = |e: String| format!("`{name}` from {}: {e}", shown(path));
-    let dims = match kind(path) {
+    let whole = |d: Dtype| !matches!(d.elem, Elem::F16 | Elem::F32 | Elem::F64);
+    let (dims, integer) = match kind(path) {
         Some(Kind::Npy) => {
             let (mut f, len) = open(path)?;
-            npy_header(&mut f, len).map(|h| h.shape)
+            npy_header(&mut f, len).map(|h| (h.shape, whole(h.dtype)))
         }
         Some(Kind::Npz) => {
             let mut zip = Npz::open(path)?;
             let member = zip.member(name).map_err(at)?;
-            zip.header(&member).map(|(h, _)| h.shape)
+            zip.header(&member).map(|(h, _)| (h.shape, whole(h.dtype)))
         }
         Some(Kind::Nifti { gz }) => {
             let (f, _) = open(path)?;
-            nifti_header(&mut nifti_stream(f, gz)).map(|h| h.array_dims())
+            nifti_header(&mut nifti_stream(f, gz)).map(|h| {
+                // Scaled by a whole slope and intercept, whole numbers stay whole.
+                let scaled_whole = h
+                    .scaling
+                    .is_none_or(|(a, b)| a.fract() == 0.0 && b.fract() == 0.0);
+                (h.array_dims(), whole(h.dtype) && scaled_whole)
+            })
         }
         None => Err("unknown file type; use .npy, .npz, .nii or .nii.gz".to_string()),
     }
     .map_err(at)?;
-    Shape::new(&dims).map_err(|e| at(e.to_string()))
+    Ok(Header { dims, integer })
+}
+
+/// The shape of array `name` (`"y"` or `"pred"`) in `path`, from the header only.
+pub fn shape_of(path: &Path, name: &str) -> Result<Shape, String> {
+    let dims = header(path, name)?.dims;
+    Shape::new(&dims).map_err(|e| format!("`{name}` from {}: {e}", shown(path)))
 }
 
 /// The values of array `name` in `path`, which must have `shape` (checked on the header
 /// before the data is read).
 pub fn read(path: &Path, name: &str, shape: &Shape) -> Result<Vec<f64>, String> {
+    read_dims(path, name, shape.dims())
+}
+
+/// The values of array `name` in `path`, whose header must say `dims` (checked before the
+/// data is read), flat in row-major order.
+pub fn read_dims(path: &Path, name: &str, dims: &[usize]) -> Result<Vec<f64>, String> {
     let at = |e: String| format!("`{name}` from {}: {e}", shown(path));
     let check = |found: Vec<usize>| -> Result<(), String> {
-        if found != shape.dims() {
+        if found != dims {
             return Err(format!(
-                "shape {found:?} does not match the shape {:?} of the input",
-                shape.dims()
+                "shape {found:?} does not match the shape {dims:?} of the input"
             ));
         }
         Ok(())
@@ -136,7 +163,7 @@ pub fn read(path: &Path, name: &str, shape: &Shape) -> Result<Vec<f64>, String> 
         None => Err("unknown file type; use .npy, .npz, .nii or .nii.gz".to_string()),
     }
     .map_err(at)?;
-    debug_assert_eq!(data.len(), shape.values());
+    debug_assert_eq!(data.len(), dims.iter().product::<usize>());
     Ok(data)
 }
 
@@ -211,6 +238,7 @@ enum Elem {
     I32,
     U64,
     I64,
+    F16,
     F32,
     F64,
 }
@@ -225,7 +253,7 @@ impl Dtype {
     fn size(self) -> usize {
         match self.elem {
             Elem::Bool | Elem::U8 | Elem::I8 => 1,
-            Elem::U16 | Elem::I16 => 2,
+            Elem::U16 | Elem::I16 | Elem::F16 => 2,
             Elem::U32 | Elem::I32 | Elem::F32 => 4,
             Elem::U64 | Elem::I64 | Elem::F64 => 8,
         }
@@ -257,9 +285,24 @@ impl Dtype {
             Elem::I32 => each!(i32, 4, f64::from),
             Elem::U64 => each!(u64, 8, |v: u64| v as f64),
             Elem::I64 => each!(i64, 8, |v: i64| v as f64),
+            Elem::F16 => each!(u16, 2, f16_to_f64),
             Elem::F32 => each!(f32, 4, f64::from),
             Elem::F64 => each!(f64, 8, |v: f64| v),
         }
+    }
+}
+
+/// An IEEE 754 half-precision number (numpy's float16, `'<f2'`) as an `f64`, exactly:
+/// every half is a double.
+fn f16_to_f64(bits: u16) -> f64 {
+    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = i32::from((bits >> 10) & 0x1f);
+    let frac = f64::from(bits & 0x3ff);
+    sign * match exp {
+        0 => frac * 2f64.powi(-24),
+        31 if frac == 0.0 => f64::INFINITY,
+        31 => f64::NAN,
+        e => (1.0 + frac / 1024.0) * 2f64.powi(e - 15),
     }
 }
 
@@ -384,7 +427,7 @@ impl NpyHeader {
         let bits = 8 * self.dtype.size();
         match self.dtype.elem {
             Elem::Bool => "bool".into(),
-            Elem::F32 | Elem::F64 => format!("float{bits}"),
+            Elem::F16 | Elem::F32 | Elem::F64 => format!("float{bits}"),
             Elem::U8 | Elem::U16 | Elem::U32 | Elem::U64 => format!("uint{bits}"),
             Elem::I8 | Elem::I16 | Elem::I32 | Elem::I64 => format!("int{bits}"),
         }
@@ -595,14 +638,14 @@ fn npy_dict(text: &str) -> Result<NpyDict, String> {
 fn npy_dtype(descr: &Option<String>) -> Result<Dtype, String> {
     let unsupported = |d: &str, why: &str| {
         Err(format!(
-            "unsupported dtype {}{why}; use a bool, integer, float32 or float64 array",
+            "unsupported dtype {}{why}; use a bool, integer or float (16, 32 or 64-bit) array",
             excerpt(d)
         ))
     };
     let Some(d) = descr.as_deref() else {
         return Err(
             "unsupported dtype (a structured dtype, a list of fields); use a bool, \
-                    integer, float32 or float64 array"
+                    integer or float (16, 32 or 64-bit) array"
                 .into(),
         );
     };
@@ -620,9 +663,9 @@ fn npy_dtype(descr: &Option<String>) -> Result<Dtype, String> {
         "i4" => Elem::I32,
         "u8" => Elem::U64,
         "i8" => Elem::I64,
-        "f4" => Elem::F32,
-        "f8" => Elem::F64,
-        "f2" => return unsupported(d, " (float16: convert with .astype(np.float32))"),
+        "f2" | "e" => Elem::F16,
+        "f4" | "f" => Elem::F32,
+        "f8" | "d" => Elem::F64,
         _ => return unsupported(d, ""),
     };
     let dtype = Dtype {
@@ -976,6 +1019,57 @@ impl<W: io::Write + io::Seek> NpzOut<W> {
 
     pub fn finish(self) -> io::Result<W> {
         self.zip.finish().map_err(io::Error::other)
+    }
+}
+
+/// Float64 values as little-endian bytes, written in blocks (a large gradient is never
+/// copied whole).
+fn write_f64s(w: &mut impl io::Write, data: &[f64]) -> io::Result<()> {
+    for block in data.chunks(1 << 13) {
+        let bytes: Vec<u8> = block.iter().flat_map(|v| v.to_le_bytes()).collect();
+        w.write_all(&bytes)?;
+    }
+    Ok(())
+}
+
+/// Writes float64 arrays of `dims` to `path`: a `.npy` holds the first one, a `.npz` all of
+/// them by name (stored uncompressed, as `np.savez` does). Other file types are refused.
+pub fn write_arrays(path: &Path, dims: &[usize], arrays: &[(&str, &[f64])]) -> Result<(), String> {
+    use io::Write;
+    let cannot = |e: io::Error| format!("cannot write {}: {e}", shown(path));
+    let file = || File::create(path).map_err(cannot);
+    match kind(path) {
+        Some(Kind::Npy) => {
+            let mut w = io::BufWriter::new(file()?);
+            w.write_all(&npy_header_bytes("<f8", dims))
+                .map_err(cannot)?;
+            write_f64s(&mut w, arrays[0].1).map_err(cannot)?;
+            w.flush().map_err(cannot)
+        }
+        Some(Kind::Npz) => {
+            let mut zip = zip::ZipWriter::new(io::BufWriter::new(file()?));
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored)
+                .large_file(
+                    arrays.iter().map(|a| a.1.len() * 8).sum::<usize>() > u32::MAX as usize / 2,
+                );
+            for (name, data) in arrays {
+                zip.start_file(format!("{name}.npy"), options)
+                    .map_err(|e| cannot(io::Error::other(e)))?;
+                zip.write_all(&npy_header_bytes("<f8", dims))
+                    .map_err(cannot)?;
+                write_f64s(&mut zip, data).map_err(cannot)?;
+            }
+            zip.finish()
+                .map_err(|e| cannot(io::Error::other(e)))?
+                .flush()
+                .map_err(cannot)
+        }
+        _ => Err(format!(
+            "cannot write the gradient to {}: give a .npy file (the gradient) or a .npz file \
+             (grad and grad_prob)",
+            shown(path)
+        )),
     }
 }
 

@@ -17,6 +17,8 @@ pub mod json;
 pub mod progress;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod run;
+pub mod summary;
+pub mod tensors;
 pub mod train;
 
 use ndarray::Array4;
@@ -26,6 +28,7 @@ use crate::engine::error::DiceError;
 use crate::engine::loss::ClassEps;
 use crate::engine::loss::DiceSettings;
 use crate::engine::objective::Objective;
+use crate::engine::options::{ClassWeighting, ClassWeights, LossOptions};
 use crate::engine::phi::Phi;
 use crate::engine::presets::objective_preset;
 use crate::engine::shape::Shape;
@@ -35,8 +38,19 @@ use json::Document;
 pub use eval::{eval_str, to_json};
 
 /// The tensor fields every command reads; with [`SETTINGS_FIELDS`], the fields of
-/// [`is_field`].
-pub const TENSOR_FIELDS: [&str; 3] = ["shape", "y", "pred"];
+/// [`is_field`]. Beside `shape`, `y` and `pred`: a pixel mask and what to do with it,
+/// Keras' per-image sample weights, and a class-index label map's class count and ignore
+/// index (the data that follows the images, not the loss's settings).
+pub const TENSOR_FIELDS: [&str; 8] = [
+    "shape",
+    "y",
+    "pred",
+    "mask",
+    "mask_before_activation",
+    "sample_weights",
+    "classes",
+    "ignore_index",
+];
 
 /// Whether every command reads this field (settings and tensors); any other is refused
 /// unless the command reads it ([`refuse_unknown`]).
@@ -44,8 +58,9 @@ pub fn is_field(name: &str) -> bool {
     TENSOR_FIELDS.contains(&name) || SETTINGS_FIELDS.contains(&name)
 }
 
-/// The settings fields every command reads.
-pub const SETTINGS_FIELDS: [&str; 14] = [
+/// The settings fields every command reads (the loss fields of [`LOSS_OPTION_FIELDS`]
+/// included).
+pub const SETTINGS_FIELDS: [&str; 24] = [
     "variant",
     "missing",
     "phi",
@@ -60,6 +75,30 @@ pub const SETTINGS_FIELDS: [&str; 14] = [
     "zero_empty_sets",
     "ce_weight",
     "dice_weight",
+    "class_weights",
+    "class_weighting",
+    "soft_label",
+    "tversky_alpha",
+    "tversky_beta",
+    "focal_gamma",
+    "log_loss",
+    "log_loss_eps",
+    "class_subset",
+    "infer_missing",
+];
+
+/// The fields of the peer libraries' options (`engine::options`), part of the loss.
+pub const LOSS_OPTION_FIELDS: [&str; 10] = [
+    "class_weights",
+    "class_weighting",
+    "soft_label",
+    "tversky_alpha",
+    "tversky_beta",
+    "focal_gamma",
+    "log_loss",
+    "log_loss_eps",
+    "class_subset",
+    "infer_missing",
 ];
 
 /// At most this many characters of user input are echoed in a message.
@@ -99,7 +138,7 @@ pub fn one_line(msg: &str) -> String {
 
 /// Names other libraries give these settings, and the field meant here (`eps`: both ε,
 /// which `--eps` sets on the command line).
-const OTHER_NAMES: [(&str, &str); 12] = [
+const OTHER_NAMES: [(&str, &str); 20] = [
     ("smooth_nr", "eps_nr"),
     ("smooth_dr", "eps_dr"),
     ("smooth", "eps"),
@@ -112,6 +151,14 @@ const OTHER_NAMES: [(&str, &str); 12] = [
     ("sigmoid", "activation"),
     ("softmax", "activation"),
     ("from_logits", "activation"),
+    ("weight", "class_weights"),
+    ("average", "class_weighting"),
+    ("alpha", "tversky_alpha"),
+    ("beta", "tversky_beta"),
+    ("gamma", "focal_gamma"),
+    ("sample_weight", "sample_weights"),
+    ("num_classes", "classes"),
+    ("to_onehot_y", "classes"),
 ];
 
 /// The known name `name` most likely stands for: another library's name for it
@@ -132,7 +179,12 @@ pub fn nearest_name<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
         }
     }
     let len = name.chars().count();
-    let allowed = if len >= 10 { 3 } else { 2 };
+    // Short names allow one typo: two would turn "case" into "mask".
+    let allowed = match len {
+        0..=4 => 1,
+        5..=9 => 2,
+        _ => 3,
+    };
     known
         .iter()
         // The distance is at least the difference in length: a long name is far from all.
@@ -172,7 +224,19 @@ pub fn refuse_unknown(doc: &Document, extra: &[&str]) -> Result<(), String> {
     let hint = match nearest_name(first, &known) {
         Some("eps") => "; did you mean `eps_nr` and `eps_dr`?".to_string(),
         Some(k) => format!("; did you mean `{k}`?"),
-        None => format!("; the fields are {}", known.join(", ")),
+        None => {
+            // The main fields by name, the rest by kind: the line stays readable.
+            let main: Vec<&str> = known
+                .iter()
+                .copied()
+                .filter(|k| !LOSS_OPTION_FIELDS.contains(k) && !TENSOR_FIELDS[3..].contains(k))
+                .collect();
+            format!(
+                "; the fields are {}, the data fields mask, classes, ignore_index, \
+                 sample_weights and the options of the README's field table",
+                main.join(", ")
+            )
+        }
     };
     Err(format!("unknown field {}{more}{hint}", excerpt(first)))
 }
@@ -289,7 +353,103 @@ pub fn read_objective_over(
             *field = json::number(name, &raw)?;
         }
     }
+    read_loss_options(&mut o.options, doc)?;
     Ok((o, implied))
+}
+
+/// A JSON list of numbers (each checked as a top-level number is).
+pub(crate) fn number_list(
+    doc: &mut Document,
+    name: &'static str,
+) -> Result<Option<Vec<f64>>, String> {
+    let Some(raw) = doc.take(name) else {
+        return Ok(None);
+    };
+    if !raw.trim_start().starts_with('[') {
+        return Err(format!(
+            "`{name}` must be a list of numbers, got {}",
+            excerpt(raw.trim())
+        ));
+    }
+    let mut list = Vec::new();
+    json::for_each_number(name, &raw, |i, literal| {
+        list.push(json::number_literal(literal).map_err(|e| format!("`{name}`[{i}]: {e}"))?);
+        Ok(())
+    })?;
+    Ok(Some(list))
+}
+
+/// Takes the fields of [`LOSS_OPTION_FIELDS`] from `doc` into `o` (over a preset's).
+fn read_loss_options(o: &mut LossOptions, doc: &mut Document) -> Result<(), String> {
+    for (name, field) in [
+        ("soft_label", &mut o.soft_label),
+        ("infer_missing", &mut o.infer_missing),
+    ] {
+        if let Some(raw) = doc.take(name) {
+            *field = json::boolean(name, &raw)?;
+        }
+    }
+    let alpha = doc.take("tversky_alpha");
+    let beta = doc.take("tversky_beta");
+    if alpha.is_some() || beta.is_some() {
+        let (mut a, mut b) = o.tversky.unwrap_or((0.5, 0.5));
+        if let Some(raw) = alpha {
+            a = json::number("tversky_alpha", &raw)?;
+        }
+        if let Some(raw) = beta {
+            b = json::number("tversky_beta", &raw)?;
+        }
+        o.tversky = Some((a, b));
+    }
+    if let Some(raw) = doc.take("focal_gamma") {
+        o.focal_gamma = json::number("focal_gamma", &raw)?;
+    }
+    let log_eps = doc.take("log_loss_eps");
+    if let Some(raw) = doc.take("log_loss") {
+        o.log_loss = json::boolean("log_loss", &raw)?.then_some(o.log_loss.unwrap_or(1e-7));
+    }
+    if let Some(raw) = log_eps {
+        let eps = json::number("log_loss_eps", &raw)?;
+        if o.log_loss.is_none() {
+            return Err(
+                "`log_loss_eps` is the clamp of smp's log loss: it needs \"log_loss\": true".into(),
+            );
+        }
+        o.log_loss = Some(eps);
+    }
+    let weights = number_list(doc, "class_weights")?;
+    let mode = match doc.take("class_weighting") {
+        None => None,
+        Some(raw) => {
+            let text = json::string("class_weighting", &raw)?;
+            Some(ClassWeighting::parse(&text).ok_or_else(|| {
+                format!(
+                    "unknown class_weighting {}; use \"term\" (MONAI weight), \"mean\" (smp class_weights), \"micro\" or \"macro\" (kornia average)",
+                    excerpt(&text)
+                )
+            })?)
+        }
+    };
+    if weights.is_some() || mode.is_some() {
+        let before = o.class_weights.take();
+        o.class_weights = Some(ClassWeights {
+            // No list: every class weighs 1 (kornia's average without a weight).
+            weights: weights
+                .or_else(|| before.as_ref().map(|w| w.weights.clone()))
+                .unwrap_or_default(),
+            mode: mode.or_else(|| before.map(|w| w.mode)).unwrap_or_default(),
+        });
+    }
+    if let Some(raw) = doc.take("class_subset") {
+        let list: Vec<usize> = serde_json::from_str(&raw).map_err(|_| {
+            format!(
+                "`class_subset` must be a list of class indices (whole numbers ≥ 0), got {}",
+                excerpt(raw.trim())
+            )
+        })?;
+        o.class_subset = Some(list);
+    }
+    Ok(())
 }
 
 /// An ε field: one number, or one per class.

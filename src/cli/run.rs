@@ -11,9 +11,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::eval::Tensors;
 use super::json::Document;
-use super::{excerpt, files, nearest_name, one_line, read_array, read_shape, SETTINGS_FIELDS};
+use super::tensors::{Files, Tensors};
+use super::{excerpt, files, nearest_name, one_line, SETTINGS_FIELDS, TENSOR_FIELDS};
 
 pub const USAGE: &str = "\
 usage: dice eval [FILE|-] [--y ARRAY] [--pred ARRAY] [--FIELD VALUE]...
@@ -98,9 +98,14 @@ fn output_failure(e: io::Error) -> Failure {
 pub struct CommandLine {
     /// The input document: a path, or `-` for standard input.
     pub input: Option<OsString>,
-    /// Array files for `y` and `pred`.
+    /// Array files for `y`, `pred` and the mask.
     pub y: Option<PathBuf>,
     pub pred: Option<PathBuf>,
+    pub mask: Option<PathBuf>,
+    /// `dice eval --grad FILE`: the gradient goes to this array file, not into the JSON.
+    pub grad: Option<PathBuf>,
+    /// `dice eval --summary`: a summary in words instead of the JSON object.
+    pub summary: bool,
     /// `--field value` pairs in order, with `-` in names turned into `_`.
     pub flags: Vec<(String, String)>,
 }
@@ -131,8 +136,9 @@ impl CommandLine {
                 Some((n, v)) => (n.replace('-', "_"), Some(OsString::from(v))),
                 None => (flag.replace('-', "_"), None),
             };
-            let options: Vec<&str> = ["y", "pred", "eps", "shape"]
+            let options: Vec<&str> = ["eps", "grad", "summary"]
                 .iter()
+                .chain(TENSOR_FIELDS.iter())
                 .chain(SETTINGS_FIELDS.iter())
                 .chain(extra.iter())
                 .copied()
@@ -147,6 +153,14 @@ impl CommandLine {
                 )));
             }
             once(&mut set, &name, flag.split('=').next().unwrap_or(flag))?;
+            if name == "summary" {
+                // A switch: it takes no value.
+                if inline.is_some() {
+                    return Err(Failure::Usage("--summary takes no value".into()));
+                }
+                cl.summary = true;
+                continue;
+            }
             let value = match inline.or_else(|| it.next().cloned()) {
                 Some(v) => v,
                 None => {
@@ -159,6 +173,8 @@ impl CommandLine {
             match name.as_str() {
                 "y" => cl.y = Some(PathBuf::from(value)),
                 "pred" => cl.pred = Some(PathBuf::from(value)),
+                "mask" => cl.mask = Some(PathBuf::from(value)),
+                "grad" => cl.grad = Some(PathBuf::from(value)),
                 _ => {
                     let value = value.into_string().map_err(|v| {
                         Failure::Usage(format!(
@@ -205,45 +221,17 @@ impl CommandLine {
         Ok(read(&mut doc)?)
     }
 
-    /// `shape`, `y` and `pred` from the document and the array files: the shape (from
-    /// the document, else the files' headers) is checked before any array is read.
+    /// `shape`, `y`, `pred` and the mask from the document and the array files: the shape
+    /// (the document's, else the files' headers) is checked before any array is read.
     pub fn read_tensors(&self, doc: &mut Document) -> Result<Tensors, String> {
-        let mut shape = read_shape(doc)?;
-        for (name, path) in [("y", &self.y), ("pred", &self.pred)] {
-            let Some(path) = path else { continue };
-            if doc.has(name) {
-                return Err(format!(
-                    "`{name}` is given both in the input document and as --{name}"
-                ));
-            }
-            let found = files::shape_of(path, name)?;
-            match &shape {
-                Some(s) if *s != found => {
-                    return Err(format!(
-                        "`{name}` from {} has shape {:?} but the input's shape is {:?}",
-                        files::shown(path),
-                        found.dims(),
-                        s.dims()
-                    ))
-                }
-                Some(_) => {}
-                None => shape = Some(found),
-            }
-        }
-        let shape = shape.ok_or("missing field `shape`")?;
-        let mut array = |name: &'static str, path: &Option<PathBuf>| match path {
-            Some(p) => files::read(p, name, &shape),
-            None => read_array(doc, name, &shape),
-        };
-        let y = array("y", &self.y)?;
-        let pred = array("pred", &self.pred)?;
-        let missing = super::read_missing(doc)?;
-        Ok(Tensors {
-            shape,
-            y,
-            pred,
-            missing,
-        })
+        Tensors::read(
+            doc,
+            Files {
+                y: self.y.as_deref(),
+                pred: self.pred.as_deref(),
+                mask: self.mask.as_deref(),
+            },
+        )
     }
 }
 

@@ -138,7 +138,7 @@ pub fn trainer_from_document(doc: &mut Document) -> Result<(Trainer, usize), Str
         [b, c, h, w] => (b, c, h, w),
         _ => shape.engine_dim(),
     };
-    let y = read_array(doc, "y", &shape)?;
+    let (y, extras) = super::tensors::labels_and_extras(doc, &shape)?;
     let y = Array4::from_shape_vec((b, c, h, w), y).map_err(|e| e.to_string())?;
     let x = match doc.take("x") {
         None => None,
@@ -178,6 +178,7 @@ pub fn trainer_from_document(doc: &mut Document) -> Result<(Trainer, usize), Str
     let batches = read_batches(doc)?;
     refuse_unknown(doc, &TRAIN_FIELDS)?;
     let trainer = Trainer::with_missing(y, x, settings, built, optimizer.optimizer()?, missing)
+        .and_then(|t| t.with_extras(extras))
         .and_then(|t| t.with_batches(batches))
         .map_err(|e| e.to_string())?;
     Ok((trainer, steps))
@@ -236,9 +237,14 @@ pub fn command(
 ) -> Result<(), super::run::Failure> {
     use super::run::{write_json, CommandLine, Failure};
     let cl = CommandLine::parse(args, &TRAIN_FIELDS)?;
-    if cl.y.is_some() || cl.pred.is_some() {
+    if cl.y.is_some() || cl.pred.is_some() || cl.mask.is_some() {
         return Err(Failure::Usage(
-            "dice train reads y, pred and x from the JSON document".into(),
+            "dice train reads y, pred, x and mask from the JSON document".into(),
+        ));
+    }
+    if cl.grad.is_some() || cl.summary {
+        return Err(Failure::Usage(
+            "--grad and --summary are dice eval's (dice train writes its run as JSON)".into(),
         ));
     }
     let (mut trainer, steps) = cl.with_document(&mut *io.stdin, trainer_from_document)?;

@@ -74,4 +74,7 @@ pub enum DiceError {
     MarginalWithoutBackground,
     #[error("the marginal Dice needs exclusive classes, but the probabilities at batch {b}, pixel {pixel} sum to {sum:?} instead of 1 (use softmax or normalised probabilities)")]
     MarginalNotExclusive { b: usize, pixel: usize, sum: f64 },
+    /// An option of the peer libraries (engine::options) that does not fit the rest.
+    #[error("{0}")]
+    Options(String),
 }

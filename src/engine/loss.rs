@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::activation::Activation;
 use crate::engine::error::DiceError;
+use crate::engine::options::OptionsReport;
 use crate::engine::phi::Phi;
 use crate::engine::variants::{self, Missing, Variant};
 
@@ -437,7 +438,7 @@ pub struct Evaluation<'a> {
     pub grad_prob: Array4<f64>,
     /// ∂DL/∂z when an activation is on (`None` without one: it equals `grad_prob`).
     /// Read it through [`Evaluation::grad`].
-    logit_grad: Option<Array4<f64>>,
+    pub(crate) logit_grad: Option<Array4<f64>>,
     /// Set index of each (b, c) cell; `None` for an excluded background class.
     pub cell_set: Array2<Option<usize>>,
     /// Per cell: `grad_prob` has no value there.
@@ -448,6 +449,9 @@ pub struct Evaluation<'a> {
     /// the Dice alone (see `engine::objective`); `loss`, `grad_prob` and `grad()` are then
     /// the weighted totals, while `sets` describe the Dice term alone.
     pub terms: Option<Box<Terms>>,
+    /// What the options of `engine::options` add (set weights, the power, inferred missing
+    /// cells), when the loss was computed with them.
+    pub options: Option<Box<OptionsReport>>,
 }
 
 /// The two terms of μ·Dice + λ·CE, each unweighted.
@@ -489,6 +493,7 @@ impl Evaluation<'_> {
             grad_prob_undefined: self.grad_prob_undefined,
             grad_undefined: self.grad_undefined,
             terms: self.terms,
+            options: self.options,
         }
     }
 
@@ -578,7 +583,8 @@ impl Evaluation<'_> {
 
     /// One sentence per undefined set.
     pub fn undefined_reasons(&self) -> Vec<String> {
-        self.sets
+        let mut reasons: Vec<String> = self
+            .sets
             .iter()
             .enumerate()
             .filter_map(|(i, s)| {
@@ -591,7 +597,15 @@ impl Evaluation<'_> {
                     format!("set {i} {}: {}", cells.join(" "), u.explain())
                 })
             })
-            .collect()
+            .collect();
+        if let Some(why) = self
+            .options
+            .as_ref()
+            .and_then(|o| o.gradient_undefined.clone())
+        {
+            reasons.push(why);
+        }
+        reasons
     }
 
     /// The set that holds cell (b, c), if that class takes part.
@@ -1111,5 +1125,6 @@ fn evaluate_checked<'a>(
         grad_prob_undefined,
         grad_undefined,
         terms: None,
+        options: None,
     })
 }

@@ -5,9 +5,12 @@
 pub mod activation;
 pub mod error;
 pub mod experiment;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod general;
 pub mod heuristic;
 pub mod loss;
 pub mod objective;
+pub mod options;
 pub mod phi;
 pub mod presets;
 pub mod rng;

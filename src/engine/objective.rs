@@ -16,6 +16,7 @@ use crate::engine::error::DiceError;
 use crate::engine::loss::{
     evaluate_probs_with, evaluate_with, CeTerm, ClassEps, DiceSettings, Evaluation,
 };
+use crate::engine::options::{Extras, LossOptions};
 use crate::engine::shape::{engine_view, Shape};
 
 /// Which cross-entropy goes with the Dice.
@@ -41,6 +42,9 @@ pub struct Objective {
     /// λ ≥ 0, the weight of the cross-entropy (0: none).
     pub ce_weight: f64,
     pub ce_form: CeForm,
+    /// The peer libraries' options beyond the settings (class weights, soft labels,
+    /// Tversky, …): `engine::options`. Computed natively only.
+    pub options: LossOptions,
 }
 
 impl From<DiceSettings> for Objective {
@@ -51,6 +55,7 @@ impl From<DiceSettings> for Objective {
             dice_weight: 1.0,
             ce_weight: 0.0,
             ce_form: CeForm::ByActivation,
+            options: LossOptions::NONE,
         }
     }
 }
@@ -87,7 +92,56 @@ impl Objective {
         if self.ce_weight > 0.0 && self.dice.activation == Activation::None {
             return Err(DiceError::CeNeedsLogits);
         }
+        self.options.validate(&self.dice, classes)?;
+        if self.ce_weight > 0.0 && self.options.class_weights.is_some() {
+            return Err(DiceError::Options(
+                "`class_weights` weight the Dice term only, while MONAI's DiceCELoss(weight=…) \
+                 weights its cross-entropy too: with ce_weight > 0 this would be another loss \
+                 than the library's, so it is refused"
+                    .into(),
+            ));
+        }
         Ok(())
+    }
+
+    /// Checks what the per-image `extras` need of the objective (a mask weights the Dice
+    /// only, so it is refused beside a cross-entropy).
+    fn validate_extras(&self, extras: &Extras) -> Result<(), DiceError> {
+        if self.ce_weight > 0.0 && extras.mask.is_some() {
+            return Err(DiceError::Options(
+                "a mask (or ignore_index) applies to the Dice term only; with ce_weight > 0 the \
+                 cross-entropy would still see the ignored pixels, so it is refused"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the loss needs `engine::general` (an option, or per-image extras).
+    fn needs_general(&self, extras: &Extras) -> bool {
+        !self.options.is_none() || !extras.is_empty()
+    }
+
+    /// The Dice term with the options and extras (`engine::general`; native only).
+    fn general<'a>(
+        &self,
+        y: ArrayView4<f64>,
+        pred: ArrayView4<f64>,
+        missing: &[(usize, usize)],
+        extras: &Extras,
+    ) -> Result<Evaluation<'a>, DiceError> {
+        self.validate_extras(extras)?;
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            crate::engine::general::evaluate(self, y, pred, missing, extras)
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = (y, pred, missing);
+            Err(DiceError::Options(
+                "the peer libraries' options are computed by the dice command only".into(),
+            ))
+        }
     }
 
     /// (ε_nr, ε_dr) of class `c`.
@@ -123,8 +177,23 @@ impl Objective {
         pred: ArrayView4<'a, f64>,
         missing: &[(usize, usize)],
     ) -> Result<Evaluation<'a>, DiceError> {
+        self.evaluate_extras(y, pred, missing, &Extras::default())
+    }
+
+    /// [`Objective::evaluate`] with a mask and sample weights (`engine::options`).
+    pub fn evaluate_extras<'a>(
+        &self,
+        y: ArrayView4<f64>,
+        pred: ArrayView4<'a, f64>,
+        missing: &[(usize, usize)],
+        extras: &Extras,
+    ) -> Result<Evaluation<'a>, DiceError> {
         self.validate(y.dim().1)?;
-        let mut e = evaluate_with(y, pred, &self.dice, self.class_eps.as_ref(), missing)?;
+        let mut e = if self.needs_general(extras) {
+            self.general(y, pred, missing, extras)?
+        } else {
+            evaluate_with(y, pred, &self.dice, self.class_eps.as_ref(), missing)?
+        };
         self.add_ce(y, pred, &mut e);
         Ok(e)
     }
@@ -137,7 +206,23 @@ impl Objective {
         pred: ArrayView4<f64>,
         missing: &[(usize, usize)],
     ) -> Result<Evaluation<'static>, DiceError> {
+        self.evaluate_owned_extras(y, pred, missing, &Extras::default())
+    }
+
+    /// [`Objective::evaluate_owned`] with a mask and sample weights.
+    pub fn evaluate_owned_extras(
+        &self,
+        y: ArrayView4<f64>,
+        pred: ArrayView4<f64>,
+        missing: &[(usize, usize)],
+        extras: &Extras,
+    ) -> Result<Evaluation<'static>, DiceError> {
         self.validate(y.dim().1)?;
+        if self.needs_general(extras) {
+            let mut e = self.general(y, pred, missing, extras)?;
+            self.add_ce(y, pred, &mut e);
+            return Ok(e);
+        }
         let act = self.dice.activation;
         if act != Activation::None {
             if let Some(index) = pred.iter().position(|v| !v.is_finite()) {
@@ -158,6 +243,18 @@ impl Objective {
         pred: ArrayViewD<'a, f64>,
         missing: &[(usize, usize)],
     ) -> Result<Evaluation<'a>, DiceError> {
+        self.evaluate_nd_extras(y, pred, missing, &Extras::default())
+    }
+
+    /// [`Objective::evaluate_nd`] with a mask and sample weights (the mask's pixels in the
+    /// same flat order as the tensors').
+    pub fn evaluate_nd_extras<'a>(
+        &self,
+        y: ArrayViewD<'_, f64>,
+        pred: ArrayViewD<'a, f64>,
+        missing: &[(usize, usize)],
+        extras: &Extras,
+    ) -> Result<Evaluation<'a>, DiceError> {
         if y.shape() != pred.shape() {
             return Err(DiceError::ShapeMismatch(
                 y.shape().to_vec(),
@@ -170,10 +267,12 @@ impl Objective {
             let pred = pred
                 .into_shape_with_order(dim)
                 .map_err(|_| DiceError::ShapeTooLarge(vec![dim.0, dim.1, dim.3]))?;
-            self.evaluate(y.view(), pred, missing)
+            self.evaluate_extras(y.view(), pred, missing, extras)
         } else {
             let pred = engine_view(pred)?;
-            Ok(self.evaluate(y.view(), pred.view(), missing)?.into_owned())
+            Ok(self
+                .evaluate_extras(y.view(), pred.view(), missing, extras)?
+                .into_owned())
         }
     }
 
@@ -402,6 +501,7 @@ mod tests {
                 dice_weight: mu,
                 ce_weight: lambda,
                 ce_form: form,
+                options: LossOptions::NONE,
             };
             let e = o.evaluate(y.view(), z.view(), &[]).unwrap();
             let t = e.terms.as_ref().expect("terms");

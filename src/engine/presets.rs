@@ -4,6 +4,7 @@
 use crate::engine::activation::Activation;
 use crate::engine::loss::DiceSettings;
 use crate::engine::objective::{CeForm, Objective};
+use crate::engine::options::{ClassWeighting, ClassWeights};
 use crate::engine::phi::Phi;
 use crate::engine::variants::Variant;
 
@@ -31,21 +32,21 @@ pub const FRAMEWORK_PRESETS: [FrameworkPreset; 6] = [
         name: "monai",
         label: "MONAI DiceLoss()",
         code: "monai.losses.DiceLoss()",
-        note: "Image-wise sets (batch=False), smooth_nr = smooth_dr = 1e-5, background included, no activation.",
+        note: "MONAI 1.6: image-wise sets (batch=False), smooth_nr = smooth_dr = 1e-5, background included, no activation.",
         settings: base(),
     },
     FrameworkPreset {
         name: "monai_batch",
         label: "MONAI DiceLoss(batch=True)",
         code: "monai.losses.DiceLoss(batch=True)",
-        note: "Batch-wise sets: each class is summed over the whole batch before dividing.",
+        note: "MONAI 1.6: batch-wise sets, each class summed over the whole batch before dividing.",
         settings: DiceSettings { phi: Phi::BI, ..base() },
     },
     FrameworkPreset {
         name: "nnunet",
         label: "nnU-Net v2 soft-Dice term only (batch_dice=False)",
         code: "MemoryEfficientSoftDiceLoss(apply_nonlin=softmax_helper_dim1,\n    batch_dice=False, do_bg=False, smooth=1e-5)",
-        note: "The soft-Dice term only: nnU-Net's default trainer adds cross-entropy (DC_and_CE_loss, weights 1 and 1), which pushes an unlabelled structure towards background whatever Φ is. Softmax over all classes, then the background is dropped; denominator clipped at 1e-8. batch_dice comes from the plans: False for 3d_lowres and for a 3d_fullres without a cascade. nnU-Net reports −mean(sDSC), i.e. this loss minus 1 (same gradient).",
+        note: "nnU-Net v2 (2.8): the soft-Dice term only. nnU-Net's default trainer adds cross-entropy (DC_and_CE_loss, weights 1 and 1), which pushes an unlabelled structure towards background whatever Φ is. Softmax over all classes, then the background is dropped; denominator clipped at 1e-8. batch_dice comes from the plans: False for 3d_lowres and for a 3d_fullres without a cascade. nnU-Net reports −mean(sDSC), i.e. this loss minus 1 (same gradient).",
         settings: DiceSettings {
             include_background: false,
             activation: Activation::Softmax,
@@ -57,7 +58,7 @@ pub const FRAMEWORK_PRESETS: [FrameworkPreset; 6] = [
         name: "nnunet_batch",
         label: "nnU-Net v2 soft-Dice term only (batch_dice=True)",
         code: "MemoryEfficientSoftDiceLoss(apply_nonlin=softmax_helper_dim1,\n    batch_dice=True, do_bg=False, smooth=1e-5)",
-        note: "The soft-Dice term only, with batch-wise sets: the plans set batch_dice=True for 2d, and for 3d_fullres when a 3d_lowres cascade exists. The default trainer adds cross-entropy (DC_and_CE_loss), which pushes an unlabelled structure towards background whatever Φ is. Reports −mean(sDSC), i.e. this loss minus 1.",
+        note: "nnU-Net v2 (2.8): the soft-Dice term only, with batch-wise sets: the plans set batch_dice=True for 2d, and for 3d_fullres when a 3d_lowres cascade exists. The default trainer adds cross-entropy (DC_and_CE_loss), which pushes an unlabelled structure towards background whatever Φ is. Reports −mean(sDSC), i.e. this loss minus 1.",
         settings: DiceSettings {
             phi: Phi::BI,
             include_background: false,
@@ -70,13 +71,13 @@ pub const FRAMEWORK_PRESETS: [FrameworkPreset; 6] = [
         name: "smp",
         label: "segmentation_models_pytorch DiceLoss",
         code: "segmentation_models_pytorch.losses.DiceLoss(mode=\"multiclass\")",
-        note: "Sums over batch and pixels (dims 0 and 2), smooth = 0, denominator clamped to ≥ 1e-7; a class without foreground in the batch gets loss 0 and no gradient but still counts in the mean. from_logits=True applies a softmax.",
+        note: "segmentation_models_pytorch 0.6 (the same since 0.4): sums over batch and pixels (dims 0 and 2); the score is (I + smooth)/((V + Ṽ)/2 + smooth).clamp_min(eps) with the soft-label overlap I = Σ min(y, ỹ), i.e. ε_nr = ε_dr = 2·smooth = 0 and a denominator floor of 2·eps = 2e-7 on the V + Ṽ scale; a class without foreground in the batch gets loss 0 and no gradient but still counts in the mean. from_logits=True applies a softmax. (The page computes the overlap as Σ y·ỹ: the same for labels 0 and 1 except the gradient where ỹ equals y.)",
         settings: DiceSettings {
             phi: Phi::BI,
             eps_nr: 0.0,
             eps_dr: 0.0,
             activation: Activation::Softmax,
-            denominator_floor: 1e-7,
+            denominator_floor: 2e-7,
             zero_empty_sets: true,
             ..base()
         },
@@ -85,7 +86,7 @@ pub const FRAMEWORK_PRESETS: [FrameworkPreset; 6] = [
         name: "keras",
         label: "Keras Dice",
         code: "keras.losses.Dice()  # axis=None",
-        note: "One set over the flattened tensor; no numerator smoothing, 1e-7 (backend.epsilon()) in the denominator.",
+        note: "Keras 3 (3.15): one set over the flattened tensor; no numerator smoothing, 1e-7 (backend.epsilon()) in the denominator.",
         settings: DiceSettings {
             phi: Phi::BCI,
             eps_nr: 0.0,
@@ -199,6 +200,7 @@ impl DiceCePreset {
             dice_weight: self.dice_weight,
             ce_weight: self.ce_weight,
             ce_form: self.ce_form,
+            options: crate::engine::options::LossOptions::NONE,
         }
     }
 }
@@ -256,11 +258,21 @@ pub const DICE_CE_PRESETS: [DiceCePreset; 3] = [
 /// Dice alone) or a Dice + CE preset of [`DICE_CE_PRESETS`].
 pub fn objective_preset(name: &str) -> Option<Objective> {
     if let Some(p) = framework_preset(name) {
-        return Some(p.settings.into());
+        let mut o: Objective = p.settings.into();
+        // smp ≥ 0.4 computes its overlap as Σ min(y, ỹ), which only the options carry.
+        o.options.soft_label = p.name == "smp";
+        return Some(o);
+    }
+    let name = name.trim();
+    if let Some(p) = OPTION_PRESETS
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name))
+    {
+        return Some((p.objective)());
     }
     DICE_CE_PRESETS
         .iter()
-        .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+        .find(|p| p.name.eq_ignore_ascii_case(name))
         .map(DiceCePreset::objective)
 }
 
@@ -270,7 +282,112 @@ pub fn preset_names() -> impl Iterator<Item = &'static str> {
         .iter()
         .map(|p| p.name)
         .chain(DICE_CE_PRESETS.iter().map(|p| p.name))
+        .chain(OPTION_PRESETS.iter().map(|p| p.name))
 }
+
+/// A library's loss that needs the options of `engine::options` (computed by the command
+/// line only).
+#[derive(Clone, Debug)]
+pub struct OptionPreset {
+    /// Name used in JSON (`"preset"`).
+    pub name: &'static str,
+    /// The code it stands for.
+    pub code: &'static str,
+    /// What it computes, with the library version it follows.
+    pub note: &'static str,
+    pub objective: fn() -> Objective,
+}
+
+/// The settings `dice` uses for kornia's `DiceLoss` (softmax, ε in the denominator only).
+fn kornia(phi: Phi, mode: ClassWeighting) -> Objective {
+    let mut o: Objective = DiceSettings {
+        phi,
+        eps_nr: 0.0,
+        eps_dr: 1e-8,
+        activation: Activation::Softmax,
+        ..base()
+    }
+    .into();
+    o.options.class_weights = Some(ClassWeights {
+        weights: Vec::new(),
+        mode,
+    });
+    o
+}
+
+/// The Tversky losses of the libraries, at α = β = ½ (their defaults).
+fn tversky(settings: DiceSettings, soft_label: bool) -> Objective {
+    let mut o: Objective = settings.into();
+    o.options.tversky = Some((0.5, 0.5));
+    o.options.soft_label = soft_label;
+    o
+}
+
+/// Losses of the peer libraries that need options (docs/options.md).
+pub const OPTION_PRESETS: [OptionPreset; 5] = [
+    OptionPreset {
+        name: "kornia",
+        code: "kornia.losses.DiceLoss()  # average=\"micro\", eps=1e-8",
+        note: "kornia 0.9: softmax over the classes, one set per image summing all classes (Φ = CI), 2X/(V + Ṽ + eps) with eps = 1e-8 in the denominator only; `weight` scales a class's y and ỹ in the sums (class_weighting \"micro\").",
+        objective: || kornia(Phi::CI, ClassWeighting::Micro),
+    },
+    OptionPreset {
+        name: "kornia_macro",
+        code: "kornia.losses.DiceLoss(average=\"macro\")",
+        note: "kornia 0.9: softmax, one set per image and class, eps = 1e-8 in the denominator only; per image the (weighted) mean over the classes its labels contain, then the mean over the images (an image without a labelled class counts as 1).",
+        objective: || kornia(Phi::I, ClassWeighting::Macro),
+    },
+    OptionPreset {
+        name: "monai_tversky",
+        code: "monai.losses.TverskyLoss()  # alpha=0.5, beta=0.5",
+        note: "MONAI 1.6: (tp + smooth_nr)/(tp + α·fp + β·fn + smooth_dr) per image and class with smooth_nr = smooth_dr = 1e-5, i.e. on the Dice's scale ε_nr = ε_dr = 2e-5; no activation, background included.",
+        objective: || {
+            tversky(
+                DiceSettings {
+                    eps_nr: 2e-5,
+                    eps_dr: 2e-5,
+                    ..base()
+                },
+                false,
+            )
+        },
+    },
+    OptionPreset {
+        name: "smp_tversky",
+        code: "segmentation_models_pytorch.losses.TverskyLoss(mode=\"multiclass\")",
+        note: "segmentation_models_pytorch 0.6: as its DiceLoss (batch-wise sets, soft-label overlap, softmax, smooth = 0, floor 2·eps = 2e-7, a class absent from the batch zeroed) with (I + smooth)/(I + α·fp + β·fn + smooth), α = β = 0.5, gamma = 1.",
+        objective: || {
+            tversky(
+                DiceSettings {
+                    phi: Phi::BI,
+                    eps_nr: 0.0,
+                    eps_dr: 0.0,
+                    activation: Activation::Softmax,
+                    denominator_floor: 2e-7,
+                    zero_empty_sets: true,
+                    ..base()
+                },
+                true,
+            )
+        },
+    },
+    OptionPreset {
+        name: "keras_tversky",
+        code: "keras.losses.Tversky()  # alpha=0.5, beta=0.5, axis=None",
+        note: "Keras 3 (3.15): X/(X + α·Σ(1 − ỹ)y + β·Σỹ(1 − y) + epsilon) over the flattened tensor, epsilon = 1e-7: at α = β = ½ the Dice with ε_dr = 2e-7. Keras' alpha multiplies the false negatives and beta the false positives (the reverse of MONAI and smp): Tversky(alpha=a, beta=b) is tversky_alpha = b, tversky_beta = a here.",
+        objective: || {
+            tversky(
+                DiceSettings {
+                    phi: Phi::BCI,
+                    eps_nr: 0.0,
+                    eps_dr: 2e-7,
+                    ..base()
+                },
+                false,
+            )
+        },
+    },
+];
 
 /// Python-style float literal: shortest round-trip form.
 fn fmt_float(v: f64) -> String {

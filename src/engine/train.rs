@@ -18,6 +18,7 @@ use thiserror::Error;
 use crate::engine::error::DiceError;
 use crate::engine::loss::{DiceSettings, Evaluation};
 use crate::engine::objective::Objective;
+use crate::engine::options::Extras;
 use crate::engine::rng::{Rng, STREAM_SHUFFLE};
 
 mod model;
@@ -310,6 +311,8 @@ pub struct Trainer {
     objective: Objective,
     /// The (b, c) cells whose labels are missing, for the leaf and marginal Dice.
     missing: Vec<(usize, usize)>,
+    /// A mask and sample weights (`engine::options`), gathered with their images.
+    extras: Extras,
     initial: Model,
     model: Model,
     optimizer: Optimizer,
@@ -439,6 +442,7 @@ impl Trainer {
             x,
             objective,
             missing,
+            extras: Extras::default(),
             initial: model.clone(),
             model,
             optimizer,
@@ -460,6 +464,19 @@ impl Trainer {
         Ok(t)
     }
 
+    /// The same trainer (at step 0) with a mask and sample weights (`engine::options`),
+    /// which follow their images into the mini-batches.
+    pub fn with_extras(mut self, extras: Extras) -> Result<Trainer, TrainError> {
+        let (bn, cn, h, w) = self.y.dim();
+        extras.validate(bn, cn, h * w, self.objective.dice.phi)?;
+        self.extras = extras;
+        self.reset();
+        if let Err(e) = self.evaluate_full_checked() {
+            return Err(e.into());
+        }
+        Ok(self)
+    }
+
     /// The same trainer (at step 0) training on mini-batches.
     pub fn with_batches(mut self, batches: Batches) -> Result<Trainer, TrainError> {
         batches.validate(self.y.dim().0)?;
@@ -475,16 +492,22 @@ impl Trainer {
                 Some(x) if self.model.kind().needs_image() => {
                     let mut z = Array4::zeros(self.y.raw_dim());
                     self.model.forward(x.view(), &mut z);
-                    let eval =
-                        self.objective
-                            .evaluate_owned(self.y.view(), z.view(), &self.missing);
+                    let eval = self.objective.evaluate_owned_extras(
+                        self.y.view(),
+                        z.view(),
+                        &self.missing,
+                        &self.extras,
+                    );
                     (z, eval)
                 }
                 _ => {
                     let z = self.model.pixel_logits().expect("pixels");
-                    let eval = self
-                        .objective
-                        .evaluate_owned(self.y.view(), z, &self.missing);
+                    let eval = self.objective.evaluate_owned_extras(
+                        self.y.view(),
+                        z,
+                        &self.missing,
+                        &self.extras,
+                    );
                     (Array4::zeros((0, 0, 0, 0)), eval)
                 }
             };
@@ -664,9 +687,10 @@ impl Trainer {
             }
             (None, None) => unreachable!("a shared model has its image"),
         };
+        let extras = self.extras.gather(batch, h * w);
         let e = self
             .objective
-            .evaluate_owned(y.view(), z.view(), &missing)
+            .evaluate_owned_extras(y.view(), z.view(), &missing, &extras)
             .map_err(|e| e.to_string())?;
         Ok((e, x))
     }
