@@ -10,7 +10,8 @@ use std::process::{Command, Output, Stdio};
 use ndarray17 as nd;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_dice");
+mod common;
+use common::BIN;
 
 fn run(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(BIN)

@@ -29,29 +29,8 @@ use ndarray::Array4;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-}
+mod common;
+use common::Draws;
 
 #[derive(Clone, Debug)]
 struct Case {
@@ -64,7 +43,7 @@ struct Case {
 
 /// A random case from one seed: the options first, then data that fits them.
 fn case(seed: u64) -> Case {
-    let mut r = SplitMix(seed);
+    let mut r = Draws::new(seed);
     let (b, c) = (1 + r.below(3), 2 + r.below(3));
     let (h, w) = (1 + r.below(3), 1 + r.below(4));
     let variant = [
@@ -329,7 +308,7 @@ proptest! {
 fn most_cases_are_evaluated() {
     let evaluated = (0..400u64)
         .filter(|&seed| {
-            let c = case(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let c = case(seed);
             eval(&c, &c.pred).is_ok()
         })
         .count();

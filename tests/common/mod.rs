@@ -31,6 +31,11 @@ impl Draws {
         self.0.below(n as u64) as usize
     }
 
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
     /// One of `from` (not empty).
     pub fn pick<T: Copy>(&mut self, from: &[T]) -> T {
         from[self.below(from.len())]
