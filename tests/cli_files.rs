@@ -25,7 +25,7 @@ fn run(args: &[&str], stdin: &str) -> Output {
 /// shell's `ulimit -v`): an allocation beyond it fails, which Rust turns into an abort, so
 /// a reader that allocates what a header claims fails the test instead of the machine.
 fn run_limited(args: &[&str], stdin: &str, limit_mb: Option<u64>) -> Output {
-    let mut cmd = match limit_mb {
+    let cmd = match limit_mb {
         Some(mb) => {
             let mut c = Command::new("sh");
             c.arg("-c")
@@ -40,20 +40,7 @@ fn run_limited(args: &[&str], stdin: &str, limit_mb: Option<u64>) -> Output {
             c
         }
     };
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the dice binary");
-    let mut pipe = child.stdin.take().unwrap();
-    let text = stdin.to_string();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(text.as_bytes());
-    });
-    let out = child.wait_with_output().expect("wait for the dice binary");
-    writer.join().unwrap();
-    out
+    common::pipe(cmd, stdin)
 }
 
 fn text(b: &[u8]) -> String {

@@ -13,27 +13,11 @@ use ndarray17 as nd;
 use serde_json::Value;
 
 fn run_with(args: &[&std::ffi::OsStr], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the dice binary");
-    let mut pipe = child.stdin.take().unwrap();
-    let text = stdin.to_string();
-    // Written from a thread: the binary may exit (refusing the input) before reading it all.
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(text.as_bytes());
-    });
-    let out = child.wait_with_output().expect("wait for the dice binary");
-    writer.join().unwrap();
-    out
+    common::dice(args, stdin)
 }
 
 fn run(args: &[&str], stdin: &str) -> Output {
-    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
-    run_with(&args, stdin)
+    common::dice(args, stdin)
 }
 
 fn text(b: &[u8]) -> String {

@@ -3,27 +3,16 @@
 //! masks from files, the shape error that points to `--classes`, `--grad FILE` and
 //! `--summary`. Every result is compared with the same data written as a JSON document.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use ndarray17 as nd;
 use serde_json::Value;
 
 mod common;
-use common::BIN;
 
 fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the dice binary");
-    // A refusal may come before the input is read: a closed pipe is no error here.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
+    common::dice(args, stdin)
 }
 
 fn text(b: &[u8]) -> String {

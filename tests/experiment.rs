@@ -5,9 +5,6 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-
-use common::BIN;
 use serde_json::{json, Value};
 
 /// Runs given only name, Φ, ε and batch size, as the acceptance asks.
@@ -115,21 +112,7 @@ fn the_empty_template_makes_the_papers_points() {
 }
 
 fn dice(args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start dice");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::dice(args, stdin)
 }
 
 /// Every dumped run is a complete `dice train` input (no field it warns about) that

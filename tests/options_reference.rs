@@ -6,13 +6,9 @@
 //! same data (float64, torch autograd). Each document is piped to `dice eval -` and the
 //! loss and every gradient entry must agree within 1e-12·max(1, |expected|).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::Value;
 
 mod common;
-use common::BIN;
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/options_reference.json"
@@ -20,20 +16,7 @@ const FIXTURE: &str = concat!(
 const TOL: f64 = 1e-12;
 
 fn eval(doc: &Value) -> Result<Value, String> {
-    let mut child = Command::new(BIN)
-        .args(["eval", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run dice");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(doc.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::dice(&["eval", "-"], &doc.to_string());
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }

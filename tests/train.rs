@@ -10,10 +10,8 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use common::BIN;
 use serde_json::Value;
 
 const ABS_TOL: f64 = 1e-12;
@@ -257,20 +255,7 @@ fn fixture_scene_is_the_engines_scene() {
 }
 
 fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the dice binary");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::dice(args, stdin)
 }
 
 const DOC: &str = r#"{"shape":[1,2,2,3],"y":[1,1,0, 0,0,1,  0,0,1, 1,1,0],

@@ -3,10 +3,41 @@
 //! module (`mod common;`) and uses only part of it.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
 use dice_playground::engine::rng::Rng;
 
 /// The release or debug `dice` binary Cargo built for these tests.
 pub const BIN: &str = env!("CARGO_BIN_EXE_dice");
+
+/// Runs the `dice` binary with `args`, `stdin` on its standard input.
+pub fn dice<S: AsRef<OsStr>>(args: &[S], stdin: &str) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args);
+    pipe(cmd, stdin)
+}
+
+/// Runs `cmd` with `stdin` on its standard input and collects its output. The input is
+/// written from a thread, and a closed pipe is no error: the binary may refuse its
+/// arguments or input and exit before reading it all.
+pub fn pipe(mut cmd: Command, stdin: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the dice binary");
+    let mut input = child.stdin.take().unwrap();
+    let text = stdin.to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(text.as_bytes());
+    });
+    let out = child.wait_with_output().expect("wait for the dice binary");
+    writer.join().unwrap();
+    out
+}
 
 /// Random test data drawn from one seed.
 pub struct Draws(Rng);
