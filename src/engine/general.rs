@@ -25,7 +25,7 @@ use ndarray::{s, Array2, Array4, ArrayView4, CowArray};
 
 use crate::engine::activation::Activation;
 use crate::engine::error::DiceError;
-use crate::engine::loss::{DiceSettings, Evaluation, SetReport, Undefined};
+use crate::engine::loss::{DiceSettings, Evaluation, Fraction, SetReport, Undefined};
 use crate::engine::objective::Objective;
 use crate::engine::options::{ClassWeighting, Extras, LossOptions, OptionsReport};
 use crate::engine::variants::{self, Missing};
@@ -398,33 +398,14 @@ fn set_calc(o: &Objective, cells: Vec<(usize, usize)>, t: Sums, constant: bool) 
         None => t.v + t.vp,
         Some(_) => 2.0 * alpha * t.vp + 2.0 * beta * t.v + (2.0 - 2.0 * alpha - 2.0 * beta) * t.x,
     };
-    let den_raw = den.max(0.0) + eps_dr;
-    let floored = den_raw < s.denominator_floor;
-    let d = if floored {
-        s.denominator_floor
-    } else {
-        den_raw
-    };
-    let n = 2.0 * t.x + eps_nr;
-    let zeroed = s.zero_empty_sets && t.fg <= 0.0;
-    let mut undefined = None;
-    if d == 0.0 && !constant {
-        let underflow = t.fg > 0.0 || t.p_max > 0.0;
-        undefined = Some(if underflow {
-            Undefined::Overflow
-        } else if n == 0.0 {
-            Undefined::ZeroOverZero
-        } else {
-            Undefined::DivisionByZero
-        });
-    }
-    let score = if constant {
-        0.0
-    } else if eps_nr <= eps_dr {
-        (n / d).min(1.0)
-    } else {
-        n / d
-    };
+    let Fraction {
+        n,
+        d,
+        floored,
+        zeroed,
+        mut undefined,
+        score,
+    } = Fraction::of(den, t.x, (eps_nr, eps_dr), s, t.fg, t.p_max, constant);
     let r = if floored { 0.0 } else { n / d / d };
     let a = 2.0 / d - (2.0 - 2.0 * alpha - 2.0 * beta) * r;
     let b = if alpha == 0.0 { 0.0 } else { 2.0 * alpha * r };

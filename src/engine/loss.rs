@@ -921,6 +921,73 @@ fn reduce_sets_masked(
     (reports, cell_set)
 }
 
+/// A set's fraction (2X + ε_nr) / (D + ε_dr) with its rules: the denominator's floor, the
+/// zeroed empty set, an undefined 0/0 or ε/0, and the score's clamp. The one home of these
+/// rules for the Dice here and the libraries' options in `engine::general`.
+pub(crate) struct Fraction {
+    pub n: f64,
+    pub d: f64,
+    pub floored: bool,
+    pub zeroed: bool,
+    pub undefined: Option<Undefined>,
+    pub score: f64,
+}
+
+impl Fraction {
+    /// `den` is the set's denominator before ε_dr (V + Ṽ, its Jaccard or Tversky form), `x`
+    /// the overlap, `fg` = Σy and `p_max` the largest prediction of the set.
+    pub(crate) fn of(
+        den: f64,
+        x: f64,
+        (eps_nr, eps_dr): (f64, f64),
+        st: &DiceSettings,
+        fg: f64,
+        p_max: f64,
+        constant: bool,
+    ) -> Fraction {
+        // Rounding can leave a hair below zero in the Jaccard form; it is ≥ 0 mathematically.
+        let den_raw = den.max(0.0) + eps_dr;
+        let floored = den_raw < st.denominator_floor;
+        let d = if floored {
+            st.denominator_floor
+        } else {
+            den_raw
+        };
+        let n = 2.0 * x + eps_nr;
+        let zeroed = st.zero_empty_sets && fg <= 0.0;
+        let mut undefined = None;
+        if d == 0.0 && !constant {
+            // With the squared denominator, labels or predictions below ~1e-162 square to 0:
+            // the set is not empty, its sums are beyond the range of a 64-bit float.
+            let underflow = fg > 0.0 || p_max > 0.0;
+            undefined = Some(if underflow {
+                Undefined::Overflow
+            } else if n == 0.0 {
+                Undefined::ZeroOverZero
+            } else {
+                Undefined::DivisionByZero
+            });
+        }
+        // The score is at most 1 when ε_nr ≤ ε_dr (see `DiceSettings::loss_bounded`); the
+        // clamp only removes rounding (a perfect set could otherwise give a loss of −2e-16).
+        let score = if constant {
+            0.0
+        } else if eps_nr <= eps_dr {
+            (n / d).min(1.0)
+        } else {
+            n / d
+        };
+        Fraction {
+            n,
+            d,
+            floored,
+            zeroed,
+            undefined,
+            score,
+        }
+    }
+}
+
 fn set_report(
     cells: Vec<(usize, usize)>,
     t: CellSums,
@@ -934,38 +1001,14 @@ fn set_report(
     } else {
         t.v + t.v_pred
     };
-    // Rounding can leave a hair below zero in the Jaccard form; it is ≥ 0 mathematically.
-    let den_raw = den.max(0.0) + eps_dr;
-    let floored = den_raw < st.denominator_floor;
-    let d = if floored {
-        st.denominator_floor
-    } else {
-        den_raw
-    };
-    let n = 2.0 * t.x + eps_nr;
-    let zeroed = st.zero_empty_sets && t.fg <= 0.0;
-    let mut undefined = None;
-    if d == 0.0 && !constant {
-        // With the squared denominator, labels or predictions below ~1e-162 square to 0:
-        // the set is not empty, its sums are beyond the range of a 64-bit float.
-        let underflow = t.fg > 0.0 || t.p_max > 0.0;
-        undefined = Some(if underflow {
-            Undefined::Overflow
-        } else if n == 0.0 {
-            Undefined::ZeroOverZero
-        } else {
-            Undefined::DivisionByZero
-        });
-    }
-    // The score is at most 1 when ε_nr ≤ ε_dr (see `DiceSettings::loss_bounded`); the
-    // clamp only removes rounding (a perfect set could otherwise give a loss of −2e-16).
-    let sdsc = if constant {
-        0.0
-    } else if eps_nr <= eps_dr {
-        (n / d).min(1.0)
-    } else {
-        n / d
-    };
+    let Fraction {
+        n,
+        d,
+        floored,
+        zeroed,
+        mut undefined,
+        score: sdsc,
+    } = Fraction::of(den, t.x, (eps_nr, eps_dr), st, t.fg, t.p_max, constant);
     let f = GradFactors::of_set(n, d, floored, zeroed, constant, t.fg > 0.0, n_sets);
     // Scores or gradients beyond 1e300 only arise from absurd ε; beyond that point sums of
     // terms could overflow, so such a set is reported instead of returning ±inf. The
