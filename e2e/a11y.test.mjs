@@ -179,3 +179,41 @@ test('axe: compare mode with B\'s controls, and the train panel with plot (d) mi
     await page.close();
   }
 });
+
+test('keyboard: the first stops skip to the grid and the tour; only cursor steps are announced', async () => {
+  const { page, problems } = await openApp(browser.context, url('#preset=empty-I'));
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'skip-grid', 'the first Tab stop');
+  const shown = await page.locator('[data-testid="skip-grid"]').boundingBox();
+  assert.ok(shown && shown.width > 40 && shown.height > 20, 'the skip link is drawn while focused');
+  await page.keyboard.press('Enter');
+  const view = await page.evaluate(() => document.activeElement?.dataset.testid ?? '');
+  assert.match(view, /^(label|pred|image)-\d+-\d+$/, `Enter moves focus to a view of the grid: ${view}`);
+  const say = page.locator('[data-testid="hover-say"]');
+  assert.equal(await say.getAttribute('aria-live'), 'polite');
+  assert.equal(await page.locator('#hover-info').getAttribute('aria-live'), null, 'the pointer read-out is not live');
+  // Focus puts the cursor on the middle pixel, and says so; a step says the next one.
+  await page.waitForFunction(() => /pixel/.test(document.querySelector('[data-testid="hover-say"]').textContent));
+  const first = await say.textContent();
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((s) => document.querySelector('[data-testid="hover-say"]').textContent !== s, first);
+  const spoken = await say.textContent();
+  assert.match(spoken, /pixel \(\d+, \d+\)/);
+  // The pointer sweeping over another view changes the visible read-out, not the spoken one.
+  const other = await page.locator('[data-testid="grad-0-1"]').boundingBox();
+  await page.mouse.move(other.x + 3, other.y + 3);
+  await page.mouse.move(other.x + other.width / 2, other.y + other.height / 2, { steps: 6 });
+  await page.waitForFunction((s) => document.querySelector('#hover-info').textContent !== s, spoken);
+  await settle(page);
+  assert.equal(await say.textContent(), spoken, 'pointer moves are not announced');
+  // From a fresh load, the second Tab stop starts the guided tour.
+  await page.reload();
+  await waitReady(page, problems);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'skip-tour', 'the second Tab stop');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid="tour-step"]:not([hidden])');
+  assertNoProblems(problems);
+  await page.close();
+});

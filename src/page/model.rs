@@ -183,6 +183,9 @@ pub struct Painting {
 pub struct Pointing {
     /// The pixel under the pointer (or the keyboard cursor).
     pub hover: Option<Hover>,
+    /// The hovered pixel was reached by the keyboard cursor, a deliberate step a screen
+    /// reader should announce (a pointer passing over pixels is not announced).
+    pub by_key: bool,
     /// The cell whose set the Φ picture, the formula and plot (b) show (chosen by a click).
     pub focus: Option<(usize, usize)>,
 }

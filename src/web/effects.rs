@@ -9,6 +9,7 @@
 //! - focus on this page's window when painting starts ([`focus_window`]), so Ctrl+Z undoes
 //!   here, inside an embed's frame too;
 //! - pointer capture for the stroke in progress ([`capture_pointer`]);
+//! - focus on the grid's first view for the skip link ([`focus_grid`]);
 //! - the introduction's dismissal, remembered in this browser ([`dismiss_intro_for_good`],
 //!   read back at start-up by [`intro_dismissed`]).
 //!
@@ -18,6 +19,7 @@
 
 use std::cell::Cell;
 
+use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use super::dom;
@@ -73,6 +75,28 @@ pub fn left_fullscreen() -> bool {
 pub fn focus_window() {
     if let Ok(w) = dom::window() {
         let _ = w.focus();
+    }
+}
+
+/// Moves keyboard focus to the grid's first focusable view (the "Skip to the grid" link),
+/// where the arrow keys move the cursor and read the pixels out.
+pub fn focus_grid() {
+    let Ok(doc) = dom::document() else { return };
+    let Ok(views) = doc.query_selector_all("#grid-wrap [tabindex=\"0\"]") else {
+        return;
+    };
+    // The first one drawn: a folded column's views are in the page but not shown.
+    for k in 0..views.length() {
+        let Some(view) = views
+            .item(k)
+            .and_then(|v| v.dyn_into::<web_sys::HtmlElement>().ok())
+        else {
+            continue;
+        };
+        if view.get_client_rects().length() > 0 {
+            let _ = view.focus();
+            return;
+        }
     }
 }
 

@@ -28,6 +28,8 @@ pub struct Readout {
     loss_sub: HtmlElement,
     loss_code: HtmlElement,
     hover: HtmlElement,
+    /// The polite live region: the hover line when the keyboard cursor stepped there.
+    hover_say: HtmlElement,
     sets_title: HtmlElement,
     sets_body: HtmlElement,
     last_hover_set: RefCell<Option<usize>>,
@@ -94,6 +96,7 @@ impl Readout {
             loss_sub: dom::need("loss-sub")?,
             loss_code: dom::need("loss-code")?,
             hover: dom::need("hover-info")?,
+            hover_say: dom::need("hover-say")?,
             sets_title: dom::need("sets-title")?,
             sets_body: dom::need("sets-body")?,
             last_hover_set: RefCell::new(None),
@@ -121,6 +124,12 @@ impl Readout {
                 derived.logits(m),
                 derived.selected_set(m),
             );
+            // Only a deliberate step is spoken: a pointer sweeping over the views would
+            // queue an announcement per pixel.
+            if ch.hover && m.explain.by_key {
+                let said = self.hover.text_content().unwrap_or_default();
+                dom::set_text(&self.hover_say, &said);
+            }
         }
         loss
     }

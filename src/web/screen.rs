@@ -98,6 +98,13 @@ impl Screen {
         });
         let intro_tour: HtmlElement = dom::need("intro-tour")?;
         dispatch.on_click(&intro_tour, Msg::Lesson(LessonMsg::StartTour));
+        let skip_tour: HtmlElement = dom::need("skip-tour")?;
+        dispatch.on_click(&skip_tour, Msg::Lesson(LessonMsg::StartTour));
+        let skip_grid: HtmlElement = dom::need("skip-grid")?;
+        dispatch.on(&skip_grid, "click", |_| {
+            effects::focus_grid();
+            None
+        });
         let intro_close: HtmlElement = dom::need("intro-close")?;
         dispatch.on(&intro_close, "click", |_| {
             effects::dismiss_intro_for_good();

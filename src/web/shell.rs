@@ -12,7 +12,8 @@ use super::dom::{self, JsResult};
 use super::Frame;
 
 /// The page's HTML; views find their elements in it by id.
-const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
+const SKELETON: &str = r#"<nav class="skip-links" aria-label="Skip links"><button type="button" id="skip-grid" class="btn skip-link" data-testid="skip-grid">Skip to the grid</button><button type="button" id="skip-tour" class="btn skip-link" data-testid="skip-tour">▶ Start the guided tour</button></nav>
+<aside id="controls" aria-label="Controls"></aside>
 <main id="main">
   <h1 class="present-h1">Dice Loss Playground</h1>
   <div id="notice" class="notice" role="status" hidden><span id="notice-text"></span><button type="button" id="notice-close" class="btn" title="Hide this message" aria-label="Hide this message">×</button></div>
@@ -62,7 +63,8 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
         </div>
         <div class="side-box">
           <div id="legend" class="legend"></div>
-          <div id="hover-info" class="hover-info" aria-live="polite"></div>
+          <div id="hover-info" class="hover-info"></div>
+          <p id="hover-say" class="sr-only" aria-live="polite" data-testid="hover-say"></p>
         </div>
       </header>
     </div>

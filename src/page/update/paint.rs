@@ -302,7 +302,7 @@ fn cursor_move(
             ch.merge(finish_stroke(m));
         }
     }
-    ch.merge(explain::hover(m, Some(Hover { view, b, c, i, j })));
+    ch.merge(explain::hover(m, Some(Hover { view, b, c, i, j }), true));
     ch
 }
 

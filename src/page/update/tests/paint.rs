@@ -153,6 +153,30 @@ fn hover_changes_only_between_pixels() {
 }
 
 #[test]
+fn only_the_keyboard_cursor_is_marked_to_be_announced() {
+    let mut m = model();
+    let key = Msg::Paint(PaintMsg::CursorMove {
+        view: ViewKind::Pred,
+        b: 0,
+        c: 1,
+        di: 0,
+        dj: 1,
+        paint: false,
+    });
+    assert!(update(&mut m, key).hover);
+    assert!(m.explain.by_key, "a cursor step is a deliberate step");
+    // The pointer arriving on the very same pixel is no longer the cursor's step.
+    let at = m.explain.hover.unwrap();
+    assert!(update(&mut m, Msg::Explain(ExplainMsg::Hover(Some(at)))).hover);
+    assert!(
+        !m.explain.by_key,
+        "a pointer passing over pixels is not announced"
+    );
+    update(&mut m, Msg::Explain(ExplainMsg::Hover(None)));
+    assert!(!m.explain.by_key && m.explain.hover.is_none());
+}
+
+#[test]
 fn the_keyboard_cursor_reads_and_paints() {
     let mut m = model();
     let n = m.state.size();
