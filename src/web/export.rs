@@ -13,7 +13,7 @@ use web_sys::{
 
 use crate::page::derived::Derived;
 use crate::page::figure::grid_figure;
-use crate::page::layout::embed_size;
+use crate::page::layout::embed_snippet;
 use crate::page::model::Model;
 use crate::page::msg::{ExportKind, Msg, ScreenMsg};
 use crate::page::route;
@@ -194,7 +194,7 @@ fn page_base() -> String {
         .unwrap_or_default()
 }
 
-/// An `<iframe>` that shows this page as an embed, sized for its images.
+/// An `<iframe>` that shows this page as an embed, as wide as the blog's column.
 fn embed_code(m: &Model) -> String {
     let mut s = m.state.clone();
     s.mode.embed = true;
@@ -205,7 +205,6 @@ fn embed_code(m: &Model) -> String {
         .as_ref()
         .map(|l| (l.scenario().name, &l.scene));
     let link = route::link_with_scene(&s, lesson);
-    let (w, h) = embed_size(s.batch());
     let title = m
         .lesson
         .open
@@ -213,12 +212,7 @@ fn embed_code(m: &Model) -> String {
         .map_or("Dice Loss Playground".to_string(), |l| {
             format!("Dice Loss Playground: {}", l.scenario().title)
         });
-    format!(
-        "<iframe src=\"{}{}\" width=\"{w}\" height=\"{h}\" title=\"{}\" style=\"border:0\" loading=\"lazy\"></iframe>",
-        esc(&page_base()),
-        esc(&link),
-        esc(&title)
-    )
+    embed_snippet(&format!("{}{link}", page_base()), &title, s.batch())
 }
 
 /// A file name from the lesson (or "dice-playground").
