@@ -102,6 +102,7 @@ test('on a touch phone a swipe on a view scrolls the page; with ✎ Paint on a f
     const b2 = await view.boundingBox();
     await swipe(page, [b2.x + b2.width * 0.3, b2.y + b2.height * 0.85], [b2.x + b2.width * 0.7, b2.y + b2.height * 0.15]);
     await waitLossChange(page, loss0, 'a touch drag in paint mode');
+    await shot(page, 'phone-paint-mode-on');
     assert.notEqual(JSON.stringify(await cliInput(page)), input0, 'the drag painted');
     // The view stayed where it was on the screen (the lesson's "you have changed the
     // scene" line above it is absorbed by the browser's scroll anchoring).

@@ -31,6 +31,8 @@ pub struct Lessons {
     close: HtmlButtonElement,
     train: HtmlButtonElement,
     train_text: HtmlElement,
+    train_lead: HtmlElement,
+    train_rest: HtmlElement,
 }
 
 /// A button of the lessons panel: `btn` and `class`.
@@ -97,6 +99,8 @@ impl Lessons {
             close: dom::need("lesson-close")?,
             train: dom::need("lesson-train-btn")?,
             train_text: dom::need("lesson-train-text")?,
+            train_lead: dom::need("train-lead")?,
+            train_rest: dom::need("train-rest")?,
         };
         dispatch.on_click(&l.train, Msg::Train(TrainMsg::Lesson));
         {
@@ -158,7 +162,11 @@ impl Lessons {
         let training = f.model.train.session.is_some();
         match plan.filter(|_| training) {
             Some(p) => {
-                dom::set_text(&self.train_text, &plan_text(&p));
+                // Folded on a narrow screen like the lesson text ("more" shows both).
+                let text = plan_text(&p);
+                let (lead, rest) = first_sentence(&text);
+                dom::set_text(&self.train_lead, lead);
+                dom::set_text(&self.train_rest, rest);
                 dom::set_hidden(&self.train_text, false);
             }
             None => dom::set_hidden(&self.train_text, true),

@@ -51,7 +51,7 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
         <p id="lesson-text" class="lesson-text" data-testid="lesson-text"><span id="lesson-lead"></span><span id="lesson-rest" class="lesson-rest"></span></p>
         <button type="button" id="lesson-more" class="btn small lesson-more" data-testid="lesson-more" aria-controls="lesson-text" aria-expanded="false">more</button>
         <p id="lesson-changed" class="lesson-changed" hidden>You have changed the scene since; the text describes the lesson's own scene.</p>
-        <p id="lesson-train-text" class="lesson-train-text" data-testid="lesson-train-text" hidden></p>
+        <p id="lesson-train-text" class="lesson-train-text" data-testid="lesson-train-text" hidden><span id="train-lead"></span><span id="train-rest" class="lesson-rest"></span></p>
       </section>
       <header class="topbar">
         <div class="loss-box" title="The loss DL = 1 − mean over the sets φ of sDSC_φ">
