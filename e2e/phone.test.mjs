@@ -8,7 +8,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import {
   BASE_URL,
   sharedBrowser,
@@ -21,6 +23,19 @@ import {
 } from './helpers.mjs';
 
 const browser = sharedBrowser();
+const AXE = createRequire(import.meta.url).resolve('axe-core');
+
+/** The serious and critical axe violations of a page or frame as it is now. */
+async function serious(page) {
+  await settle(page);
+  // Through the devtools protocol: the page's CSP refuses an injected <script>.
+  await page.evaluate(fs.readFileSync(AXE, 'utf8'));
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  });
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
 const url = (hash) => new URL(hash, BASE_URL).href;
 const SHOTS = process.env.SHOTS;
 const shot = async (page, name) => {
@@ -95,8 +110,12 @@ test('on a touch phone a swipe on a view scrolls the page; with ✎ Paint on a f
     await toggle.tap();
     await page.waitForFunction(() => document.querySelector('[data-testid="paint-mode"]').getAttribute('aria-pressed') === 'true');
     assert.match(await page.locator('[data-testid="paint-hint"]').innerText(), /drag to paint/);
-    // The same upward drag as the swipe, from a scrolled page.
+    // The same upward drag as the swipe, from a scrolled page that has stopped gliding.
     await view.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+    await page.waitForFunction(() => new Promise((r) => {
+      const y = scrollY;
+      setTimeout(() => r(scrollY === y), 300);
+    }));
     const y1 = await scrollY(page);
     assert.ok(y1 > 0, 'the page is scrolled');
     const b2 = await view.boundingBox();
@@ -143,6 +162,7 @@ test('a phone: a lesson by link shows its taught cell and badge on the first scr
       await page.close();
     }
     const { page, problems } = await phonePage(phone, '#preset=empty-BI');
+    assert.deepEqual(await serious(page), [], 'axe on the touch phone (✎ Paint, undo, "more")');
     // "more" unfolds the lesson text.
     const more = page.locator('[data-testid="lesson-more"]');
     const short = (await page.locator('[data-testid="lesson-text"]').innerText()).length;
@@ -225,6 +245,7 @@ for (const [W, H] of [
       assert.ok(r.good.length > 0, `${name}: a gradient view and its badge inside the ${W}×${H} frame`);
       assert.ok(r.taught, `${name}: the taught cell's gradient and badge inside the ${W}×${H} frame (${r.good})`);
       assert.ok(r.wide <= W + 1, `${name}: no sideways scroll in the frame (${r.wide})`);
+      if (name === 'empty-BI') assert.deepEqual(await serious(frame), [], `axe in the ${W}×${H} embed`);
       if (name === 'empty-BI' || name === 'heuristic-eps') {
         const el = await page.$('#f');
         if (SHOTS) await el.screenshot({ path: path.join(SHOTS, `embed-${W}x${H}-${name}.png`) });

@@ -115,7 +115,11 @@ pub fn wire(dispatch: &Dispatch) {
             if button != 0 && button != 2 && button != 5 {
                 return;
             }
-            ev.prevent_default();
+            // A finger that lands while the page still glides from a swipe cannot cancel
+            // the gesture (the browser would log an intervention); it paints all the same.
+            if ev.cancelable() {
+                ev.prevent_default();
+            }
             if ACTIVE.with(|a| a.get()).is_some() {
                 return; // a second finger does not start another stroke
             }
