@@ -42,10 +42,13 @@ const shot = async (page, name) => {
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 };
 
-const LESSONS = [
-  'missing-I', 'missing-BI', 'empty-I', 'empty-BI', 'heuristic-eps', 'zero-over-zero',
-  'zero-over-zero-eps', 'zero-over-zero-dr', 'missing-bg', 'marginal', 'leaf', 'leaf-bg',
-];
+// The lessons with their number of images.
+const BATCH = {
+  'missing-I': 2, 'missing-BI': 2, 'empty-I': 2, 'empty-BI': 2, 'heuristic-eps': 3,
+  'zero-over-zero': 2, 'zero-over-zero-eps': 2, 'zero-over-zero-dr': 2, 'missing-bg': 2,
+  marginal: 3, leaf: 3, 'leaf-bg': 3,
+};
+const LESSONS = Object.keys(BATCH);
 
 /** A finger drag from (x0, y0) to (x1, y1) in CSS px of the viewport, through CDP. */
 async function swipe(page, [x0, y0], [x1, y1], steps = 8) {
@@ -254,3 +257,25 @@ for (const [W, H] of [
     }
   });
 }
+
+test('the embed code\'s promise holds: at 360 and 500 px wide and its height, every cell of every lesson is in the frame', async () => {
+  for (const W of [360, 500]) {
+    for (const name of LESSONS) {
+      // The snippet's height: 600 px, 720 for three images (page::layout::embed_size).
+      const H = BATCH[name] > 2 ? 720 : 600;
+      const { page, frame } = await embedded(`#preset=${name}&embed`, [W, H]);
+      const r = await frame.evaluate(([W, H]) => {
+        const inside = (el) => {
+          const b = el.getBoundingClientRect();
+          return b.width > 0 && b.left >= -0.5 && b.top >= -0.5 && b.right <= W + 0.5 && b.bottom <= H + 0.5;
+        };
+        const cells = [...document.querySelectorAll('#grid .cell')].filter((c) => !c.hidden && c.offsetParent !== null);
+        const out = cells.filter((c) => ![...c.querySelectorAll('canvas:not(.overlay), .verdict')].every(inside));
+        return { cells: cells.length, out: out.map((c) => c.dataset.cell) };
+      }, [W, H]);
+      assert.ok(r.cells >= BATCH[name], `${name}: a cell per image at ${W}×${H}`);
+      assert.deepEqual(r.out, [], `${name}: every cell's views and badge in the ${W}×${H} frame`);
+      await page.close();
+    }
+  }
+});
