@@ -72,7 +72,7 @@ impl Export {
             Msg::Screen(ScreenMsg::Export(ExportKind::CopyLink)),
             dispatch,
         )?;
-        export_button(&r, "copy-embed", "Copy embed code", "Copy an <iframe> that shows this page as an embed (lesson text, loss and grid), sized to fit it", Msg::Screen(ScreenMsg::Export(ExportKind::CopyEmbed)), dispatch)?;
+        export_button(&r, "copy-embed", "Copy embed code", "Copy an <iframe> that shows this page as an embed (the grid, the lesson text and the loss), as wide as the blog's column up to 800 px", Msg::Screen(ScreenMsg::Export(ExportKind::CopyEmbed)), dispatch)?;
         let copied: HtmlInputElement = dom::el("input", "num copied")?
             .dyn_into()
             .map_err(|_| JsValue::from_str("input"))?;

@@ -748,8 +748,9 @@ impl GridView {
             560.0
         } else if embed {
             400.0
-        } else if narrow {
-            // A phone's column: a cell and the start of the next on the first screen.
+        } else if narrow && avail_w < 480.0 {
+            // A phone's column (not a portrait tablet's): a cell and the start of the next
+            // on the first screen.
             100.0
         } else {
             320.0
