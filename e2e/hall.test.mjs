@@ -316,8 +316,12 @@ test('the embed code is an iframe sized to the lesson, and that size fits', asyn
     await page.click('[data-testid="copy-embed"]');
     await page.waitForFunction(() => /Copied|copy it/.test(document.querySelector('[data-testid="export-status"]')?.textContent ?? ''));
     const code = await page.inputValue('[data-testid="copied-text"]');
-    const m = code.match(/^<iframe src="([^"]+)" width="(\d+)" height="(\d+)" title="[^"]+" style="border:0" loading="lazy"><\/iframe>$/);
+    // A responsive iframe: as wide as the blog's column up to its width, then a comment
+    // that says the sizes it fits.
+    const m = code.match(/^<iframe src="([^"]+)" width="(\d+)" height="(\d+)" title="[^"]+" style="border:0;width:100%;max-width:(\d+)px;height:(\d+)px" loading="lazy"><\/iframe><!-- Fits a column from 360 to \d+ px wide, \d+ px tall; below \d+ px the picture comes first\. -->$/);
     assert.ok(m, `an iframe: ${code}`);
+    assert.equal(m[4], m[2], 'max-width is the width');
+    assert.equal(m[5], m[3], 'the height is fixed');
     assert.ok(m[1].endsWith(`#preset=${name}&amp;embed`), m[1]);
     const [w, h] = [Number(m[2]), Number(m[3])];
     assert.equal(w, 800);

@@ -11,6 +11,7 @@ use crate::engine::status::LabelStatus;
 use crate::page::levels;
 use crate::page::model::Model;
 use crate::page::state::AppState;
+use crate::present::figure::esc;
 use crate::present::labels::class_name;
 
 /// The grid's columns.
@@ -71,6 +72,32 @@ pub fn columns(m: &Model, e: Option<&Evaluation>) -> Columns {
 /// shrink), 120 px more per further image.
 pub fn embed_size(batch: usize) -> (u32, u32) {
     (800, (600 + 120 * batch.saturating_sub(2) as u32).min(1200))
+}
+
+/// The narrowest column an embed fits: below 800 px it shows the picture (the taught
+/// cells with their badges) first, down to this width.
+pub const EMBED_MIN_WIDTH: u32 = 360;
+
+/// The embed code: a responsive `<iframe>` of `src` (the page's address with its embed
+/// link) as wide as the blog's column up to [`embed_size`]'s width, as tall as that size
+/// for `batch` images, and a comment that says the sizes it fits. One line (it is shown
+/// in a one-line field).
+pub fn embed_snippet(src: &str, title: &str, batch: usize) -> String {
+    let (w, h) = embed_size(batch);
+    format!(
+        "<iframe src=\"{}\" width=\"{w}\" height=\"{h}\" title=\"{}\" style=\"border:0;width:100%;max-width:{w}px;height:{h}px\" loading=\"lazy\"></iframe><!-- {} -->",
+        esc(src),
+        esc(title),
+        embed_fit(batch),
+    )
+}
+
+/// The sizes an embed of `batch` images fits, in words.
+pub fn embed_fit(batch: usize) -> String {
+    let (w, h) = embed_size(batch);
+    format!(
+        "Fits a column from {EMBED_MIN_WIDTH} to {w} px wide, {h} px tall; below {w} px the picture comes first."
+    )
 }
 
 /// The note that replaces folded columns, in words.
@@ -145,6 +172,30 @@ mod tests {
         assert_eq!(folded_note(&[], true), None);
         // Without an evaluation nothing is known to be out of the loss.
         assert_eq!(columns(&m, None).shown, vec![true, true]);
+    }
+
+    #[test]
+    fn the_embed_code_is_responsive_and_says_the_sizes_it_fits() {
+        let code = embed_snippet("https://x.org/p/#preset=empty-BI&embed", "A \"B\"", 2);
+        let (iframe, comment) = code
+            .split_once("</iframe>")
+            .expect("the iframe, then a comment");
+        assert_eq!(
+            iframe,
+            "<iframe src=\"https://x.org/p/#preset=empty-BI&amp;embed\" width=\"800\" height=\"600\" title=\"A &quot;B&quot;\" style=\"border:0;width:100%;max-width:800px;height:600px\" loading=\"lazy\">"
+        );
+        assert_eq!(
+            comment,
+            "<!-- Fits a column from 360 to 800 px wide, 600 px tall; below 800 px the picture comes first. -->"
+        );
+        assert!(!code.contains('\n'), "one line");
+        // Three images: taller, and the comment says so.
+        let three = embed_snippet("u", "t", 3);
+        assert!(
+            three.contains("height=\"720\"") && three.contains("height:720px"),
+            "{three}"
+        );
+        assert!(three.contains("800 px wide, 720 px tall"), "{three}");
     }
 
     #[test]

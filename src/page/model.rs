@@ -198,6 +198,9 @@ pub struct Teaching {
     pub tour: Option<usize>,
     /// The lesson text is folded to its title line.
     pub collapsed: bool,
+    /// The whole lesson text is shown on a narrow screen (else its first sentence and
+    /// "more"). Each lesson opens folded.
+    pub more: bool,
 }
 
 /// What the screen shows around the data, and what leaves it.
@@ -209,6 +212,9 @@ pub struct Screen {
     pub show_excluded: bool,
     /// The last export or copy asked for.
     pub request: Option<Request>,
+    /// The device has a touch screen: the paint-mode toggle and undo beside the grid
+    /// are shown, and the hints speak of touch.
+    pub touch: bool,
 }
 
 /// What the page says back: the notice above the grid and refused entries.

@@ -84,6 +84,8 @@ pub enum ToolMsg {
     SquareBrush(bool),
     SoftEdge(bool),
     HelpersOnAll(bool),
+    /// Paint mode on a touch screen (the "✎ Paint" toggle): a finger paints while on.
+    PaintMode(bool),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -162,6 +164,9 @@ pub enum LessonMsg {
     Restore,
     /// Folds the lesson text to its title line (true) or unfolds it.
     Collapse(bool),
+    /// On a narrow screen the lesson text shows its first sentence; "more" shows it all
+    /// (true), "less" folds it again.
+    More(bool),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,6 +179,9 @@ pub enum ScreenMsg {
     DismissIntro,
     /// The window changed size.
     Resized,
+    /// The device has a touch screen (a coarse pointer, or a finger pressed): the page
+    /// offers paint mode and speaks of touch.
+    Touch,
     /// An export or a copy.
     Export(ExportKind),
 }

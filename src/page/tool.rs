@@ -20,6 +20,34 @@ pub struct Tool {
     pub helper_all: bool,
     /// Seed of the next noise helper (changes each time, so noise can be re-rolled).
     pub noise_seed: u64,
+    /// Paint mode on a touch screen: a finger paints (else a swipe scrolls the page).
+    /// The mouse and the pen paint either way.
+    pub paint_mode: bool,
+}
+
+/// What kind of pointer pressed a view (a pointer event's `pointerType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PointerKind {
+    Mouse,
+    Pen,
+    Touch,
+}
+
+/// [`Tool::paints_with`] for a tool whose paint mode is `paint_mode` (the browser keeps
+/// only that flag at hand for its pointer handler).
+pub fn paints(paint_mode: bool, pointer: PointerKind) -> bool {
+    pointer != PointerKind::Touch || paint_mode
+}
+
+impl PointerKind {
+    /// The kind of a `pointerType`; an unknown kind counts as a mouse (it paints).
+    pub fn parse(s: &str) -> PointerKind {
+        match s {
+            "touch" => PointerKind::Touch,
+            "pen" => PointerKind::Pen,
+            _ => PointerKind::Mouse,
+        }
+    }
 }
 
 impl Default for Tool {
@@ -32,11 +60,18 @@ impl Default for Tool {
             soft: true,
             helper_all: false,
             noise_seed: 1,
+            paint_mode: false,
         }
     }
 }
 
 impl Tool {
+    /// Whether a press of this pointer on a view paints: a finger only in paint mode, so
+    /// that a swipe which starts on a view scrolls the page instead of changing the scene.
+    pub fn paints_with(&self, pointer: PointerKind) -> bool {
+        paints(self.paint_mode, pointer)
+    }
+
     pub fn brush(&self, erase: bool) -> Brush {
         Brush {
             radius: self.radius.max(0.0),

@@ -1,6 +1,6 @@
 //! Presentation without a browser: colours, number formatting, the live formula, the Φ
-//! diagram, the plot curves, the views described in words, labels and classes in words
-//! and the grid as a figure.
+//! diagram, the plot curves, the views described in words, labels and classes in words,
+//! the grid as a figure and the hints that follow the reader's input.
 
 pub mod colormap;
 pub mod curves;
@@ -9,6 +9,7 @@ pub mod diagram;
 pub mod figure;
 pub mod format;
 pub mod formula;
+pub mod hints;
 pub mod labels;
 pub mod palette;
 pub mod readout;

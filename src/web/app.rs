@@ -19,7 +19,7 @@ use crate::page::cli_input;
 use crate::page::codec;
 use crate::page::derived::Derived;
 use crate::page::model::Model;
-use crate::page::msg::{Msg, TrainMsg};
+use crate::page::msg::{Msg, ScreenMsg, TrainMsg};
 use crate::page::state::AppState;
 use crate::page::update::{open_link, update, Change, Link};
 
@@ -564,7 +564,10 @@ fn start_app() -> dom::JsResult<()> {
     let mut model = Model::new(AppState::default_scene());
     model.screen.intro = !super::effects::intro_dismissed();
     // The address bar already says what is shown: it is rewritten only after a change.
-    let pending = open_link(&mut model, &hash);
+    let mut pending = open_link(&mut model, &hash);
+    if super::effects::touch_screen() {
+        pending.merge(update(&mut model, Msg::Screen(ScreenMsg::Touch)));
+    }
     let app = App {
         derived: Derived::default(),
         model,

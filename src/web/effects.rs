@@ -115,6 +115,11 @@ pub fn dismiss_intro_for_good() {
     }
 }
 
+/// Whether the device has a touch screen (it reports touch points).
+pub fn touch_screen() -> bool {
+    dom::window().is_ok_and(|w| w.navigator().max_touch_points() > 0)
+}
+
 /// Whether the intro was dismissed for good in this browser.
 pub fn intro_dismissed() -> bool {
     dom::window()

@@ -10,6 +10,7 @@ use crate::engine::phi::Phi;
 use crate::engine::status::LabelStatus;
 use crate::page::model::{Hover, ViewKind};
 use crate::page::msg::{ExplainMsg, LessonMsg, Msg, PageMsg, PaintMsg, ScreenMsg, SettingsMsg};
+use crate::page::tool::{paints, PointerKind};
 
 use super::dispatch::Dispatch;
 use super::dom;
@@ -24,6 +25,10 @@ thread_local! {
     static TOURING: Cell<bool> = const { Cell::new(false) };
     /// Whether presentation mode is on (mirrored the same way, for P and Esc).
     static PRESENTING: Cell<bool> = const { Cell::new(false) };
+    /// Paint mode (a finger paints) and whether the page knows of the touch screen
+    /// (mirrored the same way, for the pointer handler).
+    static PAINT_MODE: Cell<bool> = const { Cell::new(false) };
+    static TOUCH: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The view side of the event wiring: what the handlers need to know of the model.
@@ -34,6 +39,8 @@ impl Events {
     pub fn sync(&mut self, f: &Frame) {
         TOURING.with(|t| t.set(f.model.lesson.tour.is_some()));
         PRESENTING.with(|p| p.set(f.model.state.mode.present));
+        PAINT_MODE.with(|p| p.set(f.model.paint.tool.paint_mode));
+        TOUCH.with(|t| t.set(f.model.screen.touch));
     }
 }
 
@@ -89,6 +96,17 @@ pub fn wire(dispatch: &Dispatch) {
             let Some((canvas, view, b, c, i, j)) = locate(&e) else {
                 return;
             };
+            let kind = PointerKind::parse(&e.pointer_type());
+            if kind == PointerKind::Touch && !TOUCH.with(Cell::get) {
+                // A finger on a device that reported no touch points (a hybrid laptop).
+                TOUCH.with(|t| t.set(true));
+                dispatch.send(Msg::Screen(ScreenMsg::Touch));
+            }
+            // Outside paint mode a finger does not paint and the browser keeps the
+            // gesture: a swipe that starts on a view scrolls the page.
+            if !paints(PAINT_MODE.with(Cell::get), kind) {
+                return;
+            }
             let Some(layer) = view.layer() else { return };
             // Left button, touch and pen contact paint; the right button and a pen's
             // eraser erase.
@@ -97,7 +115,11 @@ pub fn wire(dispatch: &Dispatch) {
             if button != 0 && button != 2 && button != 5 {
                 return;
             }
-            ev.prevent_default();
+            // A finger that lands while the page still glides from a swipe cannot cancel
+            // the gesture (the browser would log an intervention); it paints all the same.
+            if ev.cancelable() {
+                ev.prevent_default();
+            }
             if ACTIVE.with(|a| a.get()).is_some() {
                 return; // a second finger does not start another stroke
             }

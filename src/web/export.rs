@@ -13,7 +13,7 @@ use web_sys::{
 
 use crate::page::derived::Derived;
 use crate::page::figure::grid_figure;
-use crate::page::layout::embed_size;
+use crate::page::layout::embed_snippet;
 use crate::page::model::Model;
 use crate::page::msg::{ExportKind, Msg, ScreenMsg};
 use crate::page::route;
@@ -72,7 +72,7 @@ impl Export {
             Msg::Screen(ScreenMsg::Export(ExportKind::CopyLink)),
             dispatch,
         )?;
-        export_button(&r, "copy-embed", "Copy embed code", "Copy an <iframe> that shows this page as an embed (lesson text, loss and grid), sized to fit it", Msg::Screen(ScreenMsg::Export(ExportKind::CopyEmbed)), dispatch)?;
+        export_button(&r, "copy-embed", "Copy embed code", "Copy an <iframe> that shows this page as an embed (the grid, the lesson text and the loss), as wide as the blog's column up to 800 px", Msg::Screen(ScreenMsg::Export(ExportKind::CopyEmbed)), dispatch)?;
         let copied: HtmlInputElement = dom::el("input", "num copied")?
             .dyn_into()
             .map_err(|_| JsValue::from_str("input"))?;
@@ -194,7 +194,7 @@ fn page_base() -> String {
         .unwrap_or_default()
 }
 
-/// An `<iframe>` that shows this page as an embed, sized for its images.
+/// An `<iframe>` that shows this page as an embed, as wide as the blog's column.
 fn embed_code(m: &Model) -> String {
     let mut s = m.state.clone();
     s.mode.embed = true;
@@ -205,7 +205,6 @@ fn embed_code(m: &Model) -> String {
         .as_ref()
         .map(|l| (l.scenario().name, &l.scene));
     let link = route::link_with_scene(&s, lesson);
-    let (w, h) = embed_size(s.batch());
     let title = m
         .lesson
         .open
@@ -213,12 +212,7 @@ fn embed_code(m: &Model) -> String {
         .map_or("Dice Loss Playground".to_string(), |l| {
             format!("Dice Loss Playground: {}", l.scenario().title)
         });
-    format!(
-        "<iframe src=\"{}{}\" width=\"{w}\" height=\"{h}\" title=\"{}\" style=\"border:0\" loading=\"lazy\"></iframe>",
-        esc(&page_base()),
-        esc(&link),
-        esc(&title)
-    )
+    embed_snippet(&format!("{}{link}", page_base()), &title, s.batch())
 }
 
 /// A file name from the lesson (or "dice-playground").

@@ -720,8 +720,11 @@ impl GridView {
         let Ok(w) = dom::window() else { return };
         let num = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64());
         let inner_h = num(w.inner_height()).unwrap_or(800.0);
-        // The one-column page (phones, portrait tablets) is CSS's decision (`--narrow`).
+        // The one-column page (phones, portrait tablets) is CSS's decision (`--narrow`);
+        // it scrolls, so the views need not fit its height. An embed's frame does not
+        // scroll: there the grid fits the height whatever the width.
         let narrow = !present
+            && !embed
             && w.get_computed_style(&self.root)
                 .ok()
                 .flatten()
@@ -745,6 +748,10 @@ impl GridView {
             560.0
         } else if embed {
             400.0
+        } else if narrow && avail_w < 480.0 {
+            // A phone's column (not a portrait tablet's): a cell and the start of the next
+            // on the first screen.
+            100.0
         } else {
             320.0
         };
@@ -760,8 +767,12 @@ impl GridView {
             // Cells take the width there is (up to a point), so their words wrap less
             // when the views are small.
             let across = if stack { 1.0 } else { cols + side_cells };
+            // (A small embed's cells are narrower still: the frame does not scroll.)
             let cell_min = ((avail_w - 40.0) / across - 26.0)
-                .clamp(150.0, if present { 360.0 } else { 280.0 })
+                .clamp(
+                    if embed { 110.0 } else { 150.0 },
+                    if present { 360.0 } else { 280.0 },
+                )
                 .floor();
             dom::set_style(&self.root, "--cell-min", &format!("{cell_min}px"));
             let probe = 160.0;

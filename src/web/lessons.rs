@@ -7,6 +7,7 @@ use web_sys::{HtmlButtonElement, HtmlElement};
 use crate::page::lessons::experiments::{lesson_plan, plan_text};
 use crate::page::lessons::SCENARIOS;
 use crate::page::msg::{LessonMsg, Msg, TrainMsg};
+use crate::present::hints::first_sentence;
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
@@ -19,6 +20,9 @@ pub struct Lessons {
     step: HtmlElement,
     title: HtmlElement,
     text: HtmlElement,
+    lead: HtmlElement,
+    rest: HtmlElement,
+    more: HtmlButtonElement,
     changed: HtmlElement,
     prev: HtmlButtonElement,
     next: HtmlButtonElement,
@@ -27,6 +31,8 @@ pub struct Lessons {
     close: HtmlButtonElement,
     train: HtmlButtonElement,
     train_text: HtmlElement,
+    train_lead: HtmlElement,
+    train_rest: HtmlElement,
 }
 
 /// A button of the lessons panel: `btn` and `class`.
@@ -57,7 +63,10 @@ impl Lessons {
             let b = lesson_button(&grid, "lesson-btn", sc.short, sc.title)?;
             dom::set_attr(&b, "data-testid", &format!("lesson-{}", sc.name));
             dom::set_data(&b, "lesson", sc.name);
-            dispatch.on_click(&b, Msg::Lesson(LessonMsg::Open(k)));
+            dispatch.on(&b, "click", move |_| {
+                bring_lesson_into_view();
+                Some(Msg::Lesson(LessonMsg::Open(k)))
+            });
             buttons.push(b);
         }
         let tour_start = lesson_button(
@@ -79,6 +88,9 @@ impl Lessons {
             step: dom::need("lesson-step")?,
             title: dom::need("lesson-title")?,
             text: dom::need("lesson-text")?,
+            lead: dom::need("lesson-lead")?,
+            rest: dom::need("lesson-rest")?,
+            more: dom::need("lesson-more")?,
             changed: dom::need("lesson-changed")?,
             prev: dom::need("tour-prev")?,
             next: dom::need("tour-next")?,
@@ -87,8 +99,17 @@ impl Lessons {
             close: dom::need("lesson-close")?,
             train: dom::need("lesson-train-btn")?,
             train_text: dom::need("lesson-train-text")?,
+            train_lead: dom::need("train-lead")?,
+            train_rest: dom::need("train-rest")?,
         };
         dispatch.on_click(&l.train, Msg::Train(TrainMsg::Lesson));
+        {
+            let more = l.more.clone();
+            dispatch.on(&l.more, "click", move |_| {
+                let open = more.get_attribute("aria-expanded").as_deref() == Some("true");
+                Some(Msg::Lesson(LessonMsg::More(!open)))
+            });
+        }
         dispatch.on_click(&l.prev, Msg::Lesson(LessonMsg::TourStep(-1)));
         dispatch.on_click(&l.next, Msg::Lesson(LessonMsg::TourStep(1)));
         dispatch.on_click(&l.exit, Msg::Lesson(LessonMsg::ExitTour));
@@ -141,13 +162,30 @@ impl Lessons {
         let training = f.model.train.session.is_some();
         match plan.filter(|_| training) {
             Some(p) => {
-                dom::set_text(&self.train_text, &plan_text(&p));
+                // Folded on a narrow screen like the lesson text ("more" shows both).
+                let text = plan_text(&p);
+                let (lead, rest) = first_sentence(&text);
+                dom::set_text(&self.train_lead, lead);
+                dom::set_text(&self.train_rest, rest);
                 dom::set_hidden(&self.train_text, false);
             }
             None => dom::set_hidden(&self.train_text, true),
         }
         dom::set_text(&self.title, sc.title);
-        dom::set_text(&self.text, sc.text);
+        // A narrow screen shows the first sentence and "more" (the style sheet decides
+        // where the rest folds; the model whether it is open).
+        let (lead, rest) = first_sentence(sc.text);
+        dom::set_text(&self.lead, lead);
+        dom::set_text(&self.rest, rest);
+        let more = f.model.lesson.more;
+        dom::toggle_class(&self.box_, "brief", !more);
+        dom::set_hidden(&self.more, rest.is_empty() || f.model.lesson.collapsed);
+        dom::set_text(&self.more, if more { "less" } else { "more" });
+        dom::set_attr(
+            &self.more,
+            "aria-expanded",
+            if more { "true" } else { "false" },
+        );
         dom::set_hidden(&self.changed, pristine);
         dom::set_hidden(&self.restore, pristine);
         let touring = tour.is_some();
@@ -183,5 +221,23 @@ impl Lessons {
         was_hidden
             || old_text.as_deref() != Some(sc.text)
             || train_was_hidden != self.train_text.hidden()
+    }
+}
+
+/// A lesson button far down the page (a phone's one column) scrolls the lesson's section,
+/// its text and the grid under it, into view; where the section starts in the upper half
+/// of the window nothing moves.
+fn bring_lesson_into_view() {
+    let (Some(work), Ok(w)) = (dom::by_id::<HtmlElement>("work"), dom::window()) else {
+        return;
+    };
+    let h = w
+        .inner_height()
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(800.0);
+    let top = work.get_bounding_client_rect().top();
+    if top < 0.0 || top > h / 2.0 {
+        work.scroll_into_view_with_bool(true);
     }
 }

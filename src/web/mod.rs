@@ -8,7 +8,8 @@
 //! canvases, label statuses, verdict badges), `legend`, `readout` (loss, sets, hover),
 //! `lessons` (buttons, tour, the lesson text), `explain` (Φ picture, formula, plots' data)
 //! with `plots` (plotters drawing), `export` (PNG/SVG files and copied links), `compare`
-//! (the compare bar), `matrix` (the verdict matrix), `trainplot` (plot d); `events`
+//! (the compare bar), `matrix` (the verdict matrix), `trainplot` (plot d), `touch` (paint
+//! mode and undo beside the grid on a touch screen); `events`
 //! turns pointer and key events into messages; `dom` has small DOM helpers.
 
 pub mod app;
@@ -29,6 +30,7 @@ pub mod plots;
 pub mod readout;
 pub mod screen;
 pub mod shell;
+pub mod touch;
 pub mod trainplot;
 
 use crate::page::derived::{Derived, Fresh};
@@ -59,6 +61,7 @@ pub struct Views {
     explain: explain::Explain,
     train_plot: trainplot::TrainPlot,
     compare: compare::CompareBar,
+    touch: touch::Touch,
     events: events::Events,
 }
 
@@ -78,6 +81,7 @@ impl Views {
             explain: explain::Explain::build(dispatch)?,
             train_plot: trainplot::TrainPlot::build()?,
             compare: compare::CompareBar::build(dispatch)?,
+            touch: touch::Touch::build(dispatch)?,
             events: events::Events,
         })
     }
@@ -90,6 +94,7 @@ impl Views {
         let mut moved = self.screen.sync(f);
         moved |= self.lessons.sync(f);
         moved |= self.compare.sync(f);
+        moved |= self.touch.sync(f);
         let mut drew = self.grid.sync(f, moved);
         drew |= self.legend.sync(f);
         drew |= self.readout.sync(f);

@@ -49,9 +49,10 @@ const SKELETON: &str = r#"<nav class="skip-links" aria-label="Skip links"><butto
             <button type="button" id="lesson-close" class="btn" title="Hide this text" aria-label="Hide the lesson text">×</button>
           </div>
         </div>
-        <p id="lesson-text" class="lesson-text" data-testid="lesson-text"></p>
+        <p id="lesson-text" class="lesson-text" data-testid="lesson-text"><span id="lesson-lead"></span><span id="lesson-rest" class="lesson-rest"></span></p>
+        <button type="button" id="lesson-more" class="btn small lesson-more" data-testid="lesson-more" aria-controls="lesson-text" aria-expanded="false">more</button>
         <p id="lesson-changed" class="lesson-changed" hidden>You have changed the scene since; the text describes the lesson's own scene.</p>
-        <p id="lesson-train-text" class="lesson-train-text" data-testid="lesson-train-text" hidden></p>
+        <p id="lesson-train-text" class="lesson-train-text" data-testid="lesson-train-text" hidden><span id="train-lead"></span><span id="train-rest" class="lesson-rest"></span></p>
       </section>
       <header class="topbar">
         <div class="loss-box" title="The loss DL = 1 − mean over the sets φ of sDSC_φ">
@@ -86,7 +87,12 @@ const SKELETON: &str = r#"<nav class="skip-links" aria-label="Skip links"><butto
           <span class="compare-loss-label">loss</span><span id="compare-loss" class="compare-loss" data-testid="compare-loss"></span>
         </div>
       </section>
-      <p id="paint-hint" class="paint-hint" data-testid="paint-hint"><span aria-hidden="true">✎</span> Paint <b>label y</b> and <b>prediction ỹ</b>: drag (right button erases) · keys: Tab, arrows, Space · Ctrl+Z undoes</p>
+      <div id="grid-tools" class="grid-tools">
+        <button type="button" id="paint-mode" class="btn paint-mode" data-testid="paint-mode" aria-pressed="false">✎ Paint</button>
+        <button type="button" id="grid-undo" class="btn undo" data-testid="grid-undo" title="Undo (Ctrl+Z)">↶ Undo</button>
+        <button type="button" id="grid-redo" class="btn undo" data-testid="grid-redo" title="Redo (Ctrl+Shift+Z)">↷ Redo</button>
+        <p id="paint-hint" class="paint-hint" data-testid="paint-hint"><span class="paint-what"><span aria-hidden="true">✎</span> Paint <b>label y</b> and <b>prediction ỹ</b>: </span><span id="paint-how"></span></p>
+      </div>
       <p id="folded-note" class="folded-note" data-testid="folded-note" hidden><span id="folded-text"></span> <button type="button" id="folded-toggle" class="btn small" data-testid="folded-toggle">Show it</button></p>
       <div id="grid" class="grid" role="group" aria-label="The batch: one row per image, for each class its label y, prediction ỹ and gradient"></div>
       <div id="grid-key" class="grid-key"></div>

@@ -62,8 +62,11 @@ impl TrainPlot {
 
     fn draw(&self, m: &Model) {
         let Some(t) = &m.train.session else { return };
-        let width = self.root.client_width().clamp(420, 900) as u32;
-        let height = (f64::from(width) * 0.42).round() as u32;
+        // Drawn at the size it is shown (a phone's too, so its words are not shrunk) and
+        // taller on a narrow screen, so its ticks have room.
+        let width = self.root.client_width().clamp(300, 900) as u32;
+        let ratio = if width < 500 { 0.66 } else { 0.42 };
+        let height = (f64::from(width) * ratio).round() as u32;
         if self.canvas.width() != width || self.canvas.height() != height {
             self.canvas.set_width(width);
             self.canvas.set_height(height);

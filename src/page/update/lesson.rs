@@ -29,6 +29,13 @@ pub fn update(m: &mut Model, msg: LessonMsg) -> Change {
             m.lesson.collapsed = on;
             Change::none().lesson().screen()
         }
+        LessonMsg::More(on) => {
+            if m.lesson.more == on || m.lesson.open.is_none() {
+                return Change::none();
+            }
+            m.lesson.more = on;
+            Change::none().lesson().layout()
+        }
     }
 }
 
@@ -59,6 +66,7 @@ pub fn open_lesson(m: &mut Model, k: usize, push: bool) -> Change {
     s.mode.present = m.state.mode.present;
     let mut ch = load(m, s);
     m.lesson.collapsed = false;
+    m.lesson.more = false;
     m.lesson.open = Some(Lesson {
         index: k,
         scene: m.state.clone(),

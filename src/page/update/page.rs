@@ -99,6 +99,7 @@ pub fn load_route(m: &mut Model, r: route::Route) -> Change {
         scene: m.state.clone(),
     });
     m.lesson.collapsed = false;
+    m.lesson.more = false;
     if lesson.is_none() {
         m.lesson.tour = None;
     } else if m.state.mode.present {

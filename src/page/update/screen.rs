@@ -24,6 +24,13 @@ pub fn update(m: &mut Model, msg: ScreenMsg) -> Change {
             Change::none().screen().layout()
         }
         ScreenMsg::Resized => Change::none().layout(),
+        ScreenMsg::Touch => {
+            if m.screen.touch {
+                return Change::none();
+            }
+            m.screen.touch = true;
+            Change::none().screen().layout()
+        }
         ScreenMsg::Export(kind) => {
             let seq = m.screen.request.map_or(1, |r| r.seq.wrapping_add(1));
             m.screen.request = Some(Request { seq, kind });

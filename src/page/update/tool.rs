@@ -25,6 +25,7 @@ pub fn update(m: &mut Model, msg: ToolMsg) -> Change {
         ToolMsg::SquareBrush(on) => tool(m, |t| t.square = on),
         ToolMsg::SoftEdge(on) => tool(m, |t| t.soft = on),
         ToolMsg::HelpersOnAll(on) => tool(m, |t| t.helper_all = on),
+        ToolMsg::PaintMode(on) => tool(m, |t| t.paint_mode = on),
     }
 }
 

@@ -18,6 +18,7 @@ mod page;
 mod paint;
 mod screen;
 mod settings;
+mod touch;
 mod train;
 
 fn model() -> Model {
