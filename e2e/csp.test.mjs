@@ -26,12 +26,16 @@ async function servedHtml() {
 
 /** The policy of the page's `<meta http-equiv="Content-Security-Policy">` as directive → sources. */
 function policyOf(html) {
-  const metas = [...html.matchAll(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/gi)];
+  // The release build's HTML is minified: attributes in any order, quotes optional.
+  const value = (tag, name) => tag.match(new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i'))?.slice(1).find((v) => v !== undefined);
+  const metas = [...html.matchAll(/<meta\b[^>]*>/gi)]
+    .filter((m) => /^content-security-policy$/i.test(value(m[0], 'http-equiv') ?? ''))
+    .map((m) => Object.assign([m[0], value(m[0], 'content') ?? ''], { index: m.index }));
   assert.equal(metas.length, 1, 'one Content-Security-Policy meta element');
-  // It must come before anything it governs (the first script or stylesheet).
+  // It must come before anything it governs (the first script or linked resource).
   const at = metas[0].index;
-  for (const tag of ['<script', '<link rel="stylesheet"', '<link rel="modulepreload"']) {
-    const k = html.indexOf(tag);
+  for (const tag of [/<script\b/i, /<link\b[^>]*\brel\s*=\s*["']?(?:stylesheet|modulepreload|preload)\b/i]) {
+    const k = html.search(tag);
     if (k >= 0) assert.ok(at < k, `the policy comes before ${tag}`);
   }
   return new Map(
@@ -149,7 +153,7 @@ test('the only test hooks are the documented read-only ones', async () => {
   assert.deepEqual(after, before);
   // No state-changing hook is left in the bundle's code.
   const html = await servedHtml();
-  const files = [...html.matchAll(/(?:href|from)\s*=?\s*['"]\/?([^'"]+\.(?:js|wasm))['"]/g)].map((m) => m[1]);
+  const files = [...html.matchAll(/(?:href|from)\s*=?\s*['"]?\/?([^'"\s>]+\.(?:js|wasm))\b/g)].map((m) => m[1]);
   assert.ok(files.some((f) => f.endsWith('.wasm')) && files.some((f) => f.endsWith('.js')), `bundle files: ${files}`);
   for (const f of new Set(files)) {
     const bytes = Buffer.from(await (await fetch(new URL(f, BASE_URL))).arrayBuffer());
