@@ -113,6 +113,9 @@ pub enum SettingsMsg {
     Activation(Activation),
     /// The plain, leaf or marginal Dice.
     Variant(Variant),
+    /// A library's loss call from the "Paste your loss" field, as typed: read by
+    /// `present::paste` and applied as one settings change, or refused in words.
+    Paste(String),
     Status {
         b: usize,
         c: usize,

@@ -1,5 +1,6 @@
 //! Presentation without a browser: colours, number formatting, the live formula, the Φ
-//! diagram, the plot curves, the views described in words, labels and classes in words
+//! diagram, the plot curves, a pasted library loss call read as settings (`paste`, on
+//! `pycall`), the views described in words, labels and classes in words
 //! and the grid as a figure.
 
 pub mod colormap;
@@ -11,5 +12,7 @@ pub mod format;
 pub mod formula;
 pub mod labels;
 pub mod palette;
+pub mod paste;
+pub mod pycall;
 pub mod readout;
 pub mod verdict;

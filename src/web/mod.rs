@@ -8,7 +8,7 @@
 //! canvases, label statuses, verdict badges), `legend`, `readout` (loss, sets, hover),
 //! `lessons` (buttons, tour, the lesson text), `explain` (Φ picture, formula, plots' data)
 //! with `plots` (plotters drawing), `export` (PNG/SVG files and copied links), `compare`
-//! (the compare bar), `matrix` (the verdict matrix), `trainplot` (plot d); `events`
+//! (the compare bar), `matrix` (the verdict matrix), `paste` ("Paste your loss" beside it), `trainplot` (plot d); `events`
 //! turns pointer and key events into messages; `dom` has small DOM helpers.
 
 pub mod app;
@@ -24,6 +24,7 @@ pub mod grid;
 pub mod legend;
 pub mod lessons;
 pub mod matrix;
+pub mod paste;
 pub mod plot_backend;
 pub mod plots;
 pub mod readout;
@@ -59,6 +60,7 @@ pub struct Views {
     explain: explain::Explain,
     train_plot: trainplot::TrainPlot,
     compare: compare::CompareBar,
+    paste: paste::Paste,
     events: events::Events,
 }
 
@@ -78,6 +80,7 @@ impl Views {
             explain: explain::Explain::build(dispatch)?,
             train_plot: trainplot::TrainPlot::build()?,
             compare: compare::CompareBar::build(dispatch)?,
+            paste: paste::Paste::build(dispatch)?,
             events: events::Events,
         })
     }
@@ -96,6 +99,7 @@ impl Views {
         drew |= self.explain.sync(f);
         drew |= self.train_plot.sync(f);
         drew |= self.controls.sync(f);
+        self.paste.sync(f);
         self.export.sync(f);
         drew
     }

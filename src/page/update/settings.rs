@@ -7,11 +7,13 @@ use crate::engine::presets::FrameworkPreset;
 use crate::page::change::{Change, Link};
 use crate::page::entry;
 use crate::page::judge;
-use crate::page::model::{EpsField, Model, Refused};
+use crate::page::matrix;
+use crate::page::model::{EpsField, Model, PasteStatus, Refused};
 use crate::page::msg::SettingsMsg;
 use crate::page::paint::Cells;
 use crate::page::rules;
 use crate::page::state::AppState;
+use crate::present::paste::{read_loss, summary};
 
 use super::notice::notice;
 use super::paint::edit;
@@ -59,6 +61,7 @@ pub fn update(m: &mut Model, msg: SettingsMsg) -> Change {
         SettingsMsg::HeuristicEps => heuristic_eps(m),
         SettingsMsg::Jaccard(on) => settings(m, |s| s.settings.jaccard = on),
         SettingsMsg::Variant(v) => settings(m, |s| s.settings.variant = v),
+        SettingsMsg::Paste(text) => paste(m, &text),
         SettingsMsg::Squared(on) => settings(m, |s| s.settings.squared = on),
         SettingsMsg::IncludeBackground(on) => match rules::set_include_background(&mut m.state, on)
         {
@@ -98,6 +101,49 @@ fn preset(m: &mut Model, p: &'static FrameworkPreset) -> Change {
             note.map(|n| format!("{}: {n}.", p.label)),
         ))
     })
+}
+
+/// A pasted library call: the whole loss set to it as a preset sets it (an edit when it
+/// switches the class mode; the link keeps the settings), or the page unchanged and the
+/// reason in the status line.
+fn paste(m: &mut Model, text: &str) -> Change {
+    let applied = read_loss(text).and_then(|p| {
+        let mut next = m.state.clone();
+        let note = rules::apply_settings(&mut next, &p.settings, p.source)?;
+        Ok((p, next, note))
+    });
+    let (ch, status) = match applied {
+        Ok((p, next, note)) => {
+            let mut sentence = format!("Applied {}: {}.", p.source, summary(&p.settings));
+            for n in note.iter().map(|n| format!("The page {n}.")).chain(p.notes) {
+                sentence.push(' ');
+                sentence.push_str(&n);
+            }
+            let ch = edit(m, |s| {
+                *s = next;
+                Ok((Change::whole_page(), None))
+            });
+            let verdicts = Some(matrix::judge(&p.settings));
+            (
+                ch,
+                PasteStatus {
+                    sentence,
+                    error: false,
+                    verdicts,
+                },
+            )
+        }
+        Err(sentence) => (
+            Change::none(),
+            PasteStatus {
+                sentence,
+                error: true,
+                verdicts: None,
+            },
+        ),
+    };
+    m.feedback.paste = Some(status);
+    ch.paste()
 }
 
 /// ε = the mean true volume per image, and the arithmetic in the notice.
