@@ -137,7 +137,7 @@ impl Parser {
     /// Spaces, newlines, a line continuation and `#` comments.
     fn skip_space(&mut self) {
         while let Some(c) = self.peek() {
-            if c.is_whitespace() || c == '\\' {
+            if c.is_ascii_whitespace() || c == '\\' {
                 self.at += 1;
             } else if c == '#' {
                 while self.peek().is_some_and(|c| c != '\n') {
@@ -151,10 +151,10 @@ impl Parser {
 
     fn ident(&mut self) -> Option<String> {
         let start = self.at;
-        if !self.peek().is_some_and(|c| c.is_alphabetic() || c == '_') {
+        if !self.peek().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') {
             return None;
         }
-        while self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+        while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
             self.at += 1;
         }
         Some(self.chars[start..self.at].iter().collect())
@@ -259,7 +259,7 @@ impl Parser {
             Some('[') => self.sequence(']').map(|(items, _)| Value::List(items)),
             Some('{') => self.dict(),
             Some(c) if c.is_ascii_digit() || c == '.' || c == '-' || c == '+' => self.number(),
-            Some(c) if c.is_alphabetic() || c == '_' => self.named(),
+            Some(c) if c.is_ascii_alphabetic() || c == '_' => self.named(),
             _ => Err(self.error("expected a value")),
         }
     }
