@@ -36,10 +36,21 @@ const SETTING_KEYS = [
   'variant',
 ];
 const settingsOf = (input) => Object.fromEntries(SETTING_KEYS.map((k) => [k, input[k]]));
+// The page's loss settings with its real activation (cliInput() feeds the CLI the
+// probabilities, activation "none"; the training input carries the page's activation).
+const pageSettings = async (page) =>
+  settingsOf(JSON.parse(await page.evaluate(() => window.diceDebug.trainInput())));
 
+// Pastes `text`, applies it and waits for the answer (the call is read in a worker
+// started on first use; the status line is pending until its message is drawn).
 async function paste(page, text) {
   await page.fill('[data-testid="paste-loss"]', text);
   await page.click('[data-testid="paste-loss-apply"]');
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="paste-loss-status"]').dataset.pending === 'false',
+    null,
+    { timeout: 20000 },
+  );
   await settle(page);
   return page.locator('[data-testid="paste-loss-status"]').innerText();
 }
@@ -58,7 +69,8 @@ test('a pasted MONAI call sets exactly that loss on a lesson, in the link too', 
 
   const after = await cliInput(page);
   // Exactly the call's loss: MONAI's defaults for everything it does not set.
-  assert.deepEqual(settingsOf(after), {
+  const pasted = await pageSettings(page);
+  assert.deepEqual(pasted, {
     phi: 'BI',
     eps_nr: 1e-5,
     eps_dr: 1e-5,
@@ -74,9 +86,11 @@ test('a pasted MONAI call sets exactly that loss on a lesson, in the link too', 
   for (const k of ['shape', 'y', 'pred', 'missing']) {
     assert.deepEqual(after[k], before[k], `${k} is unchanged`);
   }
-  // The CLI, given the lesson's data and the call's settings, computes the page's loss.
+  // The CLI, given the lesson's data and the call's settings (on the probabilities the
+  // page shows, as cliInput() gives them), computes the page's loss.
   const { shown } = await assertLossMatchesNative(page, 'after the paste');
-  const expected = nativeEval({ ...before, ...settingsOf(after) });
+  assert.deepEqual(settingsOf(after), { ...pasted, activation: 'none' });
+  const expected = nativeEval({ ...before, ...pasted, activation: 'none' });
   assertClose(shown, expected.loss, 1e-12, 'the lesson under the pasted settings');
 
   // The verdicts of the pasted loss, beside the matrix.
@@ -90,7 +104,7 @@ test('a pasted MONAI call sets exactly that loss on a lesson, in the link too', 
   const hash = await page.evaluate(() => location.hash);
   assert.notEqual(hash, hashBefore);
   const reopened = await openApp(browser.context, url(hash));
-  assert.deepEqual(settingsOf(await cliInput(reopened.page)), settingsOf(after));
+  assert.deepEqual(await pageSettings(reopened.page), pasted);
   assertNoProblems(reopened.problems);
   await reopened.page.close();
 

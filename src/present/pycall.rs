@@ -151,10 +151,16 @@ impl Parser {
 
     fn ident(&mut self) -> Option<String> {
         let start = self.at;
-        if !self.peek().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') {
+        if !self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        {
             return None;
         }
-        while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
             self.at += 1;
         }
         Some(self.chars[start..self.at].iter().collect())

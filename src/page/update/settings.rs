@@ -13,7 +13,7 @@ use crate::page::msg::SettingsMsg;
 use crate::page::paint::Cells;
 use crate::page::rules;
 use crate::page::state::AppState;
-use crate::present::paste::{read_loss, summary};
+use crate::present::paste::Pasted;
 
 use super::notice::notice;
 use super::paint::edit;
@@ -61,7 +61,7 @@ pub fn update(m: &mut Model, msg: SettingsMsg) -> Change {
         SettingsMsg::HeuristicEps => heuristic_eps(m),
         SettingsMsg::Jaccard(on) => settings(m, |s| s.settings.jaccard = on),
         SettingsMsg::Variant(v) => settings(m, |s| s.settings.variant = v),
-        SettingsMsg::Paste(text) => paste(m, &text),
+        SettingsMsg::Paste(read) => paste(m, read),
         SettingsMsg::Squared(on) => settings(m, |s| s.settings.squared = on),
         SettingsMsg::IncludeBackground(on) => match rules::set_include_background(&mut m.state, on)
         {
@@ -106,15 +106,16 @@ fn preset(m: &mut Model, p: &'static FrameworkPreset) -> Change {
 /// A pasted library call: the whole loss set to it as a preset sets it (an edit when it
 /// switches the class mode; the link keeps the settings), or the page unchanged and the
 /// reason in the status line.
-fn paste(m: &mut Model, text: &str) -> Change {
-    let applied = read_loss(text).and_then(|p| {
+fn paste(m: &mut Model, read: Result<Pasted, String>) -> Change {
+    let applied = read.and_then(|p| {
         let mut next = m.state.clone();
-        let note = rules::apply_settings(&mut next, &p.settings, p.source)?;
+        let note = rules::apply_settings(&mut next, &p.settings, &p.source)?;
         Ok((p, next, note))
     });
     let (ch, status) = match applied {
         Ok((p, next, note)) => {
-            let mut sentence = format!("Applied {}: {}.", p.source, summary(&p.settings));
+            let mut sentence = format!("Applied {}: {}.", p.source, p.summary);
+            let settings = p.settings;
             for n in note.iter().map(|n| format!("The page {n}.")).chain(p.notes) {
                 sentence.push(' ');
                 sentence.push_str(&n);
@@ -123,7 +124,7 @@ fn paste(m: &mut Model, text: &str) -> Change {
                 *s = next;
                 Ok((Change::whole_page(), None))
             });
-            let verdicts = Some(matrix::judge(&p.settings));
+            let verdicts = Some(matrix::judge(&settings));
             (
                 ch,
                 PasteStatus {

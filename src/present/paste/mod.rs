@@ -15,11 +15,15 @@ use crate::engine::phi::Phi;
 use crate::present::format;
 use crate::present::pycall::{parse_call, Call, Value};
 
+pub mod wire;
+
 /// A pasted call read as the page's settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pasted {
     /// The class it was read as, e.g. "MONAI DiceLoss".
-    pub source: &'static str,
+    pub source: String,
+    /// The settings in words ([`summary`]).
+    pub summary: String,
     pub settings: DiceSettings,
     /// What the page shows differently or not at all, one sentence each.
     pub notes: Vec<String>,
@@ -30,7 +34,7 @@ pub fn read_loss(text: &str) -> Result<Pasted, String> {
     let call = parse_call(text)?;
     let kind = kind_of(&call)?;
     let args = Args::bind(&call, kind.title(), kind.params())?;
-    match kind {
+    let read = match kind {
         Kind::MonaiDice => monai(&args, false),
         Kind::MonaiDiceCe => monai(&args, true),
         Kind::Smp => smp(&args),
@@ -38,7 +42,11 @@ pub fn read_loss(text: &str) -> Result<Pasted, String> {
         Kind::Kornia => kornia(&args),
         Kind::NnUnet { efficient } => nnunet(&args, efficient),
         Kind::NnUnetDiceCe => nnunet_dice_ce(&args),
-    }
+    };
+    read.map(|p| Pasted {
+        summary: summary(&p.settings),
+        ..p
+    })
 }
 
 /// The settings in a short line: Φ, ε and what differs from the plain Dice.
@@ -334,7 +342,7 @@ impl<'a> Args<'a> {
 fn unknown_argument(title: &str, key: &str, params: &[&str]) -> String {
     let close = params
         .iter()
-        .map(|p| (edit_distance(p, key), p))
+        .map(|p| (strsim::osa_distance(p, key), p))
         .filter(|(d, _)| *d <= 2)
         .min();
     let hint = match (close, key) {
@@ -349,21 +357,6 @@ fn unknown_argument(title: &str, key: &str, params: &[&str]) -> String {
         "{title} has no argument “{key}” (its arguments: {}).{hint}",
         params.join(", ")
     )
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let here = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(here + 1);
-            prev = here;
-        }
-    }
-    row[b.len()]
 }
 
 /// MONAI's `DiceLoss` and `DiceCELoss` (the Dice term; the cross-entropy in a note).
@@ -423,7 +416,8 @@ fn monai(a: &Args, ce: bool) -> Result<Pasted, String> {
         monai_ce(a, &mut notes)?;
     }
     Ok(Pasted {
-        source: a.title,
+        source: a.title.to_string(),
+        summary: String::new(),
         settings: s,
         notes,
     })
@@ -504,7 +498,8 @@ fn smp(a: &Args) -> Result<Pasted, String> {
         notes.push("mode=\"binary\" takes one channel; the page applies it to each class as mode=\"multilabel\" does.".into());
     }
     Ok(Pasted {
-        source: a.title,
+        source: a.title.to_string(),
+        summary: String::new(),
         settings: DiceSettings {
             phi: Phi::BI,
             eps_nr: 2.0 * smooth,
@@ -545,7 +540,8 @@ fn keras(a: &Args) -> Result<Pasted, String> {
         ));
     }
     Ok(Pasted {
-        source: a.title,
+        source: a.title.to_string(),
+        summary: String::new(),
         settings: DiceSettings {
             phi,
             eps_nr: 0.0,
@@ -617,7 +613,8 @@ fn kornia(a: &Args) -> Result<Pasted, String> {
         }
     }
     Ok(Pasted {
-        source: a.title,
+        source: a.title.to_string(),
+        summary: String::new(),
         settings: DiceSettings {
             phi,
             eps_nr: 0.0,
@@ -662,7 +659,8 @@ fn nnunet_dice(a: &Args, activation: Activation, mut notes: Vec<String>) -> Resu
     }
     notes.push("nnU-Net reports −mean(sDSC): the page's loss minus 1, with the same gradient; its denominator is clipped at 1e-8.".to_string());
     Ok(Pasted {
-        source: a.title,
+        source: a.title.to_string(),
+        summary: String::new(),
         settings: DiceSettings {
             phi: if a.flag("batch_dice", false)? {
                 Phi::BI
@@ -743,7 +741,7 @@ fn nnunet_dice_ce(a: &Args) -> Result<Pasted, String> {
     let inner = Args::bind(&kwargs, kind.title(), &params)
         .map_err(|e| format!("In soft_dice_kwargs: {e}"))?;
     let mut pasted = nnunet_dice(&inner, Activation::Softmax, notes)?;
-    pasted.source = a.title;
+    pasted.source = a.title.to_string();
     Ok(pasted)
 }
 
