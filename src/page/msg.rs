@@ -116,7 +116,7 @@ pub enum SettingsMsg {
     Variant(Variant),
     /// A library's loss call from the "Paste your loss" field, as the paste worker read
     /// it (`present::paste::read_loss`): settings to apply, or why not.
-    Paste(Result<Pasted, String>),
+    Paste(Box<Result<Pasted, String>>),
     Status {
         b: usize,
         c: usize,

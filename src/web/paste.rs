@@ -70,7 +70,7 @@ fn answer(d: Dispatch) -> impl FnMut(web_sys::Event) {
         } else {
             from_fields(&fields_of(&data))
         };
-        d.send(Msg::Settings(SettingsMsg::Paste(read)));
+        d.send(Msg::Settings(SettingsMsg::Paste(Box::new(read))));
     }
 }
 
@@ -90,7 +90,7 @@ fn read(worker: &RefCell<Option<JsValue>>, dispatch: &Dispatch, text: &str) {
         }
         None => {
             let why = "The loss reader could not be started in this browser.";
-            dispatch.send(Msg::Settings(SettingsMsg::Paste(Err(why.into()))));
+            dispatch.send(Msg::Settings(SettingsMsg::Paste(Box::new(Err(why.into())))));
         }
     }
 }

@@ -3,6 +3,7 @@
 //! activation, a preset and a label status are, since they may rewrite the painted data.
 //! What the page cannot compute is refused in words, the state unchanged.
 
+use crate::engine::loss::DiceSettings;
 use crate::engine::presets::FrameworkPreset;
 use crate::page::change::{Change, Link};
 use crate::page::entry;
@@ -61,7 +62,7 @@ pub fn update(m: &mut Model, msg: SettingsMsg) -> Change {
         SettingsMsg::HeuristicEps => heuristic_eps(m),
         SettingsMsg::Jaccard(on) => settings(m, |s| s.settings.jaccard = on),
         SettingsMsg::Variant(v) => settings(m, |s| s.settings.variant = v),
-        SettingsMsg::Paste(read) => paste(m, read),
+        SettingsMsg::Paste(read) => paste(m, *read),
         SettingsMsg::Squared(on) => settings(m, |s| s.settings.squared = on),
         SettingsMsg::IncludeBackground(on) => match rules::set_include_background(&mut m.state, on)
         {
@@ -94,45 +95,53 @@ pub fn update(m: &mut Model, msg: SettingsMsg) -> Change {
 
 /// A library's settings, as one undo step (it may switch the class mode).
 fn preset(m: &mut Model, p: &'static FrameworkPreset) -> Change {
-    edit(m, |s| {
-        let note = rules::apply_preset(s, p)?;
-        Ok((
-            Change::whole_page(),
-            note.map(|n| format!("{}: {n}.", p.label)),
-        ))
-    })
+    apply_loss(m, &p.settings, p.label).0
 }
 
-/// A pasted library call: the whole loss set to it as a preset sets it (an edit when it
-/// switches the class mode; the link keeps the settings), or the page unchanged and the
-/// reason in the status line.
-fn paste(m: &mut Model, read: Result<Pasted, String>) -> Change {
-    let applied = read.and_then(|p| {
-        let mut next = m.state.clone();
-        let note = rules::apply_settings(&mut next, &p.settings, &p.source)?;
-        Ok((p, next, note))
+/// The whole loss set to `settings` (named `label`), as one edit: what the page's rules
+/// switched too, or why they refuse, goes to the notice; also returned, for the paste
+/// status line.
+fn apply_loss(
+    m: &mut Model,
+    settings: &DiceSettings,
+    label: &str,
+) -> (Change, Result<Option<String>, String>) {
+    let mut outcome = Ok(None);
+    let ch = edit(m, |s| {
+        outcome = rules::apply_settings(s, settings, label);
+        let note = outcome.clone()?;
+        Ok((Change::whole_page(), note.map(|n| format!("{label}: {n}."))))
     });
-    let (ch, status) = match applied {
-        Ok((p, next, note)) => {
-            let mut sentence = format!("Applied {}: {}.", p.source, p.summary);
-            let settings = p.settings;
-            for n in note.iter().map(|n| format!("The page {n}.")).chain(p.notes) {
-                sentence.push(' ');
-                sentence.push_str(&n);
-            }
-            let ch = edit(m, |s| {
-                *s = next;
-                Ok((Change::whole_page(), None))
-            });
-            let verdicts = Some(matrix::judge(&settings));
-            (
-                ch,
-                PasteStatus {
+    (ch, outcome)
+}
+
+/// A pasted library call: the whole loss set to it as a preset sets it (the link keeps
+/// the settings), with its verdicts; or the page unchanged and the reason in the status
+/// line.
+fn paste(m: &mut Model, read: Result<Pasted, String>) -> Change {
+    let (mut ch, status) = match read {
+        Ok(p) => {
+            let (ch, outcome) = apply_loss(m, &p.settings, &p.source);
+            let status = match outcome {
+                Ok(note) => {
+                    let mut sentence = format!("Applied {}: {}.", p.source, p.summary);
+                    for n in note.iter().map(|n| format!("The page {n}.")).chain(p.notes) {
+                        sentence.push(' ');
+                        sentence.push_str(&n);
+                    }
+                    PasteStatus {
+                        sentence,
+                        error: false,
+                        verdicts: Some(matrix::judge(&p.settings)),
+                    }
+                }
+                Err(sentence) => PasteStatus {
                     sentence,
-                    error: false,
-                    verdicts,
+                    error: true,
+                    verdicts: None,
                 },
-            )
+            };
+            (ch, status)
         }
         Err(sentence) => (
             Change::none(),
@@ -144,7 +153,8 @@ fn paste(m: &mut Model, read: Result<Pasted, String>) -> Change {
         ),
     };
     m.feedback.paste = Some(status);
-    ch.paste()
+    ch.paste = true;
+    ch
 }
 
 /// ε = the mean true volume per image, and the arithmetic in the notice.

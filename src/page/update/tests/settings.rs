@@ -88,10 +88,10 @@ fn a_pasted_call_sets_the_loss_or_says_why_not() {
     let link_before = m.link();
     let ch = update(
         &mut m,
-        Msg::Settings(SettingsMsg::Paste(read_loss(
+        Msg::Settings(SettingsMsg::Paste(Box::new(read_loss(
             "monai.losses.DiceLoss(include_background=False, sigmoid=True, batch=True, \
              smooth_nr=1e-5, smooth_dr=1e-5)",
-        ))),
+        )))),
     );
     assert!(ch.paste && ch.data() && ch.link == Link::Replace);
     let want = crate::engine::loss::DiceSettings {
@@ -130,7 +130,9 @@ fn a_pasted_call_sets_the_loss_or_says_why_not() {
     let state = m.state.clone();
     let ch = update(
         &mut m,
-        Msg::Settings(SettingsMsg::Paste(read_loss("DiceLoss(weight=[1, 2])"))),
+        Msg::Settings(SettingsMsg::Paste(Box::new(read_loss(
+            "DiceLoss(weight=[1, 2])",
+        )))),
     );
     assert!(ch.paste && !ch.data() && ch.link == Link::Keep);
     assert_eq!(m.state, state);
@@ -147,7 +149,9 @@ fn a_pasted_call_follows_the_page_rules() {
     let state = m.state.clone();
     update(
         &mut m,
-        Msg::Settings(SettingsMsg::Paste(read_loss("DiceLoss(softmax=True)"))),
+        Msg::Settings(SettingsMsg::Paste(Box::new(read_loss(
+            "DiceLoss(softmax=True)",
+        )))),
     );
     assert_eq!(m.state, state);
     let status = m.feedback.paste.clone().unwrap();
@@ -161,7 +165,9 @@ fn a_pasted_call_follows_the_page_rules() {
     m.state.exclusive = false;
     update(
         &mut m,
-        Msg::Settings(SettingsMsg::Paste(read_loss("kornia.losses.DiceLoss()"))),
+        Msg::Settings(SettingsMsg::Paste(Box::new(read_loss(
+            "kornia.losses.DiceLoss()",
+        )))),
     );
     assert!(m.state.exclusive);
     let status = m.feedback.paste.clone().unwrap();
