@@ -27,7 +27,8 @@ pub mod cli;
 pub mod engine;
 pub mod page;
 pub mod present;
-#[cfg(target_arch = "wasm32")]
+// The paste worker (`--features worker`) has no page to draw.
+#[cfg(all(target_arch = "wasm32", not(feature = "worker")))]
 pub mod web;
 
 pub use engine::activation::Activation;

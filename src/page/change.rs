@@ -73,6 +73,8 @@ pub struct Change {
     pub training: bool,
     /// Compare mode or its second setting.
     pub compare: bool,
+    /// The "Paste your loss" status: what a pasted call set, or why not.
+    pub paste: bool,
     pub link: Link,
 }
 
@@ -120,7 +122,7 @@ impl Change {
 
     flags!(
         settings, display, page, tool, history, lesson, focus, hover, notice, entry, controls,
-        layout, screen, export, training, compare,
+        layout, screen, export, training, compare, paste,
     );
 
     /// How the address bar follows.
@@ -177,6 +179,7 @@ impl Change {
         self.export |= other.export;
         self.training |= other.training;
         self.compare |= other.compare;
+        self.paste |= other.paste;
         self.link = match (std::mem::take(&mut self.link), other.link) {
             // The first push's `before` is the one that may still need writing.
             (Link::Push { before }, _) => Link::Push { before },

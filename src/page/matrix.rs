@@ -65,14 +65,24 @@ fn entry(settings: &DiceSettings, status: LabelStatus) -> MatrixEntry {
     }
 }
 
+/// The verdicts of `settings` on a missing and on an empty label, as the matrix judges
+/// them (a pasted loss is judged so too).
+pub fn judge(settings: &DiceSettings) -> [MatrixEntry; 2] {
+    [
+        entry(settings, LabelStatus::Missing),
+        entry(settings, LabelStatus::Empty),
+    ]
+}
+
 fn row(key: &'static str, label: &'static str, code: &'static str, s: DiceSettings) -> MatrixRow {
+    let [missing, empty] = judge(&s);
     MatrixRow {
         key,
         label,
         code,
         settings: s,
-        missing: entry(&s, LabelStatus::Missing),
-        empty: entry(&s, LabelStatus::Empty),
+        missing,
+        empty,
     }
 }
 

@@ -223,6 +223,20 @@ pub struct Feedback {
     pub notice: Option<Notice>,
     /// Refused entries of the two ε fields.
     pub refused: [Option<Refused>; 2],
+    /// What the last pasted loss call did.
+    pub paste: Option<PasteStatus>,
+}
+
+/// The "Paste your loss" status line and, once a call was applied, its verdicts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PasteStatus {
+    /// What was applied (the settings in words, and what the page does not show) or why
+    /// nothing was.
+    pub sentence: String,
+    pub error: bool,
+    /// The applied loss's verdicts on a missing and on an empty label, judged as the
+    /// verdict matrix judges ([`crate::page::matrix::judge`]); `None` when refused.
+    pub verdicts: Option<[crate::page::matrix::MatrixEntry; 2]>,
 }
 
 /// Training on the page.

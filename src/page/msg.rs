@@ -11,6 +11,7 @@ use crate::engine::train::{ModelKind, Optimizer};
 use crate::engine::variants::Variant;
 use crate::page::model::{EpsField, Hover, ViewKind};
 use crate::page::paint::Layer;
+use crate::present::paste::Pasted;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
@@ -115,6 +116,9 @@ pub enum SettingsMsg {
     Activation(Activation),
     /// The plain, leaf or marginal Dice.
     Variant(Variant),
+    /// A library's loss call from the "Paste your loss" field, as the paste worker read
+    /// it (`present::paste::read_loss`): settings to apply, or why not.
+    Paste(Box<Result<Pasted, String>>),
     Status {
         b: usize,
         c: usize,

@@ -4,6 +4,7 @@
 //! too, or refuses (the state unchanged).
 
 use crate::engine::activation::Activation;
+use crate::engine::loss::DiceSettings;
 use crate::engine::presets::FrameworkPreset;
 use crate::engine::status::LabelStatus;
 use crate::page::paint::Layer;
@@ -74,20 +75,29 @@ pub fn set_include_background(s: &mut AppState, include: bool) -> Result<(), Str
 /// Applies a library's settings. Fails (state unchanged) when the page cannot express
 /// them (softmax or no background with one class); may switch to exclusive classes.
 pub fn apply_preset(s: &mut AppState, p: &FrameworkPreset) -> Result<Option<String>, String> {
+    apply_settings(s, &p.settings, p.label)
+}
+
+/// Sets the whole loss to `settings` (a preset's or a pasted call's, named `label` in a
+/// refusal), as [`apply_preset`] says.
+pub fn apply_settings(
+    s: &mut AppState,
+    settings: &DiceSettings,
+    label: &str,
+) -> Result<Option<String>, String> {
     let mut next = s.clone();
     let keep = (next.display, next.mode);
-    next.settings = p.settings;
-    next.separate_eps = p.settings.eps_nr != p.settings.eps_dr;
+    next.settings = *settings;
+    next.separate_eps = settings.eps_nr != settings.eps_dr;
     if next.classes() < 2
-        && (p.settings.activation == Activation::Softmax || !p.settings.include_background)
+        && (settings.activation == Activation::Softmax || !settings.include_background)
     {
         return Err(format!(
-            "{} needs at least 2 classes (softmax over classes, background excluded); add a class first.",
-            p.label
+            "{label} needs at least 2 classes (softmax over classes, background excluded); add a class first."
         ));
     }
     let mut note = None;
-    if p.settings.activation == Activation::Softmax && !next.exclusive {
+    if settings.activation == Activation::Softmax && !next.exclusive {
         make_exclusive(&mut next);
         note = Some("switched to exclusive classes for softmax".to_string());
     }

@@ -1,6 +1,7 @@
 //! Presentation without a browser: colours, number formatting, the live formula, the Φ
-//! diagram, the plot curves, the views described in words, labels and classes in words,
-//! the grid as a figure and the hints that follow the reader's input.
+//! diagram, the plot curves, a pasted library loss call read as settings (`paste`, on
+//! `pycall`), the views described in words, labels and classes in words, the grid as a
+//! figure and the hints that follow the reader's input.
 
 pub mod colormap;
 pub mod curves;
@@ -12,5 +13,7 @@ pub mod formula;
 pub mod hints;
 pub mod labels;
 pub mod palette;
+pub mod paste;
+pub mod pycall;
 pub mod readout;
 pub mod verdict;

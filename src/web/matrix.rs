@@ -11,7 +11,8 @@ use crate::present::figure::esc;
 
 use super::dom::{self, JsResult};
 
-fn cell(key: &str, which: &str, e: &MatrixEntry) -> String {
+/// One verdict as a table cell linking to its page (the pasted loss's row uses it too).
+pub fn cell(key: &str, which: &str, e: &MatrixEntry) -> String {
     let (verdict, correct, class) = match &e.verdict {
         Ok(v) => (
             v.verdict.code(),

@@ -8,9 +8,9 @@
 //! canvases, label statuses, verdict badges), `legend`, `readout` (loss, sets, hover),
 //! `lessons` (buttons, tour, the lesson text), `explain` (Φ picture, formula, plots' data)
 //! with `plots` (plotters drawing), `export` (PNG/SVG files and copied links), `compare`
-//! (the compare bar), `matrix` (the verdict matrix), `trainplot` (plot d), `touch` (paint
-//! mode and undo beside the grid on a touch screen); `events`
-//! turns pointer and key events into messages; `dom` has small DOM helpers.
+//! (the compare bar), `matrix` (the verdict matrix), `paste` ("Paste your loss" beside it),
+//! `trainplot` (plot d), `touch` (paint mode and undo beside the grid on a touch screen);
+//! `events` turns pointer and key events into messages; `dom` has small DOM helpers.
 
 pub mod app;
 pub mod compare;
@@ -25,6 +25,7 @@ pub mod grid;
 pub mod legend;
 pub mod lessons;
 pub mod matrix;
+pub mod paste;
 pub mod plot_backend;
 pub mod plots;
 pub mod readout;
@@ -62,6 +63,7 @@ pub struct Views {
     train_plot: trainplot::TrainPlot,
     compare: compare::CompareBar,
     touch: touch::Touch,
+    paste: paste::Paste,
     events: events::Events,
 }
 
@@ -82,6 +84,7 @@ impl Views {
             train_plot: trainplot::TrainPlot::build()?,
             compare: compare::CompareBar::build(dispatch)?,
             touch: touch::Touch::build(dispatch)?,
+            paste: paste::Paste::build(dispatch)?,
             events: events::Events,
         })
     }
@@ -101,6 +104,7 @@ impl Views {
         drew |= self.explain.sync(f);
         drew |= self.train_plot.sync(f);
         drew |= self.controls.sync(f);
+        self.paste.sync(f);
         self.export.sync(f);
         drew
     }

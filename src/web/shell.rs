@@ -130,6 +130,16 @@ const SKELETON: &str = r#"<nav class="skip-links" aria-label="Skip links"><butto
       <thead><tr><th scope="col">setting</th><th scope="col">missing label</th><th scope="col">empty label</th></tr></thead>
       <tbody id="matrix-body"></tbody>
     </table></div>
+    <div id="paste" class="paste" data-testid="paste-panel">
+      <label for="paste-loss" class="paste-label">Paste your loss: a Dice loss call from MONAI, smp, Keras, kornia or nnU-Net, as in your training script</label>
+      <textarea id="paste-loss" data-testid="paste-loss" rows="3" spellcheck="false" autocomplete="off" placeholder="monai.losses.DiceLoss(include_background=False, softmax=True, batch=True)"></textarea>
+      <div class="paste-actions"><button type="button" id="paste-loss-apply" class="btn" data-testid="paste-loss-apply" title="Set the page to this loss">Apply to the page</button></div>
+      <p id="paste-loss-status" class="paste-status" data-testid="paste-loss-status" role="status" aria-live="polite"></p>
+      <div class="table-wrap"><table id="paste-verdicts" class="paste-verdicts" data-testid="paste-verdicts" hidden>
+        <thead><tr><th scope="col">setting</th><th scope="col">missing label</th><th scope="col">empty label</th></tr></thead>
+        <tbody id="paste-verdicts-body"></tbody>
+      </table></div>
+    </div>
   </section>
   <section id="explain" class="explain" aria-label="Why: the sets, the formula and ε">
     <div class="explain-top">

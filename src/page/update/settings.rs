@@ -3,15 +3,18 @@
 //! activation, a preset and a label status are, since they may rewrite the painted data.
 //! What the page cannot compute is refused in words, the state unchanged.
 
+use crate::engine::loss::DiceSettings;
 use crate::engine::presets::FrameworkPreset;
 use crate::page::change::{Change, Link};
 use crate::page::entry;
 use crate::page::judge;
-use crate::page::model::{EpsField, Model, Refused};
+use crate::page::matrix;
+use crate::page::model::{EpsField, Model, PasteStatus, Refused};
 use crate::page::msg::SettingsMsg;
 use crate::page::paint::Cells;
 use crate::page::rules;
 use crate::page::state::AppState;
+use crate::present::paste::Pasted;
 
 use super::notice::notice;
 use super::paint::edit;
@@ -59,6 +62,7 @@ pub fn update(m: &mut Model, msg: SettingsMsg) -> Change {
         SettingsMsg::HeuristicEps => heuristic_eps(m),
         SettingsMsg::Jaccard(on) => settings(m, |s| s.settings.jaccard = on),
         SettingsMsg::Variant(v) => settings(m, |s| s.settings.variant = v),
+        SettingsMsg::Paste(read) => paste(m, *read),
         SettingsMsg::Squared(on) => settings(m, |s| s.settings.squared = on),
         SettingsMsg::IncludeBackground(on) => match rules::set_include_background(&mut m.state, on)
         {
@@ -91,13 +95,66 @@ pub fn update(m: &mut Model, msg: SettingsMsg) -> Change {
 
 /// A library's settings, as one undo step (it may switch the class mode).
 fn preset(m: &mut Model, p: &'static FrameworkPreset) -> Change {
-    edit(m, |s| {
-        let note = rules::apply_preset(s, p)?;
-        Ok((
-            Change::whole_page(),
-            note.map(|n| format!("{}: {n}.", p.label)),
-        ))
-    })
+    apply_loss(m, &p.settings, p.label).0
+}
+
+/// The whole loss set to `settings` (named `label`), as one edit: what the page's rules
+/// switched too, or why they refuse, goes to the notice; also returned, for the paste
+/// status line.
+fn apply_loss(
+    m: &mut Model,
+    settings: &DiceSettings,
+    label: &str,
+) -> (Change, Result<Option<String>, String>) {
+    let mut outcome = Ok(None);
+    let ch = edit(m, |s| {
+        outcome = rules::apply_settings(s, settings, label);
+        let note = outcome.clone()?;
+        Ok((Change::whole_page(), note.map(|n| format!("{label}: {n}."))))
+    });
+    (ch, outcome)
+}
+
+/// A pasted library call: the whole loss set to it as a preset sets it (the link keeps
+/// the settings), with its verdicts; or the page unchanged and the reason in the status
+/// line.
+fn paste(m: &mut Model, read: Result<Pasted, String>) -> Change {
+    let (mut ch, status) = match read {
+        Ok(p) => {
+            let (ch, outcome) = apply_loss(m, &p.settings, &p.source);
+            let status = match outcome {
+                Ok(note) => {
+                    let mut sentence = format!("Applied {}: {}.", p.source, p.summary);
+                    for n in note.iter().map(|n| format!("The page {n}.")).chain(p.notes) {
+                        sentence.push(' ');
+                        sentence.push_str(&n);
+                    }
+                    PasteStatus {
+                        sentence,
+                        error: false,
+                        verdicts: Some(matrix::judge(&p.settings)),
+                    }
+                }
+                Err(sentence) => PasteStatus {
+                    sentence,
+                    error: true,
+                    verdicts: None,
+                },
+            };
+            (ch, status)
+        }
+        Err(sentence) => (
+            Change::none(),
+            PasteStatus {
+                sentence,
+                error: true,
+                verdicts: None,
+            },
+        ),
+    };
+    m.feedback.paste = Some(status);
+    ch.paste = true;
+    ch
 }
 
 /// ε = the mean true volume per image, and the arithmetic in the notice.
