@@ -4,7 +4,8 @@
 //! A class that is not in the loss (the background when it is excluded) shows nothing that
 //! matters for the lesson — no gradient, no verdict — so its column is folded unless asked
 //! for. In presentation mode a lesson shows only the classes it is about (its expected
-//! verdicts); without a lesson every class in the loss.
+//! verdicts, and the background when the lesson is about its term); without a lesson
+//! every class in the loss.
 
 use crate::engine::loss::Evaluation;
 use crate::engine::status::LabelStatus;
@@ -45,8 +46,13 @@ pub fn columns(m: &Model, e: Option<&Evaluation>) -> Columns {
     let mut shown: Vec<bool> = out_of_loss.iter().map(|&out| !out).collect();
     if m.state.mode.present {
         if let Some(l) = &m.lesson.open {
+            let sc = l.scenario();
+            // A lesson about the background's own term shows its column too.
             let about: Vec<bool> = (0..classes)
-                .map(|c| l.scenario().expected.iter().any(|&(_, k, _, _)| k == c))
+                .map(|c| {
+                    (c == 0 && sc.about_background && m.state.exclusive)
+                        || sc.expected.iter().any(|&(_, k, _, _)| k == c)
+                })
                 .collect();
             if about.iter().zip(&shown).any(|(&a, &s)| a && s) {
                 shown = about.iter().zip(&shown).map(|(&a, &s)| a && s).collect();
@@ -156,7 +162,7 @@ mod tests {
     }
 
     #[test]
-    fn presentation_shows_only_the_lessons_classes() {
+    fn presentation_shows_only_the_lessons_classes_and_the_background_of_missing_bg() {
         for (k, sc) in SCENARIOS.iter().enumerate() {
             let mut m = Model::new(AppState::default_scene());
             update(&mut m, Msg::Lesson(LessonMsg::Open(k)));
@@ -164,8 +170,14 @@ mod tests {
             // Even when the excluded columns are asked for.
             update(&mut m, Msg::Screen(ScreenMsg::ShowExcluded(true)));
             let c = cols(&m);
-            assert_eq!(c.shown, vec![false, true], "{}: class 1 only", sc.name);
-            assert_eq!(c.count(), 1);
+            // missing-bg is about the background's own term: its column is presented.
+            let want = if sc.name == "missing-bg" {
+                vec![true, true]
+            } else {
+                vec![false, true]
+            };
+            assert_eq!(c.shown, want, "{}: the lesson's classes", sc.name);
+            assert_eq!(sc.about_background, sc.name == "missing-bg", "{}", sc.name);
             // The folded note speaks only of classes out of the loss.
             assert_eq!(
                 c.folded.is_empty(),

@@ -20,6 +20,7 @@ use crate::page::levels;
 use crate::page::model::{Hover, ViewKind};
 use crate::page::state::AppState;
 use crate::page::tool::Tool;
+use crate::page::training::Training;
 use crate::present::colormap::{self, Scale};
 use crate::present::describe::{self, NoGradient};
 use crate::present::format;
@@ -94,6 +95,8 @@ pub struct GridView {
     compare_heads: Vec<HtmlElement>,
     /// The compare side's reasons as last written (a change may need a new layout).
     compare_words: RefCell<String>,
+    /// Views per compare cell: the gradient, and B's prediction while B trains.
+    compare_views: std::cell::Cell<f64>,
     root: HtmlElement,
     cells: Vec<CellView>,
     grad_heads: Vec<HtmlElement>,
@@ -379,12 +382,15 @@ fn draw_grad_view(
     view.describe(text);
 }
 
-/// One cell of compare mode's side: its badge, the badge's reason and gradient view.
+/// One cell of compare mode's side: its badge, the badge's reason and gradient view;
+/// while B trains its own model, also B's prediction view and result line.
 struct CompareCell {
     el: HtmlElement,
     badge: HtmlElement,
     why: HtmlElement,
     view: View,
+    pred: View,
+    result: HtmlElement,
 }
 
 /// Writes a verdict badge: the few words, the data attributes tests and styles read, the
@@ -657,26 +663,44 @@ impl GridView {
                     dom::set_attr(&badge, "data-testid", &format!("compare-verdict-{b}-{c}"));
                     dom::append(&head, &badge)?;
                     dom::append(&el, &head)?;
-                    let view = make_view(ViewKind::Grad, b, c, n)?;
-                    // Not a view of the page's own gradient: no hover or test id clash.
-                    dom::set_attr(
-                        &view.canvas,
-                        "data-testid",
-                        &format!("compare-grad-{b}-{c}"),
-                    );
-                    let _ = view.canvas.remove_attribute("data-view");
+                    // Not views of the page's own: no hover, painting or test id clash.
+                    let b_view = |kind: ViewKind, name: &str| -> JsResult<View> {
+                        let v = make_view(kind, b, c, n)?;
+                        dom::set_attr(&v.canvas, "data-testid", &format!("{name}-{b}-{c}"));
+                        let _ = v.canvas.remove_attribute("data-view");
+                        Ok(v)
+                    };
+                    // B's prediction: shown while B trains a model of its own.
+                    let pred = b_view(ViewKind::Pred, "compare-pred")?;
+                    pred.canvas.set_title(&format!(
+                        "Prediction ỹ of B's own model (trained under B's setting), image {b}, class {c}"
+                    ));
+                    let _ = pred.canvas.remove_attribute("tabindex");
+                    dom::set_hidden(&pred.fig, true);
+                    let view = b_view(ViewKind::Grad, "compare-grad")?;
                     let views_el = dom::el("div", "views")?;
+                    dom::append(&views_el, &pred.fig)?;
                     dom::append(&views_el, &view.fig)?;
                     dom::append(&el, &views_el)?;
                     let why = dom::el("div", "verdict-why")?;
                     dom::set_attr(&why, "data-testid", &format!("compare-why-{b}-{c}"));
                     dom::append(&el, &why)?;
+                    let result = dom::el("div", "train-result")?;
+                    dom::set_attr(
+                        &result,
+                        "data-testid",
+                        &format!("compare-train-result-{b}-{c}"),
+                    );
+                    result.set_hidden(true);
+                    dom::append(&el, &result)?;
                     dom::append(&root, &el)?;
                     compare_cells.push(CompareCell {
                         el,
                         badge,
                         why,
                         view,
+                        pred,
+                        result,
                     });
                 }
             }
@@ -690,6 +714,7 @@ impl GridView {
             compare: compare_cells,
             compare_heads,
             compare_words: RefCell::new(String::new()),
+            compare_views: std::cell::Cell::new(1.0),
             root,
             cells,
             grad_heads,
@@ -737,7 +762,11 @@ impl GridView {
         // Cells of one view each beside the classes: the input image, compare mode's side.
         // (Presentation hides the input images: the lesson is about the classes' cells.)
         let side_cells = f64::from(u8::from(!self.images.is_empty() && !present))
-            + if self.compare.is_empty() { 0.0 } else { cols };
+            + if self.compare.is_empty() {
+                0.0
+            } else {
+                cols * self.compare_views.get()
+            };
         // The grid's top in the document, whatever is scrolled.
         let scrolled = dom::by_id::<HtmlElement>("main").map_or(0.0, |m| f64::from(m.scroll_top()))
             + w.scroll_y().unwrap_or(0.0);
@@ -969,18 +998,21 @@ impl GridView {
         reworded
     }
 
-    /// Compare mode's side: its gradient views and verdict badges.
+    /// Compare mode's side: its gradient views and verdict badges, and while B trains a
+    /// model of its own (`trained`) its prediction views and result lines.
     pub fn draw_compare(
         &self,
         state: &AppState,
         side: &crate::page::derived::Side,
+        trained: Option<&Training>,
         buf: &mut Vec<u8>,
     ) -> bool {
+        let b_prob = trained.and(side.eval.as_ref().ok()).map(|e| e.prob.view());
+        let mut words = self.draw_compare_preds(state, b_prob, trained, buf);
         let shown = side.shown(state.display.logit_grad);
         let logits = shown.as_ref().is_some_and(|g| g.logits);
         let rule = threshold_sentence(&side.verdict_scale);
         let tied = ties_classes(state, side.settings.activation);
-        let mut words = String::new();
         for b in 0..self.b {
             for c in 0..self.c {
                 let Some(cell) = self.compare.get(b * self.c + c) else {
@@ -1016,6 +1048,46 @@ impl GridView {
         let changed = *self.compare_words.borrow() != words;
         *self.compare_words.borrow_mut() = words;
         changed
+    }
+
+    /// B's prediction views and result lines: drawn from B's own model while it trains,
+    /// else hidden. Returns their words and shape (a change may need a new layout).
+    fn draw_compare_preds(
+        &self,
+        state: &AppState,
+        prob: Option<ndarray::ArrayView4<f64>>,
+        trained: Option<&Training>,
+        buf: &mut Vec<u8>,
+    ) -> String {
+        let mut words = String::from(if prob.is_some() { "B-pred " } else { "" });
+        for (k, cell) in self.compare.iter().enumerate() {
+            let (b, c) = (k / self.c, k % self.c);
+            dom::set_hidden(&cell.pred.fig, prob.is_none());
+            if let Some(p) = prob {
+                let pred = p.slice(ndarray::s![b, c, .., ..]);
+                cells::prediction(pred, buf);
+                cell.pred.put(buf, self.n);
+                cell.pred.overlay(
+                    self.n,
+                    (&[], &[]),
+                    &[],
+                    &layout::hidden_mask(state, b, c),
+                    &mut self.obuf.borrow_mut(),
+                );
+                cell.pred.describe(describe::prediction(b, c, pred));
+            }
+            match trained.and_then(|t| t.result_line(b, c)) {
+                Some(line) => {
+                    dom::set_text(&cell.result, &line);
+                    dom::set_hidden(&cell.result, false);
+                    words.push_str(&line);
+                }
+                None => dom::set_hidden(&cell.result, true),
+            }
+        }
+        self.compare_views
+            .set(if prob.is_some() { 2.0 } else { 1.0 });
+        words
     }
 
     /// Draws the prediction view of cell (b, c) from `pred` (the painted prediction, or
@@ -1103,8 +1175,10 @@ impl GridView {
         for h in &self.grad_heads {
             dom::set_text(h, if logits { "∂L/∂z" } else { "∂L/∂ỹ" });
         }
+        // Beside compare mode's "B · class c", A's columns say they are A's.
+        let side = if self.compare.is_empty() { "" } else { "A · " };
         for (c, h) in self.class_heads.iter().enumerate() {
-            dom::set_text(h, &class_name(c, state));
+            dom::set_text(h, &format!("{side}{}", class_name(c, state)));
         }
         for b in 0..self.b {
             for c in 0..self.c {
@@ -1311,7 +1385,8 @@ impl Grid {
         }
         if let Some(side) = &derived.compare {
             if all || fresh.compared {
-                reworded |= g.draw_compare(s, side, &mut self.buf);
+                let trained_b = m.train.session.as_ref().and_then(|t| t.compare.as_deref());
+                reworded |= g.draw_compare(s, side, trained_b, &mut self.buf);
                 drew = true;
             }
         }

@@ -7,6 +7,7 @@ use web_sys::{HtmlButtonElement, HtmlElement};
 use crate::page::lessons::experiments::{lesson_plan, plan_text};
 use crate::page::lessons::SCENARIOS;
 use crate::page::msg::{LessonMsg, Msg, TrainMsg};
+use crate::present::readout::step_counter;
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
@@ -27,6 +28,10 @@ pub struct Lessons {
     close: HtmlButtonElement,
     train: HtmlButtonElement,
     train_text: HtmlElement,
+    takeaway: HtmlElement,
+    /// Presentation's Play/Pause button and step counter.
+    play: HtmlButtonElement,
+    step_count: HtmlElement,
 }
 
 /// A button of the lessons panel: `btn` and `class`.
@@ -87,7 +92,11 @@ impl Lessons {
             close: dom::need("lesson-close")?,
             train: dom::need("lesson-train-btn")?,
             train_text: dom::need("lesson-train-text")?,
+            takeaway: dom::need("lesson-takeaway")?,
+            play: dom::need("present-play")?,
+            step_count: dom::need("present-step")?,
         };
+        dispatch.on_click(&l.play, Msg::Train(TrainMsg::Toggle));
         dispatch.on_click(&l.train, Msg::Train(TrainMsg::Lesson));
         dispatch.on_click(&l.prev, Msg::Lesson(LessonMsg::TourStep(-1)));
         dispatch.on_click(&l.next, Msg::Lesson(LessonMsg::TourStep(1)));
@@ -115,6 +124,7 @@ impl Lessons {
         if !(ch.page || ch.lesson || ch.data() || ch.screen || ch.training) {
             return false;
         }
+        self.sync_run(f);
         let lesson = f.model.lesson.open.as_ref().map(|l| l.scenario());
         let tour = f.model.lesson.tour;
         // A lesson's training experiment is its own scene, not a change to it.
@@ -147,6 +157,7 @@ impl Lessons {
             None => dom::set_hidden(&self.train_text, true),
         }
         dom::set_text(&self.title, sc.title);
+        dom::set_text(&self.takeaway, sc.takeaway);
         dom::set_text(&self.text, sc.text);
         dom::set_hidden(&self.changed, pristine);
         dom::set_hidden(&self.restore, pristine);
@@ -183,5 +194,21 @@ impl Lessons {
         was_hidden
             || old_text.as_deref() != Some(sc.text)
             || train_was_hidden != self.train_text.hidden()
+    }
+
+    /// Presentation's Play/Pause button (its words say what a click does) and the step
+    /// counter of the run (A's and B's: they step together).
+    fn sync_run(&self, f: &Frame) {
+        let t = f.model.train.session.as_ref();
+        let (text, label) = match t {
+            Some(t) if t.playing => ("❚❚ Pause", "Pause training"),
+            Some(_) => ("▶ Play", "Play: train on from this step"),
+            None => ("▶ Play", "Play: train the lesson's network"),
+        };
+        dom::set_text(&self.play, text);
+        dom::set_attr(&self.play, "aria-label", label);
+        let step = t.map_or(0, |t| t.step_count());
+        let until = t.and_then(|t| t.until.filter(|_| t.playing));
+        dom::set_text(&self.step_count, &step_counter(step, until));
     }
 }
