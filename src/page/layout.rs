@@ -72,6 +72,32 @@ pub fn columns(m: &Model, e: Option<&Evaluation>) -> Columns {
     Columns { shown, folded, out }
 }
 
+/// The grid's rows (images) drawn. In presentation mode, for a scene of more than two
+/// images or while a training run is shown, only the images with a missing or empty label
+/// in a shown column: what the lesson is about, so three or four images (with compare
+/// mode's B beside, and the takeaway above) keep readable views in the hall. Else, or when
+/// no image has one, every image.
+pub fn rows(m: &Model, shown_columns: &[bool]) -> Vec<bool> {
+    let (batch, classes) = m.state.status.dim();
+    let all = vec![true; batch];
+    if !m.state.mode.present || (m.train.session.is_none() && batch <= 2) {
+        return all;
+    }
+    let taught: Vec<bool> = (0..batch)
+        .map(|b| {
+            (0..classes).any(|c| {
+                shown_columns.get(c).copied().unwrap_or(true)
+                    && m.state.status[(b, c)] != LabelStatus::Annotated
+            })
+        })
+        .collect();
+    if taught.iter().any(|&t| t) {
+        taught
+    } else {
+        all
+    }
+}
+
 /// The size (CSS px) of an `<iframe>` that shows a page of `batch` images as an embed
 /// with comfortable views: 800×600 up to two images (every page fits 800×600, views
 /// shrink), 120 px more per further image.
@@ -151,6 +177,33 @@ mod tests {
         assert_eq!(folded_note(&[], true), None);
         // Without an evaluation nothing is known to be out of the loss.
         assert_eq!(columns(&m, None).shown, vec![true, true]);
+    }
+
+    #[test]
+    fn a_presented_run_shows_the_images_the_lesson_is_about() {
+        use crate::page::msg::TrainMsg;
+        for (name, before, want) in [
+            ("missing-I", vec![true, true], vec![false, false, true]),
+            (
+                "heuristic-eps",
+                vec![false, true, true],
+                vec![false, false, true, true],
+            ),
+        ] {
+            let k = SCENARIOS.iter().position(|s| s.name == name).unwrap();
+            let mut m = Model::new(AppState::default_scene());
+            update(&mut m, Msg::Lesson(LessonMsg::Open(k)));
+            update(&mut m, Msg::Screen(ScreenMsg::Present(true)));
+            let shown = cols(&m).shown;
+            // Before the run: two images stay, of three the missing and the empty one.
+            assert_eq!(rows(&m, &shown), before, "{name}");
+            update(&mut m, Msg::Train(TrainMsg::Lesson));
+            let shown = cols(&m).shown;
+            assert_eq!(rows(&m, &shown), want, "{name}: the taught images");
+            // The page itself shows every image.
+            update(&mut m, Msg::Screen(ScreenMsg::Present(false)));
+            assert_eq!(rows(&m, &shown), vec![true; want.len()], "{name}");
+        }
     }
 
     #[test]

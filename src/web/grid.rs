@@ -104,6 +104,9 @@ pub struct GridView {
     col_heads: Vec<HtmlElement>,
     /// The columns drawn now (`page::layout::columns`).
     columns: RefCell<Vec<bool>>,
+    /// Per image: its row is drawn ([`layout::rows`]); its head.
+    rows: RefCell<Vec<bool>>,
+    row_heads: Vec<HtmlElement>,
     /// Pixel buffer of the overlays.
     obuf: RefCell<Vec<u8>>,
     shown: RefCell<Shown>,
@@ -577,6 +580,13 @@ impl GridView {
                 ));
                 dom::append(&head, &title)?;
                 let subs = dom::el("div", "sub-heads")?;
+                // B's own prediction, shown while B trains a model of its own.
+                let p = dom::el("span", "sub-head b-pred-head")?;
+                let w = dom::text_el("span", "sh-word", "prediction ")?;
+                dom::append(&p, &w)?;
+                let sym = dom::text_el("span", "sh-symbol", "ỹ")?;
+                dom::append(&p, &sym)?;
+                dom::append(&subs, &p)?;
                 let g = dom::el("span", "sub-head")?;
                 g.set_title("The gradient under compare mode's second setting (B)");
                 let w = dom::text_el("span", "sh-word", "gradient ")?;
@@ -593,10 +603,12 @@ impl GridView {
         let mut compare_cells = Vec::new();
         let mut images = Vec::new();
         let mut results = Vec::with_capacity(bn * cn);
+        let mut row_heads = Vec::with_capacity(bn);
         for b in 0..bn {
             let rh = dom::text_el("div", "row-head", &format!("image {b}"))?;
             rh.set_title(&format!("Batch element b = {b}"));
             dom::append(&root, &rh)?;
+            row_heads.push(rh.clone());
             if with_images {
                 let el = dom::el("div", "cell x-cell")?;
                 // The same header height as the class cells, so the views line up.
@@ -672,10 +684,9 @@ impl GridView {
                     };
                     // B's prediction: shown while B trains a model of its own.
                     let pred = b_view(ViewKind::Pred, "compare-pred")?;
-                    pred.canvas.set_title(&format!(
-                        "Prediction ỹ of B's own model (trained under B's setting), image {b}, class {c}"
-                    ));
-                    let _ = pred.canvas.remove_attribute("tabindex");
+                    let tip = "Prediction ỹ of B's own model, trained under B's setting";
+                    pred.canvas.set_title(tip);
+                    dom::set_attr(&pred.canvas, "aria-label", tip);
                     dom::set_hidden(&pred.fig, true);
                     let view = b_view(ViewKind::Grad, "compare-grad")?;
                     let views_el = dom::el("div", "views")?;
@@ -721,6 +732,8 @@ impl GridView {
             class_heads,
             col_heads,
             columns: RefCell::new(vec![true; cn]),
+            rows: RefCell::new(vec![true; bn]),
+            row_heads,
             obuf: RefCell::new(Vec::new()),
             shown: RefCell::new(Shown::default()),
             badges: RefCell::new(Vec::new()),
@@ -753,7 +766,7 @@ impl GridView {
                 .and_then(|st| st.get_property_value("--narrow").ok())
                 .is_some_and(|v| v.trim() == "1");
         let cols = self.columns.borrow().iter().filter(|&&s| s).count().max(1) as f64;
-        let rows = self.b as f64;
+        let rows = self.rows.borrow().iter().filter(|&&s| s).count().max(1) as f64;
         let wrap = self.root.parent_element();
         let avail_w = wrap
             .as_ref()
@@ -788,7 +801,13 @@ impl GridView {
             dom::toggle_class(&self.root, "stack", stack);
             // Cells take the width there is (up to a point), so their words wrap less
             // when the views are small.
-            let across = if stack { 1.0 } else { cols + side_cells };
+            // (B's cells count once each, however many views they hold.)
+            let b_cells = if self.compare.is_empty() { 0.0 } else { cols };
+            let across = if stack {
+                1.0
+            } else {
+                cols + f64::from(u8::from(!self.images.is_empty() && !present)) + b_cells
+            };
             let cell_min = ((avail_w - 40.0) / across - 26.0)
                 .clamp(150.0, if present { 360.0 } else { 280.0 })
                 .floor();
@@ -1087,6 +1106,11 @@ impl GridView {
         }
         self.compare_views
             .set(if prob.is_some() { 2.0 } else { 1.0 });
+        dom::set_data(
+            &self.root,
+            "bTrained",
+            if prob.is_some() { "true" } else { "false" },
+        );
         words
     }
 
@@ -1145,22 +1169,30 @@ impl GridView {
 
     /// Which class columns are drawn: the others and their headers are hidden, and the
     /// grid has as many columns as are shown.
-    pub fn set_columns(&self, shown: &[bool]) {
-        if *self.columns.borrow() == shown {
+    pub fn set_columns(&self, shown: &[bool], rows: &[bool]) {
+        if *self.columns.borrow() == shown && *self.rows.borrow() == rows {
             return;
         }
+        *self.rows.borrow_mut() = rows.to_vec();
+        let row = |k: usize| rows.get(k / self.c).copied().unwrap_or(true);
+        for (b, head) in self.row_heads.iter().enumerate() {
+            dom::set_hidden(head, !row(b * self.c));
+        }
+        // (Rows are hidden only in presentation, which hides the input images anyway.)
         for (c, head) in self.col_heads.iter().enumerate() {
             dom::set_hidden(head, !shown.get(c).copied().unwrap_or(true));
         }
         for (k, cell) in self.cells.iter().enumerate() {
-            dom::set_hidden(&cell.el, !shown.get(k % self.c).copied().unwrap_or(true));
+            let on = shown.get(k % self.c).copied().unwrap_or(true) && row(k);
+            dom::set_hidden(&cell.el, !on);
         }
         // Compare mode's side shows the same classes.
         for (c, head) in self.compare_heads.iter().enumerate() {
             dom::set_hidden(head, !shown.get(c).copied().unwrap_or(true));
         }
         for (k, cell) in self.compare.iter().enumerate() {
-            dom::set_hidden(&cell.el, !shown.get(k % self.c).copied().unwrap_or(true));
+            let on = shown.get(k % self.c).copied().unwrap_or(true) && row(k);
+            dom::set_hidden(&cell.el, !on);
         }
         let count = shown.iter().filter(|&&s| s).count().max(1);
         dom::set_style(&self.root, "--classes", &count.to_string());
@@ -1331,8 +1363,9 @@ impl Grid {
         let mut drew = false;
         let eval = derived.main.eval.as_ref().ok();
         let columns = layout::columns(m, eval);
-        let regrid = *g.columns.borrow() != columns.shown;
-        g.set_columns(&columns.shown);
+        let rows = layout::rows(m, &columns.shown);
+        let regrid = *g.columns.borrow() != columns.shown || *g.rows.borrow() != rows;
+        g.set_columns(&columns.shown, &rows);
         let pred = derived.shown_pred(m);
         for b in 0..dims.0 {
             if all || ch.images.contains(&b) {

@@ -138,6 +138,8 @@ impl Lessons {
             dom::toggle_class(b, "on", on);
         }
         dom::toggle_class(&self.tour_start, "on", tour.is_some());
+        // The takeaway sits above the grid (presentation shows it), not in the box.
+        dom::set_hidden(&self.takeaway, lesson.is_none());
         let Some(sc) = lesson else {
             dom::set_hidden(&self.box_, true);
             return !was_hidden;

@@ -23,7 +23,7 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
   </section>
   <div id="work" class="work">
     <div id="side" class="side">
-      <div id="present-exit-bar" class="present-exit-bar"><button type="button" id="present-exit" class="btn" data-testid="present-exit" title="Leave presentation mode (Esc or P)">✕ Exit</button> <span class="present-keys">← → lessons · Esc leaves</span></div>
+      <div id="present-exit-bar" class="present-exit-bar"><button type="button" id="present-exit" class="btn" data-testid="present-exit" title="Leave presentation mode (Esc or P)">✕ Exit</button> <span class="present-keys">← → lessons · Esc leaves</span> <span class="present-run"><button type="button" id="present-play" class="btn primary" data-testid="present-play" aria-label="Play: train the lesson's network">▶ Play</button><span id="present-step" class="present-step" data-testid="present-step">step 0</span></span></div>
       <div id="embed-bar" class="embed-bar">
         <h1 class="embed-title">Dice Loss Playground</h1>
         <div class="embed-actions">
@@ -42,14 +42,12 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
             <button type="button" id="tour-prev" class="btn" data-testid="tour-prev" title="Previous step (←)" hidden>◀ Previous</button>
             <button type="button" id="tour-next" class="btn primary" data-testid="tour-next" title="Next step (→)" hidden>Next ▶</button>
             <button type="button" id="tour-exit" class="btn" data-testid="tour-exit" title="End the tour, keep this scene (Esc)" hidden>Exit tour</button>
-            <span class="present-run"><button type="button" id="present-play" class="btn primary" data-testid="present-play" aria-label="Play: train the lesson's network">▶ Play</button><span id="present-step" class="present-step" data-testid="present-step">step 0</span></span>
             <button type="button" id="lesson-train-btn" class="btn primary" data-testid="lesson-train" title="Train a small network on this lesson's experiment: two or three sentences below say what will happen; plot (d) shows it" hidden>▶ Train it</button>
             <button type="button" id="lesson-restore" class="btn" title="Load this lesson's scene again" hidden>↺ Restore scene</button>
             <button type="button" id="lesson-present" class="btn present-btn" data-testid="lesson-present" title="Presentation mode: full screen, large type, only this lesson's cells (P)">▣ Present</button>
             <button type="button" id="lesson-close" class="btn" title="Hide this text" aria-label="Hide the lesson text">×</button>
           </div>
         </div>
-        <p id="lesson-takeaway" class="lesson-takeaway" data-testid="lesson-takeaway"></p>
         <p id="lesson-text" class="lesson-text" data-testid="lesson-text"></p>
         <p id="lesson-changed" class="lesson-changed" hidden>You have changed the scene since; the text describes the lesson's own scene.</p>
         <p id="lesson-train-text" class="lesson-train-text" data-testid="lesson-train-text" hidden></p>
@@ -69,6 +67,7 @@ const SKELETON: &str = r#"<aside id="controls" aria-label="Controls"></aside>
       </header>
     </div>
     <div id="grid-wrap" class="grid-wrap">
+      <p id="lesson-takeaway" class="lesson-takeaway" data-testid="lesson-takeaway" hidden></p>
       <section id="compare-bar" class="compare-bar" data-testid="compare" aria-label="Compare mode" hidden>
         <div class="compare-row">
           <span class="compare-side">A</span><span id="compare-a" class="compare-summary"></span>

@@ -468,7 +468,8 @@ fn names_are_unique_and_findable() {
     }
 }
 
-/// Each lesson's takeaway is one sentence that says what its badges and its training
+/// Each lesson's takeaway is one short sentence (two lines of hall type above the grid)
+/// that says what its badges and its training
 /// show: the status of every taught missing or empty cell, its push (down, or none), an
 /// undefined loss, and what training does to the structure or false positive.
 #[test]
@@ -481,7 +482,7 @@ fn every_takeaway_says_what_the_badges_and_the_training_show() {
         let t = sc.takeaway;
         let lower = t.to_lowercase();
         assert!(
-            t.ends_with('.') && !t.trim_end_matches('.').contains(". ") && t.len() <= 170,
+            t.ends_with('.') && !t.trim_end_matches('.').contains(". ") && t.chars().count() <= 120,
             "{}: one short sentence: {t}",
             sc.name
         );
