@@ -27,6 +27,16 @@ pub struct ShownGrad<'a> {
     pub logits: bool,
 }
 
+/// A training session's evaluation at its current parameters (its trainer keeps it), or
+/// why there is none.
+fn trained_eval(t: &crate::page::training::Training) -> Result<Evaluation<'static>, String> {
+    t.trainer.evaluation().cloned().ok_or_else(|| {
+        t.trainer
+            .stopped()
+            .map_or_else(|| "not evaluated".to_string(), |s| s.reason)
+    })
+}
+
 /// One setting's evaluation of the page's data: the page's own settings (A), or compare
 /// mode's second setting (B).
 pub struct Side {
@@ -230,11 +240,7 @@ impl Derived {
         };
         let eval = match &m.train.session {
             // The trainer keeps the evaluation at its current parameters.
-            Some(t) => t.trainer.evaluation().cloned().ok_or_else(|| {
-                t.trainer
-                    .stopped()
-                    .map_or_else(|| "not evaluated".to_string(), |s| s.reason)
-            }),
+            Some(t) => trained_eval(t),
             // The leaf and marginal Dice read which labels are missing from the statuses.
             None => evaluate_probs_missing(
                 y.view(),
@@ -315,11 +321,7 @@ impl Derived {
         let trained_b = m.train.session.as_ref().and_then(|t| t.compare.as_ref());
         let eval = match trained_b {
             // B trains its own model beside A's: its trainer keeps B's evaluation.
-            Some(b) => b.trainer.evaluation().cloned().ok_or_else(|| {
-                b.trainer
-                    .stopped()
-                    .map_or_else(|| "not evaluated".to_string(), |s| s.reason)
-            }),
+            Some(b) => trained_eval(b),
             // Else B judges the prediction A shows. The leaf and marginal Dice read which
             // labels are missing from the statuses.
             None => {
