@@ -27,6 +27,16 @@ pub struct ShownGrad<'a> {
     pub logits: bool,
 }
 
+/// A training session's evaluation at its current parameters (its trainer keeps it), or
+/// why there is none.
+fn trained_eval(t: &crate::page::training::Training) -> Result<Evaluation<'static>, String> {
+    t.trainer.evaluation().cloned().ok_or_else(|| {
+        t.trainer
+            .stopped()
+            .map_or_else(|| "not evaluated".to_string(), |s| s.reason)
+    })
+}
+
 /// One setting's evaluation of the page's data: the page's own settings (A), or compare
 /// mode's second setting (B).
 pub struct Side {
@@ -230,11 +240,7 @@ impl Derived {
         };
         let eval = match &m.train.session {
             // The trainer keeps the evaluation at its current parameters.
-            Some(t) => t.trainer.evaluation().cloned().ok_or_else(|| {
-                t.trainer
-                    .stopped()
-                    .map_or_else(|| "not evaluated".to_string(), |s| s.reason)
-            }),
+            Some(t) => trained_eval(t),
             // The leaf and marginal Dice read which labels are missing from the statuses.
             None => evaluate_probs_missing(
                 y.view(),
@@ -312,11 +318,19 @@ impl Derived {
             return false;
         };
         let s = &m.state;
-        // The leaf and marginal Dice read which labels are missing from the statuses.
-        let missing = missing_cells(&s.status, settings.variant);
-        let prob = self.shown_pred(m).to_owned();
-        let eval =
-            evaluate_probs_missing(y.view(), prob, &settings, &missing).map_err(|e| e.to_string());
+        let trained_b = m.train.session.as_ref().and_then(|t| t.compare.as_ref());
+        let eval = match trained_b {
+            // B trains its own model beside A's: its trainer keeps B's evaluation.
+            Some(b) => trained_eval(b),
+            // Else B judges the prediction A shows. The leaf and marginal Dice read which
+            // labels are missing from the statuses.
+            None => {
+                let missing = missing_cells(&s.status, settings.variant);
+                let prob = self.shown_pred(m).to_owned();
+                evaluate_probs_missing(y.view(), prob, &settings, &missing)
+                    .map_err(|e| e.to_string())
+            }
+        };
         let mut side = Side::new(s, settings, y, eval);
         (side.scales, side.shared) = side.fit_scales(s.status.dim(), &s.display);
         self.compare = Some(side);
@@ -470,8 +484,8 @@ mod tests {
     }
 
     /// Every view that shows "the prediction" reads one: while a session trains, the
-    /// shown prediction, the plots' sweep and compare mode's side are the trained
-    /// model's, not the painting's.
+    /// shown prediction and the plots' sweep are the trained model's, not the painting's;
+    /// compare mode's side is B's own trained model.
     #[test]
     fn the_shown_prediction_is_the_trained_models_everywhere() {
         use crate::engine::activation::Activation;
@@ -517,9 +531,13 @@ mod tests {
                 want.background_push(phi, 1e-3, 1, 1)
             );
         }
-        // Compare mode's side evaluates the same prediction.
+        // Compare mode's side is B's own model, trained beside A's for as many steps
+        // from the same start.
+        let tb = m.train.session.as_ref().unwrap().compare.as_ref().unwrap();
+        assert_eq!(tb.step_count(), 2);
         let b = d.compare.as_ref().unwrap().eval.as_ref().unwrap();
-        assert_eq!(b.prob.view(), trained);
+        assert_eq!(b.prob.view(), tb.trainer.probabilities().unwrap());
+        assert_ne!(b.prob.view(), trained, "B's own model, not A's");
     }
 
     /// A and B are one kind of side, fitted by one rule: B under A's own settings is A.

@@ -4,7 +4,8 @@
 //! A class that is not in the loss (the background when it is excluded) shows nothing that
 //! matters for the lesson — no gradient, no verdict — so its column is folded unless asked
 //! for. In presentation mode a lesson shows only the classes it is about (its expected
-//! verdicts); without a lesson every class in the loss.
+//! verdicts, and the background when the lesson is about its term); without a lesson
+//! every class in the loss.
 
 use crate::engine::loss::Evaluation;
 use crate::engine::status::LabelStatus;
@@ -46,8 +47,13 @@ pub fn columns(m: &Model, e: Option<&Evaluation>) -> Columns {
     let mut shown: Vec<bool> = out_of_loss.iter().map(|&out| !out).collect();
     if m.state.mode.present {
         if let Some(l) = &m.lesson.open {
+            let sc = l.scenario();
+            // A lesson about the background's own term shows its column too.
             let about: Vec<bool> = (0..classes)
-                .map(|c| l.scenario().expected.iter().any(|&(_, k, _, _)| k == c))
+                .map(|c| {
+                    (c == 0 && sc.about_background && m.state.exclusive)
+                        || sc.expected.iter().any(|&(_, k, _, _)| k == c)
+                })
                 .collect();
             if about.iter().zip(&shown).any(|(&a, &s)| a && s) {
                 shown = about.iter().zip(&shown).map(|(&a, &s)| a && s).collect();
@@ -65,6 +71,32 @@ pub fn columns(m: &Model, e: Option<&Evaluation>) -> Columns {
         .collect();
     let out = (0..classes).filter(|&c| out_of_loss[c]).collect();
     Columns { shown, folded, out }
+}
+
+/// The grid's rows (images) drawn. In presentation mode, for a scene of more than two
+/// images or while a training run is shown, only the images with a missing or empty label
+/// in a shown column: what the lesson is about, so three or four images (with compare
+/// mode's B beside, and the takeaway above) keep readable views in the hall. Else, or when
+/// no image has one, every image.
+pub fn rows(m: &Model, shown_columns: &[bool]) -> Vec<bool> {
+    let (batch, classes) = m.state.status.dim();
+    let all = vec![true; batch];
+    if !m.state.mode.present || (m.train.session.is_none() && batch <= 2) {
+        return all;
+    }
+    let taught: Vec<bool> = (0..batch)
+        .map(|b| {
+            (0..classes).any(|c| {
+                shown_columns.get(c).copied().unwrap_or(true)
+                    && m.state.status[(b, c)] != LabelStatus::Annotated
+            })
+        })
+        .collect();
+    if taught.iter().any(|&t| t) {
+        taught
+    } else {
+        all
+    }
 }
 
 /// The size (CSS px) of an `<iframe>` that shows a page of `batch` images as an embed
@@ -199,6 +231,33 @@ mod tests {
     }
 
     #[test]
+    fn a_presented_run_shows_the_images_the_lesson_is_about() {
+        use crate::page::msg::TrainMsg;
+        for (name, before, want) in [
+            ("missing-I", vec![true, true], vec![false, false, true]),
+            (
+                "heuristic-eps",
+                vec![false, true, true],
+                vec![false, false, true, true],
+            ),
+        ] {
+            let k = SCENARIOS.iter().position(|s| s.name == name).unwrap();
+            let mut m = Model::new(AppState::default_scene());
+            update(&mut m, Msg::Lesson(LessonMsg::Open(k)));
+            update(&mut m, Msg::Screen(ScreenMsg::Present(true)));
+            let shown = cols(&m).shown;
+            // Before the run: two images stay, of three the missing and the empty one.
+            assert_eq!(rows(&m, &shown), before, "{name}");
+            update(&mut m, Msg::Train(TrainMsg::Lesson));
+            let shown = cols(&m).shown;
+            assert_eq!(rows(&m, &shown), want, "{name}: the taught images");
+            // The page itself shows every image.
+            update(&mut m, Msg::Screen(ScreenMsg::Present(false)));
+            assert_eq!(rows(&m, &shown), vec![true; want.len()], "{name}");
+        }
+    }
+
+    #[test]
     fn an_embed_is_at_least_800_by_600() {
         assert_eq!(embed_size(1), (800, 600));
         assert_eq!(embed_size(2), (800, 600));
@@ -207,7 +266,7 @@ mod tests {
     }
 
     #[test]
-    fn presentation_shows_only_the_lessons_classes() {
+    fn presentation_shows_only_the_lessons_classes_and_the_background_of_missing_bg() {
         for (k, sc) in SCENARIOS.iter().enumerate() {
             let mut m = Model::new(AppState::default_scene());
             update(&mut m, Msg::Lesson(LessonMsg::Open(k)));
@@ -215,8 +274,14 @@ mod tests {
             // Even when the excluded columns are asked for.
             update(&mut m, Msg::Screen(ScreenMsg::ShowExcluded(true)));
             let c = cols(&m);
-            assert_eq!(c.shown, vec![false, true], "{}: class 1 only", sc.name);
-            assert_eq!(c.count(), 1);
+            // missing-bg is about the background's own term: its column is presented.
+            let want = if sc.name == "missing-bg" {
+                vec![true, true]
+            } else {
+                vec![false, true]
+            };
+            assert_eq!(c.shown, want, "{}: the lesson's classes", sc.name);
+            assert_eq!(sc.about_background, sc.name == "missing-bg", "{}", sc.name);
             // The folded note speaks only of classes out of the loss.
             assert_eq!(
                 c.folded.is_empty(),

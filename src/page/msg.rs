@@ -209,6 +209,9 @@ pub enum TrainMsg {
     Speed(u32),
     /// The open lesson's training experiment: its scene for training, then play.
     Lesson,
+    /// Presentation's Play/Pause button: pause a playing run, play a paused one, or
+    /// start the open lesson's experiment when nothing was trained yet.
+    Toggle,
     /// Show the input images x in the grid.
     ShowImages(bool),
 }

@@ -17,6 +17,9 @@ use crate::present::format;
 /// Probabilities are clamped to [P_MIN, 1 − P_MIN] before they become a pixels model's
 /// starting logits (a painted 0 or 1 has no finite logit).
 const P_MIN: f64 = 1e-4;
+/// How long a lesson's run lasts in presentation mode, in seconds: long enough for a
+/// speaker to say what the audience watches (the page's own speed runs it in about 5 s).
+pub const PRESENT_RUN_SECONDS: usize = 25;
 /// Trace points kept; beyond it every other point is dropped (plot (d) stays readable
 /// and memory bounded on a long run).
 const MAX_TRACE: usize = 4000;
@@ -52,6 +55,10 @@ pub struct Training {
     /// Per (b, c): the object its mean ỹ is taken over (none for the background of
     /// exclusive classes).
     pub objects: Array2<Option<Object>>,
+    /// Compare mode's side B, trained beside A: its own model from the same start, on the
+    /// same scene under B's settings, stepped with A (one step counter). `None` without
+    /// compare mode, or when B cannot train (A then trains alone and B judges A's model).
+    pub compare: Option<Box<Training>>,
 }
 
 /// The object of cell (b, c), if it has one: a labelled structure, the hidden structure
@@ -158,14 +165,41 @@ pub fn start(state: &AppState) -> Result<Training, String> {
         target: None,
         trace: Vec::new(),
         objects,
+        compare: compare_side(state),
     };
     t.record();
     Ok(t)
 }
 
+/// Side B of `state`'s compare mode at step 0: the same scene and starting model under
+/// B's settings, if compare mode is on and B can train.
+pub fn compare_side(state: &AppState) -> Option<Box<Training>> {
+    let settings = state.compare?;
+    let mut b = state.clone();
+    b.settings = settings;
+    b.compare = None;
+    start(&b).ok().map(Box::new)
+}
+
 impl Training {
     pub fn step_count(&self) -> usize {
         self.trainer.step_count()
+    }
+
+    /// Steps per second when playing at `speed` (the training settings'): in presentation
+    /// a run with a length (a lesson's) is slowed to last about [`PRESENT_RUN_SECONDS`];
+    /// never faster than `speed`. A link's run towards its step is not paced (it trains
+    /// between frames as fast as they allow), and the steps reached do not depend on it.
+    pub fn pace(&self, speed: u32, present: bool) -> u32 {
+        match self.until {
+            Some(u) if present && self.target.is_none() => {
+                let per_second = u.div_ceil(PRESENT_RUN_SECONDS).max(1);
+                u32::try_from(per_second)
+                    .unwrap_or(u32::MAX)
+                    .min(speed.max(1))
+            }
+            _ => speed,
+        }
     }
 
     /// Up to `n` steps; returns where and why training stopped, if it did.
@@ -180,6 +214,7 @@ impl Training {
                 return Some(stop);
             }
             self.record();
+            self.step_compare();
         }
         let stop = self.trainer.stopped();
         if stop.is_some() {
@@ -193,6 +228,31 @@ impl Training {
         self.trainer.reset();
         self.trace.clear();
         self.record();
+        if let Some(b) = self.compare.as_mut() {
+            b.reset();
+        }
+    }
+
+    /// Side B's step with A's: B follows A's step count (a B that stopped stays where it
+    /// stopped; its badges and result lines say so).
+    fn step_compare(&mut self) {
+        let goal = self.step_count();
+        if let Some(b) = self.compare.as_mut() {
+            let behind = goal.saturating_sub(b.step_count());
+            if behind > 0 && b.trainer.stopped().is_none() {
+                // B's own run (it is never playing, so only a stop ends it early).
+                b.run(behind);
+            }
+        }
+    }
+
+    /// Compare mode changed under a running session: B starts again from the shared
+    /// starting model under its new settings and catches up with A's step count (the run
+    /// is deterministic, so this is the B a link with the same steps reproduces); without
+    /// compare mode B is dropped.
+    pub fn follow_compare(&mut self, state: &AppState) {
+        self.compare = compare_side(state);
+        self.step_compare();
     }
 
     fn record(&mut self) {

@@ -9,6 +9,15 @@ use crate::present::format;
 use crate::present::verdict::BADGE_DERIVATIVE;
 
 /// "Dice loss" or "Jaccard loss".
+/// Presentation's step counter: "step 120 of 300" while a run of known length plays
+/// towards it, else "step 120".
+pub fn step_counter(step: usize, until: Option<usize>) -> String {
+    match until {
+        Some(u) if u > step => format!("step {step} of {u}"),
+        _ => format!("step {step}"),
+    }
+}
+
 pub fn loss_kind(st: &DiceSettings) -> &'static str {
     if st.jaccard {
         "Jaccard loss"

@@ -321,7 +321,11 @@ impl App {
             // The first frame of a run takes a step at once.
             1
         } else {
-            let speed = f64::from(self.model.state.train.speed);
+            let m = &self.model;
+            let pace = m.train.session.as_ref().map_or(m.state.train.speed, |t| {
+                t.pace(m.state.train.speed, m.state.mode.present)
+            });
+            let speed = f64::from(pace);
             let due = self.sched.owed + (now - self.sched.last_tick).max(0.0) * speed / 1000.0;
             let steps = (due.floor() as usize).min(MAX_STEPS_PER_FRAME);
             // A backlog beyond one step is forgotten rather than caught up.

@@ -20,6 +20,7 @@ use crate::page::levels;
 use crate::page::model::{Hover, ViewKind};
 use crate::page::state::AppState;
 use crate::page::tool::Tool;
+use crate::page::training::Training;
 use crate::present::colormap::{self, Scale};
 use crate::present::describe::{self, NoGradient};
 use crate::present::format;
@@ -94,6 +95,8 @@ pub struct GridView {
     compare_heads: Vec<HtmlElement>,
     /// The compare side's reasons as last written (a change may need a new layout).
     compare_words: RefCell<String>,
+    /// Views per compare cell: the gradient, and B's prediction while B trains.
+    compare_views: std::cell::Cell<f64>,
     root: HtmlElement,
     cells: Vec<CellView>,
     grad_heads: Vec<HtmlElement>,
@@ -101,6 +104,9 @@ pub struct GridView {
     col_heads: Vec<HtmlElement>,
     /// The columns drawn now (`page::layout::columns`).
     columns: RefCell<Vec<bool>>,
+    /// Per image: its row is drawn ([`layout::rows`]); its head.
+    rows: RefCell<Vec<bool>>,
+    row_heads: Vec<HtmlElement>,
     /// Pixel buffer of the overlays.
     obuf: RefCell<Vec<u8>>,
     shown: RefCell<Shown>,
@@ -379,12 +385,15 @@ fn draw_grad_view(
     view.describe(text);
 }
 
-/// One cell of compare mode's side: its badge, the badge's reason and gradient view.
+/// One cell of compare mode's side: its badge, the badge's reason and gradient view;
+/// while B trains its own model, also B's prediction view and result line.
 struct CompareCell {
     el: HtmlElement,
     badge: HtmlElement,
     why: HtmlElement,
     view: View,
+    pred: View,
+    result: HtmlElement,
 }
 
 /// Writes a verdict badge: the few words, the data attributes tests and styles read, the
@@ -571,6 +580,13 @@ impl GridView {
                 ));
                 dom::append(&head, &title)?;
                 let subs = dom::el("div", "sub-heads")?;
+                // B's own prediction, shown while B trains a model of its own.
+                let p = dom::el("span", "sub-head b-pred-head")?;
+                let w = dom::text_el("span", "sh-word", "prediction ")?;
+                dom::append(&p, &w)?;
+                let sym = dom::text_el("span", "sh-symbol", "ỹ")?;
+                dom::append(&p, &sym)?;
+                dom::append(&subs, &p)?;
                 let g = dom::el("span", "sub-head")?;
                 g.set_title("The gradient under compare mode's second setting (B)");
                 let w = dom::text_el("span", "sh-word", "gradient ")?;
@@ -587,10 +603,12 @@ impl GridView {
         let mut compare_cells = Vec::new();
         let mut images = Vec::new();
         let mut results = Vec::with_capacity(bn * cn);
+        let mut row_heads = Vec::with_capacity(bn);
         for b in 0..bn {
             let rh = dom::text_el("div", "row-head", &format!("image {b}"))?;
             rh.set_title(&format!("Batch element b = {b}"));
             dom::append(&root, &rh)?;
+            row_heads.push(rh.clone());
             if with_images {
                 let el = dom::el("div", "cell x-cell")?;
                 // The same header height as the class cells, so the views line up.
@@ -657,26 +675,43 @@ impl GridView {
                     dom::set_attr(&badge, "data-testid", &format!("compare-verdict-{b}-{c}"));
                     dom::append(&head, &badge)?;
                     dom::append(&el, &head)?;
-                    let view = make_view(ViewKind::Grad, b, c, n)?;
-                    // Not a view of the page's own gradient: no hover or test id clash.
-                    dom::set_attr(
-                        &view.canvas,
-                        "data-testid",
-                        &format!("compare-grad-{b}-{c}"),
-                    );
-                    let _ = view.canvas.remove_attribute("data-view");
+                    // Not views of the page's own: no hover, painting or test id clash.
+                    let b_view = |kind: ViewKind, name: &str| -> JsResult<View> {
+                        let v = make_view(kind, b, c, n)?;
+                        dom::set_attr(&v.canvas, "data-testid", &format!("{name}-{b}-{c}"));
+                        let _ = v.canvas.remove_attribute("data-view");
+                        Ok(v)
+                    };
+                    // B's prediction: shown while B trains a model of its own.
+                    let pred = b_view(ViewKind::Pred, "compare-pred")?;
+                    let tip = "Prediction ỹ of B's own model, trained under B's setting";
+                    pred.canvas.set_title(tip);
+                    dom::set_attr(&pred.canvas, "aria-label", tip);
+                    dom::set_hidden(&pred.fig, true);
+                    let view = b_view(ViewKind::Grad, "compare-grad")?;
                     let views_el = dom::el("div", "views")?;
+                    dom::append(&views_el, &pred.fig)?;
                     dom::append(&views_el, &view.fig)?;
                     dom::append(&el, &views_el)?;
                     let why = dom::el("div", "verdict-why")?;
                     dom::set_attr(&why, "data-testid", &format!("compare-why-{b}-{c}"));
                     dom::append(&el, &why)?;
+                    let result = dom::el("div", "train-result")?;
+                    dom::set_attr(
+                        &result,
+                        "data-testid",
+                        &format!("compare-train-result-{b}-{c}"),
+                    );
+                    result.set_hidden(true);
+                    dom::append(&el, &result)?;
                     dom::append(&root, &el)?;
                     compare_cells.push(CompareCell {
                         el,
                         badge,
                         why,
                         view,
+                        pred,
+                        result,
                     });
                 }
             }
@@ -690,12 +725,15 @@ impl GridView {
             compare: compare_cells,
             compare_heads,
             compare_words: RefCell::new(String::new()),
+            compare_views: std::cell::Cell::new(1.0),
             root,
             cells,
             grad_heads,
             class_heads,
             col_heads,
             columns: RefCell::new(vec![true; cn]),
+            rows: RefCell::new(vec![true; bn]),
+            row_heads,
             obuf: RefCell::new(Vec::new()),
             shown: RefCell::new(Shown::default()),
             badges: RefCell::new(Vec::new()),
@@ -731,7 +769,7 @@ impl GridView {
                 .and_then(|st| st.get_property_value("--narrow").ok())
                 .is_some_and(|v| v.trim() == "1");
         let cols = self.columns.borrow().iter().filter(|&&s| s).count().max(1) as f64;
-        let rows = self.b as f64;
+        let rows = self.rows.borrow().iter().filter(|&&s| s).count().max(1) as f64;
         let wrap = self.root.parent_element();
         let avail_w = wrap
             .as_ref()
@@ -740,7 +778,11 @@ impl GridView {
         // Cells of one view each beside the classes: the input image, compare mode's side.
         // (Presentation hides the input images: the lesson is about the classes' cells.)
         let side_cells = f64::from(u8::from(!self.images.is_empty() && !present))
-            + if self.compare.is_empty() { 0.0 } else { cols };
+            + if self.compare.is_empty() {
+                0.0
+            } else {
+                cols * self.compare_views.get()
+            };
         // The grid's top in the document, whatever is scrolled.
         let scrolled = dom::by_id::<HtmlElement>("main").map_or(0.0, |m| f64::from(m.scroll_top()))
             + w.scroll_y().unwrap_or(0.0);
@@ -766,7 +808,13 @@ impl GridView {
             dom::toggle_class(&self.root, "stack", stack);
             // Cells take the width there is (up to a point), so their words wrap less
             // when the views are small.
-            let across = if stack { 1.0 } else { cols + side_cells };
+            // (B's cells count once each, however many views they hold.)
+            let b_cells = if self.compare.is_empty() { 0.0 } else { cols };
+            let across = if stack {
+                1.0
+            } else {
+                cols + f64::from(u8::from(!self.images.is_empty() && !present)) + b_cells
+            };
             // (A small embed's cells are narrower still: the frame does not scroll.)
             let cell_min = ((avail_w - 40.0) / across - 26.0)
                 .clamp(
@@ -980,18 +1028,21 @@ impl GridView {
         reworded
     }
 
-    /// Compare mode's side: its gradient views and verdict badges.
+    /// Compare mode's side: its gradient views and verdict badges, and while B trains a
+    /// model of its own (`trained`) its prediction views and result lines.
     pub fn draw_compare(
         &self,
         state: &AppState,
         side: &crate::page::derived::Side,
+        trained: Option<&Training>,
         buf: &mut Vec<u8>,
     ) -> bool {
+        let b_prob = trained.and(side.eval.as_ref().ok()).map(|e| e.prob.view());
+        let mut words = self.draw_compare_preds(state, b_prob, trained, buf);
         let shown = side.shown(state.display.logit_grad);
         let logits = shown.as_ref().is_some_and(|g| g.logits);
         let rule = threshold_sentence(&side.verdict_scale);
         let tied = ties_classes(state, side.settings.activation);
-        let mut words = String::new();
         for b in 0..self.b {
             for c in 0..self.c {
                 let Some(cell) = self.compare.get(b * self.c + c) else {
@@ -1027,6 +1078,51 @@ impl GridView {
         let changed = *self.compare_words.borrow() != words;
         *self.compare_words.borrow_mut() = words;
         changed
+    }
+
+    /// B's prediction views and result lines: drawn from B's own model while it trains,
+    /// else hidden. Returns their words and shape (a change may need a new layout).
+    fn draw_compare_preds(
+        &self,
+        state: &AppState,
+        prob: Option<ndarray::ArrayView4<f64>>,
+        trained: Option<&Training>,
+        buf: &mut Vec<u8>,
+    ) -> String {
+        let mut words = String::from(if prob.is_some() { "B-pred " } else { "" });
+        for (k, cell) in self.compare.iter().enumerate() {
+            let (b, c) = (k / self.c, k % self.c);
+            dom::set_hidden(&cell.pred.fig, prob.is_none());
+            if let Some(p) = prob {
+                let pred = p.slice(ndarray::s![b, c, .., ..]);
+                cells::prediction(pred, buf);
+                cell.pred.put(buf, self.n);
+                cell.pred.overlay(
+                    self.n,
+                    (&[], &[]),
+                    &[],
+                    &layout::hidden_mask(state, b, c),
+                    &mut self.obuf.borrow_mut(),
+                );
+                cell.pred.describe(describe::prediction(b, c, pred));
+            }
+            match trained.and_then(|t| t.result_line(b, c)) {
+                Some(line) => {
+                    dom::set_text(&cell.result, &line);
+                    dom::set_hidden(&cell.result, false);
+                    words.push_str(&line);
+                }
+                None => dom::set_hidden(&cell.result, true),
+            }
+        }
+        self.compare_views
+            .set(if prob.is_some() { 2.0 } else { 1.0 });
+        dom::set_data(
+            &self.root,
+            "bTrained",
+            if prob.is_some() { "true" } else { "false" },
+        );
+        words
     }
 
     /// Draws the prediction view of cell (b, c) from `pred` (the painted prediction, or
@@ -1084,22 +1180,30 @@ impl GridView {
 
     /// Which class columns are drawn: the others and their headers are hidden, and the
     /// grid has as many columns as are shown.
-    pub fn set_columns(&self, shown: &[bool]) {
-        if *self.columns.borrow() == shown {
+    pub fn set_columns(&self, shown: &[bool], rows: &[bool]) {
+        if *self.columns.borrow() == shown && *self.rows.borrow() == rows {
             return;
         }
+        *self.rows.borrow_mut() = rows.to_vec();
+        let row = |k: usize| rows.get(k / self.c).copied().unwrap_or(true);
+        for (b, head) in self.row_heads.iter().enumerate() {
+            dom::set_hidden(head, !row(b * self.c));
+        }
+        // (Rows are hidden only in presentation, which hides the input images anyway.)
         for (c, head) in self.col_heads.iter().enumerate() {
             dom::set_hidden(head, !shown.get(c).copied().unwrap_or(true));
         }
         for (k, cell) in self.cells.iter().enumerate() {
-            dom::set_hidden(&cell.el, !shown.get(k % self.c).copied().unwrap_or(true));
+            let on = shown.get(k % self.c).copied().unwrap_or(true) && row(k);
+            dom::set_hidden(&cell.el, !on);
         }
         // Compare mode's side shows the same classes.
         for (c, head) in self.compare_heads.iter().enumerate() {
             dom::set_hidden(head, !shown.get(c).copied().unwrap_or(true));
         }
         for (k, cell) in self.compare.iter().enumerate() {
-            dom::set_hidden(&cell.el, !shown.get(k % self.c).copied().unwrap_or(true));
+            let on = shown.get(k % self.c).copied().unwrap_or(true) && row(k);
+            dom::set_hidden(&cell.el, !on);
         }
         let count = shown.iter().filter(|&&s| s).count().max(1);
         dom::set_style(&self.root, "--classes", &count.to_string());
@@ -1114,8 +1218,10 @@ impl GridView {
         for h in &self.grad_heads {
             dom::set_text(h, if logits { "∂L/∂z" } else { "∂L/∂ỹ" });
         }
+        // Beside compare mode's "B · class c", A's columns say they are A's.
+        let side = if self.compare.is_empty() { "" } else { "A · " };
         for (c, h) in self.class_heads.iter().enumerate() {
-            dom::set_text(h, &class_name(c, state));
+            dom::set_text(h, &format!("{side}{}", class_name(c, state)));
         }
         for b in 0..self.b {
             for c in 0..self.c {
@@ -1268,8 +1374,9 @@ impl Grid {
         let mut drew = false;
         let eval = derived.main.eval.as_ref().ok();
         let columns = layout::columns(m, eval);
-        let regrid = *g.columns.borrow() != columns.shown;
-        g.set_columns(&columns.shown);
+        let rows = layout::rows(m, &columns.shown);
+        let regrid = *g.columns.borrow() != columns.shown || *g.rows.borrow() != rows;
+        g.set_columns(&columns.shown, &rows);
         let pred = derived.shown_pred(m);
         for b in 0..dims.0 {
             if all || ch.images.contains(&b) {
@@ -1322,7 +1429,8 @@ impl Grid {
         }
         if let Some(side) = &derived.compare {
             if all || fresh.compared {
-                reworded |= g.draw_compare(s, side, &mut self.buf);
+                let trained_b = m.train.session.as_ref().and_then(|t| t.compare.as_deref());
+                reworded |= g.draw_compare(s, side, trained_b, &mut self.buf);
                 drew = true;
             }
         }

@@ -8,6 +8,7 @@ use crate::page::lessons::experiments::{lesson_plan, plan_text};
 use crate::page::lessons::SCENARIOS;
 use crate::page::msg::{LessonMsg, Msg, TrainMsg};
 use crate::present::hints::first_sentence;
+use crate::present::readout::step_counter;
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
@@ -33,6 +34,10 @@ pub struct Lessons {
     train_text: HtmlElement,
     train_lead: HtmlElement,
     train_rest: HtmlElement,
+    takeaway: HtmlElement,
+    /// Presentation's Play/Pause button and step counter.
+    play: HtmlButtonElement,
+    step_count: HtmlElement,
 }
 
 /// A button of the lessons panel: `btn` and `class`.
@@ -101,7 +106,11 @@ impl Lessons {
             train_text: dom::need("lesson-train-text")?,
             train_lead: dom::need("train-lead")?,
             train_rest: dom::need("train-rest")?,
+            takeaway: dom::need("lesson-takeaway")?,
+            play: dom::need("present-play")?,
+            step_count: dom::need("present-step")?,
         };
+        dispatch.on_click(&l.play, Msg::Train(TrainMsg::Toggle));
         dispatch.on_click(&l.train, Msg::Train(TrainMsg::Lesson));
         {
             let more = l.more.clone();
@@ -136,6 +145,7 @@ impl Lessons {
         if !(ch.page || ch.lesson || ch.data() || ch.screen || ch.training) {
             return false;
         }
+        self.sync_run(f);
         let lesson = f.model.lesson.open.as_ref().map(|l| l.scenario());
         let tour = f.model.lesson.tour;
         // A lesson's training experiment is its own scene, not a change to it.
@@ -149,6 +159,8 @@ impl Lessons {
             dom::toggle_class(b, "on", on);
         }
         dom::toggle_class(&self.tour_start, "on", tour.is_some());
+        // The takeaway sits above the grid (presentation shows it), not in the box.
+        dom::set_hidden(&self.takeaway, lesson.is_none());
         let Some(sc) = lesson else {
             dom::set_hidden(&self.box_, true);
             return !was_hidden;
@@ -186,6 +198,7 @@ impl Lessons {
             "aria-expanded",
             if more { "true" } else { "false" },
         );
+        dom::set_text(&self.takeaway, sc.takeaway);
         dom::set_hidden(&self.changed, pristine);
         dom::set_hidden(&self.restore, pristine);
         let touring = tour.is_some();
@@ -221,6 +234,22 @@ impl Lessons {
         was_hidden
             || old_text.as_deref() != Some(sc.text)
             || train_was_hidden != self.train_text.hidden()
+    }
+
+    /// Presentation's Play/Pause button (its words say what a click does) and the step
+    /// counter of the run (A's and B's: they step together).
+    fn sync_run(&self, f: &Frame) {
+        let t = f.model.train.session.as_ref();
+        let (text, label) = match t {
+            Some(t) if t.playing => ("❚❚ Pause", "Pause training"),
+            Some(_) => ("▶ Play", "Play: train on from this step"),
+            None => ("▶ Play", "Play: train the lesson's network"),
+        };
+        dom::set_text(&self.play, text);
+        dom::set_attr(&self.play, "aria-label", label);
+        let step = t.map_or(0, |t| t.step_count());
+        let until = t.and_then(|t| t.until.filter(|_| t.playing));
+        dom::set_text(&self.step_count, &step_counter(step, until));
     }
 }
 

@@ -24,7 +24,7 @@ const SKELETON: &str = r#"<nav class="skip-links" aria-label="Skip links"><butto
   </section>
   <div id="work" class="work">
     <div id="side" class="side">
-      <div id="present-exit-bar" class="present-exit-bar"><button type="button" id="present-exit" class="btn" data-testid="present-exit" title="Leave presentation mode (Esc or P)">✕ Exit</button> <span class="present-keys">← → lessons · Esc leaves</span></div>
+      <div id="present-exit-bar" class="present-exit-bar"><button type="button" id="present-exit" class="btn" data-testid="present-exit" title="Leave presentation mode (Esc or P)">✕ Exit</button> <span class="present-keys">← → lessons · Esc leaves</span> <span class="present-run"><button type="button" id="present-play" class="btn primary" data-testid="present-play" aria-label="Play: train the lesson's network">▶ Play</button><span id="present-step" class="present-step" data-testid="present-step">step 0</span></span></div>
       <div id="embed-bar" class="embed-bar">
         <h1 class="embed-title">Dice Loss Playground</h1>
         <div class="embed-actions">
@@ -70,6 +70,7 @@ const SKELETON: &str = r#"<nav class="skip-links" aria-label="Skip links"><butto
       </header>
     </div>
     <div id="grid-wrap" class="grid-wrap">
+      <p id="lesson-takeaway" class="lesson-takeaway" data-testid="lesson-takeaway" hidden></p>
       <section id="compare-bar" class="compare-bar" data-testid="compare" aria-label="Compare mode" hidden>
         <div class="compare-row">
           <span class="compare-side">A</span><span id="compare-a" class="compare-summary"></span>

@@ -467,3 +467,68 @@ fn names_are_unique_and_findable() {
         assert!(sc.text.split(". ").count() >= 2);
     }
 }
+
+/// Each lesson's takeaway is one short sentence (two lines of hall type above the grid)
+/// that says what its badges and its training
+/// show: the status of every taught missing or empty cell, its push (down, or none), an
+/// undefined loss, and what training does to the structure or false positive.
+#[test]
+fn every_takeaway_says_what_the_badges_and_the_training_show() {
+    use crate::engine::status::LabelStatus;
+    use crate::engine::train::scenes::Role;
+    use experiments::{lesson_plan, Outcome};
+    let has = |t: &str, words: &[&str]| words.iter().any(|w| t.contains(w));
+    for sc in &SCENARIOS {
+        let t = sc.takeaway;
+        let lower = t.to_lowercase();
+        assert!(
+            t.ends_with('.') && !t.trim_end_matches('.').contains(". ") && t.chars().count() <= 120,
+            "{}: one short sentence: {t}",
+            sc.name
+        );
+        assert!(!has(t, &["\n", "  "]), "{}", sc.name);
+        let s = sc.state();
+        for &(b, c, verdict, _) in sc.expected {
+            let status = s.status[(b, c)];
+            let word = match status {
+                LabelStatus::Annotated => continue,
+                LabelStatus::Missing => "missing",
+                LabelStatus::Empty => "empty",
+            };
+            assert!(
+                lower.contains(word),
+                "{}: names the {word} label: {t}",
+                sc.name
+            );
+            let push: &[&str] = match verdict {
+                Verdict::Down => &["down"],
+                Verdict::None => &["no push", "no gradient", "alone"],
+                Verdict::Up => &["up"],
+            };
+            assert!(
+                has(&lower, push),
+                "{}: cell ({b},{c}) {verdict:?}: {t}",
+                sc.name
+            );
+        }
+        assert_eq!(
+            lower.contains("undefined"),
+            sc.expect_undefined,
+            "{}: {t}",
+            sc.name
+        );
+        let Some(plan) = lesson_plan(sc.name) else {
+            continue;
+        };
+        for &(role, outcome) in plan.expected {
+            let words: &[&str] = match (role, outcome) {
+                (Role::Annotated, _) => continue,
+                (Role::Unannotated, Outcome::Gone) => &["erases"],
+                (Role::Unannotated, Outcome::Kept) => &["keeps", "alone"],
+                (Role::Empty, Outcome::Gone) => &["down", "removes"],
+                (Role::Empty, Outcome::Kept) => &["stays"],
+            };
+            assert!(has(&lower, words), "{}: {role:?} {outcome:?}: {t}", sc.name);
+        }
+    }
+}

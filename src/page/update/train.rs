@@ -7,7 +7,7 @@ use crate::engine::train::Stop;
 use crate::engine::variants::Variant;
 use crate::page::change::{Change, Link};
 use crate::page::entry;
-use crate::page::lessons::experiments;
+use crate::page::lessons::{contrast, experiments};
 use crate::page::model::{Entry, Lesson, Model};
 use crate::page::msg::{OptimizerKind, TrainMsg};
 use crate::page::paint::Cells;
@@ -43,6 +43,12 @@ pub fn update(m: &mut Model, msg: TrainMsg) -> Change {
             ch
         }
         TrainMsg::Tick(n) => tick(m, n),
+        TrainMsg::Toggle => match m.train.session.as_ref() {
+            Some(t) if t.playing => update(m, TrainMsg::Pause),
+            Some(_) => play(m),
+            None if has_experiment(m) => lesson(m),
+            None => play(m),
+        },
         TrainMsg::Reset => drop_training(m),
         TrainMsg::Model(kind) => {
             if m.state.train.model == kind {
@@ -138,11 +144,24 @@ fn set_lr(m: &mut Model, lr: f64) -> Change {
     m.state.train.optimizer = next;
     if let Some(t) = m.train.session.as_mut() {
         let _ = t.trainer.set_lr(lr);
+        if let Some(b) = t.compare.as_mut() {
+            let _ = b.trainer.set_lr(lr);
+        }
     }
     settings_changed().and(accepted)
 }
 
+/// Whether the open lesson has a training experiment.
+fn has_experiment(m: &Model) -> bool {
+    m.lesson
+        .open
+        .as_ref()
+        .is_some_and(|l| experiments::lesson_plan(l.scenario().name).is_some())
+}
+
 /// The open lesson's experiment: its scene for training, then play to its run length.
+/// Compare mode stays: B trains beside A on the experiment's scene, under the lesson's
+/// contrast (or the B a person chose, if it is not the lesson's).
 fn lesson(m: &mut Model) -> Change {
     let Some(lesson) = m.lesson.open.as_ref() else {
         return Change::none();
@@ -155,6 +174,11 @@ fn lesson(m: &mut Model) -> Change {
     // The screen stays as it is: an embed, a presentation.
     s.mode.embed = m.state.mode.embed;
     s.mode.present = m.state.mode.present;
+    s.compare = match m.state.compare {
+        None => None,
+        Some(b) if Some(b) == lesson.scene.compare => contrast(lesson.scenario().name, &s.settings),
+        Some(b) => Some(b),
+    };
     let scene = lesson.scene.clone();
     let mut ch = load(m, s);
     // The lesson stays open: its text says what the run shows.
@@ -309,6 +333,17 @@ pub fn follow_data(m: &mut Model, ch: &mut Change, variant_before: Variant) {
         let dropped = drop_training(m);
         ch.merge(dropped);
         return;
+    }
+    if ch.compare {
+        // Side B trains under compare mode's setting as it now is.
+        let state = &m.state;
+        if let Some(t) = m.train.session.as_mut() {
+            let trained_b = t.compare.as_ref().map(|b| *b.trainer.settings());
+            if trained_b != state.compare {
+                t.follow_compare(state);
+                ch.training = true;
+            }
+        }
     }
     if ch.settings {
         let settings = m.state.settings;
