@@ -236,7 +236,8 @@ test('presentation mode: the button, the P key and the link; ← → walk the le
   assert.equal(await page.evaluate(() => location.hash), '#preset=missing-I&present');
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction(() => location.hash === '#preset=missing-BI&present');
-  assert.match(await page.locator('#lesson-title').innerText(), /Missing label, batch-wise/);
+  // The address bar is written by the update, the title by the next frame: wait for it.
+  await page.waitForFunction(() => /Missing label, batch-wise/.test(document.querySelector('#lesson-title').textContent));
   await page.keyboard.press('ArrowLeft');
   await page.waitForFunction(() => location.hash === '#preset=missing-I&present');
   await page.keyboard.press('Escape');

@@ -889,19 +889,33 @@ impl GridView {
         }
         let mut best = (0.0, (false, false));
         let mut tried = Vec::new();
-        for (k, &arr) in candidates.iter().enumerate() {
+        // A phone's one class with cells beside it (the input image, compare's side B,
+        // which grows a prediction view while it trains) may not fit side by side even at
+        // the smallest views: then the cells stack, rather than scroll sideways.
+        let mut overflowed = false;
+        let mut k = 0;
+        while k < candidates.len() {
+            let arr = candidates[k];
             let v = settle(arr.0, arr.1);
             tried.push(format!("{}{}:{v}", u8::from(arr.0), u8::from(arr.1)));
+            if k == 0 && narrow && cols == 1.0 && side_cells > 0.0 {
+                overflowed = self.root.get_bounding_client_rect().width() > avail_w + 0.5;
+                if overflowed {
+                    candidates.push((false, true));
+                }
+            }
             // The words read best under the views, on one grid: another arrangement
-            // has to give clearly larger views (stacking only when the views are small).
+            // has to give clearly larger views (stacking only when the views are small,
+            // or when nothing else fits the width).
             let better = match arr {
                 (true, _) => v > best.0 * 1.08,
-                (_, true) => best.0 < NARROW_MIN_VIEW && v > best.0,
+                (_, true) => overflowed || (best.0 < NARROW_MIN_VIEW && v > best.0),
                 _ => k == 0,
             };
             if better {
                 best = (v, arr);
             }
+            k += 1;
         }
         let last = candidates.last().copied();
         let v = if last == Some(best.1) {
