@@ -15,10 +15,10 @@ import gzip
 import os
 import sys
 
-# The ceiling enforced now: the page as it stood before the size work (464 KB) plus 5%, so
-# growth is noticed while the screens and experiment work land; the size work lowers it to
-# the goal.
-BUDGET_KB = 487
+# The ceiling enforced now: the page after the phone, presentation and "paste your loss"
+# work (494.4 KB, README "The static bundle") plus a little, so growth is noticed; the size
+# work lowers it to the goal.
+BUDGET_KB = 500
 # The target of the size work: a page that opens quickly on a slow connection.
 GOAL_KB = 250
 # Files of modules loaded on first use (src/web/paste.rs starts the worker on Apply).
