@@ -132,6 +132,10 @@ test('on a touch phone a swipe on a view scrolls the page; with ✎ Paint on a f
     const [b3, y2] = [await view.boundingBox(), await scrollY(page)];
     assert.ok(Math.abs(b3.y - b2.y) < 2 || Math.abs(y2 - y1) < 2, `painting does not scroll (view at ${b2.y} → ${b3.y}, scrollY ${y1} → ${y2})`);
     // Undo beside the grid takes the stroke back; the toggle turns paint mode off.
+    // The stroke's end shows "you have changed the scene" above the grid in a later
+    // frame; a tap aimed before that layout shift lands elsewhere (on a loaded machine).
+    await page.waitForFunction(() => !document.querySelector('#lesson-changed').hidden);
+    await settle(page);
     await page.locator('[data-testid="grid-undo"]').tap();
     try {
       await page.waitForFunction((v) => document.querySelector('#loss-value').dataset.value === String(v), loss0, { timeout: 15_000 });
@@ -139,6 +143,9 @@ test('on a touch phone a swipe on a view scrolls the page; with ✎ Paint on a f
       const now = await page.evaluate(() => ({ loss: document.querySelector('#loss-value').dataset.value, sent: window.diceDebug.sent?.() }));
       throw new Error(`undo did not restore the loss ${loss0}: ${JSON.stringify(now).slice(0, 3000)}`);
     }
+    // Back to the lesson's scene: the line goes again, so wait for that layout too.
+    await page.waitForFunction(() => document.querySelector('#lesson-changed').hidden);
+    await settle(page);
     await toggle.tap();
     await page.waitForFunction(() => document.querySelector('[data-testid="paint-mode"]').getAttribute('aria-pressed') === 'false');
     assert.deepEqual(problems, []);
