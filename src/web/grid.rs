@@ -671,6 +671,10 @@ impl GridView {
                     dom::set_attr(&el, "role", "group");
                     dom::set_attr(&el, "aria-label", &format!("B: image {b}, class {c}"));
                     let head = dom::el("div", "cell-head")?;
+                    // Stacked (a phone), the column heads are gone: the cell says it is B's.
+                    let place =
+                        dom::text_el("span", "sw-where", &format!("B · image {b} · class {c} "))?;
+                    dom::append(&head, &place)?;
                     let badge = dom::text_el("span", "verdict neutral", "")?;
                     dom::set_attr(&badge, "data-testid", &format!("compare-verdict-{b}-{c}"));
                     dom::append(&head, &badge)?;
