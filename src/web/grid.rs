@@ -781,7 +781,8 @@ impl GridView {
             .unwrap_or(800.0);
         // Cells of one view each beside the classes: the input image, compare mode's side.
         // (Presentation hides the input images: the lesson is about the classes' cells.)
-        let side_cells = f64::from(u8::from(!self.images.is_empty() && !present))
+        let image_cells = f64::from(u8::from(!self.images.is_empty() && !present));
+        let side_cells = image_cells
             + if self.compare.is_empty() {
                 0.0
             } else {
@@ -817,7 +818,7 @@ impl GridView {
             let across = if stack {
                 1.0
             } else {
-                cols + f64::from(u8::from(!self.images.is_empty() && !present)) + b_cells
+                cols + image_cells + b_cells
             };
             // (A small embed's cells are narrower still: the frame does not scroll.)
             let cell_min = ((avail_w - 40.0) / across - 26.0)

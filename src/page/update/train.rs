@@ -19,20 +19,25 @@ use super::notice::{accept_entry, notice, refuse_entry};
 use super::page::load;
 use super::paint::finish_stroke;
 
+/// Pauses a playing session (Pause, and Toggle while playing).
+fn pause(m: &mut Model) -> Change {
+    match m.train.session.as_mut() {
+        Some(t) if t.playing => {
+            t.playing = false;
+            // A link's run ends here: the link says the step reached.
+            let reaching = t.target.take().is_some();
+            Change::none()
+                .training()
+                .link(if reaching { Link::Replace } else { Link::Keep })
+        }
+        _ => Change::none(),
+    }
+}
+
 pub fn update(m: &mut Model, msg: TrainMsg) -> Change {
     match msg {
         TrainMsg::Play => play(m),
-        TrainMsg::Pause => match m.train.session.as_mut() {
-            Some(t) if t.playing => {
-                t.playing = false;
-                // A link's run ends here: the link says the step reached.
-                let reaching = t.target.take().is_some();
-                Change::none()
-                    .training()
-                    .link(if reaching { Link::Replace } else { Link::Keep })
-            }
-            _ => Change::none(),
-        },
+        TrainMsg::Pause => pause(m),
         TrainMsg::Step => {
             let mut ch = ensure_training(m);
             if let Some(t) = m.train.session.as_mut() {
@@ -44,7 +49,7 @@ pub fn update(m: &mut Model, msg: TrainMsg) -> Change {
         }
         TrainMsg::Tick(n) => tick(m, n),
         TrainMsg::Toggle => match m.train.session.as_ref() {
-            Some(t) if t.playing => update(m, TrainMsg::Pause),
+            Some(t) if t.playing => pause(m),
             Some(_) => play(m),
             None if has_experiment(m) => lesson(m),
             None => play(m),
