@@ -623,7 +623,7 @@ def undefined_cases():
     )
 
 
-# The lesson scenes of src/engine/train/scenes.rs, rebuilt here from their description:
+# The lesson scenes of engine/src/train/scenes.rs, rebuilt here from their description:
 # 32×32 images, discs (centre row, centre column, radius) over pixel centres (i + ½, j + ½).
 SIZE = 32
 ANNOTATED_DISCS = [(11.0, 11.0, 6.0), (20.0, 19.0, 7.0)]

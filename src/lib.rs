@@ -24,7 +24,7 @@
 // Native only: the page never runs the command line.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
-pub mod engine;
+pub use dice_engine as engine;
 pub mod page;
 pub mod present;
 // The paste worker (`--features worker`) has no page to draw.

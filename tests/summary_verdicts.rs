@@ -13,6 +13,7 @@ use dice_playground::engine::verdict::Judged;
 use dice_playground::page::cli_input::cli_input;
 use dice_playground::page::judge::{evaluate_state, verdicts};
 use dice_playground::page::lessons::SCENARIOS;
+use dice_playground::present::verdict::CellWords as _;
 use ndarray::Array4;
 use serde_json::json;
 

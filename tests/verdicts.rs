@@ -24,6 +24,7 @@ use dice_playground::page::lessons::experiments::{lesson_plan, plan_state, Outco
 use dice_playground::page::lessons::SCENARIOS;
 use dice_playground::page::state::AppState;
 use dice_playground::page::training::start;
+use dice_playground::present::verdict::CellWords as _;
 
 /// The verdicts of a page whose training session is at its current step.
 fn judged(s: &AppState, e: &Evaluation) -> ndarray::Array2<Option<CellVerdict>> {

@@ -26,6 +26,7 @@ use crate::engine::variants::Variant;
 use crate::engine::verdict::{self, CellVerdict, Labelling, Scale};
 use crate::present::format::number;
 use crate::present::verdict::threshold_sentence;
+use crate::present::verdict::CellWords as _;
 
 /// Four significant digits, the rule of the page's readouts.
 fn n(v: f64) -> String {

@@ -10,7 +10,9 @@ use crate::page::model::Model;
 use crate::present::colormap;
 use crate::present::figure::{Figure, FigureCell, FigureLegend};
 use crate::present::labels::class_name;
+use crate::present::labels::StatusWords as _;
 use crate::present::readout;
+use crate::present::verdict::CellWords as _;
 
 /// The grid's figure: the shown columns of every image, each cell's three views, badge,
 /// reason and caption, the loss line and the colour legend.

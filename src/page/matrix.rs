@@ -10,6 +10,7 @@ use crate::engine::verdict::CellVerdict;
 use crate::page::judge::{evaluate_state, verdicts};
 use crate::page::lessons::{lesson_scene, LEAF_AUTHORS, MARGINAL_AUTHORS};
 use crate::page::state::AppState;
+use crate::present::verdict::CellWords as _;
 
 /// The cell the matrix judges: image 1's structure.
 pub const MATRIX_CELL: (usize, usize) = (1, 1);

@@ -4,9 +4,17 @@
 
 use crate::engine::status::LabelStatus;
 
-impl LabelStatus {
+/// A label status in words. (A trait: the engine's types live in their own crate, and
+/// their words belong here.)
+pub trait StatusWords {
     /// A few words for a select.
-    pub fn words(self) -> &'static str {
+    fn words(self) -> &'static str;
+    /// What it means, in a sentence.
+    fn meaning(self) -> &'static str;
+}
+
+impl StatusWords for LabelStatus {
+    fn words(self) -> &'static str {
         match self {
             LabelStatus::Annotated => "annotated",
             LabelStatus::Missing => "missing label",
@@ -14,8 +22,7 @@ impl LabelStatus {
         }
     }
 
-    /// What it means, in a sentence.
-    pub fn meaning(self) -> &'static str {
+    fn meaning(self) -> &'static str {
         match self {
             LabelStatus::Annotated => "Annotated: the painted label is the ground truth the loss sees",
             LabelStatus::Missing => "Missing: the structure is there (paint it as the hidden truth) but nobody labelled it, so the loss sees y = 0. Wanted: almost no push",

@@ -17,8 +17,14 @@ pub const BADGE_DERIVATIVE: &str =
 /// of a pixel are tied (the lessons' formulas are ∂DL/∂ỹ).
 pub const TIED_CLASSES_CLAUSE: &str = "with tied classes the step keeps each pixel's probabilities summing to 1, so a class moves by its ∂DL/∂ỹ minus the pixel's mean over the classes — with two classes and the background out of the loss, half of its ∂DL/∂ỹ";
 
-impl Verdict {
-    pub fn words(self) -> &'static str {
+/// A verdict or what it was judged on, in words. (A trait: the engine's types live in
+/// their own crate, and their words belong here.)
+pub trait Words {
+    fn words(self) -> &'static str;
+}
+
+impl Words for Verdict {
+    fn words(self) -> &'static str {
         match self {
             Verdict::Down => "pushes the prediction down",
             Verdict::None => "almost no push",
@@ -27,8 +33,8 @@ impl Verdict {
     }
 }
 
-impl Judged {
-    pub fn words(self) -> &'static str {
+impl Words for Judged {
+    fn words(self) -> &'static str {
         match self {
             Judged::Foreground => "its labelled pixels",
             Judged::HiddenTruth => "the pixels of its unannotated structure",
@@ -41,66 +47,35 @@ impl Judged {
     }
 }
 
-impl CellVerdict {
-    pub fn sentence(&self, status: LabelStatus) -> String {
+/// A cell's verdict in words: its tooltip's sentence, the reason written next to its
+/// badge, and the badge.
+pub trait CellWords {
+    fn sentence(&self, status: LabelStatus) -> String;
+    fn reason(&self, status: LabelStatus) -> String;
+    fn badge(&self) -> String;
+}
+
+impl CellWords for CellVerdict {
+    fn sentence(&self, status: LabelStatus) -> String {
         if self.undefined {
             return "undefined gradient (0/0): training would get NaN here".into();
         }
         let right = if self.correct { "right" } else { "wrong" };
-        format!("{}: {right}, {}", self.verdict.words(), self.why(status))
+        format!("{}: {right}, {}", self.verdict.words(), why(self, status))
     }
 
     /// The reason written next to a badge: right or wrong, and what the label wants (the
     /// badge itself says what the step does).
-    pub fn reason(&self, status: LabelStatus) -> String {
+    fn reason(&self, status: LabelStatus) -> String {
         if self.undefined {
             return "wrong: 0/0, training would get NaN here".into();
         }
         let right = if self.correct { "right" } else { "wrong" };
-        format!("{right}: {}", self.why(status))
-    }
-
-    /// What the label wants, in words; when "almost no push" is right because the cell
-    /// is already there, that instead.
-    fn why(&self, status: LabelStatus) -> String {
-        let done = self.reached && self.verdict == Verdict::None;
-        let low = format_number(REACHED_LOW, 2);
-        let high = format_number(REACHED_HIGH, 2);
-        match (self.judged, status) {
-            (Judged::HiddenTruth, _) | (_, LabelStatus::Missing) => {
-                "a missing label should get no push".into()
-            }
-            (Judged::CoveredStructure, _) => {
-                "this background label covers an unannotated structure, which should get no push"
-                    .into()
-            }
-            (Judged::MergedBackground, _) if done => {
-                "the merged background carries no information about the missing class".into()
-            }
-            (Judged::MergedBackground, _) => {
-                "the merged background (background or the missing class) should be pushed up".into()
-            }
-            (Judged::Foreground, _) if done => format!(
-                "the labelled structure is already predicted (ỹ ≥ {high} on every labelled pixel)"
-            ),
-            (Judged::Foreground, _) => "the labelled structure should be pushed up".into(),
-            (Judged::Background, LabelStatus::Empty) if done => {
-                format!("nothing is predicted in this empty image (ỹ ≤ {low} everywhere)")
-            }
-            (Judged::Background, LabelStatus::Empty) => {
-                "a prediction in an empty image should be pushed down".into()
-            }
-            (Judged::Background, _) if done => {
-                format!("nothing is predicted where nothing is labelled (ỹ ≤ {low} everywhere)")
-            }
-            (Judged::Background, _) => {
-                "an image with no labelled structure should have its prediction pushed down".into()
-            }
-        }
+        format!("{right}: {}", why(self, status))
     }
 
     /// The few words of a cell's badge, with ✓ or ✗.
-    pub fn badge(&self) -> String {
+    fn badge(&self) -> String {
         if self.undefined {
             return "✗ undefined (0/0)".into();
         }
@@ -111,6 +86,44 @@ impl CellVerdict {
             Verdict::Up => "pushed up",
         };
         format!("{mark} {words}")
+    }
+}
+
+/// What the label wants, in words; when "almost no push" is right because the cell
+/// is already there, that instead.
+fn why(v: &CellVerdict, status: LabelStatus) -> String {
+    let done = v.reached && v.verdict == Verdict::None;
+    let low = format_number(REACHED_LOW, 2);
+    let high = format_number(REACHED_HIGH, 2);
+    match (v.judged, status) {
+        (Judged::HiddenTruth, _) | (_, LabelStatus::Missing) => {
+            "a missing label should get no push".into()
+        }
+        (Judged::CoveredStructure, _) => {
+            "this background label covers an unannotated structure, which should get no push".into()
+        }
+        (Judged::MergedBackground, _) if done => {
+            "the merged background carries no information about the missing class".into()
+        }
+        (Judged::MergedBackground, _) => {
+            "the merged background (background or the missing class) should be pushed up".into()
+        }
+        (Judged::Foreground, _) if done => format!(
+            "the labelled structure is already predicted (ỹ ≥ {high} on every labelled pixel)"
+        ),
+        (Judged::Foreground, _) => "the labelled structure should be pushed up".into(),
+        (Judged::Background, LabelStatus::Empty) if done => {
+            format!("nothing is predicted in this empty image (ỹ ≤ {low} everywhere)")
+        }
+        (Judged::Background, LabelStatus::Empty) => {
+            "a prediction in an empty image should be pushed down".into()
+        }
+        (Judged::Background, _) if done => {
+            format!("nothing is predicted where nothing is labelled (ỹ ≤ {low} everywhere)")
+        }
+        (Judged::Background, _) => {
+            "an image with no labelled structure should have its prediction pushed down".into()
+        }
     }
 }
 

@@ -30,6 +30,8 @@ use crate::present::verdict::{threshold_sentence, BADGE_DERIVATIVE, TIED_CLASSES
 
 use super::dom::{self, JsResult};
 use super::Frame;
+use crate::present::labels::StatusWords as _;
+use crate::present::verdict::{CellWords as _, Words as _};
 
 /// On a narrow screen, cells stack one per line when side by side they would be smaller.
 const NARROW_MIN_VIEW: f64 = 84.0;

@@ -10,6 +10,7 @@ use crate::page::route;
 use crate::present::figure::esc;
 
 use super::dom::{self, JsResult};
+use crate::present::verdict::CellWords as _;
 
 /// One verdict as a table cell linking to its page (the pasted loss's row uses it too).
 pub fn cell(key: &str, which: &str, e: &MatrixEntry) -> String {

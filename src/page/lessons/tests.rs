@@ -11,7 +11,7 @@ use crate::page::judge::{
     class_mean_volume, evaluate_state, focus_cell, heuristic_eps, heuristic_eps_explained,
     missing_cells, verdicts,
 };
-use crate::present::verdict::threshold_sentence;
+use crate::present::verdict::{threshold_sentence, CellWords as _};
 
 fn run(s: &AppState) -> (Array4<f64>, Evaluation<'static>) {
     evaluate_state(s).unwrap()

@@ -1,12 +1,12 @@
 //! What the annotation of one (image, class) cell means: the paper's annotated, missing
 //! and empty labels. The leaf and marginal Dice are told the missing cells
-//! ([`crate::engine::variants`]), and the verdict rule judges each cell by what its label
-//! wants ([`crate::engine::verdict`]). Their words are `present::labels`.
+//! ([`crate::variants`]), and the verdict rule judges each cell by what its label
+//! wants ([`crate::verdict`]). Their words are `present::labels`.
 
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::variants::Variant;
+use crate::variants::Variant;
 
 /// What the annotation of one (b, c) cell means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -15,11 +15,11 @@ use ndarray::{Array3, Array4, ArrayView3, ArrayView4};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::engine::error::DiceError;
-use crate::engine::loss::{DiceSettings, Evaluation};
-use crate::engine::objective::Objective;
-use crate::engine::options::Extras;
-use crate::engine::rng::{Rng, STREAM_SHUFFLE};
+use crate::error::DiceError;
+use crate::loss::{DiceSettings, Evaluation};
+use crate::objective::Objective;
+use crate::options::Extras;
+use crate::rng::{Rng, STREAM_SHUFFLE};
 
 mod model;
 pub mod scenes;

@@ -3,7 +3,7 @@
 //! means (docs/science.md §11). No words here: `present::verdict` says it.
 //!
 //! - **The push** of a cell is the mean, over its judged pixels, of the loss's own push on
-//!   the probabilities ([`crate::engine::step::loss_push`]): ∂DL/∂ỹ, minus the pixel's mean
+//!   the probabilities ([`crate::step::loss_push`]): ∂DL/∂ỹ, minus the pixel's mean
 //!   over the classes where they are tied (softmax, or exclusive classes without an
 //!   activation), so that a background term raising the background on an unlabelled
 //!   structure counts as pushing the structure down. Positive: gradient descent lowers
@@ -25,10 +25,10 @@
 
 use ndarray::{s, Array2, Array4, ArrayView2, ArrayView4, Zip};
 
-use crate::engine::loss::{DiceSettings, Evaluation};
-use crate::engine::status::LabelStatus;
-use crate::engine::step::{loss_push, ProbabilityStep};
-use crate::engine::variants::Variant;
+use crate::loss::{DiceSettings, Evaluation};
+use crate::status::LabelStatus;
+use crate::step::{loss_push, ProbabilityStep};
+use crate::variants::Variant;
 
 /// Below this fraction of the scale, a push counts as "almost none".
 pub const NO_PUSH_FRACTION: f64 = 0.01;

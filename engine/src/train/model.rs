@@ -356,7 +356,7 @@ mod tests {
 
     /// Deterministic values in [−1, 1).
     fn values(n: usize, seed: u64) -> Vec<f64> {
-        let mut rng = crate::engine::rng::Rng::new(seed, 0);
+        let mut rng = crate::rng::Rng::new(seed, 0);
         (0..n).map(|_| rng.range(-1.0, 1.0)).collect()
     }
 

@@ -1,12 +1,12 @@
 //! Settings that reproduce what popular libraries compute (docs/science.md §5), and the reverse:
 //! the MONAI call that computes the current settings, when one exists.
 
-use crate::engine::activation::Activation;
-use crate::engine::loss::DiceSettings;
-use crate::engine::objective::{CeForm, Objective};
-use crate::engine::options::{ClassWeighting, ClassWeights};
-use crate::engine::phi::Phi;
-use crate::engine::variants::Variant;
+use crate::activation::Activation;
+use crate::loss::DiceSettings;
+use crate::objective::{CeForm, Objective};
+use crate::options::{ClassWeighting, ClassWeights};
+use crate::phi::Phi;
+use crate::variants::Variant;
 
 /// A named library configuration.
 #[derive(Clone, Debug, PartialEq)]
@@ -200,7 +200,7 @@ impl DiceCePreset {
             dice_weight: self.dice_weight,
             ce_weight: self.ce_weight,
             ce_form: self.ce_form,
-            options: crate::engine::options::LossOptions::NONE,
+            options: crate::options::LossOptions::NONE,
         }
     }
 }

@@ -21,7 +21,7 @@
 
 use ndarray::{Array3, Array4};
 
-use crate::engine::rng::{Rng, STREAM_DATA};
+use crate::rng::{Rng, STREAM_DATA};
 
 /// Which of the paper's experiments the data mirror.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,8 +10,8 @@
 
 use ndarray::{ArrayViewD, CowArray, Ix4};
 
-use crate::engine::error::DiceError;
-use crate::engine::loss::{evaluate_missing, DiceSettings, Evaluation};
+use crate::error::DiceError;
+use crate::loss::{evaluate_missing, DiceSettings, Evaluation};
 
 /// The most spatial dimensions a tensor may have (3-D volumes).
 pub const MAX_SPATIAL: usize = 3;
@@ -115,12 +115,12 @@ pub fn evaluate_nd_missing<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::loss::evaluate;
-    use crate::engine::phi::Phi;
+    use crate::loss::evaluate;
+    use crate::phi::Phi;
     use ndarray::{Array, IxDyn};
 
     fn data(dims: &[usize]) -> (Array<f64, IxDyn>, Array<f64, IxDyn>) {
-        let mut rng = crate::engine::rng::Rng::new(1, 0);
+        let mut rng = crate::rng::Rng::new(1, 0);
         let y = Array::from_shape_fn(IxDyn(dims), |_| f64::from(rng.below(2) == 1));
         let p = Array::from_shape_fn(IxDyn(dims), |_| rng.uniform());
         (y, p)

@@ -14,9 +14,9 @@
 use ndarray::{Array2, Array3, Array4, ArrayView4};
 
 use super::{Model, ModelKind, Optimizer, TrainError, Trainer};
-use crate::engine::activation::Activation;
-use crate::engine::loss::DiceSettings;
-use crate::engine::phi::Phi;
+use crate::activation::Activation;
+use crate::loss::DiceSettings;
+use crate::phi::Phi;
 
 pub const SIZE: usize = 32;
 pub const CLASSES: usize = 2;

@@ -11,13 +11,11 @@
 
 use ndarray::{Array2, Array4, ArrayView4, ArrayViewD};
 
-use crate::engine::activation::{sigmoid, Activation};
-use crate::engine::error::DiceError;
-use crate::engine::loss::{
-    evaluate_probs_with, evaluate_with, CeTerm, ClassEps, DiceSettings, Evaluation,
-};
-use crate::engine::options::{Extras, LossOptions};
-use crate::engine::shape::{engine_view, Shape};
+use crate::activation::{sigmoid, Activation};
+use crate::error::DiceError;
+use crate::loss::{evaluate_probs_with, evaluate_with, CeTerm, ClassEps, DiceSettings, Evaluation};
+use crate::options::{Extras, LossOptions};
+use crate::shape::{engine_view, Shape};
 
 /// Which cross-entropy goes with the Dice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -133,7 +131,7 @@ impl Objective {
         self.validate_extras(extras)?;
         #[cfg(not(target_arch = "wasm32"))]
         {
-            crate::engine::general::evaluate(self, y, pred, missing, extras)
+            crate::general::evaluate(self, y, pred, missing, extras)
         }
         #[cfg(target_arch = "wasm32")]
         {
@@ -425,16 +423,16 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::phi::Phi;
+    use crate::phi::Phi;
     use ndarray::Array4;
 
     fn values(n: usize, seed: u64) -> Vec<f64> {
-        let mut r = crate::engine::rng::Rng::new(seed, 0);
+        let mut r = crate::rng::Rng::new(seed, 0);
         (0..n).map(|_| r.range(-2.0, 2.0)).collect()
     }
 
     fn one_hot(b: usize, c: usize, h: usize, w: usize, seed: u64) -> Array4<f64> {
-        let mut r = crate::engine::rng::Rng::new(seed, 9);
+        let mut r = crate::rng::Rng::new(seed, 9);
         let mut y = Array4::zeros((b, c, h, w));
         for bi in 0..b {
             for i in 0..h {

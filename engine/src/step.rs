@@ -22,8 +22,8 @@
 
 use ndarray::{arr0, s, Array2, Array3, Array4, ArrayView2, ArrayView4, Axis, Zip};
 
-use crate::engine::activation::Activation;
-use crate::engine::loss::Evaluation;
+use crate::activation::Activation;
+use crate::loss::Evaluation;
 
 /// The push P = −Δỹ/η of a small gradient step, per pixel. On the probabilities it is
 /// kept as the gradient (and the per-pixel class mean to subtract), so that judging a few
@@ -197,8 +197,8 @@ impl ProbabilityStep<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::loss::{evaluate, evaluate_probs, DiceSettings};
-    use crate::engine::phi::Phi;
+    use crate::loss::{evaluate, evaluate_probs, DiceSettings};
+    use crate::phi::Phi;
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-12 * b.abs().max(1e-300)

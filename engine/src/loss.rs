@@ -7,11 +7,11 @@
 use ndarray::{s, Array2, Array4, ArrayView2, ArrayView4, CowArray, Ix4};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::activation::Activation;
-use crate::engine::error::DiceError;
-use crate::engine::options::OptionsReport;
-use crate::engine::phi::Phi;
-use crate::engine::variants::{self, Missing, Variant};
+use crate::activation::Activation;
+use crate::error::DiceError;
+use crate::options::OptionsReport;
+use crate::phi::Phi;
+use crate::variants::{self, Missing, Variant};
 
 /// Every setting of the loss. `Default` is MONAI's `DiceLoss()`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

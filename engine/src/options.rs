@@ -11,10 +11,10 @@
 //! [`LossOptions`] (part of an `Objective`); the data beside the labels — the mask and the
 //! sample weights, which follow the images into a mini-batch — are [`Extras`].
 
-use crate::engine::error::DiceError;
-use crate::engine::loss::DiceSettings;
-use crate::engine::phi::Phi;
-use crate::engine::variants::Variant;
+use crate::error::DiceError;
+use crate::loss::DiceSettings;
+use crate::phi::Phi;
+use crate::variants::Variant;
 
 /// How per-class weights enter the loss.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -1,12 +1,12 @@
 use ndarray::{Array3, Array4};
 
 use super::*;
-use crate::engine::activation::Activation;
-use crate::engine::phi::Phi;
+use crate::activation::Activation;
+use crate::phi::Phi;
 
 /// Deterministic values in [0, 1).
 fn unit(n: usize, seed: u64) -> Vec<f64> {
-    let mut rng = crate::engine::rng::Rng::new(seed, 0);
+    let mut rng = crate::rng::Rng::new(seed, 0);
     (0..n).map(|_| rng.uniform()).collect()
 }
 
@@ -226,7 +226,7 @@ fn probabilities_and_logits_follow_the_parameters() {
     for ((bi, c, i, j), &z) in t.logits().indexed_iter() {
         assert_eq!(z, w[c] * x[[bi, i, j]] + b[c]);
         let p = t.probabilities().unwrap()[[bi, c, i, j]];
-        assert_eq!(p, crate::engine::activation::sigmoid(z));
+        assert_eq!(p, crate::activation::sigmoid(z));
     }
 }
 

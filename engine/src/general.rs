@@ -1,4 +1,4 @@
-//! The Dice loss with the options of [`crate::engine::options`] and its exact gradient
+//! The Dice loss with the options of [`crate::options`] and its exact gradient
 //! (docs/options.md). Native only: the page has none of these options.
 //!
 //! The loss, step by step (every step is differentiated exactly, in reverse):
@@ -23,12 +23,12 @@
 
 use ndarray::{s, Array2, Array4, ArrayView4, CowArray};
 
-use crate::engine::activation::Activation;
-use crate::engine::error::DiceError;
-use crate::engine::loss::{DiceSettings, Evaluation, Fraction, SetReport, Undefined};
-use crate::engine::objective::Objective;
-use crate::engine::options::{ClassWeighting, Extras, LossOptions, OptionsReport};
-use crate::engine::variants::{self, Missing};
+use crate::activation::Activation;
+use crate::error::DiceError;
+use crate::loss::{DiceSettings, Evaluation, Fraction, SetReport, Undefined};
+use crate::objective::Objective;
+use crate::options::{ClassWeighting, Extras, LossOptions, OptionsReport};
+use crate::variants::{self, Missing};
 
 /// The loss of `o` at network output `pred` (logits with an activation, else
 /// probabilities) for labels `y`, both B×C×H×W, with the listed `missing` cells and the

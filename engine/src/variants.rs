@@ -12,7 +12,7 @@
 //!   The background must take part and the classes must be exclusive (softmax, or
 //!   probabilities that sum to 1), since "missing" then means "counted as background".
 //!
-//! Both are input transformations: the Dice of [`crate::engine::loss`] runs on the
+//! Both are input transformations: the Dice of [`crate::loss`] runs on the
 //! transformed y', ỹ', and the gradient is mapped back by the chain rule
 //! (∂ỹ'/∂ỹ is 0 for a missing cell under leaf, and 1 towards the background under
 //! marginal). The only hook inside the set reduction is the constant score of sets made
@@ -21,9 +21,9 @@
 use ndarray::{s, Array2, Array4, ArrayView4, Zip};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::activation::Activation;
-use crate::engine::error::DiceError;
-use crate::engine::loss::DiceSettings;
+use crate::activation::Activation;
+use crate::error::DiceError;
+use crate::loss::DiceSettings;
 
 /// Which loss: the plain Dice or one of the two made for missing labels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -130,7 +130,7 @@ pub(crate) fn check_exclusive(prob: ArrayView4<f64>, s: &DiceSettings) -> Result
     if s.variant != Variant::Marginal || s.activation != Activation::None {
         return Ok(());
     }
-    match crate::engine::loss::first_unnormalised(prob) {
+    match crate::loss::first_unnormalised(prob) {
         Some((b, pixel, sum)) => Err(DiceError::MarginalNotExclusive { b, pixel, sum }),
         None => Ok(()),
     }

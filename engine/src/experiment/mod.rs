@@ -12,13 +12,13 @@ pub mod measures;
 
 use ndarray::{s, Array3, Array4};
 
-use crate::engine::activation::Activation;
-use crate::engine::heuristic::class_eps;
-use crate::engine::loss::{ClassEps, DiceSettings};
-use crate::engine::objective::Objective;
-use crate::engine::phi::Phi;
-use crate::engine::rng::{Rng, STREAM_MODEL};
-use crate::engine::train::{Batches, Model, ModelKind, Optimizer, Stop, Trainer};
+use crate::activation::Activation;
+use crate::heuristic::class_eps;
+use crate::loss::{ClassEps, DiceSettings};
+use crate::objective::Objective;
+use crate::phi::Phi;
+use crate::rng::{Rng, STREAM_MODEL};
+use crate::train::{Batches, Model, ModelKind, Optimizer, Stop, Trainer};
 
 pub use data::{Dataset, Group, Template};
 pub use measures::{measure, Measures};
@@ -341,8 +341,7 @@ impl Experiment {
                 dr: eps.clone(),
             });
         }
-        let missing = if run.full_labels
-            || objective.dice.variant == crate::engine::variants::Variant::Dice
+        let missing = if run.full_labels || objective.dice.variant == crate::variants::Variant::Dice
         {
             Vec::new()
         } else {
