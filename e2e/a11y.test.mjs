@@ -53,6 +53,7 @@ const LESSONS = [
   'marginal',
   'leaf',
   'leaf-bg',
+  'two-readings',
 ];
 
 /** The serious and critical axe violations of the page as it is now, in words. */

@@ -27,7 +27,7 @@ const url = (hash) => new URL(hash, BASE_URL).href;
 
 // The lessons, in the order of the buttons, with their number of images.
 // Lessons that open in compare mode (a second setting B in its own column).
-const COMPARE = new Set(['missing-I', 'missing-BI', 'empty-I', 'empty-BI', 'heuristic-eps']);
+const COMPARE = new Set(['missing-I', 'missing-BI', 'empty-I', 'empty-BI', 'heuristic-eps', 'two-readings']);
 
 const LESSONS = [
   ['missing-I', 2],
@@ -42,6 +42,7 @@ const LESSONS = [
   ['marginal', 3],
   ['leaf', 3],
   ['leaf-bg', 3],
+  ['two-readings', 3],
 ];
 
 /**

@@ -46,7 +46,7 @@ const shot = async (page, name) => {
 const BATCH = {
   'missing-I': 2, 'missing-BI': 2, 'empty-I': 2, 'empty-BI': 2, 'heuristic-eps': 3,
   'zero-over-zero': 2, 'zero-over-zero-eps': 2, 'zero-over-zero-dr': 2, 'missing-bg': 2,
-  marginal: 3, leaf: 3, 'leaf-bg': 3,
+  marginal: 3, leaf: 3, 'leaf-bg': 3, 'two-readings': 3,
 };
 const LESSONS = Object.keys(BATCH);
 

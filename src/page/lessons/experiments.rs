@@ -42,10 +42,20 @@ pub struct Plan {
     pub expected: &'static [(Role, Outcome)],
     /// Steps the lesson trains for (play pauses there).
     pub steps: usize,
+    /// An unannotated image read as empty instead (its status only: the loss sees the
+    /// same zeros either way), for the lesson of one scene read two ways.
+    pub read_as_empty: Option<usize>,
 }
 
 const MISSING: &[Role] = &[Role::Annotated, Role::Annotated, Role::Unannotated];
 const EMPTY: &[Role] = &[Role::Annotated, Role::Annotated, Role::Empty];
+/// Two labelled images and the same unannotated look twice (one of them read as empty).
+const TWICE: &[Role] = &[
+    Role::Annotated,
+    Role::Annotated,
+    Role::Unannotated,
+    Role::Unannotated,
+];
 const MIXED: &[Role] = &[
     Role::Annotated,
     Role::Annotated,
@@ -70,6 +80,7 @@ const fn plan(
         text,
         expected,
         steps: scenes::STEPS,
+        read_as_empty: None,
     }
 }
 
@@ -157,6 +168,17 @@ pub fn lesson_plan(name: &str) -> Option<Plan> {
             experiment::LEAF_BG,
             &[(A, Kept), (U, Gone), (E, Gone)],
         ),
+        "two-readings" => Plan {
+            read_as_empty: Some(3),
+            ..plan(
+                TWICE,
+                Phi::BI,
+                TINY,
+                PLAIN,
+                experiment::TWO_READINGS,
+                &[(A, Kept), (U, Gone)],
+            )
+        },
         _ => return None,
     };
     // The background term of leaf-bg erases the structure more slowly than the others.
@@ -182,6 +204,9 @@ fn scene_state(p: &Plan) -> AppState {
             Role::Unannotated => LabelStatus::Missing,
             Role::Empty => LabelStatus::Empty,
         };
+    }
+    if let Some(b) = p.read_as_empty {
+        s.status[(b, 1)] = LabelStatus::Empty;
     }
     s.image = scene.x.mapv(quantize);
     let (eps_nr, eps_dr) = p.eps.unwrap_or((scenes::TINY_EPS, scenes::TINY_EPS));

@@ -19,7 +19,8 @@ mod tests;
 
 pub use scenes::lesson_scene;
 use scenes::{
-    missing_background, three_images, two_images, with_heuristic_eps, zero_over_zero_with,
+    missing_background, three_images, two_images, two_readings, with_heuristic_eps,
+    zero_over_zero_with,
 };
 
 /// A one-click scene from the paper's table.
@@ -61,7 +62,7 @@ pub fn contrast(name: &str, s: &DiceSettings) -> Option<DiceSettings> {
     let flip = |phi| DiceSettings { phi, ..*s };
     match name {
         "missing-I" | "empty-I" => Some(flip(Phi::BI)),
-        "missing-BI" | "empty-BI" => Some(flip(Phi::I)),
+        "missing-BI" | "empty-BI" | "two-readings" => Some(flip(Phi::I)),
         "heuristic-eps" => Some(DiceSettings {
             eps_nr: 1e-7,
             eps_dr: 1e-7,
@@ -97,7 +98,7 @@ pub const MARGINAL_AUTHORS: DiceSettings = DiceSettings {
     ..LEAF_AUTHORS
 };
 
-pub static SCENARIOS: [Scenario; 12] = [
+pub static SCENARIOS: [Scenario; 13] = [
     Scenario {
         name: "missing-I",
         title: prose::MISSING_I.title,
@@ -244,6 +245,21 @@ pub static SCENARIOS: [Scenario; 12] = [
                 ..LEAF_AUTHORS
             })
         },
+        expected: &[
+            (0, 1, Verdict::Up, true),
+            (1, 1, Verdict::Down, false),
+            (2, 1, Verdict::Down, true),
+        ],
+        expect_undefined: false,
+    },
+    Scenario {
+        name: "two-readings",
+        title: prose::TWO_READINGS.title,
+        short: prose::TWO_READINGS.short,
+        text: prose::TWO_READINGS.text,
+        takeaway: prose::TWO_READINGS.takeaway,
+        about_background: false,
+        build: two_readings,
         expected: &[
             (0, 1, Verdict::Up, true),
             (1, 1, Verdict::Down, false),

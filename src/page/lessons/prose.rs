@@ -103,6 +103,13 @@ pub const LEAF_BG: Prose = Prose {
 };
 
 /// What each lesson's training experiment will show and why, in two or three sentences.
+pub const TWO_READINGS: Prose = Prose {
+    title: "One scene, two readings: missing or empty",
+    short: "Two readings · Φ = BI",
+    text: "Images 1 and 2 are the same picture with the same prediction, and the loss sees the same zeros in both: image 1's structure is real but nobody labelled it (missing), image 2's blob is a look-alike that is truly not the structure (empty). The loss cannot tell them apart, so their gradient maps are identical, pixel for pixel: with batch-wise sets both blobs are pushed down. That push is right for the empty image and wrong for the missing one — the badges swap while the numbers do not. Compare with Φ = I (side B): now neither blob gets a push, right for the missing label and wrong for the empty one. No Φ and no ε can be right for both, because the difference is in the label's meaning, not in the data the loss sees. The background is left out of the loss, so only the structure's sets tell the story.",
+    takeaway: "The same push down is wrong on a missing label and right on an empty one: training erases both.",
+};
+
 pub mod experiment {
     pub const MISSING_I: &str = "Train a small network on two labelled images and the one whose structure nobody labelled. With image-wise sets and a tiny ε the unlabelled image gets almost no gradient, so the network keeps finding the structure there: watch its curve stay high.";
 
@@ -121,4 +128,6 @@ pub mod experiment {
     pub const LEAF: &str = "The leaf Dice drops the missing label from the loss, so the unlabelled structure is kept. It is not told about the empty image, which is just another image-wise set with ε only in the denominator, and gets no gradient: its false positive stays.";
 
     pub const LEAF_BG: &str = "The leaf Dice with the background in the loss: the background's label still covers the unlabelled structure, so the background term erases it — one reason the authors' version of the leaf Dice leaves the background out.";
+
+    pub const TWO_READINGS: &str = "Train on two labelled images and two identical unlabelled ones, one read as missing and one as empty: the loss sees the same zeros in both, so training does the same to both. With batch-wise sets it erases both blobs: right for the empty image, wrong for the missing one.";
 }

@@ -76,6 +76,25 @@ pub(super) fn three_images(settings: DiceSettings) -> AppState {
     s
 }
 
+/// One scene, two readings: a labelled image, then the same unlabelled structure with the
+/// same prediction twice, read once as missing and once as empty (only the status
+/// differs, and the loss sees zeros in both), under batch-wise Φ and a tiny ε.
+pub(super) fn two_readings() -> AppState {
+    let mut s = AppState::blank(3, 2, 32).expect("scenario size is valid");
+    s.settings = DiceSettings {
+        phi: Phi::BI,
+        eps_nr: 1e-7,
+        eps_dr: 1e-7,
+        include_background: false,
+        ..DiceSettings::default()
+    };
+    labelled_image(&mut s);
+    unlabelled_image(&mut s, 1);
+    unlabelled_image(&mut s, 2);
+    s.status[(2, 1)] = LabelStatus::Empty;
+    s
+}
+
 /// Labelled, missing and empty images under image-wise Φ, ε = the heuristic ε.
 pub(super) fn with_heuristic_eps() -> AppState {
     let mut s = three_images(DiceSettings {

@@ -532,3 +532,53 @@ fn every_takeaway_says_what_the_badges_and_the_training_show() {
         }
     }
 }
+
+/// One scene, two readings: the missing and the empty image are the same picture with the
+/// same prediction, so their gradients are equal bit for bit, and only the badges differ —
+/// under Φ = BI one push down is wrong and the other right, under Φ = I (the lesson's side
+/// B) neither gets a push and the badges swap. Training on the same scene with the empty
+/// image read as missing instead takes exactly the same steps.
+#[test]
+fn one_scene_read_two_ways_has_one_gradient_and_opposite_badges() {
+    let sc = scenario("two-readings").unwrap();
+    let s = sc.state();
+    assert_eq!(
+        s.labels.slice(s![1, .., .., ..]),
+        s.labels.slice(s![2, .., .., ..])
+    );
+    assert_eq!(
+        s.pred.slice(s![1, .., .., ..]),
+        s.pred.slice(s![2, .., .., ..])
+    );
+    for phi in [Phi::BI, Phi::I] {
+        let mut s = s.clone();
+        s.settings.phi = phi;
+        let (y, e) = run(&s);
+        let g = &e.grad_prob;
+        assert_eq!(
+            g.slice(s![1, .., .., ..]),
+            g.slice(s![2, .., .., ..]),
+            "{phi:?}"
+        );
+        let v = verdicts(&s, &y, &e).0;
+        let (missing, empty) = (v[(1, 1)].unwrap(), v[(2, 1)].unwrap());
+        assert_eq!(missing.verdict, empty.verdict, "{phi:?}");
+        assert_ne!(missing.correct, empty.correct, "{phi:?}");
+        // Pushed down: right only where nothing is there; no push: right only where it is.
+        assert_eq!(empty.correct, phi == Phi::BI, "{phi:?}");
+    }
+    assert_eq!(s.compare.map(|b| b.phi), Some(Phi::I));
+
+    let p = experiments::lesson_plan("two-readings").unwrap();
+    let empty = experiments::plan_state(&p);
+    assert_eq!(empty.status[(3, 1)], LabelStatus::Empty);
+    let mut missing = empty.clone();
+    missing.status[(3, 1)] = LabelStatus::Missing;
+    let steps = 40;
+    let mut a = crate::page::training::start(&empty).unwrap();
+    let mut b = crate::page::training::start(&missing).unwrap();
+    let (ra, rb) = (a.trainer.train(steps), b.trainer.train(steps));
+    assert_eq!(ra.losses.len(), steps);
+    assert_eq!(ra.losses, rb.losses, "the status never enters the loss");
+    assert_eq!(a.trainer.model(), b.trainer.model());
+}
