@@ -11,6 +11,7 @@ use crate::engine::train::{ModelKind, Optimizer};
 use crate::engine::variants::Variant;
 use crate::page::model::{EpsField, Hover, ViewKind};
 use crate::page::paint::Layer;
+use crate::page::yourdata::{Loaded, Pick};
 use crate::present::paste::Pasted;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +37,17 @@ pub enum Msg {
     Train(TrainMsg),
     /// Compare mode: the same scene under a second setting.
     Compare(CompareMsg),
+    /// The person's own label/prediction files ("Your data").
+    Data(DataMsg),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataMsg {
+    /// The worker's reading of the two files (`engine::arrays`), or why it could not, and
+    /// the class count entered for a class-index label map.
+    Read(Box<Result<Loaded, String>>, Option<usize>),
+    /// Which images, slice and class count to show of the loaded data.
+    Pick(Pick),
 }
 
 #[derive(Clone, Debug, PartialEq)]
