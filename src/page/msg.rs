@@ -48,6 +48,8 @@ pub enum DataMsg {
     Read(Box<Result<Loaded, String>>, Option<usize>),
     /// Which images, slice and class count to show of the loaded data.
     Pick(Pick),
+    /// The two files the other way round (labels ↔ predictions).
+    Swap,
 }
 
 #[derive(Clone, Debug, PartialEq)]

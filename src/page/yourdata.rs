@@ -71,6 +71,59 @@ pub struct Fitted {
     pub slices: usize,
 }
 
+/// Which of the files opened or dropped hold the labels and which the predictions, as
+/// indices into `names`: one `.npz` holds both (arrays `y` and `pred`); of two files, the
+/// one whose name speaks of predictions (pred, prob, logit, output, softmax, sigmoid) is
+/// the prediction, else the one whose name speaks of labels (label, gt, truth, mask, seg)
+/// is the label, else the first is the label. The page says which it took (and offers
+/// Swap).
+pub fn assign(names: &[&str]) -> Result<(usize, usize), String> {
+    let has = |n: &str, words: &[&str]| {
+        let n = n.to_ascii_lowercase();
+        words.iter().any(|w| n.contains(w))
+    };
+    let pred_words = ["pred", "prob", "logit", "output", "softmax", "sigmoid"];
+    let label_words = ["label", "gt", "truth", "mask", "seg"];
+    match names {
+        [one] if one.to_ascii_lowercase().ends_with(".npz") => Ok((0, 0)),
+        [_] => Err("Give two files, the labels and the predictions (or one .npz holding                     arrays y and pred)."
+            .into()),
+        [a, b] => Ok(match (has(a, &pred_words), has(b, &pred_words)) {
+            (true, false) => (1, 0),
+            (false, true) => (0, 1),
+            _ if has(b, &label_words) && !has(a, &label_words) => (1, 0),
+            _ => (0, 1),
+        }),
+        _ => Err(format!(
+            "{} files were given; give two, the labels and the predictions (or one .npz).",
+            names.len()
+        )),
+    }
+}
+
+/// The panel's status line: what is shown of which files, or why nothing is (`None`
+/// before any file was chosen).
+pub fn status(d: &YourData, s: &AppState) -> Option<String> {
+    if d.error {
+        return d.notes.first().cloned();
+    }
+    let l = d.loaded.as_ref()?;
+    let plural =
+        |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+    let files = if l.y_file == l.pred_file {
+        format!("arrays y and pred of {}", l.y_file)
+    } else {
+        format!("labels {} and predictions {}", l.y_file, l.pred_file)
+    };
+    Some(format!(
+        "Showing {files}: {}, {}, {n}×{n} pixels. The loss, gradient maps and verdicts are of \
+         this; mark a cell missing or empty with its status menu.",
+        plural(s.batch(), "image", "images"),
+        plural(s.classes(), "class", "classes"),
+        n = s.size()
+    ))
+}
+
 /// The labels [B, C, *spatial] as the loss reads them: one-hot from a class-index map with
 /// `classes`, else as they are (then their shape must be pred's).
 fn labels(l: &Loaded, classes: Option<usize>) -> Result<Vec<f64>, String> {
@@ -319,6 +372,17 @@ mod tests {
             y_file: "y".into(),
             pred_file: pred_file.into(),
         }
+    }
+
+    #[test]
+    fn files_are_told_apart_by_their_names() {
+        assert_eq!(assign(&["pred.nii.gz", "label.nii.gz"]), Ok((1, 0)));
+        assert_eq!(assign(&["case1_gt.npy", "case1.npy"]), Ok((0, 1)));
+        assert_eq!(assign(&["a.npy", "case_seg.npy"]), Ok((1, 0)));
+        assert_eq!(assign(&["a.npy", "b.npy"]), Ok((0, 1)));
+        assert_eq!(assign(&["both.NPZ"]), Ok((0, 0)));
+        assert!(assign(&["y.npy"]).unwrap_err().contains("two files"));
+        assert!(assign(&["a", "b", "c"]).unwrap_err().contains("3 files"));
     }
 
     #[test]

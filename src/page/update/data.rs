@@ -29,6 +29,15 @@ pub fn update(m: &mut Model, msg: DataMsg) -> Change {
                 Change::none().yourdata()
             }
         },
+        DataMsg::Swap => {
+            if let Some(l) = &m.data.loaded {
+                let mut l = (**l).clone();
+                std::mem::swap(&mut l.y, &mut l.pred);
+                std::mem::swap(&mut l.y_file, &mut l.pred_file);
+                m.data.loaded = Some(Arc::new(l));
+            }
+            show(m)
+        }
         DataMsg::Pick(pick) => {
             m.data.pick = pick;
             if m.data.loaded.is_none() {
