@@ -2,30 +2,54 @@
 // each posted message. Messages posted while the module loads wait for it.
 // - A string: a "Paste your loss" call (started by src/web/paste.rs); the answer is
 //   `read`'s flat array.
-// - {kind: 'read', y: File, pred: File} ("Your data", started by src/web/yourdata.rs):
-//   the two files' bytes are read here, in the browser, by `read_array` (the CLI's
-//   readers); the answer is {kind: 'read', y, pred}, each [dims, integer, values] or
-//   [message]. Nothing is sent anywhere.
+// - "Your data" (started by src/web/yourdata.rs): {kind: 'read', files} reads the files
+//   here, in the browser, with the CLI's readers; {kind: 'pick'} and {kind: 'swap'} show
+//   another part of the pair read, or the pair the other way round. Each carries
+//   {first, slice, classes}; the answer is {kind: 'shown', answer} with `show_pair`'s
+//   array. Nothing is sent anywhere.
 importScripts('./paste_worker.js');
 const loaded = wasm_bindgen('./paste_worker_bg.wasm');
 
-async function readFile(file, name) {
-  try {
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    return wasm_bindgen.read_array(bytes, file.name, name);
-  } catch (e) {
-    return [`${file.name} could not be read: ${e && e.message ? e.message : e}`];
+const why = (e) => (e && e.message ? e.message : String(e));
+
+async function yourData(d) {
+  if (d.kind === 'read') {
+    const files = Array.from(d.files);
+    const names = files.map((f) => f.name);
+    const pair = wasm_bindgen.assign_files(names);
+    if (pair.length !== 2) return pair;
+    const [yi, pi] = pair;
+    let y;
+    let p;
+    try {
+      y = new Uint8Array(await files[yi].arrayBuffer());
+      p = yi === pi ? y : new Uint8Array(await files[pi].arrayBuffer());
+    } catch (e) {
+      return [`The files could not be read: ${why(e)}`];
+    }
+    const err = wasm_bindgen.read_pair(y, names[yi], p, names[pi]);
+    if (err !== undefined) return [err];
+  } else if (d.kind === 'swap') {
+    wasm_bindgen.swap_pair();
   }
+  return wasm_bindgen.show_pair(d.first, d.slice, d.classes);
 }
 
-onmessage = (e) => loaded.then(async () => {
-  const d = e.data;
-  if (d && d.kind === 'read') {
-    const y = await readFile(d.y, 'y');
-    const pred = await readFile(d.pred, 'pred');
-    const moved = [y, pred].filter((a) => a.length === 3).map((a) => a[2].buffer);
-    postMessage({ kind: 'read', y, pred }, moved);
-  } else {
-    postMessage(wasm_bindgen.read(String(d)));
-  }
-});
+onmessage = (e) =>
+  loaded.then(async () => {
+    const d = e.data;
+    if (d && typeof d === 'object' && d.kind) {
+      let answer;
+      try {
+        answer = await yourData(d);
+      } catch (err) {
+        answer = [`The files could not be read: ${why(err)}`];
+      }
+      // A pick before any pair was read has nothing to show.
+      if (answer.length === 0) return;
+      const moved = answer.length === 9 ? [answer[1].buffer, answer[2].buffer] : [];
+      postMessage({ kind: 'shown', answer }, moved);
+    } else {
+      postMessage(wasm_bindgen.read(String(d)));
+    }
+  });

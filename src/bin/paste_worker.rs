@@ -4,9 +4,10 @@
 //! - "Paste your loss": `read(text)` reads a call with `present::paste` and returns the
 //!   answer as a flat array (`present::paste::wire`); the page starts it from
 //!   `src/web/paste.rs`.
-//! - "Your data": `read_array(bytes, file, name)` reads one array of a file opened or
-//!   dropped in the page with the CLI's own readers (`engine::arrays`); the page starts it
-//!   from `src/web/yourdata.rs`. The bytes never leave the browser.
+//! - "Your data": `read_pair` reads a label/prediction pair opened or dropped in the page
+//!   with the CLI's own readers (`engine::arrays`) and keeps it; `show_pair` fits the part
+//!   the page shows (`page::yourdata::fit`); the page starts it from `src/web/yourdata.rs`.
+//!   The bytes never leave the browser.
 //!
 //! Native builds get an empty program (the parser and the readers are tested natively as
 //! a library).
@@ -30,27 +31,105 @@ pub fn read(text: &str) -> js_sys::Array {
         .collect()
 }
 
-/// Array `name` ("y" or "pred") of the file named `file` whose bytes are `bytes`:
-/// `[dims, integer, values]` (an array of numbers, a boolean, a Float64Array), or
-/// `[message]` when it cannot be read.
+/// "Your data": the pair last read, kept here so a new pick of images, slice or class
+/// count, or Swap, needs no new reading.
 #[cfg(target_arch = "wasm32")]
-#[wasm_bindgen::prelude::wasm_bindgen]
-pub fn read_array(bytes: &[u8], file: &str, name: &str) -> js_sys::Array {
+mod data {
+    use std::cell::RefCell;
+
     use dice_playground::engine::arrays::from_bytes;
+    use dice_playground::page::yourdata::{assign, fit, Loaded, Pick};
+    use js_sys::{Array, Float64Array};
+    use wasm_bindgen::prelude::wasm_bindgen;
     use wasm_bindgen::JsValue;
-    match from_bytes(bytes, file, name) {
-        Ok(a) => {
-            let dims: js_sys::Array = a
-                .dims
-                .iter()
-                .map(|&d| JsValue::from_f64(d as f64))
-                .collect();
-            js_sys::Array::of3(
-                &dims,
-                &JsValue::from_bool(a.integer),
-                &js_sys::Float64Array::from(&a.values[..]),
-            )
+
+    thread_local! {
+        static LOADED: RefCell<Option<Loaded>> = const { RefCell::new(None) };
+    }
+
+    /// Which of the files (`names`) hold the labels and the predictions: `[y, pred]`
+    /// indices, or `[message]`.
+    #[wasm_bindgen]
+    pub fn assign_files(names: Vec<String>) -> Array {
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        match assign(&refs) {
+            Ok((y, p)) => Array::of2(&JsValue::from(y as u32), &JsValue::from(p as u32)),
+            Err(e) => Array::of1(&JsValue::from_str(&e)),
         }
-        Err(e) => js_sys::Array::of1(&JsValue::from_str(&e)),
+    }
+
+    /// Reads the pair with the CLI's readers and keeps it; the message when it cannot.
+    #[wasm_bindgen]
+    pub fn read_pair(y: &[u8], y_name: &str, pred: &[u8], pred_name: &str) -> Option<String> {
+        let read = from_bytes(y, y_name, "y").and_then(|y| {
+            Ok(Loaded {
+                y,
+                pred: from_bytes(pred, pred_name, "pred")?,
+                y_file: y_name.to_string(),
+                pred_file: pred_name.to_string(),
+            })
+        });
+        match read {
+            Ok(l) => {
+                LOADED.with(|d| *d.borrow_mut() = Some(l));
+                None
+            }
+            Err(e) => Some(e),
+        }
+    }
+
+    /// The kept pair the other way round.
+    #[wasm_bindgen]
+    pub fn swap_pair() {
+        LOADED.with(|d| {
+            if let Some(l) = d.borrow_mut().as_mut() {
+                std::mem::swap(&mut l.y, &mut l.pred);
+                std::mem::swap(&mut l.y_file, &mut l.pred_file);
+            }
+        });
+    }
+
+    /// The part of the kept pair the page shows (`page::yourdata::fit`): `[dims [B, C, n],
+    /// labels, pred, notes, images, slices, one_class, y_file, pred_file]`, or `[message]`,
+    /// or `[]` when no pair was read. `slice` < 0: the middle one; `classes` 0: none.
+    #[wasm_bindgen]
+    pub fn show_pair(first: u32, slice: i32, classes: u32) -> Array {
+        let pick = Pick {
+            first: first as usize,
+            slice: usize::try_from(slice).ok(),
+            classes: Some(classes as usize).filter(|&c| c > 0),
+        };
+        LOADED.with(|d| {
+            let d = d.borrow();
+            let Some(l) = d.as_ref() else {
+                return Array::new();
+            };
+            match fit(l, pick) {
+                Ok(f) => {
+                    let (b, c, n, _) = f.labels.dim();
+                    let num = |v: usize| JsValue::from(v as u32);
+                    let flat = |a: &ndarray::Array4<f64>| {
+                        JsValue::from(Float64Array::from(
+                            &a.iter().copied().collect::<Vec<_>>()[..],
+                        ))
+                    };
+                    let notes: Array = f.notes.iter().map(|s| JsValue::from_str(s)).collect();
+                    [
+                        Array::of3(&num(b), &num(c), &num(n)).into(),
+                        flat(&f.labels),
+                        flat(&f.pred),
+                        notes.into(),
+                        num(f.images),
+                        num(f.slices),
+                        JsValue::from_bool(f.one_class),
+                        JsValue::from_str(&f.y_file),
+                        JsValue::from_str(&f.pred_file),
+                    ]
+                    .iter()
+                    .collect()
+                }
+                Err(e) => Array::of1(&JsValue::from_str(&e)),
+            }
+        })
     }
 }

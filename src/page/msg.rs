@@ -11,7 +11,7 @@ use crate::engine::train::{ModelKind, Optimizer};
 use crate::engine::variants::Variant;
 use crate::page::model::{EpsField, Hover, ViewKind};
 use crate::page::paint::Layer;
-use crate::page::yourdata::{Loaded, Pick};
+use crate::page::yourdata::Fitted;
 use crate::present::paste::Pasted;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -43,13 +43,10 @@ pub enum Msg {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum DataMsg {
-    /// The worker's reading of the two files (`engine::arrays`), or why it could not, and
-    /// the class count entered for a class-index label map.
-    Read(Box<Result<Loaded, String>>, Option<usize>),
-    /// Which images, slice and class count to show of the loaded data.
-    Pick(Pick),
-    /// The two files the other way round (labels ↔ predictions).
-    Swap,
+    /// The worker's answer: the part of the person's files the page shows (read with the
+    /// CLI's readers and fitted by `page::yourdata::fit` in the worker), or why it cannot
+    /// be shown.
+    Shown(Box<Result<Fitted, String>>),
 }
 
 #[derive(Clone, Debug, PartialEq)]

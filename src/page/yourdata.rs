@@ -3,8 +3,10 @@
 //! page's scene. The page shows at most [`MAX_BATCH`] images, [`MAX_CLASSES`] classes and
 //! square images of [`MIN_SIZE`]..=[`MAX_SIZE`] pixels; larger inputs are cropped and
 //! down-sampled by the rule of [`fit`], and every such change is a sentence on screen.
-
-use std::sync::Arc;
+//!
+//! [`assign`] and [`fit`] run in the on-demand worker (`src/bin/paste_worker.rs`), beside
+//! the readers, so neither is in the page's first load; the page gets the [`Fitted`]
+//! arrays as a message and [`place`]s them into its scene.
 
 use ndarray::{Array2, Array3, Array4};
 
@@ -47,12 +49,11 @@ pub struct Pick {
     pub classes: Option<usize>,
 }
 
-/// The data that is loaded, what part is shown, and what was done to fit it.
+/// What the page shows of the person's data, and what was done to fit it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct YourData {
-    /// The files read last (`None` until a pair was read).
-    pub loaded: Option<Arc<Loaded>>,
-    pub pick: Pick,
+    /// The label and prediction files shown (`None` until a pair was shown).
+    pub files: Option<(String, String)>,
     /// Sentences on what the page shows of the data (crops, down-sampling, rounding), or
     /// why it shows nothing of it.
     pub notes: Vec<String>,
@@ -62,13 +63,41 @@ pub struct YourData {
     pub slices: usize,
 }
 
-/// What the page shows of the data: the scene and what was done to fit it.
+/// What the page shows of the data: labels (0/1) and predictions (on the 1e-4 grid),
+/// B×C×n×n, and what was done to fit them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fitted {
-    pub state: AppState,
+    pub labels: Array4<f64>,
+    pub pred: Array4<f64>,
     pub notes: Vec<String>,
     pub images: usize,
     pub slices: usize,
+    /// Every pixel has exactly one label and predictions that sum to 1.
+    pub one_class: bool,
+    pub y_file: String,
+    pub pred_file: String,
+}
+
+/// The page's scene showing `f`, with `base`'s settings, and a sentence when the page's
+/// one-label-per-pixel mode had to be left.
+pub fn place(base: &AppState, f: &Fitted) -> Result<(AppState, Option<String>), String> {
+    let (bn, cn, n, _) = f.labels.dim();
+    let mut state = paint::resize(base, bn, cn, n).map_err(|e| e.to_string())?;
+    state.labels = f.labels.clone();
+    state.pred = f.pred.clone();
+    state.status = Array2::from_elem((bn, cn), LabelStatus::Annotated);
+    // The input image x (what a model trained on the page sees): where any class is on.
+    state.image = Array3::from_shape_fn((bn, n, n), |(b, i, j)| {
+        let on = (0..cn).any(|c| (c > 0 || cn == 1) && is_on(f.labels[[b, c, i, j]]));
+        f64::from(u8::from(on))
+    });
+    if state.exclusive && !f.one_class {
+        paint::set_exclusive(&mut state, false);
+        let note = "The classes are read as independent (multi-label): the labels are not one \
+                    class per pixel, or the predictions do not sum to 1.";
+        return Ok((state, Some(note.into())));
+    }
+    Ok((state, None))
 }
 
 /// Which of the files opened or dropped hold the labels and which the predictions, as
@@ -107,13 +136,13 @@ pub fn status(d: &YourData, s: &AppState) -> Option<String> {
     if d.error {
         return d.notes.first().cloned();
     }
-    let l = d.loaded.as_ref()?;
+    let (y_file, pred_file) = d.files.as_ref()?;
     let plural =
         |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
-    let files = if l.y_file == l.pred_file {
-        format!("arrays y and pred of {}", l.y_file)
+    let files = if y_file == pred_file {
+        format!("arrays y and pred of {y_file}")
     } else {
-        format!("labels {} and predictions {}", l.y_file, l.pred_file)
+        format!("labels {y_file} and predictions {pred_file}")
     };
     Some(format!(
         "Showing {files}: {}, {}, {n}×{n} pixels. The loss, gradient maps and verdicts are of \
@@ -186,8 +215,8 @@ pub fn square(h: usize, w: usize) -> Result<(usize, usize, usize, usize), String
 /// Fits the data into the page: images `pick.first..` (at most [`MAX_BATCH`]), the first
 /// [`MAX_CLASSES`] classes, one slice of a volume, the central square down-sampled to at
 /// most [`MAX_SIZE`]; labels must be 0 or 1 and predictions probabilities in [0, 1]
-/// (rounded to the page's 1e-4 grid). Settings come from `base`.
-pub fn fit(l: &Loaded, pick: Pick, base: &AppState) -> Result<Fitted, String> {
+/// (rounded to the page's 1e-4 grid).
+pub fn fit(l: &Loaded, pick: Pick) -> Result<Fitted, String> {
     let pd = l.pred.dims.clone();
     if !(4..=5).contains(&pd.len()) {
         return Err(format!(
@@ -213,7 +242,7 @@ pub fn fit(l: &Loaded, pick: Pick, base: &AppState) -> Result<Fitted, String> {
     let first = pick.first.min(bn - 1);
     let slice = pick.slice.unwrap_or(slices / 2).min(slices - 1);
     let (b_shown, c_shown) = ((bn - first).min(MAX_BATCH), cn.min(MAX_CLASSES));
-    let mut state = paint::resize(base, b_shown, c_shown, n).map_err(|e| e.to_string())?;
+    crate::page::state::check_dims(b_shown, c_shown, n).map_err(|e| e.to_string())?;
     let plane = sp.iter().product::<usize>();
     let at = |b: usize, c: usize, i: usize, j: usize| {
         (first + b) * cn * plane
@@ -250,27 +279,7 @@ pub fn fit(l: &Loaded, pick: Pick, base: &AppState) -> Result<Fitted, String> {
         rounded_p |= q != pv;
         pred[[b, c, i, j]] = q;
     }
-    state.labels = labels;
-    state.pred = pred;
-    state.status = Array2::from_elem((b_shown, c_shown), LabelStatus::Annotated);
-    // The input image x (what a model trained on the page sees): where any class is on.
-    state.image = Array3::from_shape_fn((b_shown, n, n), |(b, i, j)| {
-        let fg = (0..c_shown).any(|c| (c > 0 || c_shown == 1) && is_on(state.labels[[b, c, i, j]]));
-        if fg {
-            1.0
-        } else {
-            0.0
-        }
-    });
     let mut notes = Vec::new();
-    if state.exclusive && !one_class_per_pixel(&state) {
-        paint::set_exclusive(&mut state, false);
-        notes.push(
-            "The classes are read as independent (multi-label): the labels are not one class \
-             per pixel, or the predictions do not sum to 1."
-                .to_string(),
-        );
-    }
     describe_fit(
         &mut notes,
         &pd,
@@ -288,21 +297,25 @@ pub fn fit(l: &Loaded, pick: Pick, base: &AppState) -> Result<Fitted, String> {
         notes.push("Predictions were rounded to steps of 0.0001, as the page stores them.".into());
     }
     Ok(Fitted {
-        state,
+        one_class: one_class_per_pixel(&labels, &pred),
+        labels,
+        pred,
         notes,
         images: bn,
         slices,
+        y_file: l.y_file.clone(),
+        pred_file: l.pred_file.clone(),
     })
 }
 
 /// Whether every pixel has exactly one label and its predictions sum to 1 (on the grid).
-fn one_class_per_pixel(s: &AppState) -> bool {
-    let (bn, cn, n, _) = s.labels.dim();
+fn one_class_per_pixel(labels: &Array4<f64>, pred: &Array4<f64>) -> bool {
+    let (bn, cn, n, _) = labels.dim();
     (0..bn).all(|b| {
         (0..n).all(|i| {
             (0..n).all(|j| {
-                let on = (0..cn).filter(|&c| is_on(s.labels[[b, c, i, j]])).count();
-                let sum: i64 = (0..cn).map(|c| level(s.pred[[b, c, i, j]])).sum();
+                let on = (0..cn).filter(|&c| is_on(labels[[b, c, i, j]])).count();
+                let sum: i64 = (0..cn).map(|c| level(pred[[b, c, i, j]])).sum();
                 on == 1 && sum == level(1.0)
             })
         })
@@ -405,10 +418,10 @@ mod tests {
             arr(&[1, 2, 8, 8], vals.clone(), false),
             "p.npy",
         );
-        let f = fit(&l, Pick::default(), &AppState::default_scene()).unwrap();
-        assert_eq!(f.state.labels.dim(), (1, 2, 8, 8));
-        assert_eq!(f.state.labels.iter().copied().collect::<Vec<_>>(), y);
-        assert_eq!(f.state.pred.iter().copied().collect::<Vec<_>>(), vals);
+        let f = fit(&l, Pick::default()).unwrap();
+        assert_eq!(f.labels.dim(), (1, 2, 8, 8));
+        assert_eq!(f.labels.iter().copied().collect::<Vec<_>>(), y);
+        assert_eq!(f.pred.iter().copied().collect::<Vec<_>>(), vals);
         assert!(
             f.notes.iter().all(|n| !n.contains("rounded")),
             "{:?}",
@@ -439,12 +452,12 @@ mod tests {
             slice: Some(3),
             ..Pick::default()
         };
-        let f = fit(&l, pick, &AppState::default_scene()).unwrap();
+        let f = fit(&l, pick).unwrap();
         // side 260, k = 3, n = 86: crop 258 rows from (300 − 258)/2 = 21, columns from 1.
-        assert_eq!(f.state.labels.dim(), (1, 1, 86, 86));
+        assert_eq!(f.labels.dim(), (1, 1, 86, 86));
         assert_eq!(f.slices, 5);
         let want = quantize((21 + 1) as f64 * 1000.0 / 1e6 + (1 + 1) as f64 / 1e6 + 3e-7);
-        assert_eq!(f.state.pred[[0, 0, 0, 0]], want);
+        assert_eq!(f.pred[[0, 0, 0, 0]], want);
         let text = f.notes.join(" ");
         for needle in [
             "Slice 3 of 5",
@@ -461,7 +474,7 @@ mod tests {
         let map = arr(&[1, 8, 8], (0..64).map(|k| (k % 3) as f64).collect(), true);
         let pred = arr(&[1, 3, 8, 8], vec![1.0 / 4.0; 192], false);
         let l = loaded(map, pred, "p.npy");
-        let e = fit(&l, Pick::default(), &AppState::default_scene()).unwrap_err();
+        let e = fit(&l, Pick::default()).unwrap_err();
         assert!(
             e.contains("class-index map") && e.contains("class count, 3"),
             "{e}"
@@ -470,14 +483,21 @@ mod tests {
             classes: Some(3),
             ..Pick::default()
         };
-        let f = fit(&l, pick, &AppState::default_scene()).unwrap();
-        assert_eq!(f.state.labels[[0, 2, 0, 2]], 1.0);
-        assert_eq!(f.state.labels[[0, 0, 0, 2]], 0.0);
-        // Predictions that do not sum to 1: the classes are independent, and it is said.
-        assert!(!f.state.exclusive);
+        let f = fit(&l, pick).unwrap();
+        assert_eq!(f.labels[[0, 2, 0, 2]], 1.0);
+        assert_eq!(f.labels[[0, 0, 0, 2]], 0.0);
+        // Predictions that do not sum to 1: the page leaves its one-label-per-pixel mode,
+        // and says so.
+        assert!(!f.one_class);
+        let mut base = AppState::default_scene();
+        paint::set_exclusive(&mut base, true);
+        assert!(base.exclusive);
+        let (s, note) = place(&base, &f).unwrap();
+        assert!(!s.exclusive && s.labels == f.labels);
+        assert!(note.unwrap().contains("independent"));
         let mut logits = l.clone();
         logits.pred.values[5] = 2.5;
-        let e = fit(&logits, pick, &AppState::default_scene()).unwrap_err();
+        let e = fit(&logits, pick).unwrap_err();
         assert!(
             e.contains("hold 2.5") && e.contains("after the activation"),
             "{e}"
@@ -493,8 +513,8 @@ mod tests {
             first: 4,
             ..Pick::default()
         };
-        let f = fit(&l, pick, &AppState::default_scene()).unwrap();
-        assert_eq!(f.state.labels.dim(), (6, 4, 8, 8));
+        let f = fit(&l, pick).unwrap();
+        assert_eq!(f.labels.dim(), (6, 4, 8, 8));
         let text = f.notes.join(" ");
         assert!(text.contains("Images 4–9 of 10"), "{text}");
         assert!(text.contains("Classes 0–3 of 5"), "{text}");

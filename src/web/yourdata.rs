@@ -1,26 +1,28 @@
 //! "Your data": a file input and a drop zone for a label/prediction pair, the class count
 //! of an integer label map, the first image and slice shown, Swap, the status line and the
 //! notes on what was cropped or down-sampled. The files go to the on-demand worker
-//! (`paste_worker_start.js`, the CLI's readers compiled for the browser), started on first
-//! use, so the readers are not in the page's first load; its answer becomes one data
-//! message. Nothing is sent anywhere.
+//! (`paste_worker_start.js`), started on first use, which reads them with the CLI's
+//! readers and fits the part the page shows, so neither is in the page's first load; its
+//! answer becomes one data message. Nothing is sent anywhere.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Float64Array, Function, Object, Reflect};
+use ndarray::Array4;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Event, HtmlElement};
 
-use crate::engine::arrays::Array as Values;
 use crate::page::msg::{DataMsg, Msg};
-use crate::page::yourdata::{assign, status, Loaded, Pick};
+use crate::page::yourdata::{status, Fitted};
 use crate::present::figure::esc;
 
 use super::dispatch::Dispatch;
 use super::dom::{self, JsResult};
 use super::paste::{get, start_worker};
 use super::Frame;
+
+type Worker = Rc<RefCell<Option<JsValue>>>;
 
 pub struct YourData {
     status: HtmlElement,
@@ -33,37 +35,43 @@ pub struct YourData {
 }
 
 /// A number field's value (`None` when empty or not a whole number ≥ 0).
-fn number(field: &HtmlElement) -> Option<usize> {
-    get(field, "value").as_string()?.trim().parse().ok()
+fn number(id: &str) -> Option<u32> {
+    let f: HtmlElement = dom::by_id(id)?;
+    get(&f, "value").as_string()?.trim().parse().ok()
 }
 
-/// The pick the fields say.
-fn pick() -> Pick {
-    let field = |id: &str| dom::by_id::<HtmlElement>(id).and_then(|f| number(&f));
-    Pick {
-        first: field("yourdata-first").unwrap_or(0),
-        slice: field("yourdata-slice"),
-        classes: field("yourdata-classes").filter(|&c| c > 0),
-    }
-}
-
-/// One array of the worker's answer: `[dims, integer, values]` or `[message]`.
-fn values_of(v: &JsValue) -> Result<Values, String> {
-    let a = Array::from(v);
-    if a.length() != 3 {
+/// The worker's `show_pair` answer as what the page shows, or why not.
+fn fitted(a: &Array) -> Result<Fitted, String> {
+    if a.length() != 9 {
         return Err(a
             .get(0)
             .as_string()
-            .unwrap_or_else(|| "the file could not be read".into()));
+            .unwrap_or_else(|| "The files could not be read.".into()));
     }
-    let dims = Array::from(&a.get(0))
-        .iter()
-        .map(|d| d.as_f64().unwrap_or(0.0) as usize)
-        .collect();
-    Ok(Values {
-        dims,
-        integer: a.get(1).as_bool().unwrap_or(false),
-        values: Float64Array::new(&a.get(2)).to_vec(),
+    let n = |v: JsValue| v.as_f64().unwrap_or(0.0) as usize;
+    let dims = Array::from(&a.get(0));
+    let shape = (
+        n(dims.get(0)),
+        n(dims.get(1)),
+        n(dims.get(2)),
+        n(dims.get(2)),
+    );
+    let arr = |v: JsValue| {
+        Array4::from_shape_vec(shape, Float64Array::new(&v).to_vec())
+            .map_err(|_| "The worker's answer has the wrong size.".to_string())
+    };
+    Ok(Fitted {
+        labels: arr(a.get(1))?,
+        pred: arr(a.get(2))?,
+        notes: Array::from(&a.get(3))
+            .iter()
+            .filter_map(|s| s.as_string())
+            .collect(),
+        images: n(a.get(4)),
+        slices: n(a.get(5)),
+        one_class: a.get(6).as_bool().unwrap_or(false),
+        y_file: a.get(7).as_string().unwrap_or_default(),
+        pred_file: a.get(8).as_string().unwrap_or_default(),
     })
 }
 
@@ -71,67 +79,54 @@ fn values_of(v: &JsValue) -> Result<Values, String> {
 fn answer(d: Dispatch) -> impl FnMut(Event) {
     move |ev| {
         let data = get(&ev, "data");
-        let read =
+        let shown =
             if data.is_undefined() {
                 Err("The file reader could not be loaded; reload the page and open the files again."
                 .to_string())
             } else {
-                let name = |k: &str| get(&data, k).as_string().unwrap_or_default();
-                values_of(&get(&data, "y")).and_then(|y| {
-                    Ok(Loaded {
-                        y,
-                        pred: values_of(&get(&data, "pred"))?,
-                        y_file: name("yName"),
-                        pred_file: name("predName"),
-                    })
-                })
+                fitted(&Array::from(&get(&data, "answer")))
             };
-        d.send(Msg::Data(DataMsg::Read(Box::new(read), pick().classes)));
+        d.send(Msg::Data(DataMsg::Shown(Box::new(shown))));
     }
 }
 
-/// Sends the chosen files (a FileList) to the worker, starting it on first use.
-fn open(worker: &RefCell<Option<JsValue>>, d: &Dispatch, files: &JsValue, status: &HtmlElement) {
-    let n = get(files, "length").as_f64().unwrap_or(0.0) as u32;
-    let list: Vec<JsValue> = (0..n)
-        .filter_map(|i| Reflect::get_u32(files, i).ok())
-        .collect();
-    let names: Vec<String> = list
-        .iter()
-        .map(|f| get(f, "name").as_string().unwrap_or_default())
-        .collect();
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let (yi, pi) = match assign(&refs) {
-        Ok(pair) => pair,
-        Err(why) => return d.send(Msg::Data(DataMsg::Read(Box::new(Err(why)), None))),
-    };
+/// Posts a request (`kind`, with `files` for "read") and the fields' pick to the worker,
+/// starting it on first use.
+fn post(worker: &Worker, d: &Dispatch, kind: &str, files: Option<&JsValue>, status: &HtmlElement) {
     let mut w = worker.borrow_mut();
     if w.is_none() {
+        if kind != "read" {
+            // Nothing was read yet: a pick has nothing to show.
+            return;
+        }
         *w = start_worker(answer(d.clone()), answer(d.clone())).ok();
     }
     let msg = Object::new();
-    let set = |k: &str, v: &JsValue| Reflect::set(&msg, &JsValue::from_str(k), v).is_ok();
-    let ok = set("kind", &JsValue::from_str("read"))
-        && set("y", &list[yi])
-        && set("pred", &list[pi])
-        && set("yName", &JsValue::from_str(&names[yi]))
-        && set("predName", &JsValue::from_str(&names[pi]));
-    let post = w.as_ref().map(|w| (get(w, "postMessage"), w));
-    match post
+    let set = |k: &str, v: JsValue| Reflect::set(&msg, &JsValue::from_str(k), &v).is_ok();
+    let ok = set("kind", kind.into())
+        && set("files", files.cloned().unwrap_or(JsValue::NULL))
+        && set("first", number("yourdata-first").unwrap_or(0).into())
+        && set(
+            "slice",
+            number("yourdata-slice").map_or(-1, |s| s as i32).into(),
+        )
+        && set("classes", number("yourdata-classes").unwrap_or(0).into());
+    let call = w.as_ref().map(|w| (get(w, "postMessage"), w));
+    match call
         .as_ref()
         .and_then(|(f, w)| Some((f.dyn_ref::<Function>()?, w)))
     {
         Some((f, w)) if ok => {
+            // Until the answer's message is drawn (tests wait for this to go).
             dom::set_data(status, "pending", "true");
-            dom::set_text(
-                status,
-                &format!("Reading {} in this browser…", names.join(" and ")),
-            );
+            if kind == "read" {
+                dom::set_text(status, "Reading the files in this browser…");
+            }
             let _ = f.call1(w, &msg);
         }
         _ => {
             let why = "The file reader could not be started in this browser.";
-            d.send(Msg::Data(DataMsg::Read(Box::new(Err(why.into())), None)));
+            d.send(Msg::Data(DataMsg::Shown(Box::new(Err(why.into())))));
         }
     }
 }
@@ -142,28 +137,29 @@ impl YourData {
         let input: HtmlElement = dom::need("yourdata-files")?;
         let drop: HtmlElement = dom::need("yourdata-drop")?;
         let status: HtmlElement = dom::need("yourdata-status")?;
-        let worker = Rc::new(RefCell::new(None));
-        let (w, d, s) = (worker.clone(), dispatch.clone(), status.clone());
-        let field = input.clone();
-        dom::on(&input, "change", move |_| {
-            open(&w, &d, &get(&field, "files"), &s);
-        });
-        dom::on(&drop, "dragover", |ev| ev.prevent_default());
-        let (w, d, s) = (worker, dispatch.clone(), status.clone());
-        dom::on(&drop, "drop", move |ev| {
-            ev.prevent_default();
-            open(&w, &d, &get(&get(&ev, "dataTransfer"), "files"), &s);
-        });
-        for id in ["yourdata-classes", "yourdata-first", "yourdata-slice"] {
-            let d = dispatch.clone();
-            let f: HtmlElement = dom::need(id)?;
-            dom::on(&f, "change", move |_| {
-                d.send(Msg::Data(DataMsg::Pick(pick())))
-            });
-        }
         let swap: HtmlElement = dom::need("yourdata-swap")?;
-        let d = dispatch.clone();
-        dom::on(&swap, "click", move |_| d.send(Msg::Data(DataMsg::Swap)));
+        let worker: Worker = Rc::default();
+        let on = |target: &HtmlElement, event: &'static str, kind: &'static str| {
+            let (w, d, s) = (worker.clone(), dispatch.clone(), status.clone());
+            dom::on(target, event, move |ev: Event| {
+                let files = match (kind, event) {
+                    ("read", "drop") => {
+                        ev.prevent_default();
+                        Some(get(&get(&ev, "dataTransfer"), "files"))
+                    }
+                    ("read", _) => dom::event_element(&ev).map(|e| get(&e, "files")),
+                    _ => None,
+                };
+                post(&w, &d, kind, files.as_ref(), &s);
+            });
+        };
+        on(&input, "change", "read");
+        on(&drop, "drop", "read");
+        dom::on(&drop, "dragover", |ev| ev.prevent_default());
+        for id in ["yourdata-classes", "yourdata-first", "yourdata-slice"] {
+            on(&dom::need(id)?, "change", "pick");
+        }
+        on(&swap, "click", "swap");
         Ok(YourData {
             status,
             notes: dom::need("yourdata-notes")?,
@@ -195,8 +191,8 @@ impl YourData {
             .map(|n| format!("<li>{}</li>", esc(n)))
             .collect();
         self.notes.set_inner_html(&items);
-        let shown = d.loaded.is_some() && !d.error;
-        dom::set_hidden(&self.swap, d.loaded.is_none());
+        let shown = d.files.is_some() && !d.error;
+        dom::set_hidden(&self.swap, d.files.is_none());
         dom::set_hidden(&self.link, !shown);
         dom::set_hidden(&self.slice, d.slices <= 1);
         let max =
