@@ -2,11 +2,11 @@
 // each posted message. Messages posted while the module loads wait for it.
 // - A string: a "Paste your loss" call (started by src/web/paste.rs); the answer is
 //   `read`'s flat array.
-// - "Your data" (started by src/web/yourdata.rs): {kind: 'read', files} reads the files
-//   here, in the browser, with the CLI's readers; {kind: 'pick'} and {kind: 'swap'} show
-//   another part of the pair read, or the pair the other way round. Each carries
-//   {first, slice, classes}; the answer is {kind: 'shown', answer} with `show_pair`'s
-//   array. Nothing is sent anywhere.
+// - "Your data" (started by src/web/yourdata.rs), an array [kind, files, first, slice,
+//   classes] (an array is cheaper than an object in the page's first load): kind 'read'
+//   reads the files here, in the browser, with the CLI's readers; 'pick' and 'swap' show
+//   another part of the pair read, or the pair the other way round. The answer is
+//   {kind: 'shown', answer} with `show_pair`'s array. Nothing is sent anywhere.
 importScripts('./paste_worker.js');
 const loaded = wasm_bindgen('./paste_worker_bg.wasm');
 
@@ -32,22 +32,24 @@ async function yourData(d) {
   } else if (d.kind === 'swap') {
     wasm_bindgen.swap_pair();
   }
-  return wasm_bindgen.show_pair(d.first, d.slice, d.classes);
+  // An empty field is -1: the first image, the middle slice, no class count.
+  return wasm_bindgen.show_pair(Math.max(0, d.first), d.slice, Math.max(0, d.classes));
 }
 
 onmessage = (e) =>
   loaded.then(async () => {
     const d = e.data;
-    if (d && typeof d === 'object' && d.kind) {
+    if (Array.isArray(d)) {
+      const [kind, files, first, slice, classes] = d;
       let answer;
       try {
-        answer = await yourData(d);
+        answer = await yourData({ kind, files, first, slice, classes });
       } catch (err) {
         answer = [`The files could not be read: ${why(err)}`];
       }
       // A pick before any pair was read has nothing to show.
       if (answer.length === 0) return;
-      const moved = answer.length === 9 ? [answer[1].buffer, answer[2].buffer] : [];
+      const moved = answer.length === 2 ? [answer[0].buffer] : [];
       postMessage({ kind: 'shown', answer }, moved);
     } else {
       postMessage(wasm_bindgen.read(String(d)));

@@ -89,9 +89,11 @@ mod data {
         });
     }
 
-    /// The part of the kept pair the page shows (`page::yourdata::fit`): `[dims [B, C, n],
-    /// labels, pred, notes, images, slices, one_class, y_file, pred_file]`, or `[message]`,
-    /// or `[]` when no pair was read. `slice` < 0: the middle one; `classes` 0: none.
+    /// The part of the kept pair the page shows (`page::yourdata::fit`): `[numbers,
+    /// lines]` — a Float64Array of B, C, n, the images and slices in the files, one_class
+    /// (0/1), then the labels, predictions and input images, and the status line followed
+    /// by the notes — or `[message]`, or `[]` when no pair was read. `slice` < 0: the
+    /// middle one; `classes` 0: none.
     #[wasm_bindgen]
     pub fn show_pair(first: u32, slice: i32, classes: u32) -> Array {
         let pick = Pick {
@@ -107,26 +109,19 @@ mod data {
             match fit(l, pick) {
                 Ok(f) => {
                     let (b, c, n, _) = f.labels.dim();
-                    let num = |v: usize| JsValue::from(v as u32);
-                    let flat = |a: &ndarray::Array4<f64>| {
-                        JsValue::from(Float64Array::from(
-                            &a.iter().copied().collect::<Vec<_>>()[..],
-                        ))
-                    };
-                    let notes: Array = f.notes.iter().map(|s| JsValue::from_str(s)).collect();
-                    [
-                        Array::of3(&num(b), &num(c), &num(n)).into(),
-                        flat(&f.labels),
-                        flat(&f.pred),
-                        notes.into(),
-                        num(f.images),
-                        num(f.slices),
-                        JsValue::from_bool(f.one_class),
-                        JsValue::from_str(&f.y_file),
-                        JsValue::from_str(&f.pred_file),
-                    ]
-                    .iter()
-                    .collect()
+                    let head = [b, c, n, f.images, f.slices, usize::from(f.one_class)];
+                    let numbers: Vec<f64> = head
+                        .iter()
+                        .map(|&v| v as f64)
+                        .chain(f.labels.iter().copied())
+                        .chain(f.pred.iter().copied())
+                        .chain(f.image.iter().copied())
+                        .collect();
+                    let lines: Array = std::iter::once(&f.status)
+                        .chain(&f.notes)
+                        .map(|s| JsValue::from_str(s))
+                        .collect();
+                    Array::of2(&Float64Array::from(&numbers[..]), &lines)
                 }
                 Err(e) => Array::of1(&JsValue::from_str(&e)),
             }

@@ -52,8 +52,10 @@ pub struct Pick {
 /// What the page shows of the person's data, and what was done to fit it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct YourData {
-    /// The label and prediction files shown (`None` until a pair was shown).
-    pub files: Option<(String, String)>,
+    /// The status line: what is shown of which files, or why nothing new is.
+    pub status: String,
+    /// A pair is shown.
+    pub shown: bool,
     /// Sentences on what the page shows of the data (crops, down-sampling, rounding), or
     /// why it shows nothing of it.
     pub notes: Vec<String>,
@@ -69,13 +71,16 @@ pub struct YourData {
 pub struct Fitted {
     pub labels: Array4<f64>,
     pub pred: Array4<f64>,
+    /// The input image x of each element (what a model trained on the page sees): 1 where
+    /// any class (but the background of several) is on.
+    pub image: Array3<f64>,
+    /// The status line: what is shown of which files.
+    pub status: String,
     pub notes: Vec<String>,
     pub images: usize,
     pub slices: usize,
     /// Every pixel has exactly one label and predictions that sum to 1.
     pub one_class: bool,
-    pub y_file: String,
-    pub pred_file: String,
 }
 
 /// The page's scene showing `f`, with `base`'s settings, and a sentence when the page's
@@ -86,11 +91,7 @@ pub fn place(base: &AppState, f: &Fitted) -> Result<(AppState, Option<String>), 
     state.labels = f.labels.clone();
     state.pred = f.pred.clone();
     state.status = Array2::from_elem((bn, cn), LabelStatus::Annotated);
-    // The input image x (what a model trained on the page sees): where any class is on.
-    state.image = Array3::from_shape_fn((bn, n, n), |(b, i, j)| {
-        let on = (0..cn).any(|c| (c > 0 || cn == 1) && is_on(f.labels[[b, c, i, j]]));
-        f64::from(u8::from(on))
-    });
+    state.image = f.image.clone();
     if state.exclusive && !f.one_class {
         paint::set_exclusive(&mut state, false);
         let note = "The classes are read as independent (multi-label): the labels are not one \
@@ -130,27 +131,21 @@ pub fn assign(names: &[&str]) -> Result<(usize, usize), String> {
     }
 }
 
-/// The panel's status line: what is shown of which files, or why nothing is (`None`
-/// before any file was chosen).
-pub fn status(d: &YourData, s: &AppState) -> Option<String> {
-    if d.error {
-        return d.notes.first().cloned();
-    }
-    let (y_file, pred_file) = d.files.as_ref()?;
+/// The panel's status line: what is shown of which files.
+fn status(l: &Loaded, (bn, cn, n): (usize, usize, usize)) -> String {
     let plural =
         |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
-    let files = if y_file == pred_file {
-        format!("arrays y and pred of {y_file}")
+    let files = if l.y_file == l.pred_file {
+        format!("arrays y and pred of {}", l.y_file)
     } else {
-        format!("labels {y_file} and predictions {pred_file}")
+        format!("labels {} and predictions {}", l.y_file, l.pred_file)
     };
-    Some(format!(
+    format!(
         "Showing {files}: {}, {}, {n}×{n} pixels. The loss, gradient maps and verdicts are of \
          this; mark a cell missing or empty with its status menu.",
-        plural(s.batch(), "image", "images"),
-        plural(s.classes(), "class", "classes"),
-        n = s.size()
-    ))
+        plural(bn, "image", "images"),
+        plural(cn, "class", "classes"),
+    )
 }
 
 /// The labels [B, C, *spatial] as the loss reads them: one-hot from a class-index map with
@@ -296,15 +291,19 @@ pub fn fit(l: &Loaded, pick: Pick) -> Result<Fitted, String> {
     if rounded_p {
         notes.push("Predictions were rounded to steps of 0.0001, as the page stores them.".into());
     }
+    let image = Array3::from_shape_fn((b_shown, n, n), |(b, i, j)| {
+        let on = (0..c_shown).any(|c| (c > 0 || c_shown == 1) && is_on(labels[[b, c, i, j]]));
+        f64::from(u8::from(on))
+    });
     Ok(Fitted {
         one_class: one_class_per_pixel(&labels, &pred),
         labels,
         pred,
+        image,
+        status: status(l, (b_shown, c_shown, n)),
         notes,
         images: bn,
         slices,
-        y_file: l.y_file.clone(),
-        pred_file: l.pred_file.clone(),
     })
 }
 

@@ -126,7 +126,7 @@ const SKELETON: &str = r#"<nav class="skip-links" aria-label="Skip links"><butto
   </section>
   <section id="yourdata" class="yourdata" data-testid="yourdata-panel" aria-labelledby="yourdata-title">
     <h2 id="yourdata-title">Your data</h2>
-    <p class="explain-note" data-testid="yourdata-private">Open or drop your own labels and predictions: two files (<code>.npy</code>, <code>.npz</code>, <code>.nii</code>, <code>.nii.gz</code>), or one <code>.npz</code> holding arrays <code>y</code> and <code>pred</code>. Predictions are probabilities in [0, 1], shape [B, C, H, W] or [B, C, D, H, W] (a NIfTI file: one image); labels are 0/1 of the same shape, or an integer class map with the class count below. <strong>The files are read here, in your browser, by the same readers as the <code>dice</code> command line, and never sent anywhere</strong> (the page has no server that takes data, and its security policy lets it connect to no other site).</p>
+    <p class="explain-note" data-testid="yourdata-private">Your labels and predictions: two files (<code>.npy</code>, <code>.npz</code>, <code>.nii</code>, <code>.nii.gz</code>) or one <code>.npz</code> with <code>y</code> and <code>pred</code>. Predictions: probabilities in [0, 1], [B, C, H, W] or [B, C, D, H, W] (NIfTI: one image); labels: 0/1 of that shape, or an integer class map with its class count. <strong>The files are read here, in your browser, by the <code>dice</code> command line's readers, and never sent anywhere</strong> (the page's security policy lets it connect to no other site).</p>
     <div id="yourdata-drop" class="yourdata-drop" data-testid="yourdata-drop">
       <label for="yourdata-files">Open files:</label>
       <input type="file" id="yourdata-files" class="yourdata-input" data-testid="yourdata-files" multiple accept=".npy,.npz,.nii,.gz">
@@ -140,7 +140,7 @@ const SKELETON: &str = r#"<nav class="skip-links" aria-label="Skip links"><butto
     </div>
     <p id="yourdata-status" class="yourdata-status" data-testid="yourdata-status" role="status" aria-live="polite"></p>
     <ul id="yourdata-notes" class="yourdata-notes" data-testid="yourdata-notes"></ul>
-    <p id="yourdata-link" class="explain-note" data-testid="yourdata-link" hidden>The page's link now holds the part of your data shown (in the part after #, which browsers do not send to any server): sharing or bookmarking the link shares that part, not your files. Undo returns to the scene before.</p>
+    <p id="yourdata-link" class="explain-note" data-testid="yourdata-link" hidden>The page's link now holds the part of your data shown (after the #, which browsers send to no server): sharing the link shares that part.</p>
   </section>
   <section id="matrix" class="matrix" data-testid="matrix" aria-labelledby="matrix-title">
     <h2 id="matrix-title">What does my framework do with missing and empty labels?</h2>

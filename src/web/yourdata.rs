@@ -8,13 +8,13 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Float64Array, Function, Object, Reflect};
-use ndarray::Array4;
+use js_sys::{Array, Float64Array, Function};
+use ndarray::{Array3, Array4};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Event, HtmlElement};
 
 use crate::page::msg::{DataMsg, Msg};
-use crate::page::yourdata::{status, Fitted};
+use crate::page::yourdata::Fitted;
 use crate::present::figure::esc;
 
 use super::dispatch::Dispatch;
@@ -42,36 +42,35 @@ fn number(id: &str) -> Option<u32> {
 
 /// The worker's `show_pair` answer as what the page shows, or why not.
 fn fitted(a: &Array) -> Result<Fitted, String> {
-    if a.length() != 9 {
+    let lines: Vec<String> = Array::from(&a.get(1))
+        .iter()
+        .filter_map(|s| s.as_string())
+        .collect();
+    if a.length() != 2 || lines.is_empty() {
         return Err(a
             .get(0)
             .as_string()
             .unwrap_or_else(|| "The files could not be read.".into()));
     }
-    let n = |v: JsValue| v.as_f64().unwrap_or(0.0) as usize;
-    let dims = Array::from(&a.get(0));
-    let shape = (
-        n(dims.get(0)),
-        n(dims.get(1)),
-        n(dims.get(2)),
-        n(dims.get(2)),
-    );
-    let arr = |v: JsValue| {
-        Array4::from_shape_vec(shape, Float64Array::new(&v).to_vec())
-            .map_err(|_| "The worker's answer has the wrong size.".to_string())
-    };
+    let v = Float64Array::new(&a.get(0)).to_vec();
+    let head = |k: usize| v.get(k).copied().unwrap_or(0.0) as usize;
+    let (b, c, n) = (head(0), head(1), head(2));
+    let (size, plane) = (b * c * n * n, b * n * n);
+    if v.len() != 6 + 2 * size + plane {
+        return Err("The file reader's answer has the wrong size.".into());
+    }
+    let at = |k: usize, len: usize| v[6 + k..6 + k + len].to_vec();
+    let four = |k| Array4::from_shape_vec((b, c, n, n), at(k, size));
+    let wrong = |_| "The file reader's answer has the wrong size.".to_string();
     Ok(Fitted {
-        labels: arr(a.get(1))?,
-        pred: arr(a.get(2))?,
-        notes: Array::from(&a.get(3))
-            .iter()
-            .filter_map(|s| s.as_string())
-            .collect(),
-        images: n(a.get(4)),
-        slices: n(a.get(5)),
-        one_class: a.get(6).as_bool().unwrap_or(false),
-        y_file: a.get(7).as_string().unwrap_or_default(),
-        pred_file: a.get(8).as_string().unwrap_or_default(),
+        labels: four(0).map_err(wrong)?,
+        pred: four(size).map_err(wrong)?,
+        image: Array3::from_shape_vec((b, n, n), at(2 * size, plane)).map_err(wrong)?,
+        status: lines[0].clone(),
+        notes: lines[1..].to_vec(),
+        images: head(3),
+        slices: head(4),
+        one_class: head(5) == 1,
     })
 }
 
@@ -101,22 +100,20 @@ fn post(worker: &Worker, d: &Dispatch, kind: &str, files: Option<&JsValue>, stat
         }
         *w = start_worker(answer(d.clone()), answer(d.clone())).ok();
     }
-    let msg = Object::new();
-    let set = |k: &str, v: JsValue| Reflect::set(&msg, &JsValue::from_str(k), &v).is_ok();
-    let ok = set("kind", kind.into())
-        && set("files", files.cloned().unwrap_or(JsValue::NULL))
-        && set("first", number("yourdata-first").unwrap_or(0).into())
-        && set(
-            "slice",
-            number("yourdata-slice").map_or(-1, |s| s as i32).into(),
-        )
-        && set("classes", number("yourdata-classes").unwrap_or(0).into());
+    let num = |id| JsValue::from(number(id).map_or(-1, |v| v as i32));
+    let msg = Array::of5(
+        &kind.into(),
+        files.unwrap_or(&JsValue::NULL),
+        &num("yourdata-first"),
+        &num("yourdata-slice"),
+        &num("yourdata-classes"),
+    );
     let call = w.as_ref().map(|w| (get(w, "postMessage"), w));
     match call
         .as_ref()
         .and_then(|(f, w)| Some((f.dyn_ref::<Function>()?, w)))
     {
-        Some((f, w)) if ok => {
+        Some((f, w)) => {
             // Until the answer's message is drawn (tests wait for this to go).
             dom::set_data(status, "pending", "true");
             if kind == "read" {
@@ -176,8 +173,7 @@ impl YourData {
             return;
         }
         let d = &f.model.data;
-        let line = status(d, &f.model.state).unwrap_or_default();
-        dom::set_text(&self.status, &line);
+        dom::set_text(&self.status, &d.status);
         dom::toggle_class(&self.status, "error", d.error);
         dom::set_data(
             &self.status,
@@ -191,8 +187,8 @@ impl YourData {
             .map(|n| format!("<li>{}</li>", esc(n)))
             .collect();
         self.notes.set_inner_html(&items);
-        let shown = d.files.is_some() && !d.error;
-        dom::set_hidden(&self.swap, d.files.is_none());
+        let shown = d.shown && !d.error;
+        dom::set_hidden(&self.swap, !d.shown);
         dom::set_hidden(&self.link, !shown);
         dom::set_hidden(&self.slice, d.slices <= 1);
         let max =

@@ -15,7 +15,8 @@ pub fn update(m: &mut Model, msg: DataMsg) -> Change {
     let placed = (*shown).and_then(|f| Ok((place(&m.state, &f)?, f)));
     match placed {
         Ok(((state, note), f)) => {
-            m.data.files = Some((f.y_file, f.pred_file));
+            m.data.status = f.status;
+            m.data.shown = true;
             m.data.notes = f.notes;
             m.data.notes.extend(note);
             m.data.error = false;
@@ -29,7 +30,8 @@ pub fn update(m: &mut Model, msg: DataMsg) -> Change {
             ch.yourdata()
         }
         Err(why) => {
-            m.data.notes = vec![why];
+            m.data.status = why;
+            m.data.notes = Vec::new();
             m.data.error = true;
             Change::none().yourdata()
         }
