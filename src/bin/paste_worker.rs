@@ -6,7 +6,7 @@
 //!   `src/web/paste.rs`.
 //! - "Your data": `read_pair` reads a label/prediction pair opened or dropped in the page
 //!   with the CLI's own readers (`engine::arrays`) and keeps it; `show_pair` fits the part
-//!   the page shows (`page::yourdata::fit`); the page starts it from `src/web/yourdata.rs`.
+//!   the page shows into its scene (`page::yourdata::show`) and returns it as a link; the page starts it from `src/web/yourdata.rs`.
 //!   The bytes never leave the browser.
 //!
 //! Native builds get an empty program (the parser and the readers are tested natively as
@@ -38,8 +38,8 @@ mod data {
     use std::cell::RefCell;
 
     use dice_playground::engine::arrays::from_bytes;
-    use dice_playground::page::yourdata::{assign, fit, Loaded, Pick};
-    use js_sys::{Array, Float64Array};
+    use dice_playground::page::yourdata::{assign, show, Loaded, Pick};
+    use js_sys::Array;
     use wasm_bindgen::prelude::wasm_bindgen;
     use wasm_bindgen::JsValue;
 
@@ -89,13 +89,12 @@ mod data {
         });
     }
 
-    /// The part of the kept pair the page shows (`page::yourdata::fit`): `[numbers,
-    /// lines]` — a Float64Array of B, C, n, the images and slices in the files, one_class
-    /// (0/1), then the labels, predictions and input images, and the status line followed
-    /// by the notes — or `[message]`, or `[]` when no pair was read. `slice` < 0: the
-    /// middle one; `classes` 0: none.
+    /// The part of the kept pair the page shows, in the scene of the page's link `hash`
+    /// (`page::yourdata::show`): `[scene link, status line, images, slices, notes…]`, or
+    /// `[message]`, or `[]` when no pair was read. `slice` < 0: the middle one; `classes`
+    /// 0: none.
     #[wasm_bindgen]
-    pub fn show_pair(first: u32, slice: i32, classes: u32) -> Array {
+    pub fn show_pair(first: u32, slice: i32, classes: u32, hash: &str) -> Array {
         let pick = Pick {
             first: first as usize,
             slice: usize::try_from(slice).ok(),
@@ -106,22 +105,18 @@ mod data {
             let Some(l) = d.as_ref() else {
                 return Array::new();
             };
-            match fit(l, pick) {
-                Ok(f) => {
-                    let (b, c, n, _) = f.labels.dim();
-                    let head = [b, c, n, f.images, f.slices, usize::from(f.one_class)];
-                    let numbers: Vec<f64> = head
-                        .iter()
-                        .map(|&v| v as f64)
-                        .chain(f.labels.iter().copied())
-                        .chain(f.pred.iter().copied())
-                        .chain(f.image.iter().copied())
-                        .collect();
-                    let lines: Array = std::iter::once(&f.status)
-                        .chain(&f.notes)
-                        .map(|s| JsValue::from_str(s))
-                        .collect();
-                    Array::of2(&Float64Array::from(&numbers[..]), &lines)
+            match show(l, pick, hash) {
+                Ok(s) => {
+                    let out = Array::of4(
+                        &JsValue::from_str(&s.hash),
+                        &JsValue::from_str(&s.status),
+                        &JsValue::from(s.images as u32),
+                        &JsValue::from(s.slices as u32),
+                    );
+                    for n in &s.notes {
+                        out.push(&JsValue::from_str(n));
+                    }
+                    out
                 }
                 Err(e) => Array::of1(&JsValue::from_str(&e)),
             }

@@ -11,7 +11,7 @@ use crate::engine::train::{ModelKind, Optimizer};
 use crate::engine::variants::Variant;
 use crate::page::model::{EpsField, Hover, ViewKind};
 use crate::page::paint::Layer;
-use crate::page::yourdata::Fitted;
+use crate::page::yourdata::Shown;
 use crate::present::paste::Pasted;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -44,9 +44,9 @@ pub enum Msg {
 #[derive(Clone, Debug, PartialEq)]
 pub enum DataMsg {
     /// The worker's answer: the part of the person's files the page shows (read with the
-    /// CLI's readers and fitted by `page::yourdata::fit` in the worker), or why it cannot
+    /// CLI's readers and fitted by `page::yourdata::show` in the worker), or why it cannot
     /// be shown.
-    Shown(Box<Result<Fitted, String>>),
+    Shown(Box<Result<Shown, String>>),
 }
 
 #[derive(Clone, Debug, PartialEq)]

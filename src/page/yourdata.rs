@@ -4,9 +4,10 @@
 //! square images of [`MIN_SIZE`]..=[`MAX_SIZE`] pixels; larger inputs are cropped and
 //! down-sampled by the rule of [`fit`], and every such change is a sentence on screen.
 //!
-//! [`assign`] and [`fit`] run in the on-demand worker (`src/bin/paste_worker.rs`), beside
-//! the readers, so neither is in the page's first load; the page gets the [`Fitted`]
-//! arrays as a message and [`place`]s them into its scene.
+//! [`assign`] and [`show`] run in the on-demand worker (`src/bin/paste_worker.rs`), beside
+//! the readers, so none of this is in the page's first load: the worker fits the data,
+//! [`place`]s it into the page's scene (read from the page's link) and sends that scene
+//! back as a link in the page's own codec, which the page opens as the scene.
 
 use ndarray::{Array2, Array3, Array4};
 
@@ -14,6 +15,7 @@ use crate::engine::arrays::{one_hot, Array};
 use crate::engine::status::LabelStatus;
 use crate::page::levels::{is_on, level, quantize};
 use crate::page::paint;
+use crate::page::route;
 use crate::page::state::{AppState, MAX_BATCH, MAX_CLASSES, MAX_SIZE, MIN_SIZE};
 
 /// The two files as the worker read them.
@@ -81,6 +83,36 @@ pub struct Fitted {
     pub slices: usize,
     /// Every pixel has exactly one label and predictions that sum to 1.
     pub one_class: bool,
+}
+
+/// What the worker sends the page ([`DataMsg::Shown`](crate::page::msg::DataMsg)).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shown {
+    /// The scene showing the data, with the page's settings, as a link (`#…`).
+    pub hash: String,
+    /// The status line and the notes on what was done to fit the data.
+    pub status: String,
+    pub notes: Vec<String>,
+    /// The images and slices in the files.
+    pub images: usize,
+    pub slices: usize,
+}
+
+/// The worker's step: the part of `l` that `pick` asks for, fitted into the scene of the
+/// page's link `page_hash` (its settings and mode; an unreadable link: the defaults).
+pub fn show(l: &Loaded, pick: Pick, page_hash: &str) -> Result<Shown, String> {
+    let f = fit(l, pick)?;
+    let (r, _) = route::resolve(page_hash);
+    let (state, note) = place(&r.state, &f)?;
+    let mut notes = f.notes;
+    notes.extend(note);
+    Ok(Shown {
+        hash: route::link_with_scene(&state, None),
+        status: f.status,
+        notes,
+        images: f.images,
+        slices: f.slices,
+    })
 }
 
 /// The page's scene showing `f`, with `base`'s settings, and a sentence when the page's
@@ -395,6 +427,34 @@ mod tests {
         assert_eq!(assign(&["both.NPZ"]), Ok((0, 0)));
         assert!(assign(&["y.npy"]).unwrap_err().contains("two files"));
         assert!(assign(&["a", "b", "c"]).unwrap_err().contains("3 files"));
+    }
+
+    #[test]
+    fn the_worker_sends_the_scene_as_a_link_that_opens_exactly_it() {
+        let vals: Vec<f64> = (0..3 * 16 * 16).map(|k| (k % 13) as f64 / 12.0).collect();
+        let y: Vec<f64> = (0..3 * 16 * 16).map(|k| f64::from(k % 4 == 1)).collect();
+        let l = loaded(
+            arr(&[3, 1, 16, 16], y, true),
+            arr(&[3, 1, 16, 16], vals, false),
+            "p.npy",
+        );
+        let base = AppState::default_scene();
+        let page = route::link_with_scene(&base, None);
+        let s = show(&l, Pick::default(), &page).unwrap();
+        let f = fit(&l, Pick::default()).unwrap();
+        let (r, msg) = route::resolve(&s.hash);
+        assert_eq!(msg, None);
+        assert_eq!(
+            (r.state.labels, r.state.pred, r.state.image),
+            (f.labels, f.pred, f.image)
+        );
+        assert_eq!(r.state.settings, base.settings);
+        assert!(
+            s.status.contains("3 images, 1 class, 16×16"),
+            "{}",
+            s.status
+        );
+        assert_eq!((s.images, s.slices), (3, 1));
     }
 
     #[test]

@@ -8,13 +8,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Float64Array, Function};
-use ndarray::{Array3, Array4};
+use js_sys::{Array, Function};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Event, HtmlElement};
 
 use crate::page::msg::{DataMsg, Msg};
-use crate::page::yourdata::Fitted;
+use crate::page::yourdata::Shown;
 use crate::present::figure::esc;
 
 use super::dispatch::Dispatch;
@@ -41,36 +40,21 @@ fn number(id: &str) -> Option<u32> {
 }
 
 /// The worker's `show_pair` answer as what the page shows, or why not.
-fn fitted(a: &Array) -> Result<Fitted, String> {
-    let lines: Vec<String> = Array::from(&a.get(1))
-        .iter()
-        .filter_map(|s| s.as_string())
-        .collect();
-    if a.length() != 2 || lines.is_empty() {
+fn shown(a: &Array) -> Result<Shown, String> {
+    let text = |k| a.get(k).as_string().unwrap_or_default();
+    if a.length() < 4 {
         return Err(a
             .get(0)
             .as_string()
             .unwrap_or_else(|| "The files could not be read.".into()));
     }
-    let v = Float64Array::new(&a.get(0)).to_vec();
-    let head = |k: usize| v.get(k).copied().unwrap_or(0.0) as usize;
-    let (b, c, n) = (head(0), head(1), head(2));
-    let (size, plane) = (b * c * n * n, b * n * n);
-    if v.len() != 6 + 2 * size + plane {
-        return Err("The file reader's answer has the wrong size.".into());
-    }
-    let at = |k: usize, len: usize| v[6 + k..6 + k + len].to_vec();
-    let four = |k| Array4::from_shape_vec((b, c, n, n), at(k, size));
-    let wrong = |_| "The file reader's answer has the wrong size.".to_string();
-    Ok(Fitted {
-        labels: four(0).map_err(wrong)?,
-        pred: four(size).map_err(wrong)?,
-        image: Array3::from_shape_vec((b, n, n), at(2 * size, plane)).map_err(wrong)?,
-        status: lines[0].clone(),
-        notes: lines[1..].to_vec(),
-        images: head(3),
-        slices: head(4),
-        one_class: head(5) == 1,
+    let n = |k| a.get(k).as_f64().unwrap_or(0.0) as usize;
+    Ok(Shown {
+        hash: text(0),
+        status: text(1),
+        images: n(2),
+        slices: n(3),
+        notes: (4..a.length()).map(text).collect(),
     })
 }
 
@@ -83,7 +67,7 @@ fn answer(d: Dispatch) -> impl FnMut(Event) {
                 Err("The file reader could not be loaded; reload the page and open the files again."
                 .to_string())
             } else {
-                fitted(&Array::from(&get(&data, "answer")))
+                shown(&Array::from(&get(&data, "answer")))
             };
         d.send(Msg::Data(DataMsg::Shown(Box::new(shown))));
     }
@@ -108,6 +92,10 @@ fn post(worker: &Worker, d: &Dispatch, kind: &str, files: Option<&JsValue>, stat
         &num("yourdata-slice"),
         &num("yourdata-classes"),
     );
+    // The page's link (the address bar follows the page): the worker fits the data into
+    // that scene, so it keeps the page's settings.
+    let hash = dom::window().ok().and_then(|w| w.location().hash().ok());
+    msg.push(&hash.unwrap_or_default().into());
     let call = w.as_ref().map(|w| (get(w, "postMessage"), w));
     match call
         .as_ref()

@@ -4,7 +4,7 @@
 use super::*;
 use crate::engine::arrays::Array;
 use crate::page::derived::Derived;
-use crate::page::yourdata::{fit, Loaded, Pick};
+use crate::page::yourdata::{fit, show, Loaded, Pick};
 
 fn pair() -> Loaded {
     let y: Vec<f64> = (0..2 * 16 * 16).map(|k| f64::from(k % 5 == 0)).collect();
@@ -27,7 +27,8 @@ fn a_fitted_pair_becomes_the_scene_and_a_refusal_changes_nothing() {
     let mut m = model();
     let before = m.state.clone();
     let f = fit(&pair(), Pick::default()).unwrap();
-    let ch = update(&mut m, Msg::Data(DataMsg::Shown(Box::new(Ok(f.clone())))));
+    let shown = show(&pair(), Pick::default(), &m.link()).unwrap();
+    let ch = update(&mut m, Msg::Data(DataMsg::Shown(Box::new(Ok(shown)))));
     assert!(ch.page && ch.yourdata && ch.link == Link::Replace);
     assert_eq!(m.state.labels, f.labels);
     assert_eq!(m.state.pred, f.pred);
