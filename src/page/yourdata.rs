@@ -390,8 +390,8 @@ fn describe_fit(
     }
     if k > 1 {
         notes.push(format!(
-            "Down-sampled {k}× (every {k}th pixel) to {n}×{n}, the page's largest size being \
-             {MAX_SIZE}."
+            "Down-sampled {k}× (one pixel in {k} kept along each axis) to {n}×{n}; the page \
+             shows at most {MAX_SIZE}×{MAX_SIZE}."
         ));
     }
 }

@@ -126,7 +126,7 @@ const SKELETON: &str = r#"<nav class="skip-links" aria-label="Skip links"><butto
   </section>
   <section id="yourdata" class="yourdata" data-testid="yourdata-panel" aria-labelledby="yourdata-title">
     <h2 id="yourdata-title">Your data</h2>
-    <p class="explain-note" data-testid="yourdata-private">Your labels and predictions: two files (<code>.npy</code>, <code>.npz</code>, <code>.nii</code>, <code>.nii.gz</code>) or one <code>.npz</code> with <code>y</code> and <code>pred</code>. Predictions: probabilities in [0, 1], [B, C, H, W] or [B, C, D, H, W] (NIfTI: one image); labels: 0/1 of that shape, or an integer class map with its class count. <strong>The files are read here, in your browser, by the <code>dice</code> command line's readers, and never sent anywhere</strong> (the page's security policy lets it connect to no other site).</p>
+    <p class="explain-note" data-testid="yourdata-private">Your labels and predictions: two files (<code>.npy</code>, <code>.npz</code>, <code>.nii</code>, <code>.nii.gz</code>) or one <code>.npz</code> with <code>y</code> and <code>pred</code>. Predictions: probabilities in [0, 1], [B, C, H, W] or [B, C, D, H, W]; labels: 0/1 of that shape, or an integer class map with its class count. <strong>The files are read here, in your browser, by the <code>dice</code> command line's readers, and never sent anywhere</strong> (the page's security policy lets it connect to no other site).</p>
     <div id="yourdata-drop" class="yourdata-drop" data-testid="yourdata-drop">
       <label for="yourdata-files">Open files:</label>
       <input type="file" id="yourdata-files" class="yourdata-input" data-testid="yourdata-files" multiple accept=".npy,.npz,.nii,.gz">

@@ -29,8 +29,6 @@ pub struct YourData {
     slice: HtmlElement,
     swap: HtmlElement,
     link: HtmlElement,
-    first: HtmlElement,
-    slice_field: HtmlElement,
 }
 
 /// A number field's value (`None` when empty or not a whole number ≥ 0).
@@ -151,8 +149,6 @@ impl YourData {
             slice: dom::need("yourdata-slice-label")?,
             swap,
             link: dom::need("yourdata-link")?,
-            first: dom::need("yourdata-first")?,
-            slice_field: dom::need("yourdata-slice")?,
         })
     }
 
@@ -179,9 +175,5 @@ impl YourData {
         dom::set_hidden(&self.swap, !d.shown);
         dom::set_hidden(&self.link, !shown);
         dom::set_hidden(&self.slice, d.slices <= 1);
-        let max =
-            |e: &HtmlElement, n: usize| dom::set_attr(e, "max", &n.saturating_sub(1).to_string());
-        max(&self.first, d.images);
-        max(&self.slice_field, d.slices);
     }
 }
