@@ -3,6 +3,7 @@
 //! of pages or browsers; the CLI and the page both call it.
 
 pub mod activation;
+pub mod arrays;
 pub mod error;
 pub mod experiment;
 #[cfg(not(target_arch = "wasm32"))]

@@ -101,24 +101,12 @@ pub const LOSS_OPTION_FIELDS: [&str; 10] = [
     "infer_missing",
 ];
 
-/// At most this many characters of user input are echoed in a message.
-const EXCERPT_CHARS: usize = 40;
-
 /// A message line is cut to this many characters (a last guard for messages of other
 /// crates, which may echo their input).
 pub const MAX_MESSAGE_CHARS: usize = 400;
 
-/// User input as it is echoed in messages: quoted and escaped (so control characters
-/// cannot break the line), and cut to a short excerpt that says how long it was.
-pub fn excerpt(s: &str) -> String {
-    let n = s.chars().count();
-    if n <= EXCERPT_CHARS {
-        format!("{s:?}")
-    } else {
-        let head: String = s.chars().take(EXCERPT_CHARS - 8).collect();
-        format!("{head:?}… ({n} characters)")
-    }
-}
+/// User input as it is echoed in messages ([`crate::engine::arrays::excerpt`]).
+pub use crate::engine::arrays::excerpt;
 
 /// A message as one line of bounded length.
 pub fn one_line(msg: &str) -> String {

@@ -14,6 +14,7 @@ use ndarray::ArrayViewD;
 
 use super::json::{self, Document};
 use super::{excerpt, files, read_missing, read_shape};
+use crate::engine::arrays;
 use crate::engine::error::DiceError;
 use crate::engine::loss::Evaluation;
 use crate::engine::objective::Objective;
@@ -306,8 +307,8 @@ fn not_a_class_map(y: &[f64], form: &LabelForm, file: Option<&Path>) -> Result<(
     }
 }
 
-/// One-hot labels [B, C, pixels] from a map of class indices [B, pixels]; pixels holding
-/// `ignore` get no label and a mask of 0.
+/// One-hot labels [B, C, pixels] from a map of class indices [B, pixels]
+/// ([`arrays::one_hot`]); pixels holding `ignore` get no label and a mask of 0.
 fn one_hot(
     map: &[f64],
     bn: usize,
@@ -316,30 +317,7 @@ fn one_hot(
     ignore: Option<f64>,
     file: Option<&Path>,
 ) -> Result<(Vec<f64>, Option<Mask>), String> {
-    let mut y = vec![0.0; bn * cn * pixels];
-    let mut mask = ignore.map(|_| vec![1.0; bn * pixels]);
-    for (k, &v) in map.iter().enumerate() {
-        let (b, i) = (k / pixels, k % pixels);
-        if Some(v) == ignore {
-            if let Some(m) = &mut mask {
-                m[k] = 0.0;
-            }
-            continue;
-        }
-        if !(v.fract() == 0.0 && (0.0..cn as f64).contains(&v)) {
-            let ignored = match ignore {
-                Some(x) => format!(" or the ignore index {x}"),
-                None => String::new(),
-            };
-            return Err(format!(
-                "{} at index {k} is {v}: with --classes {cn} a class-index map holds the class \
-                 numbers 0 to {}{ignored}",
-                described("y", file),
-                cn - 1
-            ));
-        }
-        y[(b * cn + v as usize) * pixels + i] = 1.0;
-    }
+    let (y, mask) = arrays::one_hot(map, bn, cn, pixels, ignore, &described("y", file))?;
     Ok((
         y,
         mask.map(|values| Mask {

@@ -35,3 +35,4 @@ pub mod state;
 pub mod tool;
 pub mod training;
 pub mod update;
+pub mod yourdata;

@@ -262,6 +262,8 @@ pub struct Model {
     pub screen: Screen,
     pub feedback: Feedback,
     pub train: TrainingState,
+    /// The person's own files, once read ("Your data").
+    pub data: crate::page::yourdata::YourData,
 }
 
 impl Model {
@@ -280,6 +282,7 @@ impl Model {
             screen: Screen::default(),
             feedback: Feedback::default(),
             train: TrainingState::default(),
+            data: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use crate::engine::train::{ModelKind, Optimizer};
 use crate::engine::variants::Variant;
 use crate::page::model::{EpsField, Hover, ViewKind};
 use crate::page::paint::Layer;
+use crate::page::yourdata::Shown;
 use crate::present::paste::Pasted;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +37,16 @@ pub enum Msg {
     Train(TrainMsg),
     /// Compare mode: the same scene under a second setting.
     Compare(CompareMsg),
+    /// The person's own label/prediction files ("Your data").
+    Data(DataMsg),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataMsg {
+    /// The worker's answer: the part of the person's files the page shows (read with the
+    /// CLI's readers and fitted by `page::yourdata::show` in the worker), or why it cannot
+    /// be shown.
+    Shown(Box<Result<Shown, String>>),
 }
 
 #[derive(Clone, Debug, PartialEq)]

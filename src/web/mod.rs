@@ -33,6 +33,7 @@ pub mod screen;
 pub mod shell;
 pub mod touch;
 pub mod trainplot;
+pub mod yourdata;
 
 use crate::page::derived::{Derived, Fresh};
 use crate::page::model::Model;
@@ -64,6 +65,7 @@ pub struct Views {
     compare: compare::CompareBar,
     touch: touch::Touch,
     paste: paste::Paste,
+    yourdata: yourdata::YourData,
     events: events::Events,
 }
 
@@ -85,6 +87,7 @@ impl Views {
             compare: compare::CompareBar::build(dispatch)?,
             touch: touch::Touch::build(dispatch)?,
             paste: paste::Paste::build(dispatch)?,
+            yourdata: yourdata::YourData::build(dispatch)?,
             events: events::Events,
         })
     }
@@ -105,6 +108,7 @@ impl Views {
         drew |= self.train_plot.sync(f);
         drew |= self.controls.sync(f);
         self.paste.sync(f);
+        self.yourdata.sync(f);
         self.export.sync(f);
         drew
     }

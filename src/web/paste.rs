@@ -29,7 +29,7 @@ pub struct Paste {
     body: HtmlElement,
 }
 
-fn get(target: &JsValue, key: &str) -> JsValue {
+pub(super) fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -49,11 +49,20 @@ fn fields_of(data: &JsValue) -> Vec<Field> {
 /// through plain JS property calls: typed bindings for it would cost the page's first
 /// load more than the rest of this panel.
 fn start(dispatch: &Dispatch) -> Result<JsValue, JsValue> {
+    start_worker(answer(dispatch.clone()), answer(dispatch.clone()))
+}
+
+/// A new instance of the on-demand worker (each panel starts its own, so their answers
+/// never cross), with its message and error handlers.
+pub(super) fn start_worker(
+    on_message: impl FnMut(web_sys::Event) + 'static,
+    on_error: impl FnMut(web_sys::Event) + 'static,
+) -> Result<JsValue, JsValue> {
     let class: Function = get(&js_sys::global(), "Worker").dyn_into()?;
     let worker = Reflect::construct(&class, &Array::of1(&JsValue::from_str(WORKER_URL)))?;
     let target: &EventTarget = worker.unchecked_ref();
-    dom::on(target, "message", answer(dispatch.clone()));
-    dom::on(target, "error", answer(dispatch.clone()));
+    dom::on(target, "message", on_message);
+    dom::on(target, "error", on_error);
     Ok(worker)
 }
 

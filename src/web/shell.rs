@@ -124,6 +124,24 @@ const SKELETON: &str = r#"<nav class="skip-links" aria-label="Skip links"><butto
       <tbody id="sets-body"></tbody>
     </table></div>
   </section>
+  <section id="yourdata" class="yourdata" data-testid="yourdata-panel" aria-labelledby="yourdata-title">
+    <h2 id="yourdata-title">Your data</h2>
+    <p class="explain-note" data-testid="yourdata-private">Your labels and predictions: two files (<code>.npy</code>, <code>.npz</code>, <code>.nii</code>, <code>.nii.gz</code>) or one <code>.npz</code> with <code>y</code> and <code>pred</code>. Predictions: probabilities in [0, 1], [B, C, H, W] or [B, C, D, H, W]; labels: 0/1 of that shape, or an integer class map with its class count. <strong>The files are read here, in your browser, by the <code>dice</code> command line's readers, and never sent anywhere</strong> (the page's security policy lets it connect to no other site).</p>
+    <div id="yourdata-drop" class="yourdata-drop" data-testid="yourdata-drop">
+      <label for="yourdata-files">Open files:</label>
+      <input type="file" id="yourdata-files" class="yourdata-input" data-testid="yourdata-files" multiple accept=".npy,.npz,.nii,.gz">
+      <span>or drop them here</span>
+    </div>
+    <div class="yourdata-picks">
+      <label>class count of an integer label map <input type="number" id="yourdata-classes" data-testid="yourdata-classes" min="0" step="1" placeholder="none"></label>
+      <label>first image shown <input type="number" id="yourdata-first" data-testid="yourdata-first" min="0" step="1" value="0"></label>
+      <label id="yourdata-slice-label" hidden>slice <input type="number" id="yourdata-slice" data-testid="yourdata-slice" min="0" step="1" placeholder="middle"></label>
+      <button type="button" id="yourdata-swap" class="btn small" data-testid="yourdata-swap" hidden>Swap labels and predictions</button>
+    </div>
+    <p id="yourdata-status" class="yourdata-status" data-testid="yourdata-status" role="status" aria-live="polite"></p>
+    <ul id="yourdata-notes" class="yourdata-notes" data-testid="yourdata-notes"></ul>
+    <p id="yourdata-link" class="explain-note" data-testid="yourdata-link" hidden>The page's link now holds the part of your data shown (after the #, which browsers send to no server): sharing the link shares that part.</p>
+  </section>
   <section id="matrix" class="matrix" data-testid="matrix" aria-labelledby="matrix-title">
     <h2 id="matrix-title">What does my framework do with missing and empty labels?</h2>
     <p class="explain-note">The verdict on image 1's structure in the lessons' two-image scene (image 0 labelled), when its label is missing (the structure is there, unlabelled) and when it is empty (truly absent), under each library's own Dice. Wanted: almost no push for a missing label, pushed down for an empty one. The nnU-Net rows are its soft-Dice term only, with <code>batch_dice</code> as its planner sets it (True for 2d, and for 3d_fullres when a 3d_lowres cascade exists; False otherwise); its default loss adds cross-entropy (<code>DC_and_CE_loss</code>), as MONAI's <code>DiceCELoss</code> does, and the cross-entropy pushes any unlabelled structure towards background whatever Φ is. Click a verdict to open that page.</p>

@@ -12,12 +12,14 @@
 //! - [`lesson`]: the lessons and the tour;
 //! - [`screen`]: presentation mode, the introduction, folded columns, exports;
 //! - [`train`]: the training session;
-//! - [`compare`]: compare mode's second setting.
+//! - [`compare`]: compare mode's second setting;
+//! - [`data`]: the person's own files ("Your data") put into the scene.
 //!
 //! Each returns a [`Change`] saying what changed, from which the derived data and the
 //! views work out what to recompute and redraw, and how the address bar follows.
 
 mod compare;
+mod data;
 mod display;
 mod explain;
 mod lesson;
@@ -56,6 +58,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Change {
         Msg::Screen(msg) => screen::update(m, msg),
         Msg::Train(msg) => train::update(m, msg),
         Msg::Compare(msg) => compare::update(m, msg),
+        Msg::Data(msg) => data::update(m, msg),
     };
     // The session follows the data it trains on (a session this message started fits it).
     if !training_message && m.train.sessions == sessions {
