@@ -75,6 +75,8 @@ pub struct Change {
     pub compare: bool,
     /// The "Paste your loss" status: what a pasted call set, or why not.
     pub paste: bool,
+    /// The Experiment panel: its choices, progress or results.
+    pub experiment: bool,
     pub link: Link,
 }
 
@@ -122,7 +124,7 @@ impl Change {
 
     flags!(
         settings, display, page, tool, history, lesson, focus, hover, notice, entry, controls,
-        layout, screen, export, training, compare, paste,
+        layout, screen, export, training, compare, paste, experiment,
     );
 
     /// How the address bar follows.
@@ -180,6 +182,7 @@ impl Change {
         self.training |= other.training;
         self.compare |= other.compare;
         self.paste |= other.paste;
+        self.experiment |= other.experiment;
         self.link = match (std::mem::take(&mut self.link), other.link) {
             // The first push's `before` is the one that may still need writing.
             (Link::Push { before }, _) => Link::Push { before },

@@ -262,6 +262,8 @@ pub struct Model {
     pub screen: Screen,
     pub feedback: Feedback,
     pub train: TrainingState,
+    /// The Experiment panel.
+    pub experiment: crate::page::experiment::ExperimentPanel,
 }
 
 impl Model {
@@ -280,6 +282,7 @@ impl Model {
             screen: Screen::default(),
             feedback: Feedback::default(),
             train: TrainingState::default(),
+            experiment: Default::default(),
         }
     }
 

@@ -36,6 +36,45 @@ pub enum Msg {
     Train(TrainMsg),
     /// Compare mode: the same scene under a second setting.
     Compare(CompareMsg),
+    /// The Experiment panel and its worker's reports.
+    Experiment(ExperimentMsg),
+}
+
+/// The Experiment panel: its choices, Run and Cancel, and what the worker reports (each
+/// report names the job it belongs to, so a cancelled job's late reports are dropped).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExperimentMsg {
+    Template(crate::engine::experiment::Template),
+    Scale(crate::page::experiment::Scale),
+    /// Tick (or untick) run kind `i` of `page::experiment::RUNS`.
+    Run(usize, bool),
+    /// Tick (or untick) batch size `i` of `page::experiment::BATCHES`.
+    Batch(usize, bool),
+    Start,
+    Cancel,
+    Progress {
+        job: u32,
+        run: usize,
+        done: usize,
+        total: usize,
+    },
+    /// A run finished: b_ratio, a_dice, AUC, volume error.
+    RunDone {
+        job: u32,
+        run: usize,
+        measures: [f64; 4],
+    },
+    /// Every run finished: the result JSON text and the worker's steps per second.
+    Done {
+        job: u32,
+        result: String,
+        steps_per_second: f64,
+    },
+    /// The worker refused the config or could not start.
+    Failed {
+        job: u32,
+        why: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

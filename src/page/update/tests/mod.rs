@@ -13,6 +13,7 @@ use crate::page::state::AppState;
 
 use super::{open_link, update};
 
+mod experiment;
 mod lesson;
 mod narrate;
 mod page;
