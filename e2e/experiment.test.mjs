@@ -84,6 +84,7 @@ test('Run trains in a worker: progress, the table, and the result of dice experi
   const rows = page.locator('[data-testid="experiment-table"] tbody tr');
   assert.equal(await rows.count(), 4);
   assert.match(await rows.nth(0).innerText(), /I ε≈0 · batch 1/);
+  const bars = page.locator('[data-testid="experiment-table"] tbody meter');
   // The page's result is the CLI's on the same config.
   const config = JSON.parse(after.config);
   assert.equal(config.steps, 100);
@@ -96,6 +97,11 @@ test('Run trains in a worker: progress, the table, and the result of dice experi
   assertSameResult(shown, native, 'result');
   // BI at batch 1 is I at batch 1 (the sets of one image), in the page too.
   assert.equal(shown.runs[0].b_ratio, shown.runs[2].b_ratio);
+  // b_ratio as a bar per run.
+  for (let i = 0; i < 4; i++) {
+    const v = Math.min(1, Math.max(0, shown.runs[i].b_ratio));
+    assertClose(Number(await bars.nth(i).getAttribute('value')), v, 1e-12, `bar ${i}`);
+  }
   // The CSV lists the runs with the result's numbers.
   const csv = after.csv.trim().split('\n');
   assert.equal(csv.length, 5);
@@ -137,6 +143,23 @@ test('Cancel stops the worker mid-run; a later Run starts afresh', async () => {
   await waitState(page, 'done');
   const done = await debug(page);
   assert.equal(JSON.parse(done.result).runs.length, 1);
+  assertNoProblems(problems);
+  await page.close();
+});
+
+test('the ε sweep trains Φ = I across the log grid and equals dice experiment', async () => {
+  const { page, problems } = await openApp(browser.context);
+  await setUp(page, { scale: 'quick', runs: [0], batches: [1, 3] });
+  await page.click('[data-testid="experiment-sweep"]');
+  await waitState(page, 'done');
+  const d = await debug(page);
+  const config = JSON.parse(d.config);
+  assert.deepEqual(
+    config.runs.map((r) => [r.phi, r.eps, r.batch_size]),
+    [1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1e3, 1e4].map((e) => ['I', e, 8]),
+  );
+  assertSameResult(JSON.parse(d.result), nativeExperiment(d.config), 'sweep');
+  assert.equal(await page.locator('[data-testid="experiment-table"] tbody meter').count(), 9);
   assertNoProblems(problems);
   await page.close();
 });

@@ -16,7 +16,7 @@ import os
 import sys
 
 # The ceiling enforced now: the page after the phone, presentation and "paste your loss"
-# work (494.4 KB) and the Experiment panel (+11 KB: 505.6 KB, README "The static bundle")
+# work (494.4 KB) and the Experiment panel (+11.5 KB: 505.9 KB, README "The static bundle")
 # plus a little, so growth is noticed; the size work lowers it to the goal.
 BUDGET_KB = 508
 # The target of the size work: a page that opens quickly on a slow connection.

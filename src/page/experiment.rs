@@ -7,7 +7,7 @@
 //! [`crate::page::msg::ExperimentMsg`].
 
 use crate::engine::experiment::Template;
-use crate::present::format::number;
+use crate::present::format::{exact, number};
 
 /// A run of the paper's table: its name and its fields of a `dice experiment` run.
 pub struct RunKind {
@@ -46,6 +46,9 @@ pub const RUNS: [RunKind; 7] = [
         fields: r#""labels":"full""#,
     },
 ];
+
+/// The ε sweep's log grid: Φ = I with ε_nr = ε_dr = each of these.
+pub const SWEEP_EPS: [f64; 9] = [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e4];
 
 /// The batch sizes the panel offers (the paper's BraTS runs: 1, 2, 4, 8).
 pub const BATCHES: [usize; 4] = [1, 2, 4, 8];
@@ -112,6 +115,8 @@ pub struct ExperimentPanel {
     pub batches: [bool; 4],
     pub scale: Scale,
     pub phase: Phase,
+    /// The current (or last) job is the ε sweep rather than the ticked runs.
+    pub sweep: bool,
     /// Experiments started so far: the worker's job number.
     pub job: u32,
     /// The config of the current (or last) experiment.
@@ -132,6 +137,7 @@ impl Default for ExperimentPanel {
             batches: [false, false, false, true],
             scale: Scale::Standard,
             phase: Phase::Idle,
+            sweep: false,
             job: 0,
             config: None,
             rows: Vec::new(),
@@ -142,18 +148,35 @@ impl Default for ExperimentPanel {
 }
 
 impl ExperimentPanel {
-    /// The runs of the ticked kinds × the ticked batch sizes: (name, fields, batch).
-    pub fn planned(&self) -> Vec<(String, &'static str, usize)> {
+    /// The runs of the ticked kinds × the ticked batch sizes: (name, fields, batch). In an
+    /// ε sweep: Φ = I at each ε of [`SWEEP_EPS`], at the largest ticked batch size.
+    pub fn planned(&self) -> Vec<(String, String, usize)> {
         let batches: Vec<usize> = BATCHES
             .iter()
             .zip(self.batches)
             .filter(|(_, on)| *on)
             .map(|(b, _)| *b)
             .collect();
+        if self.sweep {
+            let Some(&b) = batches.last() else {
+                return Vec::new();
+            };
+            return SWEEP_EPS
+                .iter()
+                .map(|&e| {
+                    let e = exact(e);
+                    (
+                        format!("I · ε = {e} · batch {b}"),
+                        format!(r#""phi":"I","eps":{e}"#),
+                        b,
+                    )
+                })
+                .collect();
+        }
         let mut out = Vec::new();
         for (kind, _) in RUNS.iter().zip(self.runs).filter(|(_, on)| *on) {
             for &b in &batches {
-                out.push((format!("{} · batch {b}", kind.name), kind.fields, b));
+                out.push((format!("{} · batch {b}", kind.name), kind.fields.into(), b));
             }
         }
         out
@@ -257,6 +280,21 @@ mod tests {
                 "I heuristic ε · batch 8"
             ]
         );
+    }
+
+    #[test]
+    fn the_sweep_runs_phi_i_across_the_grid_at_the_largest_ticked_batch() {
+        let p = ExperimentPanel {
+            sweep: true,
+            batches: [true, true, false, false],
+            ..ExperimentPanel::default()
+        };
+        let runs = p.planned();
+        assert_eq!(runs.len(), SWEEP_EPS.len());
+        assert_eq!(runs[0].0, "I · ε = 1e-4 · batch 2");
+        let eps = runs[8].1.strip_prefix(r#""phi":"I","eps":"#).unwrap();
+        assert_eq!(eps.parse::<f64>(), Ok(1e4));
+        assert!(runs.iter().all(|r| r.2 == 2));
     }
 
     #[test]

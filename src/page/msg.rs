@@ -51,6 +51,8 @@ pub enum ExperimentMsg {
     /// Tick (or untick) batch size `i` of `page::experiment::BATCHES`.
     Batch(usize, bool),
     Start,
+    /// Run the ε sweep (Φ = I across `page::experiment::SWEEP_EPS`).
+    Sweep,
     Cancel,
     Progress {
         job: u32,

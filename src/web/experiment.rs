@@ -33,8 +33,8 @@ thread_local! {
 pub struct ExperimentView {
     root: HtmlElement,
     inputs: HtmlElement,
-    /// Run and Cancel.
-    buttons: [HtmlElement; 2],
+    /// Run, ε sweep and Cancel.
+    buttons: [HtmlElement; 3],
     status: HtmlElement,
     progress: HtmlElement,
     body: HtmlElement,
@@ -132,6 +132,7 @@ fn click_msg(ev: &web_sys::Event) -> Option<Msg> {
     let e: HtmlElement = ev.target()?.dyn_into().ok()?;
     Some(Msg::Experiment(match e.dataset().get("act")?.as_str() {
         "run" => ExperimentMsg::Start,
+        "sweep" => ExperimentMsg::Sweep,
         _ => ExperimentMsg::Cancel,
     }))
 }
@@ -148,7 +149,7 @@ impl ExperimentView {
             let e = root.query_selector(&format!("[data-act={act}]"))?;
             Ok(e.ok_or("no button")?.dyn_into()?)
         };
-        let buttons = [button("run")?, button("cancel")?];
+        let buttons = [button("run")?, button("sweep")?, button("cancel")?];
         Ok(ExperimentView {
             inputs: dom::need("exp-inputs")?,
             buttons,
@@ -208,9 +209,10 @@ impl ExperimentView {
         for e in [&self.inputs, &self.root] {
             dom::toggle_class(e, "running", running);
         }
-        for (e, off) in [&self.inputs, &self.buttons[0], &self.buttons[1]]
+        let [run, sweep, cancel] = &self.buttons;
+        for (e, off) in [&self.inputs, run, sweep, cancel]
             .into_iter()
-            .zip([running, running, !running])
+            .zip([running, running, running, !running])
         {
             let _ = Reflect::set(e, &"disabled".into(), &off.into());
         }
@@ -248,15 +250,23 @@ impl ExperimentView {
             }
         }
         if self.drawn.1 != finished {
+            // b_ratio drawn as a bar too (a <meter> from 0 to 1), so the runs compare at
+            // a glance.
             let (_, rows) = p.table();
+            let bars = p.rows.iter().filter_map(|r| r.measures);
             let html: String = rows
                 .iter()
-                .map(|row| {
+                .zip(bars)
+                .map(|(row, m)| {
                     let cells: String = row[1..]
                         .iter()
                         .map(|c| format!("<td>{}</td>", esc(c)))
                         .collect();
-                    format!(r#"<tr><th scope="row">{}</th>{cells}</tr>"#, esc(&row[0]))
+                    format!(
+                        r#"<tr><th scope="row">{}</th><td><meter min="0" max="1" value="{}" aria-hidden="true"></meter></td>{cells}</tr>"#,
+                        esc(&row[0]),
+                        m[0].clamp(0.0, 1.0)
+                    )
                 })
                 .collect();
             self.body.set_inner_html(&html);

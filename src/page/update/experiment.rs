@@ -12,6 +12,7 @@ pub fn update(m: &mut Model, msg: ExperimentMsg) -> Change {
     let changed = Change::none().experiment();
     let current =
         |p: &crate::page::experiment::ExperimentPanel, job: u32| p.running() && p.job == job;
+    let sweep = msg == ExperimentMsg::Sweep;
     match msg {
         ExperimentMsg::Template(_)
         | ExperimentMsg::Scale(_)
@@ -39,8 +40,9 @@ pub fn update(m: &mut Model, msg: ExperimentMsg) -> Change {
             changed
         }
         ExperimentMsg::Run(..) | ExperimentMsg::Batch(..) => Change::none(),
-        ExperimentMsg::Start if p.running() => Change::none(),
-        ExperimentMsg::Start => {
+        ExperimentMsg::Start | ExperimentMsg::Sweep if p.running() => Change::none(),
+        ExperimentMsg::Start | ExperimentMsg::Sweep => {
+            p.sweep = sweep;
             p.job += 1;
             p.result = None;
             p.steps_per_second = None;

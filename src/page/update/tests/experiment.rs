@@ -109,3 +109,21 @@ fn nothing_ticked_fails_in_words_and_the_training_session_stays() {
     assert!(m.train.session.is_some());
     assert_eq!(m.train.sessions, sessions);
 }
+
+#[test]
+fn the_sweep_is_a_job_of_its_own_kind() {
+    let mut m = model();
+    exp(&mut m, ExperimentMsg::Sweep);
+    assert!(m.experiment.sweep && m.experiment.running());
+    assert_eq!(m.experiment.rows.len(), 9);
+    assert!(m
+        .experiment
+        .config
+        .as_deref()
+        .unwrap()
+        .contains(r#""eps":10000"#));
+    exp(&mut m, ExperimentMsg::Cancel);
+    exp(&mut m, ExperimentMsg::Start);
+    assert!(!m.experiment.sweep);
+    assert_eq!(m.experiment.rows.len(), 3);
+}
