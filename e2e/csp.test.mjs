@@ -138,7 +138,7 @@ test('the page runs under the policy without violations, and the policy is enfor
 test('the only test hooks are the documented read-only ones', async () => {
   const { page, problems } = await openApp(browser.context);
   const hooks = await page.evaluate(() => Object.keys(window.diceDebug).sort());
-  assert.deepEqual(hooks, ['cliInput', 'gradAt', 'hash', 'sent', 'trainInput']);
+  assert.deepEqual(hooks, ['cliInput', 'experiment', 'gradAt', 'hash', 'sent', 'trainInput']);
   // Reading them changes nothing: not the link, not the loss.
   const before = await page.evaluate(() => ({ link: location.hash, loss: document.querySelector('#loss-value').dataset.value }));
   await page.evaluate(() => {
@@ -147,6 +147,7 @@ test('the only test hooks are the documented read-only ones', async () => {
     window.diceDebug.gradAt(0, 0, 0, 0);
     window.diceDebug.trainInput();
     window.diceDebug.sent();
+    window.diceDebug.experiment();
   });
   await settle(page);
   const after = await page.evaluate(() => ({ link: location.hash, loss: document.querySelector('#loss-value').dataset.value }));

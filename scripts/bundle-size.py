@@ -16,13 +16,14 @@ import os
 import sys
 
 # The ceiling enforced now: the page after the phone, presentation and "paste your loss"
-# work (494.4 KB, README "The static bundle") plus a little, so growth is noticed; the size
-# work lowers it to the goal.
-BUDGET_KB = 500
+# work (494.4 KB) and the Experiment panel (+11.5 KB: 505.9 KB, README "The static bundle")
+# plus a little, so growth is noticed; the size work lowers it to the goal.
+BUDGET_KB = 508
 # The target of the size work: a page that opens quickly on a slow connection.
 GOAL_KB = 250
-# Files of modules loaded on first use (src/web/paste.rs starts the worker on Apply).
-ON_DEMAND = ("paste_worker",)
+# Files of modules loaded on first use (src/web/paste.rs starts its worker on Apply,
+# src/web/experiment.rs its worker on Run).
+ON_DEMAND = ("paste_worker", "experiment_worker")
 
 
 def main(argv: list[str]) -> int:

@@ -21,8 +21,9 @@
 //!
 //! The science the code relies on is written up in `docs/science.md`.
 
-// Native only: the page never runs the command line.
-#[cfg(not(target_arch = "wasm32"))]
+// Native only: the page never runs the command line. The experiment worker reads its
+// config and writes its result with the command line's own code (`cli::experiment`).
+#[cfg(any(not(target_arch = "wasm32"), feature = "experiment_worker"))]
 pub mod cli;
 pub use dice_engine as engine;
 pub mod page;

@@ -26,6 +26,16 @@ pub mod scenes;
 
 pub use model::{conv_backward, conv_forward, linear_backward, linear_forward, Model, ModelKind};
 
+/// Training steps begun in this program (in a browser: in this module instance, so the
+/// page's and a worker's are apart). The page's test hook reads it to show that the
+/// Experiment panel trains nothing on the page's main thread.
+pub static STEPS_TAKEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// [`STEPS_TAKEN`] now.
+pub fn steps_taken() -> usize {
+    STEPS_TAKEN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Bad training input, said in words.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum TrainError {
@@ -698,6 +708,7 @@ impl Trainer {
     /// One update: returns L_t, the loss (of step t's mini-batch) before it, or where and
     /// why training stopped (nothing changes then).
     pub fn step(&mut self) -> Result<f64, Stop> {
+        STEPS_TAKEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Some(stop) = &self.refused {
             return Err(stop.clone());
         }

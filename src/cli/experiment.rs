@@ -94,11 +94,11 @@ pub fn config_from_str(input: &str) -> Result<ExperimentConfig, String> {
     }
     if let Some(raw) = doc.take("steps") {
         c.steps = json::count("steps", &raw)?;
-        if c.steps > super::train::MAX_STEPS {
+        if c.steps > super::optimizer::MAX_STEPS {
             return Err(format!(
                 "`steps` is {}; at most {} per run",
                 c.steps,
-                super::train::MAX_STEPS
+                super::optimizer::MAX_STEPS
             ));
         }
     }
@@ -115,7 +115,7 @@ pub fn config_from_str(input: &str) -> Result<ExperimentConfig, String> {
         no_unknown(&m, "`model` (its weights come from the seed)", &["kind"])?;
     }
     if let Some(raw) = doc.take("optimizer") {
-        c.optimizer = super::train::optimizer_from_raw(&raw)?;
+        c.optimizer = super::optimizer::optimizer_from_raw(&raw)?;
     }
     if let Some(raw) = doc.take("runs") {
         let runs: Vec<&serde_json::value::RawValue> = serde_json::from_str(&raw)

@@ -8,17 +8,23 @@
 //! nearest known name: a mistyped option must not silently compute another loss). `eval` lives in
 //! [`eval`]; the command line itself (arguments, files, exit codes) in `run`.
 
+// In wasm (the experiment worker) only what `experiment` reads: no array files.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
 pub mod experiment;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod files;
 pub mod json;
+pub mod optimizer;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod progress;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod run;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod summary;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod tensors;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod train;
 
 use ndarray::Array4;
@@ -35,6 +41,7 @@ use crate::engine::shape::Shape;
 use crate::engine::variants::Variant;
 use json::Document;
 
+#[cfg(not(target_arch = "wasm32"))]
 pub use eval::{eval_str, to_json};
 
 /// The tensor fields every command reads; with [`SETTINGS_FIELDS`], the fields of

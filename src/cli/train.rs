@@ -13,7 +13,7 @@ use super::{
     refuse_implied_activation, refuse_unknown,
 };
 use crate::engine::error::DiceError;
-use crate::engine::train::{Batches, Model, ModelKind, Optimizer, TrainReport, Trainer};
+use crate::engine::train::{Batches, Model, ModelKind, TrainReport, Trainer};
 
 /// The fields `dice train` reads beyond those of `dice eval`.
 pub const TRAIN_FIELDS: [&str; 7] = [
@@ -26,8 +26,8 @@ pub const TRAIN_FIELDS: [&str; 7] = [
     "shuffle_seed",
 ];
 
-/// The most steps one run may ask for (a typo in `steps` should not hang the command).
-pub const MAX_STEPS: usize = 1_000_000;
+use super::optimizer::OptimizerSpec;
+pub use super::optimizer::{optimizer_from_raw, MAX_STEPS};
 
 #[derive(Deserialize)]
 #[serde(
@@ -38,54 +38,6 @@ struct ModelSpec {
     kind: String,
     w: Option<Vec<f64>>,
     b: Option<Vec<f64>>,
-}
-
-#[derive(Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "an object {\"kind\": \"sgd\"|\"adam\", \"lr\": number, \"betas\": [b1, b2], \"eps\": number}"
-)]
-struct OptimizerSpec {
-    kind: String,
-    lr: f64,
-    betas: Option<[f64; 2]>,
-    eps: Option<f64>,
-}
-
-impl OptimizerSpec {
-    fn optimizer(&self) -> Result<Optimizer, String> {
-        match self.kind.trim().to_ascii_lowercase().as_str() {
-            "sgd" => {
-                if self.betas.is_some() || self.eps.is_some() {
-                    return Err(
-                        "optimizer sgd takes only `lr` (`betas` and `eps` are Adam's)".into(),
-                    );
-                }
-                Ok(Optimizer::sgd(self.lr))
-            }
-            "adam" => {
-                let [beta1, beta2] = self
-                    .betas
-                    .unwrap_or([Optimizer::ADAM_BETAS.0, Optimizer::ADAM_BETAS.1]);
-                Ok(Optimizer::Adam {
-                    lr: self.lr,
-                    beta1,
-                    beta2,
-                    eps: self.eps.unwrap_or(Optimizer::ADAM_EPS),
-                })
-            }
-            other => Err(format!(
-                "unknown optimizer kind {other:?}; use \"sgd\" or \"adam\""
-            )),
-        }
-    }
-}
-
-/// An `optimizer` object as `dice train` reads it.
-pub fn optimizer_from_raw(raw: &str) -> Result<Optimizer, String> {
-    let spec: OptimizerSpec =
-        serde_json::from_str(raw).map_err(|e| one_line(&format!("invalid `optimizer`: {e}")))?;
-    spec.optimizer()
 }
 
 /// Takes `key` from the document and reads it as `T` (a JSON object or value).
@@ -288,6 +240,7 @@ pub fn train_str(input: &str) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::train::Optimizer;
 
     const LINEAR: &str = r#"{"shape":[2,2,1,3],
       "y":[0,1,1, 1,0,0,  0,0,0, 1,1,1],

@@ -77,6 +77,8 @@ pub struct Change {
     pub paste: bool,
     /// The "Your data" panel: the files read, what part is shown, or why not.
     pub yourdata: bool,
+    /// The Experiment panel: its choices, progress or results.
+    pub experiment: bool,
     pub link: Link,
 }
 
@@ -124,7 +126,7 @@ impl Change {
 
     flags!(
         settings, display, page, tool, history, lesson, focus, hover, notice, entry, controls,
-        layout, screen, export, training, compare, paste, yourdata,
+        layout, screen, export, training, compare, paste, yourdata, experiment,
     );
 
     /// How the address bar follows.
@@ -183,6 +185,7 @@ impl Change {
         self.compare |= other.compare;
         self.paste |= other.paste;
         self.yourdata |= other.yourdata;
+        self.experiment |= other.experiment;
         self.link = match (std::mem::take(&mut self.link), other.link) {
             // The first push's `before` is the one that may still need writing.
             (Link::Push { before }, _) => Link::Push { before },

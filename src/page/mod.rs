@@ -18,6 +18,7 @@ pub mod cli_input;
 pub mod codec;
 pub mod derived;
 pub mod entry;
+pub mod experiment;
 pub mod figure;
 pub mod history;
 pub mod judge;

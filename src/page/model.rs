@@ -264,6 +264,8 @@ pub struct Model {
     pub train: TrainingState,
     /// The person's own files, once read ("Your data").
     pub data: crate::page::yourdata::YourData,
+    /// The Experiment panel.
+    pub experiment: crate::page::experiment::ExperimentPanel,
 }
 
 impl Model {
@@ -283,6 +285,7 @@ impl Model {
             feedback: Feedback::default(),
             train: TrainingState::default(),
             data: Default::default(),
+            experiment: Default::default(),
         }
     }
 

@@ -39,6 +39,8 @@ pub enum Msg {
     Compare(CompareMsg),
     /// The person's own label/prediction files ("Your data").
     Data(DataMsg),
+    /// The Experiment panel and its worker's reports.
+    Experiment(ExperimentMsg),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +49,45 @@ pub enum DataMsg {
     /// CLI's readers and fitted by `page::yourdata::show` in the worker), or why it cannot
     /// be shown.
     Shown(Box<Result<Shown, String>>),
+}
+
+/// The Experiment panel: its choices, Run and Cancel, and what the worker reports (each
+/// report names the job it belongs to, so a cancelled job's late reports are dropped).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExperimentMsg {
+    Template(crate::engine::experiment::Template),
+    Scale(crate::page::experiment::Scale),
+    /// Tick (or untick) run kind `i` of `page::experiment::RUNS`.
+    Run(usize, bool),
+    /// Tick (or untick) batch size `i` of `page::experiment::BATCHES`.
+    Batch(usize, bool),
+    Start,
+    /// Run the ε sweep (Φ = I across `page::experiment::SWEEP_EPS`).
+    Sweep,
+    Cancel,
+    Progress {
+        job: u32,
+        run: usize,
+        done: usize,
+        total: usize,
+    },
+    /// A run finished: b_ratio, a_dice, AUC, volume error.
+    RunDone {
+        job: u32,
+        run: usize,
+        measures: [f64; 4],
+    },
+    /// Every run finished: the result JSON text and the worker's steps per second.
+    Done {
+        job: u32,
+        result: String,
+        steps_per_second: f64,
+    },
+    /// The worker refused the config or could not start.
+    Failed {
+        job: u32,
+        why: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

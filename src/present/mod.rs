@@ -7,6 +7,7 @@ pub mod colormap;
 pub mod curves;
 pub mod describe;
 pub mod diagram;
+pub mod experiment;
 pub mod figure;
 pub mod format;
 pub mod formula;

@@ -410,7 +410,8 @@ fn write_url(link: &str, entry: Entry) {
     }
 }
 
-/// `window.diceDebug = { cliInput(), gradAt(b, c, i, j), hash(), trainInput(steps), sent() }` for
+/// `window.diceDebug = { cliInput(), gradAt(b, c, i, j), hash(), trainInput(steps), sent(),
+/// experiment() }` for
 /// end-to-end tests:
 /// read-only views of the page. `hash()` is the page in link format 1 (JSON inside
 /// deflate, which a script can read and edit); the address bar uses format 2.
@@ -469,6 +470,11 @@ fn install_debug() -> dom::JsResult<()> {
         Closure::<dyn Fn() -> JsValue>::new(|| JsValue::from_f64(super::dispatch::sent() as f64));
     js_sys::Reflect::set(&obj, &"sent".into(), sent.as_ref())?;
     sent.forget();
+    let experiment = Closure::<dyn Fn() -> JsValue>::new(|| {
+        read(|a| super::experiment::debug(&a.model)).unwrap_or(JsValue::NULL)
+    });
+    js_sys::Reflect::set(&obj, &"experiment".into(), experiment.as_ref())?;
+    experiment.forget();
     js_sys::Reflect::set(&w, &"diceDebug".into(), &obj)?;
     js_sys::Reflect::set(&w, &"__diceFrames".into(), &js_sys::Array::new())?;
     Ok(())

@@ -8,7 +8,8 @@
 //! canvases, label statuses, verdict badges), `legend`, `readout` (loss, sets, hover),
 //! `lessons` (buttons, tour, the lesson text), `explain` (Φ picture, formula, plots' data)
 //! with `plots` (plotters drawing), `export` (PNG/SVG files and copied links), `compare`
-//! (the compare bar), `matrix` (the verdict matrix), `paste` ("Paste your loss" beside it),
+//! (the compare bar), `matrix` (the verdict matrix), `paste` ("Paste your loss" beside it), `experiment`
+//! (the Experiment panel and its worker),
 //! `trainplot` (plot d), `touch` (paint mode and undo beside the grid on a touch screen);
 //! `events` turns pointer and key events into messages; `dom` has small DOM helpers.
 
@@ -19,6 +20,7 @@ pub mod dispatch;
 pub mod dom;
 pub mod effects;
 pub mod events;
+pub mod experiment;
 pub mod explain;
 pub mod export;
 pub mod grid;
@@ -66,6 +68,7 @@ pub struct Views {
     touch: touch::Touch,
     paste: paste::Paste,
     yourdata: yourdata::YourData,
+    experiment: experiment::ExperimentView,
     events: events::Events,
 }
 
@@ -88,6 +91,7 @@ impl Views {
             touch: touch::Touch::build(dispatch)?,
             paste: paste::Paste::build(dispatch)?,
             yourdata: yourdata::YourData::build(dispatch)?,
+            experiment: experiment::ExperimentView::build(dispatch)?,
             events: events::Events,
         })
     }
@@ -109,6 +113,7 @@ impl Views {
         drew |= self.controls.sync(f);
         self.paste.sync(f);
         self.yourdata.sync(f);
+        self.experiment.sync(f);
         self.export.sync(f);
         drew
     }

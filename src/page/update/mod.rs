@@ -14,6 +14,7 @@
 //! - [`train`]: the training session;
 //! - [`compare`]: compare mode's second setting;
 //! - [`data`]: the person's own files ("Your data") put into the scene.
+//! - [`experiment`]: the Experiment panel and its worker's reports.
 //!
 //! Each returns a [`Change`] saying what changed, from which the derived data and the
 //! views work out what to recompute and redraw, and how the address bar follows.
@@ -21,6 +22,7 @@
 mod compare;
 mod data;
 mod display;
+mod experiment;
 mod explain;
 mod lesson;
 mod notice;
@@ -43,9 +45,10 @@ use crate::page::msg::Msg;
 pub fn update(m: &mut Model, msg: Msg) -> Change {
     let eps_before = (m.state.settings.eps_nr, m.state.settings.eps_dr);
     let variant_before = m.state.settings.variant;
-    // Training messages are the training domain's own; every other message may change the
-    // data a session trains on.
-    let training_message = matches!(msg, Msg::Train(_));
+    // Training messages are the training domain's own, the experiment's are apart (its
+    // worker trains its own data); every other message may change the data a session
+    // trains on.
+    let training_message = matches!(msg, Msg::Train(_) | Msg::Experiment(_));
     let sessions = m.train.sessions;
     let mut ch = match msg {
         Msg::Paint(msg) => paint::update(m, msg),
@@ -59,6 +62,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Change {
         Msg::Train(msg) => train::update(m, msg),
         Msg::Compare(msg) => compare::update(m, msg),
         Msg::Data(msg) => data::update(m, msg),
+        Msg::Experiment(msg) => experiment::update(m, msg),
     };
     // The session follows the data it trains on (a session this message started fits it).
     if !training_message && m.train.sessions == sessions {

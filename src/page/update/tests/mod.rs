@@ -14,6 +14,7 @@ use crate::page::state::AppState;
 use super::{open_link, update};
 
 mod data;
+mod experiment;
 mod lesson;
 mod narrate;
 mod page;
