@@ -26,6 +26,7 @@ pub mod legend;
 pub mod lessons;
 pub mod matrix;
 pub mod paste;
+pub mod plan;
 pub mod plot_backend;
 pub mod plots;
 pub mod readout;
@@ -65,6 +66,7 @@ pub struct Views {
     touch: touch::Touch,
     paste: paste::Paste,
     events: events::Events,
+    plan: plan::PlanView,
 }
 
 impl Views {
@@ -86,6 +88,7 @@ impl Views {
             touch: touch::Touch::build(dispatch)?,
             paste: paste::Paste::build(dispatch)?,
             events: events::Events,
+            plan: plan::PlanView::default(),
         })
     }
 
@@ -98,7 +101,10 @@ impl Views {
         moved |= self.lessons.sync(f);
         moved |= self.compare.sync(f);
         moved |= self.touch.sync(f);
-        let mut drew = self.grid.sync(f, moved);
+        // The layout plan, from the viewport and what the grid and the side hold.
+        let (plan, planned) = self.plan.sync(f);
+        moved |= planned;
+        let mut drew = self.grid.sync(f, moved, &plan);
         drew |= self.legend.sync(f);
         drew |= self.readout.sync(f);
         drew |= self.explain.sync(f);

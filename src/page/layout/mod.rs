@@ -19,7 +19,7 @@ pub mod plan;
 #[cfg(test)]
 mod plan_tests;
 
-pub use plan::{Mode, Plan, Viewport};
+pub use plan::{LessonWords, Mode, Plan, Viewport};
 
 /// The grid's columns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,9 +155,11 @@ pub fn plan_for(m: &Model, e: Option<&Evaluation>, vp: Viewport) -> Plan {
             lead.chars().count(),
         )
     });
+    // Brief: folded to its first sentence until the reader asks for more (the lesson
+    // box's own state), so the plan does not read `more`.
     let words = plan::Words {
         lesson: lesson.filter(|_| !m.lesson.collapsed),
-        more: m.lesson.more,
+        more: false,
     };
     plan::plan(vp, mode, &scene, &words)
 }

@@ -181,8 +181,8 @@ fn page_fits_height(vp: Viewport) -> bool {
 /// Whether the plan promises the grid inside the screen (see the module's doc): the
 /// screens that scroll (a row per screen), and without scrolling for up to two columns
 /// of class cells (one class with compare's B, or two classes) — the page from 1000×700,
-/// presentation from 1024×720, an embed from 680×600. (Two classes with B beside, a
-/// user's own combination, may not fit.)
+/// presentation from 1024×720, an embed from 680×600 before a run. (Two classes with B
+/// beside, a user's own combination, and a run's result lines in an embed may not fit.)
 pub fn promised(vp: Viewport, mode: Mode, scene: &Scene) -> bool {
     let columns = scene.classes * if scene.compare { 2 } else { 1 };
     let scrolls = match mode {
@@ -195,7 +195,7 @@ pub fn promised(vp: Viewport, mode: Mode, scene: &Scene) -> bool {
             && match mode {
                 Mode::Page => true,
                 Mode::Present => vp.w >= 1024.0 && vp.h >= 720.0,
-                Mode::Embed => vp.w >= 680.0 && vp.h >= 600.0,
+                Mode::Embed => vp.w >= 680.0 && vp.h >= 600.0 && !scene.results,
             }
 }
 
@@ -358,6 +358,17 @@ fn cell_min(aw: f64, mode: Mode, across: f64) -> f64 {
         .floor()
 }
 
+/// B's cells' least width: room for the badge's words on one line (its views are
+/// fewer); in presentation as wide as A's, so the hall-sized reasons wrap as little.
+fn b_cell_min(cell_min: f64, mode: Mode, t: &TypeScale) -> f64 {
+    if mode == Mode::Present {
+        return cell_min;
+    }
+    cell_min
+        .min((16.0 * 0.6 * t.badge + 24.0).max(B_CELL_MIN))
+        .floor()
+}
+
 /// The cells across a line of the grid.
 fn across(mode: Mode, scene: &Scene, shape: Shape) -> f64 {
     let image = scene.image && mode != Mode::Present && !shape.no_image;
@@ -393,7 +404,7 @@ fn grid_size(
     // one or two views and a badge: their minimum is smaller ([`B_CELL_MIN`]).
     let cell_w = |n: f64| {
         let least = if n < 3.0 {
-            cell_min.min(B_CELL_MIN)
+            b_cell_min(cell_min, mode, t)
         } else {
             cell_min
         };
@@ -409,28 +420,41 @@ fn grid_size(
             + gap_x * across
     };
     // The tallest cell: a class's (B's has shorter words beside fewer views).
-    let inner = cell_w(3.0) - 16.0;
-    let lines = |chars: f64, size: f64| (chars / (inner / (CHAR_EM * size)).max(1.0)).ceil();
-    // The header: the status (a select, or the status in words in presentation) and the
-    // badge on one line, or two when they do not fit side by side.
-    let badge_w = 9.0 * 0.62 * t.badge + 20.0;
-    let status_w = if present { 8.0 * 0.55 * t.reason } else { 96.0 };
-    let head_lines = if status_w + badge_w + 6.0 <= inner {
-        1.0
-    } else {
-        2.0
+    // A cell's words at its inner width: the header (the status — a select, or the
+    // status in words in presentation — and the badge on one line, or two when they do
+    // not fit side by side), the badge's reason and the run's result line.
+    let words = |inner: f64, status: bool| {
+        let lines = |chars: f64, size: f64| (chars / (inner / (CHAR_EM * size)).max(1.0)).ceil();
+        let badge_w = 16.0 * 0.6 * t.badge + 24.0;
+        let status_w = match (status, present) {
+            (false, _) => 0.0,
+            (true, true) => 8.0 * 0.55 * t.reason,
+            (true, false) => 96.0,
+        };
+        let head_lines = if status_w + badge_w + 6.0 <= inner {
+            1.0
+        } else {
+            2.0
+        };
+        let head = (head_lines * (t.badge * 1.3 + 6.0)).max(28.0) + 4.0;
+        // Presentation of a trained B leaves the reasons to the badges' tooltips.
+        let reasons = !(present && scene.compare && scene.b_views > 1);
+        let reason = if reasons {
+            3.0 + lines(REASON_CHARS, t.reason) * t.reason * 1.25
+        } else {
+            0.0
+        };
+        let result_size = if present { t.reason } else { 14.0 };
+        let result = if scene.results {
+            2.0 + lines(RESULT_CHARS, result_size) * result_size * 1.35
+        } else {
+            0.0
+        };
+        head + reason + result
     };
-    let head = (head_lines * (t.badge * 1.3 + 6.0)).max(28.0) + 4.0;
-    // Presentation of a trained B leaves the reasons to the badges' tooltips.
-    let reasons = !(present && scene.compare && scene.b_views > 1);
-    let reason = if reasons {
-        3.0 + lines(REASON_CHARS, t.reason) * t.reason * 1.25
-    } else {
-        0.0
-    };
-    let result_size = if present { t.reason } else { 14.0 };
-    let result = if scene.results {
-        2.0 + lines(RESULT_CHARS, result_size) * result_size * 1.35
+    let a_words = words(cell_w(3.0) - 16.0, true);
+    let b_words = if scene.compare {
+        words(cell_w(scene.b_views.max(1) as f64) - 16.0, false)
     } else {
         0.0
     };
@@ -439,7 +463,7 @@ fn grid_size(
     } else {
         0.0
     };
-    let cell_h = 12.0 + head + v + reason + result + caption;
+    let cell_h = 12.0 + a_words.max(b_words) + v + caption;
     let rows = if shape.taught_rows_only {
         scene.taught_rows
     } else {
@@ -580,7 +604,7 @@ pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
         grid: (gw, gh),
         row,
         cell_min: cell_min(aw, mode, across(mode, scene, shape)),
-        b_cell_min: cell_min(aw, mode, across(mode, scene, shape)).min(B_CELL_MIN),
+        b_cell_min: b_cell_min(cell_min(aw, mode, across(mode, scene, shape)), mode, &t),
         loss_box,
     }
 }
