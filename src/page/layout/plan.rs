@@ -8,7 +8,7 @@
 //!
 //! **Floors** (never below, in every mode and size):
 //! - views: 60 px in presentation at 1280×720 and larger ([`PRESENT_VIEW_FLOOR`]), 48 px
-//!   in presentation on smaller screens and in an embed, 56 px on the page
+//!   in presentation on smaller screens, 44 px in an embed, 56 px on the page
 //!   ([`PAGE_VIEW_FLOOR`]);
 //! - type on the page and in an embed: lesson text 14 px, badges 13.5 px, reasons 13 px;
 //! - type in presentation: badges 20 px, reasons 16 px, takeaway 22 px; at 1280×720 and
@@ -145,6 +145,9 @@ pub const PRESENT_VIEW_FLOOR: f64 = 60.0;
 pub const PAGE_VIEW_FLOOR: f64 = 56.0;
 /// Presentation's and the embed's floor on small screens.
 const SMALL_VIEW_FLOOR: f64 = 48.0;
+/// An embed's floor: its frame does not scroll, and three images of two classes share
+/// 600 px with their words.
+const EMBED_VIEW_FLOOR: f64 = 44.0;
 /// The least width of a compare cell B (CSS px; `--b-cell-min`).
 pub const B_CELL_MIN: f64 = 110.0;
 /// The longest badge reason and training result line, in characters (estimates).
@@ -463,7 +466,9 @@ fn grid_size(
     } else {
         0.0
     };
-    let cell_h = 12.0 + a_words.max(b_words) + v + caption;
+    // (+4: line boxes round up; measured against Chromium, an embed's three rows at
+    // 800×600 were 10 px taller than the sum of their words' estimates.)
+    let cell_h = 12.0 + a_words.max(b_words) + v + caption + 4.0;
     let rows = if shape.taught_rows_only {
         scene.taught_rows
     } else {
@@ -556,7 +561,8 @@ pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
     let big = vp.w >= 1280.0 && vp.h >= 720.0;
     let view_floor = match mode {
         Mode::Present if big => PRESENT_VIEW_FLOOR,
-        Mode::Present | Mode::Embed => SMALL_VIEW_FLOOR,
+        Mode::Present => SMALL_VIEW_FLOOR,
+        Mode::Embed => EMBED_VIEW_FLOOR,
         Mode::Page => PAGE_VIEW_FLOOR,
     };
     let view_max = match mode {
@@ -569,13 +575,20 @@ pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
         let (gw, gh, row) = grid_size(v, aw, mode, scene, shape, &t);
         gw <= aw && if scrolls { row } else { gh } <= ah
     };
-    // The first shape that fits at the floor (or the last), then the largest view.
+    // The first shape that fits at the floor, then the largest view. When none fits,
+    // a screen that scrolls stacks its cells; one that does not leaves nothing out (what
+    // was asked for, e.g. a column shown on request, stays shown).
     let shapes = shapes(mode, scrolls, scene);
+    let fallback = if scrolls {
+        shapes[shapes.len() - 1]
+    } else {
+        Shape::default()
+    };
     let shape = shapes
         .iter()
         .copied()
         .find(|&s| fits(view_floor, s))
-        .unwrap_or(shapes[shapes.len() - 1]);
+        .unwrap_or(fallback);
     let mut view = view_floor;
     let mut v = view_max;
     while v > view_floor {
