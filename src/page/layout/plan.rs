@@ -8,7 +8,8 @@
 //!
 //! **Floors** (never below, in every mode and size):
 //! - views: 60 px in presentation at 1280×720 and larger ([`PRESENT_VIEW_FLOOR`]), 48 px
-//!   in presentation on smaller screens, 44 px in an embed, 56 px on the page
+//!   in presentation on smaller screens, 44 px in an embed (40 px below 680 px wide),
+//!   56 px on the page
 //!   ([`PAGE_VIEW_FLOOR`]);
 //! - type on the page and in an embed: lesson text 14 px, badges 13.5 px, reasons 13 px;
 //! - type in presentation: badges 20 px, reasons 16 px, takeaway 22 px; at 1280×720 and
@@ -148,6 +149,8 @@ const SMALL_VIEW_FLOOR: f64 = 48.0;
 /// An embed's floor: its frame does not scroll, and three images of two classes share
 /// 600 px with their words.
 const EMBED_VIEW_FLOOR: f64 = 44.0;
+/// An embed narrower than 680 px (a phone-width blog column).
+const NARROW_EMBED_VIEW_FLOOR: f64 = 40.0;
 /// The least width of a compare cell B (CSS px; `--b-cell-min`).
 pub const B_CELL_MIN: f64 = 110.0;
 /// The longest badge reason and training result line, in characters (estimates).
@@ -562,6 +565,8 @@ pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
     let view_floor = match mode {
         Mode::Present if big => PRESENT_VIEW_FLOOR,
         Mode::Present => SMALL_VIEW_FLOOR,
+        // A phone-width blog column: two classes' six views side by side.
+        Mode::Embed if vp.w < 680.0 => NARROW_EMBED_VIEW_FLOOR,
         Mode::Embed => EMBED_VIEW_FLOOR,
         Mode::Page => PAGE_VIEW_FLOOR,
     };
@@ -576,13 +581,21 @@ pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
         gw <= aw && if scrolls { row } else { gh } <= ah
     };
     // The first shape that fits at the floor, then the largest view. When none fits,
-    // a screen that scrolls stacks its cells; one that does not leaves nothing out (what
-    // was asked for, e.g. a column shown on request, stays shown).
+    // a screen that scrolls stacks its cells; one that does not takes the first shape
+    // that fits the width, but keeps every image (what was asked for, e.g. a column
+    // shown on request, stays shown with its rows).
     let shapes = shapes(mode, scrolls, scene);
+    let keep_rows = |s: &&Shape| !s.taught_rows_only;
     let fallback = if scrolls {
         shapes[shapes.len() - 1]
     } else {
-        Shape::default()
+        shapes
+            .iter()
+            .filter(keep_rows)
+            .find(|&&s| grid_size(view_floor, aw, mode, scene, s, &t).0 <= aw)
+            .or_else(|| shapes.iter().rev().find(|s| !s.taught_rows_only))
+            .copied()
+            .unwrap_or_default()
     };
     let shape = shapes
         .iter()

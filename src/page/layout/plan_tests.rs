@@ -118,6 +118,12 @@ fn check(name: &str, m: &Model, mode: Mode, vp: Viewport, p: &Plan) -> Vec<Strin
             p.area, p.row
         ));
     }
+    // Never sideways for up to two columns of class cells, promised or not.
+    let sc = scene_of(m);
+    let columns = sc.classes * if sc.compare { 2 } else { 1 };
+    if columns <= 2 && p.grid.0 > p.area.0 + 0.5 {
+        bad.push(format!("{at}: the grid is wider than its box {:?}", p.area));
+    }
     if p.area.0 > vp.w || p.area.1 > vp.h {
         bad.push(format!(
             "{at}: the grid's box {:?} is larger than the screen",
