@@ -156,8 +156,9 @@ pub const B_CELL_MIN: f64 = 110.0;
 /// The longest badge reason and training result line, in characters (estimates).
 const REASON_CHARS: f64 = 72.0;
 const RESULT_CHARS: f64 = 44.0;
-/// The longest loss number: "0.23574" and room for a sign or a sixth digit.
-const LOSS_CHARS: f64 = 8.0;
+/// The longest loss number: "0.0015281" (five significant digits after zeros), and a
+/// half for the sign.
+const LOSS_CHARS: f64 = 9.5;
 /// A digit's width in the loss's type (tabular figures), as a share of its size.
 const DIGIT_EM: f64 = 0.6;
 /// An average character's width in running text, as a share of its size.
