@@ -536,3 +536,56 @@ test('presentation mode survives training a lesson: the run is presented and fit
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+// The layout plan (page::layout::plan) applied: the page reads from a hall at 1920×1080,
+// the lesson text is whole or brief (never a clipped scroll box), the loss number fits
+// its box, a trained compare lesson fits 1280×720 with views of at least the page's
+// floor (56 px), and nothing scrolls sideways. About 10 s on two cores.
+for (const [W, H] of [
+  [1280, 720],
+  [1920, 1080],
+]) {
+  test(`the layout plan on the page at ${W}×${H}: hall type, whole or brief text, the loss in its box, a training compare lesson fits`, async () => {
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: W, height: H });
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    const words = () =>
+      page.evaluate(() => {
+        const px = (sel) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
+        const box = document.querySelector('[data-testid="lesson"]') ?? document.getElementById('lesson');
+        const loss = document.getElementById('loss-value');
+        const lossBox = loss.parentElement.getBoundingClientRect();
+        const l = loss.getBoundingClientRect();
+        return {
+          lesson: px('[data-testid="lesson-text"]'),
+          badge: px('.cell:not([hidden]) .verdict'),
+          clipped: box.scrollHeight > box.clientHeight + 1,
+          lossInside: l.right <= lossBox.right + 0.5 && loss.scrollWidth <= loss.clientWidth + 1,
+          sideways: document.documentElement.scrollWidth > innerWidth,
+        };
+      });
+    for (const name of ['missing-I', 'heuristic-eps']) {
+      await page.goto(url(`#preset=${name}`));
+      await page.reload();
+      await waitReady(page);
+      await settle(page);
+      const w = await words();
+      if (W >= 1920) assert.ok(w.lesson >= 20 && w.badge >= 18, `${name}: hall type at ${W}×${H}: ${JSON.stringify(w)}`);
+      else assert.ok(w.lesson >= 15 && w.badge >= 13.5, `${name}: type floors: ${JSON.stringify(w)}`);
+      assert.ok(!w.clipped, `${name}: the lesson text is not a clipped scroll box`);
+      assert.ok(w.lossInside, `${name}: the loss number fits its box`);
+      assert.ok(!w.sideways, `${name}: no sideways scroll`);
+    }
+    // heuristic-eps training in compare mode (its default; a fourth image, the input
+    // images' column and result lines): every badge, reason and result line on screen,
+    // views at least the page's floor.
+    await page.click('[data-testid="lesson-train"]');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid^="train-result-"]')].some((e) => !e.hidden));
+    await assertCellsOnScreen(page, W, H, 'heuristic-eps training');
+    assert.ok((await viewSize(page)) >= 56, `training views of at least 56 px (${await viewSize(page)})`);
+    assert.ok(!(await words()).sideways, 'training: no sideways scroll');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+}

@@ -15,7 +15,7 @@ use crate::engine::status::LabelStatus;
 use crate::engine::verdict::{CellVerdict, Scale as VerdictScale};
 use crate::page::cells::{self, GradLook};
 use crate::page::derived::ShownGrad;
-use crate::page::layout;
+use crate::page::layout::{self, Plan};
 use crate::page::levels;
 use crate::page::model::{Hover, ViewKind};
 use crate::page::state::AppState;
@@ -39,8 +39,6 @@ const NARROW_MIN_VIEW: f64 = 84.0;
 const COMPACT_VIEW: f64 = 84.0;
 /// The same in presentation mode, whose headers are in hall-sized type.
 const PRESENT_COMPACT_VIEW: f64 = 150.0;
-/// Views are never drawn smaller than this (CSS px).
-const MIN_VIEW: f64 = 40.0;
 /// Room kept under the grid (CSS px).
 const BOTTOM_GAP: f64 = 10.0;
 
@@ -99,6 +97,8 @@ pub struct GridView {
     compare_words: RefCell<String>,
     /// Views per compare cell: the gradient, and B's prediction while B trains.
     compare_views: std::cell::Cell<f64>,
+    /// The plan's shape applied: (no input images' column, no captions).
+    shape: std::cell::Cell<(bool, bool)>,
     root: HtmlElement,
     cells: Vec<CellView>,
     grad_heads: Vec<HtmlElement>,
@@ -732,6 +732,7 @@ impl GridView {
             compare_heads,
             compare_words: RefCell::new(String::new()),
             compare_views: std::cell::Cell::new(1.0),
+            shape: std::cell::Cell::new((false, false)),
             root,
             cells,
             grad_heads,
@@ -760,7 +761,7 @@ impl GridView {
     /// captions take is measured, not assumed; with one column the cells' words may go
     /// beside the views (`beside`) when that leaves larger views. On a narrow screen the
     /// cells stack one per line when the columns side by side would be too small.
-    pub fn layout(&self, embed: bool, present: bool) {
+    pub fn layout(&self, embed: bool, present: bool, plan: &Plan) {
         let Ok(w) = dom::window() else { return };
         let num = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64());
         let inner_h = num(w.inner_height()).unwrap_or(800.0);
@@ -783,7 +784,9 @@ impl GridView {
             .unwrap_or(800.0);
         // Cells of one view each beside the classes: the input image, compare mode's side.
         // (Presentation hides the input images: the lesson is about the classes' cells.)
-        let image_cells = f64::from(u8::from(!self.images.is_empty() && !present));
+        let image_cells = f64::from(u8::from(
+            !self.images.is_empty() && !present && !plan.shape.no_image,
+        ));
         let side_cells = image_cells
             + if self.compare.is_empty() {
                 0.0
@@ -793,17 +796,8 @@ impl GridView {
         // The grid's top in the document, whatever is scrolled.
         let scrolled = dom::by_id::<HtmlElement>("main").map_or(0.0, |m| f64::from(m.scroll_top()))
             + w.scroll_y().unwrap_or(0.0);
-        let max = if present {
-            560.0
-        } else if embed {
-            400.0
-        } else if narrow && avail_w < 480.0 {
-            // A phone's column (not a portrait tablet's): a cell and the start of the next
-            // on the first screen.
-            100.0
-        } else {
-            320.0
-        };
+        // The plan's bounds: its floor (never smaller views) and its largest views.
+        let (min_view, max) = (plan.view_floor, plan.view_max);
         let set = |v: f64| dom::set_style(&self.root, "--view", &format!("{v}px"));
         // Lays the grid out in one arrangement: a first guess from a probe size, then
         // corrections with what is measured (the words beside or under the views wrap
@@ -813,22 +807,8 @@ impl GridView {
         let settle = |beside: bool, stack: bool| -> f64 {
             dom::toggle_class(&self.root, "beside", beside);
             dom::toggle_class(&self.root, "stack", stack);
-            // Cells take the width there is (up to a point), so their words wrap less
-            // when the views are small.
-            // (B's cells count once each, however many views they hold.)
-            let b_cells = if self.compare.is_empty() { 0.0 } else { cols };
-            let across = if stack {
-                1.0
-            } else {
-                cols + image_cells + b_cells
-            };
-            // (A small embed's cells are narrower still: the frame does not scroll.)
-            let cell_min = ((avail_w - 40.0) / across - 26.0)
-                .clamp(
-                    if embed { 110.0 } else { 150.0 },
-                    if present { 360.0 } else { 280.0 },
-                )
-                .floor();
+            // The cells' least width is the plan's (the width there is, shared).
+            let cell_min = plan.cell_min;
             dom::set_style(&self.root, "--cell-min", &format!("{cell_min}px"));
             let probe = 160.0;
             set(probe);
@@ -851,7 +831,7 @@ impl GridView {
             let extra_h = r.height() - lines * probe;
             let mut v = ((avail_w - extra_w) / per)
                 .min((room_h(&r) - extra_h) / lines)
-                .clamp(MIN_VIEW, max)
+                .clamp(min_view, max)
                 .floor();
             set(v);
             for _ in 0..4 {
@@ -863,7 +843,7 @@ impl GridView {
                 } else {
                     (-over_w / per).min(-over_h / lines).floor()
                 };
-                let next = (v + dv).clamp(MIN_VIEW, max);
+                let next = (v + dv).clamp(min_view, max);
                 if dv.abs() < 1.0 || next == v {
                     break;
                 }
@@ -874,7 +854,7 @@ impl GridView {
                 let r = self.root.get_bounding_client_rect();
                 let over_w = r.width() - avail_w;
                 let over_h = r.height() - room_h(&r);
-                if (over_w <= 0.5 && over_h <= 0.5) || v <= MIN_VIEW {
+                if (over_w <= 0.5 && over_h <= 0.5) || v <= min_view {
                     break;
                 }
                 v = (v
@@ -882,7 +862,7 @@ impl GridView {
                         .max(over_h.max(0.0) / lines)
                         .ceil()
                         .max(1.0))
-                .max(MIN_VIEW);
+                .max(min_view);
                 set(v);
             }
             v
@@ -1368,7 +1348,7 @@ pub struct Grid {
 
 impl Grid {
     /// Redraws what changed; `moved`: the space above the grid changed size.
-    pub fn sync(&mut self, f: &Frame, moved: bool) -> bool {
+    pub fn sync(&mut self, f: &Frame, moved: bool, plan: &Plan) -> bool {
         let (m, derived, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
         let s = &m.state;
         let dims = (
@@ -1395,8 +1375,19 @@ impl Grid {
         let mut drew = false;
         let eval = derived.main.eval.as_ref().ok();
         let columns = layout::columns(m, eval);
-        let rows = layout::rows(m, &columns.shown);
-        let regrid = *g.columns.borrow() != columns.shown || *g.rows.borrow() != rows;
+        // The plan may leave out the images the lesson is not about, the input images'
+        // column and the captions, to keep readable views.
+        let rows = if plan.shape.taught_rows_only {
+            layout::taught(m, &columns.shown)
+        } else {
+            layout::rows(m, &columns.shown)
+        };
+        let shape = (plan.shape.no_image, plan.shape.no_captions);
+        let reshaped = g.shape.get() != shape;
+        g.shape.set(shape);
+        dom::toggle_class(&g.root, "no-x", plan.shape.no_image);
+        dom::toggle_class(&g.root, "no-captions", plan.shape.no_captions);
+        let regrid = reshaped || *g.columns.borrow() != columns.shown || *g.rows.borrow() != rows;
         g.set_columns(&columns.shown, &rows);
         let pred = derived.shown_pred(m);
         for b in 0..dims.0 {
@@ -1464,7 +1455,7 @@ impl Grid {
             || ch.screen
             || (reworded && m.paint.stroke.is_none())
         {
-            g.layout(s.mode.embed, s.mode.present);
+            g.layout(s.mode.embed, s.mode.present, plan);
             drew = true;
         }
         if captions || ch.hover || ch.focus || ch.tool {

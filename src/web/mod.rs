@@ -28,6 +28,7 @@ pub mod legend;
 pub mod lessons;
 pub mod matrix;
 pub mod paste;
+pub mod plan;
 pub mod plot_backend;
 pub mod plots;
 pub mod readout;
@@ -70,6 +71,7 @@ pub struct Views {
     yourdata: yourdata::YourData,
     experiment: experiment::ExperimentView,
     events: events::Events,
+    plan: plan::PlanView,
 }
 
 impl Views {
@@ -93,6 +95,7 @@ impl Views {
             yourdata: yourdata::YourData::build(dispatch)?,
             experiment: experiment::ExperimentView::build(dispatch)?,
             events: events::Events,
+            plan: plan::PlanView::default(),
         })
     }
 
@@ -105,7 +108,10 @@ impl Views {
         moved |= self.lessons.sync(f);
         moved |= self.compare.sync(f);
         moved |= self.touch.sync(f);
-        let mut drew = self.grid.sync(f, moved);
+        // The layout plan, from the viewport and what the grid and the side hold.
+        let (plan, planned) = self.plan.sync(f);
+        moved |= planned;
+        let mut drew = self.grid.sync(f, moved, &plan);
         drew |= self.legend.sync(f);
         drew |= self.readout.sync(f);
         drew |= self.explain.sync(f);

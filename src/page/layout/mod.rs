@@ -15,6 +15,12 @@ use crate::page::state::AppState;
 use crate::present::figure::esc;
 use crate::present::labels::class_name;
 
+pub mod plan;
+#[cfg(test)]
+mod plan_tests;
+
+pub use plan::{LessonWords, Mode, Plan, Viewport};
+
 /// The grid's columns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Columns {
@@ -79,11 +85,17 @@ pub fn columns(m: &Model, e: Option<&Evaluation>) -> Columns {
 /// mode's B beside, and the takeaway above) keep readable views in the hall. Else, or when
 /// no image has one, every image.
 pub fn rows(m: &Model, shown_columns: &[bool]) -> Vec<bool> {
-    let (batch, classes) = m.state.status.dim();
-    let all = vec![true; batch];
+    let batch = m.state.batch();
     if !m.state.mode.present || (m.train.session.is_none() && batch <= 2) {
-        return all;
+        return vec![true; batch];
     }
+    taught(m, shown_columns)
+}
+
+/// The images with a missing or empty label in a shown column (every image when none
+/// has one).
+pub fn taught(m: &Model, shown_columns: &[bool]) -> Vec<bool> {
+    let (batch, classes) = m.state.status.dim();
     let taught: Vec<bool> = (0..batch)
         .map(|b| {
             (0..classes).any(|c| {
@@ -95,8 +107,61 @@ pub fn rows(m: &Model, shown_columns: &[bool]) -> Vec<bool> {
     if taught.iter().any(|&t| t) {
         taught
     } else {
-        all
+        vec![true; batch]
     }
+}
+
+/// The layout plan ([`plan::plan`]) of the model's screen in a viewport: its mode, the
+/// grid's shown rows and columns, compare mode's side, a run's result lines and the open
+/// lesson's words.
+pub fn plan_for(m: &Model, e: Option<&Evaluation>, vp: Viewport) -> Plan {
+    let mode = if m.state.mode.present {
+        Mode::Present
+    } else if m.state.mode.embed {
+        Mode::Embed
+    } else {
+        Mode::Page
+    };
+    let cols = columns(m, e);
+    let shown_rows = rows(m, &cols.shown).iter().filter(|&&r| r).count();
+    let taught_rows = taught(m, &cols.shown).iter().filter(|&&r| r).count();
+    let session = m.train.session.as_ref();
+    let scene = plan::Scene {
+        rows: shown_rows,
+        classes: cols.count(),
+        image: m.train.show_images,
+        compare: m.state.compare.is_some(),
+        b_views: if session.is_some_and(|t| t.compare.is_some()) {
+            2
+        } else {
+            1
+        },
+        results: session.is_some(),
+        taught_rows: taught_rows.min(shown_rows),
+    };
+    let lesson = m.lesson.open.as_ref().map(|l| {
+        let sc = l.scenario();
+        let run = session
+            .and_then(|_| crate::page::lessons::experiments::lesson_plan(sc.name))
+            .map_or(0, |p| {
+                crate::page::lessons::experiments::plan_text(&p)
+                    .chars()
+                    .count()
+            });
+        let lead = crate::present::hints::first_sentence(sc.text).0;
+        (
+            sc.title.chars().count(),
+            sc.text.chars().count() + run,
+            lead.chars().count(),
+        )
+    });
+    // Brief: folded to its first sentence until the reader asks for more (the lesson
+    // box's own state), so the plan does not read `more`.
+    let words = plan::Words {
+        lesson: lesson.filter(|_| !m.lesson.collapsed),
+        more: false,
+    };
+    plan::plan(vp, mode, &scene, &words)
 }
 
 /// The size (CSS px) of an `<iframe>` that shows a page of `batch` images as an embed
