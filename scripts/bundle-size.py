@@ -15,10 +15,11 @@ import gzip
 import os
 import sys
 
-# The ceiling enforced now: the page after the phone, presentation and "paste your loss"
-# work (494.4 KB) and the Experiment panel (+11.5 KB: 505.9 KB, README "The static bundle")
-# plus a little, so growth is noticed; the size work lowers it to the goal.
-BUDGET_KB = 508
+# The ceiling enforced now: the page with every feature so far (Your data, the Experiment
+# panel, the layout plan), its UI compiled for size and the engine for speed: 440.9 KB
+# (README "The static bundle"), plus 5%, so growth is noticed; the size work lowers it to
+# the goal.
+BUDGET_KB = 463
 # The target of the size work: a page that opens quickly on a slow connection.
 GOAL_KB = 250
 # Files of modules loaded on first use (src/web/paste.rs starts its worker on Apply,
