@@ -91,6 +91,15 @@ pub fn toggle_class(e: &Element, class: &str, on: bool) {
     let _ = e.class_list().toggle_with_force(class, on);
 }
 
+/// A worker's answer in a status line: its sentence, whether it is an error (class
+/// `error`, `data-error`), and no longer pending (`data-pending`, which tests wait on).
+pub fn set_answer(e: &HtmlElement, text: &str, error: bool) {
+    set_text(e, text);
+    toggle_class(e, "error", error);
+    set_data(e, "error", if error { "true" } else { "false" });
+    set_data(e, "pending", "false");
+}
+
 pub fn set_text(e: &Element, text: &str) {
     if e.text_content().as_deref() != Some(text) {
         e.set_text_content(Some(text));

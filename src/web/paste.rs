@@ -137,14 +137,7 @@ impl Paste {
         let Some(p) = &f.model.feedback.paste else {
             return;
         };
-        dom::set_text(&self.status, &p.sentence);
-        dom::toggle_class(&self.status, "error", p.error);
-        dom::set_data(
-            &self.status,
-            "error",
-            if p.error { "true" } else { "false" },
-        );
-        dom::set_data(&self.status, "pending", "false");
+        dom::set_answer(&self.status, &p.sentence, p.error);
         match &p.verdicts {
             Some([missing, empty]) => {
                 self.body.set_inner_html(&format!(

@@ -157,14 +157,7 @@ impl YourData {
             return;
         }
         let d = &f.model.data;
-        dom::set_text(&self.status, &d.status);
-        dom::toggle_class(&self.status, "error", d.error);
-        dom::set_data(
-            &self.status,
-            "error",
-            if d.error { "true" } else { "false" },
-        );
-        dom::set_data(&self.status, "pending", "false");
+        dom::set_answer(&self.status, &d.status, d.error);
         let notes = if d.error { &[][..] } else { &d.notes[..] };
         let items: String = notes
             .iter()
