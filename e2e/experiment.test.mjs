@@ -4,6 +4,7 @@
 // by `diceDebug.experiment()`, not timed); Cancel stops the worker and a later Run starts
 // a fresh one.
 
+import fs from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -106,6 +107,14 @@ test('Run trains in a worker: progress, the table, and the result of dice experi
   const csv = after.csv.trim().split('\n');
   assert.equal(csv.length, 5);
   assert.equal(Number(csv[2].split(',')[1]), shown.runs[1].b_ratio);
+  // "Save CSV" downloads exactly that table.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('[data-testid="experiment-csv"]'),
+  ]);
+  assert.equal(download.suggestedFilename(), 'dice-experiment.csv');
+  const saved = fs.readFileSync(await download.path(), 'utf8');
+  assert.equal(saved, after.csv);
   assertNoProblems(problems);
   await page.close();
 });

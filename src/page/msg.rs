@@ -357,6 +357,8 @@ pub enum ExportKind {
     CopyLink,
     /// An `<iframe>` of the page as an embed, sized to fit it, to the clipboard.
     CopyEmbed,
+    /// The Experiment panel's results table as CSV.
+    ExperimentCsv,
 }
 
 #[cfg(test)]

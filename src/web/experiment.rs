@@ -14,7 +14,7 @@ use web_sys::{EventTarget, HtmlElement};
 use crate::engine::experiment::Template;
 use crate::page::experiment::{Phase, Scale};
 use crate::page::model::Model;
-use crate::page::msg::{ExperimentMsg, Msg};
+use crate::page::msg::{ExperimentMsg, ExportKind, Msg, ScreenMsg};
 use crate::present::experiment::PANEL;
 use crate::present::figure::esc;
 
@@ -34,7 +34,7 @@ pub struct ExperimentView {
     root: HtmlElement,
     inputs: HtmlElement,
     /// Run, ε sweep and Cancel.
-    buttons: [HtmlElement; 3],
+    buttons: [HtmlElement; 4],
     status: HtmlElement,
     progress: HtmlElement,
     body: HtmlElement,
@@ -131,6 +131,7 @@ fn input_msg(ev: &web_sys::Event) -> Option<Msg> {
 fn click_msg(ev: &web_sys::Event) -> Option<Msg> {
     let e: HtmlElement = ev.target()?.dyn_into().ok()?;
     Some(Msg::Experiment(match e.dataset().get("act")?.as_str() {
+        "csv" => return Some(Msg::Screen(ScreenMsg::Export(ExportKind::ExperimentCsv))),
         "run" => ExperimentMsg::Start,
         "sweep" => ExperimentMsg::Sweep,
         _ => ExperimentMsg::Cancel,
@@ -149,7 +150,12 @@ impl ExperimentView {
             let e = root.query_selector(&format!("[data-act={act}]"))?;
             Ok(e.ok_or("no button")?.dyn_into()?)
         };
-        let buttons = [button("run")?, button("sweep")?, button("cancel")?];
+        let buttons = [
+            button("run")?,
+            button("sweep")?,
+            button("cancel")?,
+            button("csv")?,
+        ];
         Ok(ExperimentView {
             inputs: dom::need("exp-inputs")?,
             buttons,
@@ -209,10 +215,12 @@ impl ExperimentView {
         for e in [&self.inputs, &self.root] {
             dom::toggle_class(e, "running", running);
         }
-        let [run, sweep, cancel] = &self.buttons;
-        for (e, off) in [&self.inputs, run, sweep, cancel]
+        let [run, sweep, cancel, csv] = &self.buttons;
+        // The table can be saved once a run has finished.
+        let nothing = !p.rows.iter().any(|r| r.measures.is_some());
+        for (e, off) in [&self.inputs, run, sweep, cancel, csv]
             .into_iter()
-            .zip([running, running, running, !running])
+            .zip([running, running, running, !running, nothing])
         {
             let _ = Reflect::set(e, &"disabled".into(), &off.into());
         }

@@ -155,6 +155,15 @@ impl Export {
                 self.copy(url, "the link");
             }
             ExportKind::CopyEmbed => self.copy(embed_code(m), "the embed code"),
+            ExportKind::ExperimentCsv => {
+                let csv = m.experiment.csv();
+                let href = format!(
+                    "data:text/csv;charset=utf-8,{}",
+                    String::from(js_sys::encode_uri_component(&csv))
+                );
+                download(&href, "dice-experiment.csv")?;
+                dom::set_text(&self.status, "Saved the experiment's table as CSV.");
+            }
         }
         Ok(())
     }
