@@ -72,6 +72,12 @@ const SCENARIOS = {
     [1, 1, 'down', false],
     [2, 1, 'down', true],
   ],
+  // The same structure read as missing and as empty: one push down, opposite verdicts.
+  'two-readings': [
+    [0, 1, 'up', true],
+    [1, 1, 'down', false],
+    [2, 1, 'down', true],
+  ],
 };
 const ORDER = Object.keys(SCENARIOS);
 // Lessons with the background in the loss (its cells then have a verdict too).

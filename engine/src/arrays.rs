@@ -863,6 +863,17 @@ fn nifti_header(r: &mut impl Read) -> Result<NiftiHeader, String> {
     } else {
         Some((slope, inter))
     };
+    // The number of values and their bytes must be counted without wrapping (on a
+    // 32-bit target, such as the page's worker, 2048×2048×1024 values already would).
+    let bytes = dims
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .and_then(|n| n.checked_mul(dtype.size()));
+    if bytes.is_none() {
+        return Err(format!(
+            "the header's dims {dims:?} describe more data than this program can address"
+        ));
+    }
     Ok(NiftiHeader {
         dims,
         dtype,
@@ -1076,6 +1087,16 @@ mod tests {
         // The type comes from the name (a path's last part), not the bytes.
         assert_eq!(kind("dir.npy/x.nii.gz"), Some(Kind::Nifti { gz: true }));
         assert_eq!(kind("C:\\data\\y.npz"), Some(Kind::Npz));
+    }
+
+    /// Header dims whose values cannot be counted in this program's address space are a
+    /// message, not a wrapped count (7 axes of 32767 pass 2^64; on the page's 32-bit
+    /// worker far fewer would wrap).
+    #[test]
+    fn nifti_dims_too_large_to_count_are_refused() {
+        let nii = nifti_bytes(&[32767; 7], 2, &[]);
+        let e = from_bytes(&nii, "huge.nii", "y").unwrap_err();
+        assert!(e.contains("more data than this program can address"), "{e}");
     }
 
     #[test]

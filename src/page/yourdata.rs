@@ -11,11 +11,13 @@
 
 use ndarray::{Array2, Array3, Array4};
 
+use crate::engine::activation::Activation;
 use crate::engine::arrays::{one_hot, Array};
 use crate::engine::status::LabelStatus;
-use crate::page::levels::{is_on, level, quantize};
+use crate::page::levels::{from_level, is_on, level, quantize, LEVELS};
 use crate::page::paint;
 use crate::page::route;
+use crate::page::rules;
 use crate::page::state::{AppState, MAX_BATCH, MAX_CLASSES, MAX_SIZE, MIN_SIZE};
 
 /// The two files as the worker read them.
@@ -103,9 +105,9 @@ pub struct Shown {
 pub fn show(l: &Loaded, pick: Pick, page_hash: &str) -> Result<Shown, String> {
     let f = fit(l, pick)?;
     let (r, _) = route::resolve(page_hash);
-    let (state, note) = place(&r.state, &f)?;
+    let (state, placed) = place(&r.state, &f)?;
     let mut notes = f.notes;
-    notes.extend(note);
+    notes.extend(placed);
     Ok(Shown {
         hash: route::link_with_scene(&state, None),
         status: f.status,
@@ -115,22 +117,86 @@ pub fn show(l: &Loaded, pick: Pick, page_hash: &str) -> Result<Shown, String> {
     })
 }
 
-/// The page's scene showing `f`, with `base`'s settings, and a sentence when the page's
-/// one-label-per-pixel mode had to be left.
-pub fn place(base: &AppState, f: &Fitted) -> Result<(AppState, Option<String>), String> {
+/// The page's scene showing `f`, with `base`'s settings, and a sentence for every setting
+/// the data changed: the page's one-label-per-pixel mode left (with softmax, which needs
+/// it, switched to sigmoid), or the settings one class cannot keep. The scene is exactly
+/// what its link carries, so opening the link changes nothing more (with one label per
+/// pixel class 0 takes each pixel's remainder, as a link stores it).
+pub fn place(base: &AppState, f: &Fitted) -> Result<(AppState, Vec<String>), String> {
     let (bn, cn, n, _) = f.labels.dim();
     let mut state = paint::resize(base, bn, cn, n).map_err(|e| e.to_string())?;
+    let mut notes = setting_notes(base, &state);
     state.labels = f.labels.clone();
     state.pred = f.pred.clone();
     state.status = Array2::from_elem((bn, cn), LabelStatus::Annotated);
     state.image = f.image.clone();
-    if state.exclusive && !f.one_class {
-        paint::set_exclusive(&mut state, false);
-        let note = "The classes are read as independent (multi-label): the labels are not one \
-                    class per pixel, or the predictions do not sum to 1.";
-        return Ok((state, Some(note.into())));
+    if state.exclusive && f.one_class {
+        remainder_to_background(&mut state.pred);
+    } else if state.exclusive {
+        notes.push(
+            "The classes are read as independent (multi-label): the labels are not one \
+             class per pixel, or the predictions do not sum to 1."
+                .into(),
+        );
+        notes.extend(rules::set_exclusive(&mut state, false)?);
+        if let Some(b) = state.compare.as_mut() {
+            if b.activation == Activation::Softmax {
+                b.activation = Activation::Sigmoid;
+                notes.push("Side B's softmax was switched to sigmoid too.".into());
+            }
+        }
     }
-    Ok((state, None))
+    Ok((state, notes))
+}
+
+/// Sentences for the loss settings a resize to the data's shape changed (one class keeps
+/// no softmax and no background to leave out).
+fn setting_notes(before: &AppState, after: &AppState) -> Vec<String> {
+    let sides = [
+        ("", Some(before.settings), Some(after.settings)),
+        ("Side B: ", before.compare, after.compare),
+    ];
+    let mut out = Vec::new();
+    for (who, b, a) in sides {
+        let (Some(b), Some(a)) = (b, a) else { continue };
+        if b.activation != a.activation {
+            out.push(format!(
+                "{who}with one class there is nothing for softmax to tie: the activation is now {}.",
+                a.activation.code()
+            ));
+        }
+        if b.include_background != a.include_background {
+            out.push(format!(
+                "{who}with one class, class 0 is the only class: it is now in the loss."
+            ));
+        }
+    }
+    out
+}
+
+/// Puts each pixel's remainder on class 0 so its classes sum to exactly 1 on the 1e-4
+/// grid, as a link with one label per pixel stores it (a softmax rounded class by class
+/// can miss 1 by a few steps of 1e-4). A pixel whose other classes pass 1 gives the excess
+/// back from its largest class.
+fn remainder_to_background(pred: &mut Array4<f64>) {
+    let (bn, cn, n, _) = pred.dim();
+    for b in 0..bn {
+        for i in 0..n {
+            for j in 0..n {
+                let mut lv: Vec<i64> = (1..cn).map(|c| level(pred[[b, c, i, j]])).collect();
+                let excess = lv.iter().sum::<i64>() - LEVELS;
+                if excess > 0 {
+                    if let Some(top) = lv.iter_mut().max() {
+                        *top -= excess;
+                    }
+                }
+                for (c, &k) in lv.iter().enumerate() {
+                    pred[[b, c + 1, i, j]] = from_level(k);
+                }
+                pred[[b, 0, i, j]] = from_level(LEVELS - lv.iter().sum::<i64>());
+            }
+        }
+    }
 }
 
 /// Which of the files opened or dropped hold the labels and which the predictions, as
@@ -255,6 +321,12 @@ pub fn fit(l: &Loaded, pick: Pick) -> Result<Fitted, String> {
     let y = labels(l, pick.classes)?;
     let (bn, cn) = (pd[0], pd[1]);
     let sp = &pd[2..];
+    if sp.contains(&0) {
+        return Err(format!(
+            "the predictions ({}) have shape {pd:?}: an axis of length 0 holds no image",
+            l.pred_file
+        ));
+    }
     // The slice axis, and the image's two axes, as strides into one class plane.
     let (slices, slice_stride, h, w, sh, sw) = match sp {
         [h, w] => (1, 0, *h, *w, *w, 1),
@@ -339,15 +411,18 @@ pub fn fit(l: &Loaded, pick: Pick) -> Result<Fitted, String> {
     })
 }
 
-/// Whether every pixel has exactly one label and its predictions sum to 1 (on the grid).
+/// Whether every pixel has exactly one label and its predictions sum to 1 (on the grid,
+/// up to the rounding of each class).
 fn one_class_per_pixel(labels: &Array4<f64>, pred: &Array4<f64>) -> bool {
     let (bn, cn, n, _) = labels.dim();
     (0..bn).all(|b| {
         (0..n).all(|i| {
             (0..n).all(|j| {
                 let on = (0..cn).filter(|&c| is_on(labels[[b, c, i, j]])).count();
+                // Each class was rounded to the 1e-4 grid on its own: a softmax's sum
+                // can miss 1 by up to half a step per class.
                 let sum: i64 = (0..cn).map(|c| level(pred[[b, c, i, j]])).sum();
-                on == 1 && sum == level(1.0)
+                on == 1 && (sum - LEVELS).abs() <= cn as i64
             })
         })
     })
@@ -457,6 +532,118 @@ mod tests {
         assert_eq!((s.images, s.slices), (3, 1));
     }
 
+    /// A page under nnU-Net's setting (softmax, one label per pixel) and a pair with
+    /// `multi` labels on in some pixels or not: what the worker's link opens.
+    fn nnunet_page_with(multi: bool) -> (Fitted, Shown, AppState) {
+        let (n, cn) = (8, 3);
+        let y: Vec<f64> = (0..cn * n * n)
+            .map(|k| {
+                let (c, px) = (k / (n * n), k % (n * n));
+                f64::from(px % cn == c || (multi && c == 2 && px % 5 == 0))
+            })
+            .collect();
+        // A softmax's thirds: rounded class by class they sum to 0.9999.
+        let l = loaded(
+            arr(&[1, cn, n, n], y, true),
+            arr(&[1, cn, n, n], vec![1.0 / 3.0; cn * n * n], false),
+            "p.npy",
+        );
+        let (page, _) = route::resolve("preset=nnunet");
+        assert!(page.state.exclusive);
+        assert_eq!(page.state.settings.activation, Activation::Softmax);
+        let link = route::link_with_scene(&page.state, None);
+        let shown = show(&l, Pick::default(), &link).unwrap();
+        let (opened, msg) = route::resolve(&shown.hash);
+        assert_eq!(msg, None);
+        (fit(&l, Pick::default()).unwrap(), shown, opened.state)
+    }
+
+    /// Softmax output keeps the page's one label per pixel: the labels are the file's,
+    /// each pixel's predictions sum to exactly 1 with class 0 taking the rounding, and no
+    /// prediction moves more than the rounding (C/2 steps of 1e-4).
+    #[test]
+    fn softmax_data_opens_with_one_label_per_pixel_and_its_own_numbers() {
+        let (f, shown, s) = nnunet_page_with(false);
+        assert!(f.one_class);
+        assert!(s.exclusive);
+        assert_eq!(s.settings.activation, Activation::Softmax);
+        assert_eq!(s.labels, f.labels);
+        let (bn, cn, n, _) = s.pred.dim();
+        for (b, i, j) in
+            (0..bn).flat_map(|b| (0..n).flat_map(move |i| (0..n).map(move |j| (b, i, j))))
+        {
+            let sum: i64 = (0..cn).map(|c| level(s.pred[[b, c, i, j]])).sum();
+            assert_eq!(sum, LEVELS);
+        }
+        let worst = s
+            .pred
+            .iter()
+            .zip(f.pred.iter())
+            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+        assert!(worst <= 1.5e-4, "moved by {worst}");
+        assert!(
+            shown.notes.iter().all(|n| !n.contains("independent")),
+            "{:?}",
+            shown.notes
+        );
+    }
+
+    /// Multi-label data under softmax: the page reads the classes as independent, switches
+    /// to sigmoid and says both; the link opens exactly the file's labels and predictions.
+    #[test]
+    fn multi_label_data_under_softmax_switches_to_sigmoid_and_says_so() {
+        let (f, shown, s) = nnunet_page_with(true);
+        assert!(!f.one_class);
+        assert!(!s.exclusive);
+        assert_eq!(s.settings.activation, Activation::Sigmoid);
+        assert_eq!((&s.labels, &s.pred), (&f.labels, &f.pred));
+        let said = shown.notes.join(" ");
+        assert!(
+            said.contains("independent") && said.contains("sigmoid"),
+            "{said}"
+        );
+    }
+
+    /// One class under nnU-Net's setting: no softmax and no background left out, and the
+    /// notes say both changes.
+    #[test]
+    fn one_class_data_says_which_settings_it_changed() {
+        let n = 8;
+        let l = loaded(
+            arr(&[1, 1, n, n], vec![1.0; n * n], true),
+            arr(&[1, 1, n, n], vec![0.5; n * n], false),
+            "p.npy",
+        );
+        let (page, _) = route::resolve("preset=nnunet");
+        assert!(!page.state.settings.include_background);
+        let shown = show(
+            &l,
+            Pick::default(),
+            &route::link_with_scene(&page.state, None),
+        )
+        .unwrap();
+        let (opened, _) = route::resolve(&shown.hash);
+        assert_eq!(opened.state.settings.activation, Activation::Sigmoid);
+        assert!(opened.state.settings.include_background);
+        let said = shown.notes.join(" ");
+        assert!(
+            said.contains("now sigmoid") && said.contains("now in the loss"),
+            "{said}"
+        );
+    }
+
+    /// A volume with an empty axis is a message (the slice index would underflow).
+    #[test]
+    fn an_axis_of_length_zero_is_refused() {
+        let l = loaded(
+            arr(&[1, 1, 0, 8, 8], Vec::new(), true),
+            arr(&[1, 1, 0, 8, 8], Vec::new(), false),
+            "p.npy",
+        );
+        let e = fit(&l, Pick::default()).unwrap_err();
+        assert!(e.contains("length 0"), "{e}");
+    }
+
     #[test]
     fn the_square_rule_crops_to_the_centre_and_downsamples_by_a_whole_factor() {
         assert_eq!(square(32, 32), Ok((32, 1, 0, 0)));
@@ -551,9 +738,9 @@ mod tests {
         let mut base = AppState::default_scene();
         paint::set_exclusive(&mut base, true);
         assert!(base.exclusive);
-        let (s, note) = place(&base, &f).unwrap();
+        let (s, notes) = place(&base, &f).unwrap();
         assert!(!s.exclusive && s.labels == f.labels);
-        assert!(note.unwrap().contains("independent"));
+        assert!(notes.iter().any(|n| n.contains("independent")), "{notes:?}");
         let mut logits = l.clone();
         logits.pred.values[5] = 2.5;
         let e = fit(&logits, pick).unwrap_err();
