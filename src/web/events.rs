@@ -58,8 +58,16 @@ fn locate(e: &PointerEvent) -> Option<(HtmlElement, ViewKind, usize, usize, f64,
     if !(rect.width() > 0.0 && rect.height() > 0.0) {
         return None;
     }
-    let j = (f64::from(e.client_x()) - rect.left()) / rect.width() * n;
-    let i = (f64::from(e.client_y()) - rect.top()) / rect.height() * n;
+    // The event's own fractional position (a pointer event's clientX is a double; the
+    // binding's integer one is off by up to a CSS pixel, a whole pixel of a small view).
+    let at = |key: &str, whole: i32| {
+        js_sys::Reflect::get(e, &key.into())
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(f64::from(whole))
+    };
+    let j = (at("clientX", e.client_x()) - rect.left()) / rect.width() * n;
+    let i = (at("clientY", e.client_y()) - rect.top()) / rect.height() * n;
     if !(i.is_finite() && j.is_finite()) {
         return None;
     }
