@@ -136,7 +136,16 @@ test('on a touch phone a swipe on a view scrolls the page; with ✎ Paint on a f
     // frame; a tap aimed before that layout shift lands elsewhere (on a loaded machine).
     await page.waitForFunction(() => !document.querySelector('#lesson-changed').hidden);
     await settle(page);
-    await page.locator('[data-testid="grid-undo"]').tap();
+    // The layout plan re-fits the grid after the change too: tap once the button has
+    // stayed put for three checks in a row.
+    const undo = page.locator('[data-testid="grid-undo"]');
+    for (let same = 0, last = ''; same < 3; ) {
+      await page.waitForTimeout(150);
+      const now = JSON.stringify(await undo.boundingBox());
+      same = now === last ? same + 1 : 0;
+      last = now;
+    }
+    await undo.tap();
     try {
       await page.waitForFunction((v) => document.querySelector('#loss-value').dataset.value === String(v), loss0, { timeout: 15_000 });
     } catch (e) {
