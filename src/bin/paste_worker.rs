@@ -6,7 +6,8 @@
 //!   `src/web/paste.rs`.
 //! - "Your data": `read_pair` reads a label/prediction pair opened or dropped in the page
 //!   with the CLI's own readers (`engine::arrays`) and keeps it; `show_pair` fits the part
-//!   the page shows into its scene (`page::yourdata::show`) and returns it as a link; the page starts it from `src/web/yourdata.rs`.
+//!   the page shows (`page::yourdata::fit`) and returns the fitted arrays, which the page
+//!   places into its scene; the page starts it from `src/web/yourdata.rs`.
 //!   The bytes never leave the browser.
 //!
 //! Native builds get an empty program (the parser and the readers are tested natively as
@@ -38,8 +39,8 @@ mod data {
     use std::cell::RefCell;
 
     use dice_playground::engine::arrays::from_bytes;
-    use dice_playground::page::yourdata::{assign, show, Loaded, Pick};
-    use js_sys::Array;
+    use dice_playground::page::yourdata::{assign, fit, Loaded, Pick};
+    use js_sys::{Array, Float64Array};
     use wasm_bindgen::prelude::wasm_bindgen;
     use wasm_bindgen::JsValue;
 
@@ -89,12 +90,11 @@ mod data {
         });
     }
 
-    /// The part of the kept pair the page shows, in the scene of the page's link `hash`
-    /// (`page::yourdata::show`): `[scene link, status line, images, slices, notes…]`, or
-    /// `[message]`, or `[]` when no pair was read. `slice` < 0: the middle one; `classes`
-    /// 0: none.
+    /// The part of the kept pair the page shows (`page::yourdata::fit`): `[numbers, status,
+    /// files, notes…]` with the numbers of `Fitted::to_wire` as a Float64Array, or
+    /// `[message]`. `slice` < 0: the middle one; `classes` 0: none.
     #[wasm_bindgen]
-    pub fn show_pair(first: u32, slice: i32, classes: u32, hash: &str) -> Array {
+    pub fn show_pair(first: u32, slice: i32, classes: u32) -> Array {
         let pick = Pick {
             first: first as usize,
             slice: usize::try_from(slice).ok(),
@@ -103,18 +103,14 @@ mod data {
         LOADED.with(|d| {
             let d = d.borrow();
             let Some(l) = d.as_ref() else {
-                return Array::new();
+                return Array::of1(&JsValue::from_str("no files are open yet"));
             };
-            match show(l, pick, hash) {
-                Ok(s) => {
-                    let out = Array::of4(
-                        &JsValue::from_str(&s.hash),
-                        &JsValue::from_str(&s.status),
-                        &JsValue::from(s.images as u32),
-                        &JsValue::from(s.slices as u32),
-                    );
-                    for n in &s.notes {
-                        out.push(&JsValue::from_str(n));
+            match fit(l, pick) {
+                Ok(f) => {
+                    let (nums, text) = f.to_wire();
+                    let out = Array::of1(&Float64Array::from(&nums[..]));
+                    for t in &text {
+                        out.push(&JsValue::from_str(t));
                     }
                     out
                 }

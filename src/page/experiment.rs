@@ -223,7 +223,7 @@ impl ExperimentPanel {
                 ),
                 None => format!("Done: {} runs.", self.rows.len()),
             },
-            Phase::Failed(why) => format!("The experiment was refused: {why}"),
+            Phase::Failed(why) => format!("The experiment did not run: {why}"),
         }
     }
 

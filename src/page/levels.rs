@@ -142,6 +142,22 @@ pub fn complement_background(col: &mut [i64], keep: Option<usize>) {
     }
 }
 
+/// The one rule for class 0 under one label per pixel: the background is the rest of 1
+/// after the other classes of the pixel (`col[1..]`, levels), so a pixel's classes sum to
+/// exactly [`LEVELS`]. Sets `col[0]`; when the others already pass 1 it returns by how many
+/// levels (and leaves `col` as it was): a link refuses that pixel, fitted data takes the
+/// excess back ([`crate::page::yourdata`]).
+pub fn background_takes_rest(col: &mut [i64]) -> Result<(), i64> {
+    let rest: i64 = col.iter().skip(1).sum();
+    if rest > LEVELS {
+        return Err(rest - LEVELS);
+    }
+    if let Some(bg) = col.first_mut() {
+        *bg = LEVELS - rest;
+    }
+    Ok(())
+}
+
 /// Packs flags 8 to a byte, least significant bit first.
 pub fn pack_bits(flags: impl IntoIterator<Item = bool>) -> Vec<u8> {
     let mut out = Vec::new();
@@ -194,6 +210,23 @@ mod tests {
         let mut col = vec![0, 7000, 6000];
         complement_background(&mut col, Some(1));
         assert_eq!(col, vec![0, 7000, 3000]);
+    }
+
+    #[test]
+    fn class_0_takes_the_rest_of_1_or_says_the_excess() {
+        let mut col = vec![0, 3333, 3333, 3333];
+        assert_eq!(background_takes_rest(&mut col), Ok(()));
+        assert_eq!(col, vec![1, 3333, 3333, 3333]);
+        // A stale background is overwritten, not added to.
+        let mut col = vec![9999, 10000];
+        assert_eq!(background_takes_rest(&mut col), Ok(()));
+        assert_eq!(col, vec![0, 10000]);
+        let mut col = vec![7, 6000, 4003];
+        assert_eq!(background_takes_rest(&mut col), Err(3));
+        assert_eq!(col, vec![7, 6000, 4003], "left as it was");
+        let mut one = vec![42];
+        assert_eq!(background_takes_rest(&mut one), Ok(()));
+        assert_eq!(one, vec![LEVELS]);
     }
 
     #[test]

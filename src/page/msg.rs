@@ -11,7 +11,7 @@ use crate::engine::train::{ModelKind, Optimizer};
 use crate::engine::variants::Variant;
 use crate::page::model::{EpsField, Hover, ViewKind};
 use crate::page::paint::Layer;
-use crate::page::yourdata::Shown;
+use crate::page::yourdata::Fitted;
 use crate::present::paste::Pasted;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -45,10 +45,16 @@ pub enum Msg {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum DataMsg {
-    /// The worker's answer: the part of the person's files the page shows (read with the
-    /// CLI's readers and fitted by `page::yourdata::show` in the worker), or why it cannot
-    /// be shown.
-    Shown(Box<Result<Shown, String>>),
+    /// The web layer posted request `id` to the worker: the latest, so the answers to
+    /// earlier ones are dropped. `opening`: it opens files (else a pick or Swap).
+    Asked { id: u32, opening: bool },
+    /// The worker's answer to request `id`: the part of the person's files the page shows
+    /// (read with the CLI's readers and fitted by `page::yourdata::fit` in the worker), or
+    /// why it cannot be shown.
+    Shown {
+        id: u32,
+        fitted: Box<Result<Fitted, String>>,
+    },
 }
 
 /// The Experiment panel: its choices, Run and Cancel, and what the worker reports (each

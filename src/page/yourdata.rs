@@ -4,19 +4,18 @@
 //! square images of [`MIN_SIZE`]..=[`MAX_SIZE`] pixels; larger inputs are cropped and
 //! down-sampled by the rule of [`fit`], and every such change is a sentence on screen.
 //!
-//! [`assign`] and [`show`] run in the on-demand worker (`src/bin/paste_worker.rs`), beside
-//! the readers, so none of this is in the page's first load: the worker fits the data,
-//! [`place`]s it into the page's scene (read from the page's link) and sends that scene
-//! back as a link in the page's own codec, which the page opens as the scene.
+//! [`assign`] and [`fit`] run in the on-demand worker (`src/bin/paste_worker.rs`), beside
+//! the readers, so none of this is in the page's first load: the worker sends the fitted
+//! arrays ([`Fitted::to_wire`]), and the page's update [`place`]s them into the scene the
+//! page shows at that moment (its model, not its link, which is written on a delay).
 
 use ndarray::{Array2, Array3, Array4};
 
 use crate::engine::activation::Activation;
 use crate::engine::arrays::{one_hot, Array};
 use crate::engine::status::LabelStatus;
-use crate::page::levels::{from_level, is_on, level, quantize, LEVELS};
+use crate::page::levels::{background_takes_rest, from_level, is_on, level, quantize, LEVELS};
 use crate::page::paint;
-use crate::page::route;
 use crate::page::rules;
 use crate::page::state::{AppState, MAX_BATCH, MAX_CLASSES, MAX_SIZE, MIN_SIZE};
 
@@ -67,6 +66,12 @@ pub struct YourData {
     /// The images in the files, and the slices of a volume (1 for 2-D images).
     pub images: usize,
     pub slices: usize,
+    /// The latest request posted to the worker (answers to earlier ones are dropped), and
+    /// whether it opens files (else it picks another part of the pair, or swaps it).
+    pub asked: u32,
+    pub opening: bool,
+    /// The files last opened, as the status line names them.
+    pub files: Option<String>,
 }
 
 /// What the page shows of the data: labels (0/1) and predictions (on the 1e-4 grid),
@@ -78,8 +83,9 @@ pub struct Fitted {
     /// The input image x of each element (what a model trained on the page sees): 1 where
     /// any class (but the background of several) is on.
     pub image: Array3<f64>,
-    /// The status line: what is shown of which files.
+    /// The status line: what is shown of which files, and the files as it names them.
     pub status: String,
+    pub files: String,
     pub notes: Vec<String>,
     pub images: usize,
     pub slices: usize,
@@ -87,34 +93,93 @@ pub struct Fitted {
     pub one_class: bool,
 }
 
-/// What the worker sends the page ([`DataMsg::Shown`](crate::page::msg::DataMsg)).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Shown {
-    /// The scene showing the data, with the page's settings, as a link (`#…`).
-    pub hash: String,
-    /// The status line and the notes on what was done to fit the data.
-    pub status: String,
-    pub notes: Vec<String>,
-    /// The images and slices in the files.
-    pub images: usize,
-    pub slices: usize,
+/// The numbers before the arrays in [`Fitted::to_wire`]: B, C, n, images, slices.
+const HEADER: usize = 5;
+
+impl Fitted {
+    /// The fitted data as the worker posts it: numbers `[B, C, n, images, slices, labels…,
+    /// pred…, image…]` (row-major) and texts `[status, files, notes…]`.
+    pub fn to_wire(&self) -> (Vec<f64>, Vec<String>) {
+        let (bn, cn, n, _) = self.labels.dim();
+        let mut nums = vec![
+            bn as f64,
+            cn as f64,
+            n as f64,
+            self.images as f64,
+            self.slices as f64,
+        ];
+        nums.extend(
+            self.labels
+                .iter()
+                .chain(self.pred.iter())
+                .chain(self.image.iter()),
+        );
+        let mut text = vec![self.status.clone(), self.files.clone()];
+        text.extend(self.notes.iter().cloned());
+        (nums, text)
+    }
+
+    /// [`Fitted::to_wire`]'s numbers and texts as the fitted data again, or why they are not
+    /// (a shape the page cannot hold, or too few or too many numbers).
+    pub fn from_wire(nums: &[f64], text: Vec<String>) -> Result<Fitted, String> {
+        let bad = || "the file reader sent data the page cannot show".to_string();
+        let whole = |k: usize| {
+            nums.get(k)
+                .filter(|v| v.fract() == 0.0 && **v >= 0.0 && **v <= 1e9)
+                .map(|&v| v as usize)
+                .ok_or_else(bad)
+        };
+        let (bn, cn, n) = (whole(0)?, whole(1)?, whole(2)?);
+        crate::page::state::check_dims(bn, cn, n).map_err(|_| bad())?;
+        let (cells, pixels) = (bn * cn * n * n, bn * n * n);
+        let body = nums.get(HEADER..).ok_or_else(bad)?;
+        if body.len() != 2 * cells + pixels || body.iter().any(|v| !(0.0..=1.0).contains(v)) {
+            return Err(bad());
+        }
+        let shape = (bn, cn, n, n);
+        let labels = Array4::from_shape_vec(shape, body[..cells].to_vec()).map_err(|_| bad())?;
+        let pred =
+            Array4::from_shape_vec(shape, body[cells..2 * cells].to_vec()).map_err(|_| bad())?;
+        let image =
+            Array3::from_shape_vec((bn, n, n), body[2 * cells..].to_vec()).map_err(|_| bad())?;
+        let mut text = text.into_iter();
+        Ok(Fitted {
+            one_class: one_class_per_pixel(&labels, &pred),
+            labels,
+            pred,
+            image,
+            status: text.next().unwrap_or_default(),
+            files: text.next().unwrap_or_default(),
+            notes: text.collect(),
+            images: whole(3)?,
+            slices: whole(4)?,
+        })
+    }
 }
 
-/// The worker's step: the part of `l` that `pick` asks for, fitted into the scene of the
-/// page's link `page_hash` (its settings and mode; an unreadable link: the defaults).
-pub fn show(l: &Loaded, pick: Pick, page_hash: &str) -> Result<Shown, String> {
-    let f = fit(l, pick)?;
-    let (r, _) = route::resolve(page_hash);
-    let (state, placed) = place(&r.state, &f)?;
-    let mut notes = f.notes;
-    notes.extend(placed);
-    Ok(Shown {
-        hash: route::link_with_scene(&state, None),
-        status: f.status,
-        notes,
-        images: f.images,
-        slices: f.slices,
-    })
+/// The panel's message when an answer shows nothing new: why, and that the scene is as it
+/// was (the worker keeps the pair it had, so `files`, the files last opened, stay the ones
+/// a pick or Swap works on). `opening`: the answer was to opening files.
+pub fn not_shown(why: &str, opening: bool, files: Option<&str>) -> String {
+    let why = why.trim_end_matches('.');
+    // A sentence's capital goes inside this one ("Give two files" → "give two files"),
+    // not a name's ("NIfTI").
+    let mut chars = why.chars();
+    let why = match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+            a.to_lowercase().chain(why.chars().skip(1)).collect()
+        }
+        _ => why.to_string(),
+    };
+    let head = if opening {
+        format!("The files were not opened: {why}.")
+    } else {
+        format!("Nothing new is shown: {why}.")
+    };
+    match files {
+        Some(f) => format!("{head} The scene is unchanged; the data last opened is {f}."),
+        None => format!("{head} The scene is unchanged."),
+    }
 }
 
 /// The page's scene showing `f`, with `base`'s settings, and a sentence for every setting
@@ -183,17 +248,17 @@ fn remainder_to_background(pred: &mut Array4<f64>) {
     for b in 0..bn {
         for i in 0..n {
             for j in 0..n {
-                let mut lv: Vec<i64> = (1..cn).map(|c| level(pred[[b, c, i, j]])).collect();
-                let excess = lv.iter().sum::<i64>() - LEVELS;
-                if excess > 0 {
-                    if let Some(top) = lv.iter_mut().max() {
+                let mut col: Vec<i64> = (0..cn).map(|c| level(pred[[b, c, i, j]])).collect();
+                if let Err(excess) = background_takes_rest(&mut col) {
+                    if let Some(top) = col.iter_mut().skip(1).max() {
                         *top -= excess;
                     }
+                    // Now the others sum to exactly 1: class 0 gets 0.
+                    let _ = background_takes_rest(&mut col);
                 }
-                for (c, &k) in lv.iter().enumerate() {
-                    pred[[b, c + 1, i, j]] = from_level(k);
+                for (c, &k) in col.iter().enumerate() {
+                    pred[[b, c, i, j]] = from_level(k);
                 }
-                pred[[b, 0, i, j]] = from_level(LEVELS - lv.iter().sum::<i64>());
             }
         }
     }
@@ -214,8 +279,9 @@ pub fn assign(names: &[&str]) -> Result<(usize, usize), String> {
     let label_words = ["label", "gt", "truth", "mask", "seg"];
     match names {
         [one] if one.to_ascii_lowercase().ends_with(".npz") => Ok((0, 0)),
-        [_] => Err("Give two files, the labels and the predictions (or one .npz holding                     arrays y and pred)."
-            .into()),
+        [_] => Err(
+            "Give two files, the labels and the predictions (or one .npz holding arrays y and pred)."
+                .into()),
         [a, b] => Ok(match (has(a, &pred_words), has(b, &pred_words)) {
             (true, false) => (1, 0),
             (false, true) => (0, 1),
@@ -229,15 +295,20 @@ pub fn assign(names: &[&str]) -> Result<(usize, usize), String> {
     }
 }
 
+/// The files as the panel names them.
+fn files(l: &Loaded) -> String {
+    if l.y_file == l.pred_file {
+        format!("arrays y and pred of {}", l.y_file)
+    } else {
+        format!("labels {} and predictions {}", l.y_file, l.pred_file)
+    }
+}
+
 /// The panel's status line: what is shown of which files.
 fn status(l: &Loaded, (bn, cn, n): (usize, usize, usize)) -> String {
     let plural =
         |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
-    let files = if l.y_file == l.pred_file {
-        format!("arrays y and pred of {}", l.y_file)
-    } else {
-        format!("labels {} and predictions {}", l.y_file, l.pred_file)
-    };
+    let files = files(l);
     format!(
         "Showing {files}: {}, {}, {n}×{n} pixels. The loss, gradient maps and verdicts are of \
          this; mark a cell missing or empty with its status menu.",
@@ -405,6 +476,7 @@ pub fn fit(l: &Loaded, pick: Pick) -> Result<Fitted, String> {
         pred,
         image,
         status: status(l, (b_shown, c_shown, n)),
+        files: files(l),
         notes,
         images: bn,
         slices,
@@ -474,6 +546,7 @@ fn describe_fit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::page::route;
 
     fn arr(dims: &[usize], values: Vec<f64>, integer: bool) -> Array {
         assert_eq!(dims.iter().product::<usize>(), values.len());
@@ -504,8 +577,10 @@ mod tests {
         assert!(assign(&["a", "b", "c"]).unwrap_err().contains("3 files"));
     }
 
+    /// The worker posts the fitted arrays as numbers and texts; the page reads back exactly
+    /// them, and a truncated or mis-shaped answer is a message, not a scene.
     #[test]
-    fn the_worker_sends_the_scene_as_a_link_that_opens_exactly_it() {
+    fn the_fitted_data_crosses_to_the_page_exactly() {
         let vals: Vec<f64> = (0..3 * 16 * 16).map(|k| (k % 13) as f64 / 12.0).collect();
         let y: Vec<f64> = (0..3 * 16 * 16).map(|k| f64::from(k % 4 == 1)).collect();
         let l = loaded(
@@ -513,28 +588,52 @@ mod tests {
             arr(&[3, 1, 16, 16], vals, false),
             "p.npy",
         );
-        let base = AppState::default_scene();
-        let page = route::link_with_scene(&base, None);
-        let s = show(&l, Pick::default(), &page).unwrap();
         let f = fit(&l, Pick::default()).unwrap();
-        let (r, msg) = route::resolve(&s.hash);
-        assert_eq!(msg, None);
-        assert_eq!(
-            (r.state.labels, r.state.pred, r.state.image),
-            (f.labels, f.pred, f.image)
-        );
-        assert_eq!(r.state.settings, base.settings);
         assert!(
-            s.status.contains("3 images, 1 class, 16×16"),
-            "{}",
-            s.status
+            f.notes.iter().any(|n| n.contains("rounded")),
+            "{:?}",
+            f.notes
         );
-        assert_eq!((s.images, s.slices), (3, 1));
+        let (nums, text) = f.to_wire();
+        assert_eq!(Fitted::from_wire(&nums, text.clone()), Ok(f.clone()));
+        assert!(
+            f.status.contains("3 images, 1 class, 16×16"),
+            "{}",
+            f.status
+        );
+        assert_eq!((f.images, f.slices), (3, 1));
+        assert_eq!(f.files, "labels y and predictions p.npy");
+        let short = &nums[..nums.len() - 1];
+        assert!(Fitted::from_wire(short, text.clone()).is_err());
+        let mut wide = nums.clone();
+        wide[2] = 17.0;
+        assert!(Fitted::from_wire(&wide, text).is_err());
+    }
+
+    /// The page's message when nothing new is shown says so and that the scene stayed.
+    #[test]
+    fn a_refusal_says_the_files_were_not_opened_and_the_scene_is_unchanged() {
+        let m = not_shown(
+            "not a .npy array.",
+            true,
+            Some("labels a.npy and predictions b.npy"),
+        );
+        assert_eq!(
+            m,
+            "The files were not opened: not a .npy array. The scene is unchanged; the data \
+             last opened is labels a.npy and predictions b.npy."
+        );
+        let m = not_shown("the class count is 2", false, None);
+        assert_eq!(
+            m,
+            "Nothing new is shown: the class count is 2. The scene is unchanged."
+        );
     }
 
     /// A page under nnU-Net's setting (softmax, one label per pixel) and a pair with
-    /// `multi` labels on in some pixels or not: what the worker's link opens.
-    fn nnunet_page_with(multi: bool) -> (Fitted, Shown, AppState) {
+    /// `multi` labels on in some pixels or not: the scene the page places it in, and the
+    /// notes.
+    fn nnunet_page_with(multi: bool) -> (Fitted, Vec<String>, AppState) {
         let (n, cn) = (8, 3);
         let y: Vec<f64> = (0..cn * n * n)
             .map(|k| {
@@ -551,11 +650,16 @@ mod tests {
         let (page, _) = route::resolve("preset=nnunet");
         assert!(page.state.exclusive);
         assert_eq!(page.state.settings.activation, Activation::Softmax);
-        let link = route::link_with_scene(&page.state, None);
-        let shown = show(&l, Pick::default(), &link).unwrap();
-        let (opened, msg) = route::resolve(&shown.hash);
+        let f = fit(&l, Pick::default()).unwrap();
+        let (state, notes) = place(&page.state, &f).unwrap();
+        // The scene is exactly what its link carries.
+        let (opened, msg) = route::resolve(&route::link_with_scene(&state, None));
         assert_eq!(msg, None);
-        (fit(&l, Pick::default()).unwrap(), shown, opened.state)
+        assert_eq!(
+            (&opened.state.labels, &opened.state.pred),
+            (&state.labels, &state.pred)
+        );
+        (f, notes, state)
     }
 
     /// Softmax output keeps the page's one label per pixel: the labels are the file's,
@@ -563,7 +667,7 @@ mod tests {
     /// prediction moves more than the rounding (C/2 steps of 1e-4).
     #[test]
     fn softmax_data_opens_with_one_label_per_pixel_and_its_own_numbers() {
-        let (f, shown, s) = nnunet_page_with(false);
+        let (f, notes, s) = nnunet_page_with(false);
         assert!(f.one_class);
         assert!(s.exclusive);
         assert_eq!(s.settings.activation, Activation::Softmax);
@@ -582,9 +686,8 @@ mod tests {
             .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
         assert!(worst <= 1.5e-4, "moved by {worst}");
         assert!(
-            shown.notes.iter().all(|n| !n.contains("independent")),
-            "{:?}",
-            shown.notes
+            notes.iter().all(|n| !n.contains("independent")),
+            "{notes:?}"
         );
     }
 
@@ -592,12 +695,12 @@ mod tests {
     /// to sigmoid and says both; the link opens exactly the file's labels and predictions.
     #[test]
     fn multi_label_data_under_softmax_switches_to_sigmoid_and_says_so() {
-        let (f, shown, s) = nnunet_page_with(true);
+        let (f, notes, s) = nnunet_page_with(true);
         assert!(!f.one_class);
         assert!(!s.exclusive);
         assert_eq!(s.settings.activation, Activation::Sigmoid);
         assert_eq!((&s.labels, &s.pred), (&f.labels, &f.pred));
-        let said = shown.notes.join(" ");
+        let said = notes.join(" ");
         assert!(
             said.contains("independent") && said.contains("sigmoid"),
             "{said}"
@@ -616,16 +719,10 @@ mod tests {
         );
         let (page, _) = route::resolve("preset=nnunet");
         assert!(!page.state.settings.include_background);
-        let shown = show(
-            &l,
-            Pick::default(),
-            &route::link_with_scene(&page.state, None),
-        )
-        .unwrap();
-        let (opened, _) = route::resolve(&shown.hash);
-        assert_eq!(opened.state.settings.activation, Activation::Sigmoid);
-        assert!(opened.state.settings.include_background);
-        let said = shown.notes.join(" ");
+        let (opened, notes) = place(&page.state, &fit(&l, Pick::default()).unwrap()).unwrap();
+        assert_eq!(opened.settings.activation, Activation::Sigmoid);
+        assert!(opened.settings.include_background);
+        let said = notes.join(" ");
         assert!(
             said.contains("now sigmoid") && said.contains("now in the loss"),
             "{said}"

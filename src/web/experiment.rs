@@ -100,8 +100,14 @@ fn start(dispatch: &Dispatch, posted: &Rc<Cell<u32>>) -> Result<JsValue, JsValue
         }
     });
     let (d, job) = (dispatch.clone(), posted.clone());
-    dom::on(target, "error", move |_| {
-        let why = "the experiment worker could not be loaded; reload the page".to_string();
+    dom::on(target, "error", move |ev| {
+        // A script that did not load (the module's own failure is an 'error' report).
+        let why = format!(
+            "the worker could not start: {}",
+            get(&ev, "message")
+                .as_string()
+                .unwrap_or_else(|| "its script did not load".into())
+        );
         d.send(Msg::Experiment(ExperimentMsg::Failed {
             job: job.get(),
             why,
@@ -171,7 +177,7 @@ impl ExperimentView {
     }
 
     /// Posts a new job to the worker (starting one if none runs), or terminates it on
-    /// Cancel.
+    /// Cancel or failure (a worker that failed may be dead: the next Run starts a new one).
     fn drive(&mut self, m: &Model) {
         let p = &m.experiment;
         match (&p.phase, &p.config) {
@@ -190,7 +196,7 @@ impl ExperimentView {
                     self.dispatch.send(Msg::Experiment(msg));
                 }
             }
-            (Phase::Cancelled, _) => {
+            (Phase::Cancelled | Phase::Failed(_), _) => {
                 if let Some(w) = self.worker.take() {
                     let _ = get(&w, "terminate")
                         .dyn_ref::<Function>()

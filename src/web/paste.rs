@@ -6,6 +6,7 @@
 //! page's first load; its answer becomes one settings message.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -48,8 +49,11 @@ fn fields_of(data: &JsValue) -> Vec<Field> {
 /// Starts the worker; each answer becomes a settings message. The worker is reached
 /// through plain JS property calls: typed bindings for it would cost the page's first
 /// load more than the rest of this panel.
-fn start(dispatch: &Dispatch) -> Result<JsValue, JsValue> {
-    start_worker(answer(dispatch.clone()), answer(dispatch.clone()))
+fn start(dispatch: &Dispatch, worker: &Rc<RefCell<Option<JsValue>>>) -> Result<JsValue, JsValue> {
+    start_worker(
+        answer(dispatch.clone(), worker.clone()),
+        answer(dispatch.clone(), worker.clone()),
+    )
 }
 
 /// A new instance of the on-demand worker (each panel starts its own, so their answers
@@ -66,28 +70,42 @@ pub(super) fn start_worker(
     Ok(worker)
 }
 
-/// The worker's answer, or its failure to load (an error event has no data), as a
-/// message. One handler for both, so the page carries one closure for them.
-fn answer(d: Dispatch) -> impl FnMut(web_sys::Event) {
+/// The worker's answer, or its failure to start (a module that did not load answers
+/// `{failed}`; a script that did not load is an error event, which has no data), as a
+/// message. One handler for both, so the page carries one closure for them. A worker that
+/// could not start is dropped, so the next Apply starts a new one.
+fn answer(d: Dispatch, worker: Rc<RefCell<Option<JsValue>>>) -> impl FnMut(web_sys::Event) {
     move |ev| {
         let data = get(&ev, "data");
-        let read = if data.is_undefined() {
-            Err(
-                "The loss reader could not be loaded; reload the page and paste the call again."
-                    .into(),
-            )
+        let failed = if data.is_undefined() {
+            let why = get(&ev, "message").as_string();
+            Some(why.unwrap_or_else(|| "its script did not load".into()))
         } else {
-            from_fields(&fields_of(&data))
+            get(&data, "failed").as_string()
+        };
+        let read = match failed {
+            Some(why) => {
+                if let Some(w) = worker.borrow_mut().take() {
+                    let _ = get(&w, "terminate")
+                        .dyn_ref::<Function>()
+                        .map(|f| f.call0(&w));
+                }
+                let why = why.trim_start_matches("the worker could not start: ");
+                Err(format!(
+                    "The loss reader (a worker) could not start: {why}. Press Apply to try again."
+                ))
+            }
+            None => from_fields(&fields_of(&data)),
         };
         d.send(Msg::Settings(SettingsMsg::Paste(Box::new(read))));
     }
 }
 
 /// Posts `text` to the worker, starting it on first use.
-fn read(worker: &RefCell<Option<JsValue>>, dispatch: &Dispatch, text: &str) {
+fn read(worker: &Rc<RefCell<Option<JsValue>>>, dispatch: &Dispatch, text: &str) {
     let mut w = worker.borrow_mut();
     if w.is_none() {
-        *w = start(dispatch).ok();
+        *w = start(dispatch, worker).ok();
     }
     let post = w.as_ref().map(|w| (get(w, "postMessage"), w));
     match post
@@ -116,7 +134,7 @@ impl Paste {
         let field: HtmlElement = dom::need("paste-loss")?;
         let apply: HtmlElement = dom::need("paste-loss-apply")?;
         let status: HtmlElement = dom::need("paste-loss-status")?;
-        let worker = RefCell::new(None);
+        let worker = Rc::new(RefCell::new(None));
         let (s, d) = (status.clone(), dispatch.clone());
         dom::on(&apply, "click", move |_| {
             // Until the answer's message is drawn (tests wait for this to go).

@@ -3,17 +3,18 @@
 //! notes on what was cropped or down-sampled. The files go to the on-demand worker
 //! (`paste_worker_start.js`), started on first use, which reads them with the CLI's
 //! readers and fits the part the page shows, so neither is in the page's first load; its
-//! answer becomes one data message. Nothing is sent anywhere.
+//! answer (the fitted arrays, which the page's update places into its scene) becomes one
+//! data message, tagged with its request's id. Nothing is sent anywhere.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function};
+use js_sys::{Array, Float64Array, Function};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Event, HtmlElement};
 
 use crate::page::msg::{DataMsg, Msg};
-use crate::page::yourdata::Shown;
+use crate::page::yourdata::Fitted;
 use crate::present::figure::esc;
 
 use super::dispatch::Dispatch;
@@ -21,7 +22,23 @@ use super::dom::{self, JsResult};
 use super::paste::{get, start_worker};
 use super::Frame;
 
-type Worker = Rc<RefCell<Option<JsValue>>>;
+/// The worker, once started, and the id of the latest request posted to it.
+#[derive(Clone, Default)]
+struct Worker {
+    js: Rc<RefCell<Option<JsValue>>>,
+    asked: Rc<Cell<u32>>,
+}
+
+impl Worker {
+    /// Ends a worker that could not start, so the next request starts a new one.
+    fn drop_dead(&self) {
+        if let Some(w) = self.js.borrow_mut().take() {
+            let _ = get(&w, "terminate")
+                .dyn_ref::<Function>()
+                .map(|f| f.call0(&w));
+        }
+    }
+}
 
 pub struct YourData {
     status: HtmlElement,
@@ -37,51 +54,70 @@ fn number(id: &str) -> Option<u32> {
     get(&f, "value").as_string()?.trim().parse().ok()
 }
 
-/// The worker's `show_pair` answer as what the page shows, or why not.
-fn shown(a: &Array) -> Result<Shown, String> {
-    let text = |k| a.get(k).as_string().unwrap_or_default();
-    if a.length() < 4 {
+/// The worker's `show_pair` answer (`[numbers, status, files, notes…]` or `[message]`) as
+/// the fitted data, or why not.
+fn fitted(a: &Array) -> Result<Fitted, String> {
+    let Ok(nums) = a.get(0).dyn_into::<Float64Array>() else {
         return Err(a
             .get(0)
             .as_string()
-            .unwrap_or_else(|| "The files could not be read.".into()));
-    }
-    let n = |k| a.get(k).as_f64().unwrap_or(0.0) as usize;
-    Ok(Shown {
-        hash: text(0),
-        status: text(1),
-        images: n(2),
-        slices: n(3),
-        notes: (4..a.length()).map(text).collect(),
-    })
+            .unwrap_or_else(|| "the files could not be read".into()));
+    };
+    let text = (1..a.length())
+        .map(|k| a.get(k).as_string().unwrap_or_default())
+        .collect();
+    Fitted::from_wire(&nums.to_vec(), text)
 }
 
-/// The worker's answer (or its failure to load: an error event has no data) as a message.
-fn answer(d: Dispatch) -> impl FnMut(Event) {
+/// The worker's answer, or its failure to start (a module that did not load answers
+/// `{failed}`; a script that did not load is an error event, which has no data), as a
+/// message. A worker that could not start is dropped.
+fn answer(d: Dispatch, worker: Worker) -> impl FnMut(Event) {
     move |ev| {
         let data = get(&ev, "data");
-        let shown =
-            if data.is_undefined() {
-                Err("The file reader could not be loaded; reload the page and open the files again."
-                .to_string())
-            } else {
-                shown(&Array::from(&get(&data, "answer")))
-            };
-        d.send(Msg::Data(DataMsg::Shown(Box::new(shown))));
+        let id = get(&data, "id")
+            .as_f64()
+            .map_or_else(|| worker.asked.get(), |v| v as u32);
+        let failed = if data.is_undefined() {
+            let why = get(&ev, "message").as_string();
+            Some(format!(
+                "the worker could not start: {}",
+                why.unwrap_or_else(|| "its script did not load".into())
+            ))
+        } else {
+            get(&data, "failed").as_string()
+        };
+        let fitted = match failed {
+            Some(why) => {
+                worker.drop_dead();
+                Err(why)
+            }
+            None => fitted(&Array::from(&get(&data, "answer"))),
+        };
+        let fitted = Box::new(fitted);
+        d.send(Msg::Data(DataMsg::Shown { id, fitted }));
     }
 }
 
 /// Posts a request (`kind`, with `files` for "read") and the fields' pick to the worker,
-/// starting it on first use.
+/// starting it on first use, under a new id (the page keeps only the latest's answer).
 fn post(worker: &Worker, d: &Dispatch, kind: &str, files: Option<&JsValue>, status: &HtmlElement) {
-    let mut w = worker.borrow_mut();
+    let opening = kind == "read";
+    let mut w = worker.js.borrow_mut();
     if w.is_none() {
-        if kind != "read" {
+        if !opening {
             // Nothing was read yet: a pick has nothing to show.
             return;
         }
-        *w = start_worker(answer(d.clone()), answer(d.clone())).ok();
+        *w = start_worker(
+            answer(d.clone(), worker.clone()),
+            answer(d.clone(), worker.clone()),
+        )
+        .ok();
     }
+    let id = worker.asked.get() + 1;
+    worker.asked.set(id);
+    d.send(Msg::Data(DataMsg::Asked { id, opening }));
     let num = |id| JsValue::from(number(id).map_or(-1, |v| v as i32));
     let msg = Array::of5(
         &kind.into(),
@@ -90,10 +126,7 @@ fn post(worker: &Worker, d: &Dispatch, kind: &str, files: Option<&JsValue>, stat
         &num("yourdata-slice"),
         &num("yourdata-classes"),
     );
-    // The page's link (the address bar follows the page): the worker fits the data into
-    // that scene, so it keeps the page's settings.
-    let hash = dom::window().ok().and_then(|w| w.location().hash().ok());
-    msg.push(&hash.unwrap_or_default().into());
+    msg.push(&JsValue::from(id));
     let call = w.as_ref().map(|w| (get(w, "postMessage"), w));
     match call
         .as_ref()
@@ -102,14 +135,14 @@ fn post(worker: &Worker, d: &Dispatch, kind: &str, files: Option<&JsValue>, stat
         Some((f, w)) => {
             // Until the answer's message is drawn (tests wait for this to go).
             dom::set_data(status, "pending", "true");
-            if kind == "read" {
+            if opening {
                 dom::set_text(status, "Reading the files in this browser…");
             }
             let _ = f.call1(w, &msg);
         }
         _ => {
-            let why = "The file reader could not be started in this browser.";
-            d.send(Msg::Data(DataMsg::Shown(Box::new(Err(why.into())))));
+            let fitted = Box::new(Err("the worker could not start in this browser".into()));
+            d.send(Msg::Data(DataMsg::Shown { id, fitted }));
         }
     }
 }
@@ -121,7 +154,7 @@ impl YourData {
         let drop: HtmlElement = dom::need("yourdata-drop")?;
         let status: HtmlElement = dom::need("yourdata-status")?;
         let swap: HtmlElement = dom::need("yourdata-swap")?;
-        let worker: Worker = Rc::default();
+        let worker = Worker::default();
         let on = |target: &HtmlElement, event: &'static str, kind: &'static str| {
             let (w, d, s) = (worker.clone(), dispatch.clone(), status.clone());
             dom::on(target, event, move |ev: Event| {

@@ -11,7 +11,7 @@ use crate::engine::phi::Phi;
 use crate::engine::status::LabelStatus;
 use crate::engine::train::{ModelKind, Optimizer};
 use crate::engine::variants::Variant;
-use crate::page::levels::{bit, from_level, level, pack_bits, LEVELS};
+use crate::page::levels::{background_takes_rest, bit, from_level, level, pack_bits, LEVELS};
 use crate::page::state::{
     check_dims, AppState, DisplayOptions, PageMode, TrainSettings, MAX_SPEED,
 };
@@ -292,13 +292,13 @@ fn read_predictions(
         if first == 1 {
             for i in 0..n {
                 for j in 0..n {
-                    let rest: i64 = (1..c).map(|cc| levels[[bb, cc, i, j]]).sum();
-                    if rest > LEVELS {
-                        return Err(CodecError::Invalid(
+                    let mut col: Vec<i64> = (0..c).map(|cc| levels[[bb, cc, i, j]]).collect();
+                    background_takes_rest(&mut col).map_err(|_| {
+                        CodecError::Invalid(
                             "the class predictions of a pixel add up to more than 1".into(),
-                        ));
-                    }
-                    levels[[bb, 0, i, j]] = LEVELS - rest;
+                        )
+                    })?;
+                    levels[[bb, 0, i, j]] = col[0];
                 }
             }
         }
