@@ -121,6 +121,12 @@ test('Run trains in a worker: progress, the table, and the result of dice experi
 
 test('Cancel stops the worker mid-run; a later Run starts afresh', async () => {
   const { page, problems } = await openApp(browser.context);
+  // The experiment workers the page starts, as the browser sees them (not as the page
+  // says): Cancel must end the worker, and the next Run must start a new one.
+  const workers = [];
+  page.on('worker', (w) => {
+    if (w.url().includes('experiment_worker')) workers.push(w);
+  });
   // Seven runs at the standard scale: far longer than the test waits.
   await setUp(page, { scale: 'standard', runs: [0, 1, 2, 3, 4, 5, 6], batches: [3] });
   await page.click('[data-testid="experiment-run"]');
@@ -131,8 +137,12 @@ test('Cancel stops the worker mid-run; a later Run starts afresh', async () => {
   );
   // The choices wait while running.
   assert.ok(await page.locator('[data-testid="experiment-scale"]').isDisabled());
+  assert.equal(workers.length, 1, 'one worker runs the job');
+  const closed = new Promise((r) => workers[0].once('close', () => r(true)));
   await page.click('[data-testid="experiment-cancel"]');
   await waitState(page, 'cancelled', 5_000);
+  const ended = await Promise.race([closed, page.waitForTimeout(5_000).then(() => false)]);
+  assert.ok(ended, 'Cancel terminates the worker');
   const at = await page.locator('[data-testid="experiment-progress-0"]').getAttribute('value');
   await page.waitForTimeout(1500);
   const d = await debug(page);
@@ -150,6 +160,7 @@ test('Cancel stops the worker mid-run; a later Run starts afresh', async () => {
   await setUp(page, { scale: 'quick', runs: [2], batches: [3] });
   await page.click('[data-testid="experiment-run"]');
   await waitState(page, 'done');
+  assert.equal(workers.length, 2, 'the next Run started a new worker');
   const done = await debug(page);
   assert.equal(JSON.parse(done.result).runs.length, 1);
   assertNoProblems(problems);

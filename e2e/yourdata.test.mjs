@@ -136,8 +136,23 @@ test('a NIfTI pair opened in the page gives the loss dice eval gives on the same
   assert.notEqual(shown, before);
   const native = await evalFiles(page, ['--y', label, '--pred', pred]);
   assertClose(shown, native, 1e-12, 'the page and dice eval on the NIfTI pair');
-  // The link says it holds the shown data; undo returns to the scene before.
+  // The link says it holds the shown data; opening it was a new history entry: Back
+  // returns to the scene before, Forward to the data.
   assert.ok(await page.locator('[data-testid="yourdata-link"]').isVisible());
+  const shapeIs = (want) =>
+    page.waitForFunction((w) => {
+      const v = window.diceDebug.cliInput();
+      const o = typeof v === 'string' ? JSON.parse(v) : v;
+      return (o.shape.join() === w.shape.join()) === w.same;
+    }, want);
+  await page.goBack();
+  await shapeIs({ shape: [1, 1, n, n], same: false });
+  await settle(page);
+  assert.equal(await shownLoss(page), before, 'Back shows the scene before the data');
+  await page.goForward();
+  await shapeIs({ shape: [1, 1, n, n], same: true });
+  await settle(page);
+  assertClose(await shownLoss(page), native, 1e-12, 'Forward shows the data again');
   assertNoProblems(problems);
   await page.close();
 });
@@ -207,13 +222,36 @@ test('a broken file is a clear message and the page lives on', async () => {
   const good = writeNpy('pred.npy', '<f8', [1, 1, 8, 8], new Array(64).fill(0.5));
   const r = await open(page, [junk, good]);
   assert.equal(r.error, true);
-  assert.match(r.text, /`y` from "labels\.npy": not a \.npy array/);
+  assert.match(
+    r.text,
+    /^The files were not opened: `y` from "labels\.npy": not a \.npy array.*The scene is unchanged\.$/,
+  );
   // One file that is not an .npz: the page asks for two.
   const one = await open(page, [good]);
-  assert.match(one.text, /Give two files/);
+  assert.match(one.text, /give two files/);
   // The scene is untouched and the page still answers.
   assert.equal(await shownLoss(page), loss);
   assert.equal(typeof (await cliInput(page)).shape, 'object');
+  assertNoProblems(problems);
+  await page.close();
+});
+
+test('a failed read after data was shown keeps the scene and says which data is still open', async () => {
+  const { page, problems } = await openApp(browser.context);
+  const y = writeNpy('kept_gt.npy', '|u1', [1, 1, 8, 8], new Array(64).fill(0).map((_, k) => k % 2));
+  const p = writeNpy('kept_pred.npy', '<f8', [1, 1, 8, 8], new Array(64).fill(0.25));
+  const shown = await open(page, [y, p]);
+  assert.equal(shown.error, false, shown.text);
+  const loss = await shownLoss(page);
+  const input = await cliInput(page);
+  const junk = path.join(dir, 'junk_gt.npy');
+  fs.writeFileSync(junk, 'not an array either');
+  const r = await open(page, [junk, p]);
+  assert.equal(r.error, true);
+  assert.match(r.text, /^The files were not opened: .*junk_gt\.npy/);
+  assert.match(r.text, /The scene is unchanged; the data last opened is labels kept_gt\.npy and predictions kept_pred\.npy\.$/);
+  assert.equal(await shownLoss(page), loss);
+  assert.deepEqual(await cliInput(page), input, 'the scene is the data shown before');
   assertNoProblems(problems);
   await page.close();
 });
