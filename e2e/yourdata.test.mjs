@@ -12,6 +12,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import {
+  BASE_URL,
   DICE_BIN,
   sharedBrowser,
   openApp,
@@ -146,6 +147,10 @@ test('a NIfTI pair opened in the page gives the loss dice eval gives on the same
       return (o.shape.join() === w.shape.join()) === w.same;
     }, want);
   await page.goBack();
+  assert.ok(
+    page.url().startsWith(BASE_URL),
+    `Back stays in the page (opening data was a history entry of its own): ${page.url()}`,
+  );
   await shapeIs({ shape: [1, 1, n, n], same: false });
   await settle(page);
   assert.equal(await shownLoss(page), before, 'Back shows the scene before the data');

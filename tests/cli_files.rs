@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use common::BIN;
+use dice_playground::engine::arrays::npy_header_bytes;
 use serde_json::Value;
 
 fn run(args: &[&str], stdin: &str) -> Output {
@@ -539,21 +540,7 @@ fn npy(descr: &str, fortran: bool, shape: &[usize], data: &[u8]) -> Vec<u8> {
 
 /// [`npy`] with the descriptor as a Python literal (a structured dtype is a list).
 fn npy_literal(descr: &str, fortran: bool, shape: &[usize], data: &[u8]) -> Vec<u8> {
-    let dims: Vec<String> = shape.iter().map(|d| format!("{d},")).collect();
-    let mut dict = format!(
-        "{{'descr': {descr}, 'fortran_order': {}, 'shape': ({}), }}",
-        if fortran { "True" } else { "False" },
-        dims.join(" ")
-    );
-    while (10 + dict.len() + 1) % 64 != 0 {
-        dict.push(' ');
-    }
-    dict.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend((dict.len() as u16).to_le_bytes());
-    out.extend(dict.as_bytes());
-    out.extend(data);
-    out
+    [npy_header_bytes(descr, fortran, shape), data.to_vec()].concat()
 }
 
 const SETTINGS: &str = r#"{"y":[1,0],"shape":[1,1,1,2]}"#;

@@ -350,6 +350,34 @@ fn row_major_strides(sizes: &[usize]) -> Vec<usize> {
 // .npy and .npz
 
 const NPY_MAGIC: &[u8] = b"\x93NUMPY";
+
+/// A `.npy` format 1.0 header as numpy writes it: magic, version, the dictionary padded
+/// with spaces so the data starts at a multiple of 64 bytes. `descr` is the dtype as a
+/// Python literal (`'<f8'`, or a list for a structured dtype). The CLI writes its arrays
+/// with it, and the tests write their files with it.
+pub fn npy_header_bytes(descr: &str, fortran: bool, shape: &[usize]) -> Vec<u8> {
+    let dims = match shape {
+        [n] => format!("({n},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let order = if fortran { "True" } else { "False" };
+    let mut dict = format!("{{'descr': {descr}, 'fortran_order': {order}, 'shape': {dims}, }}");
+    let unpadded = NPY_MAGIC.len() + 4 + dict.len() + 1;
+    dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
+    dict.push('\n');
+    let mut out = NPY_MAGIC.to_vec();
+    out.extend_from_slice(&[1, 0]);
+    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out
+}
 /// Longest `.npy` header dictionary read (numpy itself refuses more than 10,000 bytes by
 /// default).
 const MAX_NPY_HEADER: usize = 1 << 16;
@@ -1022,22 +1050,13 @@ pub fn one_hot(
 mod tests {
     use super::*;
 
-    /// A `.npy` file as numpy writes it: magic, version 1.0, the dictionary padded to 64.
+    /// A `.npy` file as numpy writes it.
     fn npy_bytes(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
-        let dims: Vec<String> = shape.iter().map(|d| format!("{d},")).collect();
-        let mut dict = format!(
-            "{{'descr': '{descr}', 'fortran_order': False, 'shape': ({}), }}",
-            dims.join(" ")
-        );
-        while (10 + dict.len() + 1) % 64 != 0 {
-            dict.push(' ');
-        }
-        dict.push('\n');
-        let mut out = b"\x93NUMPY\x01\x00".to_vec();
-        out.extend((dict.len() as u16).to_le_bytes());
-        out.extend(dict.as_bytes());
-        out.extend(data);
-        out
+        [
+            npy_header_bytes(&format!("'{descr}'"), false, shape),
+            data.to_vec(),
+        ]
+        .concat()
     }
 
     /// A NIfTI-1 single file (little-endian, vox_offset 352) of `dims` and datatype `code`.

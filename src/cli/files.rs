@@ -9,7 +9,7 @@ use std::io::{self, BufReader};
 use std::path::Path;
 
 use super::excerpt;
-use crate::engine::arrays::{self, kind, Kind};
+use crate::engine::arrays::{self, kind, npy_header_bytes, Kind};
 use crate::engine::shape::Shape;
 
 pub use crate::engine::arrays::Header;
@@ -151,7 +151,8 @@ impl<W: io::Write + io::Seek> NpzOut<W> {
         self.zip
             .start_file(format!("{name}.npy"), options)
             .map_err(io::Error::other)?;
-        self.zip.write_all(&npy_header_bytes(descr, shape))?;
+        self.zip
+            .write_all(&npy_header_bytes(&format!("'{descr}'"), false, shape))?;
         self.zip.write_all(data)
     }
 
@@ -179,7 +180,7 @@ pub fn write_arrays(path: &Path, dims: &[usize], arrays: &[(&str, &[f64])]) -> R
     match kind(&name_of(path)) {
         Some(Kind::Npy) => {
             let mut w = io::BufWriter::new(file()?);
-            w.write_all(&npy_header_bytes("<f8", dims))
+            w.write_all(&npy_header_bytes("'<f8'", false, dims))
                 .map_err(cannot)?;
             write_f64s(&mut w, arrays[0].1).map_err(cannot)?;
             w.flush().map_err(cannot)
@@ -194,7 +195,7 @@ pub fn write_arrays(path: &Path, dims: &[usize], arrays: &[(&str, &[f64])]) -> R
             for (name, data) in arrays {
                 zip.start_file(format!("{name}.npy"), options)
                     .map_err(|e| cannot(io::Error::other(e)))?;
-                zip.write_all(&npy_header_bytes("<f8", dims))
+                zip.write_all(&npy_header_bytes("'<f8'", false, dims))
                     .map_err(cannot)?;
                 write_f64s(&mut zip, data).map_err(cannot)?;
             }
@@ -211,30 +212,6 @@ pub fn write_arrays(path: &Path, dims: &[usize], arrays: &[(&str, &[f64])]) -> R
     }
 }
 
-/// A `.npy` format 1.0 header: magic, version, the dictionary padded with spaces so the
-/// data starts at a multiple of 64 bytes, as numpy writes it.
-fn npy_header_bytes(descr: &str, shape: &[usize]) -> Vec<u8> {
-    let dims = match shape {
-        [n] => format!("({n},)"),
-        _ => format!(
-            "({})",
-            shape
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}");
-    let unpadded = 10 + dict.len() + 1;
-    dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
-    dict.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
-    out.extend_from_slice(dict.as_bytes());
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,23 +220,13 @@ mod tests {
         std::env::temp_dir().join(format!("dice-files-{}-{name}", std::process::id()))
     }
 
-    /// A `.npy` file as numpy writes it: magic, version 1.0, the dictionary padded to 64.
+    /// A `.npy` file as numpy writes it.
     fn npy_bytes(descr: &str, fortran: bool, shape: &[usize], data: &[u8]) -> Vec<u8> {
-        let dims: Vec<String> = shape.iter().map(|d| format!("{d},")).collect();
-        let mut dict = format!(
-            "{{'descr': '{descr}', 'fortran_order': {}, 'shape': ({}), }}",
-            if fortran { "True" } else { "False" },
-            dims.join(" ")
-        );
-        while (10 + dict.len() + 1) % 64 != 0 {
-            dict.push(' ');
-        }
-        dict.push('\n');
-        let mut out = b"\x93NUMPY\x01\x00".to_vec();
-        out.extend((dict.len() as u16).to_le_bytes());
-        out.extend(dict.as_bytes());
-        out.extend(data);
-        out
+        [
+            npy_header_bytes(&format!("'{descr}'"), fortran, shape),
+            data.to_vec(),
+        ]
+        .concat()
     }
 
     #[test]
