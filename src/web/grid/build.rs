@@ -1,0 +1,379 @@
+//! Builds the grid's DOM for the state's size: the column and row heads, each cell's
+//! header, views, reason, caption and result line, and compare mode's side.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement, HtmlSelectElement};
+
+use crate::engine::status::LabelStatus;
+use crate::page::model::ViewKind;
+use crate::page::state::AppState;
+use crate::present::labels::{self, StatusWords as _};
+use crate::web::dom::{self, JsResult};
+
+use super::{CellView, CompareCell, GridView, Shown, View};
+
+fn make_view(kind: ViewKind, b: usize, c: usize, n: usize) -> JsResult<View> {
+    let fig = dom::el("figure", &format!("view view-{}", kind.code()))?;
+    let canvas: HtmlCanvasElement = dom::el("canvas", "")?
+        .dyn_into()
+        .map_err(|_| JsValue::from_str("canvas"))?;
+    canvas.set_width(n as u32);
+    canvas.set_height(n as u32);
+    let name = kind.code();
+    dom::set_attr(&canvas, "data-testid", &format!("{name}-{b}-{c}"));
+    dom::set_data(&canvas, "view", name);
+    dom::set_data(&canvas, "b", &b.to_string());
+    dom::set_data(&canvas, "c", &c.to_string());
+    let label = match kind {
+        ViewKind::Label => format!("Label y of image {b}, class {c}: paint with the mouse, finger or pen (right button or eraser erases)"),
+        ViewKind::Pred => format!("Prediction ỹ of image {b}, class {c}: paint probabilities with the prediction brush"),
+        ViewKind::Grad => format!("Gradient of the loss for image {b}, class {c}: blue (−) = descent raises ỹ, orange (+) = lowers it"),
+        ViewKind::Image => format!("Input image x of image {b}: what a shared model sees. Paint intensities with the brush value (right button or eraser paints black)"),
+    };
+    canvas.set_title(&label);
+    dom::set_attr(&canvas, "aria-label", &label);
+    // An image with a live description; focusable for the arrow-key cursor.
+    dom::set_attr(&canvas, "role", "img");
+    dom::set_attr(&canvas, "tabindex", "0");
+    dom::set_attr(&canvas, "aria-roledescription", kind.role_words());
+    let ctx = canvas
+        .get_context("2d")?
+        .ok_or_else(|| JsValue::from_str("no 2d context"))?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .map_err(|_| JsValue::from_str("2d context"))?;
+    dom::append(&fig, &canvas)?;
+    let overlay = if matches!(kind, ViewKind::Label | ViewKind::Image) {
+        None
+    } else {
+        let o: HtmlCanvasElement = dom::el("canvas", "overlay")?
+            .dyn_into()
+            .map_err(|_| JsValue::from_str("canvas"))?;
+        let r = overlay_size(n);
+        o.set_width(r as u32);
+        o.set_height(r as u32);
+        dom::set_attr(&o, "aria-hidden", "true");
+        let octx = o
+            .get_context("2d")?
+            .ok_or_else(|| JsValue::from_str("no 2d context"))?
+            .dyn_into::<CanvasRenderingContext2d>()
+            .map_err(|_| JsValue::from_str("2d context"))?;
+        dom::append(&fig, &o)?;
+        Some((o, octx))
+    };
+    let marker = dom::el("div", "marker")?;
+    marker.set_hidden(true);
+    dom::append(&fig, &marker)?;
+    let brush = if kind == ViewKind::Grad {
+        None
+    } else {
+        let b = dom::el("div", "brush")?;
+        b.set_hidden(true);
+        dom::append(&fig, &b)?;
+        Some(b)
+    };
+    let word = dom::el("span", "view-word")?;
+    word.set_hidden(true);
+    dom::append(&fig, &word)?;
+    Ok(View {
+        fig,
+        canvas,
+        ctx,
+        overlay,
+        marker,
+        brush,
+        word,
+        described: RefCell::new(String::new()),
+    })
+}
+
+/// The overlay's resolution: at least 128 pixels across, a whole number per data pixel.
+fn overlay_size(n: usize) -> usize {
+    let n = n.max(1);
+    n * 128usize.div_ceil(n).max(1)
+}
+
+/// A cell's header: its label status select (`status-b-c`) and verdict badge
+/// (`verdict-b-c`).
+fn cell_head(
+    b: usize,
+    c: usize,
+) -> JsResult<(HtmlElement, HtmlSelectElement, HtmlElement, HtmlElement)> {
+    let head = dom::el("div", "cell-head")?;
+    let word = dom::el("span", "status-word")?;
+    // Where the cell is, for the stacked arrangement that has no row and column heads.
+    let place = dom::text_el("span", "sw-where", &format!("image {b} · class {c} · "))?;
+    dom::append(&word, &place)?;
+    let what = dom::el("span", "sw-what")?;
+    dom::append(&word, &what)?;
+    dom::append(&head, &word)?;
+    let status: HtmlSelectElement = dom::el("select", "status")?
+        .dyn_into()
+        .map_err(|_| JsValue::from_str("select"))?;
+    dom::set_attr(&status, "data-testid", &format!("status-{b}-{c}"));
+    dom::set_attr(
+        &status,
+        "aria-label",
+        &format!("Label status of image {b}, class {c}"),
+    );
+    dom::set_data(&status, "b", &b.to_string());
+    dom::set_data(&status, "c", &c.to_string());
+    for st in LabelStatus::ALL {
+        let o = dom::text_el("option", "", st.words())?;
+        dom::set_attr(&o, "value", st.code());
+        o.set_title(st.meaning());
+        dom::append(&status, &o)?;
+    }
+    dom::append(&head, &status)?;
+    let badge = dom::text_el("span", "verdict neutral", "")?;
+    dom::set_attr(&badge, "data-testid", &format!("verdict-{b}-{c}"));
+    dom::append(&head, &badge)?;
+    Ok((head, status, what, badge))
+}
+
+impl GridView {
+    /// Builds the grid for the state's size inside `#grid`.
+    pub fn build(state: &AppState, with_images: bool, compare: bool) -> JsResult<GridView> {
+        let root: HtmlElement =
+            dom::by_id("grid").ok_or_else(|| JsValue::from_str("no #grid element"))?;
+        root.set_inner_html("");
+        let (bn, cn, n) = (state.batch(), state.classes(), state.size());
+        dom::set_style(&root, "--classes", &cn.to_string());
+        dom::set_data(&root, "images", if with_images { "true" } else { "false" });
+        dom::set_data(&root, "compare", if compare { "true" } else { "false" });
+        // The columns (row heads, the images, the classes shown, compare mode's side) are
+        // CSS's, from these data attributes and `--classes`: the arrangements (stacked,
+        // presentation) change them.
+        dom::set_data(&root, "b", &bn.to_string());
+        dom::set_data(&root, "c", &cn.to_string());
+        dom::set_data(&root, "n", &n.to_string());
+        let corner = dom::el("div", "corner")?;
+        dom::append(&root, &corner)?;
+        if with_images {
+            let head = dom::el("div", "col-head x-head")?;
+            let name = dom::text_el("div", "class-name", "input image")?;
+            dom::append(&head, &name)?;
+            let subs = dom::el("div", "sub-heads")?;
+            let x = dom::text_el("span", "sub-head", "x")?;
+            x.set_title("The intensities a shared model sees; every structure is visible here, labelled or not");
+            dom::append(&subs, &x)?;
+            dom::append(&head, &subs)?;
+            dom::append(&root, &head)?;
+        }
+        let mut grad_heads = Vec::new();
+        let mut class_heads = Vec::new();
+        let mut col_heads = Vec::new();
+        for c in 0..cn {
+            let head = dom::el("div", "col-head")?;
+            let title = dom::text_el("div", "class-name", &labels::class_name(c, state.exclusive))?;
+            dom::append(&head, &title)?;
+            class_heads.push(title);
+            let subs = dom::el("div", "sub-heads")?;
+            for (word, symbol, tip) in [
+                (
+                    "label",
+                    "y",
+                    "The label y the loss sees (a missing label: its hidden truth, dashed); paint it",
+                ),
+                ("prediction", "ỹ", "The prediction ỹ (probabilities in [0, 1]); paint it"),
+                (
+                    "gradient",
+                    "∂L/∂ỹ",
+                    "The gradient of the loss with respect to each pixel: − (blue) descent raises ỹ, + (orange) lowers it",
+                ),
+            ] {
+                let s = dom::el("span", "sub-head")?;
+                s.set_title(tip);
+                // The word goes when the views are too small for it (`compact`).
+                let w = dom::text_el("span", "sh-word", &format!("{word} "))?;
+                dom::append(&s, &w)?;
+                let sym = dom::text_el("span", "sh-symbol", symbol)?;
+                dom::append(&s, &sym)?;
+                dom::append(&subs, &s)?;
+                if word == "gradient" {
+                    grad_heads.push(sym);
+                }
+            }
+            dom::append(&head, &subs)?;
+            dom::set_data(&head, "class", &c.to_string());
+            dom::append(&root, &head)?;
+            col_heads.push(head);
+        }
+        let mut compare_heads = Vec::new();
+        if compare {
+            for c in 0..cn {
+                let head = dom::el("div", "col-head compare-head")?;
+                dom::set_data(&head, "class", &c.to_string());
+                let title = dom::text_el("div", "class-name", &format!("B · class {c}"))?;
+                title.set_title(&format!(
+                    "{} under compare mode's second setting B",
+                    labels::class_name(c, state.exclusive)
+                ));
+                dom::append(&head, &title)?;
+                let subs = dom::el("div", "sub-heads")?;
+                // B's own prediction, shown while B trains a model of its own.
+                let p = dom::el("span", "sub-head b-pred-head")?;
+                let w = dom::text_el("span", "sh-word", "prediction ")?;
+                dom::append(&p, &w)?;
+                let sym = dom::text_el("span", "sh-symbol", "ỹ")?;
+                dom::append(&p, &sym)?;
+                dom::append(&subs, &p)?;
+                let g = dom::el("span", "sub-head")?;
+                g.set_title("The gradient under compare mode's second setting (B)");
+                let w = dom::text_el("span", "sh-word", "gradient ")?;
+                dom::append(&g, &w)?;
+                let sym = dom::text_el("span", "sh-symbol", "∂L/∂ỹ")?;
+                dom::append(&g, &sym)?;
+                dom::append(&subs, &g)?;
+                dom::append(&head, &subs)?;
+                dom::append(&root, &head)?;
+                compare_heads.push(head);
+            }
+        }
+        let mut cells = Vec::with_capacity(bn * cn);
+        let mut compare_cells = Vec::new();
+        let mut images = Vec::new();
+        let mut results = Vec::with_capacity(bn * cn);
+        let mut row_heads = Vec::with_capacity(bn);
+        for b in 0..bn {
+            let rh = dom::text_el("div", "row-head", &format!("image {b}"))?;
+            rh.set_title(&format!("Batch element b = {b}"));
+            dom::append(&root, &rh)?;
+            row_heads.push(rh.clone());
+            if with_images {
+                let el = dom::el("div", "cell x-cell")?;
+                // The same header height as the class cells, so the views line up.
+                let spacer = dom::el("div", "cell-head")?;
+                dom::append(&el, &spacer)?;
+                let v = make_view(ViewKind::Image, b, 0, n)?;
+                let views_el = dom::el("div", "views")?;
+                dom::append(&views_el, &v.fig)?;
+                dom::append(&el, &views_el)?;
+                let caption = dom::el("div", "caption")?;
+                dom::append(&el, &caption)?;
+                dom::append(&root, &el)?;
+                images.push(v);
+            }
+            for c in 0..cn {
+                let el = dom::el("div", "cell")?;
+                dom::set_data(&el, "cell", &format!("{b}-{c}"));
+                dom::set_data(&el, "class", &c.to_string());
+                dom::set_attr(&el, "role", "group");
+                dom::set_attr(&el, "aria-label", &format!("image {b}, class {c}"));
+                let (head, status, status_word, badge) = cell_head(b, c)?;
+                dom::append(&el, &head)?;
+                let why = dom::el("div", "verdict-why")?;
+                dom::set_attr(&why, "data-testid", &format!("why-{b}-{c}"));
+                let views_el = dom::el("div", "views")?;
+                let views = [
+                    make_view(ViewKind::Label, b, c, n)?,
+                    make_view(ViewKind::Pred, b, c, n)?,
+                    make_view(ViewKind::Grad, b, c, n)?,
+                ];
+                for v in &views {
+                    dom::append(&views_el, &v.fig)?;
+                }
+                dom::append(&el, &views_el)?;
+                // The reason sits with the badge: beside the views in the wide
+                // arrangement, under them otherwise (CSS).
+                dom::append(&el, &why)?;
+                let caption = dom::el("div", "caption")?;
+                dom::append(&el, &caption)?;
+                let result = dom::el("div", "train-result")?;
+                dom::set_attr(&result, "data-testid", &format!("train-result-{b}-{c}"));
+                result.set_hidden(true);
+                dom::append(&el, &result)?;
+                results.push(result);
+                dom::append(&root, &el)?;
+                cells.push(CellView {
+                    el,
+                    views,
+                    caption,
+                    status,
+                    status_word,
+                    badge,
+                    why,
+                });
+            }
+            if compare {
+                for c in 0..cn {
+                    let el = dom::el("div", "cell compare-cell")?;
+                    dom::set_data(&el, "class", &c.to_string());
+                    dom::set_attr(&el, "role", "group");
+                    dom::set_attr(&el, "aria-label", &format!("B: image {b}, class {c}"));
+                    let head = dom::el("div", "cell-head")?;
+                    // Stacked (a phone), the column heads are gone: the cell says it is B's.
+                    let place =
+                        dom::text_el("span", "sw-where", &format!("B · image {b} · class {c} "))?;
+                    dom::append(&head, &place)?;
+                    let badge = dom::text_el("span", "verdict neutral", "")?;
+                    dom::set_attr(&badge, "data-testid", &format!("compare-verdict-{b}-{c}"));
+                    dom::append(&head, &badge)?;
+                    dom::append(&el, &head)?;
+                    // Not views of the page's own: no hover, painting or test id clash.
+                    let b_view = |kind: ViewKind, name: &str| -> JsResult<View> {
+                        let v = make_view(kind, b, c, n)?;
+                        dom::set_attr(&v.canvas, "data-testid", &format!("{name}-{b}-{c}"));
+                        let _ = v.canvas.remove_attribute("data-view");
+                        Ok(v)
+                    };
+                    // B's prediction: shown while B trains a model of its own.
+                    let pred = b_view(ViewKind::Pred, "compare-pred")?;
+                    let tip = "Prediction ỹ of B's own model, trained under B's setting";
+                    pred.canvas.set_title(tip);
+                    dom::set_attr(&pred.canvas, "aria-label", tip);
+                    dom::set_hidden(&pred.fig, true);
+                    let view = b_view(ViewKind::Grad, "compare-grad")?;
+                    let views_el = dom::el("div", "views")?;
+                    dom::append(&views_el, &pred.fig)?;
+                    dom::append(&views_el, &view.fig)?;
+                    dom::append(&el, &views_el)?;
+                    let why = dom::el("div", "verdict-why")?;
+                    dom::set_attr(&why, "data-testid", &format!("compare-why-{b}-{c}"));
+                    dom::append(&el, &why)?;
+                    let result = dom::el("div", "train-result")?;
+                    dom::set_attr(
+                        &result,
+                        "data-testid",
+                        &format!("compare-train-result-{b}-{c}"),
+                    );
+                    result.set_hidden(true);
+                    dom::append(&el, &result)?;
+                    dom::append(&root, &el)?;
+                    compare_cells.push(CompareCell {
+                        el,
+                        badge,
+                        why,
+                        view,
+                        pred,
+                        result,
+                    });
+                }
+            }
+        }
+        Ok(GridView {
+            b: bn,
+            c: cn,
+            n,
+            images,
+            results,
+            compare: compare_cells,
+            compare_heads,
+            compare_words: RefCell::new(String::new()),
+            compare_views: std::cell::Cell::new(1.0),
+            shape: std::cell::Cell::new((false, false)),
+            root,
+            cells,
+            grad_heads,
+            class_heads,
+            col_heads,
+            columns: RefCell::new(vec![true; cn]),
+            rows: RefCell::new(vec![true; bn]),
+            row_heads,
+            obuf: RefCell::new(Vec::new()),
+            shown: RefCell::new(Shown::default()),
+            badges: RefCell::new(Vec::new()),
+        })
+    }
+}
