@@ -132,6 +132,238 @@ fn cell_head(
     Ok((head, status, what, badge))
 }
 
+/// The input image column's head.
+fn image_head(root: &HtmlElement) -> JsResult<()> {
+    let head = dom::el("div", "col-head x-head")?;
+    let name = dom::text_el("div", "class-name", "input image")?;
+    dom::append(&head, &name)?;
+    let subs = dom::el("div", "sub-heads")?;
+    let x = dom::text_el("span", "sub-head", "x")?;
+    x.set_title(
+        "The intensities a shared model sees; every structure is visible here, labelled or not",
+    );
+    dom::append(&subs, &x)?;
+    dom::append(&head, &subs)?;
+    dom::append(root, &head)
+}
+
+/// The heads of the class columns, appended to the grid.
+struct ClassHeads {
+    /// Each column's gradient symbol (∂L/∂ỹ or ∂L/∂z).
+    grad: Vec<HtmlElement>,
+    /// Each column's class name.
+    names: Vec<HtmlElement>,
+    /// The heads.
+    cols: Vec<HtmlElement>,
+}
+
+fn class_heads(root: &HtmlElement, state: &AppState) -> JsResult<ClassHeads> {
+    let mut heads = ClassHeads {
+        grad: Vec::new(),
+        names: Vec::new(),
+        cols: Vec::new(),
+    };
+    for c in 0..state.classes() {
+        let head = dom::el("div", "col-head")?;
+        let title = dom::text_el("div", "class-name", &labels::class_name(c, state.exclusive))?;
+        dom::append(&head, &title)?;
+        heads.names.push(title);
+        let subs = dom::el("div", "sub-heads")?;
+        for (word, symbol, tip) in [
+            (
+                "label",
+                "y",
+                "The label y the loss sees (a missing label: its hidden truth, dashed); paint it",
+            ),
+            ("prediction", "ỹ", "The prediction ỹ (probabilities in [0, 1]); paint it"),
+            (
+                "gradient",
+                "∂L/∂ỹ",
+                "The gradient of the loss with respect to each pixel: − (blue) descent raises ỹ, + (orange) lowers it",
+            ),
+        ] {
+            let s = dom::el("span", "sub-head")?;
+            s.set_title(tip);
+            // The word goes when the views are too small for it (`compact`).
+            let w = dom::text_el("span", "sh-word", &format!("{word} "))?;
+            dom::append(&s, &w)?;
+            let sym = dom::text_el("span", "sh-symbol", symbol)?;
+            dom::append(&s, &sym)?;
+            dom::append(&subs, &s)?;
+            if word == "gradient" {
+                heads.grad.push(sym);
+            }
+        }
+        dom::append(&head, &subs)?;
+        dom::set_data(&head, "class", &c.to_string());
+        dom::append(root, &head)?;
+        heads.cols.push(head);
+    }
+    Ok(heads)
+}
+
+/// Compare mode's column heads, one per class.
+fn compare_heads(root: &HtmlElement, state: &AppState) -> JsResult<Vec<HtmlElement>> {
+    let mut heads = Vec::new();
+    for c in 0..state.classes() {
+        let head = dom::el("div", "col-head compare-head")?;
+        dom::set_data(&head, "class", &c.to_string());
+        let title = dom::text_el("div", "class-name", &format!("B · class {c}"))?;
+        title.set_title(&format!(
+            "{} under compare mode's second setting B",
+            labels::class_name(c, state.exclusive)
+        ));
+        dom::append(&head, &title)?;
+        let subs = dom::el("div", "sub-heads")?;
+        // B's own prediction, shown while B trains a model of its own.
+        let p = dom::el("span", "sub-head b-pred-head")?;
+        let w = dom::text_el("span", "sh-word", "prediction ")?;
+        dom::append(&p, &w)?;
+        let sym = dom::text_el("span", "sh-symbol", "ỹ")?;
+        dom::append(&p, &sym)?;
+        dom::append(&subs, &p)?;
+        let g = dom::el("span", "sub-head")?;
+        g.set_title("The gradient under compare mode's second setting (B)");
+        let w = dom::text_el("span", "sh-word", "gradient ")?;
+        dom::append(&g, &w)?;
+        let sym = dom::text_el("span", "sh-symbol", "∂L/∂ỹ")?;
+        dom::append(&g, &sym)?;
+        dom::append(&subs, &g)?;
+        dom::append(&head, &subs)?;
+        dom::append(root, &head)?;
+        heads.push(head);
+    }
+    Ok(heads)
+}
+
+/// Image b's row head.
+fn row_head(root: &HtmlElement, b: usize) -> JsResult<HtmlElement> {
+    let rh = dom::text_el("div", "row-head", &format!("image {b}"))?;
+    rh.set_title(&format!("Batch element b = {b}"));
+    dom::append(root, &rh)?;
+    Ok(rh)
+}
+
+/// Image b's input image cell: one view under a header-high spacer.
+fn image_cell(root: &HtmlElement, b: usize, n: usize) -> JsResult<View> {
+    let el = dom::el("div", "cell x-cell")?;
+    // The same header height as the class cells, so the views line up.
+    let spacer = dom::el("div", "cell-head")?;
+    dom::append(&el, &spacer)?;
+    let v = make_view(ViewKind::Image, b, 0, n)?;
+    let views_el = dom::el("div", "views")?;
+    dom::append(&views_el, &v.fig)?;
+    dom::append(&el, &views_el)?;
+    let caption = dom::el("div", "caption")?;
+    dom::append(&el, &caption)?;
+    dom::append(root, &el)?;
+    Ok(v)
+}
+
+/// Cell (b, c): its header, label, prediction and gradient views, reason, caption and
+/// training result line (returned apart: the grid keeps the result lines in a list).
+fn class_cell(
+    root: &HtmlElement,
+    b: usize,
+    c: usize,
+    n: usize,
+) -> JsResult<(CellView, HtmlElement)> {
+    let el = dom::el("div", "cell")?;
+    dom::set_data(&el, "cell", &format!("{b}-{c}"));
+    dom::set_data(&el, "class", &c.to_string());
+    dom::set_attr(&el, "role", "group");
+    dom::set_attr(&el, "aria-label", &format!("image {b}, class {c}"));
+    let (head, status, status_word, badge) = cell_head(b, c)?;
+    dom::append(&el, &head)?;
+    let why = dom::el("div", "verdict-why")?;
+    dom::set_attr(&why, "data-testid", &format!("why-{b}-{c}"));
+    let views_el = dom::el("div", "views")?;
+    let views = [
+        make_view(ViewKind::Label, b, c, n)?,
+        make_view(ViewKind::Pred, b, c, n)?,
+        make_view(ViewKind::Grad, b, c, n)?,
+    ];
+    for v in &views {
+        dom::append(&views_el, &v.fig)?;
+    }
+    dom::append(&el, &views_el)?;
+    // The reason sits with the badge: beside the views in the wide arrangement, under
+    // them otherwise (CSS).
+    dom::append(&el, &why)?;
+    let caption = dom::el("div", "caption")?;
+    dom::append(&el, &caption)?;
+    let result = dom::el("div", "train-result")?;
+    dom::set_attr(&result, "data-testid", &format!("train-result-{b}-{c}"));
+    result.set_hidden(true);
+    dom::append(&el, &result)?;
+    dom::append(root, &el)?;
+    let cell = CellView {
+        el,
+        views,
+        caption,
+        status,
+        status_word,
+        badge,
+        why,
+    };
+    Ok((cell, result))
+}
+
+/// Compare mode's cell (b, c): B's badge, its reason, B's gradient view, and B's own
+/// prediction view and result line (hidden until B trains a model of its own).
+fn compare_cell(root: &HtmlElement, b: usize, c: usize, n: usize) -> JsResult<CompareCell> {
+    let el = dom::el("div", "cell compare-cell")?;
+    dom::set_data(&el, "class", &c.to_string());
+    dom::set_attr(&el, "role", "group");
+    dom::set_attr(&el, "aria-label", &format!("B: image {b}, class {c}"));
+    let head = dom::el("div", "cell-head")?;
+    // Stacked (a phone), the column heads are gone: the cell says it is B's.
+    let place = dom::text_el("span", "sw-where", &format!("B · image {b} · class {c} "))?;
+    dom::append(&head, &place)?;
+    let badge = dom::text_el("span", "verdict neutral", "")?;
+    dom::set_attr(&badge, "data-testid", &format!("compare-verdict-{b}-{c}"));
+    dom::append(&head, &badge)?;
+    dom::append(&el, &head)?;
+    // Not views of the page's own: no hover, painting or test id clash.
+    let b_view = |kind: ViewKind, name: &str| -> JsResult<View> {
+        let v = make_view(kind, b, c, n)?;
+        dom::set_attr(&v.canvas, "data-testid", &format!("{name}-{b}-{c}"));
+        let _ = v.canvas.remove_attribute("data-view");
+        Ok(v)
+    };
+    // B's prediction: shown while B trains a model of its own.
+    let pred = b_view(ViewKind::Pred, "compare-pred")?;
+    let tip = "Prediction ỹ of B's own model, trained under B's setting";
+    pred.canvas.set_title(tip);
+    dom::set_attr(&pred.canvas, "aria-label", tip);
+    dom::set_hidden(&pred.fig, true);
+    let view = b_view(ViewKind::Grad, "compare-grad")?;
+    let views_el = dom::el("div", "views")?;
+    dom::append(&views_el, &pred.fig)?;
+    dom::append(&views_el, &view.fig)?;
+    dom::append(&el, &views_el)?;
+    let why = dom::el("div", "verdict-why")?;
+    dom::set_attr(&why, "data-testid", &format!("compare-why-{b}-{c}"));
+    dom::append(&el, &why)?;
+    let result = dom::el("div", "train-result")?;
+    dom::set_attr(
+        &result,
+        "data-testid",
+        &format!("compare-train-result-{b}-{c}"),
+    );
+    result.set_hidden(true);
+    dom::append(&el, &result)?;
+    dom::append(root, &el)?;
+    Ok(CompareCell {
+        el,
+        badge,
+        why,
+        view,
+        pred,
+        result,
+    })
+}
+
 impl GridView {
     /// Builds the grid for the state's size inside `#grid`.
     pub fn build(state: &AppState, with_images: bool, compare: bool) -> JsResult<GridView> {
@@ -151,204 +383,32 @@ impl GridView {
         let corner = dom::el("div", "corner")?;
         dom::append(&root, &corner)?;
         if with_images {
-            let head = dom::el("div", "col-head x-head")?;
-            let name = dom::text_el("div", "class-name", "input image")?;
-            dom::append(&head, &name)?;
-            let subs = dom::el("div", "sub-heads")?;
-            let x = dom::text_el("span", "sub-head", "x")?;
-            x.set_title("The intensities a shared model sees; every structure is visible here, labelled or not");
-            dom::append(&subs, &x)?;
-            dom::append(&head, &subs)?;
-            dom::append(&root, &head)?;
+            image_head(&root)?;
         }
-        let mut grad_heads = Vec::new();
-        let mut class_heads = Vec::new();
-        let mut col_heads = Vec::new();
-        for c in 0..cn {
-            let head = dom::el("div", "col-head")?;
-            let title = dom::text_el("div", "class-name", &labels::class_name(c, state.exclusive))?;
-            dom::append(&head, &title)?;
-            class_heads.push(title);
-            let subs = dom::el("div", "sub-heads")?;
-            for (word, symbol, tip) in [
-                (
-                    "label",
-                    "y",
-                    "The label y the loss sees (a missing label: its hidden truth, dashed); paint it",
-                ),
-                ("prediction", "ỹ", "The prediction ỹ (probabilities in [0, 1]); paint it"),
-                (
-                    "gradient",
-                    "∂L/∂ỹ",
-                    "The gradient of the loss with respect to each pixel: − (blue) descent raises ỹ, + (orange) lowers it",
-                ),
-            ] {
-                let s = dom::el("span", "sub-head")?;
-                s.set_title(tip);
-                // The word goes when the views are too small for it (`compact`).
-                let w = dom::text_el("span", "sh-word", &format!("{word} "))?;
-                dom::append(&s, &w)?;
-                let sym = dom::text_el("span", "sh-symbol", symbol)?;
-                dom::append(&s, &sym)?;
-                dom::append(&subs, &s)?;
-                if word == "gradient" {
-                    grad_heads.push(sym);
-                }
-            }
-            dom::append(&head, &subs)?;
-            dom::set_data(&head, "class", &c.to_string());
-            dom::append(&root, &head)?;
-            col_heads.push(head);
-        }
-        let mut compare_heads = Vec::new();
-        if compare {
-            for c in 0..cn {
-                let head = dom::el("div", "col-head compare-head")?;
-                dom::set_data(&head, "class", &c.to_string());
-                let title = dom::text_el("div", "class-name", &format!("B · class {c}"))?;
-                title.set_title(&format!(
-                    "{} under compare mode's second setting B",
-                    labels::class_name(c, state.exclusive)
-                ));
-                dom::append(&head, &title)?;
-                let subs = dom::el("div", "sub-heads")?;
-                // B's own prediction, shown while B trains a model of its own.
-                let p = dom::el("span", "sub-head b-pred-head")?;
-                let w = dom::text_el("span", "sh-word", "prediction ")?;
-                dom::append(&p, &w)?;
-                let sym = dom::text_el("span", "sh-symbol", "ỹ")?;
-                dom::append(&p, &sym)?;
-                dom::append(&subs, &p)?;
-                let g = dom::el("span", "sub-head")?;
-                g.set_title("The gradient under compare mode's second setting (B)");
-                let w = dom::text_el("span", "sh-word", "gradient ")?;
-                dom::append(&g, &w)?;
-                let sym = dom::text_el("span", "sh-symbol", "∂L/∂ỹ")?;
-                dom::append(&g, &sym)?;
-                dom::append(&subs, &g)?;
-                dom::append(&head, &subs)?;
-                dom::append(&root, &head)?;
-                compare_heads.push(head);
-            }
-        }
+        let heads = class_heads(&root, state)?;
+        let compare_heads = if compare {
+            compare_heads(&root, state)?
+        } else {
+            Vec::new()
+        };
         let mut cells = Vec::with_capacity(bn * cn);
         let mut compare_cells = Vec::new();
         let mut images = Vec::new();
         let mut results = Vec::with_capacity(bn * cn);
         let mut row_heads = Vec::with_capacity(bn);
         for b in 0..bn {
-            let rh = dom::text_el("div", "row-head", &format!("image {b}"))?;
-            rh.set_title(&format!("Batch element b = {b}"));
-            dom::append(&root, &rh)?;
-            row_heads.push(rh.clone());
+            row_heads.push(row_head(&root, b)?);
             if with_images {
-                let el = dom::el("div", "cell x-cell")?;
-                // The same header height as the class cells, so the views line up.
-                let spacer = dom::el("div", "cell-head")?;
-                dom::append(&el, &spacer)?;
-                let v = make_view(ViewKind::Image, b, 0, n)?;
-                let views_el = dom::el("div", "views")?;
-                dom::append(&views_el, &v.fig)?;
-                dom::append(&el, &views_el)?;
-                let caption = dom::el("div", "caption")?;
-                dom::append(&el, &caption)?;
-                dom::append(&root, &el)?;
-                images.push(v);
+                images.push(image_cell(&root, b, n)?);
             }
             for c in 0..cn {
-                let el = dom::el("div", "cell")?;
-                dom::set_data(&el, "cell", &format!("{b}-{c}"));
-                dom::set_data(&el, "class", &c.to_string());
-                dom::set_attr(&el, "role", "group");
-                dom::set_attr(&el, "aria-label", &format!("image {b}, class {c}"));
-                let (head, status, status_word, badge) = cell_head(b, c)?;
-                dom::append(&el, &head)?;
-                let why = dom::el("div", "verdict-why")?;
-                dom::set_attr(&why, "data-testid", &format!("why-{b}-{c}"));
-                let views_el = dom::el("div", "views")?;
-                let views = [
-                    make_view(ViewKind::Label, b, c, n)?,
-                    make_view(ViewKind::Pred, b, c, n)?,
-                    make_view(ViewKind::Grad, b, c, n)?,
-                ];
-                for v in &views {
-                    dom::append(&views_el, &v.fig)?;
-                }
-                dom::append(&el, &views_el)?;
-                // The reason sits with the badge: beside the views in the wide
-                // arrangement, under them otherwise (CSS).
-                dom::append(&el, &why)?;
-                let caption = dom::el("div", "caption")?;
-                dom::append(&el, &caption)?;
-                let result = dom::el("div", "train-result")?;
-                dom::set_attr(&result, "data-testid", &format!("train-result-{b}-{c}"));
-                result.set_hidden(true);
-                dom::append(&el, &result)?;
+                let (cell, result) = class_cell(&root, b, c, n)?;
+                cells.push(cell);
                 results.push(result);
-                dom::append(&root, &el)?;
-                cells.push(CellView {
-                    el,
-                    views,
-                    caption,
-                    status,
-                    status_word,
-                    badge,
-                    why,
-                });
             }
             if compare {
                 for c in 0..cn {
-                    let el = dom::el("div", "cell compare-cell")?;
-                    dom::set_data(&el, "class", &c.to_string());
-                    dom::set_attr(&el, "role", "group");
-                    dom::set_attr(&el, "aria-label", &format!("B: image {b}, class {c}"));
-                    let head = dom::el("div", "cell-head")?;
-                    // Stacked (a phone), the column heads are gone: the cell says it is B's.
-                    let place =
-                        dom::text_el("span", "sw-where", &format!("B · image {b} · class {c} "))?;
-                    dom::append(&head, &place)?;
-                    let badge = dom::text_el("span", "verdict neutral", "")?;
-                    dom::set_attr(&badge, "data-testid", &format!("compare-verdict-{b}-{c}"));
-                    dom::append(&head, &badge)?;
-                    dom::append(&el, &head)?;
-                    // Not views of the page's own: no hover, painting or test id clash.
-                    let b_view = |kind: ViewKind, name: &str| -> JsResult<View> {
-                        let v = make_view(kind, b, c, n)?;
-                        dom::set_attr(&v.canvas, "data-testid", &format!("{name}-{b}-{c}"));
-                        let _ = v.canvas.remove_attribute("data-view");
-                        Ok(v)
-                    };
-                    // B's prediction: shown while B trains a model of its own.
-                    let pred = b_view(ViewKind::Pred, "compare-pred")?;
-                    let tip = "Prediction ỹ of B's own model, trained under B's setting";
-                    pred.canvas.set_title(tip);
-                    dom::set_attr(&pred.canvas, "aria-label", tip);
-                    dom::set_hidden(&pred.fig, true);
-                    let view = b_view(ViewKind::Grad, "compare-grad")?;
-                    let views_el = dom::el("div", "views")?;
-                    dom::append(&views_el, &pred.fig)?;
-                    dom::append(&views_el, &view.fig)?;
-                    dom::append(&el, &views_el)?;
-                    let why = dom::el("div", "verdict-why")?;
-                    dom::set_attr(&why, "data-testid", &format!("compare-why-{b}-{c}"));
-                    dom::append(&el, &why)?;
-                    let result = dom::el("div", "train-result")?;
-                    dom::set_attr(
-                        &result,
-                        "data-testid",
-                        &format!("compare-train-result-{b}-{c}"),
-                    );
-                    result.set_hidden(true);
-                    dom::append(&el, &result)?;
-                    dom::append(&root, &el)?;
-                    compare_cells.push(CompareCell {
-                        el,
-                        badge,
-                        why,
-                        view,
-                        pred,
-                        result,
-                    });
+                    compare_cells.push(compare_cell(&root, b, c, n)?);
                 }
             }
         }
@@ -365,9 +425,9 @@ impl GridView {
             shape: std::cell::Cell::new((false, false)),
             root,
             cells,
-            grad_heads,
-            class_heads,
-            col_heads,
+            grad_heads: heads.grad,
+            class_heads: heads.names,
+            col_heads: heads.cols,
             columns: RefCell::new(vec![true; cn]),
             rows: RefCell::new(vec![true; bn]),
             row_heads,

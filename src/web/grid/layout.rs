@@ -18,19 +18,56 @@ const PRESENT_COMPACT_VIEW: f64 = 150.0;
 /// Room kept under the grid (CSS px).
 const BOTTOM_GAP: f64 = 10.0;
 
+/// The space the grid has and what it must hold, read once per layout.
+struct Room {
+    /// The one-column page (phones, portrait tablets): it scrolls, so the views need not
+    /// fit its height.
+    narrow: bool,
+    /// The window's inner height and the grid's column's width (CSS px).
+    inner_h: f64,
+    avail_w: f64,
+    /// How far the page is scrolled (the grid's top in the document, whatever is
+    /// scrolled).
+    scrolled: f64,
+    /// The class columns and image rows shown.
+    cols: f64,
+    rows: f64,
+    /// Cells of one view each beside the classes: the input image, compare mode's side.
+    side_cells: f64,
+    /// The plan's bounds: its floor (never smaller views) and its largest views.
+    min_view: f64,
+    max: f64,
+    /// The cells' least width (the plan's: the width there is, shared).
+    cell_min: f64,
+}
+
+impl Room {
+    /// The height left for the grid below its top (`r`: the grid's box now).
+    fn height(&self, r: &web_sys::DomRect) -> f64 {
+        if self.narrow {
+            f64::INFINITY
+        } else {
+            self.inner_h - BOTTOM_GAP - r.top() - self.scrolled
+        }
+    }
+
+    /// Views across one line and lines of views in an arrangement: compare mode's side
+    /// and the input images add one view per shown class and one per image.
+    fn per_and_lines(&self, stack: bool) -> (f64, f64) {
+        if stack {
+            (3.0, self.rows * (self.cols + self.side_cells))
+        } else {
+            (3.0 * self.cols + self.side_cells, self.rows)
+        }
+    }
+}
+
 impl GridView {
-    /// Sizes the views so the grid fits the space it has: the width of its column and,
-    /// except on a narrow screen, the height left below its top, so every shown cell and
-    /// badge is on screen without scrolling. The space the headers, badges, reasons and
-    /// captions take is measured, not assumed; with one column the cells' words may go
-    /// beside the views (`beside`) when that leaves larger views. On a narrow screen the
-    /// cells stack one per line when the columns side by side would be too small.
-    pub fn layout(&self, embed: bool, present: bool, plan: &Plan) {
-        let Ok(w) = dom::window() else { return };
+    /// Reads the space the grid has now (`None` without a window).
+    fn room(&self, embed: bool, present: bool, plan: &Plan) -> Option<Room> {
+        let w = dom::window().ok()?;
         let num = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64());
-        let inner_h = num(w.inner_height()).unwrap_or(800.0);
-        // The one-column page (phones, portrait tablets) is CSS's decision (`--narrow`);
-        // it scrolls, so the views need not fit its height. An embed's frame does not
+        // The one-column page is CSS's decision (`--narrow`). An embed's frame does not
         // scroll: there the grid fits the height whatever the width.
         let narrow = !present
             && !embed
@@ -41,12 +78,11 @@ impl GridView {
                 .is_some_and(|v| v.trim() == "1");
         let cols = self.columns.borrow().iter().filter(|&&s| s).count().max(1) as f64;
         let rows = self.rows.borrow().iter().filter(|&&s| s).count().max(1) as f64;
-        let wrap = self.root.parent_element();
-        let avail_w = wrap
-            .as_ref()
+        let avail_w = self
+            .root
+            .parent_element()
             .map(|p| f64::from(p.client_width()))
             .unwrap_or(800.0);
-        // Cells of one view each beside the classes: the input image, compare mode's side.
         // (Presentation hides the input images: the lesson is about the classes' cells.)
         let image_cells = f64::from(u8::from(
             !self.images.is_empty() && !present && !plan.shape.no_image,
@@ -57,80 +93,92 @@ impl GridView {
             } else {
                 cols * self.compare_views.get()
             };
-        // The grid's top in the document, whatever is scrolled.
         let scrolled = dom::by_id::<HtmlElement>("main").map_or(0.0, |m| f64::from(m.scroll_top()))
             + w.scroll_y().unwrap_or(0.0);
-        // The plan's bounds: its floor (never smaller views) and its largest views.
-        let (min_view, max) = (plan.view_floor, plan.view_max);
-        let set = |v: f64| dom::set_style(&self.root, "--view", &format!("{v}px"));
-        // Lays the grid out in one arrangement: a first guess from a probe size, then
-        // corrections with what is measured (the words beside or under the views wrap
-        // differently at each size and may be taller than the views), shrinking on
-        // overflow and growing into room left; never ending on an overflow. Returns the
-        // view size, which is set.
-        let settle = |beside: bool, stack: bool| -> f64 {
-            dom::toggle_class(&self.root, "beside", beside);
-            dom::toggle_class(&self.root, "stack", stack);
-            // The cells' least width is the plan's (the width there is, shared).
-            let cell_min = plan.cell_min;
-            dom::set_style(&self.root, "--cell-min", &format!("{cell_min}px"));
-            let probe = 160.0;
-            set(probe);
+        Some(Room {
+            narrow,
+            inner_h: num(w.inner_height()).unwrap_or(800.0),
+            avail_w,
+            scrolled,
+            cols,
+            rows,
+            side_cells,
+            min_view: plan.view_floor,
+            max: plan.view_max,
+            cell_min: plan.cell_min,
+        })
+    }
+
+    fn set_view(&self, v: f64) {
+        dom::set_style(&self.root, "--view", &format!("{v}px"));
+    }
+
+    /// Lays the grid out in one arrangement: a first guess from a probe size, then
+    /// corrections with what is measured (the words beside or under the views wrap
+    /// differently at each size and may be taller than the views), shrinking on overflow
+    /// and growing into room left; never ending on an overflow. Returns the view size,
+    /// which is set.
+    fn settle(&self, room: &Room, beside: bool, stack: bool) -> f64 {
+        let (min_view, max, avail_w) = (room.min_view, room.max, room.avail_w);
+        dom::toggle_class(&self.root, "beside", beside);
+        dom::toggle_class(&self.root, "stack", stack);
+        dom::set_style(&self.root, "--cell-min", &format!("{}px", room.cell_min));
+        let probe = 160.0;
+        self.set_view(probe);
+        let r = self.root.get_bounding_client_rect();
+        let (per, lines) = room.per_and_lines(stack);
+        let extra_w = r.width() - per * probe;
+        let extra_h = r.height() - lines * probe;
+        let mut v = ((avail_w - extra_w) / per)
+            .min((room.height(&r) - extra_h) / lines)
+            .clamp(min_view, max)
+            .floor();
+        self.set_view(v);
+        for _ in 0..4 {
             let r = self.root.get_bounding_client_rect();
-            // Views across one line and lines of views: compare mode's side and the
-            // input images add one view per shown class and one per image.
-            let (per, lines) = if stack {
-                (3.0, rows * (cols + side_cells))
+            let over_w = r.width() - avail_w;
+            let over_h = r.height() - room.height(&r);
+            let dv = if over_w > 0.5 || over_h > 0.5 {
+                -(over_w.max(0.0) / per).max(over_h.max(0.0) / lines).ceil()
             } else {
-                (3.0 * cols + side_cells, rows)
+                (-over_w / per).min(-over_h / lines).floor()
             };
-            let room_h = |r: &web_sys::DomRect| {
-                if narrow {
-                    f64::INFINITY
-                } else {
-                    inner_h - BOTTOM_GAP - r.top() - scrolled
-                }
-            };
-            let extra_w = r.width() - per * probe;
-            let extra_h = r.height() - lines * probe;
-            let mut v = ((avail_w - extra_w) / per)
-                .min((room_h(&r) - extra_h) / lines)
-                .clamp(min_view, max)
-                .floor();
-            set(v);
-            for _ in 0..4 {
-                let r = self.root.get_bounding_client_rect();
-                let over_w = r.width() - avail_w;
-                let over_h = r.height() - room_h(&r);
-                let dv = if over_w > 0.5 || over_h > 0.5 {
-                    -(over_w.max(0.0) / per).max(over_h.max(0.0) / lines).ceil()
-                } else {
-                    (-over_w / per).min(-over_h / lines).floor()
-                };
-                let next = (v + dv).clamp(min_view, max);
-                if dv.abs() < 1.0 || next == v {
-                    break;
-                }
-                v = next;
-                set(v);
+            let next = (v + dv).clamp(min_view, max);
+            if dv.abs() < 1.0 || next == v {
+                break;
             }
-            for _ in 0..3 {
-                let r = self.root.get_bounding_client_rect();
-                let over_w = r.width() - avail_w;
-                let over_h = r.height() - room_h(&r);
-                if (over_w <= 0.5 && over_h <= 0.5) || v <= min_view {
-                    break;
-                }
-                v = (v
-                    - (over_w.max(0.0) / per)
-                        .max(over_h.max(0.0) / lines)
-                        .ceil()
-                        .max(1.0))
-                .max(min_view);
-                set(v);
+            v = next;
+            self.set_view(v);
+        }
+        for _ in 0..3 {
+            let r = self.root.get_bounding_client_rect();
+            let over_w = r.width() - avail_w;
+            let over_h = r.height() - room.height(&r);
+            if (over_w <= 0.5 && over_h <= 0.5) || v <= min_view {
+                break;
             }
-            v
+            v = (v
+                - (over_w.max(0.0) / per)
+                    .max(over_h.max(0.0) / lines)
+                    .ceil()
+                    .max(1.0))
+            .max(min_view);
+            self.set_view(v);
+        }
+        v
+    }
+
+    /// Sizes the views so the grid fits the space it has: the width of its column and,
+    /// except on a narrow screen, the height left below its top, so every shown cell and
+    /// badge is on screen without scrolling. The space the headers, badges, reasons and
+    /// captions take is measured, not assumed; with one column the cells' words may go
+    /// beside the views (`beside`) when that leaves larger views. On a narrow screen the
+    /// cells stack one per line when the columns side by side would be too small.
+    pub fn layout(&self, embed: bool, present: bool, plan: &Plan) {
+        let Some(room) = self.room(embed, present, plan) else {
+            return;
         };
+        let (narrow, cols) = (room.narrow, room.cols);
         let mut candidates = vec![(false, false)];
         if cols == 1.0 {
             candidates.push((true, false));
@@ -147,10 +195,10 @@ impl GridView {
         let mut k = 0;
         while k < candidates.len() {
             let arr = candidates[k];
-            let v = settle(arr.0, arr.1);
+            let v = self.settle(&room, arr.0, arr.1);
             tried.push(format!("{}{}:{v}", u8::from(arr.0), u8::from(arr.1)));
-            if k == 0 && narrow && cols == 1.0 && side_cells > 0.0 {
-                overflowed = self.root.get_bounding_client_rect().width() > avail_w + 0.5;
+            if k == 0 && narrow && cols == 1.0 && room.side_cells > 0.0 {
+                overflowed = self.root.get_bounding_client_rect().width() > room.avail_w + 0.5;
                 if overflowed {
                     candidates.push((false, true));
                 }
@@ -172,7 +220,7 @@ impl GridView {
         let v = if last == Some(best.1) {
             best.0
         } else {
-            settle(best.1 .0, best.1 .1)
+            self.settle(&room, best.1 .0, best.1 .1)
         };
         dom::set_data(&self.root, "view", &format!("{v}"));
         let compact = if present {
