@@ -13,47 +13,16 @@ use crate::page::layout;
 use crate::page::state::AppState;
 use crate::page::training::Training;
 use crate::present::colormap::Scale;
-use crate::present::describe;
-use crate::present::format;
+use crate::present::describe::{self, NoGradient};
+use crate::present::grid_words;
 use crate::present::labels::{self, StatusWords as _};
 use crate::present::readout;
-use crate::present::verdict::{threshold_sentence, BADGE_DERIVATIVE, TIED_CLASSES_CLAUSE};
-use crate::present::verdict::{CellWords as _, Words as _};
+use crate::present::verdict::{badge_tip, threshold_sentence, CellWords as _};
+use crate::present::verdict::{EXCLUDED_BADGE, EXCLUDED_REASON, EXCLUDED_TIP};
 use crate::web::dom;
 
 use super::pixels::draw_grad_view;
 use super::{BadgeKey, GridView};
-
-/// A badge's tooltip: the verdict's sentence, what it was judged on and against what.
-fn badge_tip(
-    cv: &CellVerdict,
-    status: LabelStatus,
-    tied: bool,
-    rule: &str,
-    logits: bool,
-) -> String {
-    let which = if logits {
-        format!("{BADGE_DERIVATIVE}, not the ∂L/∂z the gradient view shows")
-    } else {
-        BADGE_DERIVATIVE.to_string()
-    };
-    if cv.undefined {
-        return format!("{}. The verdict is {which}. {rule}", cv.sentence(status));
-    }
-    // The lessons' formulas are ∂DL/∂ỹ; say why the number shown differs from them.
-    let tied = if tied {
-        format!(" ({TIED_CLASSES_CLAUSE})")
-    } else {
-        String::new()
-    };
-    format!(
-        "{}. The verdict is {which}: its mean over {} is {}{tied}, {} the scale. {rule}",
-        cv.sentence(status),
-        cv.judged.words(),
-        format::number(cv.push, 3),
-        ratio_text(cv.ratio),
-    )
-}
 
 /// Writes a verdict badge: the few words, the data attributes tests and styles read, the
 /// reason written out in `why` and the details in the tooltip.
@@ -85,14 +54,14 @@ fn write_badge(
             badge.set_title(&badge_tip(&cv, status, tied, rule, logits));
         }
         None => {
-            dom::set_text(why, "no gradient, no verdict");
+            dom::set_text(why, EXCLUDED_REASON);
             dom::toggle_class(why, "wrong", false);
-            dom::set_text(badge, "not in the loss");
+            dom::set_text(badge, EXCLUDED_BADGE);
             for key in ["verdict", "correct", "undefined"] {
                 badge.dataset().delete(key);
             }
             badge.set_class_name("verdict neutral");
-            badge.set_title("This class is excluded from the loss (background), so it gets no gradient and no verdict");
+            badge.set_title(EXCLUDED_TIP);
         }
     }
 }
@@ -100,16 +69,6 @@ fn write_badge(
 /// Whether the verdicts of `state` under `activation` tie the classes of a pixel.
 fn ties_classes(state: &AppState, activation: crate::engine::activation::Activation) -> bool {
     crate::engine::step::ties_classes(activation, state.exclusive, state.classes())
-}
-
-/// "N×" for the push's ratio to the scale, in words where it has no finite value (a ratio
-/// beyond f64): never "inf" or "NaN".
-fn ratio_text(ratio: f64) -> String {
-    if ratio.is_nan() {
-        "no ratio to".to_string()
-    } else {
-        format!("{}×", format::large(ratio, 2))
-    }
 }
 
 impl GridView {
@@ -223,7 +182,8 @@ impl GridView {
                     &mut self.obuf.borrow_mut(),
                 );
                 if excluded {
-                    cell.view.word(Some("excluded"));
+                    cell.view
+                        .word(Some(grid_words::gradient_word(NoGradient::NotInLoss)));
                 }
                 let cv = side.verdicts.get((b, c)).copied().flatten();
                 let status = state.status.get((b, c)).copied().unwrap_or_default();
@@ -287,15 +247,13 @@ impl GridView {
         let logits =
             state.settings.activation != crate::Activation::None && state.display.logit_grad;
         for h in &self.grad_heads {
-            dom::set_text(h, if logits { "∂L/∂z" } else { "∂L/∂ỹ" });
+            dom::set_text(h, readout::gradient_symbol(logits));
         }
         // Beside compare mode's "B · class c", A's columns say they are A's.
-        let side = if self.compare.is_empty() { "" } else { "A · " };
+        let compare = !self.compare.is_empty();
         for (c, h) in self.class_heads.iter().enumerate() {
-            dom::set_text(
-                h,
-                &format!("{side}{}", labels::class_name(c, state.exclusive)),
-            );
+            let name = labels::class_name(c, state.exclusive);
+            dom::set_text(h, &grid_words::a_head(&name, compare));
         }
         for b in 0..self.b {
             for c in 0..self.c {
@@ -313,12 +271,12 @@ impl GridView {
                 dom::set_text(&cell.caption, &text);
                 if let Some(e) = eval {
                     if set.is_none() {
-                        cell.views[2].word(Some("excluded"));
+                        cell.views[2].word(Some(grid_words::gradient_word(NoGradient::NotInLoss)));
                     } else if set
                         .and_then(|k| e.sets.get(k))
                         .is_some_and(|r| r.undefined.is_some())
                     {
-                        cell.views[2].word(Some("undefined"));
+                        cell.views[2].word(Some(grid_words::gradient_word(NoGradient::Undefined)));
                     }
                 }
             }

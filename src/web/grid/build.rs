@@ -1,98 +1,20 @@
 //! Builds the grid's DOM for the state's size: the column and row heads, each cell's
-//! header, views, reason, caption and result line, and compare mode's side.
+//! header, views (`View::new`, in `pixels`), reason, caption and result line, and
+//! compare mode's side. The words are `present::grid_words`'.
 
 use std::cell::RefCell;
 
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement, HtmlSelectElement};
+use web_sys::{HtmlElement, HtmlSelectElement};
 
 use crate::engine::status::LabelStatus;
 use crate::page::model::ViewKind;
 use crate::page::state::AppState;
+use crate::present::grid_words as words;
 use crate::present::labels::{self, StatusWords as _};
 use crate::web::dom::{self, JsResult};
 
 use super::{CellView, CompareCell, GridView, Shown, View};
-
-fn make_view(kind: ViewKind, b: usize, c: usize, n: usize) -> JsResult<View> {
-    let fig = dom::el("figure", &format!("view view-{}", kind.code()))?;
-    let canvas: HtmlCanvasElement = dom::el("canvas", "")?
-        .dyn_into()
-        .map_err(|_| JsValue::from_str("canvas"))?;
-    canvas.set_width(n as u32);
-    canvas.set_height(n as u32);
-    let name = kind.code();
-    dom::set_attr(&canvas, "data-testid", &format!("{name}-{b}-{c}"));
-    dom::set_data(&canvas, "view", name);
-    dom::set_data(&canvas, "b", &b.to_string());
-    dom::set_data(&canvas, "c", &c.to_string());
-    let label = match kind {
-        ViewKind::Label => format!("Label y of image {b}, class {c}: paint with the mouse, finger or pen (right button or eraser erases)"),
-        ViewKind::Pred => format!("Prediction ỹ of image {b}, class {c}: paint probabilities with the prediction brush"),
-        ViewKind::Grad => format!("Gradient of the loss for image {b}, class {c}: blue (−) = descent raises ỹ, orange (+) = lowers it"),
-        ViewKind::Image => format!("Input image x of image {b}: what a shared model sees. Paint intensities with the brush value (right button or eraser paints black)"),
-    };
-    canvas.set_title(&label);
-    dom::set_attr(&canvas, "aria-label", &label);
-    // An image with a live description; focusable for the arrow-key cursor.
-    dom::set_attr(&canvas, "role", "img");
-    dom::set_attr(&canvas, "tabindex", "0");
-    dom::set_attr(&canvas, "aria-roledescription", kind.role_words());
-    let ctx = canvas
-        .get_context("2d")?
-        .ok_or_else(|| JsValue::from_str("no 2d context"))?
-        .dyn_into::<CanvasRenderingContext2d>()
-        .map_err(|_| JsValue::from_str("2d context"))?;
-    dom::append(&fig, &canvas)?;
-    let overlay = if matches!(kind, ViewKind::Label | ViewKind::Image) {
-        None
-    } else {
-        let o: HtmlCanvasElement = dom::el("canvas", "overlay")?
-            .dyn_into()
-            .map_err(|_| JsValue::from_str("canvas"))?;
-        let r = overlay_size(n);
-        o.set_width(r as u32);
-        o.set_height(r as u32);
-        dom::set_attr(&o, "aria-hidden", "true");
-        let octx = o
-            .get_context("2d")?
-            .ok_or_else(|| JsValue::from_str("no 2d context"))?
-            .dyn_into::<CanvasRenderingContext2d>()
-            .map_err(|_| JsValue::from_str("2d context"))?;
-        dom::append(&fig, &o)?;
-        Some((o, octx))
-    };
-    let marker = dom::el("div", "marker")?;
-    marker.set_hidden(true);
-    dom::append(&fig, &marker)?;
-    let brush = if kind == ViewKind::Grad {
-        None
-    } else {
-        let b = dom::el("div", "brush")?;
-        b.set_hidden(true);
-        dom::append(&fig, &b)?;
-        Some(b)
-    };
-    let word = dom::el("span", "view-word")?;
-    word.set_hidden(true);
-    dom::append(&fig, &word)?;
-    Ok(View {
-        fig,
-        canvas,
-        ctx,
-        overlay,
-        marker,
-        brush,
-        word,
-        described: RefCell::new(String::new()),
-    })
-}
-
-/// The overlay's resolution: at least 128 pixels across, a whole number per data pixel.
-fn overlay_size(n: usize) -> usize {
-    let n = n.max(1);
-    n * 128usize.div_ceil(n).max(1)
-}
 
 /// A cell's header: its label status select (`status-b-c`) and verdict badge
 /// (`verdict-b-c`).
@@ -103,7 +25,7 @@ fn cell_head(
     let head = dom::el("div", "cell-head")?;
     let word = dom::el("span", "status-word")?;
     // Where the cell is, for the stacked arrangement that has no row and column heads.
-    let place = dom::text_el("span", "sw-where", &format!("image {b} · class {c} · "))?;
+    let place = dom::text_el("span", "sw-where", &words::cell_place(b, c, false).0)?;
     dom::append(&word, &place)?;
     let what = dom::el("span", "sw-what")?;
     dom::append(&word, &what)?;
@@ -112,11 +34,7 @@ fn cell_head(
         .dyn_into()
         .map_err(|_| JsValue::from_str("select"))?;
     dom::set_attr(&status, "data-testid", &format!("status-{b}-{c}"));
-    dom::set_attr(
-        &status,
-        "aria-label",
-        &format!("Label status of image {b}, class {c}"),
-    );
+    dom::set_attr(&status, "aria-label", &words::status_select_label(b, c));
     dom::set_data(&status, "b", &b.to_string());
     dom::set_data(&status, "c", &c.to_string());
     for st in LabelStatus::ALL {
@@ -135,16 +53,28 @@ fn cell_head(
 /// The input image column's head.
 fn image_head(root: &HtmlElement) -> JsResult<()> {
     let head = dom::el("div", "col-head x-head")?;
-    let name = dom::text_el("div", "class-name", "input image")?;
+    let name = dom::text_el("div", "class-name", words::IMAGE_HEAD)?;
     dom::append(&head, &name)?;
     let subs = dom::el("div", "sub-heads")?;
-    let x = dom::text_el("span", "sub-head", "x")?;
-    x.set_title(
-        "The intensities a shared model sees; every structure is visible here, labelled or not",
-    );
+    let x = dom::text_el("span", "sub-head", words::IMAGE_SUB_HEAD.symbol)?;
+    x.set_title(words::IMAGE_SUB_HEAD.tip);
     dom::append(&subs, &x)?;
     dom::append(&head, &subs)?;
     dom::append(root, &head)
+}
+
+/// A column head's sub-head: its word (which goes when the views are too small for it,
+/// `compact`) and symbol, with its tooltip if it has one. Returns it and its symbol.
+fn sub_head(sub: &words::SubHead, class: &str) -> JsResult<(HtmlElement, HtmlElement)> {
+    let s = dom::el("span", class)?;
+    if !sub.tip.is_empty() {
+        s.set_title(sub.tip);
+    }
+    let w = dom::text_el("span", "sh-word", &format!("{} ", sub.word))?;
+    dom::append(&s, &w)?;
+    let sym = dom::text_el("span", "sh-symbol", sub.symbol)?;
+    dom::append(&s, &sym)?;
+    Ok((s, sym))
 }
 
 /// The heads of the class columns, appended to the grid.
@@ -169,28 +99,11 @@ fn class_heads(root: &HtmlElement, state: &AppState) -> JsResult<ClassHeads> {
         dom::append(&head, &title)?;
         heads.names.push(title);
         let subs = dom::el("div", "sub-heads")?;
-        for (word, symbol, tip) in [
-            (
-                "label",
-                "y",
-                "The label y the loss sees (a missing label: its hidden truth, dashed); paint it",
-            ),
-            ("prediction", "ỹ", "The prediction ỹ (probabilities in [0, 1]); paint it"),
-            (
-                "gradient",
-                "∂L/∂ỹ",
-                "The gradient of the loss with respect to each pixel: − (blue) descent raises ỹ, + (orange) lowers it",
-            ),
-        ] {
-            let s = dom::el("span", "sub-head")?;
-            s.set_title(tip);
-            // The word goes when the views are too small for it (`compact`).
-            let w = dom::text_el("span", "sh-word", &format!("{word} "))?;
-            dom::append(&s, &w)?;
-            let sym = dom::text_el("span", "sh-symbol", symbol)?;
-            dom::append(&s, &sym)?;
+        for (k, sub) in words::CLASS_SUB_HEADS.iter().enumerate() {
+            let (s, sym) = sub_head(sub, "sub-head")?;
             dom::append(&subs, &s)?;
-            if word == "gradient" {
+            // The third is the gradient's, whose symbol follows the logit view.
+            if k == 2 {
                 heads.grad.push(sym);
             }
         }
@@ -208,26 +121,16 @@ fn compare_heads(root: &HtmlElement, state: &AppState) -> JsResult<Vec<HtmlEleme
     for c in 0..state.classes() {
         let head = dom::el("div", "col-head compare-head")?;
         dom::set_data(&head, "class", &c.to_string());
-        let title = dom::text_el("div", "class-name", &format!("B · class {c}"))?;
-        title.set_title(&format!(
-            "{} under compare mode's second setting B",
-            labels::class_name(c, state.exclusive)
-        ));
+        let (name, tip) = words::b_head(c, &labels::class_name(c, state.exclusive));
+        let title = dom::text_el("div", "class-name", &name)?;
+        title.set_title(&tip);
         dom::append(&head, &title)?;
         let subs = dom::el("div", "sub-heads")?;
         // B's own prediction, shown while B trains a model of its own.
-        let p = dom::el("span", "sub-head b-pred-head")?;
-        let w = dom::text_el("span", "sh-word", "prediction ")?;
-        dom::append(&p, &w)?;
-        let sym = dom::text_el("span", "sh-symbol", "ỹ")?;
-        dom::append(&p, &sym)?;
+        let [pred, grad] = &words::B_SUB_HEADS;
+        let (p, _) = sub_head(pred, "sub-head b-pred-head")?;
         dom::append(&subs, &p)?;
-        let g = dom::el("span", "sub-head")?;
-        g.set_title("The gradient under compare mode's second setting (B)");
-        let w = dom::text_el("span", "sh-word", "gradient ")?;
-        dom::append(&g, &w)?;
-        let sym = dom::text_el("span", "sh-symbol", "∂L/∂ỹ")?;
-        dom::append(&g, &sym)?;
+        let (g, _) = sub_head(grad, "sub-head")?;
         dom::append(&subs, &g)?;
         dom::append(&head, &subs)?;
         dom::append(root, &head)?;
@@ -238,8 +141,9 @@ fn compare_heads(root: &HtmlElement, state: &AppState) -> JsResult<Vec<HtmlEleme
 
 /// Image b's row head.
 fn row_head(root: &HtmlElement, b: usize) -> JsResult<HtmlElement> {
-    let rh = dom::text_el("div", "row-head", &format!("image {b}"))?;
-    rh.set_title(&format!("Batch element b = {b}"));
+    let (name, tip) = words::row_head(b);
+    let rh = dom::text_el("div", "row-head", &name)?;
+    rh.set_title(&tip);
     dom::append(root, &rh)?;
     Ok(rh)
 }
@@ -250,7 +154,7 @@ fn image_cell(root: &HtmlElement, b: usize, n: usize) -> JsResult<View> {
     // The same header height as the class cells, so the views line up.
     let spacer = dom::el("div", "cell-head")?;
     dom::append(&el, &spacer)?;
-    let v = make_view(ViewKind::Image, b, 0, n)?;
+    let v = View::new(ViewKind::Image, b, 0, n)?;
     let views_el = dom::el("div", "views")?;
     dom::append(&views_el, &v.fig)?;
     dom::append(&el, &views_el)?;
@@ -272,16 +176,16 @@ fn class_cell(
     dom::set_data(&el, "cell", &format!("{b}-{c}"));
     dom::set_data(&el, "class", &c.to_string());
     dom::set_attr(&el, "role", "group");
-    dom::set_attr(&el, "aria-label", &format!("image {b}, class {c}"));
+    dom::set_attr(&el, "aria-label", &words::cell_place(b, c, false).1);
     let (head, status, status_word, badge) = cell_head(b, c)?;
     dom::append(&el, &head)?;
     let why = dom::el("div", "verdict-why")?;
     dom::set_attr(&why, "data-testid", &format!("why-{b}-{c}"));
     let views_el = dom::el("div", "views")?;
     let views = [
-        make_view(ViewKind::Label, b, c, n)?,
-        make_view(ViewKind::Pred, b, c, n)?,
-        make_view(ViewKind::Grad, b, c, n)?,
+        View::new(ViewKind::Label, b, c, n)?,
+        View::new(ViewKind::Pred, b, c, n)?,
+        View::new(ViewKind::Grad, b, c, n)?,
     ];
     for v in &views {
         dom::append(&views_el, &v.fig)?;
@@ -315,10 +219,11 @@ fn compare_cell(root: &HtmlElement, b: usize, c: usize, n: usize) -> JsResult<Co
     let el = dom::el("div", "cell compare-cell")?;
     dom::set_data(&el, "class", &c.to_string());
     dom::set_attr(&el, "role", "group");
-    dom::set_attr(&el, "aria-label", &format!("B: image {b}, class {c}"));
+    let (place, group) = words::cell_place(b, c, true);
+    dom::set_attr(&el, "aria-label", &group);
     let head = dom::el("div", "cell-head")?;
     // Stacked (a phone), the column heads are gone: the cell says it is B's.
-    let place = dom::text_el("span", "sw-where", &format!("B · image {b} · class {c} "))?;
+    let place = dom::text_el("span", "sw-where", &place)?;
     dom::append(&head, &place)?;
     let badge = dom::text_el("span", "verdict neutral", "")?;
     dom::set_attr(&badge, "data-testid", &format!("compare-verdict-{b}-{c}"));
@@ -326,16 +231,15 @@ fn compare_cell(root: &HtmlElement, b: usize, c: usize, n: usize) -> JsResult<Co
     dom::append(&el, &head)?;
     // Not views of the page's own: no hover, painting or test id clash.
     let b_view = |kind: ViewKind, name: &str| -> JsResult<View> {
-        let v = make_view(kind, b, c, n)?;
+        let v = View::new(kind, b, c, n)?;
         dom::set_attr(&v.canvas, "data-testid", &format!("{name}-{b}-{c}"));
         let _ = v.canvas.remove_attribute("data-view");
         Ok(v)
     };
     // B's prediction: shown while B trains a model of its own.
     let pred = b_view(ViewKind::Pred, "compare-pred")?;
-    let tip = "Prediction ỹ of B's own model, trained under B's setting";
-    pred.canvas.set_title(tip);
-    dom::set_attr(&pred.canvas, "aria-label", tip);
+    pred.canvas.set_title(words::B_PREDICTION_TIP);
+    dom::set_attr(&pred.canvas, "aria-label", words::B_PREDICTION_TIP);
     dom::set_hidden(&pred.fig, true);
     let view = b_view(ViewKind::Grad, "compare-grad")?;
     let views_el = dom::el("div", "views")?;

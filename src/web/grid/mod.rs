@@ -1,9 +1,10 @@
 //! Draws the state and its evaluation: one H×W canvas per view, scaled up by CSS with
 //! `image-rendering: pixelated`. Nothing is computed here beyond mapping values to
-//! colours (see `crate::present::colormap`). By job: `build` makes the cells, `pixels`
-//! draws the views, `badges` writes the verdicts, result lines and captions, `layout`
-//! applies the layout plan and `hover` the hover highlight; this module holds the views'
-//! types and routes a frame's changes to them.
+//! colours (see `crate::present::colormap`); the words are `present`'s (`grid_words`,
+//! `verdict`, `describe`, `readout`). By job: `build` makes the cells, `pixels` makes the
+//! views and draws into them, `badges` writes the verdicts, result lines and captions,
+//! `layout` applies the layout plan and `hover` the hover highlight; this module holds
+//! the views' types and routes a frame's changes to them.
 
 mod badges;
 mod build;

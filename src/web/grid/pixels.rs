@@ -1,9 +1,12 @@
-//! Draws the views' pixels: the input images, labels, predictions, gradients (with
-//! their sign overlay) and compare mode's gradient, and describes each for screen readers.
+//! The views and their pixels: a view's canvases, and the input images, labels,
+//! predictions, gradients (with their sign overlay) and compare mode's gradient drawn into
+//! them, each described for screen readers.
+
+use std::cell::RefCell;
 
 use ndarray::Array4;
-use wasm_bindgen::Clamped;
-use web_sys::ImageData;
+use wasm_bindgen::{Clamped, JsCast, JsValue};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use crate::engine::loss::Evaluation;
 use crate::engine::status::LabelStatus;
@@ -11,14 +14,96 @@ use crate::page::cells::{self, GradLook};
 use crate::page::derived::ShownGrad;
 use crate::page::layout;
 use crate::page::levels;
+use crate::page::model::ViewKind;
 use crate::page::state::AppState;
 use crate::present::colormap::{self, Scale};
 use crate::present::describe::{self, NoGradient};
-use crate::web::dom;
+use crate::present::grid_words as words;
+use crate::web::dom::{self, JsResult};
 
 use super::{GridView, View};
 
+/// The overlay's resolution: at least 128 pixels across, a whole number per data pixel.
+fn overlay_size(n: usize) -> usize {
+    let n = n.max(1);
+    n * 128usize.div_ceil(n).max(1)
+}
+
+/// A `size`×`size` canvas of class `class` and its 2d context.
+fn canvas_2d(class: &str, size: usize) -> JsResult<(HtmlCanvasElement, CanvasRenderingContext2d)> {
+    let canvas: HtmlCanvasElement = dom::el("canvas", class)?
+        .dyn_into()
+        .map_err(|_| JsValue::from_str("canvas"))?;
+    canvas.set_width(size as u32);
+    canvas.set_height(size as u32);
+    let ctx = canvas
+        .get_context("2d")?
+        .ok_or_else(|| JsValue::from_str("no 2d context"))?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .map_err(|_| JsValue::from_str("2d context"))?;
+    Ok((canvas, ctx))
+}
+
 impl View {
+    /// A view of `kind` for cell (b, c) (image b's for the input image), an n×n canvas
+    /// with its test id, data attributes, tooltip and role; the prediction and gradient
+    /// views get an overlay, the paintable ones a brush outline.
+    pub(super) fn new(kind: ViewKind, b: usize, c: usize, n: usize) -> JsResult<View> {
+        let fig = dom::el("figure", &format!("view view-{}", kind.code()))?;
+        let (canvas, ctx) = canvas_2d("", n)?;
+        let name = kind.code();
+        dom::set_attr(&canvas, "data-testid", &format!("{name}-{b}-{c}"));
+        dom::set_data(&canvas, "view", name);
+        dom::set_data(&canvas, "b", &b.to_string());
+        dom::set_data(&canvas, "c", &c.to_string());
+        // (A label view's tip follows its status once drawn: `pixels`.)
+        let label = match kind {
+            ViewKind::Label => words::label_tip(b, c, LabelStatus::Annotated, false),
+            ViewKind::Pred => words::prediction_tip(b, c),
+            ViewKind::Grad => words::gradient_tip(b, c),
+            ViewKind::Image => words::image_tip(b),
+        };
+        canvas.set_title(&label);
+        dom::set_attr(&canvas, "aria-label", &label);
+        // An image with a live description; focusable for the arrow-key cursor.
+        dom::set_attr(&canvas, "role", "img");
+        dom::set_attr(&canvas, "tabindex", "0");
+        dom::set_attr(&canvas, "aria-roledescription", kind.role_words());
+        dom::append(&fig, &canvas)?;
+        let overlay = if matches!(kind, ViewKind::Label | ViewKind::Image) {
+            None
+        } else {
+            let (o, octx) = canvas_2d("overlay", overlay_size(n))?;
+            dom::set_attr(&o, "aria-hidden", "true");
+            dom::append(&fig, &o)?;
+            Some((o, octx))
+        };
+        let marker = dom::el("div", "marker")?;
+        marker.set_hidden(true);
+        dom::append(&fig, &marker)?;
+        let brush = if kind == ViewKind::Grad {
+            None
+        } else {
+            let b = dom::el("div", "brush")?;
+            b.set_hidden(true);
+            dom::append(&fig, &b)?;
+            Some(b)
+        };
+        let word = dom::el("span", "view-word")?;
+        word.set_hidden(true);
+        dom::append(&fig, &word)?;
+        Ok(View {
+            fig,
+            canvas,
+            ctx,
+            overlay,
+            marker,
+            brush,
+            word,
+            described: RefCell::new(String::new()),
+        })
+    }
+
     pub(super) fn put(&self, buf: &[u8], n: usize) {
         match ImageData::new_with_u8_clamped_array_and_sh(Clamped(buf), n as u32, n as u32) {
             Ok(img) => {
@@ -96,11 +181,11 @@ pub(super) fn draw_grad_view(
     let mut strength = Vec::new();
     let text = match (cells::gradient(shown, (b, c), n, scale, buf), shown) {
         (GradLook::NotComputed, _) | (_, None) => {
-            view.word(Some("not computed"));
+            view.word(Some(words::gradient_word(NoGradient::NotComputed)));
             describe::gradient(b, c, Err(NoGradient::NotComputed), logits)
         }
         (GradLook::Undefined, _) => {
-            view.word(Some("undefined"));
+            view.word(Some(words::gradient_word(NoGradient::Undefined)));
             describe::gradient(b, c, Err(NoGradient::Undefined), logits)
         }
         (GradLook::Values, Some(g)) => {
@@ -167,18 +252,9 @@ impl GridView {
         let view = &cell.views[0];
         view.put(buf, n);
         view.describe(describe::label(b, c, status, levels::bits(painted).view()));
-        view.word(match status {
-            LabelStatus::Annotated => None,
-            LabelStatus::Missing => Some("missing"),
-            LabelStatus::Empty => Some("empty"),
-        });
+        view.word(words::label_word(status));
         dom::toggle_class(&view.word, "low", status == LabelStatus::Missing);
-        let tip = match status {
-            LabelStatus::Annotated if widened => format!("Label y of image {b}, class {c} as the loss sees it: the unannotated structures of this image count as background here. Paint with the mouse, finger or pen (right button or eraser erases)"),
-            LabelStatus::Annotated => format!("Label y of image {b}, class {c}: paint with the mouse, finger or pen (right button or eraser erases)"),
-            LabelStatus::Missing => format!("Hidden truth of image {b}, class {c}: the structure is there but the loss sees y = 0 (dashed outline). Paint to move the hidden structure"),
-            LabelStatus::Empty => format!("Empty label of image {b}, class {c}: the structure is truly absent, the loss sees y = 0, and there is nothing to paint"),
-        };
+        let tip = words::label_tip(b, c, status, widened);
         view.canvas.set_title(&tip);
         let code = status.code();
         if cell.status.value() != code {
@@ -192,11 +268,7 @@ impl GridView {
             "visibility",
             if locked { "hidden" } else { "visible" },
         );
-        cell.status.set_title(if locked {
-            "With exclusive classes, class 0 is the background left over by the others: it cannot be missing or empty"
-        } else {
-            "What this label means: annotated, missing (structure there, not labelled) or empty (structure truly absent)"
-        });
+        cell.status.set_title(words::status_select_tip(locked));
         dom::set_data(&cell.el, "status", code);
     }
 
