@@ -6,6 +6,7 @@ use ndarray::ArrayView2;
 
 use crate::engine::status::LabelStatus;
 use crate::present::format;
+use crate::present::readout::gradient_symbol;
 
 /// The place of a view in words.
 fn place(b: usize, c: usize) -> String {
@@ -74,10 +75,11 @@ pub fn gradient(
     values: Result<ArrayView2<f64>, NoGradient>,
     logits: bool,
 ) -> String {
-    let (d, what) = if logits {
-        ("∂L/∂z", "the logit")
+    let d = gradient_symbol(logits);
+    let what = if logits {
+        "the logit"
     } else {
-        ("∂L/∂ỹ", "the prediction")
+        "the prediction"
     };
     let at = place(b, c);
     let values = match values {

@@ -94,10 +94,20 @@ pub fn caption(eval: Option<&Evaluation>, b: usize, c: usize, own_scale: Option<
     t
 }
 
+/// The derivative the gradient views show: ∂L/∂z with an activation and the logit view
+/// on, else ∂L/∂ỹ.
+pub fn gradient_symbol(logits: bool) -> &'static str {
+    if logits {
+        "∂L/∂z"
+    } else {
+        "∂L/∂ỹ"
+    }
+}
+
 /// The legend's two sides, each (what the colour means, the derivative's sign):
 /// ("blue: descent raises ỹ", " (∂L/∂ỹ < 0)") and the orange one.
 pub fn legend_sides(logits: bool) -> [(String, String); 2] {
-    let d = if logits { "∂L/∂z" } else { "∂L/∂ỹ" };
+    let d = gradient_symbol(logits);
     let what = if logits { "z" } else { "ỹ" };
     [
         (

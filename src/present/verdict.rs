@@ -127,6 +127,56 @@ fn why(v: &CellVerdict, status: LabelStatus) -> String {
     }
 }
 
+/// A badge's tooltip: the verdict's sentence, what it was judged on and against what.
+/// `tied`: the classes of a pixel are tied (the push is not the cell's own ∂DL/∂ỹ);
+/// `rule`: [`threshold_sentence`]; `logits`: the gradient views show ∂L/∂z.
+pub fn badge_tip(
+    cv: &CellVerdict,
+    status: LabelStatus,
+    tied: bool,
+    rule: &str,
+    logits: bool,
+) -> String {
+    let which = if logits {
+        format!("{BADGE_DERIVATIVE}, not the ∂L/∂z the gradient view shows")
+    } else {
+        BADGE_DERIVATIVE.to_string()
+    };
+    if cv.undefined {
+        return format!("{}. The verdict is {which}. {rule}", cv.sentence(status));
+    }
+    // The lessons' formulas are ∂DL/∂ỹ; say why the number shown differs from them.
+    let tied = if tied {
+        format!(" ({TIED_CLASSES_CLAUSE})")
+    } else {
+        String::new()
+    };
+    format!(
+        "{}. The verdict is {which}: its mean over {} is {}{tied}, {} the scale. {rule}",
+        cv.sentence(status),
+        cv.judged.words(),
+        format_number(cv.push, 3),
+        ratio_text(cv.ratio),
+    )
+}
+
+/// "N×" for the push's ratio to the scale, in words where it has no finite value (a ratio
+/// beyond f64): never "inf" or "NaN".
+fn ratio_text(ratio: f64) -> String {
+    if ratio.is_nan() {
+        "no ratio to".to_string()
+    } else {
+        format!("{}×", crate::present::format::large(ratio, 2))
+    }
+}
+
+/// The badge of a cell out of the loss (a background class the loss excludes), the
+/// reason written next to it and its tooltip.
+pub const EXCLUDED_BADGE: &str = "not in the loss";
+pub const EXCLUDED_REASON: &str = "no gradient, no verdict";
+pub const EXCLUDED_TIP: &str =
+    "This class is excluded from the loss (background), so it gets no gradient and no verdict";
+
 /// The verdict rule in words, with the current numbers (for tooltips and the legend).
 pub fn threshold_sentence(scale: &Scale) -> String {
     format!(
@@ -171,4 +221,73 @@ pub fn heuristic_arithmetic(h: &Heuristic) -> String {
         ));
     }
     arithmetic
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(verdict: Verdict, correct: bool, push: f64, ratio: f64) -> CellVerdict {
+        CellVerdict {
+            verdict,
+            correct,
+            undefined: false,
+            push,
+            ratio,
+            wanted: Verdict::None,
+            judged: Judged::HiddenTruth,
+            reached: false,
+        }
+    }
+
+    #[test]
+    fn a_ratio_reads_as_times_the_scale_and_never_as_nan_or_inf() {
+        assert_eq!(ratio_text(0.123), "0.12×");
+        assert_eq!(ratio_text(37.0), "37×");
+        assert_eq!(ratio_text(2.5e-5), "2.5e-5×");
+        assert_eq!(ratio_text(f64::INFINITY), "≫ 1e300×");
+        assert_eq!(ratio_text(f64::NAN), "no ratio to");
+    }
+
+    #[test]
+    fn a_missing_cell_pushed_down_under_image_wise_phi_is_wrong_and_says_why() {
+        // Φ = I with ε small: the missing cell's hidden structure is pushed down, far
+        // above the no-push threshold.
+        let cv = verdict(Verdict::Down, false, 0.0123, 25.2);
+        let tip = badge_tip(&cv, LabelStatus::Missing, false, "RULE", false);
+        assert_eq!(
+            tip,
+            format!(
+                "pushes the prediction down: wrong, a missing label should get no push. \
+                 The verdict is {BADGE_DERIVATIVE}: its mean over the pixels of its \
+                 unannotated structure is 0.0123, 25× the scale. RULE"
+            )
+        );
+        // Tied classes say why the push is not the cell's own ∂DL/∂ỹ; the logit view
+        // says the badge does not judge the ∂L/∂z shown.
+        let tied = badge_tip(&cv, LabelStatus::Missing, true, "RULE", true);
+        assert!(
+            tied.contains(&format!("0.0123 ({TIED_CLASSES_CLAUSE}), 25×")),
+            "{tied}"
+        );
+        assert!(
+            tied.contains("not the ∂L/∂z the gradient view shows"),
+            "{tied}"
+        );
+    }
+
+    #[test]
+    fn an_undefined_cell_tip_has_no_number() {
+        let mut cv = verdict(Verdict::None, false, f64::NAN, f64::NAN);
+        cv.undefined = true;
+        let tip = badge_tip(&cv, LabelStatus::Empty, false, "RULE", false);
+        assert_eq!(
+            tip,
+            format!(
+                "undefined gradient (0/0): training would get NaN here. The verdict is \
+                 {BADGE_DERIVATIVE}. RULE"
+            )
+        );
+        assert_eq!(cv.badge(), "✗ undefined (0/0)");
+    }
 }
