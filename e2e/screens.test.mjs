@@ -71,8 +71,6 @@ const EMBED_RUN =
   'than the frame at the floor (44 px views)';
 const EMBED_SHORT = 'an embed 480 px tall: three images with B need the 720 px its embed code asks for three images';
 const TODO = {
-  'heuristic-eps page 360×600 untrained': 'page: the experiment panel\'s fieldset (min-width: min-content) is 381 px wide at 360 px',
-  'marginal page 360×600 untrained': 'page: the experiment panel\'s fieldset (min-width: min-content) is 381 px wide at 360 px',
   'heuristic-eps page 360×600 trained': STACK,
   'heuristic-eps page 390×844 trained': STACK,
   'marginal page 360×600 trained': STACK,
