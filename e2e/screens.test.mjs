@@ -90,8 +90,6 @@ const TODO = {
   'heuristic-eps present 390×844 trained': STACK,
   'heuristic-eps embed 853×480 untrained': EMBED_SHORT,
   'heuristic-eps embed 853×480 trained': EMBED_RUN,
-  'heuristic-eps embed 800×600 trained': EMBED_RUN,
-  'heuristic-eps embed 680×600 trained': EMBED_RUN,
   'heuristic-eps embed 360×600 trained': EMBED_RUN,
   'marginal embed 853×480 trained': EMBED_RUN,
   'marginal embed 360×600 trained': EMBED_RUN,

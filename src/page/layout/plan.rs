@@ -597,6 +597,17 @@ pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
     let keep_rows = |s: &&Shape| !s.taught_rows_only;
     let fallback = if scrolls {
         shapes[shapes.len() - 1]
+    } else if mode == Mode::Embed && scene.results {
+        // A run in an embed (a frame that does not scroll, with a result line under
+        // every cell): the images the lesson is about, as presentation shows them,
+        // rather than the annotated reference rows first and the taught ones below
+        // the frame's edge.
+        shapes
+            .iter()
+            .rev()
+            .find(|&&s| grid_size(view_floor, aw, mode, scene, s, &t).0 <= aw)
+            .copied()
+            .unwrap_or_default()
     } else {
         shapes
             .iter()

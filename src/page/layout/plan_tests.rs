@@ -277,3 +277,19 @@ fn a_presentation_below_1024_by_720_scrolls_down_with_each_row_on_one_screen() {
         }
     }
 }
+
+#[test]
+fn a_trained_embed_shows_the_images_the_lesson_is_about() {
+    // A run's training scene in an 800×600 embed put the annotated reference rows first
+    // and the missing and empty rows (what the lesson is about) below the frame's edge.
+    // (marginal's run has every row taught: nothing to leave out.)
+    for name in ["heuristic-eps"] {
+        let k = SCENARIOS.iter().position(|s| s.name == name).unwrap();
+        let mut m = lesson_model(k, true, Run::Trained);
+        set_mode(&mut m, Mode::Embed);
+        for (w, h) in [(800.0, 600.0), (680.0, 600.0)] {
+            let p = plan_of(&m, Viewport { w, h });
+            assert!(p.shape.taught_rows_only, "{name} {w}×{h}: {:?}", p.shape);
+        }
+    }
+}
