@@ -19,6 +19,8 @@ import {
   stroke,
   launch,
   launchPhone,
+  assertCellsOnScreen,
+  viewSize,
 } from './helpers.mjs';
 
 const browser = sharedBrowser();
@@ -45,47 +47,6 @@ const LESSONS = [
   ['two-readings', 3],
 ];
 
-/**
- * Every shown cell's views, badge and reason, fully inside a W×H viewport, with nothing
- * scrolled. Returns the number of cells checked.
- */
-async function assertCellsOnScreen(page, W, H, what) {
-  await settle(page);
-  const r = await page.evaluate(
-    ([W, H]) => {
-      const bad = [];
-      let cells = 0;
-      for (const cell of document.querySelectorAll('#grid .cell')) {
-        if (cell.hidden || cell.offsetParent === null) continue;
-        cells++;
-        const parts = cell.querySelectorAll('canvas:not(.overlay), .verdict, .verdict-why');
-        for (const el of parts) {
-          // A and B trained side by side in presentation leave the reasons to the badges'
-          // tooltips (not drawn at all, so not off-screen either).
-          if (el.classList.contains('verdict-why') && getComputedStyle(el).display === 'none') continue;
-          // B's prediction view is drawn only while B trains a model of its own.
-          if (el.closest('figure[hidden]')) continue;
-          const b = el.getBoundingClientRect();
-          const name = el.dataset.testid ?? el.className;
-          if (b.width === 0 || b.height === 0) bad.push(`${cell.dataset.cell} ${name} has no size`);
-          else if (b.left < -0.5 || b.top < -0.5 || b.right > W + 0.5 || b.bottom > H + 0.5) {
-            bad.push(`${cell.dataset.cell} ${name} at ${Math.round(b.left)},${Math.round(b.top)}–${Math.round(b.right)},${Math.round(b.bottom)}`);
-          }
-        }
-      }
-      const main = document.getElementById('main');
-      return { bad, cells, scrolled: window.scrollY + (main?.scrollTop ?? 0) };
-    },
-    [W, H],
-  );
-  assert.equal(r.scrolled, 0, `${what}: nothing is scrolled`);
-  assert.ok(r.cells > 0, `${what}: cells are shown`);
-  assert.deepEqual(r.bad, [], `${what}: every cell, badge and reason is on the ${W}×${H} screen`);
-  return r.cells;
-}
-
-/** The view size the grid chose (CSS px). */
-const viewSize = (page) => page.evaluate(() => Number(document.getElementById('grid').dataset.view));
 
 for (const [W, H] of [
   [1280, 720],

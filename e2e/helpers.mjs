@@ -255,3 +255,97 @@ export async function typeEps(page, text, selector = '#eps') {
   await field.press('Enter');
   await settle(page);
 }
+
+/**
+ * The shown cells' views, badges, reasons and training result lines that are not inside
+ * a W×H viewport. `scrolls`: the layout scrolls down (a phone's page, a narrow
+ * presentation), so each cell must be within the width, no taller than the screen (it
+ * fits one screen once scrolled to) and within reach of a scroll (not cut by a box that
+ * does not scroll) rather than on the first screen. Returns
+ * { bad, cells, badges, scrolled }.
+ */
+export async function cellsOffScreen(page, W, H, { scrolls = false } = {}) {
+  await settle(page);
+  return page.evaluate(
+    ([W, H, scrolls]) => {
+      const bad = [];
+      let cells = 0;
+      let badges = 0;
+      // How far down the page, or its main area where that scrolls on its own, can go.
+      const main = document.getElementById('main');
+      const scroller = main && /auto|scroll/.test(getComputedStyle(main).overflowY) ? main.scrollHeight - main.clientHeight : 0;
+      const reach = H + Math.max(document.documentElement.scrollHeight - innerHeight, scroller, 0);
+      const at = (b) => `${Math.round(b.left)},${Math.round(b.top)}–${Math.round(b.right)},${Math.round(b.bottom)}`;
+      for (const cell of document.querySelectorAll('#grid .cell')) {
+        if (cell.hidden || cell.offsetParent === null) continue;
+        cells++;
+        const parts = cell.querySelectorAll('canvas:not(.overlay), .verdict, .verdict-why, .train-result');
+        let top = Infinity;
+        let bottom = -Infinity;
+        for (const el of parts) {
+          // A and B trained side by side in presentation leave the reasons to the badges'
+          // tooltips (not drawn at all, so not off-screen either); a result line waits
+          // for a run.
+          if (getComputedStyle(el).display === 'none' || el.hidden) continue;
+          // B's prediction view is drawn only while B trains a model of its own.
+          if (el.closest('[hidden]')) continue;
+          const b = el.getBoundingClientRect();
+          const name = el.dataset.testid ?? el.className;
+          if (b.width === 0 || b.height === 0) {
+            // An empty result line (a cell the run does not report on) has no box.
+            if (!el.classList.contains('train-result')) bad.push(`${cell.dataset.cell} ${name} has no size`);
+            continue;
+          }
+          if (el.classList.contains('verdict')) badges++;
+          top = Math.min(top, b.top);
+          bottom = Math.max(bottom, b.bottom);
+          const outX = b.left < -0.5 || b.right > W + 0.5;
+          const outY = scrolls ? b.bottom > reach + 0.5 : b.top < -0.5 || b.bottom > H + 0.5;
+          if (outX || outY) bad.push(`${cell.dataset.cell} ${name} at ${at(b)}`);
+        }
+        if (scrolls && bottom - top > H + 0.5) bad.push(`${cell.dataset.cell} is ${Math.round(bottom - top)} px tall`);
+      }
+      return { bad, cells, badges, scrolled: window.scrollY + (main?.scrollTop ?? 0) };
+    },
+    [W, H, scrolls],
+  );
+}
+
+/**
+ * Every shown cell's views, badge, reason and result line, fully inside a W×H viewport,
+ * with nothing scrolled. Returns the number of cells checked.
+ */
+export async function assertCellsOnScreen(page, W, H, what) {
+  const r = await cellsOffScreen(page, W, H);
+  assert.equal(r.scrolled, 0, `${what}: nothing is scrolled`);
+  assert.ok(r.cells > 0, `${what}: cells are shown`);
+  assert.deepEqual(r.bad, [], `${what}: every cell, badge and reason is on the ${W}×${H} screen`);
+  return r.cells;
+}
+
+/** The view size the grid chose (CSS px): `#grid[data-view]`. */
+export const viewSize = (page) => page.evaluate(() => Number(document.getElementById('grid').dataset.view));
+
+/**
+ * Waits until the grid's view size (`data-view`) and the viewport have stayed the same for
+ * three checks in a row (the layout plan re-fits the grid on a resize in a later frame).
+ */
+export async function waitLayoutSettled(page) {
+  let last = '';
+  for (let same = 0, k = 0; same < 3 && k < 60; k++) {
+    await settle(page);
+    await page.waitForTimeout(60);
+    const now = await page.evaluate(() => `${document.getElementById('grid')?.dataset.view} ${innerWidth}×${innerHeight}`);
+    same = now === last ? same + 1 : 0;
+    last = now;
+  }
+}
+
+/** The lessons, in the order of their buttons, with their number of images. */
+export const LESSON_BATCH = {
+  'missing-I': 2, 'missing-BI': 2, 'empty-I': 2, 'empty-BI': 2, 'heuristic-eps': 3,
+  'zero-over-zero': 2, 'zero-over-zero-eps': 2, 'zero-over-zero-dr': 2, 'missing-bg': 2,
+  marginal: 3, leaf: 3, 'leaf-bg': 3, 'two-readings': 3,
+};
+/** The lessons that open in compare mode (a second setting B in its own column). */
+export const COMPARE_LESSONS = new Set(['missing-I', 'missing-BI', 'empty-I', 'empty-BI', 'heuristic-eps', 'two-readings']);

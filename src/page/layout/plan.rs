@@ -16,10 +16,10 @@
 //!   larger badges 25 px, reasons 21 px, takeaway 28 px.
 //!
 //! **Where the grid must fit the screen** (every shown cell's views, badge, reason and
-//! result line inside the viewport without scrolling): presentation from 800 px wide, an
-//! embed, and the page from 1000×700 up. Below those the page (and presentation, whose
-//! side column then goes under the grid) scrolls down — never sideways — and every row
-//! of cells fits one screen.
+//! result line inside the viewport without scrolling): presentation from 1024×720 up, an
+//! embed, and the page from 1000×700 up. Below those the page and presentation (whose
+//! side column goes under the grid below 800 px wide) scroll down — never sideways — and
+//! every row of cells fits one screen.
 
 /// The three ways the page is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,6 +180,14 @@ pub fn present_one_column(vp: Viewport) -> bool {
     vp.w < 800.0
 }
 
+/// Presentation scrolls down below 1024×720 (a projector at 150% zoom is 853×480): three
+/// rows of cells in hall type do not fit there at the floor, and a row cut at the screen's
+/// edge cannot be read at all. Each row still fits one screen. (`style/main.css`'s
+/// presentation block: `#main` scrolls at the same sizes.)
+pub fn present_scrolls(vp: Viewport) -> bool {
+    present_one_column(vp) || vp.w < 1024.0 || vp.h < 720.0
+}
+
 /// The page fits its grid to the height from 1000×700 up (else it scrolls down).
 fn page_fits_height(vp: Viewport) -> bool {
     !one_column(vp) && vp.w >= 1000.0 && vp.h >= 700.0
@@ -194,7 +202,7 @@ pub fn promised(vp: Viewport, mode: Mode, scene: &Scene) -> bool {
     let columns = scene.classes * if scene.compare { 2 } else { 1 };
     let scrolls = match mode {
         Mode::Page => !page_fits_height(vp),
-        Mode::Present => present_one_column(vp),
+        Mode::Present => present_scrolls(vp),
         Mode::Embed => false,
     };
     scrolls
@@ -334,7 +342,7 @@ fn area(
                 } else {
                     0.0
                 } + bar;
-            (w, vp.h - above - 14.0 - gap, side, false)
+            (w, vp.h - above - 14.0 - gap, side, present_scrolls(vp))
         }
         Mode::Embed if vp.w >= 800.0 => (
             vp.w - 20.0 - 312.0 - safety,
@@ -589,6 +597,17 @@ pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
     let keep_rows = |s: &&Shape| !s.taught_rows_only;
     let fallback = if scrolls {
         shapes[shapes.len() - 1]
+    } else if mode == Mode::Embed && scene.results {
+        // A run in an embed (a frame that does not scroll, with a result line under
+        // every cell): the images the lesson is about, as presentation shows them,
+        // rather than the annotated reference rows first and the taught ones below
+        // the frame's edge.
+        shapes
+            .iter()
+            .rev()
+            .find(|&&s| grid_size(view_floor, aw, mode, scene, s, &t).0 <= aw)
+            .copied()
+            .unwrap_or_default()
     } else {
         shapes
             .iter()

@@ -249,3 +249,47 @@ fn a_long_lesson_text_at_1280_by_720_is_brief_with_the_rest_one_click_away() {
     // The long lessons (missing-I hid 40% of its text in a scroll box) are brief.
     assert!(briefs > 0);
 }
+
+#[test]
+fn a_presentation_below_1024_by_720_scrolls_down_with_each_row_on_one_screen() {
+    // 853×480 (1280×720 at 150% zoom) cut heuristic-eps's last row and its result lines
+    // at the screen's edge: three rows of A and B in hall type need about 630 px there.
+    for name in ["heuristic-eps", "marginal"] {
+        let k = SCENARIOS.iter().position(|s| s.name == name).unwrap();
+        for run in [Run::Untrained, Run::Trained] {
+            let mut m = lesson_model(k, true, run);
+            set_mode(&mut m, Mode::Present);
+            for (w, h) in [(853.0, 480.0), (800.0, 600.0), (1000.0, 720.0)] {
+                let p = plan_of(&m, Viewport { w, h });
+                assert!(p.scrolls, "{name} {run:?} {w}×{h}: scrolls");
+                assert!(
+                    p.fits() && p.row <= h,
+                    "{name} {run:?} {w}×{h}: a row {} in {:?}",
+                    p.row,
+                    p.area
+                );
+                assert!(p.view >= 48.0, "{name} {run:?} {w}×{h}: views {}", p.view);
+            }
+            for (w, h) in [(1024.0, 768.0), (1280.0, 720.0), (1920.0, 1080.0)] {
+                let p = plan_of(&m, Viewport { w, h });
+                assert!(!p.scrolls, "{name} {run:?} {w}×{h}: one screen");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_trained_embed_shows_the_images_the_lesson_is_about() {
+    // A run's training scene in an 800×600 embed put the annotated reference rows first
+    // and the missing and empty rows (what the lesson is about) below the frame's edge.
+    // (marginal's run has every row taught: nothing to leave out.)
+    for name in ["heuristic-eps"] {
+        let k = SCENARIOS.iter().position(|s| s.name == name).unwrap();
+        let mut m = lesson_model(k, true, Run::Trained);
+        set_mode(&mut m, Mode::Embed);
+        for (w, h) in [(800.0, 600.0), (680.0, 600.0)] {
+            let p = plan_of(&m, Viewport { w, h });
+            assert!(p.shape.taught_rows_only, "{name} {w}×{h}: {:?}", p.shape);
+        }
+    }
+}
