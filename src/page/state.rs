@@ -147,9 +147,20 @@ impl AppState {
         Ok(s)
     }
 
-    /// The first page: 2 images × 2 classes (background + structure) at 32×32, a blob in
-    /// each image and a prediction that is shifted, too small and not fully confident.
+    /// The first page poses the paper's question: a labelled image, an image whose
+    /// structure nobody labelled (missing) and one with nothing in it but a small false
+    /// positive (empty), under MONAI's `DiceLoss()` defaults — whose background term
+    /// erases the missing structure (✗) while it removes the false positive (✓).
     pub fn default_scene() -> AppState {
+        let mut s = crate::page::lessons::question_scene();
+        s.image = s.scene_image();
+        s
+    }
+
+    /// The first page of earlier versions, kept as a plain fixture for tests: 2 images ×
+    /// 2 classes, both labelled, each prediction shifted, too small and not fully sure.
+    #[cfg(test)]
+    pub fn two_labelled() -> AppState {
         let mut s = AppState::blank(2, 2, 32).expect("default size is within limits");
         s.paint_blob(
             0,
@@ -290,7 +301,7 @@ mod tests {
 
     #[test]
     fn a_missing_structure_is_background_to_the_loss() {
-        let mut s = AppState::default_scene();
+        let mut s = AppState::two_labelled();
         s.status[(0, 1)] = LabelStatus::Missing;
         let y = s.loss_labels();
         assert!(y.slice(ndarray::s![0, 1, .., ..]).iter().all(|&v| v == 0.0));

@@ -4,6 +4,7 @@
 
 use web_sys::{HtmlButtonElement, HtmlElement};
 
+use crate::page::judge;
 use crate::page::lessons::experiments::{lesson_plan, plan_text};
 use crate::page::lessons::SCENARIOS;
 use crate::page::msg::{LessonMsg, Msg, TrainMsg};
@@ -35,6 +36,8 @@ pub struct Lessons {
     train_lead: HtmlElement,
     train_rest: HtmlElement,
     takeaway: HtmlElement,
+    /// The first page's question, when no lesson is open.
+    question: HtmlElement,
     /// Presentation's Play/Pause button and step counter.
     play: HtmlButtonElement,
     step_count: HtmlElement,
@@ -107,6 +110,7 @@ impl Lessons {
             train_lead: dom::need("train-lead")?,
             train_rest: dom::need("train-rest")?,
             takeaway: dom::need("lesson-takeaway")?,
+            question: dom::need("question")?,
             play: dom::need("present-play")?,
             step_count: dom::need("present-step")?,
         };
@@ -140,6 +144,27 @@ impl Lessons {
 
     /// Shows the lesson (or hides the box). Returns whether the box's size may have
     /// changed (the grid moves).
+    /// The question line above the grid: shown with no lesson open, outside presentation,
+    /// on a scene with a missing and an empty label; its words follow their verdicts.
+    /// Whether it appeared or went (the grid moves).
+    fn sync_question(&self, f: &Frame, no_lesson: bool) -> bool {
+        let m = f.model;
+        let text = (no_lesson && !m.state.mode.present)
+            .then(|| judge::question(&m.state, &f.derived.main.verdicts))
+            .flatten();
+        let was_hidden = self.question.hidden();
+        match text {
+            Some(t) => {
+                if self.question.text_content().as_deref() != Some(t.as_str()) {
+                    dom::set_text(&self.question, &t);
+                }
+                dom::set_hidden(&self.question, false);
+            }
+            None => dom::set_hidden(&self.question, true),
+        }
+        was_hidden != self.question.hidden()
+    }
+
     pub fn sync(&self, f: &Frame) -> bool {
         let ch = f.change;
         if !(ch.page || ch.lesson || ch.data() || ch.screen || ch.training) {
@@ -161,9 +186,10 @@ impl Lessons {
         dom::toggle_class(&self.tour_start, "on", tour.is_some());
         // The takeaway sits above the grid (presentation shows it), not in the box.
         dom::set_hidden(&self.takeaway, lesson.is_none());
+        let question_moved = self.sync_question(f, lesson.is_none());
         let Some(sc) = lesson else {
             dom::set_hidden(&self.box_, true);
-            return !was_hidden;
+            return !was_hidden || question_moved;
         };
         dom::set_hidden(&self.box_, false);
         dom::set_data(&self.box_, "lesson", sc.name);

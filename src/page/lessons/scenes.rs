@@ -76,6 +76,12 @@ pub(super) fn three_images(settings: DiceSettings) -> AppState {
     s
 }
 
+/// The first page's scene: labelled, missing and empty images under MONAI's `DiceLoss()`
+/// defaults (Φ = I, ε = 1e-5, the background in the loss, no activation).
+pub fn question_scene() -> AppState {
+    three_images(DiceSettings::MONAI)
+}
+
 /// One scene, two readings: a labelled image, then the same unlabelled structure with the
 /// same prediction twice, read once as missing and once as empty (only the status
 /// differs, and the loss sees zeros in both), under batch-wise Φ and a tiny ε.

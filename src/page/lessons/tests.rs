@@ -196,12 +196,12 @@ fn the_background_trap_is_a_wrong_push_down() {
     assert_eq!(verdict_of(&s, 1, 1).verdict, Verdict::None);
 }
 
-/// The default page has the background in the loss (MONAI's default): marking image 1's
+/// With the background in the loss (MONAI's default, as on the first page), marking image 1's
 /// label missing erases it (✗), marking it empty pushes the prediction down (✓), both
 /// through the background's term.
 #[test]
 fn with_the_background_in_both_unlabelled_statuses_are_pushed_down() {
-    let mut s = AppState::default_scene();
+    let mut s = AppState::two_labelled();
     assert_eq!(verdict_of(&s, 1, 1).verdict, Verdict::Up);
     s.status[(1, 1)] = LabelStatus::Missing;
     let v = verdict_of(&s, 1, 1);
@@ -409,7 +409,7 @@ fn badges_and_focus() {
         .unwrap()
         .badge()
         .contains("undefined"));
-    let d = AppState::default_scene();
+    let d = AppState::two_labelled();
     let (_, e) = run(&d);
     assert_eq!(focus_cell(&d, &e), Some((0, 1)));
     let t = threshold_sentence(&Scale {
@@ -581,4 +581,58 @@ fn one_scene_read_two_ways_has_one_gradient_and_opposite_badges() {
     assert_eq!(ra.losses.len(), steps);
     assert_eq!(ra.losses, rb.losses, "the status never enters the loss");
     assert_eq!(a.trainer.model(), b.trainer.model());
+}
+
+/// The first page poses the paper's question: under MONAI's defaults the background
+/// term erases the unannotated structure (✗) while it removes the false positive (✓);
+/// with the background out and a tiny ε the verdicts swap (image-wise Φ keeps both), and
+/// batch-wise Φ swaps them back — no Φ and ε alone gets both right here.
+#[test]
+fn the_first_page_asks_which_setting_gets_missing_and_empty_right() {
+    use crate::page::judge::question;
+    let mut s = AppState::default_scene();
+    assert_eq!(s.settings, DiceSettings::MONAI);
+    assert_eq!(
+        (s.status[(1, 1)], s.status[(2, 1)]),
+        (LabelStatus::Missing, LabelStatus::Empty)
+    );
+    let verdicts_of = |s: &AppState| {
+        let (y, e) = run(s);
+        verdicts(s, &y, &e).0
+    };
+    let v = verdicts_of(&s);
+    let pair = |v: &ndarray::Array2<Option<CellVerdict>>| {
+        let (m, e) = (v[(1, 1)].unwrap(), v[(2, 1)].unwrap());
+        ((m.verdict, m.correct), (e.verdict, e.correct))
+    };
+    assert_eq!(pair(&v), ((Verdict::Down, false), (Verdict::Down, true)));
+    let q = question(&s, &v).unwrap();
+    assert!(
+        q.starts_with(
+            "Image 1's structure is there but unlabelled (missing); image 2 has none (empty)."
+        ) && q.contains("erases the missing structure ✗ and removes the false positive ✓"),
+        "{q}"
+    );
+    s.settings.include_background = false;
+    s.settings.eps_nr = 1e-7;
+    s.settings.eps_dr = 1e-7;
+    let v = verdicts_of(&s);
+    assert_eq!(pair(&v), ((Verdict::None, true), (Verdict::None, false)));
+    assert!(question(&s, &v)
+        .unwrap()
+        .contains("leaves the missing structure alone ✓ and leaves the false positive alone ✗"));
+    s.settings.phi = Phi::BI;
+    let v = verdicts_of(&s);
+    assert_eq!(pair(&v), ((Verdict::Down, false), (Verdict::Down, true)));
+    // The marginal Dice is told which label is missing: both right, and the line says
+    // why.
+    s.settings = MARGINAL_AUTHORS;
+    let v = verdicts_of(&s);
+    assert!(pair(&v).0 .1 && pair(&v).1 .1, "{:?}", pair(&v));
+    assert!(question(&s, &v)
+        .unwrap()
+        .contains("told which label is missing"));
+    // Without an empty label there is no question.
+    s.status[(2, 1)] = LabelStatus::Annotated;
+    assert_eq!(question(&s, &verdicts_of(&s)), None);
 }
