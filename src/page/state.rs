@@ -149,8 +149,8 @@ impl AppState {
 
     /// The first page poses the paper's question: a labelled image, an image whose
     /// structure nobody labelled (missing) and one with nothing in it but a small false
-    /// positive (empty), under MONAI's `DiceLoss()` defaults — whose background term
-    /// erases the missing structure (✗) while it removes the false positive (✓).
+    /// positive (empty), under nnU-Net's image-wise soft Dice, which keeps the missing
+    /// structure (✓) and leaves the false positive (✗).
     pub fn default_scene() -> AppState {
         let mut s = crate::page::lessons::question_scene();
         s.image = s.scene_image();
@@ -295,8 +295,16 @@ mod tests {
         assert_eq!(t, s);
         let e = crate::engine::loss::evaluate(s.loss_labels().view(), s.pred.view(), &s.settings)
             .unwrap();
+        // The labelled image scores well, the two unlabelled ones near 0 (their
+        // structure and false positive are not in their labels): a high loss whose value
+        // says nothing of which of them is handled right.
         let loss = e.loss.unwrap();
-        assert!(loss > 0.05 && loss < 0.5, "loss {loss}");
+        assert!(loss > 0.6 && loss < 0.95, "loss {loss}");
+        let scores: Vec<f64> = e.sets.iter().map(|set| set.sdsc.unwrap()).collect();
+        assert!(
+            scores[0] > 0.3 && scores[1..].iter().all(|&d| d < 1e-5),
+            "{scores:?}"
+        );
     }
 
     #[test]

@@ -513,7 +513,7 @@ mod tests {
             arr(&[3, 1, 16, 16], vals, false),
             "p.npy",
         );
-        let base = AppState::default_scene();
+        let base = AppState::two_labelled();
         let page = route::link_with_scene(&base, None);
         let s = show(&l, Pick::default(), &page).unwrap();
         let f = fit(&l, Pick::default()).unwrap();

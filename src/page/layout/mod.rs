@@ -251,7 +251,7 @@ mod tests {
 
     #[test]
     fn the_excluded_background_is_folded_unless_asked_for() {
-        let mut m = Model::new(AppState::default_scene());
+        let mut m = Model::new(AppState::two_labelled());
         assert_eq!(cols(&m).shown, vec![true, true], "background in: both");
         update(&mut m, Msg::Lesson(LessonMsg::Open(0)));
         let c = cols(&m);
@@ -356,7 +356,7 @@ mod tests {
             );
         }
         // Without a lesson: every class in the loss.
-        let mut m = Model::new(AppState::default_scene());
+        let mut m = Model::new(AppState::two_labelled());
         update(&mut m, Msg::Screen(ScreenMsg::Present(true)));
         assert_eq!(cols(&m).shown, vec![true, true]);
     }

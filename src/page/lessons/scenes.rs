@@ -76,10 +76,13 @@ pub(super) fn three_images(settings: DiceSettings) -> AppState {
     s
 }
 
-/// The first page's scene: labelled, missing and empty images under MONAI's `DiceLoss()`
-/// defaults (Φ = I, ε = 1e-5, the background in the loss, no activation).
+/// The first page's scene: labelled, missing and empty images under nnU-Net's soft-Dice
+/// term as its default trainer has it without a cascade (Φ = I, ε = 1e-5, softmax, the
+/// background out): it leaves the missing structure alone (✓) and the empty image's
+/// false positive too (✗) — the paper's question in one screen.
 pub fn question_scene() -> AppState {
-    three_images(DiceSettings::MONAI)
+    let nnunet = crate::engine::presets::framework_preset("nnunet").expect("a built-in preset");
+    three_images(nnunet.settings)
 }
 
 /// One scene, two readings: a labelled image, then the same unlabelled structure with the
