@@ -7,7 +7,7 @@ for (const s of specs) {
   const [w, h] = wh.split('x').map(Number);
   const phone = extra === 'phone';
   const ctx = await browser.newContext({ viewport: { width: w, height: h }, isMobile: phone, hasTouch: phone, deviceScaleFactor: 1 });
-  await ctx.addInitScript(() => { try { localStorage.setItem('dice-intro-seen', '1'); } catch {} });
+  await ctx.addInitScript(() => { try { localStorage.setItem('dice-playground-intro', '1'); } catch {} });
   const page = await ctx.newPage();
   await page.goto(url + hash);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });

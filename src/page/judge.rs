@@ -46,6 +46,19 @@ pub fn verdicts_under(
     verdict::verdicts(&labelling(state), settings, y_loss, e)
 }
 
+/// The question line above the grid: with no lesson open, on the page (not presenting,
+/// not embedded), for a scene with a missing and an empty label ([`question`]).
+pub fn question_line(
+    m: &crate::page::model::Model,
+    verdicts: &Array2<Option<CellVerdict>>,
+) -> Option<String> {
+    let mode = m.state.mode;
+    if m.lesson.open.is_some() || mode.present || mode.embed {
+        return None;
+    }
+    question(&m.state, verdicts)
+}
+
 /// The first page's question, for a scene with a missing and an empty label among the
 /// cells judged: the first of each (by image, then class), with their verdicts.
 pub fn question(state: &AppState, verdicts: &Array2<Option<CellVerdict>>) -> Option<String> {

@@ -4,7 +4,6 @@
 
 use web_sys::{HtmlButtonElement, HtmlElement};
 
-use crate::page::judge;
 use crate::page::lessons::experiments::{lesson_plan, plan_text};
 use crate::page::lessons::SCENARIOS;
 use crate::page::msg::{LessonMsg, Msg, TrainMsg};
@@ -142,21 +141,15 @@ impl Lessons {
         Ok(l)
     }
 
-    /// Shows the lesson (or hides the box). Returns whether the box's size may have
-    /// changed (the grid moves).
-    /// The question line above the grid: shown with no lesson open, outside presentation,
-    /// on a scene with a missing and an empty label; its words follow their verdicts.
-    /// Whether it appeared or went (the grid moves).
+    /// The question line above the grid ([`crate::page::judge::question_line`]), hidden
+    /// while a lesson is open. Whether it appeared or went (the grid moves).
     fn sync_question(&self, f: &Frame, no_lesson: bool) -> bool {
-        let m = f.model;
-        let text = (no_lesson && !m.state.mode.present)
-            .then(|| judge::question(&m.state, &f.derived.main.verdicts))
-            .flatten();
+        let text = f.derived.question.as_deref().filter(|_| no_lesson);
         let was_hidden = self.question.hidden();
         match text {
             Some(t) => {
-                if self.question.text_content().as_deref() != Some(t.as_str()) {
-                    dom::set_text(&self.question, &t);
+                if self.question.text_content().as_deref() != Some(t) {
+                    dom::set_text(&self.question, t);
                 }
                 dom::set_hidden(&self.question, false);
             }
@@ -165,6 +158,8 @@ impl Lessons {
         was_hidden != self.question.hidden()
     }
 
+    /// Shows the lesson (or hides the box). Returns whether the box's size may have
+    /// changed (the grid moves).
     pub fn sync(&self, f: &Frame) -> bool {
         let ch = f.change;
         if !(ch.page || ch.lesson || ch.data() || ch.screen || ch.training) {
