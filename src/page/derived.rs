@@ -147,6 +147,8 @@ pub struct Derived {
     pub compare: Option<Side>,
     /// Counts changes of what the plots show (data and settings, not display options).
     pub data_gen: u64,
+    /// The first page's question line ([`crate::page::judge::question_line`]).
+    pub question: Option<String>,
 }
 
 /// What a refresh recomputed.
@@ -176,6 +178,7 @@ impl Default for Derived {
             },
             compare: None,
             data_gen: 0,
+            question: None,
         }
     }
 }
@@ -195,6 +198,15 @@ impl Derived {
 
     /// Brings everything up to date with `m` after `ch`.
     pub fn refresh(&mut self, m: &Model, ch: &Change) -> Fresh {
+        let fresh = self.refresh_sides(m, ch);
+        if fresh.evaluated || ch.page || ch.lesson || ch.screen {
+            self.question = crate::page::judge::question_line(m, &self.main.verdicts);
+        }
+        fresh
+    }
+
+    /// [`Derived::refresh`] of the evaluations, verdicts and colour scales.
+    fn refresh_sides(&mut self, m: &Model, ch: &Change) -> Fresh {
         let s = &m.state;
         let dims = s.status.dim();
         if ch.page || !ch.labels.is_empty() {

@@ -519,7 +519,7 @@ mod tests {
 
     #[test]
     fn helpers_are_recorded_as_one_step() {
-        let mut s = AppState::default_scene();
+        let mut s = AppState::two_labelled();
         let mut h = History::default();
         let before = s.clone();
         apply_helper(&mut s, Helper::Blur(1.0), Target::All);

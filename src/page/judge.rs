@@ -10,8 +10,10 @@ use crate::engine::error::DiceError;
 use crate::engine::heuristic::heuristic;
 use crate::engine::loss::{evaluate_probs_missing, DiceSettings, Evaluation};
 use crate::engine::status::{self, LabelStatus};
+use crate::engine::variants::Variant;
 use crate::engine::verdict::{self, CellVerdict, Labelling, Scale};
 use crate::page::state::AppState;
+use crate::present::question::{question as present_question, Asked};
 use crate::present::verdict::heuristic_arithmetic;
 
 /// What the verdicts of `state` judge against besides the evaluation.
@@ -42,6 +44,36 @@ pub fn verdicts_under(
     e: &Evaluation,
 ) -> (Array2<Option<CellVerdict>>, Scale) {
     verdict::verdicts(&labelling(state), settings, y_loss, e)
+}
+
+/// The question line above the grid: with no lesson open, on the page (not presenting,
+/// not embedded), for a scene with a missing and an empty label ([`question`]).
+pub fn question_line(
+    m: &crate::page::model::Model,
+    verdicts: &Array2<Option<CellVerdict>>,
+) -> Option<String> {
+    let mode = m.state.mode;
+    if m.lesson.open.is_some() || mode.present || mode.embed {
+        return None;
+    }
+    question(&m.state, verdicts)
+}
+
+/// The first page's question, for a scene with a missing and an empty label among the
+/// cells judged: the first of each (by image, then class), with their verdicts.
+pub fn question(state: &AppState, verdicts: &Array2<Option<CellVerdict>>) -> Option<String> {
+    let first = |want: LabelStatus| {
+        verdicts.indexed_iter().find_map(|((b, c), v)| {
+            let v = v.as_ref()?;
+            (state.status[(b, c)] == want).then_some(Asked { b, verdict: v })
+        })
+    };
+    let told = state.settings.variant != Variant::Dice;
+    Some(present_question(
+        first(LabelStatus::Missing)?,
+        first(LabelStatus::Empty)?,
+        told,
+    ))
 }
 
 /// The cells of `state` whose labels are missing, as the leaf and marginal Dice need

@@ -147,9 +147,20 @@ impl AppState {
         Ok(s)
     }
 
-    /// The first page: 2 images × 2 classes (background + structure) at 32×32, a blob in
-    /// each image and a prediction that is shifted, too small and not fully confident.
+    /// The first page poses the paper's question: a labelled image, an image whose
+    /// structure nobody labelled (missing) and one with nothing in it but a small false
+    /// positive (empty), under nnU-Net's image-wise soft Dice, which keeps the missing
+    /// structure (✓) and leaves the false positive (✗).
     pub fn default_scene() -> AppState {
+        let mut s = crate::page::lessons::question_scene();
+        s.image = s.scene_image();
+        s
+    }
+
+    /// The first page of earlier versions, kept as a plain fixture for tests: 2 images ×
+    /// 2 classes, both labelled, each prediction shifted, too small and not fully sure.
+    #[cfg(test)]
+    pub fn two_labelled() -> AppState {
         let mut s = AppState::blank(2, 2, 32).expect("default size is within limits");
         s.paint_blob(
             0,
@@ -284,13 +295,21 @@ mod tests {
         assert_eq!(t, s);
         let e = crate::engine::loss::evaluate(s.loss_labels().view(), s.pred.view(), &s.settings)
             .unwrap();
+        // The labelled image scores well, the two unlabelled ones near 0 (their
+        // structure and false positive are not in their labels): a high loss whose value
+        // says nothing of which of them is handled right.
         let loss = e.loss.unwrap();
-        assert!(loss > 0.05 && loss < 0.5, "loss {loss}");
+        assert!(loss > 0.6 && loss < 0.95, "loss {loss}");
+        let scores: Vec<f64> = e.sets.iter().map(|set| set.sdsc.unwrap()).collect();
+        assert!(
+            scores[0] > 0.3 && scores[1..].iter().all(|&d| d < 1e-5),
+            "{scores:?}"
+        );
     }
 
     #[test]
     fn a_missing_structure_is_background_to_the_loss() {
-        let mut s = AppState::default_scene();
+        let mut s = AppState::two_labelled();
         s.status[(0, 1)] = LabelStatus::Missing;
         let y = s.loss_labels();
         assert!(y.slice(ndarray::s![0, 1, .., ..]).iter().all(|&v| v == 0.0));

@@ -300,7 +300,7 @@ mod tests {
 
     #[test]
     fn a_shared_model_needs_an_activation_and_the_pixels_model_starts_from_the_painting() {
-        let mut s = AppState::default_scene();
+        let mut s = AppState::two_labelled();
         s.train.model = ModelKind::Linear;
         assert!(start(&s).unwrap_err().contains("sigmoid or softmax"));
         s.train.model = ModelKind::Pixels;

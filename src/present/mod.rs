@@ -18,5 +18,6 @@ pub mod labels;
 pub mod palette;
 pub mod paste;
 pub mod pycall;
+pub mod question;
 pub mod readout;
 pub mod verdict;

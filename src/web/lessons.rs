@@ -35,6 +35,8 @@ pub struct Lessons {
     train_lead: HtmlElement,
     train_rest: HtmlElement,
     takeaway: HtmlElement,
+    /// The first page's question, when no lesson is open.
+    question: HtmlElement,
     /// Presentation's Play/Pause button and step counter.
     play: HtmlButtonElement,
     step_count: HtmlElement,
@@ -107,6 +109,7 @@ impl Lessons {
             train_lead: dom::need("train-lead")?,
             train_rest: dom::need("train-rest")?,
             takeaway: dom::need("lesson-takeaway")?,
+            question: dom::need("question")?,
             play: dom::need("present-play")?,
             step_count: dom::need("present-step")?,
         };
@@ -138,6 +141,23 @@ impl Lessons {
         Ok(l)
     }
 
+    /// The question line above the grid ([`crate::page::judge::question_line`]), hidden
+    /// while a lesson is open. Whether it appeared or went (the grid moves).
+    fn sync_question(&self, f: &Frame, no_lesson: bool) -> bool {
+        let text = f.derived.question.as_deref().filter(|_| no_lesson);
+        let was_hidden = self.question.hidden();
+        match text {
+            Some(t) => {
+                if self.question.text_content().as_deref() != Some(t) {
+                    dom::set_text(&self.question, t);
+                }
+                dom::set_hidden(&self.question, false);
+            }
+            None => dom::set_hidden(&self.question, true),
+        }
+        was_hidden != self.question.hidden()
+    }
+
     /// Shows the lesson (or hides the box). Returns whether the box's size may have
     /// changed (the grid moves).
     pub fn sync(&self, f: &Frame) -> bool {
@@ -161,9 +181,10 @@ impl Lessons {
         dom::toggle_class(&self.tour_start, "on", tour.is_some());
         // The takeaway sits above the grid (presentation shows it), not in the box.
         dom::set_hidden(&self.takeaway, lesson.is_none());
+        let question_moved = self.sync_question(f, lesson.is_none());
         let Some(sc) = lesson else {
             dom::set_hidden(&self.box_, true);
-            return !was_hidden;
+            return !was_hidden || question_moved;
         };
         dom::set_hidden(&self.box_, false);
         dom::set_data(&self.box_, "lesson", sc.name);

@@ -31,7 +31,8 @@ impl PlanView {
     /// grid may have changed with it.
     pub fn sync(&mut self, f: &Frame) -> (Plan, bool) {
         let eval = f.derived.main.eval.as_ref().ok();
-        let plan = layout::plan_for(f.model, eval, viewport());
+        let question = f.derived.question.as_deref();
+        let plan = layout::plan_for(f.model, eval, question, viewport());
         if self.last.as_ref() == Some(&plan) {
             return (plan, false);
         }

@@ -70,6 +70,7 @@ const SKELETON: &str = r#"<nav class="skip-links" aria-label="Skip links"><butto
       </header>
     </div>
     <div id="grid-wrap" class="grid-wrap">
+      <p id="question" class="question" data-testid="question" hidden></p>
       <p id="lesson-takeaway" class="lesson-takeaway" data-testid="lesson-takeaway" hidden></p>
       <section id="compare-bar" class="compare-bar" data-testid="compare" aria-label="Compare mode" hidden>
         <div class="compare-row">

@@ -114,7 +114,7 @@ pub fn taught(m: &Model, shown_columns: &[bool]) -> Vec<bool> {
 /// The layout plan ([`plan::plan`]) of the model's screen in a viewport: its mode, the
 /// grid's shown rows and columns, compare mode's side, a run's result lines and the open
 /// lesson's words.
-pub fn plan_for(m: &Model, e: Option<&Evaluation>, vp: Viewport) -> Plan {
+pub fn plan_for(m: &Model, e: Option<&Evaluation>, question: Option<&str>, vp: Viewport) -> Plan {
     let mode = if m.state.mode.present {
         Mode::Present
     } else if m.state.mode.embed {
@@ -157,9 +157,11 @@ pub fn plan_for(m: &Model, e: Option<&Evaluation>, vp: Viewport) -> Plan {
     });
     // Brief: folded to its first sentence until the reader asks for more (the lesson
     // box's own state), so the plan does not read `more`.
+    let question = question.map_or(0, |q| q.chars().count());
     let words = plan::Words {
         lesson: lesson.filter(|_| !m.lesson.collapsed),
         more: false,
+        question,
     };
     plan::plan(vp, mode, &scene, &words)
 }
@@ -251,7 +253,7 @@ mod tests {
 
     #[test]
     fn the_excluded_background_is_folded_unless_asked_for() {
-        let mut m = Model::new(AppState::default_scene());
+        let mut m = Model::new(AppState::two_labelled());
         assert_eq!(cols(&m).shown, vec![true, true], "background in: both");
         update(&mut m, Msg::Lesson(LessonMsg::Open(0)));
         let c = cols(&m);
@@ -356,8 +358,48 @@ mod tests {
             );
         }
         // Without a lesson: every class in the loss.
-        let mut m = Model::new(AppState::default_scene());
+        let mut m = Model::new(AppState::two_labelled());
         update(&mut m, Msg::Screen(ScreenMsg::Present(true)));
         assert_eq!(cols(&m).shown, vec![true, true]);
+    }
+
+    /// The first page's question line takes its lines from the grid's height: the plan
+    /// knows it, so the three images still fit 1280×720 with it.
+    #[test]
+    fn the_question_line_is_planned_above_the_grid() {
+        let m = Model::new(AppState::default_scene());
+        let d = crate::page::derived::Derived::new(&m);
+        let q = d.question.as_deref();
+        assert!(q.is_some_and(|q| q.contains("(missing)")), "{q:?}");
+        let e = d.main.eval.as_ref().ok();
+        let vp = Viewport {
+            w: 1280.0,
+            h: 720.0,
+        };
+        let with = plan_for(&m, e, q, vp);
+        let without = plan_for(&m, e, None, vp);
+        assert!(
+            with.area.1 < without.area.1 - 40.0,
+            "{:?} vs {:?}",
+            with.area,
+            without.area
+        );
+        assert!(
+            with.fits() && !with.scrolls && with.view >= with.view_floor,
+            "{with:?}"
+        );
+        // A lesson, presentation and the embed show no question.
+        let mut lesson = m.clone();
+        update(&mut lesson, Msg::Lesson(LessonMsg::Open(0)));
+        assert_eq!(
+            crate::page::judge::question_line(&lesson, &d.main.verdicts),
+            None
+        );
+        let mut present = m.clone();
+        update(&mut present, Msg::Screen(ScreenMsg::Present(true)));
+        assert_eq!(
+            crate::page::judge::question_line(&present, &d.main.verdicts),
+            None
+        );
     }
 }

@@ -75,6 +75,8 @@ pub struct Words {
     pub lesson: Option<(usize, usize, usize)>,
     /// The reader asked for the whole text ("more").
     pub more: bool,
+    /// Characters of the first page's question line above the grid (0: none shown).
+    pub question: usize,
 }
 
 /// Font sizes (CSS px).
@@ -299,9 +301,10 @@ fn area(
     vp: Viewport,
     mode: Mode,
     scene: &Scene,
-    lesson: bool,
+    words: &Words,
     t: &TypeScale,
 ) -> (f64, f64, f64, bool) {
+    let lesson = words.lesson.is_some();
     // Above the grid: the tools line (paint hint), the folded note, compare's bar.
     let bar = if scene.compare { 84.0 } else { 0.0 };
     // Room kept under the grid, and a scroll bar's width of safety.
@@ -320,7 +323,10 @@ fn area(
             } else {
                 // The loss and legend above the grid (and the lesson's box, folded to
                 // its first lines, when the screen is too narrow for a side column).
-                let top = t.loss * 1.05 + 70.0 + if lesson { 120.0 } else { 0.0 };
+                let top = t.loss * 1.05
+                    + 70.0
+                    + if lesson { 120.0 } else { 0.0 }
+                    + question_height(words.question, main, t);
                 let h = if fit {
                     vp.h - above - top - gap
                 } else {
@@ -559,11 +565,21 @@ fn shapes(mode: Mode, scrolls: bool, scene: &Scene) -> Vec<Shape> {
     out
 }
 
+/// The height of the question line (`chars` characters in lesson type across `width`,
+/// with its padding and margin); 0 without one.
+fn question_height(chars: usize, width: f64, t: &TypeScale) -> f64 {
+    if chars == 0 {
+        return 0.0;
+    }
+    let per_line = (width - 24.0) / (CHAR_EM * t.lesson);
+    (chars as f64 / per_line).ceil() * t.lesson * 1.35 + 12.0 + 8.0
+}
+
 /// The plan for a viewport, mode, scene and words.
 pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
     let mut t = type_scale(vp, mode);
     let lesson = words.lesson.is_some();
-    let (aw, ah, side_w, scrolls) = area(vp, mode, scene, lesson, &t);
+    let (aw, ah, side_w, scrolls) = area(vp, mode, scene, words, &t);
     // The loss number fits its box: the side column, or the page's 340 px box.
     let loss_box = match mode {
         Mode::Page if !lesson && !one_column(vp) => 340.0,

@@ -76,7 +76,7 @@ fn scene_of(m: &Model) -> plan::Scene {
 
 fn plan_of(m: &Model, vp: Viewport) -> Plan {
     let (_, e) = evaluate_state(&m.state).unwrap();
-    plan_for(m, Some(&e), vp)
+    plan_for(m, Some(&e), None, vp)
 }
 
 /// The checks of one plan; returns the failures in words.

@@ -17,7 +17,7 @@ mod scenes;
 #[cfg(test)]
 mod tests;
 
-pub use scenes::lesson_scene;
+pub use scenes::{lesson_scene, question_scene};
 use scenes::{
     missing_background, three_images, two_images, two_readings, with_heuristic_eps,
     zero_over_zero_with,

@@ -76,6 +76,15 @@ pub(super) fn three_images(settings: DiceSettings) -> AppState {
     s
 }
 
+/// The first page's scene: labelled, missing and empty images under nnU-Net's soft-Dice
+/// term as its default trainer has it without a cascade (Φ = I, ε = 1e-5, softmax, the
+/// background out): it leaves the missing structure alone (✓) and the empty image's
+/// false positive too (✗) — the paper's question in one screen.
+pub fn question_scene() -> AppState {
+    let nnunet = crate::engine::presets::framework_preset("nnunet").expect("a built-in preset");
+    three_images(nnunet.settings)
+}
+
 /// One scene, two readings: a labelled image, then the same unlabelled structure with the
 /// same prediction twice, read once as missing and once as empty (only the status
 /// differs, and the loss sees zeros in both), under batch-wise Φ and a tiny ε.

@@ -196,12 +196,12 @@ fn the_background_trap_is_a_wrong_push_down() {
     assert_eq!(verdict_of(&s, 1, 1).verdict, Verdict::None);
 }
 
-/// The default page has the background in the loss (MONAI's default): marking image 1's
+/// With the background in the loss (MONAI's default, as on the first page), marking image 1's
 /// label missing erases it (✗), marking it empty pushes the prediction down (✓), both
 /// through the background's term.
 #[test]
 fn with_the_background_in_both_unlabelled_statuses_are_pushed_down() {
-    let mut s = AppState::default_scene();
+    let mut s = AppState::two_labelled();
     assert_eq!(verdict_of(&s, 1, 1).verdict, Verdict::Up);
     s.status[(1, 1)] = LabelStatus::Missing;
     let v = verdict_of(&s, 1, 1);
@@ -409,7 +409,7 @@ fn badges_and_focus() {
         .unwrap()
         .badge()
         .contains("undefined"));
-    let d = AppState::default_scene();
+    let d = AppState::two_labelled();
     let (_, e) = run(&d);
     assert_eq!(focus_cell(&d, &e), Some((0, 1)));
     let t = threshold_sentence(&Scale {
@@ -581,4 +581,59 @@ fn one_scene_read_two_ways_has_one_gradient_and_opposite_badges() {
     assert_eq!(ra.losses.len(), steps);
     assert_eq!(ra.losses, rb.losses, "the status never enters the loss");
     assert_eq!(a.trainer.model(), b.trainer.model());
+}
+
+/// The first page poses the paper's question: under nnU-Net's image-wise soft Dice
+/// (ε = 1e-5) the missing structure is left alone (✓) and so is the empty image's false
+/// positive (✗); batch-wise Φ swaps both; with MONAI's defaults the background term
+/// pushes both down — no Φ and ε alone gets both right here, the marginal Dice (told
+/// which label is missing) does.
+#[test]
+fn the_first_page_asks_which_setting_gets_missing_and_empty_right() {
+    use crate::engine::presets::framework_preset;
+    use crate::page::judge::question;
+    let mut s = AppState::default_scene();
+    assert_eq!(s.settings, framework_preset("nnunet").unwrap().settings);
+    assert_eq!(
+        (s.status[(1, 1)], s.status[(2, 1)]),
+        (LabelStatus::Missing, LabelStatus::Empty)
+    );
+    let verdicts_of = |s: &AppState| {
+        let (y, e) = run(s);
+        verdicts(s, &y, &e).0
+    };
+    let pair = |v: &ndarray::Array2<Option<CellVerdict>>| {
+        let (m, e) = (v[(1, 1)].unwrap(), v[(2, 1)].unwrap());
+        ((m.verdict, m.correct), (e.verdict, e.correct))
+    };
+    let v = verdicts_of(&s);
+    assert_eq!(pair(&v), ((Verdict::None, true), (Verdict::None, false)));
+    let q = question(&s, &v).unwrap();
+    assert_eq!(
+        q,
+        "Image 1's structure is there but unlabelled (missing); image 2 has none (empty). \
+         Here a descent step leaves the missing structure alone ✓ and leaves the false \
+         positive alone ✗. Can any Φ and ε get both right? Change them (keys 1–4) or open \
+         a lesson."
+    );
+    s.settings.phi = Phi::BI;
+    let v = verdicts_of(&s);
+    assert_eq!(pair(&v), ((Verdict::Down, false), (Verdict::Down, true)));
+    assert!(question(&s, &v)
+        .unwrap()
+        .contains("erases the missing structure ✗ and removes the false positive ✓"));
+    s.settings = DiceSettings::MONAI;
+    let v = verdicts_of(&s);
+    assert_eq!(pair(&v), ((Verdict::Down, false), (Verdict::Down, true)));
+    // The marginal Dice is told which label is missing: both right, and the line says
+    // why.
+    s.settings = MARGINAL_AUTHORS;
+    let v = verdicts_of(&s);
+    assert!(pair(&v).0 .1 && pair(&v).1 .1, "{:?}", pair(&v));
+    assert!(question(&s, &v)
+        .unwrap()
+        .contains("told which label is missing"));
+    // Without an empty label there is no question.
+    s.status[(2, 1)] = LabelStatus::Annotated;
+    assert_eq!(question(&s, &verdicts_of(&s)), None);
 }

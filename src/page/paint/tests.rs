@@ -567,7 +567,7 @@ fn helper_on_the_background_cell_acts_on_the_image() {
 
 #[test]
 fn garbage_inputs_are_no_ops_not_panics() {
-    let base = AppState::default_scene();
+    let base = AppState::two_labelled();
     let nan = f64::NAN;
     let inf = f64::INFINITY;
     let mut s = base.clone();
@@ -785,7 +785,7 @@ fn set_exclusive_repairs_the_tensors() {
 
 #[test]
 fn resize_resamples_keeps_and_extends() {
-    let mut s = AppState::default_scene();
+    let mut s = AppState::two_labelled();
     s.status[(1, 1)] = LabelStatus::Missing;
     // Upsampling by 2: every new pixel copies the old pixel under its centre.
     let big = resize(&s, 3, 3, 64).unwrap();

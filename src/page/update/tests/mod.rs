@@ -25,7 +25,7 @@ mod touch;
 mod train;
 
 fn model() -> Model {
-    Model::new(AppState::default_scene())
+    Model::new(AppState::two_labelled())
 }
 
 fn paint_pred(m: &mut Model, b: usize, c: usize, path: &[(f64, f64)]) -> Change {
