@@ -31,7 +31,7 @@ const STROKE = [
 test('the page loads, draws, and logs no errors', async () => {
   const { page, problems } = await openApp(browser.context);
   const input = await cliInput(page);
-  assert.deepEqual(input.shape, [2, 2, 32, 32], 'default size is B=2, C=2, 32×32');
+  assert.deepEqual(input.shape, [3, 2, 32, 32], 'the first page: a labelled, a missing and an empty image, C=2, 32×32');
   for (const kind of ['label', 'pred', 'grad']) {
     for (let b = 0; b < 2; b++) {
       for (let c = 0; c < 2; c++) {

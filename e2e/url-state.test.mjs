@@ -69,7 +69,7 @@ test('a garbage hash shows a message and a working page', async () => {
   assert.notEqual(await page.evaluate(() => document.body.dataset.error), 'true', 'no fatal error');
   // The page still works: the default scene, with a loss that matches the engine.
   const input = await cliInput(page);
-  assert.deepEqual(input.shape, [2, 2, 32, 32], 'the default scene is shown');
+  assert.deepEqual(input.shape, [3, 2, 32, 32], 'the default scene is shown');
   assert.ok((await shownLoss(page)) !== null, 'a loss is shown');
   await assertLossMatchesNative(page, 'page opened from a broken link');
   const loss0 = await shownLoss(page);

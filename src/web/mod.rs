@@ -108,12 +108,15 @@ impl Views {
         moved |= self.lessons.sync(f);
         moved |= self.compare.sync(f);
         moved |= self.touch.sync(f);
+        // The loss box is above the grid too: its words (the settings' summary, the
+        // equivalent call) may take another line.
+        let (loss_drawn, reworded) = self.readout.sync(f);
+        moved |= reworded;
         // The layout plan, from the viewport and what the grid and the side hold.
         let (plan, planned) = self.plan.sync(f);
         moved |= planned;
-        let mut drew = self.grid.sync(f, moved, &plan);
+        let mut drew = self.grid.sync(f, moved, &plan) | loss_drawn;
         drew |= self.legend.sync(f);
-        drew |= self.readout.sync(f);
         drew |= self.explain.sync(f);
         drew |= self.train_plot.sync(f);
         drew |= self.controls.sync(f);

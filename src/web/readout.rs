@@ -104,11 +104,21 @@ impl Readout {
         })
     }
 
-    pub fn sync(&self, f: &Frame) -> bool {
+    /// Draws the loss box and the hover read-out: whether the loss was redrawn, and
+    /// whether the loss box's words (not its number) changed, which may change its height
+    /// and so move the grid below it.
+    pub fn sync(&self, f: &Frame) -> (bool, bool) {
         let (m, derived, ch, fresh) = (f.model, f.derived, f.change, f.fresh);
         let loss = ch.page || ch.settings || fresh.evaluated;
+        let mut reworded = false;
         if loss {
+            let words = |r: &Readout| {
+                [&r.loss_name, &r.loss_sub, &r.loss_code, &r.loss_why]
+                    .map(|e| e.text_content().unwrap_or_default())
+            };
+            let before = words(self);
             self.update(&m.state, &derived.main.eval);
+            reworded = words(self) != before;
         }
         if loss || ch.hover || ch.display || ch.focus {
             let pointed = m.explain.hover.map(|h| {
@@ -131,7 +141,7 @@ impl Readout {
                 dom::set_text(&self.hover_say, &said);
             }
         }
-        loss
+        (loss, reworded)
     }
 
     fn update(&self, state: &AppState, eval: &Result<Evaluation, String>) {
