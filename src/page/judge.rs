@@ -56,12 +56,16 @@ pub fn question_line(
     if m.lesson.open.is_some() || mode.present || mode.embed {
         return None;
     }
-    question(&m.state, verdicts)
+    question(&m.state, verdicts, m.screen.touch)
 }
 
 /// The first page's question, for a scene with a missing and an empty label among the
 /// cells judged: the first of each (by image, then class), with their verdicts.
-pub fn question(state: &AppState, verdicts: &Array2<Option<CellVerdict>>) -> Option<String> {
+pub fn question(
+    state: &AppState,
+    verdicts: &Array2<Option<CellVerdict>>,
+    touch: bool,
+) -> Option<String> {
     let first = |want: LabelStatus| {
         verdicts.indexed_iter().find_map(|((b, c), v)| {
             let v = v.as_ref()?;
@@ -73,6 +77,7 @@ pub fn question(state: &AppState, verdicts: &Array2<Option<CellVerdict>>) -> Opt
         first(LabelStatus::Missing)?,
         first(LabelStatus::Empty)?,
         told,
+        touch,
     ))
 }
 

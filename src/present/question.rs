@@ -42,8 +42,8 @@ fn mark(right: bool) -> &'static str {
 /// The question line: which image is which, what a step does to each (with ✓/✗ as the
 /// badges say), and the question left open. `told`: the loss is told which labels are
 /// missing (the leaf and marginal Dice), so getting both right proves nothing about Φ
-/// and ε alone.
-pub fn question(missing: Asked, empty: Asked, told: bool) -> String {
+/// and ε alone. `touch`: the reader has no keys to name.
+pub fn question(missing: Asked, empty: Asked, told: bool, touch: bool) -> String {
     let (m, e) = (missing.verdict, empty.verdict);
     let ask = match (m.correct, e.correct) {
         (true, true) if told => {
@@ -51,6 +51,7 @@ pub fn question(missing: Asked, empty: Asked, told: bool) -> String {
         }
         (true, true) => "Both right. Does training agree? Try ▶ Train it in a lesson.",
         (false, false) => "Both wrong. Which Φ and ε fix one of them, and can any fix both?",
+        _ if touch => "Can any Φ and ε get both right? Change them below, or open a lesson.",
         _ => "Can any Φ and ε get both right? Change them (keys 1–4) or open a lesson.",
     };
     format!(
@@ -90,6 +91,7 @@ mod tests {
             Asked { b: 1, verdict: &m },
             Asked { b: 2, verdict: &e },
             false,
+            false,
         );
         assert_eq!(
             q,
@@ -105,6 +107,7 @@ mod tests {
         let q = question(
             Asked { b: 1, verdict: &m },
             Asked { b: 2, verdict: &e },
+            false,
             false,
         );
         assert!(
@@ -122,6 +125,7 @@ mod tests {
             Asked { b: 1, verdict: &m },
             Asked { b: 2, verdict: &e },
             true,
+            false,
         );
         assert!(
             told.ends_with("told which label is missing. Can Φ and ε alone do it?"),
@@ -131,10 +135,26 @@ mod tests {
             Asked { b: 1, verdict: &m },
             Asked { b: 2, verdict: &e },
             false,
+            false,
         );
         assert!(
             plain.ends_with("Does training agree? Try ▶ Train it in a lesson."),
             "{plain}"
+        );
+    }
+
+    #[test]
+    fn a_touch_screen_is_not_told_of_keys() {
+        let (m, e) = (cell(Verdict::None, true), cell(Verdict::None, false));
+        let thumb = question(
+            Asked { b: 1, verdict: &m },
+            Asked { b: 2, verdict: &e },
+            false,
+            true,
+        );
+        assert!(
+            thumb.ends_with("Change them below, or open a lesson.") && !thumb.contains("keys"),
+            "{thumb}"
         );
     }
 
@@ -146,6 +166,7 @@ mod tests {
         let q = question(
             Asked { b: 1, verdict: &m },
             Asked { b: 2, verdict: &e },
+            false,
             false,
         );
         assert!(

@@ -608,7 +608,7 @@ fn the_first_page_asks_which_setting_gets_missing_and_empty_right() {
     };
     let v = verdicts_of(&s);
     assert_eq!(pair(&v), ((Verdict::None, true), (Verdict::None, false)));
-    let q = question(&s, &v).unwrap();
+    let q = question(&s, &v, false).unwrap();
     assert_eq!(
         q,
         "Image 1's structure is there but unlabelled (missing); image 2 has none (empty). \
@@ -619,7 +619,7 @@ fn the_first_page_asks_which_setting_gets_missing_and_empty_right() {
     s.settings.phi = Phi::BI;
     let v = verdicts_of(&s);
     assert_eq!(pair(&v), ((Verdict::Down, false), (Verdict::Down, true)));
-    assert!(question(&s, &v)
+    assert!(question(&s, &v, false)
         .unwrap()
         .contains("erases the missing structure ✗ and removes the false positive ✓"));
     s.settings = DiceSettings::MONAI;
@@ -630,10 +630,10 @@ fn the_first_page_asks_which_setting_gets_missing_and_empty_right() {
     s.settings = MARGINAL_AUTHORS;
     let v = verdicts_of(&s);
     assert!(pair(&v).0 .1 && pair(&v).1 .1, "{:?}", pair(&v));
-    assert!(question(&s, &v)
+    assert!(question(&s, &v, false)
         .unwrap()
         .contains("told which label is missing"));
     // Without an empty label there is no question.
     s.status[(2, 1)] = LabelStatus::Annotated;
-    assert_eq!(question(&s, &verdicts_of(&s)), None);
+    assert_eq!(question(&s, &verdicts_of(&s), false), None);
 }
