@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {
   sharedBrowser,
   openApp,
+  BASE_URL,
   assertNoProblems,
   cliInput,
   nativeEval,
@@ -59,7 +60,9 @@ test('loss equals the native engine after every Φ click and ε entry', async ()
 });
 
 test('within one set, foreground and background pixels get gradients of opposite sign', async () => {
-  const { page, problems } = await openApp(browser.context);
+  // MONAI's defaults (no activation, the background in the loss): the first page's scene
+  // with every class's ∂DL/∂ỹ shown as the engine computes it.
+  const { page, problems } = await openApp(browser.context, new URL('#preset=monai', BASE_URL).href);
   await setEps(page, '1e-7');
   for (const phi of PHIS) {
     await choosePhi(page, phi);

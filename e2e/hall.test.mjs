@@ -118,8 +118,8 @@ test('the excluded background is a one-line note that can show its column', asyn
   await page.locator('[data-testid="label-0-0"]').waitFor({ state: 'visible', timeout: 5_000 });
   await page.click('[data-testid="folded-toggle"]');
   await page.locator('[data-testid="label-0-0"]').waitFor({ state: 'hidden', timeout: 5_000 });
-  // The default page has the background in the loss: no note, both columns.
-  await page.goto(url('#'));
+  // MONAI's defaults have the background in the loss: no note, both columns.
+  await page.goto(url('#preset=monai'));
   await waitReady(page);
   assert.ok(await note.isHidden());
   assert.ok(await page.locator('[data-testid="label-0-0"]').isVisible());
@@ -408,7 +408,25 @@ test('the words are on screen: reasons, headers, the paint hint, the introductio
     await waitReady(page);
     assert.ok(await intro.isHidden(), 'dismissed for good in this browser');
     const heads = await page.$$eval('.col-head:not([hidden]) .sub-head', (els) => els.map((e) => e.textContent.trim()));
-    assert.deepEqual(heads.slice(0, 3), ['label y', 'prediction ỹ', 'gradient ∂L/∂ỹ']);
+    // The first page's soft Dice (nnU-Net's) takes a softmax: its gradient is by the logits.
+    assert.deepEqual(heads.slice(0, 3), ['label y', 'prediction ỹ', 'gradient ∂L/∂z']);
+    // It poses the paper's question, in words that follow the two cells' badges.
+    const question = page.locator('[data-testid="question"]');
+    assert.ok(await question.isVisible(), 'the question line is shown');
+    assert.match(
+      await question.innerText(),
+      /Image 1's structure is there but unlabelled \(missing\); image 2 has none \(empty\)\. Here a descent step leaves the missing structure alone ✓ and leaves the false positive alone ✗\. Can any Φ and ε get both right\?/,
+    );
+    assert.match(await page.locator('[data-testid="verdict-1-1"]').innerText(), /✓/);
+    assert.match(await page.locator('[data-testid="verdict-2-1"]').innerText(), /✗/);
+    // Batch-wise Φ swaps both badges and the sentence with them.
+    await page.click('[data-phi="BI"]');
+    await page.waitForFunction(() => /erases the missing structure ✗ and removes the false positive ✓/.test(document.querySelector('[data-testid="question"]').textContent));
+    assert.match(await page.locator('[data-testid="verdict-1-1"]').innerText(), /✗/);
+    assert.match(await page.locator('[data-testid="verdict-2-1"]').innerText(), /✓/);
+    // A lesson has its own text: the question goes.
+    await page.click('[data-testid="lesson-missing-I"]');
+    await question.waitFor({ state: 'hidden', timeout: 5_000 });
     assert.match(await page.locator('[data-testid="paint-hint"]').innerText(), /Paint label y and prediction ỹ/);
     await page.goto(url('#preset=empty-I'));
     await waitReady(page);

@@ -14,6 +14,12 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Where the built app is served (scripts/test sets it). */
 export const BASE_URL = process.env.E2E_URL ?? 'http://127.0.0.1:8080/';
+
+/** The page earlier versions opened on — two labelled images under MONAI's defaults — as
+ * a link, for the tests written against it (the first page now poses the paper's question
+ * on three images). `page::route`'s native test checks it opens exactly that scene. */
+export const TWO_LABELLED = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'two-labelled.hash'), 'utf8').trim();
+export const twoLabelledUrl = () => new URL(TWO_LABELLED, BASE_URL).href;
 /** The native CLI the page's numbers are compared with. */
 export const DICE_BIN = process.env.DICE_BIN ?? path.join(ROOT, 'target', 'release', 'dice');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';

@@ -20,6 +20,7 @@ import {
   cliInput,
   nativeEval,
   assertClose,
+  twoLabelledUrl,
 } from './helpers.mjs';
 
 const browser = sharedBrowser();
@@ -63,8 +64,8 @@ async function openRecordingReady(href) {
 }
 
 /** The link of a page set up by `setup` (after the address bar caught up). */
-async function linkOf(setup) {
-  const { page, problems } = await openApp(browser.context);
+async function linkOf(setup, start) {
+  const { page, problems } = await openApp(browser.context, start);
   await setup(page);
   await settle(page);
   await page.waitForFunction(() => location.hash.length > 1);
@@ -142,10 +143,10 @@ test('&train=N reaches N after the first frame and is the same trained page', as
 });
 
 test('a trained link whose training cannot start says why, by the first frame, until closed', async () => {
-  // The default page has no activation: a shared model cannot train.
+  // MONAI's defaults have no activation: a shared model cannot train.
   const hash = await linkOf(async (page) => {
     await page.selectOption('#train-model', 'linear');
-  });
+  }, twoLabelledUrl());
   const { page, problems } = await openRecordingReady(url(`${hash}&train=50`));
   const said = await page.evaluate(() => window.__readyNotice);
   assert.match(said ?? '', /^The link asks for 50 training steps, but training cannot start/);

@@ -8,6 +8,7 @@ import {
   BASE_URL,
   sharedBrowser,
   openApp,
+  twoLabelledUrl,
   assertNoProblems,
   shownLoss,
   waitLossChange,
@@ -181,7 +182,7 @@ test('a lesson button loads its scene and sets the URL', async () => {
 });
 
 test('changing a label status changes the badge; an empty label cannot be painted', async () => {
-  const { page, problems } = await openApp(browser.context);
+  const { page, problems } = await openApp(browser.context, twoLabelledUrl());
   const before = await badge(page, 1, 1);
   assert.deepEqual([before.verdict, before.correct], ['up', 'true'], 'an annotated structure is pushed up');
   const loss0 = await shownLoss(page);
@@ -283,7 +284,7 @@ test('the label views and the hover line show the labels the loss sees', async (
 });
 
 test('clicking a set in the Φ picture outlines its cells and fills the formula', async () => {
-  const { page, problems } = await openApp(browser.context);
+  const { page, problems } = await openApp(browser.context, twoLabelledUrl());
   await page.click('[data-phi="BI"]');
   await page.waitForSelector('#phi-picture rect[data-set="1"]');
   await page.mouse.move(2, 2); // no hover: the outline is the selected set's
@@ -487,7 +488,7 @@ test('a lesson leaves the whole grid on a 1280×800 screen; embedding keeps the 
 });
 
 test('framework presets show their code and the MONAI equivalent', async () => {
-  const { page, problems } = await openApp(browser.context);
+  const { page, problems } = await openApp(browser.context, twoLabelledUrl());
   assert.equal((await page.locator('#preset-code').innerText()).trim(), 'monai.losses.DiceLoss()');
   await page.selectOption('#preset', 'keras');
   await page.waitForFunction(() => /keras\.losses\.Dice/.test(document.querySelector('#preset-code')?.textContent ?? ''));
@@ -514,7 +515,7 @@ test('framework presets show their code and the MONAI equivalent', async () => {
 });
 
 test('one change of a label status select sends one message', async () => {
-  const { page, problems } = await openApp(browser.context);
+  const { page, problems } = await openApp(browser.context, twoLabelledUrl());
   const loss0 = await shownLoss(page);
   const sent = () => page.evaluate(() => window.diceDebug.sent());
   const before = await sent();

@@ -21,6 +21,7 @@ import {
   flatIndex,
   viewGeometry,
   pixelCentre,
+  twoLabelledUrl,
 } from './helpers.mjs';
 
 const browser = sharedBrowser();
@@ -185,7 +186,7 @@ test('the page after N steps is what dice train computes on trainInput()', async
 });
 
 test('play, pause, step and reset; &train=N trains the page to step N again; a trained prediction cannot be painted', async () => {
-  const { page, problems } = await openApp(browser.context);
+  const { page, problems } = await openApp(browser.context, twoLabelledUrl());
   // A shared model needs an activation.
   await page.click('[data-testid="train-step"]');
   await page.locator('#notice').waitFor({ state: 'visible' });

@@ -16,12 +16,13 @@ import {
   stroke,
   assertLossMatchesNative,
   typeEps,
+  twoLabelledUrl,
 } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
 test('a reload restores the state from the URL hash', async () => {
-  const { page, problems } = await openApp(browser.context);
+  const { page, problems } = await openApp(browser.context, twoLabelledUrl());
   // Change tensors and settings away from the defaults.
   const loss0 = await shownLoss(page);
   await stroke(page, 'label-1-1', [

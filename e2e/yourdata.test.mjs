@@ -21,6 +21,7 @@ import {
   settle,
   shownLoss,
   assertClose,
+  twoLabelledUrl,
 } from './helpers.mjs';
 
 const browser = sharedBrowser();
@@ -111,7 +112,7 @@ async function evalFiles(page, args) {
 const prob = (k) => ((k * 7919) % 10001) / 10000;
 
 test('a NIfTI pair opened in the page gives the loss dice eval gives on the same files', async () => {
-  const { page, problems } = await openApp(browser.context);
+  const { page, problems } = await openApp(browser.context, twoLabelledUrl());
   const before = await shownLoss(page);
   // A 24×24×1 uint8 mask (a square of ones) and float64 probabilities; x varies fastest.
   const n = 24;

@@ -486,3 +486,15 @@ mod tests {
         }
     }
 }
+/// The browser tests' fixture of the page earlier versions opened on (two labelled images
+/// under MONAI's defaults), kept as a link: it must open exactly that scene.
+#[cfg(test)]
+mod e2e_fixture {
+    #[test]
+    fn the_two_labelled_link_of_the_browser_tests_opens_that_scene() {
+        let hash = include_str!("../../e2e/two-labelled.hash").trim();
+        let r = super::parse(hash).expect("the fixture link parses");
+        assert_eq!(r.state, crate::page::state::AppState::two_labelled());
+        assert_eq!(super::hash_of(&r.state), hash);
+    }
+}
