@@ -128,6 +128,11 @@ test('the Experiment panel says its worker could not start; Run starts a new one
   await page.selectOption('[data-testid="experiment-scale"]', 'quick');
   for (const attempt of [1, 2]) {
     await page.click('[data-testid="experiment-run"]');
+    // This Run's worker first: until the click's frame the panel still says the last
+    // Run failed.
+    for (const t0 = Date.now(); workers.length < attempt; await page.waitForTimeout(50)) {
+      assert.ok(Date.now() - t0 < 30_000, `a worker starts for Run ${attempt}`);
+    }
     await page.waitForFunction(
       () => document.querySelector('[data-testid="experiment-panel"]').dataset.state === 'failed',
       null,
