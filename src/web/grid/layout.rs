@@ -69,16 +69,13 @@ impl GridView {
         let num = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64());
         // The one-column page is CSS's decision (`--narrow`). An embed's frame does not
         // scroll: there the grid fits the height whatever the width.
-        // A presentation on a phone-width screen scrolls down like the one-column page.
-        let inner_w = num(w.inner_width()).unwrap_or(1280.0);
-        let narrow = (present && inner_w < 800.0)
-            || (!present
-                && !embed
-                && w.get_computed_style(&self.root)
-                    .ok()
-                    .flatten()
-                    .and_then(|st| st.get_property_value("--narrow").ok())
-                    .is_some_and(|v| v.trim() == "1"));
+        let narrow = !present
+            && !embed
+            && w.get_computed_style(&self.root)
+                .ok()
+                .flatten()
+                .and_then(|st| st.get_property_value("--narrow").ok())
+                .is_some_and(|v| v.trim() == "1");
         let cols = self.columns.borrow().iter().filter(|&&s| s).count().max(1) as f64;
         let rows = self.rows.borrow().iter().filter(|&&s| s).count().max(1) as f64;
         let avail_w = self
@@ -182,22 +179,14 @@ impl GridView {
             return;
         };
         let (narrow, cols) = (room.narrow, room.cols);
-        // The plan stacks the cells one per line when nothing side by side fits the
-        // width at the floor (a trained scene or B on a phone): that is the arrangement.
-        let mut candidates = if plan.shape.stack && narrow {
-            vec![(false, true)]
-        } else {
-            vec![(false, false)]
-        };
-        if cols == 1.0 && !plan.shape.stack {
+        let mut candidates = vec![(false, false)];
+        if cols == 1.0 {
             candidates.push((true, false));
         }
-        if narrow && cols > 1.0 && !plan.shape.stack {
+        if narrow && cols > 1.0 {
             candidates.push((false, true));
         }
-        let mut best = (0.0, candidates[0]);
-        // Whether the best arrangement so far is wider than its column.
-        let mut best_wide = false;
+        let mut best = (0.0, (false, false));
         let mut tried = Vec::new();
         // A phone's one class with cells beside it (the input image, compare's side B,
         // which grows a prediction view while it trains) may not fit side by side even at
@@ -217,17 +206,13 @@ impl GridView {
             // The words read best under the views, on one grid: another arrangement
             // has to give clearly larger views (stacking only when the views are small,
             // or when nothing else fits the width).
-            // Never keep an arrangement wider than its column when this one is not.
-            let wide = self.root.get_bounding_client_rect().width() > room.avail_w + 0.5;
-            let better = (best_wide && !wide)
-                || match arr {
-                    (true, _) => v > best.0 * 1.08,
-                    (_, true) => overflowed || (best.0 < NARROW_MIN_VIEW && v > best.0),
-                    _ => k == 0,
-                };
+            let better = match arr {
+                (true, _) => v > best.0 * 1.08,
+                (_, true) => overflowed || (best.0 < NARROW_MIN_VIEW && v > best.0),
+                _ => k == 0,
+            };
             if better {
                 best = (v, arr);
-                best_wide = wide;
             }
             k += 1;
         }
