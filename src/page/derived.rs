@@ -80,6 +80,11 @@ impl Side {
         }
     }
 
+    /// Cell (b, c)'s colour scale: its own, or the shared one where it has none.
+    pub fn scale_of(&self, b: usize, c: usize) -> Scale {
+        self.scales.get((b, c)).copied().unwrap_or(self.shared)
+    }
+
     /// The gradient its views show: ∂L/∂z with an activation and the logit view on, else
     /// ∂L/∂ỹ.
     pub fn shown(&self, logit_view: bool) -> Option<ShownGrad<'_>> {

@@ -37,12 +37,7 @@ pub fn grid_figure(m: &Model, derived: &Derived) -> Figure {
                 }
                 _ => Vec::new(),
             };
-            let scale = derived
-                .main
-                .scales
-                .get((b, c))
-                .copied()
-                .unwrap_or(derived.main.shared);
+            let scale = derived.main.scale_of(b, c);
             cells::label(s, derived.y(), (b, c), &mut buf);
             let label = cells::rgba(&buf);
             cells::prediction(pred.slice(ndarray::s![b, c, .., ..]), &mut buf);

@@ -71,6 +71,16 @@ mod tests {
     use super::*;
     use crate::engine::verdict::Judged;
 
+    /// The question about image 1 (missing) and image 2 (empty).
+    fn ask(m: &CellVerdict, e: &CellVerdict, told: bool, touch: bool) -> String {
+        question(
+            Asked { b: 1, verdict: m },
+            Asked { b: 2, verdict: e },
+            told,
+            touch,
+        )
+    }
+
     fn cell(verdict: Verdict, correct: bool) -> CellVerdict {
         CellVerdict {
             verdict,
@@ -87,12 +97,7 @@ mod tests {
     #[test]
     fn the_default_trap_reads_as_one_wrong_one_right() {
         let (m, e) = (cell(Verdict::Down, false), cell(Verdict::Down, true));
-        let q = question(
-            Asked { b: 1, verdict: &m },
-            Asked { b: 2, verdict: &e },
-            false,
-            false,
-        );
+        let q = ask(&m, &e, false, false);
         assert_eq!(
             q,
             "Image 1's structure is there but unlabelled (missing); image 2 has none (empty). \
@@ -104,12 +109,7 @@ mod tests {
     #[test]
     fn image_wise_tiny_eps_keeps_both_and_is_half_right() {
         let (m, e) = (cell(Verdict::None, true), cell(Verdict::None, false));
-        let q = question(
-            Asked { b: 1, verdict: &m },
-            Asked { b: 2, verdict: &e },
-            false,
-            false,
-        );
+        let q = ask(&m, &e, false, false);
         assert!(
             q.contains(
                 "leaves the missing structure alone ✓ and leaves the false positive alone ✗"
@@ -121,22 +121,12 @@ mod tests {
     #[test]
     fn both_right_says_why_when_the_loss_knows() {
         let (m, e) = (cell(Verdict::None, true), cell(Verdict::Down, true));
-        let told = question(
-            Asked { b: 1, verdict: &m },
-            Asked { b: 2, verdict: &e },
-            true,
-            false,
-        );
+        let told = ask(&m, &e, true, false);
         assert!(
             told.ends_with("told which label is missing. Can Φ and ε alone do it?"),
             "{told}"
         );
-        let plain = question(
-            Asked { b: 1, verdict: &m },
-            Asked { b: 2, verdict: &e },
-            false,
-            false,
-        );
+        let plain = ask(&m, &e, false, false);
         assert!(
             plain.ends_with("Does training agree? Try ▶ Train it in a lesson."),
             "{plain}"
@@ -146,12 +136,7 @@ mod tests {
     #[test]
     fn a_touch_screen_is_not_told_of_keys() {
         let (m, e) = (cell(Verdict::None, true), cell(Verdict::None, false));
-        let thumb = question(
-            Asked { b: 1, verdict: &m },
-            Asked { b: 2, verdict: &e },
-            false,
-            true,
-        );
+        let thumb = ask(&m, &e, false, true);
         assert!(
             thumb.ends_with("Change them below, or open a lesson.") && !thumb.contains("keys"),
             "{thumb}"
@@ -163,12 +148,7 @@ mod tests {
         let mut m = cell(Verdict::None, false);
         m.undefined = true;
         let e = cell(Verdict::None, false);
-        let q = question(
-            Asked { b: 1, verdict: &m },
-            Asked { b: 2, verdict: &e },
-            false,
-            false,
-        );
+        let q = ask(&m, &e, false, false);
         assert!(
             q.contains("has no defined gradient (0/0) on the missing structure ✗"),
             "{q}"

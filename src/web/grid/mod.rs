@@ -220,12 +220,7 @@ impl Grid {
         let shown = derived.shown_grad(m);
         for ((b, c), &dirty) in fresh.grads.indexed_iter() {
             if all || dirty {
-                let scale = derived
-                    .main
-                    .scales
-                    .get((b, c))
-                    .copied()
-                    .unwrap_or(derived.main.shared);
+                let scale = derived.main.scale_of(b, c);
                 g.draw_grad(s, eval, shown.as_ref(), b, c, scale, &mut self.buf);
                 drew = true;
             }
