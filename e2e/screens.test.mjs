@@ -57,14 +57,6 @@ function viewFloor(mode, W, H) {
 }
 
 // Known failures, by "lesson mode size state", with the reason (test cases marked todo).
-const STACK =
-  'src/web/grid.rs (not edited here: it is being split into a folder) ignores the plan\'s shape.stack: ' +
-  'Grid::layout stacks cells one per line only on the page\'s one-column CSS (--narrow) and only when ' +
-  'the views side by side come out small; at 360/390 px a trained scene (the input images, B with two ' +
-  'views, or two classes) and a narrow presentation with B stay side by side at the floor and scroll ' +
-  'sideways. Needed: take the (false, true) arrangement when plan.shape.stack is set (the plan already ' +
-  'chooses it), treat presentation below 800 px like --narrow, and never keep an arrangement wider ' +
-  'than its column when a narrower one was tried.';
 const EMBED_RUN =
   'a trained embed: the frame does not scroll and the plan does not promise a run\'s result lines in an ' +
   'embed (docs/layout.md, known limits); three rows of A and B with reasons and result lines are taller ' +
@@ -80,14 +72,6 @@ const TODO = {
   'heuristic-eps embed 390×844 train-it': EMBED_TRAIN,
   'marginal embed 680×600 train-it': EMBED_TRAIN,
   'marginal embed 360×600 train-it': EMBED_TRAIN,
-  'heuristic-eps page 360×600 trained': STACK,
-  'heuristic-eps page 390×844 trained': STACK,
-  'marginal page 360×600 trained': STACK,
-  'marginal page 390×844 trained': STACK,
-  'heuristic-eps present 360×600 untrained': STACK,
-  'heuristic-eps present 390×844 untrained': STACK,
-  'heuristic-eps present 360×600 trained': STACK,
-  'heuristic-eps present 390×844 trained': STACK,
   'heuristic-eps embed 853×480 untrained': EMBED_SHORT,
   'heuristic-eps embed 853×480 trained': EMBED_RUN,
   'heuristic-eps embed 360×600 trained': EMBED_RUN,

@@ -177,9 +177,10 @@ pub fn one_column(vp: Viewport) -> bool {
     vp.w <= 760.0 || (vp.h > vp.w && vp.w <= 1024.0)
 }
 
-/// Presentation's one column (the side under the grid), below 800 px wide.
+/// Presentation's one column (the side under the grid): the same screens as the page's
+/// (`style/main.css` lays both out by the `--narrow` media query).
 pub fn present_one_column(vp: Viewport) -> bool {
-    vp.w < 800.0
+    one_column(vp)
 }
 
 /// Presentation scrolls down below 1024×720 (a projector at 150% zoom is 853×480): three

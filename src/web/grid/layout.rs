@@ -67,10 +67,10 @@ impl GridView {
     fn room(&self, embed: bool, present: bool, plan: &Plan) -> Option<Room> {
         let w = dom::window().ok()?;
         let num = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64());
-        // The one-column page is CSS's decision (`--narrow`). An embed's frame does not
-        // scroll: there the grid fits the height whatever the width.
-        let narrow = !present
-            && !embed
+        // The one-column page (and presentation, which takes the same one column) is
+        // CSS's decision (`--narrow`). An embed's frame does not scroll: there the grid
+        // fits the height whatever the width.
+        let narrow = !embed
             && w.get_computed_style(&self.root)
                 .ok()
                 .flatten()
