@@ -42,11 +42,14 @@ const SUFFIX = { page: '', present: '&present', embed: '&embed' };
 const NO_RUN = new Set(['zero-over-zero', 'zero-over-zero-eps', 'zero-over-zero-dr']);
 
 /** Whether the layout scrolls down on this screen (docs/layout.md, "Where the grid fits"). */
-function scrolls(mode, W, H) {
+function scrolls(mode, W, H, state) {
   if (mode === 'page') return W <= 760 || (H > W && W <= 1024) || W < 1000 || H < 700;
   // Below 1024×720 presentation's rows in hall type do not fit: it scrolls down.
   if (mode === 'present') return W < 1024 || H < 720;
-  return false; // an embed's frame never scrolls
+  // An embed's frame holds the whole picture, except in a frame under 600 px tall and,
+  // after a run (a result line under every cell), under 680 px wide: there it scrolls
+  // down inside the frame, a row per screen.
+  return H < 600 || (state === 'trained' && W < 680);
 }
 
 /** The views' floor (docs/layout.md, "Floors"). */
@@ -56,28 +59,9 @@ function viewFloor(mode, W, H) {
   return W < 680 ? 40 : 44;
 }
 
-// Known failures, by "lesson mode size state", with the reason (test cases marked todo).
-const EMBED_RUN =
-  'a trained embed: the frame does not scroll and the plan does not promise a run\'s result lines in an ' +
-  'embed (docs/layout.md, known limits); three rows of A and B with reasons and result lines are taller ' +
-  'than the frame at the floor (44 px views)';
-const EMBED_SHORT = 'an embed 480 px tall: three images with B need the 720 px its embed code asks for three images';
-const EMBED_TRAIN =
-  'an embed below 800 px shows the picture first and the lesson box (with "▶ Train it") under it, below ' +
-  'the frame that does not scroll; "Train it" needs a place of its own in the embed bar (src/web/shell.rs ' +
-  'and its handler in src/web/lessons.rs)';
-const TODO = {
-  'heuristic-eps embed 680×600 train-it': EMBED_TRAIN,
-  'heuristic-eps embed 360×600 train-it': EMBED_TRAIN,
-  'heuristic-eps embed 390×844 train-it': EMBED_TRAIN,
-  'marginal embed 680×600 train-it': EMBED_TRAIN,
-  'marginal embed 360×600 train-it': EMBED_TRAIN,
-  'heuristic-eps embed 853×480 untrained': EMBED_SHORT,
-  'heuristic-eps embed 853×480 trained': EMBED_RUN,
-  'heuristic-eps embed 360×600 trained': EMBED_RUN,
-  'marginal embed 853×480 trained': EMBED_RUN,
-  'marginal embed 360×600 trained': EMBED_RUN,
-};
+// Known failures, by "lesson mode size state", with the reason (test cases marked todo):
+// none today.
+const TODO = {};
 
 /**
  * A screen of `mode` showing `hash` at W×H: the page itself, or (embed) an iframe of that
@@ -160,10 +144,10 @@ async function trainIt(s, name) {
  * The checks of one screen; returns the failures in words (empty: the screen is right).
  * `compare`: B's cells must be shown.
  */
-async function checkScreen(s, mode, [W, H], { compare }) {
+async function checkScreen(s, mode, [W, H], { compare, state }) {
   const t = s.target;
   const bad = [];
-  const down = scrolls(mode, W, H);
+  const down = scrolls(mode, W, H, state);
   const r = await cellsOffScreen(t, W, H, { scrolls: down });
   if (!down && r.scrolled !== 0) bad.push(`scrolled by ${r.scrolled} px`);
   if (r.cells === 0 || r.badges === 0) bad.push(`${r.cells} cells, ${r.badges} badges shown`);
@@ -215,7 +199,7 @@ async function trainItCut(t, W, H, down) {
 async function screenCase(t, s, name, mode, size, state, opts) {
   const key = `${name} ${mode} ${size[0]}×${size[1]} ${state}`;
   await t.test(key, { todo: TODO[key] }, async () => {
-    const bad = await checkScreen(s, mode, size, opts);
+    const bad = await checkScreen(s, mode, size, { ...opts, state });
     if (bad.length) await shot(s, mode, `fail-${key.replaceAll(' ', '_')}`);
     else await shot(s, mode, key.replaceAll(' ', '_'));
     assert.deepEqual(bad, [], `${key}: every badge, reason and result line on screen, views ≥ floor, no sideways scroll`);
@@ -224,7 +208,7 @@ async function screenCase(t, s, name, mode, size, state, opts) {
   if (state !== 'untrained' || NO_RUN.has(name)) return;
   const train = `${name} ${mode} ${size[0]}×${size[1]} train-it`;
   await t.test(train, { todo: TODO[train] }, async () => {
-    assert.deepEqual(await trainItCut(s.target, ...size, scrolls(mode, ...size)), [], `${train}: "Train it" whole on the screen`);
+    assert.deepEqual(await trainItCut(s.target, ...size, scrolls(mode, ...size, state)), [], `${train}: "Train it" whole on the screen`);
   });
 }
 

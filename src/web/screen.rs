@@ -34,6 +34,12 @@ pub struct Screen {
     folded_text: HtmlElement,
     folded_toggle: HtmlButtonElement,
     present_top: HtmlButtonElement,
+    /// "▶ Train it": in the lesson box's buttons, and in an embed in the embed's bar (an
+    /// embed's frame does not scroll, and below 800 px the lesson box is under the
+    /// picture, out of the frame). One element either way: its test id and handler stay.
+    train: HtmlElement,
+    /// Where it goes back to: the lesson box's button after it.
+    train_home_next: HtmlElement,
     /// The full page's link shown on the embed's "open" link.
     full_link: String,
 }
@@ -138,8 +144,31 @@ impl Screen {
             folded_text: dom::need("folded-text")?,
             folded_toggle,
             present_top,
+            train: dom::need("lesson-train-btn")?,
+            train_home_next: dom::need("lesson-restore")?,
             full_link: String::new(),
         })
+    }
+
+    /// Puts "▶ Train it" in the embed's bar in an embed, else in the lesson box (moved
+    /// only when it is in the other place).
+    fn place_train(&self, embed: bool) {
+        let (parent, before): (Option<web_sys::Node>, Option<&web_sys::Node>) = if embed {
+            (
+                self.embed_full.parent_node(),
+                Some(self.embed_full.as_ref()),
+            )
+        } else {
+            (
+                self.train_home_next.parent_node(),
+                Some(self.train_home_next.as_ref()),
+            )
+        };
+        let Some(parent) = parent else { return };
+        if self.train.parent_node().as_ref() != Some(&parent) {
+            // (A failed move leaves the button where it was: still working.)
+            let _ = parent.insert_before(&self.train, before);
+        }
     }
 
     /// Returns whether the space above or beside the grid may have changed.
@@ -167,6 +196,7 @@ impl Screen {
                 "aria-pressed",
                 if mode.present { "true" } else { "false" },
             );
+            self.place_train(mode.embed);
             moved = true;
         }
         if ch.page || ch.history {

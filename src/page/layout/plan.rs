@@ -191,6 +191,14 @@ pub fn present_scrolls(vp: Viewport) -> bool {
     present_one_column(vp) || vp.w < 1024.0 || vp.h < 720.0
 }
 
+/// An embed scrolls down (inside its frame) only where its picture cannot fit the frame
+/// even at its floor: a frame under 600 px tall (a blog read at 150% zoom), or a run's
+/// result lines under every cell in a frame under 680 px wide. Each row still fits the
+/// frame; elsewhere the frame holds the whole picture.
+pub fn embed_scrolls(vp: Viewport, scene: &Scene) -> bool {
+    vp.h < 600.0 || (scene.results && vp.w < 680.0)
+}
+
 /// The page fits its grid to the height from 1000×700 up (else it scrolls down).
 fn page_fits_height(vp: Viewport) -> bool {
     !one_column(vp) && vp.w >= 1000.0 && vp.h >= 700.0
@@ -206,7 +214,7 @@ pub fn promised(vp: Viewport, mode: Mode, scene: &Scene) -> bool {
     let scrolls = match mode {
         Mode::Page => !page_fits_height(vp),
         Mode::Present => present_scrolls(vp),
-        Mode::Embed => false,
+        Mode::Embed => embed_scrolls(vp, scene),
     };
     scrolls
         || columns <= 2
@@ -355,14 +363,14 @@ fn area(
             vp.w - 20.0 - 312.0 - safety,
             vp.h - 16.0 - bar - gap,
             300.0,
-            false,
+            embed_scrolls(vp, scene),
         ),
         // Below 800 px the picture comes first under the embed's title line.
         Mode::Embed => (
             vp.w - 20.0,
             vp.h - 16.0 - 34.0 - bar - gap,
             vp.w - 20.0,
-            false,
+            embed_scrolls(vp, scene),
         ),
     }
 }
@@ -610,7 +618,12 @@ pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
     // a screen that scrolls stacks its cells; one that does not takes the first shape
     // that fits the width, but keeps every image (what was asked for, e.g. a column
     // shown on request, stays shown with its rows).
-    let shapes = shapes(mode, scrolls, scene);
+    let mut shapes = shapes(mode, scrolls, scene);
+    if mode == Mode::Embed && scene.results && shapes.iter().any(|s| s.taught_rows_only) {
+        // A run in an embed shows the images the lesson is about, as presentation does,
+        // even where its frame scrolls: the annotated reference rows would come first.
+        shapes.retain(|s| s.taught_rows_only);
+    }
     let keep_rows = |s: &&Shape| !s.taught_rows_only;
     let fallback = if scrolls {
         shapes[shapes.len() - 1]

@@ -293,3 +293,30 @@ fn a_trained_embed_shows_the_images_the_lesson_is_about() {
         }
     }
 }
+
+#[test]
+fn an_embed_scrolls_down_only_where_its_frame_cannot_hold_the_picture() {
+    // A run's result lines under three rows of A and B at 360×600, and three images with
+    // B in a 480 px frame, were cut at the frame's edge: there the frame scrolls down, a
+    // row at a time; every other embed holds its whole picture.
+    for name in ["heuristic-eps", "marginal"] {
+        let k = SCENARIOS.iter().position(|s| s.name == name).unwrap();
+        for run in [Run::Untrained, Run::Trained] {
+            let mut m = lesson_model(k, true, run);
+            set_mode(&mut m, Mode::Embed);
+            for (w, h) in [
+                (853.0, 480.0),
+                (360.0, 600.0),
+                (680.0, 600.0),
+                (800.0, 600.0),
+            ] {
+                let p = plan_of(&m, Viewport { w, h });
+                let down = h < 600.0 || (run == Run::Trained && w < 680.0);
+                assert_eq!(p.scrolls, down, "{name} {run:?} {w}×{h}");
+                if down {
+                    assert!(p.row <= h, "{name} {run:?} {w}×{h}: a row of {} px", p.row);
+                }
+            }
+        }
+    }
+}

@@ -68,14 +68,17 @@ impl GridView {
         let w = dom::window().ok()?;
         let num = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64());
         // The one-column page (and presentation, which takes the same one column) is
-        // CSS's decision (`--narrow`). An embed's frame does not scroll: there the grid
-        // fits the height whatever the width.
-        let narrow = !embed
-            && w.get_computed_style(&self.root)
+        // CSS's decision (`--narrow`).
+        // An embed scrolls down where the plan says its frame cannot hold the picture.
+        let narrow = if embed {
+            plan.scrolls
+        } else {
+            w.get_computed_style(&self.root)
                 .ok()
                 .flatten()
                 .and_then(|st| st.get_property_value("--narrow").ok())
-                .is_some_and(|v| v.trim() == "1");
+                .is_some_and(|v| v.trim() == "1")
+        };
         let cols = self.columns.borrow().iter().filter(|&&s| s).count().max(1) as f64;
         let rows = self.rows.borrow().iter().filter(|&&s| s).count().max(1) as f64;
         let avail_w = self
@@ -183,7 +186,9 @@ impl GridView {
         if cols == 1.0 {
             candidates.push((true, false));
         }
-        if narrow && cols > 1.0 {
+        // (Cells beside one class, compare's B or the input images, may stack too: a
+        // scrolling embed after a run has them beside its one class at the floor.)
+        if narrow && (cols > 1.0 || room.side_cells > 0.0) {
             candidates.push((false, true));
         }
         let mut best = (0.0, (false, false));
@@ -199,7 +204,7 @@ impl GridView {
             tried.push(format!("{}{}:{v}", u8::from(arr.0), u8::from(arr.1)));
             if k == 0 && narrow && cols == 1.0 && room.side_cells > 0.0 {
                 overflowed = self.root.get_bounding_client_rect().width() > room.avail_w + 0.5;
-                if overflowed {
+                if overflowed && !candidates.contains(&(false, true)) {
                     candidates.push((false, true));
                 }
             }
