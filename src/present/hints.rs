@@ -75,3 +75,42 @@ mod tests {
         assert_eq!(first_sentence(""), ("", ""));
     }
 }
+
+/// The first-visit introduction's paragraph (HTML: bold and italic only). The page shows
+/// it; the layout plan counts its characters (its height comes above the grid).
+pub const INTRO: &str = "Paint a <b>label y</b> and a <b>prediction ỹ</b>, choose the reduction sets <b>Φ</b> (keys 1–4) and the smoothing <b>ε</b>, and watch the Dice loss and its gradient. Each badge says whether a gradient-descent step does the right thing for its cell's label: annotated, <i>missing</i> (there, not annotated) or <i>empty</i> (truly absent).";
+
+/// The characters a reader sees of HTML that holds tags but no entities.
+pub fn visible_chars(html: &str) -> usize {
+    let mut inside = false;
+    html.chars()
+        .filter(|&c| {
+            match c {
+                '<' => inside = true,
+                '>' => {
+                    inside = false;
+                    return false;
+                }
+                _ => {}
+            }
+            !inside
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod intro_tests {
+    use super::*;
+
+    #[test]
+    fn the_intro_counts_the_words_a_reader_sees() {
+        assert_eq!(visible_chars("a <b>bc</b> d"), 6);
+        let text = INTRO.replace("<b>", "").replace("</b>", "");
+        let text = text.replace("<i>", "").replace("</i>", "");
+        assert_eq!(visible_chars(INTRO), text.chars().count());
+        assert!(
+            !INTRO.contains('&'),
+            "no entities: they would be miscounted"
+        );
+    }
+}

@@ -133,6 +133,8 @@ impl Screen {
                 )))
             });
         }
+        // (The introduction's words live in `present`: the layout plan counts them.)
+        dom::need::<HtmlElement>("intro-text")?.set_inner_html(crate::present::hints::INTRO);
         Ok(Screen {
             body,
             intro: dom::need("intro")?,
@@ -180,6 +182,12 @@ impl Screen {
             dom::toggle_class(&self.body, "embed", mode.embed);
             dom::toggle_class(&self.body, "present", mode.present);
             dom::toggle_class(&self.body, "has-lesson", m.lesson.open.is_some());
+            // The first page's question: its loss and legend go beside the grid too.
+            dom::toggle_class(
+                &self.body,
+                "has-question",
+                m.lesson.open.is_none() && f.derived.question.is_some(),
+            );
             dom::toggle_class(
                 &self.body,
                 "lesson-folded",

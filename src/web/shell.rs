@@ -19,7 +19,7 @@ const SKELETON: &str = r#"<nav class="skip-links" aria-label="Skip links"><butto
   <div id="notice" class="notice" role="status" hidden><span id="notice-text"></span><button type="button" id="notice-close" class="btn" title="Hide this message" aria-label="Hide this message">×</button></div>
   <section id="intro" class="intro" aria-labelledby="intro-title" hidden>
     <h2 id="intro-title" class="intro-title">New here?</h2>
-    <p class="intro-text">Paint a <b>label y</b> and a <b>prediction ỹ</b>, choose the reduction sets <b>Φ</b> (keys 1–4) and the smoothing <b>ε</b>, and watch the Dice loss and its gradient. Each badge says whether a gradient-descent step does the right thing for its cell's label: annotated, <i>missing</i> (there, not annotated) or <i>empty</i> (truly absent).</p>
+    <p id="intro-text" class="intro-text"></p>
     <div class="intro-actions"><button type="button" id="intro-tour" class="btn primary">▶ Start the guided tour</button><button type="button" id="intro-close" class="btn">Got it, don't show again</button><a id="intro-paper" class="intro-link" href="https://arxiv.org/abs/2207.09521" target="_blank" rel="noopener">The paper: arXiv 2207.09521</a><a id="intro-source" class="intro-link" target="_blank" rel="noopener" hidden>Source code</a></div>
   </section>
   <div id="work" class="work">

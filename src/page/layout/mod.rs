@@ -158,10 +158,17 @@ pub fn plan_for(m: &Model, e: Option<&Evaluation>, question: Option<&str>, vp: V
     // Brief: folded to its first sentence until the reader asks for more (the lesson
     // box's own state), so the plan does not read `more`.
     let question = question.map_or(0, |q| q.chars().count());
+    // The first-visit introduction: on the page without a lesson (as `web::screen` shows it).
+    let intro = if m.screen.intro && m.lesson.open.is_none() && mode == Mode::Page {
+        crate::present::hints::visible_chars(crate::present::hints::INTRO)
+    } else {
+        0
+    };
     let words = plan::Words {
         lesson: lesson.filter(|_| !m.lesson.collapsed),
         more: false,
         question,
+        intro,
     };
     plan::plan(vp, mode, &scene, &words)
 }
@@ -364,7 +371,8 @@ mod tests {
     }
 
     /// The first page's question line takes its lines from the grid's height: the plan
-    /// knows it, so the three images still fit 1280×720 with it.
+    /// knows it, and with the loss and legend beside the grid all three images (and
+    /// their badges) fit 1280×720 with it.
     #[test]
     fn the_question_line_is_planned_above_the_grid() {
         let m = Model::new(AppState::default_scene());
@@ -377,15 +385,20 @@ mod tests {
             h: 720.0,
         };
         let with = plan_for(&m, e, q, vp);
-        let without = plan_for(&m, e, None, vp);
+        // A question twice as long takes more lines from the grid.
+        let long = q.map(|q| format!("{q} {q}"));
+        let longer = plan_for(&m, e, long.as_deref(), vp);
         assert!(
-            with.area.1 < without.area.1 - 40.0,
+            longer.area.1 < with.area.1 - 15.0,
             "{:?} vs {:?}",
-            with.area,
-            without.area
+            longer.area,
+            with.area
         );
         assert!(
-            with.fits() && !with.scrolls && with.view >= with.view_floor,
+            with.fits()
+                && !with.scrolls
+                && with.view >= with.view_floor
+                && !with.shape.taught_rows_only,
             "{with:?}"
         );
         // A lesson, presentation and the embed show no question.
@@ -401,5 +414,34 @@ mod tests {
             crate::page::judge::question_line(&present, &d.main.verdicts),
             None
         );
+    }
+
+    /// The first-visit introduction comes above the work area: the plan counts it, so the
+    /// first page's grid fits under it (at 1024×768 with it, three images and the question
+    /// did not: image 2 was cut at the screen's edge).
+    #[test]
+    fn the_first_visit_introduction_is_planned_above_the_grid() {
+        let mut m = Model::new(AppState::default_scene());
+        let d = crate::page::derived::Derived::new(&m);
+        let (q, e) = (d.question.as_deref(), d.main.eval.as_ref().ok());
+        for (w, h) in [(1280.0, 720.0), (1024.0, 768.0), (1920.0, 1080.0)] {
+            let vp = Viewport { w, h };
+            m.screen.intro = false;
+            let without = plan_for(&m, e, q, vp);
+            m.screen.intro = true;
+            let with = plan_for(&m, e, q, vp);
+            assert!(with.area.1 < without.area.1 - 80.0, "{w}×{h}");
+            assert!(with.fits() && !with.scrolls, "{w}×{h}: {with:?}");
+            // One class without B: its words beside its views give the larger views, and
+            // all three images fit; at 1024×768 under the introduction the labelled
+            // reference image gives way (the missing and the empty one stay).
+            assert!(
+                without.shape.beside && !without.shape.taught_rows_only,
+                "{w}×{h}"
+            );
+            if w >= 1280.0 {
+                assert!(with.shape.beside && !with.shape.taught_rows_only, "{w}×{h}");
+            }
+        }
     }
 }

@@ -65,6 +65,9 @@ pub struct Shape {
     pub no_image: bool,
     pub taught_rows_only: bool,
     pub stack: bool,
+    /// One class without B: each cell's words beside its views rather than under them
+    /// (the grid's `beside`), taken where it gives clearly larger views.
+    pub beside: bool,
 }
 
 /// The words around the grid.
@@ -77,6 +80,8 @@ pub struct Words {
     pub more: bool,
     /// Characters of the first page's question line above the grid (0: none shown).
     pub question: usize,
+    /// Characters of the first-visit introduction above the work area (0: not shown).
+    pub intro: usize,
 }
 
 /// Font sizes (CSS px).
@@ -323,12 +328,21 @@ fn area(
         Mode::Page => {
             let (controls, side) = page_columns(vp.w);
             let main = vp.w - controls - 32.0 - safety;
-            let beside = lesson && (vp.w >= 1000.0 || (vp.w >= 800.0 && vp.h <= 600.0));
-            let above = 10.0 + 26.0 + 34.0 + bar;
+            // The side column (the lesson box, or on the first page the loss and the
+            // legend) goes beside the grid on a wide screen: the first page's three images
+            // need the height its loss box would take above them.
+            let beside = (lesson && (vp.w >= 1000.0 || (vp.w >= 800.0 && vp.h <= 600.0)))
+                || (words.question > 0 && vp.w >= 1000.0);
+            let above = 10.0 + 26.0 + 34.0 + bar + intro_height(words.intro, main);
             let fit = page_fits_height(vp);
             if beside {
-                let h = if fit { vp.h - above - gap } else { vp.h - 20.0 };
-                (main - side - 16.0, h, side, !fit)
+                let aw = main - side - 16.0;
+                let h = if fit {
+                    vp.h - above - question_height(words.question, aw, t) - gap
+                } else {
+                    vp.h - 20.0
+                };
+                (aw, h, side, !fit)
             } else {
                 // The loss and legend above the grid (and the lesson's box, folded to
                 // its first lines, when the screen is too narrow for a side column).
@@ -440,6 +454,9 @@ fn grid_size(
         };
         (n * v + 4.0 * (n - 1.0)).max(least) + 16.0
     };
+    if shape.beside {
+        return beside_size(v, aw, mode, scene, shape, t, row_head, gap_y);
+    }
     let width = if shape.stack {
         cell_w(3.0)
     } else {
@@ -516,6 +533,50 @@ fn grid_size(
     (width, col_head + gap_y + rows * (cell_h + gap_y), cell_h)
 }
 
+/// [`grid_size`] of the `beside` arrangement (`style/main.css`'s `.grid.beside .cell`):
+/// a cell is its three views, then a column of its words — the status select over the
+/// badge, the reason, the caption — at least 9 em wide and as wide as the grid's box
+/// leaves; its height is the taller of the two.
+#[allow(clippy::too_many_arguments)]
+fn beside_size(
+    v: f64,
+    aw: f64,
+    mode: Mode,
+    scene: &Scene,
+    shape: Shape,
+    t: &TypeScale,
+    row_head: f64,
+    gap_y: f64,
+) -> (f64, f64, f64) {
+    let views = 3.0 * v + 8.0;
+    let words_w = (aw - row_head - 8.0 - views - 12.0 - 16.0)
+        .min(20.0 * t.reason)
+        .max(9.0 * t.reason);
+    let lines = |chars: f64, size: f64| (chars / (words_w / (CHAR_EM * size)).max(1.0)).ceil();
+    let head = 26.0 + 4.0 + t.badge * 1.3 + 6.0;
+    let reason = 3.0 + lines(REASON_CHARS, t.reason) * t.reason * 1.25;
+    let result = if scene.results {
+        2.0 + lines(RESULT_CHARS, 14.0) * 14.0 * 1.35
+    } else {
+        0.0
+    };
+    let caption = if mode == Mode::Page && !shape.no_captions {
+        21.0
+    } else {
+        0.0
+    };
+    let cell_h = 12.0 + v.max(head + reason + caption) + result;
+    let width = row_head + 8.0 + views + 12.0 + words_w + 16.0;
+    let rows = if shape.taught_rows_only {
+        scene.taught_rows
+    } else {
+        scene.rows
+    }
+    .max(1) as f64;
+    let col_head = 15.0 * 1.35 + 2.0 * 14.0 * 1.2;
+    (width, col_head + gap_y + rows * (cell_h + gap_y), cell_h)
+}
+
 /// The lesson box's words: whole where title, text and the rest of the side column fit
 /// the height (two columns) or the first screen (one column), else the first sentence
 /// and "more".
@@ -574,6 +635,17 @@ fn shapes(mode: Mode, scrolls: bool, scene: &Scene) -> Vec<Shape> {
     out
 }
 
+/// The height of the first-visit introduction (`chars` characters of its paragraph after
+/// its title, in its 14 px type across `width`, with its buttons' line, its padding and its
+/// margin); 0 without one.
+fn intro_height(chars: usize, width: f64) -> f64 {
+    if chars == 0 {
+        return 0.0;
+    }
+    let per_line = (width - 26.0) / (CHAR_EM * 14.0);
+    ((chars + 10) as f64 / per_line).ceil() * 14.0 * 1.45 + 5.0 + 30.0 + 14.0 + 8.0
+}
+
 /// The height of the question line (`chars` characters in lesson type across `width`,
 /// with its padding and margin); 0 without one.
 fn question_height(chars: usize, width: f64, t: &TypeScale) -> f64 {
@@ -591,7 +663,7 @@ pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
     let (aw, ah, side_w, scrolls) = area(vp, mode, scene, words, &t);
     // The loss number fits its box: the side column, or the page's 340 px box.
     let loss_box = match mode {
-        Mode::Page if !lesson && !one_column(vp) => 340.0,
+        Mode::Page if !lesson && words.question == 0 && !one_column(vp) => 340.0,
         _ => side_w - 28.0,
     };
     t.loss = t.loss.min(loss_box / (LOSS_CHARS * DIGIT_EM)).floor();
@@ -647,20 +719,33 @@ pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
             .copied()
             .unwrap_or_default()
     };
-    let shape = shapes
-        .iter()
-        .copied()
-        .find(|&s| fits(view_floor, s))
-        .unwrap_or(fallback);
-    let mut view = view_floor;
-    let mut v = view_max;
-    while v > view_floor {
-        if fits(v, shape) {
-            view = v;
-            break;
+    // The largest view a shape fits at (its floor when it fits nowhere).
+    let largest = |shape: Shape| {
+        let mut v = view_max;
+        while v > view_floor {
+            if fits(v, shape) {
+                return v;
+            }
+            v -= 1.0;
         }
-        v -= 1.0;
-    }
+        view_floor
+    };
+    // On the page one class without B may have its words beside its views: the grid
+    // takes that where it gives clearly larger views (`web::grid`'s rule, 8%).
+    let can_beside = mode == Mode::Page && scene.classes <= 1 && !scene.compare;
+    let pick = |s: Shape| {
+        let under = fits(view_floor, s).then(|| (s, largest(s)));
+        let b = Shape { beside: true, ..s };
+        let beside = (can_beside && !s.stack && fits(view_floor, b)).then(|| (b, largest(b)));
+        match (under, beside) {
+            (Some(u), Some(b)) => Some(if b.1 > u.1 * 1.08 { b } else { u }),
+            (u, b) => u.or(b),
+        }
+    };
+    let (shape, view) = shapes
+        .iter()
+        .find_map(|&s| pick(s))
+        .unwrap_or_else(|| (fallback, largest(fallback)));
     let (gw, gh, row) = grid_size(view, aw, mode, scene, shape, &t);
     let order = match mode {
         // A phone's page: the lesson's words first (folded to its takeaway).
