@@ -253,3 +253,34 @@ mod tests {
         assert_eq!(gradient_word(NoGradient::NotComputed), "not computed");
     }
 }
+
+/// The line under the grid when the layout leaves out images to fit the screen (always
+/// fully labelled ones: the images a lesson is about stay); `None` when none is.
+pub fn rows_left_out(images: &[usize]) -> Option<String> {
+    let names = match images {
+        [] => return None,
+        [b] => format!("Image {b} (fully labelled) is"),
+        [rest @ .., last] => {
+            let rest: Vec<String> = rest.iter().map(|b| b.to_string()).collect();
+            format!("Images {} and {last} (fully labelled) are", rest.join(", "))
+        }
+    };
+    Some(format!("{names} left out to fit this screen."))
+}
+
+#[cfg(test)]
+mod rows_left_out_tests {
+    use super::rows_left_out;
+
+    #[test]
+    fn the_note_names_the_images_left_out() {
+        assert_eq!(rows_left_out(&[]), None);
+        assert_eq!(
+            rows_left_out(&[0]).as_deref(),
+            Some("Image 0 (fully labelled) is left out to fit this screen.")
+        );
+        assert!(rows_left_out(&[0, 2, 3])
+            .unwrap()
+            .starts_with("Images 0, 2 and 3 (fully labelled) are left out"));
+    }
+}

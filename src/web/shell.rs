@@ -96,6 +96,7 @@ const SKELETON: &str = r#"<nav class="skip-links" aria-label="Skip links"><butto
         <p id="paint-hint" class="paint-hint" data-testid="paint-hint"><span class="paint-what"><span aria-hidden="true">✎</span> Paint <b>label y</b> and <b>prediction ỹ</b>: </span><span id="paint-how"></span></p>
       </div>
       <p id="folded-note" class="folded-note" data-testid="folded-note" hidden><span id="folded-text"></span> <button type="button" id="folded-toggle" class="btn small" data-testid="folded-toggle">Show it</button></p>
+      <p id="rows-note" class="rows-note" data-testid="rows-note" hidden></p>
       <div id="grid" class="grid" role="group" aria-label="The batch: one row per image, for each class its label y, prediction ỹ and gradient"></div>
       <div id="grid-key" class="grid-key"></div>
     </div>

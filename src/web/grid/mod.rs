@@ -192,6 +192,20 @@ impl Grid {
         dom::toggle_class(&g.root, "no-x", plan.shape.no_image);
         dom::toggle_class(&g.root, "no-captions", plan.shape.no_captions);
         let regrid = reshaped || *g.columns.borrow() != columns.shown || *g.rows.borrow() != rows;
+        if regrid || ch.screen {
+            // On the page, say which images the plan left out to fit (presentation and a
+            // run in an embed show the taught images by design). The line is above the
+            // grid: the views are sized under it.
+            let all_rows = page_layout::rows(m, &columns.shown);
+            let left: Vec<usize> = (0..rows.len())
+                .filter(|&b| all_rows[b] && !rows[b] && !s.mode.present && !s.mode.embed)
+                .collect();
+            if let Some(note) = dom::by_id::<HtmlElement>("rows-note") {
+                let text = crate::present::grid_words::rows_left_out(&left);
+                dom::set_text(&note, text.as_deref().unwrap_or(""));
+                dom::set_hidden(&note, text.is_none());
+            }
+        }
         g.set_columns(&columns.shown, &rows);
         let pred = derived.shown_pred(m);
         for b in 0..dims.0 {
