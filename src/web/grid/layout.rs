@@ -20,8 +20,7 @@ const BOTTOM_GAP: f64 = 10.0;
 
 /// The space the grid has and what it must hold, read once per layout.
 struct Room {
-    /// The one-column page (phones, portrait tablets): it scrolls, so the views need not
-    /// fit its height.
+    /// The screen scrolls down (the plan's `scrolls`): the views need not fit its height.
     narrow: bool,
     /// The window's inner height and the grid's column's width (CSS px).
     inner_h: f64,
@@ -64,21 +63,14 @@ impl Room {
 
 impl GridView {
     /// Reads the space the grid has now (`None` without a window).
-    fn room(&self, embed: bool, present: bool, plan: &Plan) -> Option<Room> {
+    fn room(&self, present: bool, plan: &Plan) -> Option<Room> {
         let w = dom::window().ok()?;
         let num = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64());
-        // The one-column page (and presentation, which takes the same one column) is
-        // CSS's decision (`--narrow`).
-        // An embed scrolls down where the plan says its frame cannot hold the picture.
-        let narrow = if embed {
-            plan.scrolls
-        } else {
-            w.get_computed_style(&self.root)
-                .ok()
-                .flatten()
-                .and_then(|st| st.get_property_value("--narrow").ok())
-                .is_some_and(|v| v.trim() == "1")
-        };
+        // Where the plan's screen scrolls down (the one-column page and presentation, a
+        // page or presentation below the sizes that hold the grid, an embed's frame that
+        // cannot) the grid need not fit the height: its views are the plan's, which keep
+        // each row within one screen, or smaller where the width needs it.
+        let narrow = plan.scrolls;
         let cols = self.columns.borrow().iter().filter(|&&s| s).count().max(1) as f64;
         let rows = self.rows.borrow().iter().filter(|&&s| s).count().max(1) as f64;
         let avail_w = self
@@ -107,7 +99,11 @@ impl GridView {
             rows,
             side_cells,
             min_view: plan.view_floor,
-            max: plan.view_max,
+            max: if plan.scrolls {
+                plan.view
+            } else {
+                plan.view_max
+            },
             cell_min: plan.cell_min,
         })
     }
@@ -177,8 +173,8 @@ impl GridView {
     /// captions take is measured, not assumed; with one column the cells' words may go
     /// beside the views (`beside`) when that leaves larger views. On a narrow screen the
     /// cells stack one per line when the columns side by side would be too small.
-    pub fn layout(&self, embed: bool, present: bool, plan: &Plan) {
-        let Some(room) = self.room(embed, present, plan) else {
+    pub fn layout(&self, present: bool, plan: &Plan) {
+        let Some(room) = self.room(present, plan) else {
             return;
         };
         let (narrow, cols) = (room.narrow, room.cols);

@@ -268,7 +268,7 @@ impl Grid {
             || ch.screen
             || (reworded && m.paint.stroke.is_none())
         {
-            g.layout(s.mode.embed, s.mode.present, plan);
+            g.layout(s.mode.present, plan);
             drew = true;
         }
         if captions || ch.hover || ch.focus || ch.tool {
