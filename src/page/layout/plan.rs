@@ -505,20 +505,11 @@ fn grid_size(
     } else {
         0.0
     };
-    let caption = if mode == Mode::Page && !shape.no_captions {
-        21.0
-    } else {
-        0.0
-    };
+    let caption = caption_h(mode, shape);
     // (+4: line boxes round up; measured against Chromium, an embed's three rows at
     // 800×600 were 10 px taller than the sum of their words' estimates.)
     let cell_h = 12.0 + a_words.max(b_words) + v + caption + 4.0;
-    let rows = if shape.taught_rows_only {
-        scene.taught_rows
-    } else {
-        scene.rows
-    }
-    .max(1) as f64;
+    let rows = rows_shown(scene, shape);
     if shape.stack {
         // One cell a line, its place in words in its header.
         let cells = rows * (classes + f64::from(u8::from(image)) + b_cells);
@@ -531,6 +522,25 @@ fn grid_size(
         15.0 * 1.35 + 2.0 * 14.0 * 1.2
     };
     (width, col_head + gap_y + rows * (cell_h + gap_y), cell_h)
+}
+
+/// The numeric caption's line under a cell's views (the page's, unless left out).
+fn caption_h(mode: Mode, shape: Shape) -> f64 {
+    if mode == Mode::Page && !shape.no_captions {
+        21.0
+    } else {
+        0.0
+    }
+}
+
+/// The images (rows) a shape shows.
+fn rows_shown(scene: &Scene, shape: Shape) -> f64 {
+    if shape.taught_rows_only {
+        scene.taught_rows
+    } else {
+        scene.rows
+    }
+    .max(1) as f64
 }
 
 /// [`grid_size`] of the `beside` arrangement (`style/main.css`'s `.grid.beside .cell`):
@@ -560,19 +570,10 @@ fn beside_size(
     } else {
         0.0
     };
-    let caption = if mode == Mode::Page && !shape.no_captions {
-        21.0
-    } else {
-        0.0
-    };
+    let caption = caption_h(mode, shape);
     let cell_h = 12.0 + v.max(head + reason + caption) + result;
     let width = row_head + 8.0 + views + 12.0 + words_w + 16.0;
-    let rows = if shape.taught_rows_only {
-        scene.taught_rows
-    } else {
-        scene.rows
-    }
-    .max(1) as f64;
+    let rows = rows_shown(scene, shape);
     let col_head = 15.0 * 1.35 + 2.0 * 14.0 * 1.2;
     (width, col_head + gap_y + rows * (cell_h + gap_y), cell_h)
 }
