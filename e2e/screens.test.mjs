@@ -3,7 +3,8 @@
 // and heuristic-eps and marginal at every size once per mode, untrained and trained. On
 // each screen every shown badge, its reason and its result line is inside the viewport
 // (or, where the layout scrolls down, within its width and each cell within one screen),
-// the views are at least the floors of docs/layout.md, and nothing scrolls sideways.
+// the views are at least the floors of docs/layout.md, the loss number stays inside its
+// box, and nothing scrolls sideways.
 // Training runs once per lesson and mode; the sizes are then walked by resizing the
 // window (the embed's iframe), which the layout plan re-fits. SHOTS=dir saves a
 // screenshot of every screen checked. About 3 minutes on two cores.
@@ -155,6 +156,15 @@ async function checkScreen(s, mode, [W, H], { compare, state }) {
   const view = await viewSize(t);
   const floor = viewFloor(mode, W, H);
   if (!(view >= floor)) bad.push(`views of ${view} px < ${floor}`);
+  // The loss number never overflows its box (nor the screen).
+  const lossOver = await t.evaluate(() => {
+    const e = document.getElementById('loss-value');
+    if (!e || e.offsetParent === null) return 0;
+    const r = e.getBoundingClientRect();
+    const box = (e.closest('.loss-box') ?? e.parentElement).getBoundingClientRect();
+    return Math.max(e.scrollWidth - e.clientWidth, r.right - box.right, r.right - innerWidth);
+  });
+  if (lossOver > 1) bad.push(`the loss number overflows its box by ${Math.round(lossOver)} px`);
   const wide = await t.evaluate(() => document.documentElement.scrollWidth - innerWidth);
   if (wide > 0.5) bad.push(`a sideways scroll of ${wide} px`);
   if (compare) {

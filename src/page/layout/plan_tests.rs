@@ -106,11 +106,8 @@ fn check(name: &str, m: &Model, mode: Mode, vp: Viewport, p: &Plan) -> Vec<Strin
     if mode == Mode::Present && vp.w >= 1280.0 && vp.h >= 720.0 && p.view < 60.0 {
         bad.push(format!("{at}: presented views {} < 60 px", p.view));
     }
-    // The loss number inside its box.
-    // ("0.0015281": nine characters at 0.6 em, the point narrower.)
-    if t.loss * 9.0 * 0.6 > p.loss_box {
-        bad.push(format!("{at}: the loss overflows {}", p.loss_box));
-    }
+    // (The loss number inside its box is checked in the browser, e2e/screens.test.mjs:
+    // the plan sizes it from its box, so a native check of the same sum could not fail.)
     // Where the screen scrolls, down only and a row per screen at most; else within
     // the screen, where the plan promises it (`plan::promised`).
     if plan::promised(vp, mode, &scene_of(m)) && !p.fits() {
