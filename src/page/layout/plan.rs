@@ -692,9 +692,12 @@ pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
     // that fits the width, but keeps every image (what was asked for, e.g. a column
     // shown on request, stays shown with its rows).
     let mut shapes = shapes(mode, scrolls, scene);
-    if mode == Mode::Embed && scene.results && shapes.iter().any(|s| s.taught_rows_only) {
-        // A run in an embed shows the images the lesson is about, as presentation does,
-        // even where its frame scrolls: the annotated reference rows would come first.
+    if mode == Mode::Embed
+        && (scene.results || scrolls)
+        && shapes.iter().any(|s| s.taught_rows_only)
+    {
+        // A run in an embed, and an embed whose frame scrolls, show the images the lesson
+        // is about, as presentation does: the annotated reference rows would come first.
         shapes.retain(|s| s.taught_rows_only);
     }
     let keep_rows = |s: &&Shape| !s.taught_rows_only;

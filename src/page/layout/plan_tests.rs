@@ -312,6 +312,14 @@ fn an_embed_scrolls_down_only_where_its_frame_cannot_hold_the_picture() {
                 assert_eq!(p.scrolls, down, "{name} {run:?} {w}×{h}");
                 if down {
                     assert!(p.row <= h, "{name} {run:?} {w}×{h}: a row of {} px", p.row);
+                    // The images the lesson is about first: the labelled reference image
+                    // gives way.
+                    let (_, e) = evaluate_state(&m.state).unwrap();
+                    let shown = columns(&m, Some(&e)).shown;
+                    let count = |r: Vec<bool>| r.iter().filter(|&&x| x).count();
+                    let fewer =
+                        count(crate::page::layout::taught(&m, &shown)) < count(rows(&m, &shown));
+                    assert_eq!(p.shape.taught_rows_only, fewer, "{name} {run:?} {w}×{h}");
                 }
             }
         }
