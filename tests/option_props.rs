@@ -12,10 +12,13 @@
 //! `grad` (w.r.t. `pred`) is compared with central differences at steps h and h/2
 //! combined by Richardson extrapolation; the tolerance is 1e-6 relative plus 1e-9 of the
 //! largest gradient entry, plus what is left of the truncation error (|fd(h) − fd(h/2)|,
-//! which cannot hide a wrong value: both approximate the true derivative). A coordinate
+//! which cannot hide a wrong value: both approximate the true derivative), plus the
+//! rounding of the loss values divided by the step (4·ε·|L|/h: a loss of 16 from clamped
+//! log terms gives 1.4e-9 at h = 1e-5). A coordinate
 //! is skipped where the loss is not differentiable within the step: a probability within
 //! the step of its label under the soft-label overlap (a kink of min), a floor or log
-//! clamp reached, a set becoming (un)defined. `grad_prob` must give `grad` through the
+//! clamp reached, a set becoming (un)defined; and a whole case where focal γ < 1 meets a
+//! perfect score (an unbounded slope there). `grad_prob` must give `grad` through the
 //! activation's chain rule (times the mask when it goes before the activation). Nothing
 //! may be NaN or infinite.
 //!
@@ -258,7 +261,18 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
             );
         }
     }
-    let Some(_) = e.loss else { return Ok(()) };
+    let Some(loss) = e.loss else { return Ok(()) };
+    // Focal γ < 1 at a perfect score: the term (1 − s)^γ has an unbounded slope at s = 1,
+    // so rounding in s (1e-16) moves the loss by ~1e-12 and finite differences read noise
+    // (seed 6808408307791319213: the marginal Dice's merged background, whose softmax
+    // sum is the constant 1, has the exact gradient 0 and differences of 3e-7).
+    let focal_at_one = c.objective.options.focal_gamma < 1.0
+        && e.sets
+            .iter()
+            .any(|s| s.sdsc.is_some_and(|d| (1.0 - d).abs() < 1e-9));
+    if focal_at_one {
+        return Ok(());
+    }
     let scale = grad.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     for (k, &g) in grad.iter().enumerate() {
         if near_kink(&c, &e, k) {
@@ -282,7 +296,10 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
         let fd1 = (a1 - b1) / (2.0 * h);
         let fd2 = (a2 - b2) / h;
         let fd = (4.0 * fd2 - fd1) / 3.0;
-        let tol = 1e-6 * g.abs() + 1e-9 * scale + (fd1 - fd2).abs() + 1e-10;
+        // Rounding: each loss value carries about ε·|L|, which the differences divide by
+        // h (the extrapolation weighs it about 3 times).
+        let rounding = 4.0 * f64::EPSILON * loss.abs().max(1.0) / h;
+        let tol = 1e-6 * g.abs() + 1e-9 * scale + (fd1 - fd2).abs() + rounding + 1e-10;
         prop_assert!(
             (fd - g).abs() <= tol,
             "seed {seed}, coordinate {k}: analytic {g:e}, finite differences {fd:e} \
@@ -313,4 +330,28 @@ fn most_cases_are_evaluated() {
         })
         .count();
     assert!(evaluated >= 300, "only {evaluated} of 400 cases evaluated");
+}
+
+/// A seed CI drew once: the marginal Dice with the soft-label overlap, focal γ = 0.75 and
+/// smp's log loss on a perfectly matched merged background (exact gradient 0).
+#[test]
+fn a_focal_term_at_a_perfect_score_is_not_read_by_finite_differences() {
+    let c = case(6808408307791319213);
+    let e = eval(&c, &c.pred).unwrap();
+    assert!(e.grad().iter().all(|&g| g == 0.0));
+    check(6808408307791319213).unwrap();
+}
+
+/// A seed the property drew once: smp's log loss on sets made only of inferred missing
+/// cells (constant, −ln 1e-7 ≈ 16 each) under focal γ = 2 makes the loss about 16.2, so
+/// the finite differences carry rounding of 16.2 × 2.2e-16 / h: at h = 1e-5 the
+/// extrapolated difference is off by 4e-5 relative, at h = 1e-3 it agrees with the exact
+/// gradient to 1e-7. The tolerance counts that rounding.
+#[test]
+fn a_large_loss_offset_is_rounding_in_the_finite_differences_not_an_error() {
+    let c = case(3378004140094194182);
+    assert!(c.objective.options.log_loss.is_some() && c.objective.options.infer_missing);
+    let e = eval(&c, &c.pred).unwrap();
+    assert!(e.loss.unwrap() > 16.0, "{:?}", e.loss);
+    check(3378004140094194182).unwrap();
 }
