@@ -433,6 +433,13 @@ test('the words are on screen: reasons, headers, the paint hint, the introductio
     await page.waitForFunction(() => /erases the missing structure ✗ and removes the false positive ✓/.test(document.querySelector('[data-testid="question"]').textContent));
     assert.match(await page.locator('[data-testid="verdict-1-1"]').innerText(), /✗/);
     assert.match(await page.locator('[data-testid="verdict-2-1"]').innerText(), /✓/);
+    // While the question is shown the loss and legend sit beside the grid (from 1000 px);
+    // re-labelling the missing cell as annotated leaves no question, and they go back above.
+    const beside = () => page.evaluate(() => document.body.classList.contains('has-question'));
+    assert.equal(await beside(), (await page.evaluate(() => innerWidth)) >= 1000, 'the side column beside the question page');
+    await page.selectOption('[data-testid="status-1-1"]', 'annotated');
+    await question.waitFor({ state: 'hidden', timeout: 5_000 });
+    assert.equal(await beside(), false, 'no question: the side column is not kept beside');
     // A lesson has its own text: the question goes.
     await page.click('[data-testid="lesson-missing-I"]');
     await question.waitFor({ state: 'hidden', timeout: 5_000 });

@@ -155,6 +155,12 @@ impl Lessons {
             }
             None => dom::set_hidden(&self.question, true),
         }
+        // With the question, the loss and legend go beside the grid (style/main.css's
+        // `has-question`; the plan's `area` counts the same), so the class follows the
+        // line whenever it appears or goes (a painted or re-labelled cell can do that).
+        if let Some(body) = dom::document().ok().and_then(|d| d.body()) {
+            dom::toggle_class(&body, "has-question", text.is_some());
+        }
         was_hidden != self.question.hidden()
     }
 

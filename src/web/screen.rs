@@ -34,9 +34,9 @@ pub struct Screen {
     folded_text: HtmlElement,
     folded_toggle: HtmlButtonElement,
     present_top: HtmlButtonElement,
-    /// "▶ Train it": in the lesson box's buttons, and in an embed in the embed's bar (an
-    /// embed's frame does not scroll, and below 800 px the lesson box is under the
-    /// picture, out of the frame). One element either way: its test id and handler stay.
+    /// "▶ Train it": in the lesson box's buttons, and in an embed in the embed's bar (at
+    /// the top of the frame; below 800 px the lesson box is under the picture). One
+    /// element either way: its test id and handler stay.
     train: HtmlElement,
     /// Where it goes back to: the lesson box's button after it.
     train_home_next: HtmlElement,
@@ -182,12 +182,6 @@ impl Screen {
             dom::toggle_class(&self.body, "embed", mode.embed);
             dom::toggle_class(&self.body, "present", mode.present);
             dom::toggle_class(&self.body, "has-lesson", m.lesson.open.is_some());
-            // The first page's question: its loss and legend go beside the grid too.
-            dom::toggle_class(
-                &self.body,
-                "has-question",
-                m.lesson.open.is_none() && f.derived.question.is_some(),
-            );
             dom::toggle_class(
                 &self.body,
                 "lesson-folded",

@@ -17,9 +17,10 @@
 //!
 //! **Where the grid must fit the screen** (every shown cell's views, badge, reason and
 //! result line inside the viewport without scrolling): presentation from 1024×720 up, an
-//! embed, and the page from 1000×700 up. Below those the page and presentation (whose
-//! side column goes under the grid below 800 px wide) scroll down — never sideways — and
-//! every row of cells fits one screen.
+//! embed from 680×600, and the page from 1000×700 up. Below
+//! those the page, presentation (whose side column goes under the grid on the page's
+//! one-column screens) and the embed scroll down — never sideways — and every row of
+//! cells fits one screen.
 
 /// The three ways the page is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,7 +154,7 @@ pub const PRESENT_VIEW_FLOOR: f64 = 60.0;
 pub const PAGE_VIEW_FLOOR: f64 = 56.0;
 /// Presentation's and the embed's floor on small screens.
 const SMALL_VIEW_FLOOR: f64 = 48.0;
-/// An embed's floor: its frame does not scroll, and three images of two classes share
+/// An embed's floor: its frame holds the picture, and three images of two classes share
 /// 600 px with their words.
 const EMBED_VIEW_FLOOR: f64 = 44.0;
 /// An embed narrower than 680 px (a phone-width blog column).
@@ -202,6 +203,12 @@ pub fn present_scrolls(vp: Viewport) -> bool {
 /// frame; elsewhere the frame holds the whole picture.
 pub fn embed_scrolls(vp: Viewport, scene: &Scene) -> bool {
     vp.h < 600.0 || (scene.results && vp.w < 680.0)
+}
+
+/// The first page's loss and legend sit beside the grid, from 1000 px wide
+/// (`style/main.css`'s `has-question`).
+fn question_beside(vp: Viewport, words: &Words) -> bool {
+    words.question > 0 && vp.w >= 1000.0 && !one_column(vp)
 }
 
 /// The page fits its grid to the height from 1000×700 up (else it scrolls down).
@@ -332,7 +339,7 @@ fn area(
             // legend) goes beside the grid on a wide screen: the first page's three images
             // need the height its loss box would take above them.
             let beside = (lesson && (vp.w >= 1000.0 || (vp.w >= 800.0 && vp.h <= 600.0)))
-                || (words.question > 0 && vp.w >= 1000.0);
+                || question_beside(vp, words);
             let above = 10.0 + 26.0 + 34.0 + bar + intro_height(words.intro, main);
             let fit = page_fits_height(vp);
             if beside {
@@ -664,7 +671,7 @@ pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
     let (aw, ah, side_w, scrolls) = area(vp, mode, scene, words, &t);
     // The loss number fits its box: the side column, or the page's 340 px box.
     let loss_box = match mode {
-        Mode::Page if !lesson && words.question == 0 && !one_column(vp) => 340.0,
+        Mode::Page if !lesson && !question_beside(vp, words) && !one_column(vp) => 340.0,
         _ => side_w - 28.0,
     };
     t.loss = t.loss.min(loss_box / (LOSS_CHARS * DIGIT_EM)).floor();
@@ -683,9 +690,17 @@ pub fn plan(vp: Viewport, mode: Mode, scene: &Scene, words: &Words) -> Plan {
         Mode::Page if scrolls && vp.w < 480.0 => 100.0,
         Mode::Page => 320.0,
     };
+    // The page's line above the grid naming the images left out (13 px type).
+    let note = |shape: Shape| {
+        if mode == Mode::Page && shape.taught_rows_only {
+            21.0
+        } else {
+            0.0
+        }
+    };
     let fits = |v: f64, shape: Shape| {
         let (gw, gh, row) = grid_size(v, aw, mode, scene, shape, &t);
-        gw <= aw && if scrolls { row } else { gh } <= ah
+        gw <= aw && if scrolls { row } else { gh + note(shape) } <= ah
     };
     // The first shape that fits at the floor, then the largest view. When none fits,
     // a screen that scrolls stacks its cells; one that does not takes the first shape

@@ -9,7 +9,7 @@ use crate::web::dom;
 
 use super::GridView;
 
-/// On a narrow screen, cells stack one per line when side by side they would be smaller.
+/// On a screen that scrolls, cells stack one per line when side by side they would be smaller.
 const NARROW_MIN_VIEW: f64 = 84.0;
 /// Below this view size (CSS px) the column headers keep only their symbols.
 const COMPACT_VIEW: f64 = 84.0;
@@ -21,7 +21,7 @@ const BOTTOM_GAP: f64 = 10.0;
 /// The space the grid has and what it must hold, read once per layout.
 struct Room {
     /// The screen scrolls down (the plan's `scrolls`): the views need not fit its height.
-    narrow: bool,
+    scrolls: bool,
     /// The window's inner height and the grid's column's width (CSS px).
     inner_h: f64,
     avail_w: f64,
@@ -43,7 +43,7 @@ struct Room {
 impl Room {
     /// The height left for the grid below its top (`r`: the grid's box now).
     fn height(&self, r: &web_sys::DomRect) -> f64 {
-        if self.narrow {
+        if self.scrolls {
             f64::INFINITY
         } else {
             self.inner_h - BOTTOM_GAP - r.top() - self.scrolled
@@ -70,7 +70,7 @@ impl GridView {
         // page or presentation below the sizes that hold the grid, an embed's frame that
         // cannot) the grid need not fit the height: its views are the plan's, which keep
         // each row within one screen, or smaller where the width needs it.
-        let narrow = plan.scrolls;
+        let scrolls = plan.scrolls;
         let cols = self.columns.borrow().iter().filter(|&&s| s).count().max(1) as f64;
         let rows = self.rows.borrow().iter().filter(|&&s| s).count().max(1) as f64;
         let avail_w = self
@@ -91,7 +91,7 @@ impl GridView {
         let scrolled = dom::by_id::<HtmlElement>("main").map_or(0.0, |m| f64::from(m.scroll_top()))
             + w.scroll_y().unwrap_or(0.0);
         Some(Room {
-            narrow,
+            scrolls,
             inner_h: num(w.inner_height()).unwrap_or(800.0),
             avail_w,
             scrolled,
@@ -168,23 +168,23 @@ impl GridView {
     }
 
     /// Sizes the views so the grid fits the space it has: the width of its column and,
-    /// except on a narrow screen, the height left below its top, so every shown cell and
+    /// except on a screen that scrolls, the height left below its top, so every shown cell and
     /// badge is on screen without scrolling. The space the headers, badges, reasons and
     /// captions take is measured, not assumed; with one column the cells' words may go
-    /// beside the views (`beside`) when that leaves larger views. On a narrow screen the
+    /// beside the views (`beside`) when that leaves larger views. On a screen that scrolls the
     /// cells stack one per line when the columns side by side would be too small.
     pub fn layout(&self, present: bool, plan: &Plan) {
         let Some(room) = self.room(present, plan) else {
             return;
         };
-        let (narrow, cols) = (room.narrow, room.cols);
+        let (scrolls, cols) = (room.scrolls, room.cols);
         let mut candidates = vec![(false, false)];
         if cols == 1.0 {
             candidates.push((true, false));
         }
         // (Cells beside one class, compare's B or the input images, may stack too: a
         // scrolling embed after a run has them beside its one class at the floor.)
-        if narrow && (cols > 1.0 || room.side_cells > 0.0) {
+        if scrolls && (cols > 1.0 || room.side_cells > 0.0) {
             candidates.push((false, true));
         }
         let mut best = (0.0, (false, false));
@@ -198,7 +198,7 @@ impl GridView {
             let arr = candidates[k];
             let v = self.settle(&room, arr.0, arr.1);
             tried.push(format!("{}{}:{v}", u8::from(arr.0), u8::from(arr.1)));
-            if k == 0 && narrow && cols == 1.0 && room.side_cells > 0.0 {
+            if k == 0 && scrolls && cols == 1.0 && room.side_cells > 0.0 {
                 overflowed = self.root.get_bounding_client_rect().width() > room.avail_w + 0.5;
                 if overflowed && !candidates.contains(&(false, true)) {
                     candidates.push((false, true));
@@ -244,7 +244,8 @@ impl GridView {
         for (b, head) in self.row_heads.iter().enumerate() {
             dom::set_hidden(head, !row(b * self.c));
         }
-        // (Rows are hidden only in presentation, which hides the input images anyway.)
+        // (Rows are hidden only where the input images' column is hidden too: presentation,
+        // and the plan's shapes, which leave out that column before any image.)
         for (c, head) in self.col_heads.iter().enumerate() {
             dom::set_hidden(head, !shown.get(c).copied().unwrap_or(true));
         }

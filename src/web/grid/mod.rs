@@ -193,9 +193,9 @@ impl Grid {
         dom::toggle_class(&g.root, "no-captions", plan.shape.no_captions);
         let regrid = reshaped || *g.columns.borrow() != columns.shown || *g.rows.borrow() != rows;
         if regrid || ch.screen {
-            // On the page, say which images the plan left out to fit (presentation and a
-            // run in an embed show the taught images by design). The line is above the
-            // grid: the views are sized under it.
+            // On the page, say which images the plan left out to fit (presentation and the
+            // embed show the images the lesson is about by design). The line is above the
+            // grid (the plan counts it): the views are sized under it.
             let all_rows = page_layout::rows(m, &columns.shown);
             let left: Vec<usize> = (0..rows.len())
                 .filter(|&b| all_rows[b] && !rows[b] && !s.mode.present && !s.mode.embed)
