@@ -319,6 +319,13 @@ impl Model {
     }
 
     /// Whether the page is still the open lesson's own scene.
+    /// The first-visit introduction is on screen: not dismissed, on the page (not
+    /// presentation or an embed), no lesson open. (The layout plan counts its height.)
+    pub fn intro_shown(&self) -> bool {
+        let mode = self.state.mode;
+        self.screen.intro && self.lesson.open.is_none() && !mode.embed && !mode.present
+    }
+
     pub fn pristine(&self) -> bool {
         self.lesson
             .open

@@ -187,8 +187,7 @@ impl Screen {
                 "lesson-folded",
                 m.lesson.open.is_some() && m.lesson.collapsed,
             );
-            let intro = m.screen.intro && m.lesson.open.is_none() && !mode.embed && !mode.present;
-            dom::set_hidden(&self.intro, !intro);
+            dom::set_hidden(&self.intro, !m.intro_shown());
             dom::set_hidden(
                 &self.embed_lesson,
                 !(mode.embed && m.lesson.open.is_some() && m.lesson.collapsed),

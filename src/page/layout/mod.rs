@@ -92,6 +92,22 @@ pub fn rows(m: &Model, shown_columns: &[bool]) -> Vec<bool> {
     taught(m, shown_columns)
 }
 
+/// The rows the grid draws under a plan (its shape may keep only the taught images), and
+/// the images the page leaves out to fit, for the line that names them (presentation and
+/// the embed show the images the lesson is about by design: none named there).
+pub fn drawn_rows(m: &Model, shown_columns: &[bool], plan: &Plan) -> (Vec<bool>, Vec<usize>) {
+    let all = rows(m, shown_columns);
+    if !plan.shape.taught_rows_only {
+        return (all, Vec::new());
+    }
+    let drawn = taught(m, shown_columns);
+    let page = !m.state.mode.present && !m.state.mode.embed;
+    let left = (0..drawn.len())
+        .filter(|&b| page && all[b] && !drawn[b])
+        .collect();
+    (drawn, left)
+}
+
 /// The images with a missing or empty label in a shown column (every image when none
 /// has one).
 pub fn taught(m: &Model, shown_columns: &[bool]) -> Vec<bool> {
@@ -158,8 +174,7 @@ pub fn plan_for(m: &Model, e: Option<&Evaluation>, question: Option<&str>, vp: V
     // Brief: folded to its first sentence until the reader asks for more (the lesson
     // box's own state), so the plan does not read `more`.
     let question = question.map_or(0, |q| q.chars().count());
-    // The first-visit introduction: on the page without a lesson (as `web::screen` shows it).
-    let intro = if m.screen.intro && m.lesson.open.is_none() && mode == Mode::Page {
+    let intro = if m.intro_shown() {
         crate::present::hints::visible_chars(crate::present::hints::INTRO)
     } else {
         0

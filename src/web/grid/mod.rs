@@ -181,11 +181,7 @@ impl Grid {
         let columns = page_layout::columns(m, eval);
         // The plan may leave out the images the lesson is not about, the input images'
         // column and the captions, to keep readable views.
-        let rows = if plan.shape.taught_rows_only {
-            page_layout::taught(m, &columns.shown)
-        } else {
-            page_layout::rows(m, &columns.shown)
-        };
+        let (rows, left) = page_layout::drawn_rows(m, &columns.shown, plan);
         let shape = (plan.shape.no_image, plan.shape.no_captions);
         let reshaped = g.shape.get() != shape;
         g.shape.set(shape);
@@ -193,13 +189,7 @@ impl Grid {
         dom::toggle_class(&g.root, "no-captions", plan.shape.no_captions);
         let regrid = reshaped || *g.columns.borrow() != columns.shown || *g.rows.borrow() != rows;
         if regrid || ch.screen {
-            // On the page, say which images the plan left out to fit (presentation and the
-            // embed show the images the lesson is about by design). The line is above the
-            // grid (the plan counts it): the views are sized under it.
-            let all_rows = page_layout::rows(m, &columns.shown);
-            let left: Vec<usize> = (0..rows.len())
-                .filter(|&b| all_rows[b] && !rows[b] && !s.mode.present && !s.mode.embed)
-                .collect();
+            // The line above the grid naming the images left out (the plan counts it).
             if let Some(note) = dom::by_id::<HtmlElement>("rows-note") {
                 let text = crate::present::grid_words::rows_left_out(&left);
                 dom::set_text(&note, text.as_deref().unwrap_or(""));
